@@ -1,0 +1,186 @@
+# ldrsnap - GNU make, C11.  `make help` lists the targets.
+
+VERSION_MAJOR := $(shell sed -n 's/^\#define LDRSNAP_VERSION_MAJOR \([0-9]*\)/\1/p' include/ldrsnap.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define LDRSNAP_VERSION_MINOR \([0-9]*\)/\1/p' include/ldrsnap.h)
+VERSION_PATCH := $(shell sed -n 's/^\#define LDRSNAP_VERSION_PATCH \([0-9]*\)/\1/p' include/ldrsnap.h)
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+# During 0.x every minor release may break the ABI (as libgit2 does).
+ifeq ($(VERSION_MAJOR),0)
+SONUM := 0.$(VERSION_MINOR)
+else
+SONUM := $(VERSION_MAJOR)
+endif
+
+PREFIX ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR ?= $(EXEC_PREFIX)/bin
+LIBDIR ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+BUILDDIR ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wformat=2 -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+LIB_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
+              -fPIC -fvisibility=hidden -Iinclude -Ilib
+CLI_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude
+LIBS_PRIVATE := -lz -lpthread
+
+LIB_SRC := lib/util.c lib/text.c lib/lex.c lib/parser.c lib/status.c \
+           lib/trace.c lib/verdict.c lib/analyzer.c lib/source.c
+CLI_SRC := cli/main.c cli/analyze.c cli/render_text.c cli/render_json.c \
+           cli/json.c cli/report.c
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILDDIR)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILDDIR)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILDDIR)/%.o)
+
+STATIC := $(BUILDDIR)/libldrsnap.a
+SHARED_REAL := $(BUILDDIR)/libldrsnap.so.$(VERSION)
+SHARED_SONAME := libldrsnap.so.$(SONUM)
+SHARED := $(BUILDDIR)/libldrsnap.so
+CLI := $(BUILDDIR)/ldrsnap
+PC := $(BUILDDIR)/ldrsnap.pc
+UNIT := $(BUILDDIR)/tests/unit_tests
+
+.PHONY: all lib cli check unit golden headercheck symcheck example mancheck \
+        asan bench demo deps install uninstall clean update-golden help
+
+all: $(STATIC) $(SHARED) $(CLI) $(PC)
+lib: $(STATIC) $(SHARED)
+cli: $(CLI)
+
+help:
+	@echo "make            build libldrsnap.a, libldrsnap.so, ldrsnap, ldrsnap.pc"
+	@echo "make demo       build and analyze samples/ (after make deps)"
+	@echo "make check      unit tests, CLI golden tests, header, symbols, example"
+	@echo "make asan       the same tests under ASan + UBSan (in build-asan/)"
+	@echo "make bench      speed and memory against grep on a generated log"
+	@echo "make deps       install the Debian packages the build needs"
+	@echo "make install    PREFIX=/usr/local DESTDIR="
+	@echo "make update-golden  refresh tests/cli/*.out from the current CLI"
+
+$(BUILDDIR)/lib/%.o: lib/%.c include/ldrsnap.h lib/ldrsnap_internal.h $(wildcard lib/*_internal.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILDDIR)/cli/%.o: cli/%.c include/ldrsnap.h $(wildcard cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILDDIR)/tests/%.o: tests/%.c include/ldrsnap.h $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes $(CFLAGS) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED_REAL): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SHARED_SONAME) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_PRIVATE)
+
+$(SHARED): $(SHARED_REAL)
+	ln -sf libldrsnap.so.$(VERSION) $(BUILDDIR)/$(SHARED_SONAME)
+	ln -sf $(SHARED_SONAME) $@
+
+$(CLI): $(CLI_OBJ) $(STATIC)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS_PRIVATE)
+
+$(PC): lib/libldrsnap.pc.in include/ldrsnap.h
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# ---- tests ---------------------------------------------------------------
+
+$(UNIT): $(TEST_OBJ) $(STATIC)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) -lcriterion $(LIBS_PRIVATE)
+
+unit: $(UNIT)
+	LDRSNAP_CORPUS=$(CURDIR)/../shared/corpus $(UNIT) --jobs 2
+
+golden: $(CLI)
+	LDRSNAP=$(CURDIR)/$(CLI) sh tests/cli/run.sh
+
+update-golden: $(CLI)
+	LDRSNAP=$(CURDIR)/$(CLI) UPDATE=1 sh tests/cli/run.sh
+
+headercheck:
+	@mkdir -p $(BUILDDIR)
+	printf '#include <ldrsnap.h>\nint main(void){return ldrsnap_version()==0;}\n' > $(BUILDDIR)/hdr.c
+	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude -c $(BUILDDIR)/hdr.c -o $(BUILDDIR)/hdr.o
+	cp $(BUILDDIR)/hdr.c $(BUILDDIR)/hdr.cpp
+	c++ -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -c $(BUILDDIR)/hdr.cpp -o $(BUILDDIR)/hdrpp.o
+
+symcheck: $(SHARED)
+	nm -D --defined-only $(SHARED_REAL) | awk '$$2 == "T" {print $$3}' | sort > $(BUILDDIR)/symbols.txt
+	diff -u lib/libldrsnap.sym $(BUILDDIR)/symbols.txt
+
+# The embedding example, built the way a user builds it: against an
+# installed copy, through pkg-config.
+example: all
+	rm -rf $(BUILDDIR)/stage
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILDDIR)/stage PREFIX=/usr >/dev/null
+	PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILDDIR)/stage \
+	PKG_CONFIG_PATH=$(CURDIR)/$(BUILDDIR)/stage/usr/lib/pkgconfig \
+	sh -c '$(CC) -std=c99 -Wall -Werror docs/examples/analyze.c -o $(BUILDDIR)/analyze_example $$(pkg-config --cflags --libs ldrsnap) -Wl,-rpath,$(CURDIR)/$(BUILDDIR)/stage/usr/lib'
+	$(BUILDDIR)/analyze_example samples/win10-missing-vcruntime.log > $(BUILDDIR)/example.out
+	diff -u tests/cli/example.expected $(BUILDDIR)/example.out
+
+mancheck:
+	@if command -v mandoc >/dev/null; then \
+	    mandoc -Tlint -W warning docs/ldrsnap.1 docs/libldrsnap.3; \
+	else echo "mandoc not installed: man pages not linted"; fi
+
+check: all unit golden headercheck symcheck example mancheck
+	@echo "make check: all passed"
+
+asan:
+	$(MAKE) --no-print-directory BUILDDIR=build-asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" WERROR=$(WERROR) unit golden
+	@echo "make asan: all passed"
+
+bench: $(CLI)
+	sh bench/run.sh $(CLI)
+
+demo: $(CLI)
+	$(CLI) samples/win10-missing-vcruntime.log || true
+
+deps:
+	sh tools/deps.sh
+
+# ---- install -------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/ldrsnap
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libldrsnap.a
+	install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/libldrsnap.so.$(VERSION)
+	ln -sf libldrsnap.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SHARED_SONAME)
+	ln -sf $(SHARED_SONAME) $(DESTDIR)$(LIBDIR)/libldrsnap.so
+	install -m 644 include/ldrsnap.h $(DESTDIR)$(INCLUDEDIR)/ldrsnap.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    lib/libldrsnap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ldrsnap.pc
+	install -m 644 docs/ldrsnap.1 $(DESTDIR)$(MANDIR)/man1/ldrsnap.1
+	install -m 644 docs/libldrsnap.3 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ldrsnap $(DESTDIR)$(LIBDIR)/libldrsnap.a \
+	    $(DESTDIR)$(LIBDIR)/libldrsnap.so.$(VERSION) \
+	    $(DESTDIR)$(LIBDIR)/$(SHARED_SONAME) $(DESTDIR)$(LIBDIR)/libldrsnap.so \
+	    $(DESTDIR)$(INCLUDEDIR)/ldrsnap.h $(DESTDIR)$(PKGCONFIGDIR)/ldrsnap.pc \
+	    $(DESTDIR)$(MANDIR)/man1/ldrsnap.1 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,350 @@
+/*
+ * analyze.c - `ldrsnap analyze`: every input through the analyzer, in
+ * parallel with -j N, the output in input order.
+ *
+ * Inputs are first listed (directories expanded, unreadable paths kept as
+ * error tasks), then analyzed by N workers.  Each worker writes a task's
+ * output to memory; the main thread prints finished tasks in order.  With
+ * one worker, output streams straight to stdout.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define READ_CHUNK (1u << 20)
+
+typedef struct task {
+    char *name;
+    char *path;        /* what to open; "-" for standard input */
+    int error;         /* could not even be listed */
+    char *errmsg;
+    char *out, *err;   /* rendered output, when buffered */
+    size_t outlen, errlen;
+    int status;        /* EXIT_* */
+    bool done;
+} task;
+
+typedef struct run {
+    const cli_opts *o;
+    task *tasks;
+    size_t n, cap, next;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} run;
+
+typedef struct sink {
+    const cli_opts *o;
+    const char *source;
+    FILE *out;
+    report rep;
+    bool oom;
+} sink;
+
+static int on_event(const ldrsnap_event *ev, void *ud)
+{
+    sink *s = ud;
+    if (s->o->format == FMT_JSONL) {
+        if (ev->type == LDRSNAP_EV_FAILURE &&
+            (s->o->all || (ev->failure->role != LDRSNAP_ROLE_NOISE &&
+                           ev->failure->role != LDRSNAP_ROLE_HANDLED)))
+            json_failure(s->out, s->source, ev->failure);
+        else if (ev->type == LDRSNAP_EV_EXCEPTION)
+            json_exception(s->out, s->source, ev->exception);
+        return 0;
+    }
+    int rc = 0;
+    if (ev->type == LDRSNAP_EV_FAILURE &&
+        (s->o->all || ev->failure->role != LDRSNAP_ROLE_NOISE))
+        rc = report_add_failure(&s->rep, ev->failure);
+    else if (ev->type == LDRSNAP_EV_EXCEPTION)
+        rc = report_add_exception(&s->rep, ev->exception);
+    s->oom |= rc < 0;
+    return 0;
+}
+
+static void say_error(const cli_opts *o, FILE *out, FILE *err,
+                      const char *source, const char *msg)
+{
+    if (o->format == FMT_JSONL)
+        json_error(out, source, msg);
+    else
+        text_error(err, source, msg, o);
+}
+
+/* Feed the entry's bytes; returns 0, or the read error (already said). */
+static int pump(ldrsnap_batch *b, ldrsnap_analyzer *a, const cli_opts *o,
+                FILE *out, FILE *err, const char *source)
+{
+    char *buf = malloc(READ_CHUNK);
+    if (!buf) {
+        say_error(o, out, err, source, "out of memory");
+        return LDRSNAP_ENOMEM;
+    }
+    size_t got;
+    int rc;
+    while ((rc = ldrsnap_batch_read(b, buf, READ_CHUNK, &got)) == 0 && got) {
+        if ((rc = ldrsnap_analyzer_feed(a, buf, got)) < 0)
+            break;
+    }
+    free(buf);
+    if (rc < 0) {
+        const char *m = ldrsnap_batch_errmsg(b);
+        char tmp[600];
+        if (!*m) {
+            snprintf(tmp, sizeof tmp, "%s: %s", source, ldrsnap_strerror(rc));
+            m = tmp;
+        }
+        say_error(o, out, err, source, m);
+    }
+    return rc;
+}
+
+static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
+{
+    if (t->error) {
+        say_error(o, out, err, t->name, t->errmsg);
+        return EXIT_TROUBLE;
+    }
+    ldrsnap_batch *b = NULL;
+    ldrsnap_entry *e = NULL;
+    ldrsnap_analyzer *a = NULL;
+    sink s = {o, t->name, out, {t->name, NULL, 0, 0, NULL, 0, 0}, false};
+    int status = EXIT_TROUBLE;
+    if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
+        ldrsnap_batch_add(b, t->path) < 0 || ldrsnap_batch_next(b, &e) != 0) {
+        say_error(o, out, err, t->name, "cannot open input");
+        goto out;
+    }
+    if (e->error) {
+        say_error(o, out, err, t->name, ldrsnap_batch_errmsg(b));
+        goto out;
+    }
+    if (ldrsnap_analyzer_new(&a, NULL, on_event, &s) < 0) {
+        say_error(o, out, err, t->name, "out of memory");
+        goto out;
+    }
+    int rrc = pump(b, a, o, out, err, t->name);
+    if (ldrsnap_analyzer_finish(a) < 0) {
+        say_error(o, out, err, t->name, ldrsnap_analyzer_errmsg(a));
+        goto out;
+    }
+    const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
+    if (o->format == FMT_JSONL)
+        json_summary(out, t->name, sum);
+    else
+        text_report(out, &s.rep, sum, o);
+    if (s.oom)
+        say_error(o, out, err, t->name, "out of memory: report incomplete");
+    status = rrc < 0 || s.oom ? EXIT_TROUBLE
+             : sum->n_verdicts ? EXIT_FOUND
+                               : EXIT_CLEAN;
+out:
+    report_free(&s.rep);
+    ldrsnap_analyzer_free(a);
+    ldrsnap_batch_free(b);
+    return status;
+}
+
+/* ---- listing inputs ----------------------------------------------------- */
+
+static task *add_task(run *r, const char *name, const char *path)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        task *t = realloc(r->tasks, cap * sizeof *t);
+        if (!t)
+            return NULL;
+        r->tasks = t;
+        r->cap = cap;
+    }
+    task *t = &r->tasks[r->n++];
+    memset(t, 0, sizeof *t);
+    t->name = strdup(name);
+    t->path = path ? strdup(path) : NULL;
+    return t;
+}
+
+static int list_inputs(run *r, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-")) {
+            if (!add_task(r, "<stdin>", "-"))
+                return -1;
+            continue;
+        }
+        ldrsnap_batch *b = NULL;
+        ldrsnap_entry *e;
+        if (ldrsnap_batch_new(&b, NULL, 0) < 0 ||
+            ldrsnap_batch_add(b, argv[i]) < 0) {
+            ldrsnap_batch_free(b);
+            return -1;
+        }
+        int rc;
+        while ((rc = ldrsnap_batch_next(b, &e)) == LDRSNAP_OK) {
+            task *t = add_task(r, e->name, e->path ? e->path : e->name);
+            if (!t)
+                break;
+            if (e->error) {
+                t->error = e->error;
+                t->errmsg = strdup(ldrsnap_batch_errmsg(b));
+            }
+        }
+        ldrsnap_batch_free(b);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- running them ------------------------------------------------------- */
+
+static void *worker(void *arg)
+{
+    run *r = arg;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        size_t i = r->next++;
+        pthread_mutex_unlock(&r->mu);
+        if (i >= r->n)
+            return NULL;
+        task *t = &r->tasks[i];
+        FILE *out = open_memstream(&t->out, &t->outlen);
+        FILE *err = open_memstream(&t->err, &t->errlen);
+        if (out && err) {
+            t->status = analyze_task(t, r->o, out, err);
+        } else {
+            t->status = EXIT_TROUBLE;
+        }
+        if (out)
+            fclose(out);
+        if (err)
+            fclose(err);
+        pthread_mutex_lock(&r->mu);
+        t->done = true;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+static int worst(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static int run_parallel(run *r, unsigned jobs)
+{
+    pthread_t th[64];
+    unsigned n = jobs > 64 ? 64 : jobs;
+    unsigned started = 0;
+    for (; started < n; started++)
+        if (pthread_create(&th[started], NULL, worker, r) != 0)
+            break;
+    if (started == 0)
+        worker(r);
+    int status = EXIT_CLEAN;
+    for (size_t i = 0; i < r->n; i++) {
+        task *t = &r->tasks[i];
+        pthread_mutex_lock(&r->mu);
+        while (!t->done)
+            pthread_cond_wait(&r->cv, &r->mu);
+        pthread_mutex_unlock(&r->mu);
+        if (t->out)
+            fwrite(t->out, 1, t->outlen, stdout);
+        if (t->err)
+            fwrite(t->err, 1, t->errlen, stderr);
+        fflush(stdout);
+        free(t->out);
+        free(t->err);
+        t->out = t->err = NULL;
+        status = worst(status, t->status);
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    return status;
+}
+
+int cmd_analyze(int argc, char **argv, const cli_opts *o)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.o = o;
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    int status = EXIT_CLEAN;
+    if (list_inputs(&r, argc, argv) < 0) {
+        fputs("ldrsnap: error: out of memory listing the inputs\n", stderr);
+        status = EXIT_TROUBLE;
+    }
+    if (o->jobs > 1 && r.n > 1) {
+        status = worst(status, run_parallel(&r, o->jobs));
+    } else {
+        for (size_t i = 0; i < r.n; i++) {
+            status = worst(status,
+                           analyze_task(&r.tasks[i], o, stdout, stderr));
+            fflush(stdout);
+        }
+    }
+    for (size_t i = 0; i < r.n; i++) {
+        free(r.tasks[i].name);
+        free(r.tasks[i].path);
+        free(r.tasks[i].errmsg);
+    }
+    free(r.tasks);
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.cv);
+    return status;
+}
+
+/* ---- ldrsnap tokens ------------------------------------------------------- */
+
+typedef struct tok_ctx {
+    const cli_opts *o;
+    const char *source;
+} tok_ctx;
+
+static int on_record(const ldrsnap_record *rec, void *ud)
+{
+    tok_ctx *c = ud;
+    if (c->o->format == FMT_JSONL)
+        json_record(stdout, c->source, rec);
+    else
+        text_record(stdout, rec);
+    return 0;
+}
+
+int cmd_tokens(int argc, char **argv, const cli_opts *o)
+{
+    int status = EXIT_CLEAN;
+    for (int i = 0; i < argc; i++) {
+        ldrsnap_batch *b = NULL;
+        ldrsnap_entry *e;
+        ldrsnap_parser *p = NULL;
+        const char *src = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
+        tok_ctx c = {o, src};
+        if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
+            ldrsnap_batch_add(b, argv[i]) < 0 ||
+            ldrsnap_batch_next(b, &e) != 0 || e->error ||
+            ldrsnap_parser_new(&p, NULL, on_record, &c) < 0) {
+            say_error(o, stdout, stderr, src,
+                      b ? ldrsnap_batch_errmsg(b) : "out of memory");
+            status = EXIT_TROUBLE;
+        } else {
+            char buf[65536];
+            size_t got;
+            int rc;
+            while ((rc = ldrsnap_batch_read(b, buf, sizeof buf, &got)) == 0 &&
+                   got)
+                ldrsnap_parser_feed(p, buf, got);
+            ldrsnap_parser_finish(p);
+            if (rc < 0) {
+                say_error(o, stdout, stderr, src, ldrsnap_batch_errmsg(b));
+                status = EXIT_TROUBLE;
+            }
+        }
+        ldrsnap_parser_free(p);
+        ldrsnap_batch_free(b);
+    }
+    return status;
+}

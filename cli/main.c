@@ -1,0 +1,145 @@
+/*
+ * main.c - ldrsnap: arguments, subcommands and exit status.
+ *
+ *   ldrsnap [analyze] [OPTIONS] PATH...   (design.md, version 1 contract)
+ *   ldrsnap tokens [--format=text|jsonl] PATH...
+ *   ldrsnap --version | --help
+ *
+ * Exit status: 0 no failure found, 1 a failure found, 2 an input could not
+ * be read or the usage was wrong (the other inputs are still analyzed).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: ldrsnap [analyze] [OPTIONS] PATH...   analyze loader-snaps logs\n"
+    "       ldrsnap tokens [--format=text|jsonl] PATH...\n"
+    "       ldrsnap --version | --help\n"
+    "\n"
+    "PATH is a log file, a directory (searched recursively), a .gz file,\n"
+    "or '-' for standard input.  Logs may be UTF-8, UTF-16 or CP1252.\n"
+    "\n"
+    "options:\n"
+    "  --format=text|jsonl   text for people (default), JSON Lines for\n"
+    "                        machines; --json is --format=jsonl\n"
+    "  --all                 also list handled failures and probe misses\n"
+    "  -j N, --jobs=N        analyze N inputs in parallel (default: cores)\n"
+    "  --color=auto|always|never   colour (auto: only on a terminal)\n"
+    "\n"
+    "exit status: 0 no failure found, 1 a failure found, 2 an input could\n"
+    "not be read or the usage was wrong (the other inputs are analyzed).\n";
+
+__attribute__((format(printf, 1, 2))) static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ldrsnap: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'ldrsnap --help'.\n", stderr);
+    return EXIT_TROUBLE;
+}
+
+static bool parse_jobs(const char *s, unsigned *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > 1024)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/* Parse options, moving operands to the front of argv.  Returns the
+ * number of operands, or -1 after a usage error (already printed). */
+static int parse(int argc, char **argv, cli_opts *o, int *color_mode)
+{
+    int nops = 0;
+    bool only_operands = false;
+    for (int i = 0; i < argc; i++) {
+        char *a = argv[i];
+        if (only_operands || a[0] != '-' || !strcmp(a, "-")) {
+            argv[nops++] = a;
+        } else if (!strcmp(a, "--")) {
+            only_operands = true;
+        } else if (!strcmp(a, "--format=text")) {
+            o->format = FMT_TEXT;
+        } else if (!strcmp(a, "--format=jsonl") || !strcmp(a, "--json")) {
+            o->format = FMT_JSONL;
+        } else if (!strncmp(a, "--format=", 9)) {
+            usage_error("unknown format '%s' (text or jsonl)", a + 9);
+            return -1;
+        } else if (!strcmp(a, "--all")) {
+            o->all = true;
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+            if (i + 1 >= argc || !parse_jobs(argv[++i], &o->jobs)) {
+                usage_error("%s needs a number from 1 to 1024", a);
+                return -1;
+            }
+        } else if (!strncmp(a, "-j", 2) || !strncmp(a, "--jobs=", 7)) {
+            if (!parse_jobs(a + (a[1] == 'j' ? 2 : 7), &o->jobs)) {
+                usage_error("bad job count in '%s'", a);
+                return -1;
+            }
+        } else if (!strcmp(a, "--color=always")) {
+            *color_mode = 1;
+        } else if (!strcmp(a, "--color=never") || !strcmp(a, "--no-color")) {
+            *color_mode = 0;
+        } else if (!strcmp(a, "--color=auto") || !strcmp(a, "--color")) {
+            *color_mode = -1;
+        } else if (!strncmp(a, "--rules", 7) ||
+                   !strcmp(a, "--no-builtin-rules")) {
+            usage_error("%s: signature rules are not in this version yet",
+                        a);
+            return -1;
+        } else {
+            usage_error("unknown option '%s'", a);
+            return -1;
+        }
+    }
+    return nops;
+}
+
+static unsigned default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+int main(int argc, char **argv)
+{
+    cli_opts o = {FMT_TEXT, false, false, default_jobs()};
+    int color_mode = -1;
+    argc--, argv++;
+    if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        fputs(usage_text, stdout);
+        return EXIT_CLEAN;
+    }
+    if (argc >= 1 && !strcmp(argv[0], "--version")) {
+        printf("ldrsnap %s (library %s, JSON schema %d)\n",
+               LDRSNAP_VERSION_STRING, ldrsnap_version(),
+               LDRSNAP_SCHEMA_VERSION);
+        return EXIT_CLEAN;
+    }
+    int (*cmd)(int, char **, const cli_opts *) = cmd_analyze;
+    if (argc >= 1 && !strcmp(argv[0], "analyze")) {
+        argc--, argv++;
+    } else if (argc >= 1 && !strcmp(argv[0], "tokens")) {
+        cmd = cmd_tokens;
+        argc--, argv++;
+    }
+    int n = parse(argc, argv, &o, &color_mode);
+    if (n < 0)
+        return EXIT_TROUBLE;
+    if (n == 0)
+        return usage_error("%s", "no input: give a log path, or '-' for "
+                                 "standard input");
+    o.color = color_mode == 1 ||
+              (color_mode == -1 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+    return cmd(n, argv, &o);
+}

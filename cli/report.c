@@ -1,0 +1,82 @@
+/*
+ * report.c - deep copies of the events of one input, for the text report
+ * (which prints the verdict before the evidence).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *p = realloc(*arr, c * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = c;
+    return 0;
+}
+
+int report_add_failure(report *r, const ldrsnap_failure *f)
+{
+    if (grow((void **)&r->fails, &r->fcap, r->nfails, sizeof *r->fails) < 0)
+        return -1;
+    fail_copy *c = &r->fails[r->nfails];
+    memset(c, 0, sizeof *c);
+    c->f = *f;
+    const char *src[7] = {f->status_name, f->dll, f->dll_path, f->parent,
+                          f->symbol, f->text, f->note};
+    const char **dst[7] = {&c->f.status_name, &c->f.dll, &c->f.dll_path,
+                           &c->f.parent, &c->f.symbol, &c->f.text,
+                           &c->f.note};
+    for (int i = 0; i < 7; i++)
+        *dst[i] = c->strings[i] = dup_or_null(src[i]);
+    c->chain = calloc(f->chain_len + 1, sizeof *c->chain);
+    if (!c->chain)
+        return -1;
+    for (size_t i = 0; i < f->chain_len; i++)
+        c->chain[i] = dup_or_null(f->chain[i]);
+    c->f.chain = (const char *const *)c->chain;
+    r->nfails++;
+    return 0;
+}
+
+int report_add_exception(report *r, const ldrsnap_exception *e)
+{
+    if (grow((void **)&r->excs, &r->ecap, r->nexcs, sizeof *r->excs) < 0)
+        return -1;
+    exc_copy *c = &r->excs[r->nexcs];
+    memset(c, 0, sizeof *c);
+    c->e = *e;
+    c->e.code_name = c->strings[0] = dup_or_null(e->code_name);
+    c->e.description = c->strings[1] = dup_or_null(e->description);
+    c->e.dll = c->strings[2] = dup_or_null(e->dll);
+    c->e.text = c->strings[3] = dup_or_null(e->text);
+    r->nexcs++;
+    return 0;
+}
+
+void report_free(report *r)
+{
+    for (size_t i = 0; i < r->nfails; i++) {
+        for (int j = 0; j < 7; j++)
+            free(r->fails[i].strings[j]);
+        for (size_t j = 0; j < r->fails[i].f.chain_len; j++)
+            free(r->fails[i].chain[j]);
+        free(r->fails[i].chain);
+    }
+    for (size_t i = 0; i < r->nexcs; i++)
+        for (int j = 0; j < 4; j++)
+            free(r->excs[i].strings[j]);
+    free(r->fails);
+    free(r->excs);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,565 @@
+/*
+ * ldrsnap.h - turn Windows loader-snaps logs into answers.
+ *
+ * This is the only public header of libldrsnap. The library reads the
+ * output of the Windows loader's "show loader snaps" tracing (gflags +sls,
+ * ntdll!LdrpDebugFlags) as captured by ntsd, cdb, WinDbg, Visual Studio or
+ * any other debugger, and tells which DLL failed to load, why, on which
+ * thread and for whom.
+ *
+ * Layers, each usable on its own:
+ *
+ *   ldrsnap_parser    bytes -> records (tokens): encoding detection, line
+ *                     splitting, prefix stripping, dialect classification
+ *                     and payload fields.  Feed any chunk boundaries.
+ *   ldrsnap_analyzer  bytes -> events: per-process and per-thread loader
+ *                     state, failures with their role (root cause,
+ *                     consequence, handled, noise), debugger exceptions and
+ *                     one verdict per failing process.
+ *   ldrsnap_batch     paths -> entries: files, directories, standard input
+ *                     and gzip streams, each a named input to analyze.
+ *
+ * Conventions
+ *   - Fallible calls return int: LDRSNAP_OK (0), a negative LDRSNAP_E* code,
+ *     or a documented positive non-error (LDRSNAP_DONE).
+ *   - Handles are opaque and library-allocated; every *_free() accepts NULL.
+ *   - Argument order: out-params, handle, inputs, callback, userdata.
+ *   - Strings are UTF-8 and NUL-terminated.  Pointers inside result structs
+ *     are borrowed: valid only until the callback returns (records, events)
+ *     or until the handle is fed again or freed (summaries).
+ *   - A handle may be used by one thread at a time; distinct handles are
+ *     independent and may be used from different threads concurrently.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef LDRSNAP_H
+#define LDRSNAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LDRSNAP_VERSION_MAJOR 0
+#define LDRSNAP_VERSION_MINOR 1
+#define LDRSNAP_VERSION_PATCH 0
+#define LDRSNAP_VERSION_NUMBER                                                 \
+    (LDRSNAP_VERSION_MAJOR * 10000 + LDRSNAP_VERSION_MINOR * 100 +            \
+     LDRSNAP_VERSION_PATCH)
+#define LDRSNAP_VERSION_STRING "0.1.0"
+
+/** Version of the JSON Lines output contract (design.md, "schema"). */
+#define LDRSNAP_SCHEMA_VERSION 1
+
+#if defined(_WIN32) && defined(LDRSNAP_DLL_EXPORT)
+#define LDRSNAP_API __declspec(dllexport)
+#elif defined(_WIN32) && defined(LDRSNAP_DLL_IMPORT)
+#define LDRSNAP_API __declspec(dllimport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define LDRSNAP_API __attribute__((visibility("default")))
+#else
+#define LDRSNAP_API
+#endif
+
+/* ------------------------------------------------------------------------
+ * Status codes.  Values are pinned: new codes get new numbers, retired
+ * codes keep theirs.
+ */
+enum ldrsnap_status {
+    LDRSNAP_OK = 0,
+    LDRSNAP_DONE = 1,         /**< an iterator has no more entries */
+    LDRSNAP_ENOMEM = -1,      /**< an allocation failed */
+    LDRSNAP_EINVAL = -2,      /**< an argument is invalid */
+    LDRSNAP_EMISUSE = -3,     /**< wrong handle, or a call out of order */
+    LDRSNAP_ECALLBACK = -4,   /**< a callback returned non-zero */
+    LDRSNAP_EIO = -5,         /**< an input could not be read */
+    LDRSNAP_EFORMAT = -6,     /**< an input is corrupt (e.g. bad gzip) */
+    LDRSNAP_ELIMIT = -7,      /**< an input exceeds a safety limit */
+    LDRSNAP_ENOTFOUND = -8    /**< no such file, name or entry */
+};
+
+/**
+ * Describe a status code.
+ * @return a static string, never NULL ("unknown status" for other values).
+ */
+LDRSNAP_API const char *ldrsnap_strerror(int status);
+
+/** @return LDRSNAP_VERSION_STRING of the library actually linked. */
+LDRSNAP_API const char *ldrsnap_version(void);
+
+/* ------------------------------------------------------------------------
+ * Options, shared by every handle.
+ */
+
+/** An optional allocator; all three functions are required when given. */
+typedef struct ldrsnap_allocator {
+    void *(*malloc)(size_t size, void *ctx);
+    void *(*realloc)(void *ptr, size_t size, void *ctx);
+    void (*free)(void *ptr, void *ctx);
+    void *ctx;
+} ldrsnap_allocator;
+
+#define LDRSNAP_OPTIONS_VERSION 1
+
+/** Do not rejoin lines that a console wrapped at 80 columns. */
+#define LDRSNAP_OPT_NO_WRAP_JOIN 0x1u
+/** Do not split records glued onto one line. */
+#define LDRSNAP_OPT_NO_GLUE_SPLIT 0x2u
+
+typedef struct ldrsnap_options {
+    unsigned version;       /**< LDRSNAP_OPTIONS_VERSION */
+    unsigned flags;         /**< LDRSNAP_OPT_* */
+    size_t max_line;        /**< longest line kept, bytes; 0 = 64 KiB.  The
+                                 rest of a longer line is dropped and the
+                                 record flagged LDRSNAP_RF_CAPPED. */
+    const ldrsnap_allocator *allocator; /**< NULL = malloc/realloc/free */
+} ldrsnap_options;
+
+#define LDRSNAP_OPTIONS_INIT { LDRSNAP_OPTIONS_VERSION, 0, 0, NULL }
+
+/* ------------------------------------------------------------------------
+ * Records: one per logical line of the log.
+ */
+
+/** The grammar a line belongs to. */
+typedef enum ldrsnap_dialect {
+    LDRSNAP_D_BLANK = 0,     /**< empty or whitespace only */
+    LDRSNAP_D_VISTA = 1,     /**< pid:tid @ tick - Function - LEVEL: msg */
+    LDRSNAP_D_XP = 2,        /**< LDR: ... (Windows XP / Server 2003) */
+    LDRSNAP_D_DEBUGGER = 3,  /**< ModLoad, exception events, prompts... */
+    LDRSNAP_D_IDE = 4,       /**< Visual Studio output window lines */
+    LDRSNAP_D_CONTINUATION = 5, /**< continues the record before it */
+    LDRSNAP_D_OTHER = 6      /**< anything else (program output, notes) */
+} ldrsnap_dialect;
+
+/** Level of a Vista+ record. */
+typedef enum ldrsnap_level {
+    LDRSNAP_L_NONE = 0,
+    LDRSNAP_L_ENTER,
+    LDRSNAP_L_RETURN,
+    LDRSNAP_L_INFO,
+    LDRSNAP_L_WARNING,
+    LDRSNAP_L_ERROR
+} ldrsnap_level;
+
+/**
+ * What a record says.  The fields it fills are listed after each value;
+ * values are pinned and new ones are only appended.
+ */
+typedef enum ldrsnap_msg {
+    LDRSNAP_M_NONE = 0,          /**< nothing recognised in the payload */
+    /* Vista+ (some also XP) */
+    LDRSNAP_M_DLL_NAME,          /**< ENTER: dll [, search_path] */
+    LDRSNAP_M_STATUS,            /**< RETURN: status [, status_orig] */
+    LDRSNAP_M_UNABLE_TO_LOAD,    /**< dll, parent (NULL for "(null)"), status */
+    LDRSNAP_M_ORIGINAL_STATUS,   /**< status before mapping */
+    LDRSNAP_M_IMPORTS_FAILED,    /**< walking the import tables failed: status */
+    LDRSNAP_M_KNOWNDLLS_FAILED,  /**< \KnownDlls could not be opened: status */
+    LDRSNAP_M_PROCESS_INIT_FAILED, /**< process initialization failed: status */
+    LDRSNAP_M_PROC_NOT_FOUND,    /**< symbol not in the DLL at base */
+    LDRSNAP_M_EXPORT_FAILED,     /**< symbol, parent (the importer), status */
+    LDRSNAP_M_EXCEPTION_RAISED,  /**< symbol (the loader function), status */
+    LDRSNAP_M_CALLING_INIT,      /**< dll, address (the init routine) */
+    LDRSNAP_M_BEGIN_EXEC,        /**< dll (the image name), dll_path */
+    LDRSNAP_M_INIT_PROCESS,      /**< address (the pid, Windows 7) */
+    LDRSNAP_M_APISET,            /**< dll (the contract), dll_path (host) */
+    LDRSNAP_M_SEARCH_PATH,       /**< search_path [, dll] */
+    LDRSNAP_M_LOCATE_PROC,       /**< symbol (by name or "#ordinal") */
+    LDRSNAP_M_MANIFEST_PROBE,    /**< dll */
+    LDRSNAP_M_DETOUR,            /**< parallel loading disabled */
+    LDRSNAP_M_LOADING_DLL,       /**< dll [, search_path] */
+    LDRSNAP_M_MAPPED_DLL,        /**< dll, base */
+    /* XP / Server 2003 */
+    LDRSNAP_M_RECURSIVE_LOAD,    /**< header of a recursive-load report */
+    LDRSNAP_M_RECURSIVE_DETAIL,  /**< dll; symbol names the role: "previous",
+                                      "requested" or "initializing" */
+    LDRSNAP_M_INIT_FAILED,       /**< dll, address: DLL_PROCESS_ATTACH failed */
+    LDRSNAP_M_UNLOADING_FAILED,  /**< dll, status */
+    LDRSNAP_M_LOAD_FAILING,      /**< dll [, status] */
+    LDRSNAP_M_IMPORT_FAILED,     /**< dll (the import), status */
+    LDRSNAP_M_SXS_PROBE_FAILED,  /**< dll, status */
+    LDRSNAP_M_REFCOUNT,          /**< dll, address (the new count) */
+    LDRSNAP_M_UNINIT_LIST,       /**< process or DLL teardown begins */
+    LDRSNAP_M_UNINIT_ENTRY,      /**< dll, dll_path */
+    LDRSNAP_M_UNMAPPING,         /**< dll */
+    LDRSNAP_M_USED_BY,           /**< dll, parent */
+    LDRSNAP_M_SNAPPING,          /**< dll (exporter), parent (importer) */
+    LDRSNAP_M_SNAP_WARNING,      /**< symbol, dll */
+    LDRSNAP_M_INIT_LIST,         /**< the list of init routines follows */
+    LDRSNAP_M_BINDING,           /**< dll, parent */
+    LDRSNAP_M_FAILURE_TEXT,      /**< some other "failed" line [, status] */
+    /* debugger */
+    LDRSNAP_M_MODLOAD,           /**< base, end, dll_path, dll */
+    LDRSNAP_M_EXCEPTION,         /**< status (the code), chance, symbol (the
+                                      debugger's description) */
+    LDRSNAP_M_PROMPT,            /**< symbol (the command typed) */
+    LDRSNAP_M_REGISTERS,
+    LDRSNAP_M_BANNER,
+    /* IDE */
+    LDRSNAP_M_IDE_LOADED,        /**< dll_path, dll, image (the process) */
+    LDRSNAP_M_IDE_UNLOADED,      /**< dll_path, dll, image */
+    LDRSNAP_M_IDE_THREAD_EXIT,   /**< tid, status (the exit code) */
+    LDRSNAP_M_IDE_PROGRAM_EXIT,  /**< pid, image, status, symbol (text) */
+    LDRSNAP_M_IDE_BREAKPOINT,    /**< image */
+    /* editorial */
+    LDRSNAP_M_ELISION,           /**< "...", "[SNIP]": lines were left out */
+    LDRSNAP_M_SHELL_COMMAND      /**< "$ cdb ... | grep": the capture command */
+} ldrsnap_msg;
+
+/* ldrsnap_record.flags */
+#define LDRSNAP_RF_PID 0x0001u       /**< pid is set */
+#define LDRSNAP_RF_TID 0x0002u       /**< tid is set */
+#define LDRSNAP_RF_TICK 0x0004u      /**< tick is set */
+#define LDRSNAP_RF_STATUS 0x0008u    /**< status is set */
+#define LDRSNAP_RF_STATUS_ORIG 0x0010u /**< status_orig is set */
+#define LDRSNAP_RF_BASE 0x0020u      /**< base (and for ModLoad end) is set */
+#define LDRSNAP_RF_ADDRESS 0x0040u   /**< address is set */
+#define LDRSNAP_RF_COMPACT 0x0080u   /**< Windows 11 compact second line */
+#define LDRSNAP_RF_CUT 0x0100u       /**< the record stops short (truncated
+                                          log, elided tail) */
+#define LDRSNAP_RF_CAPPED 0x0200u    /**< the line exceeded max_line */
+#define LDRSNAP_RF_JOINED 0x0400u    /**< rejoined from 80-column wraps */
+#define LDRSNAP_RF_SPLIT 0x0800u     /**< split off a line holding several
+                                          glued records */
+#define LDRSNAP_RF_RECODED 0x1000u   /**< invalid UTF-8 or NUL bytes were
+                                          replaced (as CP1252 / U+FFFD) */
+#define LDRSNAP_RF_SECOND_CHANCE 0x2000u /**< exception: second chance */
+
+/**
+ * One record.  Every pointer is borrowed and valid only until the record
+ * callback returns; copy with ldrsnap_record_dup().  String fields that do
+ * not apply are NULL.
+ */
+typedef struct ldrsnap_record {
+    ldrsnap_dialect dialect;
+    ldrsnap_msg msg;
+    ldrsnap_level level;
+    unsigned flags;         /**< LDRSNAP_RF_* */
+    uint64_t line;          /**< 1-based line in the original input */
+    uint64_t offset;        /**< byte offset of that line in the input */
+    uint32_t pid, tid;      /**< when LDRSNAP_RF_PID / _TID */
+    uint64_t tick;          /**< Vista+ millisecond tick, LDRSNAP_RF_TICK */
+    uint32_t status;        /**< NTSTATUS / code, LDRSNAP_RF_STATUS */
+    uint32_t status_orig;   /**< status before mapping, _STATUS_ORIG */
+    uint64_t base, end;     /**< image range, LDRSNAP_RF_BASE */
+    uint64_t address;       /**< init routine, count, pid... _ADDRESS */
+    const char *text;       /**< the line without prefix and trailing blanks */
+    const char *raw;        /**< the whole line as read (after decoding) */
+    const char *prefix;     /**< what a capture tool put before the record
+                                 ("" when none) */
+    const char *function;   /**< Vista+ loader function name */
+    const char *message;    /**< Vista+/XP payload after "LEVEL: "/"LDR: " */
+    const char *dll;        /**< DLL name or path as the loader printed it */
+    const char *dll_path;   /**< full path when the line gives one */
+    const char *parent;     /**< importing / parent module */
+    const char *symbol;     /**< procedure, description or command */
+    const char *search_path;/**< ;-separated search path */
+    const char *image;      /**< process image name (IDE lines, prefixes) */
+} ldrsnap_record;
+
+/** @return "vista", "xp", "debugger", "ide", "continuation", "other" or
+ *  "blank". */
+LDRSNAP_API const char *ldrsnap_dialect_name(ldrsnap_dialect d);
+/** @return the name of a ldrsnap_msg value, e.g. "unable_to_load". */
+LDRSNAP_API const char *ldrsnap_msg_name(ldrsnap_msg m);
+/** @return "ENTER", "RETURN", "INFO", "WARNING", "ERROR" or "". */
+LDRSNAP_API const char *ldrsnap_level_name(ldrsnap_level l);
+
+/**
+ * Copy a record and every string it points to into one allocation.
+ * @return LDRSNAP_OK, LDRSNAP_EINVAL or LDRSNAP_ENOMEM.
+ */
+LDRSNAP_API int ldrsnap_record_dup(ldrsnap_record **out,
+                                   const ldrsnap_record *rec);
+/** Release a copy made by ldrsnap_record_dup(); NULL is accepted. */
+LDRSNAP_API void ldrsnap_record_free(ldrsnap_record *rec);
+
+/**
+ * Called once per record, in input order.  Return 0 to go on; any other
+ * value stops the parser, whose call then returns LDRSNAP_ECALLBACK.
+ */
+typedef int (*ldrsnap_record_cb)(const ldrsnap_record *rec, void *userdata);
+
+/* ------------------------------------------------------------------------
+ * Parser: the tokenizer on its own.
+ */
+typedef struct ldrsnap_parser ldrsnap_parser;
+
+/**
+ * Create a parser.
+ * @param out      receives the handle
+ * @param opts     NULL for defaults
+ * @param cb       called for each record (required)
+ * @param userdata passed to cb
+ * @return LDRSNAP_OK, LDRSNAP_EINVAL or LDRSNAP_ENOMEM.
+ */
+LDRSNAP_API int ldrsnap_parser_new(ldrsnap_parser **out,
+                                   const ldrsnap_options *opts,
+                                   ldrsnap_record_cb cb, void *userdata);
+
+/**
+ * Feed bytes.  Chunks may split lines, UTF-16 code units or CRLF pairs
+ * anywhere: the records are the same whatever the chunking.  Memory stays
+ * bounded by max_line whatever the input.
+ * @return LDRSNAP_OK, LDRSNAP_ECALLBACK, LDRSNAP_ENOMEM or LDRSNAP_EMISUSE
+ *         (after finish or after an error).
+ */
+LDRSNAP_API int ldrsnap_parser_feed(ldrsnap_parser *p, const void *buf,
+                                    size_t len);
+
+/** Flush the last line (which needs no final newline).  Call once. */
+LDRSNAP_API int ldrsnap_parser_finish(ldrsnap_parser *p);
+
+/** @return a message for the last error on p ("" when none). */
+LDRSNAP_API const char *ldrsnap_parser_errmsg(const ldrsnap_parser *p);
+
+/** @return "utf-8", "utf-16le", "utf-16be" or "cp1252" (UTF-8 holding
+ *  invalid bytes), once known; "unknown" before the first bytes. */
+LDRSNAP_API const char *ldrsnap_parser_encoding(const ldrsnap_parser *p);
+
+/** @return the number of lines and bytes seen so far. */
+LDRSNAP_API uint64_t ldrsnap_parser_lines(const ldrsnap_parser *p);
+LDRSNAP_API uint64_t ldrsnap_parser_bytes(const ldrsnap_parser *p);
+
+LDRSNAP_API void ldrsnap_parser_free(ldrsnap_parser *p);
+
+/* ------------------------------------------------------------------------
+ * Analyzer: failures, roles and verdicts.
+ */
+
+/** What kind of loader failure. */
+typedef enum ldrsnap_kind {
+    LDRSNAP_K_OTHER = 0,
+    LDRSNAP_K_DLL_NOT_FOUND,
+    LDRSNAP_K_EXPORT_NOT_FOUND,
+    LDRSNAP_K_ORDINAL_NOT_FOUND,
+    LDRSNAP_K_BAD_IMAGE,
+    LDRSNAP_K_INIT_FAILED,
+    LDRSNAP_K_ACCESS_DENIED,
+    LDRSNAP_K_SXS,
+    LDRSNAP_K_PROCESS_INIT_FAILED
+} ldrsnap_kind;
+
+/** What a failure means for the process. */
+typedef enum ldrsnap_role {
+    LDRSNAP_ROLE_ROOT_CAUSE = 0,  /**< why the process failed */
+    LDRSNAP_ROLE_CONSEQUENCE,     /**< caused by a root cause */
+    LDRSNAP_ROLE_HANDLED,         /**< the program went on after it */
+    LDRSNAP_ROLE_NOISE            /**< a probe miss: the search went on */
+} ldrsnap_role;
+
+/** How strongly the log supports a finding. */
+typedef enum ldrsnap_confidence {
+    LDRSNAP_CONF_HIGH = 0,   /**< the loader says so in so many words */
+    LDRSNAP_CONF_MEDIUM,     /**< follows from several lines together */
+    LDRSNAP_CONF_LOW         /**< the log stops where this would fail */
+} ldrsnap_confidence;
+
+/* ldrsnap_failure.flags and ldrsnap_exception.flags */
+#define LDRSNAP_FF_PID 0x1u
+#define LDRSNAP_FF_TID 0x2u
+#define LDRSNAP_FF_STATUS 0x4u
+#define LDRSNAP_FF_SECOND_CHANCE 0x8u
+
+/**
+ * A failure.  Borrowed pointers, valid until the event callback returns.
+ */
+typedef struct ldrsnap_failure {
+    uint64_t line;            /**< 1-based line of the failure */
+    uint32_t pid, tid;        /**< when LDRSNAP_FF_PID / _TID */
+    unsigned flags;           /**< LDRSNAP_FF_* */
+    ldrsnap_kind kind;
+    ldrsnap_role role;
+    ldrsnap_confidence confidence;
+    uint32_t status;          /**< when LDRSNAP_FF_STATUS */
+    const char *status_name;  /**< e.g. "STATUS_DLL_NOT_FOUND", or NULL */
+    const char *dll;          /**< the failing DLL as the loader named it */
+    const char *dll_path;     /**< its full path when known */
+    const char *parent;       /**< the module that needed it */
+    const char *symbol;       /**< missing procedure */
+    const char *const *chain; /**< load chain, outermost first */
+    size_t chain_len;
+    const char *text;         /**< the line */
+    const char *note;         /**< why this role, in a sentence */
+} ldrsnap_failure;
+
+/** A debugger exception event, "(pid.tid): ... - code X (first chance)". */
+typedef struct ldrsnap_exception {
+    uint64_t line;
+    uint32_t pid, tid;
+    unsigned flags;           /**< LDRSNAP_FF_* */
+    uint32_t code;
+    const char *code_name;    /**< or NULL */
+    const char *description;  /**< the debugger's words, e.g. "Unknown
+                                   exception" */
+    const char *dll;          /**< module the thread was loading, or NULL:
+                                   a context, not a loader status */
+    const char *text;
+} ldrsnap_exception;
+
+typedef enum ldrsnap_event_type {
+    LDRSNAP_EV_FAILURE = 1,
+    LDRSNAP_EV_EXCEPTION = 2
+} ldrsnap_event_type;
+
+typedef struct ldrsnap_event {
+    ldrsnap_event_type type;
+    const ldrsnap_failure *failure;     /**< LDRSNAP_EV_FAILURE */
+    const ldrsnap_exception *exception; /**< LDRSNAP_EV_EXCEPTION */
+} ldrsnap_event;
+
+/**
+ * Called for each event.  Noise failures and exceptions come as they are
+ * read; every other failure comes from ldrsnap_analyzer_finish(), in line
+ * order, once its role is known.  Return non-zero to stop
+ * (LDRSNAP_ECALLBACK).
+ */
+typedef int (*ldrsnap_event_cb)(const ldrsnap_event *ev, void *userdata);
+
+/** The verdict for one failing process. */
+typedef struct ldrsnap_verdict {
+    uint32_t pid;             /**< 0 when the log gives none */
+    unsigned flags;           /**< LDRSNAP_FF_PID, _TID, _STATUS */
+    uint32_t tid;
+    ldrsnap_kind kind;
+    ldrsnap_confidence confidence;
+    uint32_t status;
+    const char *status_name;
+    const char *dll, *dll_path, *parent, *symbol;
+    const char *const *chain;
+    size_t chain_len;
+    uint64_t line;
+    const char *text;
+    const char *note;
+    const char *image;        /**< the process image name, when known */
+} ldrsnap_verdict;
+
+/** Per-input totals, valid after ldrsnap_analyzer_finish() until free. */
+typedef struct ldrsnap_summary {
+    uint64_t lines, bytes;
+    const char *dialect;      /**< "vista", "xp", "mixed" or "none" */
+    const char *encoding;     /**< as ldrsnap_parser_encoding() */
+    size_t processes;         /**< processes seen */
+    size_t failures;          /**< failures of every role */
+    size_t noise;             /**< of which noise */
+    size_t handled;           /**< of which handled */
+    size_t exceptions;
+    size_t n_verdicts;
+    const ldrsnap_verdict *verdicts; /**< one per failing process */
+} ldrsnap_summary;
+
+typedef struct ldrsnap_analyzer ldrsnap_analyzer;
+
+/**
+ * Create an analyzer.  It owns a parser; records are also passed to
+ * record_cb when one is set with ldrsnap_analyzer_set_record_cb().
+ * @return LDRSNAP_OK, LDRSNAP_EINVAL or LDRSNAP_ENOMEM.
+ */
+LDRSNAP_API int ldrsnap_analyzer_new(ldrsnap_analyzer **out,
+                                     const ldrsnap_options *opts,
+                                     ldrsnap_event_cb cb, void *userdata);
+
+/** Also receive each record (before the analyzer sees it). */
+LDRSNAP_API int ldrsnap_analyzer_set_record_cb(ldrsnap_analyzer *a,
+                                               ldrsnap_record_cb cb,
+                                               void *userdata);
+
+/** Feed bytes; as ldrsnap_parser_feed(). */
+LDRSNAP_API int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf,
+                                      size_t len);
+
+/** End of input: decide roles and verdicts, emit the pending failures. */
+LDRSNAP_API int ldrsnap_analyzer_finish(ldrsnap_analyzer *a);
+
+/** @return the summary once finished, else NULL. */
+LDRSNAP_API const ldrsnap_summary *
+ldrsnap_analyzer_summary(const ldrsnap_analyzer *a);
+
+LDRSNAP_API const char *ldrsnap_analyzer_errmsg(const ldrsnap_analyzer *a);
+
+LDRSNAP_API void ldrsnap_analyzer_free(ldrsnap_analyzer *a);
+
+/** @return "dll_not_found", "export_not_found", ... "other". */
+LDRSNAP_API const char *ldrsnap_kind_name(ldrsnap_kind k);
+/** @return "root_cause", "consequence", "handled" or "noise". */
+LDRSNAP_API const char *ldrsnap_role_name(ldrsnap_role r);
+/** @return "high", "medium" or "low". */
+LDRSNAP_API const char *ldrsnap_confidence_name(ldrsnap_confidence c);
+
+/**
+ * Name a status or exception code the way the loader's world knows it
+ * (STATUS_DLL_NOT_FOUND, E_ACCESSDENIED, ...).
+ * @return a static string, or NULL when the code is not known.
+ */
+LDRSNAP_API const char *ldrsnap_status_name(uint32_t code);
+
+/** The failure kind a loader status implies (LDRSNAP_K_OTHER if none). */
+LDRSNAP_API ldrsnap_kind ldrsnap_status_kind(uint32_t code);
+
+/* ------------------------------------------------------------------------
+ * Batch: inputs by path.
+ */
+typedef struct ldrsnap_batch ldrsnap_batch;
+
+/** One input to analyze. */
+typedef struct ldrsnap_entry {
+    const char *name;    /**< as given, "-" shown as "<stdin>"; files found
+                              in a directory as "dir/sub/file" */
+    const char *path;    /**< a file that can be opened again, or NULL
+                              (standard input) */
+    int error;           /**< LDRSNAP_OK, or why the entry cannot be read
+                              (then ldrsnap_batch_errmsg() says more) */
+    const char *compression; /**< "none" or "gzip" */
+} ldrsnap_entry;
+
+/* ldrsnap_batch_new() flags */
+#define LDRSNAP_BATCH_NO_RECURSE 0x1u  /**< do not descend into directories */
+
+LDRSNAP_API int ldrsnap_batch_new(ldrsnap_batch **out,
+                                  const ldrsnap_options *opts,
+                                  unsigned flags);
+
+/** Queue a path: a file, a directory, or "-" for standard input. */
+LDRSNAP_API int ldrsnap_batch_add(ldrsnap_batch *b, const char *path);
+
+/**
+ * Move to the next entry.  Entries that cannot be read still come, with
+ * entry->error set, so that the caller can report them.
+ * @return LDRSNAP_OK with *entry set, LDRSNAP_DONE at the end, or a
+ *         negative code.  *entry is valid until the next call.
+ */
+LDRSNAP_API int ldrsnap_batch_next(ldrsnap_batch *b, ldrsnap_entry **entry);
+
+/**
+ * Read the current entry's bytes, decompressed.
+ * @param got receives the count; 0 with LDRSNAP_OK means the entry ended.
+ * @return LDRSNAP_OK, or LDRSNAP_EIO / LDRSNAP_EFORMAT / LDRSNAP_ELIMIT
+ *         when the entry breaks off (the bytes before it were good).
+ */
+LDRSNAP_API int ldrsnap_batch_read(ldrsnap_batch *b, void *buf, size_t cap,
+                                   size_t *got);
+
+/** @return the message for the last error, naming the input. */
+LDRSNAP_API const char *ldrsnap_batch_errmsg(const ldrsnap_batch *b);
+
+LDRSNAP_API void ldrsnap_batch_free(ldrsnap_batch *b);
+
+/**
+ * Analyze one path (file, "-", gzip) with a fresh analyzer: a helper for
+ * the common case.  *out receives the finished analyzer, whose summary the
+ * caller reads and frees with ldrsnap_analyzer_free().
+ * @return LDRSNAP_OK or an error; on error *out may still hold a partial
+ *         analysis (the bytes read before the error), or NULL.
+ */
+LDRSNAP_API int ldrsnap_analyze_path(ldrsnap_analyzer **out,
+                                     const char *path,
+                                     const ldrsnap_options *opts,
+                                     ldrsnap_event_cb cb, void *userdata);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LDRSNAP_H */

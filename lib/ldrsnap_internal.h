@@ -1,0 +1,173 @@
+/*
+ * ldrsnap_internal.h - declarations shared by the library's modules.
+ * Not installed.  Internal non-static symbols are named ldrsnap__*.
+ */
+#ifndef LDRSNAP_INTERNAL_H
+#define LDRSNAP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ldrsnap.h"
+
+#define LS_UNUSED(x) ((void)(x))
+#define LS_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+#define LS_DEFAULT_MAX_LINE (64u * 1024u)
+#define LS_MIN_MAX_LINE 256u
+
+/* ---- allocation ------------------------------------------------------ */
+
+typedef struct ls_alloc {
+    ldrsnap_allocator a;
+} ls_alloc;
+
+void ldrsnap__alloc_init(ls_alloc *al, const ldrsnap_options *opts);
+void *ldrsnap__malloc(const ls_alloc *al, size_t n);
+void *ldrsnap__calloc(const ls_alloc *al, size_t n);
+void *ldrsnap__realloc(const ls_alloc *al, void *p, size_t n);
+void ldrsnap__free(const ls_alloc *al, void *p);
+char *ldrsnap__strndup(const ls_alloc *al, const char *s, size_t n);
+char *ldrsnap__strdup(const ls_alloc *al, const char *s);
+
+/* Validate caller options; fills defaults.  Returns LDRSNAP_EINVAL on a
+ * version or allocator the library does not know. */
+int ldrsnap__options_check(const ldrsnap_options *opts);
+
+/* ---- growable byte buffer --------------------------------------------- */
+
+typedef struct ls_buf {
+    char *ptr;
+    size_t len, cap;
+} ls_buf;
+
+int ldrsnap__buf_reserve(const ls_alloc *al, ls_buf *b, size_t need);
+int ldrsnap__buf_append(const ls_alloc *al, ls_buf *b, const void *p,
+                        size_t n);
+void ldrsnap__buf_free(const ls_alloc *al, ls_buf *b);
+
+/* ---- text: bytes -> UTF-8 lines --------------------------------------- */
+
+enum ls_encoding {
+    LS_ENC_UNKNOWN = 0,
+    LS_ENC_UTF8,
+    LS_ENC_UTF16LE,
+    LS_ENC_UTF16BE
+};
+
+/* A physical line, UTF-8, not NUL-terminated; valid during the callback. */
+typedef struct ls_line {
+    const char *ptr;
+    size_t len;
+    uint64_t line;   /* 1-based */
+    uint64_t offset; /* byte offset of the line start in the input */
+    bool capped;     /* longer than max_line; the rest was dropped */
+    bool recoded;    /* invalid UTF-8 or NUL replaced */
+} ls_line;
+
+typedef int (*ls_line_cb)(const ls_line *line, void *ud);
+
+typedef struct ls_text {
+    const ls_alloc *al;
+    enum ls_encoding enc;
+    bool bom;
+    bool saw_invalid;        /* UTF-8 input held invalid sequences */
+    unsigned char sniff[4];
+    size_t nsniff;
+    /* UTF-16 state: a dangling byte, a pending high surrogate */
+    int odd_byte;            /* -1 when none */
+    uint32_t high_surrogate; /* 0 when none */
+    ls_buf u8;               /* scratch for transcoded UTF-16 */
+    /* line assembly */
+    ls_buf line;             /* partial line carried across chunks */
+    bool line_capped;
+    bool pending_cr;         /* the last byte seen was '\r' */
+    bool in_line;            /* the current line has begun */
+    uint64_t lineno;         /* lines completed */
+    uint64_t line_offset;    /* input offset where the current line began */
+    uint64_t in_bytes;       /* raw bytes consumed */
+    uint64_t u8_bytes;       /* UTF-8 bytes produced (line offsets) */
+    size_t max_line;
+    ls_buf recode;           /* scratch for recoded lines */
+    ls_line_cb cb;
+    void *ud;
+} ls_text;
+
+void ldrsnap__text_init(ls_text *t, const ls_alloc *al, size_t max_line,
+                        ls_line_cb cb, void *ud);
+int ldrsnap__text_feed(ls_text *t, const unsigned char *p, size_t n);
+int ldrsnap__text_finish(ls_text *t);
+void ldrsnap__text_free(ls_text *t);
+const char *ldrsnap__text_encoding(const ls_text *t);
+
+/* ---- lex: one logical line -> one record ------------------------------ */
+
+/* Field storage for one record: copies of the substrings, NUL-ended. */
+typedef struct ls_lexbuf {
+    ls_buf fields;
+} ls_lexbuf;
+
+/* Where a record begins inside a line, and which grammar it has. */
+typedef struct ls_start {
+    size_t pos;             /* offset of the record after the prefix */
+    ldrsnap_dialect dialect;
+} ls_start;
+
+/* Find where the first record begins (after any capture-tool prefix).
+ * Returns false when the line holds no Vista/XP/debugger record start. */
+bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st);
+
+/* Offset of the next glued record start after `from`, or n when none. */
+size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
+                               bool xp_seen);
+
+/* Does this line begin a record of its own (and so must not be joined to
+ * an 80-column line before it)? */
+bool ldrsnap__lex_begins_record(const char *s, size_t n);
+
+/* Classify one NUL-terminated logical line into rec.  `line` is mutable
+ * scratch the lexer may cut with NULs; field strings live in lb.
+ * prev_dialect is the dialect of the previous record on the stream, for
+ * continuations. */
+int ldrsnap__lex_line(ls_lexbuf *lb, const ls_alloc *al, char *line,
+                      size_t len, ldrsnap_dialect prev_dialect,
+                      ldrsnap_record *rec);
+
+/* Hex / decimal helpers shared by the lexer and the trace. */
+bool ldrsnap__parse_hex32(const char *s, size_t n, uint32_t *out);
+bool ldrsnap__parse_hex64(const char *s, size_t n, uint64_t *out);
+size_t ldrsnap__hex_run(const char *s, size_t n);
+
+/* ---- parser internals used by the analyzer ---------------------------- */
+
+typedef struct ls_parser_hooks {
+    ldrsnap_record_cb cb;
+    void *ud;
+} ls_parser_hooks;
+
+/* ---- loader status knowledge ----------------------------------------- */
+
+/* Known loader function names and what the trace must know about them. */
+enum ls_func_flags {
+    LS_FN_PROBE = 0x1,     /* a failing RETURN is a probe miss */
+    LS_FN_TOP = 0x2,       /* a top-level request (LdrLoadDll) */
+    LS_FN_SEARCH = 0x4,    /* the whole path search (LdrpSearchPath) */
+    LS_FN_HANDLE = 0x8,    /* GetModuleHandle-style lookup */
+    LS_FN_MAP = 0x10       /* maps an image: a failure is a real one */
+};
+unsigned ldrsnap__func_flags(const char *name);
+
+bool ldrsnap__status_is_error(uint32_t code);
+bool ldrsnap__exception_is_benign(uint32_t code);
+
+/* ---- path helpers ----------------------------------------------------- */
+
+/* The file-name part of a Windows or POSIX path (after the last \ or /). */
+const char *ldrsnap__basename(const char *path);
+/* ASCII case-insensitive comparison of two file names. */
+bool ldrsnap__name_eq(const char *a, const char *b);
+/* Does the path name a DLL-like image (.dll, .exe, .node, .pyd, ...)? */
+bool ldrsnap__looks_like_image(const char *s, size_t n);
+
+#endif /* LDRSNAP_INTERNAL_H */

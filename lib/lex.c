@@ -1,0 +1,1388 @@
+/*
+ * lex.c - one logical line to one record.
+ *
+ * Finds where the record begins (whatever a capture tool put before it),
+ * tells the grammar (Vista+, XP, debugger, IDE, continuation, other) and
+ * parses the payload into fields.  The shapes are those of
+ * docs/loader-snaps-format.md; every rule here has a sample in tests/.
+ *
+ * Field strings are copied, NUL-terminated, into one buffer reserved
+ * before the record is parsed, so pointers handed out stay valid for the
+ * whole record and nothing is allocated per line once the buffer has grown.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "ldrsnap_internal.h"
+
+/* ---- small scanners ---------------------------------------------------- */
+
+static bool is_hex(int c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static unsigned hex_val(int c)
+{
+    return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+size_t ldrsnap__hex_run(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && is_hex((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+bool ldrsnap__parse_hex64(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t digits = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '`')
+            continue; /* WinDbg 64-bit address separator */
+        if (!is_hex((unsigned char)s[i]) || ++digits > 16)
+            return false;
+        v = (v << 4) | hex_val((unsigned char)s[i]);
+    }
+    if (!digits)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool ldrsnap__parse_hex32(const char *s, size_t n, uint32_t *out)
+{
+    uint64_t v;
+    if (n > 8 || !ldrsnap__parse_hex64(s, n, &v))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static size_t digit_run(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
+/* If s starts with lit, return the rest, else NULL. */
+static const char *after(const char *s, const char *lit)
+{
+    size_t k = strlen(lit);
+    return strncmp(s, lit, k) == 0 ? s + k : NULL;
+}
+
+/* ---- record starts ----------------------------------------------------- */
+
+/* Vista record head at s[0..n): "hhh:hhh @ ddd - ".  Returns its length. */
+static size_t vista_head(const char *s, size_t n)
+{
+    size_t a = ldrsnap__hex_run(s, n);
+    if (a < 3 || a > 8 || a >= n || s[a] != ':')
+        return 0;
+    size_t b = ldrsnap__hex_run(s + a + 1, n - a - 1);
+    size_t i = a + 1 + b;
+    if (b < 3 || b > 8 || i + 3 > n || memcmp(s + i, " @ ", 3) != 0)
+        return 0;
+    i += 3;
+    size_t d = digit_run(s + i, n - i);
+    if (!d || i + d + 3 > n || memcmp(s + i + d, " - ", 3) != 0)
+        return 0;
+    return i + d + 3;
+}
+
+/* Find a Vista head whose " @ " lies at or after `from`; sets *pos. */
+static bool find_vista(const char *s, size_t n, size_t from, size_t *pos)
+{
+    const char *p = s + from;
+    const char *end = s + n;
+    while ((p = memchr(p, '@', (size_t)(end - p))) != NULL) {
+        size_t at = (size_t)(p - s);
+        p++;
+        if (at < 8 || at + 2 > n || s[at - 1] != ' ' || s[at + 1] != ' ')
+            continue;
+        size_t j = at - 1; /* the space before '@' */
+        size_t b = 0;
+        while (j > 0 && b < 9 && is_hex((unsigned char)s[j - 1]))
+            j--, b++;
+        if (b < 3 || b > 8 || j == 0 || s[j - 1] != ':')
+            continue;
+        size_t k = j - 1, a = 0;
+        while (k > 0 && a < 9 && is_hex((unsigned char)s[k - 1]))
+            k--, a++;
+        if (a < 3 || a > 8)
+            continue;
+        if (k > 0 && isalnum((unsigned char)s[k - 1]))
+            continue;
+        if (vista_head(s + k, n - k)) {
+            *pos = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool find_xp(const char *s, size_t n, size_t from, size_t *pos)
+{
+    const char *p = s + from, *end = s + n;
+    while (end - p >= 4 && (p = memchr(p, 'L', (size_t)(end - p))) != NULL) {
+        if (end - p >= 4 && memcmp(p, "LDR:", 4) == 0) {
+            *pos = (size_t)(p - s);
+            return true;
+        }
+        p++;
+    }
+    return false;
+}
+
+bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
+{
+    size_t pos;
+    if (vista_head(s, n)) {
+        st->pos = 0, st->dialect = LDRSNAP_D_VISTA;
+        return true;
+    }
+    if (n >= 4 && memcmp(s, "LDR:", 4) == 0) {
+        st->pos = 0, st->dialect = LDRSNAP_D_XP;
+        return true;
+    }
+    if (find_vista(s, n, 0, &pos)) {
+        size_t xp;
+        if (find_xp(s, pos, 0, &xp)) {
+            st->pos = xp, st->dialect = LDRSNAP_D_XP;
+            return true;
+        }
+        st->pos = pos, st->dialect = LDRSNAP_D_VISTA;
+        return true;
+    }
+    if (find_xp(s, n, 0, &pos)) {
+        st->pos = pos, st->dialect = LDRSNAP_D_XP;
+        return true;
+    }
+    return false;
+}
+
+size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
+                               bool xp_seen)
+{
+    size_t best = n, pos;
+    if (find_vista(s, n, from, &pos) && pos > from)
+        best = pos;
+    if (xp_seen && find_xp(s, best, from, &pos) && pos > from)
+        best = pos;
+    return best;
+}
+
+/* A prefix a capture tool adds: [pid,tid], error:, app(123):, 1725, or
+ * DebugString: "  Shapes only: used to tell a record start from a
+ * mid-line match. */
+static bool known_prefix(const char *s, size_t n)
+{
+    while (n && s[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return true;
+    if (s[0] == '[' && s[n - 1] == ']')
+        return true;
+    if (n == 6 && memcmp(s, "error:", 6) == 0)
+        return true;
+    if (n >= 13 && memcmp(s, "DebugString:", 12) == 0)
+        return true;
+    if (digit_run(s, n) == n)
+        return true;
+    if (n >= 4 && s[n - 1] == ':' && s[n - 2] == ')') {
+        size_t i = n - 2;
+        while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+            i--;
+        return i > 0 && s[i - 1] == '(';
+    }
+    return false;
+}
+
+static bool debugger_start(const char *s, size_t n);
+static bool ide_start(const char *s, size_t n);
+
+bool ldrsnap__lex_begins_record(const char *s, size_t n)
+{
+    ls_start st;
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i == n)
+        return true; /* blank */
+    if (ldrsnap__lex_find_start(s, n, &st) && known_prefix(s, st.pos))
+        return true;
+    if (s[0] == '[' && memchr(s, ']', LS_MIN(n, 20)))
+        return true; /* [pid,tid] detail lines */
+    return debugger_start(s, n) || ide_start(s, n);
+}
+
+/* ---- field storage ----------------------------------------------------- */
+
+typedef struct lexctx {
+    char *out;          /* field buffer */
+    size_t used;
+    ldrsnap_record *rec;
+} lexctx;
+
+static const char *put(lexctx *c, const char *s, size_t n)
+{
+    char *d = c->out + c->used;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    c->used += n + 1;
+    return d;
+}
+
+static const char *put_str(lexctx *c, const char *s)
+{
+    return put(c, s, strlen(s));
+}
+
+/* Copy the text between the quote at *s and its closing quote `q`; a
+ * missing close takes the rest (a cut line).  Advances *s past it. */
+static const char *put_quoted(lexctx *c, const char **s, char q)
+{
+    const char *b = *s + 1;
+    const char *e = strchr(b, q);
+    if (!e) {
+        c->rec->flags |= LDRSNAP_RF_CUT;
+        e = b + strlen(b);
+        *s = e;
+    } else {
+        *s = e + 1;
+    }
+    return put(c, b, (size_t)(e - b));
+}
+
+/* Parse a status: "0x" + up to 8 hex digits, or bare hex.  A run cut by
+ * the end of the line with fewer than 8 digits is a cut record, not a
+ * status (0xc000003 is not 0x0c000003). */
+static bool parse_status(lexctx *c, const char *s, uint32_t *out)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    size_t k = ldrsnap__hex_run(s, strlen(s));
+    if (k == 0 || k > 8)
+        return false;
+    if (k < 8 && s[k] == '\0') {
+        c->rec->flags |= LDRSNAP_RF_CUT;
+        return false;
+    }
+    return ldrsnap__parse_hex32(s, k, out);
+}
+
+static void set_status(lexctx *c, const char *s)
+{
+    if (s && parse_status(c, s, &c->rec->status))
+        c->rec->flags |= LDRSNAP_RF_STATUS;
+}
+
+/* Find "status" and parse the number after it ("status 0x..",
+ * "status = 0x..", "Status: 0x..", "ntstatus 0x..", "status: 0x.."). */
+static void find_status(lexctx *c, const char *msg)
+{
+    const char *p = msg, *hit = NULL;
+    while ((p = strstr(p, "tatus")) != NULL) {
+        hit = p + 5;
+        p = hit;
+    }
+    if (!hit) {
+        if ((hit = strstr(msg, "returned ")) != NULL)
+            hit += 9;
+        else
+            return;
+    }
+    while (*hit == ' ' || *hit == ':' || *hit == '=')
+        hit++;
+    if (*hit == 's' && strncmp(hit, "status", 6) != 0)
+        c->rec->flags |= LDRSNAP_RF_CUT; /* "returned s" cut short */
+    set_status(c, hit);
+}
+
+/* Copy up to the first occurrence of `stop` (or the end). */
+static const char *put_until(lexctx *c, const char *s, const char *stop,
+                             const char **rest)
+{
+    const char *e = stop ? strstr(s, stop) : NULL;
+    if (!e)
+        e = s + strlen(s);
+    if (rest)
+        *rest = e;
+    return put(c, s, (size_t)(e - s));
+}
+
+/* ---- Vista payloads ---------------------------------------------------- */
+
+static void vista_enter(lexctx *c, const char *m)
+{
+    ldrsnap_record *r = c->rec;
+    const char *v = after(m, "DLL name: ");
+    r->msg = LDRSNAP_M_DLL_NAME;
+    if (!v) {
+        r->flags |= LDRSNAP_RF_COMPACT;
+        v = m;
+    }
+    const char *rest;
+    r->dll = put_until(c, v, " DLL path: ", &rest);
+    if (*rest) {
+        const char *path = rest + strlen(" DLL path: ");
+        if (strcmp(path, "NULL") != 0)
+            r->search_path = put_str(c, path);
+    }
+}
+
+static bool is_compact_status(const char *m)
+{
+    size_t k = ldrsnap__hex_run(m, 8);
+    if (k != 8)
+        return false;
+    if (m[8] == '\0')
+        return true;
+    return m[8] == '-' && ldrsnap__hex_run(m + 9, 8) == 8 && m[17] == '\0';
+}
+
+static void vista_return(lexctx *c, const char *m)
+{
+    ldrsnap_record *r = c->rec;
+    const char *v = after(m, "Status: ");
+    if (v) {
+        r->msg = LDRSNAP_M_STATUS;
+        set_status(c, v);
+        return;
+    }
+    if (is_compact_status(m)) {
+        r->msg = LDRSNAP_M_STATUS;
+        r->flags |= LDRSNAP_RF_COMPACT;
+        if (m[8] == '-') {
+            ldrsnap__parse_hex32(m, 8, &r->status_orig);
+            ldrsnap__parse_hex32(m + 9, 8, &r->status);
+            r->flags |= LDRSNAP_RF_STATUS | LDRSNAP_RF_STATUS_ORIG;
+        } else {
+            ldrsnap__parse_hex32(m, 8, &r->status);
+            r->flags |= LDRSNAP_RF_STATUS;
+        }
+    } else if (m[0] && ldrsnap__hex_run(m, 8) == strlen(m)) {
+        r->flags |= LDRSNAP_RF_CUT; /* compact status cut short */
+    }
+}
+
+static void vista_unable(lexctx *c, const char *v)
+{
+    ldrsnap_record *r = c->rec;
+    r->msg = LDRSNAP_M_UNABLE_TO_LOAD;
+    if (*v == '"')
+        r->dll = put_quoted(c, &v, '"');
+    else
+        r->dll = put_until(c, v, ",", &v);
+    const char *p = strstr(v, "Parent Module: ");
+    if (p) {
+        p += strlen("Parent Module: ");
+        if (*p == '"') {
+            const char *par = put_quoted(c, &p, '"');
+            if (strcmp(par, "(null)") != 0)
+                r->parent = par;
+        }
+    } else {
+        r->flags |= LDRSNAP_RF_CUT;
+    }
+    const char *s = strstr(v, "Status: ");
+    if (s)
+        set_status(c, s + strlen("Status: "));
+}
+
+/* "... for DLL "X"" / "... DLL at base 0x..." and friends */
+static void vista_info(lexctx *c, const char *m)
+{
+    ldrsnap_record *r = c->rec;
+    const char *v;
+    if ((v = after(m, "Calling init routine ")) != NULL) {
+        size_t k = ldrsnap__hex_run(v, strlen(v));
+        if (ldrsnap__parse_hex64(v, k, &r->address))
+            r->flags |= LDRSNAP_RF_ADDRESS;
+        const char *q = strstr(v, "for DLL \"");
+        r->msg = LDRSNAP_M_CALLING_INIT;
+        if (q) {
+            q += strlen("for DLL ");
+            r->dll = put_quoted(c, &q, '"');
+            r->dll_path = r->dll;
+        }
+    } else if ((v = after(m, "Beginning execution of ")) != NULL) {
+        r->msg = LDRSNAP_M_BEGIN_EXEC;
+        const char *rest;
+        r->dll = put_until(c, v, " (", &rest);
+        if (*rest) {
+            rest += 2;
+            const char *e = strrchr(rest, ')');
+            r->dll_path = put(c, rest, e ? (size_t)(e - rest) : strlen(rest));
+        }
+    } else if ((v = after(m, "Initializing process 0x")) != NULL) {
+        r->msg = LDRSNAP_M_INIT_PROCESS;
+        if (ldrsnap__parse_hex64(v, ldrsnap__hex_run(v, strlen(v)),
+                                 &r->address))
+            r->flags |= LDRSNAP_RF_ADDRESS;
+    } else if ((v = after(m, "DLL ")) != NULL && strstr(v, " by API set")) {
+        r->msg = LDRSNAP_M_APISET;
+        const char *rest;
+        r->dll = put_until(c, v, " was redirected to ", &rest);
+        if (*rest) {
+            rest += strlen(" was redirected to ");
+            r->dll_path = put_until(c, rest, " by API set", NULL);
+        }
+    } else if ((v = after(m, "DLL search path computed: ")) != NULL) {
+        r->msg = LDRSNAP_M_SEARCH_PATH;
+        r->search_path = put_str(c, v);
+    } else if ((v = after(m, "Locating DLL ")) != NULL) {
+        r->msg = LDRSNAP_M_SEARCH_PATH;
+        const char *rest;
+        r->dll = put_until(c, v, " in path ", &rest);
+        if (*rest)
+            r->search_path = put_str(c, rest + strlen(" in path "));
+    } else if ((v = after(m, "Locating procedure ")) != NULL) {
+        r->msg = LDRSNAP_M_LOCATE_PROC;
+        if (*v == '"')
+            r->symbol = put_quoted(c, &v, '"');
+        else
+            r->symbol = put_until(c, v, " by ", NULL);
+    } else if ((v = after(m, "Probing for the manifest of")) != NULL) {
+        r->msg = LDRSNAP_M_MANIFEST_PROBE;
+        while (*v == ' ')
+            v++;
+        if (*v)
+            r->dll = put_str(c, v);
+        else
+            r->flags |= LDRSNAP_RF_CUT;
+    } else if (strstr(m, "Detour detected")) {
+        r->msg = LDRSNAP_M_DETOUR;
+    } else if ((v = after(m, "Loading DLL ")) != NULL) {
+        r->msg = LDRSNAP_M_LOADING_DLL;
+        if (*v == '"') {
+            r->dll = put_quoted(c, &v, '"');
+            const char *fp = strstr(v, "from path ");
+            if (fp) {
+                fp += strlen("from path ");
+                r->search_path = *fp == '"' ? put_quoted(c, &fp, '"')
+                                            : put_str(c, fp);
+            }
+        } else {
+            r->dll = put_str(c, v);
+        }
+    } else if ((v = after(m, "Mapped DLL ")) != NULL) {
+        r->msg = LDRSNAP_M_MAPPED_DLL;
+        r->dll = *v == '"' ? put_quoted(c, &v, '"') : put_until(c, v, " ", &v);
+        const char *a = strstr(v, "at address ");
+        if (a) {
+            a += strlen("at address ");
+            a += (a[0] == '0' && (a[1] == 'x' || a[1] == 'X')) ? 2 : 0;
+            if (ldrsnap__parse_hex64(a, ldrsnap__hex_run(a, strlen(a)),
+                                     &r->base))
+                r->flags |= LDRSNAP_RF_BASE;
+        }
+    } else if ((v = after(m, "Original status: ")) != NULL) {
+        r->msg = LDRSNAP_M_ORIGINAL_STATUS;
+        set_status(c, v);
+    }
+}
+
+static void vista_error(lexctx *c, const char *m)
+{
+    ldrsnap_record *r = c->rec;
+    const char *v;
+    if ((v = after(m, "Unable to load DLL: ")) != NULL) {
+        vista_unable(c, v);
+    } else if (strncmp(m, "Walking the import tables", 25) == 0) {
+        r->msg = LDRSNAP_M_IMPORTS_FAILED;
+        find_status(c, m);
+    } else if (strncmp(m, "Failed to open \\KnownDlls", 25) == 0) {
+        r->msg = LDRSNAP_M_KNOWNDLLS_FAILED;
+        find_status(c, m);
+    } else if (strncmp(m, "Process initialization failed", 29) == 0) {
+        r->msg = LDRSNAP_M_PROCESS_INIT_FAILED;
+        find_status(c, m);
+    } else if ((v = after(m, "Procedure ")) != NULL &&
+               strstr(v, "could not be located")) {
+        r->msg = LDRSNAP_M_PROC_NOT_FOUND;
+        r->symbol = *v == '"' ? put_quoted(c, &v, '"')
+                              : put_until(c, v, " could not", &v);
+        const char *b = strstr(v, "at base ");
+        if (b) {
+            b += strlen("at base ");
+            b += (b[0] == '0' && (b[1] == 'x' || b[1] == 'X')) ? 2 : 0;
+            if (ldrsnap__parse_hex64(b, ldrsnap__hex_run(b, strlen(b)),
+                                     &r->base))
+                r->flags |= LDRSNAP_RF_BASE;
+        }
+    } else if ((v = after(m, "Locating export ")) != NULL ||
+               (v = after(m, "Locating ordinal ")) != NULL) {
+        r->msg = LDRSNAP_M_EXPORT_FAILED;
+        if (strncmp(m, "Locating ordinal ", 17) == 0) {
+            const char *e = strstr(v, " for DLL");
+            char tmp[64];
+            size_t k = e ? (size_t)(e - v) : strlen(v);
+            k = LS_MIN(k, sizeof tmp - 2);
+            tmp[0] = '#';
+            memcpy(tmp + 1, v + (*v == '"'), k - (*v == '"') * 2);
+            tmp[1 + k - (*v == '"') * 2] = '\0';
+            r->symbol = put_str(c, tmp);
+        } else {
+            r->symbol = *v == '"' ? put_quoted(c, &v, '"')
+                                  : put_until(c, v, " for DLL", &v);
+        }
+        const char *d = strstr(v, "for DLL ");
+        if (d) {
+            d += strlen("for DLL ");
+            const char *par = *d == '"' ? put_quoted(c, &d, '"')
+                                        : put_until(c, d, " failed", &d);
+            if (strcmp(par, "Unknown") != 0)
+                r->parent = par;
+        }
+        find_status(c, v);
+    } else if ((v = after(m, "Function ")) != NULL &&
+               strstr(v, " raised exception ")) {
+        r->msg = LDRSNAP_M_EXCEPTION_RAISED;
+        r->symbol = put_until(c, v, " raised exception ", &v);
+        set_status(c, v + strlen(" raised exception "));
+    } else {
+        vista_info(c, m);
+    }
+}
+
+static ldrsnap_level parse_level(const char *s, size_t *len)
+{
+    static const struct {
+        const char *w;
+        ldrsnap_level l;
+    } lv[] = {{"ENTER", LDRSNAP_L_ENTER},   {"RETURN", LDRSNAP_L_RETURN},
+              {"INFO", LDRSNAP_L_INFO},     {"WARNING", LDRSNAP_L_WARNING},
+              {"ERROR", LDRSNAP_L_ERROR}};
+    for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++) {
+        size_t k = strlen(lv[i].w);
+        if (strncmp(s, lv[i].w, k) == 0 && s[k] == ':') {
+            *len = k + 1;
+            return lv[i].l;
+        }
+    }
+    return LDRSNAP_L_NONE;
+}
+
+/* s points at the function name (after the head, or a bare one). */
+static void vista_body(lexctx *c, char *s)
+{
+    ldrsnap_record *r = c->rec;
+    char *sep = strstr(s, " - ");
+    if (!sep) {
+        r->function = put_str(c, s);
+        r->flags |= LDRSNAP_RF_CUT;
+        return;
+    }
+    r->function = put(c, s, (size_t)(sep - s));
+    size_t k;
+    r->level = parse_level(sep + 3, &k);
+    if (r->level == LDRSNAP_L_NONE) {
+        r->flags |= LDRSNAP_RF_CUT;
+        return;
+    }
+    char *m = sep + 3 + k;
+    while (*m == ' ')
+        m++;
+    r->message = put_str(c, m);
+    switch (r->level) {
+    case LDRSNAP_L_ENTER:
+        vista_enter(c, m);
+        break;
+    case LDRSNAP_L_RETURN:
+        vista_return(c, m);
+        break;
+    case LDRSNAP_L_INFO:
+        vista_info(c, m);
+        break;
+    default:
+        vista_error(c, m);
+        break;
+    }
+}
+
+static void lex_vista(lexctx *c, char *s)
+{
+    ldrsnap_record *r = c->rec;
+    size_t n = strlen(s);
+    size_t a = ldrsnap__hex_run(s, n);
+    size_t b = ldrsnap__hex_run(s + a + 1, n - a - 1);
+    ldrsnap__parse_hex32(s, a, &r->pid);
+    ldrsnap__parse_hex32(s + a + 1, b, &r->tid);
+    const char *t = s + a + 1 + b + 3;
+    size_t d = digit_run(t, strlen(t));
+    uint64_t tick = 0;
+    for (size_t i = 0; i < d && i < 19; i++)
+        tick = tick * 10 + (uint64_t)(t[i] - '0');
+    r->tick = tick;
+    r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    vista_body(c, s + vista_head(s, n));
+}
+
+/* "... LdrpProcessWork - ERROR: ..." with its head elided. */
+static char *bare_vista(char *s)
+{
+    char *p = s;
+    while ((p = strstr(p, "Ldr")) != NULL) {
+        char *f = (p > s && p[-1] == '_') ? p - 1 : p;
+        if (f == s || f[-1] == ' ') {
+            char *e = p;
+            while (isalnum((unsigned char)*e) || *e == '_')
+                e++;
+            size_t k;
+            if (strncmp(e, " - ", 3) == 0 &&
+                parse_level(e + 3, &k) != LDRSNAP_L_NONE)
+                return f;
+        }
+        p += 3;
+    }
+    return NULL;
+}
+
+/* ---- XP payloads ------------------------------------------------------- */
+
+/* "name (n)" -> dll=name, address=n */
+static void xp_name_count(lexctx *c, const char *v)
+{
+    ldrsnap_record *r = c->rec;
+    const char *rest;
+    r->dll = put_until(c, v, " (", &rest);
+    if (*rest) {
+        rest += 2;
+        size_t d = digit_run(rest, strlen(rest));
+        uint64_t n = 0;
+        for (size_t i = 0; i < d; i++)
+            n = n * 10 + (uint64_t)(rest[i] - '0');
+        if (d) {
+            r->address = n;
+            r->flags |= LDRSNAP_RF_ADDRESS;
+        }
+    }
+}
+
+static bool xp_failures(lexctx *c, const char *m)
+{
+    ldrsnap_record *r = c->rec;
+    const char *v;
+    if ((v = after(m, "DLL_PROCESS_ATTACH for dll ")) != NULL) {
+        r->msg = LDRSNAP_M_INIT_FAILED;
+        r->dll = *v == '"' ? put_quoted(c, &v, '"') : put_until(c, v, " ", &v);
+        const char *a = strstr(v, "InitRoutine: ");
+        if (a) {
+            a += strlen("InitRoutine: ");
+            if (ldrsnap__parse_hex64(a, ldrsnap__hex_run(a, strlen(a)),
+                                     &r->address))
+                r->flags |= LDRSNAP_RF_ADDRESS;
+        }
+        if (!strstr(v, "failed"))
+            r->flags |= LDRSNAP_RF_CUT;
+    } else if ((v = after(m, "Unloading ")) != NULL &&
+               strstr(v, " because ")) {
+        r->msg = LDRSNAP_M_UNLOADING_FAILED;
+        r->dll = put_until(c, v, " because ", NULL);
+        find_status(c, v);
+    } else if ((v = after(m, "LdrLoadDll - failing because ")) != NULL) {
+        r->msg = LDRSNAP_M_LOAD_FAILING;
+        const char *o = strchr(v, '(');
+        const char *e = o ? strrchr(o, ')') : NULL;
+        if (o && e && e > o)
+            r->dll = put(c, o + 1, (size_t)(e - o - 1));
+        else if (o)
+            r->dll = put_str(c, o + 1);
+        find_status(c, e ? e : v);
+        if (!(r->flags & LDRSNAP_RF_STATUS))
+            r->flags |= LDRSNAP_RF_CUT;
+    } else if ((v = strstr(m, "LdrpLoadImportModule failed on import ")) !=
+               NULL) {
+        r->msg = LDRSNAP_M_IMPORT_FAILED;
+        v += strlen("LdrpLoadImportModule failed on import ");
+        r->dll = put_until(c, v, " with ", NULL);
+        find_status(c, v);
+    } else if ((v = strstr(m, "failed to probe ")) != NULL &&
+               strstr(v, "manifest")) {
+        r->msg = LDRSNAP_M_SXS_PROBE_FAILED;
+        v += strlen("failed to probe ");
+        r->dll = put_until(c, v, " for its manifest", NULL);
+        find_status(c, v);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool xp_lists(lexctx *c, const char *m)
+{
+    ldrsnap_record *r = c->rec;
+    const char *v;
+    if ((v = after(m, "LdrLoadDll, loading ")) != NULL) {
+        r->msg = LDRSNAP_M_LOADING_DLL;
+        const char *rest;
+        r->dll = put_until(c, v, " from ", &rest);
+        if (*rest)
+            r->search_path = put_str(c, rest + 6);
+    } else if ((v = after(m, "LdrGetProcedureAddress by ")) != NULL) {
+        r->msg = LDRSNAP_M_LOCATE_PROC;
+        const char *d = strstr(v, " - ");
+        if (d) {
+            if (strncmp(v, "ORDINAL", 7) == 0) {
+                char tmp[32] = "#";
+                strncat(tmp, d + 3, sizeof tmp - 2);
+                r->symbol = put_str(c, tmp);
+            } else {
+                r->symbol = put_str(c, d + 3);
+            }
+        }
+    } else if (strncmp(m, "Recursive DLL load", 18) == 0) {
+        r->msg = LDRSNAP_M_RECURSIVE_LOAD;
+    } else if ((v = after(m, "Derefcount ")) != NULL ||
+               (v = after(m, "Refcount ")) != NULL) {
+        r->msg = LDRSNAP_M_REFCOUNT;
+        xp_name_count(c, v);
+    } else if (strncmp(m, "UNINIT LIST", 11) == 0) {
+        r->msg = LDRSNAP_M_UNINIT_LIST;
+    } else if ((v = after(m, "Unmapping [")) != NULL) {
+        r->msg = LDRSNAP_M_UNMAPPING;
+        r->dll = put_until(c, v, "]", NULL);
+    } else if ((v = after(m, "Real INIT LIST")) != NULL) {
+        r->msg = LDRSNAP_M_INIT_LIST;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool xp_binding(lexctx *c, const char *m)
+{
+    ldrsnap_record *r = c->rec;
+    const char *v;
+    if ((v = after(m, "Loading (")) != NULL) {
+        r->msg = LDRSNAP_M_LOADING_DLL;
+        const char *e = strstr(v, ") ");
+        if (e)
+            r->dll = put_str(c, e + 2);
+    } else if ((v = after(m, "Snapping imports for ")) != NULL) {
+        r->msg = LDRSNAP_M_SNAPPING;
+        const char *rest;
+        r->parent = put_until(c, v, " from ", &rest);
+        if (*rest)
+            r->dll = put_str(c, rest + 6);
+    } else if ((v = strstr(m, "WARNING: Hint index")) != NULL) {
+        r->msg = LDRSNAP_M_SNAP_WARNING;
+        const char *p = strstr(v, "for procedure ");
+        if (p)
+            r->symbol = put_until(c, p + 14, " in DLL", NULL);
+        const char *d = strstr(v, "in DLL ");
+        if (d)
+            r->dll = put_until(c, d + 7, " ", NULL);
+    } else if ((v = strstr(m, " loaded - Calling init routine at ")) !=
+               NULL) {
+        r->msg = LDRSNAP_M_CALLING_INIT;
+        r->dll = put(c, m, (size_t)(v - m));
+        v += strlen(" loaded - Calling init routine at ");
+        if (ldrsnap__parse_hex64(v, ldrsnap__hex_run(v, strlen(v)),
+                                 &r->address))
+            r->flags |= LDRSNAP_RF_ADDRESS;
+    } else if ((v = strstr(m, " used by ")) != NULL) {
+        r->msg = LDRSNAP_M_USED_BY;
+        r->dll = put(c, m, (size_t)(v - m));
+        r->parent = put_str(c, v + 9);
+    } else if ((v = strstr(m, " binding to ")) != NULL ||
+               (v = strstr(m, " bound to ")) != NULL) {
+        r->msg = LDRSNAP_M_BINDING;
+        const char *sp = strchr(m, ' ');
+        r->parent = put(c, m, (size_t)(sp - m));
+        r->dll = put_str(c, strstr(v, " to ") + 4);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static void lex_xp(lexctx *c, char *s)
+{
+    ldrsnap_record *r = c->rec;
+    const char *m = s + 4;
+    while (*m == ' ')
+        m++;
+    r->message = put_str(c, m);
+    if (xp_failures(c, m) || xp_lists(c, m) || xp_binding(c, m))
+        return;
+    if (strstr(m, "fail")) {
+        r->msg = LDRSNAP_M_FAILURE_TEXT;
+        find_status(c, m);
+    }
+}
+
+/* "[pid,tid]   Previous DLL being loaded: "x"" and its siblings */
+static bool lex_xp_detail(lexctx *c, const char *m)
+{
+    static const struct {
+        const char *lead, *role;
+    } d[] = {{"Previous DLL being loaded: ", "previous"},
+             {"DLL being requested: ", "requested"},
+             {"DLL whose initializer was currently running: ",
+              "initializing"}};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        const char *v = after(m, d[i].lead);
+        if (v) {
+            c->rec->msg = LDRSNAP_M_RECURSIVE_DETAIL;
+            c->rec->symbol = put_str(c, d[i].role);
+            c->rec->dll = *v == '"' ? put_quoted(c, &v, '"') : put_str(c, v);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* "          (1) [iisres.dll] c:\...\iisres.dll (0) deinit 0" */
+static bool lex_uninit_entry(lexctx *c, const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s != '(' || !isdigit((unsigned char)s[1]))
+        return false;
+    const char *b = strstr(s, ") [");
+    if (!b)
+        return false;
+    b += 3;
+    const char *e = strchr(b, ']');
+    if (!e)
+        return false;
+    c->rec->msg = LDRSNAP_M_UNINIT_ENTRY;
+    c->rec->dll = put(c, b, (size_t)(e - b));
+    const char *p = e + 1;
+    while (*p == ' ')
+        p++;
+    const char *q = strstr(p, " (");
+    c->rec->dll_path = put(c, p, q ? (size_t)(q - p) : strlen(p));
+    return true;
+}
+
+/* ---- debugger lines ---------------------------------------------------- */
+
+static bool is_register_line(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && i < 4 && isalnum((unsigned char)s[i]))
+        i++;
+    return i >= 2 && i < n && s[i] == '=' && i + 1 < n &&
+           is_hex((unsigned char)s[i + 1]) && isalpha((unsigned char)s[0]);
+}
+
+static bool is_prompt(const char *s, size_t n)
+{
+    size_t d = digit_run(s, n);
+    if (!d || d >= n || s[d] != ':')
+        return false;
+    const char *g = memchr(s + d, '>', LS_MIN(n - d, 16));
+    return g != NULL;
+}
+
+static bool exception_head(const char *s, size_t n, size_t *len)
+{
+    if (n < 6 || s[0] != '(')
+        return false;
+    size_t a = ldrsnap__hex_run(s + 1, n - 1);
+    if (!a || 1 + a >= n || s[1 + a] != '.')
+        return false;
+    size_t b = ldrsnap__hex_run(s + 2 + a, n - 2 - a);
+    size_t i = 2 + a + b;
+    if (!b || i + 2 > n || s[i] != ')' || s[i + 1] != ':')
+        return false;
+    *len = i + 2;
+    return true;
+}
+
+static bool debugger_start(const char *s, size_t n)
+{
+    size_t k;
+    return (n >= 8 && memcmp(s, "ModLoad:", 8) == 0) ||
+           exception_head(s, n, &k) || is_prompt(s, n) ||
+           is_register_line(s, n) ||
+           (n >= 30 && memcmp(s, "Microsoft (R) Windows Debugger", 30) == 0);
+}
+
+static bool lex_exception(lexctx *c, const char *s)
+{
+    ldrsnap_record *r = c->rec;
+    size_t head;
+    if (!exception_head(s, strlen(s), &head))
+        return false;
+    const char *code = strstr(s, " - code ");
+    if (!code)
+        return false;
+    size_t a = ldrsnap__hex_run(s + 1, strlen(s + 1));
+    ldrsnap__parse_hex32(s + 1, a, &r->pid);
+    ldrsnap__parse_hex32(s + 2 + a, ldrsnap__hex_run(s + 2 + a, 8),
+                         &r->tid);
+    r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID;
+    r->dialect = LDRSNAP_D_DEBUGGER;
+    r->msg = LDRSNAP_M_EXCEPTION;
+    const char *d = s + head;
+    while (*d == ' ')
+        d++;
+    r->symbol = put(c, d, (size_t)(code - d));
+    set_status(c, code + 8);
+    if (strstr(code, "second chance"))
+        r->flags |= LDRSNAP_RF_SECOND_CHANCE;
+    return true;
+}
+
+static void lex_modload(lexctx *c, const char *s)
+{
+    ldrsnap_record *r = c->rec;
+    const char *p = s + 8;
+    uint64_t v[2];
+    for (int i = 0; i < 2; i++) {
+        while (*p == ' ')
+            p++;
+        const char *b = p;
+        while (is_hex((unsigned char)*p) || *p == '`' || *p == '$')
+            p++;
+        if (!ldrsnap__parse_hex64(b, (size_t)(p - b), &v[i]))
+            v[i] = 0;
+    }
+    while (*p == ' ')
+        p++;
+    r->dialect = LDRSNAP_D_DEBUGGER;
+    r->msg = LDRSNAP_M_MODLOAD;
+    r->base = v[0], r->end = v[1];
+    if (v[0] || v[1])
+        r->flags |= LDRSNAP_RF_BASE;
+    r->dll_path = put_str(c, p);
+    r->dll = put_str(c, ldrsnap__basename(p));
+}
+
+static bool lex_debugger(lexctx *c, const char *s, size_t n)
+{
+    ldrsnap_record *r = c->rec;
+    if (n >= 8 && memcmp(s, "ModLoad:", 8) == 0) {
+        lex_modload(c, s);
+        return true;
+    }
+    if (lex_exception(c, s))
+        return true;
+    if (is_prompt(s, n)) {
+        r->dialect = LDRSNAP_D_DEBUGGER;
+        r->msg = LDRSNAP_M_PROMPT;
+        const char *g = strchr(s, '>');
+        r->symbol = put_str(c, g[1] == ' ' ? g + 2 : g + 1);
+        return true;
+    }
+    if (is_register_line(s, n) ||
+        (strstr(s, "!") && n > 2 && s[n - 1] == ':' && !strchr(s, ' '))) {
+        r->dialect = LDRSNAP_D_DEBUGGER;
+        r->msg = LDRSNAP_M_REGISTERS;
+        return true;
+    }
+    static const char *const banner[] = {
+        "Microsoft (R) Windows Debugger", "Copyright (c) Microsoft",
+        "CommandLine:", "Symbol search path is:",
+        "Executable search path is:", "************* "};
+    for (size_t i = 0; i < sizeof banner / sizeof banner[0]; i++) {
+        if (strncmp(s, banner[i], strlen(banner[i])) == 0) {
+            r->dialect = LDRSNAP_D_DEBUGGER;
+            r->msg = LDRSNAP_M_BANNER;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- IDE (Visual Studio output window) --------------------------------- */
+
+/* Quote pairs VS uses: 'x' (en), "x" (de), “x” (zh). */
+static const char *const open_q[] = {"'", "\"", "\xE2\x80\x9C"};
+static const char *const close_q[] = {"'", "\"", "\xE2\x80\x9D"};
+
+/* Parse the image name of "'x.exe' (Win32): ": returns the text after it,
+ * or NULL.  *qi receives the quote style. */
+static const char *ide_head(lexctx *c, const char *s, int *qi)
+{
+    for (int i = 0; i < 3; i++) {
+        size_t k = strlen(open_q[i]);
+        if (strncmp(s, open_q[i], k) != 0)
+            continue;
+        const char *e = strstr(s + k, close_q[i]);
+        if (!e)
+            return NULL;
+        const char *p = e + strlen(close_q[i]);
+        while (*p == ' ')
+            p++;
+        if (*p != '(')
+            return NULL;
+        const char *q = strstr(p, "): ");
+        if (!q)
+            return NULL;
+        if (c)
+            c->rec->image = put(c, s + k, (size_t)(e - s - k));
+        *qi = i;
+        return q + 3;
+    }
+    return NULL;
+}
+
+static bool ide_start(const char *s, size_t n)
+{
+    int qi;
+    LS_UNUSED(n);
+    return ide_head(NULL, s, &qi) != NULL || strncmp(s, "The thread ", 11) == 0 ||
+           strncmp(s, "The program ", 12) == 0 ||
+           strncmp(s, "Der Thread ", 11) == 0 ||
+           strncmp(s, "Das Programm ", 13) == 0;
+}
+
+static void ide_path(lexctx *c, const char *v, int qi, const char *verb_after)
+{
+    ldrsnap_record *r = c->rec;
+    (void)verb_after;
+    size_t k = strlen(open_q[qi]);
+    if (strncmp(v, open_q[qi], k) != 0)
+        return;
+    const char *e = strstr(v + k, close_q[qi]);
+    size_t len = e ? (size_t)(e - v - k) : strlen(v + k);
+    r->dll_path = put(c, v + k, len);
+    r->dll = put_str(c, ldrsnap__basename(r->dll_path));
+}
+
+static bool lex_ide_module(lexctx *c, const char *s)
+{
+    ldrsnap_record *r = c->rec;
+    int qi;
+    const char *v = ide_head(c, s, &qi);
+    if (!v)
+        return false;
+    r->dialect = LDRSNAP_D_IDE;
+    const char *w;
+    if ((w = after(v, "Loaded ")) != NULL ||
+        (w = after(v, "\xE5\xB7\xB2\xE5\x8A\xA0\xE8\xBD\xBD")) != NULL) {
+        r->msg = LDRSNAP_M_IDE_LOADED; /* en / zh 已加载 */
+        ide_path(c, w, qi, NULL);
+    } else if ((w = after(v, "Unloaded ")) != NULL ||
+               (w = after(v, "\xE5\xB7\xB2\xE5\x8D\xB8\xE8\xBD\xBD")) != NULL) {
+        r->msg = LDRSNAP_M_IDE_UNLOADED; /* en / zh 已卸载 */
+        ide_path(c, w, qi, NULL);
+    } else if (strstr(v, " geladen")) {
+        r->msg = LDRSNAP_M_IDE_LOADED;
+        ide_path(c, v, qi, " geladen");
+    } else if (strstr(v, " entladen")) {
+        r->msg = LDRSNAP_M_IDE_UNLOADED;
+        ide_path(c, v, qi, " entladen");
+    }
+    return true;
+}
+
+/* The exit code "(0x...)" after the decimal code. */
+static void ide_exit_code(lexctx *c, const char *s)
+{
+    const char *p = s, *hit = NULL;
+    while ((p = strstr(p, "(0x")) != NULL)
+        hit = p, p += 3;
+    if (hit) {
+        hit += 3;
+        size_t k = ldrsnap__hex_run(hit, strlen(hit));
+        if (k && ldrsnap__parse_hex32(hit, k, &c->rec->status))
+            c->rec->flags |= LDRSNAP_RF_STATUS;
+    }
+}
+
+static bool lex_ide_exit(lexctx *c, const char *s)
+{
+    ldrsnap_record *r = c->rec;
+    const char *v;
+    if ((v = after(s, "The thread ")) != NULL ||
+        (v = after(s, "Der Thread ")) != NULL ||
+        (v = after(s, "\xE7\xBA\xBF\xE7\xA8\x8B ")) != NULL) { /* 线程 */
+        const char *x = strstr(v, "0x");
+        if (!x || !strstr(v, "(0x"))
+            return false;
+        r->dialect = LDRSNAP_D_IDE;
+        r->msg = LDRSNAP_M_IDE_THREAD_EXIT;
+        x += 2;
+        if (ldrsnap__parse_hex32(x, ldrsnap__hex_run(x, 8), &r->tid))
+            r->flags |= LDRSNAP_RF_TID;
+        ide_exit_code(c, x);
+        return true;
+    }
+    if ((v = after(s, "The program ")) != NULL ||
+        (v = after(s, "Das Programm ")) != NULL ||
+        (v = after(s, "\xE7\xA8\x8B\xE5\xBA\x8F")) != NULL) { /* 程序 */
+        const char *b = strchr(v, '[');
+        if (!b || !strchr(b, ']') || !strstr(b, "(0x"))
+            return false;
+        r->dialect = LDRSNAP_D_IDE;
+        r->msg = LDRSNAP_M_IDE_PROGRAM_EXIT;
+        uint64_t pid = 0;
+        size_t d = digit_run(b + 1, 12);
+        for (size_t i = 0; i < d; i++)
+            pid = pid * 10 + (uint64_t)(b[1 + i] - '0');
+        if (d && pid <= UINT32_MAX) {
+            r->pid = (uint32_t)pid;
+            r->flags |= LDRSNAP_RF_PID;
+        }
+        const char *e = strchr(b, ']') + 1;
+        while (*e == ' ')
+            e++;
+        size_t k = strcspn(e, "'\"\xE2");
+        r->image = put(c, e, k);
+        ide_exit_code(c, e);
+        const char *t = strrchr(s, ')');
+        if (t && (t = strchr(t, '\'')) != NULL && strrchr(t + 1, '\'')) {
+            const char *te = strrchr(t + 1, '\'');
+            if (te > t + 1)
+                r->symbol = put(c, t + 1, (size_t)(te - t - 1));
+        }
+        return true;
+    }
+    return false;
+}
+
+static bool lex_ide(lexctx *c, const char *s, size_t n)
+{
+    static const char *const bp[] = {
+        " has triggered a breakpoint", " hat einen Haltepunkt ausgel",
+        "\xE5\xB7\xB2\xE8\xA7\xA6\xE5\x8F\x91\xE4\xBA\x86\xE4\xB8\x80"
+        "\xE4\xB8\xAA\xE6\x96\xAD\xE7\x82\xB9"}; /* 已触发了一个断点 */
+    if (lex_ide_module(c, s) || lex_ide_exit(c, s))
+        return true;
+    for (size_t i = 0; i < sizeof bp / sizeof bp[0]; i++) {
+        const char *h = strstr(s, bp[i]);
+        if (h && (size_t)(h - s) < n) {
+            c->rec->dialect = LDRSNAP_D_IDE;
+            c->rec->msg = LDRSNAP_M_IDE_BREAKPOINT;
+            c->rec->image = put(c, s, (size_t)(h - s));
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- editorial lines --------------------------------------------------- */
+
+static bool lex_editorial(lexctx *c, const char *s, size_t n)
+{
+    ldrsnap_record *r = c->rec;
+    const char *t = s;
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (strncmp(t, "...", 3) == 0 || strncmp(t, "\xE2\x80\xA6", 3) == 0 ||
+        strncmp(t, "[SNIP]", 6) == 0 || strncmp(t, "[snip]", 6) == 0) {
+        r->msg = LDRSNAP_M_ELISION;
+        return true;
+    }
+    static const char *const tools[] = {"cdb", "ntsd", "windbg", "grep",
+                                        "findstr", "ShowLoaderSnaps",
+                                        "gflags"};
+    bool shell = (n > 2 && (s[0] == '$' || s[0] == '>') && s[1] == ' ') ||
+                 (n > 3 && isalpha((unsigned char)s[0]) && s[1] == ':' &&
+                  (s[2] == '>' || s[2] == '\\'));
+    if (!shell)
+        return false;
+    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
+        if (strstr(s, tools[i])) {
+            r->msg = LDRSNAP_M_SHELL_COMMAND;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- the line ------------------------------------------------------------ */
+
+/* Interpret the prefix: [pid,tid], app(pid):, DebugString: ". */
+static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
+{
+    ldrsnap_record *r = c->rec;
+    r->prefix = put(c, pre, n);
+    if (n >= 13 && strncmp(pre, "DebugString: \"", 14) == 0) {
+        size_t k = strlen(text);
+        if (k && text[k - 1] == '"')
+            text[k - 1] = '\0';
+    }
+    const char *b = memchr(pre, '[', n);
+    if (b) {
+        const char *comma = memchr(b, ',', n - (size_t)(b - pre));
+        const char *e = memchr(b, ']', n - (size_t)(b - pre));
+        if (comma && e && comma < e &&
+            ldrsnap__parse_hex32(b + 1, (size_t)(comma - b - 1), &r->pid) &&
+            ldrsnap__parse_hex32(comma + 1, (size_t)(e - comma - 1),
+                                 &r->tid))
+            r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID;
+    }
+    const char *o = memchr(pre, '(', n);
+    if (o && o > pre && n >= 4 && pre[n - 1] == ' ' && pre[n - 2] == ':' &&
+        pre[n - 3] == ')')
+        r->image = put(c, pre, (size_t)(o - pre));
+}
+
+static void trim_right(char *s, size_t *n)
+{
+    while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+        s[--*n] = '\0';
+}
+
+static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev)
+{
+    ldrsnap_record *r = c->rec;
+    ls_start st;
+    if (ldrsnap__lex_find_start(s, n, &st)) {
+        char *body = s + st.pos;
+        use_prefix(c, s, st.pos, body);
+        r->text = put_str(c, body);
+        r->dialect = st.dialect;
+        if (st.dialect == LDRSNAP_D_VISTA)
+            lex_vista(c, body);
+        else
+            lex_xp(c, body);
+        return;
+    }
+    r->prefix = "";
+    r->text = put(c, s, n);
+    if (lex_debugger(c, s, n) || lex_ide(c, s, n))
+        return;
+    if (s[0] == '[') { /* XP "[pid,tid]   detail" */
+        char *e = strchr(s, ']');
+        if (e) {
+            char *m = e + 1;
+            while (*m == ' ')
+                m++;
+            if (lex_xp_detail(c, m)) {
+                r->dialect = LDRSNAP_D_XP;
+                use_prefix(c, s, (size_t)(m - s), m);
+                r->text = put_str(c, m);
+                return;
+            }
+        }
+    }
+    if (lex_uninit_entry(c, s)) {
+        r->dialect = LDRSNAP_D_XP;
+        return;
+    }
+    char *bare = bare_vista(s);
+    if (bare) {
+        use_prefix(c, s, (size_t)(bare - s), bare);
+        r->text = put_str(c, bare);
+        r->dialect = LDRSNAP_D_VISTA;
+        r->flags |= LDRSNAP_RF_CUT;
+        vista_body(c, bare);
+        return;
+    }
+    r->dialect = LDRSNAP_D_OTHER;
+    if (lex_editorial(c, s, n))
+        return;
+    if ((s[0] == '\t' || strncmp(s, "    ", 4) == 0) &&
+        (prev == LDRSNAP_D_VISTA || prev == LDRSNAP_D_XP ||
+         prev == LDRSNAP_D_CONTINUATION))
+        r->dialect = LDRSNAP_D_CONTINUATION;
+}
+
+int ldrsnap__lex_line(ls_lexbuf *lb, const ls_alloc *al, char *line,
+                      size_t len, ldrsnap_dialect prev_dialect,
+                      ldrsnap_record *rec)
+{
+    int rc = ldrsnap__buf_reserve(al, &lb->fields, 4 * len + 512);
+    if (rc < 0)
+        return rc;
+    lexctx c = {lb->fields.ptr, 0, rec};
+    rec->raw = put(&c, line, len);
+    trim_right(line, &len);
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i == len) {
+        rec->dialect = LDRSNAP_D_BLANK;
+        rec->text = "";
+        rec->prefix = "";
+        return LDRSNAP_OK;
+    }
+    lex_record(&c, line, len, prev_dialect);
+    return LDRSNAP_OK;
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+const char *ldrsnap_dialect_name(ldrsnap_dialect d)
+{
+    switch (d) {
+    case LDRSNAP_D_BLANK:
+        return "blank";
+    case LDRSNAP_D_VISTA:
+        return "vista";
+    case LDRSNAP_D_XP:
+        return "xp";
+    case LDRSNAP_D_DEBUGGER:
+        return "debugger";
+    case LDRSNAP_D_IDE:
+        return "ide";
+    case LDRSNAP_D_CONTINUATION:
+        return "continuation";
+    case LDRSNAP_D_OTHER:
+        return "other";
+    }
+    return "other";
+}
+
+const char *ldrsnap_level_name(ldrsnap_level l)
+{
+    switch (l) {
+    case LDRSNAP_L_NONE:
+        return "";
+    case LDRSNAP_L_ENTER:
+        return "ENTER";
+    case LDRSNAP_L_RETURN:
+        return "RETURN";
+    case LDRSNAP_L_INFO:
+        return "INFO";
+    case LDRSNAP_L_WARNING:
+        return "WARNING";
+    case LDRSNAP_L_ERROR:
+        return "ERROR";
+    }
+    return "";
+}
+
+const char *ldrsnap_msg_name(ldrsnap_msg m)
+{
+#define M(v, s)                                                               \
+    case LDRSNAP_M_##v:                                                       \
+        return s;
+    switch (m) {
+        M(NONE, "none") M(DLL_NAME, "dll_name") M(STATUS, "status")
+        M(UNABLE_TO_LOAD, "unable_to_load")
+        M(ORIGINAL_STATUS, "original_status")
+        M(IMPORTS_FAILED, "imports_failed")
+        M(KNOWNDLLS_FAILED, "knowndlls_failed")
+        M(PROCESS_INIT_FAILED, "process_init_failed")
+        M(PROC_NOT_FOUND, "proc_not_found") M(EXPORT_FAILED, "export_failed")
+        M(EXCEPTION_RAISED, "exception_raised")
+        M(CALLING_INIT, "calling_init") M(BEGIN_EXEC, "begin_exec")
+        M(INIT_PROCESS, "init_process") M(APISET, "apiset")
+        M(SEARCH_PATH, "search_path") M(LOCATE_PROC, "locate_proc")
+        M(MANIFEST_PROBE, "manifest_probe") M(DETOUR, "detour")
+        M(LOADING_DLL, "loading_dll") M(MAPPED_DLL, "mapped_dll")
+        M(RECURSIVE_LOAD, "recursive_load")
+        M(RECURSIVE_DETAIL, "recursive_detail")
+        M(INIT_FAILED, "init_failed") M(UNLOADING_FAILED, "unloading_failed")
+        M(LOAD_FAILING, "load_failing") M(IMPORT_FAILED, "import_failed")
+        M(SXS_PROBE_FAILED, "sxs_probe_failed") M(REFCOUNT, "refcount")
+        M(UNINIT_LIST, "uninit_list") M(UNINIT_ENTRY, "uninit_entry")
+        M(UNMAPPING, "unmapping") M(USED_BY, "used_by")
+        M(SNAPPING, "snapping") M(SNAP_WARNING, "snap_warning")
+        M(INIT_LIST, "init_list") M(BINDING, "binding")
+        M(FAILURE_TEXT, "failure_text") M(MODLOAD, "modload")
+        M(EXCEPTION, "exception") M(PROMPT, "prompt")
+        M(REGISTERS, "registers") M(BANNER, "banner")
+        M(IDE_LOADED, "ide_loaded") M(IDE_UNLOADED, "ide_unloaded")
+        M(IDE_THREAD_EXIT, "ide_thread_exit")
+        M(IDE_PROGRAM_EXIT, "ide_program_exit")
+        M(IDE_BREAKPOINT, "ide_breakpoint") M(ELISION, "elision")
+        M(SHELL_COMMAND, "shell_command")
+    }
+#undef M
+    return "none";
+}

@@ -1,0 +1,318 @@
+/*
+ * parser.c - the public tokenizer: physical lines (text.c) become logical
+ * records (lex.c).
+ *
+ * Between the two sit the repairs a copied log needs:
+ *  - console wraps: a line of exactly 80 characters followed by a line
+ *    that does not begin a record is one record broken in two;
+ *  - glued records: "...0xc0000142LDR: Derefcount" or a whole trace
+ *    flattened to one line are split at each record head.
+ * Both keep the 1-based line number of the physical line each piece
+ * starts on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldrsnap_internal.h"
+#include "parser_internal.h"
+
+#define PARSER_MAGIC 0x4C445250u /* "LDRP" */
+#define MAX_SEGMENTS 64
+#define WRAP_COLUMNS 80
+
+enum { P_OPEN, P_FINISHED, P_FAILED };
+
+static size_t count_chars(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return k;
+}
+
+/* Line number of byte `pos` of the logical line. */
+static uint64_t seg_line(const ldrsnap_parser *p, size_t pos)
+{
+    uint64_t line = p->seg[0].line;
+    for (size_t i = 1; i < p->nseg && p->seg[i].pos <= pos; i++)
+        line = p->seg[i].line;
+    return line;
+}
+
+static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
+                      uint64_t line, unsigned flags)
+{
+    ldrsnap_record rec;
+    int rc;
+    p->work.len = 0;
+    if ((rc = ldrsnap__buf_append(&p->al, &p->work, s, n)) < 0 ||
+        (rc = ldrsnap__buf_append(&p->al, &p->work, "", 1)) < 0)
+        return rc;
+    memset(&rec, 0, sizeof rec);
+    rc = ldrsnap__lex_line(&p->lb, &p->al, p->work.ptr, n, p->prev_dialect,
+                           &rec);
+    if (rc < 0)
+        return rc;
+    rec.line = line;
+    rec.offset = p->cur_offset;
+    rec.flags |= flags;
+    if (rec.dialect == LDRSNAP_D_XP)
+        p->xp_seen = true;
+    if (rec.dialect != LDRSNAP_D_BLANK)
+        p->prev_dialect = rec.dialect;
+    p->records++;
+    if (p->cb(&rec, p->ud) != 0)
+        return LDRSNAP_ECALLBACK;
+    return LDRSNAP_OK;
+}
+
+/* Split a logical line at glued record heads and emit each piece. */
+static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
+                        unsigned flags)
+{
+    ls_start st;
+    if ((p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT) ||
+        !ldrsnap__lex_find_start(s, n, &st))
+        return emit_piece(p, s, n, p->seg[0].line, flags);
+    size_t begin = 0, head = st.pos;
+    int rc;
+    for (;;) {
+        size_t next = ldrsnap__lex_find_glued(s, n, head + 4, p->xp_seen);
+        unsigned f = flags | (begin ? LDRSNAP_RF_SPLIT : 0);
+        if (next < n)
+            p->xp_seen |= memcmp(s + next, "LDR:", 4) == 0;
+        rc = emit_piece(p, s + begin, next - begin, seg_line(p, begin), f);
+        if (rc != 0 || next >= n)
+            return rc;
+        begin = head = next;
+    }
+}
+
+static int flush_held(ldrsnap_parser *p)
+{
+    if (!p->holding)
+        return LDRSNAP_OK;
+    p->holding = false;
+    unsigned f = p->held_flags | (p->nseg > 1 ? LDRSNAP_RF_JOINED : 0);
+    p->cur_offset = p->held_offset;
+    return emit_logical(p, p->held.ptr, p->held.len, f);
+}
+
+static unsigned line_flags(const ls_line *ln)
+{
+    return (ln->capped ? LDRSNAP_RF_CAPPED : 0) |
+           (ln->recoded ? LDRSNAP_RF_RECODED : 0);
+}
+
+static int hold(ldrsnap_parser *p, const ls_line *ln)
+{
+    p->held.len = 0;
+    int rc = ldrsnap__buf_append(&p->al, &p->held, ln->ptr, ln->len);
+    if (rc < 0)
+        return rc;
+    p->holding = true;
+    p->held_flags = line_flags(ln);
+    p->held_offset = ln->offset;
+    p->nseg = 1;
+    p->seg[0].pos = 0;
+    p->seg[0].line = ln->line;
+    return LDRSNAP_OK;
+}
+
+static bool wrapped_width(const ls_line *ln)
+{
+    return ln->len >= WRAP_COLUMNS &&
+           count_chars(ln->ptr, ln->len) == WRAP_COLUMNS;
+}
+
+static int on_line(const ls_line *ln, void *ud)
+{
+    ldrsnap_parser *p = ud;
+    int rc;
+    bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
+    if (p->holding) {
+        if (ldrsnap__lex_begins_record(ln->ptr, ln->len) ||
+            p->held.len + ln->len > p->max_line) {
+            if ((rc = flush_held(p)) != 0)
+                return rc;
+        } else {
+            p->seg[p->nseg].pos = p->held.len;
+            p->seg[p->nseg].line = ln->line;
+            p->nseg++;
+            p->held_flags |= line_flags(ln);
+            rc = ldrsnap__buf_append(&p->al, &p->held, ln->ptr, ln->len);
+            if (rc < 0)
+                return rc;
+            if (wrapped_width(ln) && p->nseg < MAX_SEGMENTS)
+                return LDRSNAP_OK;
+            return flush_held(p);
+        }
+    }
+    if (joinable && wrapped_width(ln))
+        return hold(p, ln);
+    p->nseg = 1;
+    p->seg[0].pos = 0;
+    p->seg[0].line = ln->line;
+    p->cur_offset = ln->offset;
+    return emit_logical(p, ln->ptr, ln->len, line_flags(ln));
+}
+
+int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
+                         ldrsnap_record_cb cb, void *userdata)
+{
+    memset(p, 0, sizeof *p);
+    p->magic = PARSER_MAGIC;
+    ldrsnap__alloc_init(&p->al, opts);
+    p->flags = opts ? opts->flags : 0;
+    p->max_line = opts && opts->max_line ? opts->max_line
+                                         : LS_DEFAULT_MAX_LINE;
+    if (p->max_line < LS_MIN_MAX_LINE)
+        p->max_line = LS_MIN_MAX_LINE;
+    p->cb = cb;
+    p->ud = userdata;
+    p->prev_dialect = LDRSNAP_D_BLANK;
+    ldrsnap__text_init(&p->text, &p->al, p->max_line, on_line, p);
+    return LDRSNAP_OK;
+}
+
+void ldrsnap__parser_fini(ldrsnap_parser *p)
+{
+    ldrsnap__text_free(&p->text);
+    ldrsnap__buf_free(&p->al, &p->lb.fields);
+    ldrsnap__buf_free(&p->al, &p->work);
+    ldrsnap__buf_free(&p->al, &p->held);
+    p->magic = 0;
+}
+
+static int fail(ldrsnap_parser *p, int rc)
+{
+    p->state = P_FAILED;
+    snprintf(p->errmsg, sizeof p->errmsg, "%s", ldrsnap_strerror(rc));
+    return rc;
+}
+
+int ldrsnap__parser_feed(ldrsnap_parser *p, const void *buf, size_t len)
+{
+    if (p->state != P_OPEN)
+        return LDRSNAP_EMISUSE;
+    int rc = ldrsnap__text_feed(&p->text, buf, len);
+    return rc != 0 ? fail(p, rc) : LDRSNAP_OK;
+}
+
+int ldrsnap__parser_finish(ldrsnap_parser *p)
+{
+    if (p->state != P_OPEN)
+        return LDRSNAP_EMISUSE;
+    int rc = ldrsnap__text_finish(&p->text);
+    if (rc == 0)
+        rc = flush_held(p);
+    if (rc != 0)
+        return fail(p, rc);
+    p->state = P_FINISHED;
+    return LDRSNAP_OK;
+}
+
+/* ---- public wrappers ------------------------------------------------- */
+
+static bool valid(const ldrsnap_parser *p)
+{
+    return p && p->magic == PARSER_MAGIC;
+}
+
+int ldrsnap_parser_new(ldrsnap_parser **out, const ldrsnap_options *opts,
+                       ldrsnap_record_cb cb, void *userdata)
+{
+    if (!out || !cb)
+        return LDRSNAP_EINVAL;
+    *out = NULL;
+    int rc = ldrsnap__options_check(opts);
+    if (rc < 0)
+        return rc;
+    ls_alloc al;
+    ldrsnap__alloc_init(&al, opts);
+    ldrsnap_parser *p = ldrsnap__malloc(&al, sizeof *p);
+    if (!p)
+        return LDRSNAP_ENOMEM;
+    ldrsnap__parser_init(p, opts, cb, userdata);
+    *out = p;
+    return LDRSNAP_OK;
+}
+
+int ldrsnap_parser_feed(ldrsnap_parser *p, const void *buf, size_t len)
+{
+    if (!valid(p) || (!buf && len))
+        return valid(p) ? LDRSNAP_EINVAL : LDRSNAP_EMISUSE;
+    return ldrsnap__parser_feed(p, buf, len);
+}
+
+int ldrsnap_parser_finish(ldrsnap_parser *p)
+{
+    return valid(p) ? ldrsnap__parser_finish(p) : LDRSNAP_EMISUSE;
+}
+
+const char *ldrsnap_parser_errmsg(const ldrsnap_parser *p)
+{
+    return valid(p) ? p->errmsg : "invalid parser handle";
+}
+
+const char *ldrsnap_parser_encoding(const ldrsnap_parser *p)
+{
+    return valid(p) ? ldrsnap__text_encoding(&p->text) : "unknown";
+}
+
+uint64_t ldrsnap_parser_lines(const ldrsnap_parser *p)
+{
+    return valid(p) ? p->text.lineno : 0;
+}
+
+uint64_t ldrsnap_parser_bytes(const ldrsnap_parser *p)
+{
+    return valid(p) ? p->text.in_bytes : 0;
+}
+
+void ldrsnap_parser_free(ldrsnap_parser *p)
+{
+    if (!valid(p))
+        return;
+    ls_alloc al = p->al;
+    ldrsnap__parser_fini(p);
+    ldrsnap__free(&al, p);
+}
+
+/* ---- record copies ----------------------------------------------------- */
+
+#define REC_STRINGS(X)                                                        \
+    X(text) X(raw) X(prefix) X(function) X(message) X(dll) X(dll_path)        \
+    X(parent) X(symbol) X(search_path) X(image)
+
+int ldrsnap_record_dup(ldrsnap_record **out, const ldrsnap_record *rec)
+{
+    if (!out || !rec)
+        return LDRSNAP_EINVAL;
+    size_t need = sizeof *rec;
+#define SIZE(f) need += rec->f ? strlen(rec->f) + 1 : 0;
+    REC_STRINGS(SIZE)
+#undef SIZE
+    ldrsnap_record *d = malloc(need);
+    if (!d)
+        return LDRSNAP_ENOMEM;
+    *d = *rec;
+    char *w = (char *)(d + 1);
+#define COPY(f)                                                               \
+    if (rec->f) {                                                             \
+        size_t k = strlen(rec->f) + 1;                                        \
+        memcpy(w, rec->f, k);                                                 \
+        d->f = w;                                                             \
+        w += k;                                                               \
+    }
+    REC_STRINGS(COPY)
+#undef COPY
+    *out = d;
+    return LDRSNAP_OK;
+}
+
+void ldrsnap_record_free(ldrsnap_record *rec)
+{
+    free(rec);
+}

@@ -1,0 +1,43 @@
+/*
+ * parser_internal.h - the parser struct, embedded by the analyzer.
+ */
+#ifndef LDRSNAP_PARSER_INTERNAL_H
+#define LDRSNAP_PARSER_INTERNAL_H
+
+#include "ldrsnap_internal.h"
+
+struct ldrsnap_parser {
+    uint32_t magic;
+    int state;
+    ls_alloc al;
+    unsigned flags;
+    size_t max_line;
+    ls_text text;
+    ls_lexbuf lb;
+    ls_buf work;              /* mutable copy of the piece being lexed */
+    /* an 80-column line waiting to see whether the next one continues it */
+    ls_buf held;
+    bool holding;
+    unsigned held_flags;
+    uint64_t held_offset;
+    size_t nseg;
+    struct {
+        size_t pos;
+        uint64_t line;
+    } seg[64];
+    uint64_t cur_offset;
+    ldrsnap_dialect prev_dialect;
+    bool xp_seen;
+    uint64_t records;
+    ldrsnap_record_cb cb;
+    void *ud;
+    char errmsg[128];
+};
+
+int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
+                         ldrsnap_record_cb cb, void *userdata);
+void ldrsnap__parser_fini(ldrsnap_parser *p);
+int ldrsnap__parser_feed(ldrsnap_parser *p, const void *buf, size_t len);
+int ldrsnap__parser_finish(ldrsnap_parser *p);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * text.c - bytes to UTF-8 lines.
+ *
+ * Detects UTF-8 / UTF-16LE / UTF-16BE (by BOM, else by the zero-byte
+ * pattern of ASCII text in UTF-16), transcodes to UTF-8, splits on \n,
+ * \r\n and a lone \r, and counts lines as the original file has them.
+ * Lines longer than max_line are capped: the rest up to the next line end
+ * is counted but not kept, so memory never depends on the input.
+ *
+ * UTF-8 input that is not valid UTF-8 is almost always CP1252 (a log saved
+ * by an old tool on a Western Windows); such bytes are recoded as CP1252,
+ * and NUL bytes become U+FFFD, so that every line handed on is valid UTF-8
+ * and safe to put in JSON.
+ */
+#include <string.h>
+
+#include "ldrsnap_internal.h"
+
+/* CP1252 0x80..0x9F; 0 marks bytes CP1252 leaves undefined. */
+static const uint16_t cp1252_c1[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+static size_t put_utf8(char *d, uint32_t c)
+{
+    if (c < 0x80) {
+        d[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        d[0] = (char)(0xC0 | (c >> 6));
+        d[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        d[0] = (char)(0xE0 | (c >> 12));
+        d[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        d[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    d[0] = (char)(0xF0 | (c >> 18));
+    d[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    d[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    d[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t k;
+    uint32_t min, cp;
+    if (c < 0x80)
+        return c ? 1 : 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+        k = 2, min = 0x80, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        k = 3, min = 0x800, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        k = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < k)
+        return 0;
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return k;
+}
+
+/* True when the bytes hold neither NUL nor any byte >= 0x80. */
+static bool plain_ascii(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if ((w & hi) || ((w - lo) & ~w & hi))
+            return false;
+    }
+    for (; i < n; i++)
+        if (s[i] >= 0x80 || s[i] == 0)
+            return false;
+    return true;
+}
+
+/* Recode a line into valid UTF-8 in t->recode.  Returns <0 on ENOMEM. */
+static int recode_line(ls_text *t, const unsigned char *s, size_t n)
+{
+    int rc = ldrsnap__buf_reserve(t->al, &t->recode, n * 3 + 1);
+    if (rc < 0)
+        return rc;
+    char *d = t->recode.ptr;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(s + i, n - i);
+        if (k) {
+            memcpy(d + o, s + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        uint32_t c = s[i++];
+        if (c == 0) {
+            c = 0xFFFD;
+        } else {
+            t->saw_invalid = true;
+            if (c >= 0x80 && c < 0xA0)
+                c = cp1252_c1[c - 0x80] ? cp1252_c1[c - 0x80] : 0xFFFD;
+        }
+        o += put_utf8(d + o, c);
+    }
+    t->recode.len = o;
+    return LDRSNAP_OK;
+}
+
+/* Keep at most max_line bytes, cut on a character boundary. */
+static size_t cap_len(const ls_text *t, const char *s, size_t n, bool *capped)
+{
+    if (n <= t->max_line)
+        return n;
+    size_t cut = t->max_line;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    *capped = true;
+    return cut;
+}
+
+static int emit_line(ls_text *t, const char *s, size_t n, bool capped)
+{
+    ls_line ln;
+    ln.line = t->lineno + 1;
+    ln.offset = t->line_offset;
+    ln.capped = capped;
+    ln.recoded = false;
+    n = cap_len(t, s, n, &ln.capped);
+    if (!plain_ascii((const unsigned char *)s, n)) {
+        int rc = recode_line(t, (const unsigned char *)s, n);
+        if (rc < 0)
+            return rc;
+        ln.recoded = t->recode.len != n || memcmp(t->recode.ptr, s, n) != 0;
+        s = t->recode.ptr;
+        n = t->recode.len;
+    }
+    ln.ptr = s;
+    ln.len = n;
+    return t->cb(&ln, t->ud);
+}
+
+/* Add bytes to the partial line, dropping what passes max_line. */
+static int hold_partial(ls_text *t, const char *s, size_t n)
+{
+    size_t room = t->max_line + 4 > t->line.len ? t->max_line + 4 - t->line.len
+                                                 : 0;
+    if (n > room) {
+        n = room;
+        t->line_capped = true;
+    }
+    return ldrsnap__buf_append(t->al, &t->line, s, n);
+}
+
+/*
+ * Split UTF-8 bytes into lines.  `orig` is the input offset of p[0]; for
+ * UTF-16 the caller passes pieces that end at a line-end code unit, so a
+ * line can only start at the beginning of a piece or right after a
+ * swallowed '\n' at its start (2 input bytes later): i * 2 is exact there.
+ */
+static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
+{
+    const unsigned scale = t->enc == LS_ENC_UTF8 ? 1 : 2;
+    size_t i = 0;
+    int rc;
+    if (t->pending_cr && n) {
+        t->pending_cr = false;
+        if (p[0] == '\n')
+            i = 1;
+    }
+    while (i < n) {
+        if (!t->in_line) {
+            t->line_offset = orig + (uint64_t)i * scale;
+            t->in_line = true;
+        }
+        const char *nl = memchr(p + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - p) : n;
+        const char *cr = memchr(p + i, '\r', end - i);
+        if (cr)
+            end = (size_t)(cr - p);
+        if (end == n)
+            return hold_partial(t, p + i, n - i);
+        if (t->line.len || t->line_capped) {
+            if ((rc = hold_partial(t, p + i, end - i)) < 0)
+                return rc;
+            rc = emit_line(t, t->line.ptr, t->line.len, t->line_capped);
+            t->line.len = 0;
+            t->line_capped = false;
+        } else {
+            rc = emit_line(t, p + i, end - i, false);
+        }
+        t->in_line = false;
+        if (rc != 0)
+            return rc;
+        t->lineno++;
+        if (p[end] == '\r') {
+            if (end + 1 < n) {
+                if (p[end + 1] == '\n')
+                    end++;
+            } else {
+                t->pending_cr = true;
+            }
+        }
+        i = end + 1;
+    }
+    return LDRSNAP_OK;
+}
+
+static void detect(ls_text *t, bool final)
+{
+    const unsigned char *b = t->sniff;
+    size_t n = t->nsniff;
+    if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
+        t->enc = LS_ENC_UTF8, t->bom = true;
+    } else if (n >= 2 && b[0] == 0xFF && b[1] == 0xFE) {
+        t->enc = LS_ENC_UTF16LE, t->bom = true;
+    } else if (n >= 2 && b[0] == 0xFE && b[1] == 0xFF) {
+        t->enc = LS_ENC_UTF16BE, t->bom = true;
+    } else if (n < 4 && !final) {
+        return; /* wait for more bytes */
+    } else if (n >= 4 && b[0] && !b[1] && b[2] && !b[3]) {
+        t->enc = LS_ENC_UTF16LE;
+    } else if (n >= 4 && !b[0] && b[1] && !b[2] && b[3]) {
+        t->enc = LS_ENC_UTF16BE;
+    } else if (n == 2 && b[0] && !b[1]) {
+        t->enc = LS_ENC_UTF16LE;
+    } else if (n == 2 && !b[0] && b[1]) {
+        t->enc = LS_ENC_UTF16BE;
+    } else {
+        t->enc = LS_ENC_UTF8;
+    }
+}
+
+/* Transcode UTF-16 and hand pieces ending at line ends to split(). */
+static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
+                      uint64_t orig)
+{
+    const bool le = t->enc == LS_ENC_UTF16LE;
+    int rc = ldrsnap__buf_reserve(t->al, &t->u8, 8192);
+    if (rc < 0)
+        return rc;
+    size_t i = 0;
+    uint64_t piece_orig = orig - (t->odd_byte >= 0 ? 1 : 0);
+    t->u8.len = 0;
+    while (i < n) {
+        unsigned b0, b1;
+        if (t->odd_byte >= 0) {
+            b0 = (unsigned)t->odd_byte, b1 = p[i++];
+            t->odd_byte = -1;
+        } else if (i + 1 < n) {
+            b0 = p[i], b1 = p[i + 1];
+            i += 2;
+        } else {
+            t->odd_byte = p[i++];
+            break;
+        }
+        uint32_t u = le ? (b0 | (b1 << 8)) : ((b0 << 8) | b1);
+        uint32_t c;
+        if (t->high_surrogate) {
+            if (u >= 0xDC00 && u <= 0xDFFF) {
+                c = 0x10000 + ((t->high_surrogate - 0xD800) << 10) +
+                    (u - 0xDC00);
+                t->high_surrogate = 0;
+                t->u8.len += put_utf8(t->u8.ptr + t->u8.len, c);
+                goto next;
+            }
+            t->high_surrogate = 0;
+            t->u8.len += put_utf8(t->u8.ptr + t->u8.len, 0xFFFD);
+        }
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            t->high_surrogate = u;
+            goto next;
+        }
+        c = (u >= 0xDC00 && u <= 0xDFFF) || u == 0 ? 0xFFFD : u;
+        t->u8.len += put_utf8(t->u8.ptr + t->u8.len, c);
+        if (u == '\n' || u == '\r') {
+            if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig)) != 0)
+                return rc;
+            t->u8.len = 0;
+            piece_orig = orig + i;
+        }
+    next:
+        if (t->u8.len + 8 > t->u8.cap) {
+            if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig)) != 0)
+                return rc;
+            t->u8.len = 0;
+            piece_orig = orig + i;
+        }
+    }
+    rc = t->u8.len ? split(t, t->u8.ptr, t->u8.len, piece_orig) : 0;
+    t->u8.len = 0;
+    return rc;
+}
+
+static int feed_known(ls_text *t, const unsigned char *p, size_t n,
+                      uint64_t orig)
+{
+    if (t->enc == LS_ENC_UTF8)
+        return split(t, (const char *)p, n, orig);
+    return feed_utf16(t, p, n, orig);
+}
+
+/* Decide the encoding from the sniffed bytes and replay them. */
+static int flush_sniff(ls_text *t, bool final)
+{
+    detect(t, final);
+    if (t->enc == LS_ENC_UNKNOWN)
+        return LDRSNAP_OK;
+    size_t skip = 0;
+    if (t->bom)
+        skip = t->enc == LS_ENC_UTF8 ? 3 : 2;
+    int rc = LDRSNAP_OK;
+    if (t->nsniff > skip)
+        rc = feed_known(t, t->sniff + skip, t->nsniff - skip, skip);
+    t->nsniff = 0;
+    return rc;
+}
+
+void ldrsnap__text_init(ls_text *t, const ls_alloc *al, size_t max_line,
+                        ls_line_cb cb, void *ud)
+{
+    memset(t, 0, sizeof *t);
+    t->al = al;
+    t->odd_byte = -1;
+    t->max_line = max_line;
+    t->cb = cb;
+    t->ud = ud;
+}
+
+int ldrsnap__text_feed(ls_text *t, const unsigned char *p, size_t n)
+{
+    uint64_t orig = t->in_bytes;
+    t->in_bytes += n;
+    if (t->enc == LS_ENC_UNKNOWN) {
+        size_t take = LS_MIN(n, sizeof t->sniff - t->nsniff);
+        memcpy(t->sniff + t->nsniff, p, take);
+        t->nsniff += take;
+        p += take, n -= take, orig += take;
+        int rc = flush_sniff(t, false);
+        if (rc != 0 || t->enc == LS_ENC_UNKNOWN)
+            return rc;
+    }
+    return n ? feed_known(t, p, n, orig) : LDRSNAP_OK;
+}
+
+int ldrsnap__text_finish(ls_text *t)
+{
+    int rc;
+    if (t->enc == LS_ENC_UNKNOWN) {
+        if (t->nsniff == 0)
+            return LDRSNAP_OK; /* empty input */
+        if ((rc = flush_sniff(t, true)) != 0)
+            return rc;
+    }
+    if (t->odd_byte >= 0 || t->high_surrogate) {
+        char rep[3];
+        size_t k = put_utf8(rep, 0xFFFD);
+        t->odd_byte = -1;
+        t->high_surrogate = 0;
+        if ((rc = hold_partial(t, rep, k)) < 0)
+            return rc;
+    }
+    if (t->in_line) {
+        rc = emit_line(t, t->line.ptr, t->line.len, t->line_capped);
+        t->line.len = 0;
+        t->line_capped = false;
+        t->in_line = false;
+        if (rc != 0)
+            return rc;
+        t->lineno++;
+    }
+    return LDRSNAP_OK;
+}
+
+void ldrsnap__text_free(ls_text *t)
+{
+    ldrsnap__buf_free(t->al, &t->u8);
+    ldrsnap__buf_free(t->al, &t->line);
+    ldrsnap__buf_free(t->al, &t->recode);
+}
+
+const char *ldrsnap__text_encoding(const ls_text *t)
+{
+    switch (t->enc) {
+    case LS_ENC_UTF8:
+        return t->saw_invalid ? "cp1252" : "utf-8";
+    case LS_ENC_UTF16LE:
+        return "utf-16le";
+    case LS_ENC_UTF16BE:
+        return "utf-16be";
+    case LS_ENC_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}

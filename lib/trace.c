@@ -1,0 +1,1209 @@
+/*
+ * trace.c - per-process, per-thread loader state, and the failures it
+ * turns up.
+ *
+ * Attribution is by thread, never by "the line before": Windows 10+ loads
+ * on parallel worker threads whose lines interleave.  Each thread keeps a
+ * stack of ENTER frames matched by RETURNs (tolerating RETURNs whose ENTER
+ * was cut off and ENTERs whose RETURN never came), the DllMain it is
+ * running, and the DLL whose directories it is probing.  A module map
+ * (name, path, base) from ModLoad, map, init and parent lines names the
+ * exporter that LdrpNameToOrdinal gives only by address.
+ *
+ * Noise (probe misses) is reported at once; every other failure waits in a
+ * list for verdict.c, which needs the whole process to tell a root cause
+ * from its consequences and from what the program handled.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "analyzer_internal.h"
+
+/* ---- strings ------------------------------------------------------------ */
+
+/* Copy s into *dst, reusing its buffer when it is large enough. */
+static int set_str(ldrsnap_analyzer *a, char **dst, size_t *cap,
+                   const char *s)
+{
+    if (!s) {
+        if (*dst)
+            (*dst)[0] = '\0';
+        return LDRSNAP_OK;
+    }
+    size_t n = strlen(s) + 1;
+    if (n > *cap) {
+        char *p = ldrsnap__realloc(&a->al, *dst, n);
+        if (!p)
+            return LDRSNAP_ENOMEM;
+        *dst = p;
+        *cap = n;
+    }
+    memcpy(*dst, s, n);
+    return LDRSNAP_OK;
+}
+
+/* Replace an owned string (no capacity tracking: rarely changed). */
+static int replace(ldrsnap_analyzer *a, char **dst, const char *s)
+{
+    char *n = NULL;
+    if (s && !(n = ldrsnap__strdup(&a->al, s)))
+        return LDRSNAP_ENOMEM;
+    ldrsnap__free(&a->al, *dst);
+    *dst = n;
+    return LDRSNAP_OK;
+}
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* ---- module map ----------------------------------------------------------- */
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        h = (h ^ c) * 16777619u;
+    }
+    return h ? h : 1;
+}
+
+ls_module *ldrsnap__module_find(ldrsnap_analyzer *a, const char *name)
+{
+    if (!a->mod_cap || !name)
+        return NULL;
+    const char *b = ldrsnap__basename(name);
+    uint32_t h = name_hash(b);
+    for (size_t i = h & (a->mod_cap - 1);; i = (i + 1) & (a->mod_cap - 1)) {
+        ls_module *m = &a->mods[i];
+        if (!m->hash)
+            return NULL;
+        if (m->hash == h && ldrsnap__name_eq(m->name, b))
+            return m;
+    }
+}
+
+static int module_grow(ldrsnap_analyzer *a)
+{
+    size_t cap = a->mod_cap ? a->mod_cap * 2 : 256;
+    ls_module *n = ldrsnap__calloc(&a->al, cap * sizeof *n);
+    if (!n)
+        return LDRSNAP_ENOMEM;
+    for (size_t i = 0; i < a->mod_cap; i++) {
+        ls_module *m = &a->mods[i];
+        if (!m->hash)
+            continue;
+        size_t j = m->hash & (cap - 1);
+        while (n[j].hash)
+            j = (j + 1) & (cap - 1);
+        n[j] = *m;
+    }
+    ldrsnap__free(&a->al, a->mods);
+    a->mods = n;
+    a->mod_cap = cap;
+    return LDRSNAP_OK;
+}
+
+/* Find or add a module by name or path; NULL when the map is full. */
+static ls_module *module_get(ldrsnap_analyzer *a, const char *name)
+{
+    if (!nonempty(name))
+        return NULL;
+    ls_module *m = ldrsnap__module_find(a, name);
+    if (m)
+        return m;
+    if (a->nmods >= LS_MAX_MODULES)
+        return NULL;
+    if ((a->nmods + 1) * 2 > a->mod_cap && module_grow(a) < 0)
+        return NULL;
+    const char *b = ldrsnap__basename(name);
+    uint32_t h = name_hash(b);
+    size_t i = h & (a->mod_cap - 1);
+    while (a->mods[i].hash)
+        i = (i + 1) & (a->mod_cap - 1);
+    m = &a->mods[i];
+    if (!(m->name = ldrsnap__strdup(&a->al, b)))
+        return NULL;
+    m->hash = h;
+    a->nmods++;
+    return m;
+}
+
+/* Note a module that exists: its path when the name is one, its range. */
+static void module_seen(ldrsnap_analyzer *a, const char *name, bool present,
+                        uint64_t base, uint64_t end)
+{
+    ls_module *m = module_get(a, name);
+    if (!m)
+        return;
+    if (!m->path && ldrsnap__basename(name) != name)
+        m->path = ldrsnap__strdup(&a->al, name);
+    m->present |= present;
+    if (base) {
+        m->base = base, m->end = end, m->has_base = true;
+    }
+}
+
+static const ls_module *module_at(const ldrsnap_analyzer *a, uint64_t addr)
+{
+    for (size_t i = 0; i < a->mod_cap; i++) {
+        const ls_module *m = &a->mods[i];
+        if (m->hash && m->has_base &&
+            (addr == m->base || (addr > m->base && addr < m->end)))
+            return m;
+    }
+    return NULL;
+}
+
+/* ---- processes and threads ---------------------------------------------- */
+
+static ls_proc *proc_new(ldrsnap_analyzer *a, uint32_t pid, bool has_pid)
+{
+    if (a->nprocs >= LS_MAX_PROCS)
+        return a->procs[a->nprocs - 1];
+    ls_proc *p = ldrsnap__calloc(&a->al, sizeof *p);
+    if (!p)
+        return NULL;
+    p->pid = pid;
+    p->has_pid = has_pid;
+    a->procs[a->nprocs++] = p;
+    return p;
+}
+
+static ls_proc *proc_find(ldrsnap_analyzer *a, uint32_t pid)
+{
+    for (size_t i = 0; i < a->nprocs; i++)
+        if (a->procs[i]->has_pid && a->procs[i]->pid == pid)
+            return a->procs[i];
+    return NULL;
+}
+
+/* The process with this pid; lines that named no pid so far belong to it
+ * once the first pid of that stream shows up. */
+static ls_proc *proc_get(ldrsnap_analyzer *a, uint32_t pid, bool has_pid)
+{
+    if (!has_pid) {
+        if (a->has_xp_pid)
+            return proc_get(a, a->xp_pid, true);
+        if (!a->anon)
+            a->anon = proc_new(a, 0, false);
+        return a->anon;
+    }
+    ls_proc *p = proc_find(a, pid);
+    if (p)
+        return p;
+    if (a->anon && !a->anon->has_pid) {
+        a->anon->pid = pid;
+        a->anon->has_pid = true;
+        p = a->anon;
+        a->anon = NULL;
+        return p;
+    }
+    return proc_new(a, pid, true);
+}
+
+static uint64_t thread_key(uint32_t pid, uint32_t tid)
+{
+    return ((uint64_t)pid << 32) | tid;
+}
+
+static size_t key_slot(uint64_t k, size_t cap)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return (size_t)k & (cap - 1);
+}
+
+static int threads_grow(ldrsnap_analyzer *a)
+{
+    size_t cap = a->thread_cap ? a->thread_cap * 2 : 64;
+    ls_thread **n = ldrsnap__calloc(&a->al, cap * sizeof *n);
+    if (!n)
+        return LDRSNAP_ENOMEM;
+    for (size_t i = 0; i < a->thread_cap; i++) {
+        ls_thread *t = a->threads[i];
+        if (!t)
+            continue;
+        size_t j = key_slot(thread_key(t->pid, t->tid), cap);
+        while (n[j])
+            j = (j + 1) & (cap - 1);
+        n[j] = t;
+    }
+    ldrsnap__free(&a->al, a->threads);
+    a->threads = n;
+    a->thread_cap = cap;
+    return LDRSNAP_OK;
+}
+
+static ls_thread *thread_get(ldrsnap_analyzer *a, ls_proc *p, uint32_t tid,
+                             bool has_tid)
+{
+    uint32_t pid = p->has_pid ? p->pid : 0xFFFFFFFFu;
+    if (!has_tid)
+        tid = 0xFFFFFFFFu;
+    ls_thread *t = a->last_thread;
+    if (t && t->proc == p && t->tid == tid)
+        return t;
+    uint64_t k = thread_key(pid, tid);
+    if (a->thread_cap) {
+        for (size_t i = key_slot(k, a->thread_cap); a->threads[i];
+             i = (i + 1) & (a->thread_cap - 1)) {
+            t = a->threads[i];
+            if (t->proc == p && t->tid == tid)
+                return a->last_thread = t;
+        }
+    }
+    if (a->nthreads >= LS_MAX_THREADS)
+        return NULL;
+    if ((a->nthreads + 1) * 2 > a->thread_cap && threads_grow(a) < 0)
+        return NULL;
+    t = ldrsnap__calloc(&a->al, sizeof *t);
+    if (!t)
+        return NULL;
+    t->pid = pid, t->tid = tid, t->has_tid = has_tid, t->proc = p;
+    size_t i = key_slot(k, a->thread_cap);
+    while (a->threads[i])
+        i = (i + 1) & (a->thread_cap - 1);
+    a->threads[i] = t;
+    a->nthreads++;
+    p->nthreads++;
+    return a->last_thread = t;
+}
+
+/* A pid re-keyed from "none" keeps its threads' keys stale: find by scan. */
+static ls_thread *thread_by_tid(ldrsnap_analyzer *a, uint32_t tid)
+{
+    for (size_t i = 0; i < a->thread_cap; i++)
+        if (a->threads[i] && a->threads[i]->has_tid &&
+            a->threads[i]->tid == tid)
+            return a->threads[i];
+    return NULL;
+}
+
+/* ---- chains ------------------------------------------------------------- */
+
+typedef struct chain_b {
+    const char *item[LS_MAX_CHAIN * 2];
+    size_t n;
+} chain_b;
+
+static void chain_add(chain_b *c, const char *name)
+{
+    if (!nonempty(name) || c->n >= sizeof c->item / sizeof c->item[0])
+        return;
+    const char *b = ldrsnap__basename(name);
+    for (size_t i = 0; i < c->n; i++)
+        if (ldrsnap__name_eq(c->item[i], b))
+            return;
+    c->item[c->n++] = b;
+}
+
+static void chain_frames(chain_b *c, const ls_thread *t, size_t upto)
+{
+    for (size_t i = 0; t && i < upto && i < t->depth; i++)
+        if (!(t->frames[i].fflags & LS_FN_PROBE))
+            chain_add(c, t->frames[i].dll);
+}
+
+/* The frames of another thread of the process that is loading `parent`,
+ * up to and including that frame: the requesting thread of a worker. */
+static bool chain_requester(ldrsnap_analyzer *a, chain_b *c,
+                            const ls_proc *p, const char *parent)
+{
+    const char *pb = ldrsnap__basename(parent);
+    for (size_t i = 0; i < a->thread_cap; i++) {
+        const ls_thread *o = a->threads[i];
+        if (!o || o->proc != p)
+            continue;
+        for (size_t d = 0; d < o->depth; d++) {
+            if (o->frames[d].dll &&
+                ldrsnap__name_eq(ldrsnap__basename(o->frames[d].dll), pb)) {
+                chain_frames(c, o, d + 1);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static void chain_ancestors(ldrsnap_analyzer *a, chain_b *c,
+                            const char *parent)
+{
+    const char *up[8];
+    size_t n = 0;
+    const ls_module *m = ldrsnap__module_find(a, parent);
+    while (m && m->parent && n < 8) {
+        up[n++] = m->parent;
+        m = ldrsnap__module_find(a, m->parent);
+    }
+    while (n)
+        chain_add(c, up[--n]);
+}
+
+static void build_chain(ldrsnap_analyzer *a, ls_fail *f, const ls_thread *t,
+                        const char *dll, const char *parent)
+{
+    chain_b c = {{0}, 0};
+    const ls_proc *p = f->proc;
+    chain_add(&c, p ? p->image : NULL);
+    if (parent) {
+        if (!chain_requester(a, &c, p, parent))
+            chain_ancestors(a, &c, parent);
+        chain_add(&c, parent);
+    }
+    chain_frames(&c, t, t ? t->depth : 0);
+    chain_add(&c, dll);
+    size_t skip = c.n > LS_MAX_CHAIN ? c.n - LS_MAX_CHAIN : 0;
+    for (size_t i = skip; i < c.n; i++) {
+        char *s = ldrsnap__strdup(&a->al, c.item[i]);
+        if (!s)
+            break;
+        f->chain_store[f->pub.chain_len] = s;
+        f->chain[f->pub.chain_len++] = s;
+    }
+    f->pub.chain = f->chain;
+}
+
+/* ---- failures ------------------------------------------------------------- */
+
+typedef struct fail_spec {
+    ldrsnap_kind kind;
+    enum ls_tier tier;
+    const char *dll, *dll_path, *parent, *symbol, *note;
+    bool has_status;
+    uint32_t status;
+} fail_spec;
+
+static const char *keep(ldrsnap_analyzer *a, ls_fail *f, int slot,
+                        const char *s)
+{
+    if (!nonempty(s))
+        return NULL;
+    f->strings[slot] = ldrsnap__strdup(&a->al, s);
+    return f->strings[slot];
+}
+
+static ls_fail *add_fail(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                         const ldrsnap_record *rec, const fail_spec *s)
+{
+    a->total_failures++;
+    if (a->nfails >= LS_MAX_FAILURES) {
+        a->dropped++;
+        return NULL;
+    }
+    if (a->nfails == a->fails_cap) {
+        size_t cap = a->fails_cap ? a->fails_cap * 2 : 32;
+        ls_fail **n = ldrsnap__realloc(&a->al, a->fails, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        a->fails = n;
+        a->fails_cap = cap;
+    }
+    ls_fail *f = ldrsnap__calloc(&a->al, sizeof *f);
+    if (!f)
+        return NULL;
+    f->proc = p;
+    f->tier = s->tier;
+    f->pub.line = rec->line;
+    f->pub.kind = s->kind;
+    f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
+    if (p && p->has_pid) {
+        f->pub.pid = p->pid;
+        f->pub.flags |= LDRSNAP_FF_PID;
+    }
+    if (t && t->has_tid) {
+        f->pub.tid = t->tid;
+        f->pub.flags |= LDRSNAP_FF_TID;
+    }
+    if (s->has_status) {
+        f->pub.status = s->status;
+        f->pub.status_name = ldrsnap_status_name(s->status);
+        f->pub.flags |= LDRSNAP_FF_STATUS;
+    }
+    f->pub.dll = keep(a, f, 0, s->dll);
+    f->pub.dll_path = keep(a, f, 1, s->dll_path);
+    f->pub.parent = keep(a, f, 2, s->parent);
+    f->pub.symbol = keep(a, f, 3, s->symbol);
+    f->pub.text = keep(a, f, 4, rec->text);
+    f->pub.note = keep(a, f, 5, s->note);
+    build_chain(a, f, t, s->dll, s->parent);
+    a->fails[a->nfails++] = f;
+    return f;
+}
+
+/* An exception the process did not survive, as a failure (verdict.c). */
+ls_fail *ldrsnap__fail_exception(ldrsnap_analyzer *a, ls_proc *p,
+                                 const ls_exc *e, const char *note)
+{
+    ldrsnap_record r;
+    memset(&r, 0, sizeof r);
+    r.line = e->line;
+    r.text = e->text;
+    fail_spec s = {ldrsnap_status_kind(e->code),
+                   e->second ? LS_T_CHAIN : LS_T_SOFT,
+                   NULL, NULL, NULL, NULL, note, true, e->code};
+    ls_fail *f = add_fail(a, p, NULL, &r, &s);
+    if (f) {
+        f->from_exception = true;
+        f->pub.tid = e->tid;
+        f->pub.flags |= LDRSNAP_FF_TID;
+    }
+    return f;
+}
+
+/* A probe miss: reported at once, kept nowhere. */
+static int emit_noise(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                      const ldrsnap_record *rec, const char *dll,
+                      const char *note)
+{
+    ldrsnap_failure f;
+    memset(&f, 0, sizeof f);
+    a->total_failures++;
+    a->noise++;
+    f.line = rec->line;
+    f.kind = ldrsnap_status_kind(rec->status);
+    f.role = LDRSNAP_ROLE_NOISE;
+    f.confidence = LDRSNAP_CONF_HIGH;
+    f.status = rec->status;
+    f.status_name = ldrsnap_status_name(rec->status);
+    f.flags = LDRSNAP_FF_STATUS;
+    if (p->has_pid) {
+        f.pid = p->pid;
+        f.flags |= LDRSNAP_FF_PID;
+    }
+    if (t->has_tid) {
+        f.tid = t->tid;
+        f.flags |= LDRSNAP_FF_TID;
+    }
+    f.dll = nonempty(dll);
+    f.text = rec->text;
+    f.note = note;
+    chain_b c = {{0}, 0};
+    chain_add(&c, p->image);
+    chain_frames(&c, t, t->depth);
+    chain_add(&c, dll);
+    f.chain = c.item;
+    f.chain_len = c.n;
+    return ldrsnap__emit_failure(a, &f);
+}
+
+/* ---- Vista+: ENTER / RETURN --------------------------------------------- */
+
+static void copy_func(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= LS_FUNC_LEN)
+        n = LS_FUNC_LEN - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void remember(ls_thread *t, const ldrsnap_record *rec, bool compactable)
+{
+    t->last_level = rec->level;
+    copy_func(t->last_func, rec->function ? rec->function : "");
+    t->last_status = rec->status;
+    t->last_compactable = compactable;
+    t->last_line = rec->line;
+}
+
+/* Windows 11 prints a compact twin straight after the long form. */
+static bool compact_twin(const ls_thread *t, const ldrsnap_record *rec)
+{
+    return (rec->flags & LDRSNAP_RF_COMPACT) && t->last_compactable &&
+           t->last_level == rec->level &&
+           strcmp(t->last_func, rec->function) == 0 &&
+           (rec->level != LDRSNAP_L_RETURN || t->last_status == rec->status);
+}
+
+static void probe_track(ldrsnap_analyzer *a, ls_thread *t,
+                        const ldrsnap_record *rec)
+{
+    const char *b = ldrsnap__basename(rec->dll);
+    if (!t->probe_dll || !ldrsnap__name_eq(ldrsnap__basename(t->probe_dll), b)) {
+        replace(a, &t->probe_dll, rec->dll);
+        t->probe_misses = 0;
+        t->probe_found = false;
+        t->probe_line = rec->line;
+        replace(a, &t->probe_text, rec->text);
+    }
+}
+
+static int on_enter(ldrsnap_analyzer *a, ls_thread *t,
+                    const ldrsnap_record *rec)
+{
+    if (compact_twin(t, rec))
+        return LDRSNAP_OK;
+    unsigned ff = ldrsnap__func_flags(rec->function);
+    if (ff & LS_FN_SEARCH) {
+        t->search_fail = 0;
+        probe_track(a, t, rec);
+    }
+    if (!strcmp(rec->function, "LdrpResolveDllName") && rec->dll)
+        probe_track(a, t, rec);
+    if (t->depth >= LS_MAX_FRAMES) {
+        t->lost++;
+        return LDRSNAP_OK;
+    }
+    ls_frame *f = &t->frames[t->depth];
+    copy_func(f->func, rec->function);
+    f->fflags = ff;
+    f->line = rec->line;
+    if (set_str(a, &f->dll, &f->dll_cap, rec->dll) < 0)
+        return LDRSNAP_ENOMEM;
+    if (f->fail_dll)
+        f->fail_dll[0] = '\0';
+    t->depth++;
+    return LDRSNAP_OK;
+}
+
+/* Index + 1 of the innermost open frame of this function, or 0. */
+static size_t frame_of(const ls_thread *t, const char *func)
+{
+    for (size_t i = t->depth; i > 0; i--)
+        if (strncmp(t->frames[i - 1].func, func, LS_FUNC_LEN - 1) == 0)
+            return i;
+    return 0;
+}
+
+static void init_clear(ls_thread *t)
+{
+    if (t->init_dll)
+        t->init_dll[0] = '\0';
+}
+
+static bool init_pending(const ls_thread *t)
+{
+    return t->init_dll && t->init_dll[0];
+}
+
+static int init_failed_by_return(ldrsnap_analyzer *a, ls_proc *p,
+                                 ls_thread *t, const ldrsnap_record *rec)
+{
+    fail_spec s = {LDRSNAP_K_INIT_FAILED, LS_T_ERROR, t->init_dll,
+                   t->init_dll, NULL, NULL,
+                   "the loader returned this status right after calling "
+                   "the DLL's init routine (DllMain)",
+                   true, rec->status};
+    if (rec->status != 0xC0000142u)
+        s.kind = ldrsnap_status_kind(rec->status) == LDRSNAP_K_OTHER
+                     ? LDRSNAP_K_INIT_FAILED
+                     : ldrsnap_status_kind(rec->status);
+    ls_fail *f = add_fail(a, p, t, rec, &s);
+    init_clear(t);
+    return f || a->dropped ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+}
+
+static int chain_failure(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                         const ldrsnap_record *rec, ls_frame *fr)
+{
+    const char *dll = fr && fr->fail_dll && fr->fail_dll[0] ? fr->fail_dll
+                      : fr                                 ? fr->dll
+                                                           : NULL;
+    fail_spec s = {ldrsnap_status_kind(rec->status), LS_T_CHAIN,
+                   dll, NULL, NULL, NULL, NULL, true, rec->status};
+    if (fr && (fr->fflags & LS_FN_MAP)) {
+        s.dll_path = fr->dll;
+        s.note = "mapping the image failed";
+        s.tier = LS_T_ERROR;
+    } else if (fr && (fr->fflags & LS_FN_SEARCH)) {
+        s.note = "the search of every directory gave up";
+    } else {
+        s.note = "a loader function returned this failure";
+    }
+    ls_fail *f = add_fail(a, p, t, rec, &s);
+    if (f && fr && (fr->fflags & LS_FN_SEARCH))
+        t->search_fail = a->nfails;
+    return f || a->dropped ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+}
+
+/* Hand the failing DLL up to the caller's frame. */
+static int propagate(ldrsnap_analyzer *a, ls_thread *t, const ls_frame *fr)
+{
+    if (t->depth == 0)
+        return LDRSNAP_OK;
+    ls_frame *up = &t->frames[t->depth - 1];
+    const char *d = fr->fail_dll && fr->fail_dll[0] ? fr->fail_dll : fr->dll;
+    if (!d || (up->fail_dll && up->fail_dll[0]))
+        return LDRSNAP_OK;
+    return set_str(a, &up->fail_dll, &up->fail_cap, d);
+}
+
+static int on_return(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                     const ldrsnap_record *rec)
+{
+    if (compact_twin(t, rec))
+        return LDRSNAP_OK;
+    size_t at = frame_of(t, rec->function);
+    ls_frame *fr = at ? &t->frames[at - 1] : NULL;
+    unsigned ff = fr ? fr->fflags : ldrsnap__func_flags(rec->function);
+    bool failed = (rec->flags & LDRSNAP_RF_STATUS) &&
+                  ldrsnap__status_is_error(rec->status);
+    int rc = LDRSNAP_OK;
+
+    if (init_pending(t) && at && at - 1 <= t->init_depth) {
+        if (failed)
+            rc = init_failed_by_return(a, p, t, rec);
+        else
+            init_clear(t);
+    }
+    if (at)
+        t->depth = at; /* drop frames whose RETURN never came */
+    if (ff & LS_FN_SEARCH)
+        t->probe_misses = 0, t->probe_found = true;
+    if (!strcmp(rec->function, "LdrpResolveDllName")) {
+        if (failed)
+            t->probe_misses++;
+        else
+            t->probe_found = true;
+    }
+    if (!failed) {
+        if (fr && (ff & (LS_FN_MAP | LS_FN_PROBE)) && !(ff & LS_FN_HANDLE) &&
+            fr->dll && (ff & LS_FN_MAP || ldrsnap__basename(fr->dll) != fr->dll))
+            module_seen(a, fr->dll, true, 0, 0);
+        if (fr && (ff & LS_FN_TOP) && fr->line > p->went_on_enter)
+            p->went_on_enter = fr->line;
+    } else if (ff & LS_FN_PROBE) {
+        rc = emit_noise(a, p, t, rec, fr ? fr->dll : NULL,
+                        ff & LS_FN_HANDLE
+                            ? "a module-handle lookup missed: normal before "
+                              "a load or for an optional DLL"
+                            : "a probe missed: the loader goes on to the "
+                              "next place to look");
+    } else if (rc >= 0) {
+        rc = chain_failure(a, p, t, rec, fr);
+    }
+    if (fr) {
+        t->depth = at - 1;
+        if (failed && !(ff & LS_FN_PROBE) && rc >= 0)
+            rc = propagate(a, t, fr);
+    }
+    return rc;
+}
+
+/* ---- Vista+: INFO / WARNING / ERROR ------------------------------------- */
+
+static ls_fail *fail_at(ldrsnap_analyzer *a, size_t idx1)
+{
+    return idx1 && idx1 <= a->nfails ? a->fails[idx1 - 1] : NULL;
+}
+
+static int on_unable(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                     const ldrsnap_record *rec)
+{
+    bool st = rec->flags & LDRSNAP_RF_STATUS;
+    fail_spec s = {st ? ldrsnap_status_kind(rec->status) : LDRSNAP_K_OTHER,
+                   LS_T_ERROR, rec->dll, NULL, rec->parent, NULL,
+                   st ? "the loader reports it could not load this DLL"
+                      : "the loader reports it could not load this DLL "
+                        "(the status was cut from the log)",
+                   st, rec->status};
+    ls_module *m = module_get(a, rec->dll);
+    if (m && !m->path && rec->dll && ldrsnap__basename(rec->dll) != rec->dll)
+        m->path = ldrsnap__strdup(&a->al, rec->dll);
+    if (m)
+        s.dll_path = m->path;
+    if (rec->parent) {
+        module_seen(a, rec->parent, true, 0, 0);
+        if (m && !m->parent)
+            m->parent = ldrsnap__strdup(&a->al,
+                                        ldrsnap__basename(rec->parent));
+    }
+    ls_fail *sf = fail_at(a, t->search_fail);
+    if (sf && sf->pub.dll &&
+        ldrsnap__name_eq(ldrsnap__basename(sf->pub.dll),
+                         ldrsnap__basename(rec->dll)))
+        sf->absorbed = true;
+    t->search_fail = 0;
+    t->probe_misses = 0;
+    return add_fail(a, p, t, rec, &s) || a->dropped ? LDRSNAP_OK
+                                                   : LDRSNAP_ENOMEM;
+}
+
+static int on_export(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                     const ldrsnap_record *rec)
+{
+    const ls_module *m = NULL;
+    char note[160];
+    bool same = t->nto_symbol && rec->symbol &&
+                strcmp(t->nto_symbol, rec->symbol) == 0;
+    if (same && t->nto_has_base)
+        m = module_at(a, t->nto_base);
+    ldrsnap_kind k = rec->symbol && rec->symbol[0] == '#'
+                         ? LDRSNAP_K_ORDINAL_NOT_FOUND
+                         : LDRSNAP_K_EXPORT_NOT_FOUND;
+    if (rec->flags & LDRSNAP_RF_STATUS &&
+        ldrsnap_status_kind(rec->status) == LDRSNAP_K_ORDINAL_NOT_FOUND)
+        k = LDRSNAP_K_ORDINAL_NOT_FOUND;
+    if (m)
+        snprintf(note, sizeof note, "%s does not export it; %s",
+                 m->name, rec->parent ? "the importer is named" : "");
+    else if (same && t->nto_has_base)
+        snprintf(note, sizeof note,
+                 "the DLL lacking it is named only by its base 0x%llx; no "
+                 "ModLoad or map line in the log names that address",
+                 (unsigned long long)t->nto_base);
+    else
+        snprintf(note, sizeof note, "the loader could not find the export");
+    if (rec->level == LDRSNAP_L_WARNING)
+        snprintf(note, sizeof note, "%s",
+                 "GetProcAddress found no such export; the program gets "
+                 "NULL and decides what to do");
+    fail_spec s = {k, rec->level == LDRSNAP_L_WARNING ? LS_T_SOFT
+                                                       : LS_T_ERROR,
+                   m ? m->name : NULL, m ? m->path : NULL, rec->parent,
+                   rec->symbol, note, (rec->flags & LDRSNAP_RF_STATUS) != 0,
+                   rec->status};
+    if (rec->parent)
+        module_seen(a, rec->parent, true, 0, 0);
+    replace(a, &t->nto_symbol, NULL);
+    return add_fail(a, p, t, rec, &s) || a->dropped ? LDRSNAP_OK
+                                                   : LDRSNAP_ENOMEM;
+}
+
+static int process_fail(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                        const ldrsnap_record *rec, ldrsnap_kind k,
+                        enum ls_tier tier, const char *note)
+{
+    fail_spec s = {k, tier, NULL, NULL, NULL, rec->symbol, note,
+                   (rec->flags & LDRSNAP_RF_STATUS) != 0, rec->status};
+    ls_fail *f = add_fail(a, p, t, rec, &s);
+    if (f)
+        f->process_level = tier == LS_T_PROCESS;
+    p->died = true;
+    if (!p->teardown_line)
+        p->teardown_line = rec->line;
+    return f || a->dropped ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+}
+
+static int on_init_call(ldrsnap_analyzer *a, ls_thread *t,
+                        const ldrsnap_record *rec)
+{
+    if (!rec->dll)
+        return LDRSNAP_OK;
+    module_seen(a, rec->dll, true, 0, 0);
+    t->init_depth = t->depth;
+    t->init_line = rec->line;
+    replace(a, &t->init_text, rec->text);
+    size_t cap = t->init_dll ? strlen(t->init_dll) + 1 : 0;
+    return set_str(a, &t->init_dll, &cap, rec->dll);
+}
+
+static int on_vista_msg(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                        const ldrsnap_record *rec)
+{
+    switch (rec->msg) {
+    case LDRSNAP_M_UNABLE_TO_LOAD:
+        return on_unable(a, p, t, rec);
+    case LDRSNAP_M_PROC_NOT_FOUND:
+        replace(a, &t->nto_symbol, rec->symbol);
+        t->nto_base = rec->base;
+        t->nto_has_base = (rec->flags & LDRSNAP_RF_BASE) != 0;
+        return LDRSNAP_OK;
+    case LDRSNAP_M_EXPORT_FAILED:
+        return on_export(a, p, t, rec);
+    case LDRSNAP_M_KNOWNDLLS_FAILED:
+        return process_fail(a, p, t, rec,
+                            ldrsnap_status_kind(rec->status), LS_T_ERROR,
+                            "the loader could not open the \\KnownDlls "
+                            "object directory");
+    case LDRSNAP_M_IMPORTS_FAILED:
+        return process_fail(a, p, t, rec, LDRSNAP_K_PROCESS_INIT_FAILED,
+                            LS_T_PROCESS,
+                            "loading the executable's static imports failed");
+    case LDRSNAP_M_PROCESS_INIT_FAILED:
+        return process_fail(a, p, t, rec, LDRSNAP_K_PROCESS_INIT_FAILED,
+                            LS_T_PROCESS, "the process could not start");
+    case LDRSNAP_M_EXCEPTION_RAISED:
+        return process_fail(a, p, t, rec, ldrsnap_status_kind(rec->status),
+                            LS_T_PROCESS,
+                            "a loader function raised this status as an "
+                            "exception");
+    case LDRSNAP_M_CALLING_INIT:
+        return on_init_call(a, t, rec);
+    case LDRSNAP_M_BEGIN_EXEC:
+        if (!p->image)
+            replace(a, &p->image, rec->dll);
+        module_seen(a, rec->dll_path ? rec->dll_path : rec->dll, true, 0, 0);
+        return LDRSNAP_OK;
+    case LDRSNAP_M_MAPPED_DLL:
+        module_seen(a, rec->dll, true, rec->base, 0);
+        return LDRSNAP_OK;
+    default:
+        return LDRSNAP_OK;
+    }
+}
+
+static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+{
+    bool has_pid = (rec->flags & LDRSNAP_RF_PID) != 0;
+    ls_proc *p = proc_get(a, rec->pid, has_pid);
+    if (!p)
+        return LDRSNAP_ENOMEM;
+    ls_thread *t = thread_get(a, p, rec->tid, (rec->flags & LDRSNAP_RF_TID) != 0);
+    if (!t)
+        return LDRSNAP_OK; /* thread table full: the record is counted only */
+    a->vista_records++;
+    p->last_line = rec->line;
+    int rc = LDRSNAP_OK;
+    if (!rec->function) {
+        remember(t, rec, false);
+        return rc;
+    }
+    if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME)
+        rc = on_enter(a, t, rec);
+    else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
+        rc = on_return(a, p, t, rec);
+    else {
+        if (init_pending(t) && t->depth <= t->init_depth &&
+            rec->msg != LDRSNAP_M_CALLING_INIT)
+            init_clear(t); /* the thread went on after DllMain */
+        rc = on_vista_msg(a, p, t, rec);
+    }
+    if (!strncmp(rec->function, "LdrShutdownProcess", 18) && !p->teardown_line)
+        p->teardown_line = rec->line;
+    remember(t, rec, rec->level == LDRSNAP_L_ENTER ||
+                         rec->level == LDRSNAP_L_RETURN);
+    return rc;
+}
+
+/* ---- XP / Server 2003 ---------------------------------------------------- */
+
+static int xp_fail(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                   const ldrsnap_record *rec, ldrsnap_kind k,
+                   enum ls_tier tier, const char *parent, const char *note)
+{
+    bool st = (rec->flags & LDRSNAP_RF_STATUS) != 0;
+    fail_spec s = {k, tier, rec->dll, NULL, parent, NULL, note, st,
+                   rec->status};
+    if (rec->dll && ldrsnap__basename(rec->dll) != rec->dll)
+        s.dll_path = rec->dll;
+    ls_fail *f = add_fail(a, p, t, rec, &s);
+    return f || a->dropped ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+}
+
+static void xp_context(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+{
+    if (rec->flags & LDRSNAP_RF_PID) {
+        a->xp_pid = rec->pid;
+        a->xp_tid = rec->tid;
+        a->has_xp_pid = true;
+    }
+}
+
+static int on_xp_failure(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
+                         const ldrsnap_record *rec)
+{
+    ldrsnap_kind sk = ldrsnap_status_kind(rec->status);
+    bool st = (rec->flags & LDRSNAP_RF_STATUS) != 0;
+    switch (rec->msg) {
+    case LDRSNAP_M_INIT_FAILED: {
+        ldrsnap_record r = *rec;
+        r.status = 0xC0000142u;
+        r.flags |= LDRSNAP_RF_STATUS;
+        return xp_fail(a, p, t, &r, LDRSNAP_K_INIT_FAILED, LS_T_ERROR, NULL,
+                       "its DllMain returned FALSE or raised an exception "
+                       "during DLL_PROCESS_ATTACH");
+    }
+    case LDRSNAP_M_UNLOADING_FAILED:
+        return xp_fail(a, p, t, rec, st ? sk : LDRSNAP_K_OTHER, LS_T_CHAIN,
+                       NULL,
+                       "the loader unloaded it because its init routine or "
+                       "one of its static imports failed");
+    case LDRSNAP_M_LOAD_FAILING:
+        return xp_fail(a, p, t, rec, st ? sk : LDRSNAP_K_OTHER, LS_T_CHAIN,
+                       NULL, "LdrLoadDll gave up on this DLL");
+    case LDRSNAP_M_IMPORT_FAILED:
+        return xp_fail(a, p, t, rec, st ? sk : LDRSNAP_K_OTHER, LS_T_ERROR,
+                       nonempty(t->xp_loading),
+                       "a static import could not be loaded");
+    case LDRSNAP_M_SXS_PROBE_FAILED:
+        return xp_fail(a, p, t, rec, st ? sk : LDRSNAP_K_SXS, LS_T_ERROR,
+                       NULL,
+                       "its manifest names a side-by-side assembly that "
+                       "could not be found or activated");
+    case LDRSNAP_M_FAILURE_TEXT:
+        return xp_fail(a, p, t, rec, st ? sk : LDRSNAP_K_OTHER, LS_T_PROCESS,
+                       NULL, "the loader printed a failure");
+    default:
+        return LDRSNAP_OK;
+    }
+}
+
+static int on_xp(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+{
+    xp_context(a, rec);
+    ls_proc *p = proc_get(a, rec->pid, (rec->flags & LDRSNAP_RF_PID) != 0);
+    if (!p)
+        return LDRSNAP_ENOMEM;
+    bool has_tid = (rec->flags & LDRSNAP_RF_TID) || a->has_xp_pid;
+    ls_thread *t = thread_get(a, p, (rec->flags & LDRSNAP_RF_TID)
+                                        ? rec->tid : a->xp_tid, has_tid);
+    if (!t)
+        return LDRSNAP_OK;
+    a->xp_records++;
+    p->last_line = rec->line;
+    switch (rec->msg) {
+    case LDRSNAP_M_LOADING_DLL:
+        return replace(a, &t->xp_loading, rec->dll);
+    case LDRSNAP_M_CALLING_INIT:
+        module_seen(a, rec->dll, true, 0, 0);
+        if (rec->line > p->went_on_enter)
+            p->went_on_enter = rec->line;
+        return LDRSNAP_OK;
+    case LDRSNAP_M_USED_BY:
+    case LDRSNAP_M_SNAPPING: {
+        ls_module *m = module_get(a, rec->dll);
+        if (m && !m->parent && rec->parent)
+            m->parent = ldrsnap__strdup(&a->al,
+                                        ldrsnap__basename(rec->parent));
+        return LDRSNAP_OK;
+    }
+    case LDRSNAP_M_UNINIT_LIST:
+    case LDRSNAP_M_UNMAPPING:
+        if (!p->teardown_line)
+            p->teardown_line = rec->line;
+        return LDRSNAP_OK;
+    case LDRSNAP_M_UNINIT_ENTRY:
+        module_seen(a, rec->dll_path, true, 0, 0);
+        return LDRSNAP_OK;
+    default:
+        return on_xp_failure(a, p, t, rec);
+    }
+}
+
+/* ---- debugger and IDE lines ------------------------------------------- */
+
+static const char *thread_context_dll(const ls_thread *t)
+{
+    if (!t)
+        return NULL;
+    if (init_pending(t))
+        return t->init_dll;
+    for (size_t i = t->depth; i > 0; i--)
+        if (nonempty(t->frames[i - 1].dll))
+            return t->frames[i - 1].dll;
+    return nonempty(t->xp_loading);
+}
+
+static int keep_exception(ldrsnap_analyzer *a, ls_proc *p,
+                          const ldrsnap_record *rec, const char *dll)
+{
+    if (p->nexc == p->exc_cap) {
+        size_t cap = p->exc_cap ? p->exc_cap * 2 : 8;
+        if (cap > 4096)
+            return LDRSNAP_OK;
+        ls_exc *n = ldrsnap__realloc(&a->al, p->exc, cap * sizeof *n);
+        if (!n)
+            return LDRSNAP_ENOMEM;
+        p->exc = n;
+        p->exc_cap = cap;
+    }
+    ls_exc *e = &p->exc[p->nexc++];
+    memset(e, 0, sizeof *e);
+    e->line = rec->line;
+    e->code = rec->status;
+    e->second = (rec->flags & LDRSNAP_RF_SECOND_CHANCE) != 0;
+    e->tid = rec->tid;
+    e->text = ldrsnap__strdup(&a->al, rec->text);
+    e->desc = ldrsnap__strdup(&a->al, rec->symbol);
+    e->dll = dll ? ldrsnap__strdup(&a->al, dll) : NULL;
+    return LDRSNAP_OK;
+}
+
+static int on_exception(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+{
+    xp_context(a, rec);
+    ls_proc *p = proc_get(a, rec->pid, true);
+    if (!p)
+        return LDRSNAP_ENOMEM;
+    ls_thread *t = thread_get(a, p, rec->tid, true);
+    const char *dll = thread_context_dll(t);
+    ldrsnap_exception e;
+    memset(&e, 0, sizeof e);
+    e.line = rec->line;
+    e.pid = rec->pid;
+    e.tid = rec->tid;
+    e.flags = LDRSNAP_FF_PID | LDRSNAP_FF_TID |
+              ((rec->flags & LDRSNAP_RF_SECOND_CHANCE) ? LDRSNAP_FF_SECOND_CHANCE
+                                                      : 0);
+    e.code = rec->status;
+    e.code_name = ldrsnap_status_name(rec->status);
+    e.description = rec->symbol;
+    e.dll = dll ? ldrsnap__basename(dll) : NULL;
+    e.text = rec->text;
+    a->exceptions++;
+    p->last_line = rec->line;
+    int rc = LDRSNAP_OK;
+    if (!ldrsnap__exception_is_benign(rec->status))
+        rc = keep_exception(a, p, rec, e.dll);
+    if (rc == LDRSNAP_OK && a->cb) {
+        ldrsnap_event ev = {LDRSNAP_EV_EXCEPTION, NULL, &e};
+        if (a->cb(&ev, a->ud) != 0)
+            rc = a->cb_rc = LDRSNAP_ECALLBACK;
+    }
+    return rc;
+}
+
+static ls_proc *ide_proc(ldrsnap_analyzer *a, const ldrsnap_record *rec,
+                         ls_thread **t)
+{
+    *t = NULL;
+    if (rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT && (rec->flags & LDRSNAP_RF_PID))
+        return proc_get(a, rec->pid, true);
+    if (rec->flags & LDRSNAP_RF_TID) {
+        *t = thread_by_tid(a, rec->tid);
+        if (*t)
+            return (*t)->proc;
+    }
+    return a->nprocs ? a->procs[a->nprocs - 1] : proc_get(a, 0, false);
+}
+
+static int on_ide(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+{
+    if (rec->image && !a->ide_image)
+        replace(a, &a->ide_image, rec->image);
+    if (rec->msg == LDRSNAP_M_IDE_LOADED) {
+        module_seen(a, rec->dll_path, true, 0, 0);
+        return LDRSNAP_OK;
+    }
+    if (rec->msg != LDRSNAP_M_IDE_THREAD_EXIT &&
+        rec->msg != LDRSNAP_M_IDE_PROGRAM_EXIT)
+        return LDRSNAP_OK;
+    ls_thread *t;
+    ls_proc *p = ide_proc(a, rec, &t);
+    if (!p)
+        return LDRSNAP_ENOMEM;
+    if (rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT) {
+        if (rec->image && !p->image)
+            replace(a, &p->image, rec->image);
+        if (!p->teardown_line)
+            p->teardown_line = rec->line;
+    }
+    if (!(rec->flags & LDRSNAP_RF_STATUS) ||
+        !ldrsnap__status_is_error(rec->status))
+        return LDRSNAP_OK;
+    return process_fail(a, p, t, rec, ldrsnap_status_kind(rec->status),
+                        LS_T_PROCESS,
+                        rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT
+                            ? "the program exited with this code"
+                            : "a thread exited with this code");
+}
+
+int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+{
+    switch (rec->dialect) {
+    case LDRSNAP_D_VISTA:
+        return on_vista(a, rec);
+    case LDRSNAP_D_XP:
+        return on_xp(a, rec);
+    case LDRSNAP_D_DEBUGGER:
+        if (rec->msg == LDRSNAP_M_MODLOAD) {
+            module_seen(a, rec->dll_path, true, rec->base, rec->end);
+            return LDRSNAP_OK;
+        }
+        if (rec->msg == LDRSNAP_M_EXCEPTION &&
+            (rec->flags & LDRSNAP_RF_STATUS))
+            return on_exception(a, rec);
+        return LDRSNAP_OK;
+    case LDRSNAP_D_IDE:
+        return on_ide(a, rec);
+    case LDRSNAP_D_BLANK:
+    case LDRSNAP_D_CONTINUATION:
+    case LDRSNAP_D_OTHER:
+        break;
+    }
+    return LDRSNAP_OK;
+}
+
+/* ---- the end of the log ------------------------------------------------- */
+
+/* What the log stops in the middle of: a DllMain that never returned, a
+ * search that never ended.  Reported with low confidence. */
+static int pending_at_end(ldrsnap_analyzer *a, ls_thread *t)
+{
+    ls_proc *p = t->proc;
+    ldrsnap_record r;
+    memset(&r, 0, sizeof r);
+    if (init_pending(t)) {
+        r.line = t->init_line;
+        r.text = t->init_text;
+        fail_spec s = {LDRSNAP_K_INIT_FAILED, LS_T_INFERRED, t->init_dll,
+                       t->init_dll, NULL, NULL,
+                       "the log ends while this DLL's init routine (DllMain) "
+                       "runs: if the process failed with 0xc0000142 or "
+                       "crashed, its DllMain is the suspect",
+                       true, 0xC0000142u};
+        ls_fail *f = add_fail(a, p, t, &r, &s);
+        if (f)
+            f->inferred_status = true;
+    }
+    bool searching = false;
+    for (size_t i = 0; i < t->depth; i++)
+        searching |= (t->frames[i].fflags & LS_FN_SEARCH) != 0;
+    if ((searching || t->probe_misses) && !t->probe_found && t->probe_dll) {
+        r.line = t->probe_line;
+        r.text = t->probe_text;
+        fail_spec s = {LDRSNAP_K_DLL_NOT_FOUND, LS_T_INFERRED,
+                       ldrsnap__basename(t->probe_dll), NULL, NULL, NULL,
+                       "the log ends while the loader is still searching "
+                       "for this DLL, not found where it looked so far",
+                       t->probe_misses > 0, 0xC0000135u};
+        add_fail(a, p, t, &r, &s);
+    }
+    return LDRSNAP_OK;
+}
+
+int ldrsnap__trace_finish(ldrsnap_analyzer *a)
+{
+    for (size_t i = 0; i < a->thread_cap; i++)
+        if (a->threads[i])
+            pending_at_end(a, a->threads[i]);
+    return LDRSNAP_OK;
+}
+
+static void free_thread(ldrsnap_analyzer *a, ls_thread *t)
+{
+    for (size_t i = 0; i < LS_MAX_FRAMES; i++) {
+        ldrsnap__free(&a->al, t->frames[i].dll);
+        ldrsnap__free(&a->al, t->frames[i].fail_dll);
+    }
+    ldrsnap__free(&a->al, t->init_dll);
+    ldrsnap__free(&a->al, t->init_text);
+    ldrsnap__free(&a->al, t->probe_dll);
+    ldrsnap__free(&a->al, t->probe_text);
+    ldrsnap__free(&a->al, t->nto_symbol);
+    ldrsnap__free(&a->al, t->xp_loading);
+    ldrsnap__free(&a->al, t);
+}
+
+void ldrsnap__trace_free(ldrsnap_analyzer *a)
+{
+    for (size_t i = 0; i < a->thread_cap; i++)
+        if (a->threads[i])
+            free_thread(a, a->threads[i]);
+    ldrsnap__free(&a->al, a->threads);
+    for (size_t i = 0; i < a->mod_cap; i++) {
+        ldrsnap__free(&a->al, a->mods[i].name);
+        ldrsnap__free(&a->al, a->mods[i].path);
+        ldrsnap__free(&a->al, a->mods[i].parent);
+    }
+    ldrsnap__free(&a->al, a->mods);
+    for (size_t i = 0; i < a->nprocs; i++) {
+        ls_proc *p = a->procs[i];
+        for (size_t j = 0; j < p->nexc; j++) {
+            ldrsnap__free(&a->al, p->exc[j].text);
+            ldrsnap__free(&a->al, p->exc[j].desc);
+            ldrsnap__free(&a->al, p->exc[j].dll);
+        }
+        ldrsnap__free(&a->al, p->exc);
+        ldrsnap__free(&a->al, p->image);
+        ldrsnap__free(&a->al, p);
+    }
+    ldrsnap__free(&a->al, a->ide_image);
+}

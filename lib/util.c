@@ -1,0 +1,200 @@
+/*
+ * util.c - allocation, buffers, small string helpers, status strings.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldrsnap_internal.h"
+
+static void *std_malloc(size_t n, void *ctx)
+{
+    LS_UNUSED(ctx);
+    return malloc(n);
+}
+
+static void *std_realloc(void *p, size_t n, void *ctx)
+{
+    LS_UNUSED(ctx);
+    return realloc(p, n);
+}
+
+static void std_free(void *p, void *ctx)
+{
+    LS_UNUSED(ctx);
+    free(p);
+}
+
+void ldrsnap__alloc_init(ls_alloc *al, const ldrsnap_options *opts)
+{
+    if (opts && opts->allocator) {
+        al->a = *opts->allocator;
+    } else {
+        al->a.malloc = std_malloc;
+        al->a.realloc = std_realloc;
+        al->a.free = std_free;
+        al->a.ctx = NULL;
+    }
+}
+
+int ldrsnap__options_check(const ldrsnap_options *opts)
+{
+    if (!opts)
+        return LDRSNAP_OK;
+    if (opts->version != LDRSNAP_OPTIONS_VERSION)
+        return LDRSNAP_EINVAL;
+    if (opts->allocator &&
+        (!opts->allocator->malloc || !opts->allocator->realloc ||
+         !opts->allocator->free))
+        return LDRSNAP_EINVAL;
+    return LDRSNAP_OK;
+}
+
+void *ldrsnap__malloc(const ls_alloc *al, size_t n)
+{
+    return al->a.malloc(n ? n : 1, al->a.ctx);
+}
+
+void *ldrsnap__calloc(const ls_alloc *al, size_t n)
+{
+    void *p = ldrsnap__malloc(al, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+void *ldrsnap__realloc(const ls_alloc *al, void *p, size_t n)
+{
+    return al->a.realloc(p, n ? n : 1, al->a.ctx);
+}
+
+void ldrsnap__free(const ls_alloc *al, void *p)
+{
+    if (p)
+        al->a.free(p, al->a.ctx);
+}
+
+char *ldrsnap__strndup(const ls_alloc *al, const char *s, size_t n)
+{
+    char *d = ldrsnap__malloc(al, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+char *ldrsnap__strdup(const ls_alloc *al, const char *s)
+{
+    return s ? ldrsnap__strndup(al, s, strlen(s)) : NULL;
+}
+
+int ldrsnap__buf_reserve(const ls_alloc *al, ls_buf *b, size_t need)
+{
+    if (need <= b->cap)
+        return LDRSNAP_OK;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return LDRSNAP_ENOMEM;
+        cap *= 2;
+    }
+    char *p = ldrsnap__realloc(al, b->ptr, cap);
+    if (!p)
+        return LDRSNAP_ENOMEM;
+    b->ptr = p;
+    b->cap = cap;
+    return LDRSNAP_OK;
+}
+
+int ldrsnap__buf_append(const ls_alloc *al, ls_buf *b, const void *p,
+                        size_t n)
+{
+    if (b->len + n < b->len)
+        return LDRSNAP_ENOMEM;
+    int rc = ldrsnap__buf_reserve(al, b, b->len + n);
+    if (rc < 0)
+        return rc;
+    if (n)
+        memcpy(b->ptr + b->len, p, n);
+    b->len += n;
+    return LDRSNAP_OK;
+}
+
+void ldrsnap__buf_free(const ls_alloc *al, ls_buf *b)
+{
+    ldrsnap__free(al, b->ptr);
+    b->ptr = NULL;
+    b->len = b->cap = 0;
+}
+
+const char *ldrsnap__basename(const char *path)
+{
+    if (!path)
+        return NULL;
+    const char *b = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '\\' || *p == '/')
+            b = p + 1;
+    return b;
+}
+
+bool ldrsnap__name_eq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+bool ldrsnap__looks_like_image(const char *s, size_t n)
+{
+    static const char *const ext[] = {".dll", ".exe", ".node", ".pyd",
+                                      ".ocx", ".drv", ".cpl", ".sys",
+                                      ".mui", ".tlb", ".ax"};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t k = strlen(ext[i]);
+        if (n >= k) {
+            size_t j = 0;
+            while (j < k && tolower((unsigned char)s[n - k + j]) == ext[i][j])
+                j++;
+            if (j == k)
+                return true;
+        }
+    }
+    return false;
+}
+
+const char *ldrsnap_strerror(int status)
+{
+    switch ((enum ldrsnap_status)status) {
+    case LDRSNAP_OK:
+        return "success";
+    case LDRSNAP_DONE:
+        return "no more entries";
+    case LDRSNAP_ENOMEM:
+        return "out of memory";
+    case LDRSNAP_EINVAL:
+        return "invalid argument";
+    case LDRSNAP_EMISUSE:
+        return "handle misused (wrong handle or call out of order)";
+    case LDRSNAP_ECALLBACK:
+        return "stopped by the callback";
+    case LDRSNAP_EIO:
+        return "input could not be read";
+    case LDRSNAP_EFORMAT:
+        return "input is corrupt";
+    case LDRSNAP_ELIMIT:
+        return "input exceeds a safety limit";
+    case LDRSNAP_ENOTFOUND:
+        return "not found";
+    }
+    return "unknown status";
+}
+
+const char *ldrsnap_version(void)
+{
+    return LDRSNAP_VERSION_STRING;
+}

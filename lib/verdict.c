@@ -1,0 +1,201 @@
+/*
+ * verdict.c - a role for every failure and one verdict per process.
+ *
+ * Within a process the strongest tier of evidence present decides
+ * (analyzer_internal.h, enum ls_tier).  Among the failures of that tier the
+ * root cause is the earliest one whose DLL is not itself the parent of
+ * another failure (a DLL that failed only because its dependency did is a
+ * consequence).  Independent failures of the same tier (four missing DLLs
+ * on four worker threads) are all root causes; the verdict names the
+ * first.  A failure is "handled" when the process later started a new
+ * top-level load that succeeded: the program went on.  No evidence, no
+ * verdict.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer_internal.h"
+
+static bool same_dll(const ls_fail *a, const ls_fail *b)
+{
+    return a->pub.dll && b->pub.dll &&
+           ldrsnap__name_eq(ldrsnap__basename(a->pub.dll),
+                            ldrsnap__basename(b->pub.dll));
+}
+
+static ldrsnap_confidence tier_confidence(enum ls_tier t)
+{
+    switch (t) {
+    case LS_T_ERROR:
+        return LDRSNAP_CONF_HIGH;
+    case LS_T_CHAIN:
+    case LS_T_SOFT:
+    case LS_T_PROCESS:
+        return LDRSNAP_CONF_MEDIUM;
+    case LS_T_INFERRED:
+        break;
+    }
+    return LDRSNAP_CONF_LOW;
+}
+
+/* Turn exceptions the process did not survive into failures. */
+static void promote_exceptions(ldrsnap_analyzer *a, ls_proc *p)
+{
+    for (size_t i = 0; i < p->nexc; i++) {
+        const ls_exc *e = &p->exc[i];
+        bool fatal = e->second || p->teardown_line > e->line;
+        if (!fatal)
+            continue;
+        char note[200];
+        snprintf(note, sizeof note,
+                 "%s exception 0x%08x%s%s; the process %s after it. The "
+                 "code is the exception's, not a loader status",
+                 e->second ? "second-chance" : "first-chance", e->code,
+                 e->dll ? " while the thread was in " : "",
+                 e->dll ? e->dll : "",
+                 e->second ? "crashed" : "ran down");
+        ldrsnap__fail_exception(a, p, e, note);
+    }
+}
+
+static bool dll_is_parent_of_other(ls_fail **r, size_t n, const ls_fail *f)
+{
+    if (!f->pub.dll)
+        return false;
+    const char *b = ldrsnap__basename(f->pub.dll);
+    for (size_t i = 0; i < n; i++)
+        if (r[i] != f && r[i]->pub.parent &&
+            ldrsnap__name_eq(ldrsnap__basename(r[i]->pub.parent), b))
+            return true;
+    return false;
+}
+
+static void fill_verdict(ldrsnap_verdict *v, const ls_fail *r,
+                         const ls_proc *p)
+{
+    memset(v, 0, sizeof *v);
+    v->pid = r->pub.pid;
+    v->tid = r->pub.tid;
+    v->flags = r->pub.flags;
+    v->kind = r->pub.kind;
+    v->confidence = r->pub.confidence;
+    v->status = r->pub.status;
+    v->status_name = r->pub.status_name;
+    v->dll = r->pub.dll;
+    v->dll_path = r->pub.dll_path;
+    v->parent = r->pub.parent;
+    v->symbol = r->pub.symbol;
+    v->chain = r->pub.chain;
+    v->chain_len = r->pub.chain_len;
+    v->line = r->pub.line;
+    v->text = r->pub.text;
+    v->note = r->pub.note;
+    v->image = p->image;
+}
+
+/* Roles for one process; returns its root cause or NULL. */
+static ls_fail *decide(ldrsnap_analyzer *a, ls_proc *p, ls_fail **buf)
+{
+    size_t n = 0;
+    enum ls_tier top = 0;
+    for (size_t i = 0; i < a->nfails; i++) {
+        ls_fail *f = a->fails[i];
+        if (f->proc != p)
+            continue;
+        f->pub.confidence = tier_confidence(f->tier);
+        if (f->absorbed) {
+            f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
+        } else if (!f->process_level && f->tier != LS_T_INFERRED &&
+                   p->went_on_enter > f->pub.line) {
+            f->pub.role = LDRSNAP_ROLE_HANDLED;
+            a->handled++;
+        } else {
+            f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
+            buf[n++] = f;
+            if (f->tier > top)
+                top = f->tier;
+        }
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (buf[i]->tier == top)
+            buf[m++] = buf[i];
+    if (m == 0)
+        return NULL;
+    ls_fail *root = NULL;
+    for (size_t i = 0; i < m; i++)
+        if (!dll_is_parent_of_other(buf, m, buf[i]) &&
+            (!root || buf[i]->pub.line < root->pub.line))
+            root = buf[i];
+    if (!root)
+        root = buf[0];
+    for (size_t i = 0; i < m; i++) {
+        ls_fail *f = buf[i];
+        bool root_role;
+        if (f == root)
+            root_role = true;
+        else if (!f->pub.dll || !root->pub.dll ||
+                 dll_is_parent_of_other(buf, m, f))
+            root_role = false;
+        else if (same_dll(f, root))
+            root_role = f->tier == LS_T_ERROR; /* the loader said it again;
+                                                  a RETURN chain repeats */
+        else
+            root_role = true; /* an independent failure of the same tier */
+        if (root_role)
+            f->pub.role = LDRSNAP_ROLE_ROOT_CAUSE;
+    }
+    return root;
+}
+
+static int cmp_line(const void *x, const void *y)
+{
+    const ls_fail *a = *(ls_fail *const *)x, *b = *(ls_fail *const *)y;
+    if (a->pub.line != b->pub.line)
+        return a->pub.line < b->pub.line ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+int ldrsnap__verdict_run(ldrsnap_analyzer *a)
+{
+    for (size_t i = 0; i < a->nprocs; i++)
+        promote_exceptions(a, a->procs[i]);
+    ls_fail **buf = ldrsnap__malloc(&a->al, (a->nfails + 1) * sizeof *buf);
+    a->verdicts = ldrsnap__calloc(&a->al,
+                                  (a->nprocs + 1) * sizeof *a->verdicts);
+    if (!buf || !a->verdicts) {
+        ldrsnap__free(&a->al, buf);
+        return LDRSNAP_ENOMEM;
+    }
+    size_t nv = 0;
+    for (size_t i = 0; i < a->nprocs; i++) {
+        ls_fail *root = decide(a, a->procs[i], buf);
+        if (root)
+            fill_verdict(&a->verdicts[nv++], root, a->procs[i]);
+    }
+    ldrsnap__free(&a->al, buf);
+    a->summary.n_verdicts = nv;
+    a->summary.verdicts = a->verdicts;
+    qsort(a->fails, a->nfails, sizeof *a->fails, cmp_line);
+    for (size_t i = 0; i < a->nfails; i++) {
+        int rc = ldrsnap__emit_failure(a, &a->fails[i]->pub);
+        if (rc != 0)
+            return rc;
+    }
+    return LDRSNAP_OK;
+}
+
+void ldrsnap__verdict_free(ldrsnap_analyzer *a)
+{
+    for (size_t i = 0; i < a->nfails; i++) {
+        ls_fail *f = a->fails[i];
+        for (size_t j = 0; j < sizeof f->strings / sizeof f->strings[0]; j++)
+            ldrsnap__free(&a->al, f->strings[j]);
+        for (size_t j = 0; j < f->pub.chain_len; j++)
+            ldrsnap__free(&a->al, f->chain_store[j]);
+        ldrsnap__free(&a->al, f);
+    }
+    ldrsnap__free(&a->al, a->fails);
+    ldrsnap__free(&a->al, a->verdicts);
+}

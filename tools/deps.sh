@@ -1,0 +1,15 @@
+#!/bin/sh
+# Install the Debian packages ldrsnap needs to build and test; a no-op when
+# they are all present.  Run as root (or with sudo available).
+set -e
+pkgs="build-essential pkg-config zlib1g-dev libcriterion-dev mandoc"
+missing=""
+for p in $pkgs; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing:$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
