@@ -133,8 +133,10 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
     const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
     if (o->format == FMT_JSONL)
         json_summary(out, t->name, sum);
-    else
+    else {
+        report_sort(&s.rep);
         text_report(out, &s.rep, sum, o);
+    }
     if (s.oom)
         say_error(o, out, err, t->name, "out of memory: report incomplete");
     status = rrc < 0 || s.oom ? EXIT_TROUBLE

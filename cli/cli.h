@@ -33,6 +33,7 @@ void json_chain(FILE *out, const char *const *chain, size_t n);
 /* A deep copy of what the analyzer reports for one input. */
 typedef struct fail_copy {
     ldrsnap_failure f;
+    size_t seq;
     char *strings[7];
     char **chain;
 } fail_copy;
@@ -53,6 +54,7 @@ typedef struct report {
 int report_add_failure(report *r, const ldrsnap_failure *f);
 int report_add_exception(report *r, const ldrsnap_exception *e);
 void report_free(report *r);
+void report_sort(report *r);
 
 /* render_json.c */
 void json_failure(FILE *out, const char *source, const ldrsnap_failure *f);

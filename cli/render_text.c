@@ -150,6 +150,16 @@ static bool same_process(unsigned flags, unsigned pid,
     return v->pid == pid;
 }
 
+/* Was this exception turned into a failure (the same line)? */
+static bool promoted(const report *r, const ldrsnap_exception *e)
+{
+    for (size_t i = 0; i < r->nfails; i++)
+        if (r->fails[i].f.line == e->line && r->fails[i].f.text &&
+            e->text && !strcmp(r->fails[i].f.text, e->text))
+            return true;
+    return false;
+}
+
 /* The evidence of one process (or, with v NULL, of every process). */
 static void evidence(FILE *out, const report *r, const ldrsnap_verdict *v,
                      const cli_opts *o, const paint *p)
@@ -164,6 +174,8 @@ static void evidence(FILE *out, const report *r, const ldrsnap_verdict *v,
             const ldrsnap_exception *e = &r->excs[ei++].e;
             if (v && !same_process(e->flags, e->pid, v))
                 continue;
+            if (promoted(r, e) || (!o->all && (e->flags & LDRSNAP_FF_BENIGN)))
+                continue; /* listed as the failure it became */
             if (!any)
                 fputs("  evidence\n", out);
             any = true;

@@ -32,6 +32,7 @@ int report_add_failure(report *r, const ldrsnap_failure *f)
     fail_copy *c = &r->fails[r->nfails];
     memset(c, 0, sizeof *c);
     c->f = *f;
+    c->seq = r->nfails;
     const char *src[7] = {f->status_name, f->dll, f->dll_path, f->parent,
                           f->symbol, f->text, f->note};
     const char **dst[7] = {&c->f.status_name, &c->f.dll, &c->f.dll_path,
@@ -62,6 +63,21 @@ int report_add_exception(report *r, const ldrsnap_exception *e)
     c->e.text = c->strings[3] = dup_or_null(e->text);
     r->nexcs++;
     return 0;
+}
+
+static int by_line(const void *x, const void *y)
+{
+    const fail_copy *a = x, *b = y;
+    if (a->f.line != b->f.line)
+        return a->f.line < b->f.line ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Noise arrives as it is read, the rest at the end: put all in line
+ * order for reading. */
+void report_sort(report *r)
+{
+    qsort(r->fails, r->nfails, sizeof *r->fails, by_line);
 }
 
 void report_free(report *r)

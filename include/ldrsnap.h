@@ -362,6 +362,8 @@ typedef enum ldrsnap_confidence {
 #define LDRSNAP_FF_TID 0x2u
 #define LDRSNAP_FF_STATUS 0x4u
 #define LDRSNAP_FF_SECOND_CHANCE 0x8u
+#define LDRSNAP_FF_BENIGN 0x10u /**< exception: a debugger break, single
+                                     step or debug print, not a failure */
 
 /**
  * A failure.  Borrowed pointers, valid until the event callback returns.

@@ -104,6 +104,8 @@ struct ls_proc {
     bool has_pid;
     char *image;
     bool died;                   /* a process-level failure was seen */
+    uint32_t exit_status;        /* failing exit code / process status */
+    bool has_exit;
     uint64_t teardown_line;      /* first UNINIT LIST / unmapping / exit */
     uint64_t went_on_enter;      /* ENTER line of the latest top-level load
                                     that succeeded */

@@ -356,6 +356,8 @@ static void build_chain(ldrsnap_analyzer *a, ls_fail *f, const ls_thread *t,
             chain_ancestors(a, &c, parent);
         chain_add(&c, parent);
     }
+    else if (dll)
+        chain_ancestors(a, &c, dll); /* "X used by Y" said who needs it */
     chain_frames(&c, t, t ? t->depth : 0);
     chain_add(&c, dll);
     size_t skip = c.n > LS_MAX_CHAIN ? c.n - LS_MAX_CHAIN : 0;
@@ -585,11 +587,13 @@ static bool init_pending(const ls_thread *t)
 static int init_failed_by_return(ldrsnap_analyzer *a, ls_proc *p,
                                  ls_thread *t, const ldrsnap_record *rec)
 {
+    char note[160];
+    snprintf(note, sizeof note,
+             "the loader returned this status right after calling the "
+             "DLL's init routine (DllMain) at line %llu",
+             (unsigned long long)t->init_line);
     fail_spec s = {LDRSNAP_K_INIT_FAILED, LS_T_ERROR, t->init_dll,
-                   t->init_dll, NULL, NULL,
-                   "the loader returned this status right after calling "
-                   "the DLL's init routine (DllMain)",
-                   true, rec->status};
+                   t->init_dll, NULL, NULL, note, true, rec->status};
     if (rec->status != 0xC0000142u)
         s.kind = ldrsnap_status_kind(rec->status) == LDRSNAP_K_OTHER
                      ? LDRSNAP_K_INIT_FAILED
@@ -614,7 +618,9 @@ static int chain_failure(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     } else if (fr && (fr->fflags & LS_FN_SEARCH)) {
         s.note = "the search of every directory gave up";
     } else {
-        s.note = "a loader function returned this failure";
+        s.note = dll ? "the loader's RETURN chain carries this failure for "
+                       "this DLL (Windows 7 and 8 print no ERROR line)"
+                     : "a loader function returned this failure";
     }
     ls_fail *f = add_fail(a, p, t, rec, &s);
     if (f && fr && (fr->fflags & LS_FN_SEARCH))
@@ -646,17 +652,21 @@ static int on_return(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
                   ldrsnap__status_is_error(rec->status);
     int rc = LDRSNAP_OK;
 
+    bool init_fail = false;
     if (init_pending(t) && at && at - 1 <= t->init_depth) {
-        if (failed)
+        if (failed && fr && set_str(a, &fr->fail_dll, &fr->fail_cap,
+                                    t->init_dll) == 0) {
             rc = init_failed_by_return(a, p, t, rec);
-        else
+            init_fail = true;
+        } else {
             init_clear(t);
+        }
     }
     if (at)
         t->depth = at; /* drop frames whose RETURN never came */
-    if (ff & LS_FN_SEARCH)
-        t->probe_misses = 0, t->probe_found = true;
-    if (!strcmp(rec->function, "LdrpResolveDllName")) {
+    if (!(ff & LS_FN_PROBE))
+        t->probe_misses = 0, t->probe_found = true; /* the search is over */
+    else if (!strcmp(rec->function, "LdrpResolveDllName")) {
         if (failed)
             t->probe_misses++;
         else
@@ -675,7 +685,7 @@ static int on_return(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
                               "a load or for an optional DLL"
                             : "a probe missed: the loader goes on to the "
                               "next place to look");
-    } else if (rc >= 0) {
+    } else if (rc >= 0 && !init_fail) {
         rc = chain_failure(a, p, t, rec, fr);
     }
     if (fr) {
@@ -741,8 +751,10 @@ static int on_export(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
         ldrsnap_status_kind(rec->status) == LDRSNAP_K_ORDINAL_NOT_FOUND)
         k = LDRSNAP_K_ORDINAL_NOT_FOUND;
     if (m)
-        snprintf(note, sizeof note, "%s does not export it; %s",
-                 m->name, rec->parent ? "the importer is named" : "");
+        snprintf(note, sizeof note,
+                 "%s (mapped at 0x%llx) does not export it; the loader "
+                 "names only that address, the module map names the DLL",
+                 m->name, (unsigned long long)t->nto_base);
     else if (same && t->nto_has_base)
         snprintf(note, sizeof note,
                  "the DLL lacking it is named only by its base 0x%llx; no "
@@ -776,6 +788,10 @@ static int process_fail(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     if (f)
         f->process_level = tier == LS_T_PROCESS;
     p->died = true;
+    if ((rec->flags & LDRSNAP_RF_STATUS) && !p->has_exit) {
+        p->exit_status = rec->status;
+        p->has_exit = true;
+    }
     if (!p->teardown_line)
         p->teardown_line = rec->line;
     return f || a->dropped ? LDRSNAP_OK : LDRSNAP_ENOMEM;
@@ -850,6 +866,8 @@ static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec)
         return LDRSNAP_OK; /* thread table full: the record is counted only */
     a->vista_records++;
     p->last_line = rec->line;
+    if (rec->image && !p->image && replace(a, &p->image, rec->image) < 0)
+        return LDRSNAP_ENOMEM;
     int rc = LDRSNAP_OK;
     if (!rec->function) {
         remember(t, rec, false);
@@ -1032,6 +1050,8 @@ static int on_exception(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     e.flags = LDRSNAP_FF_PID | LDRSNAP_FF_TID |
               ((rec->flags & LDRSNAP_RF_SECOND_CHANCE) ? LDRSNAP_FF_SECOND_CHANCE
                                                       : 0);
+    if (ldrsnap__exception_is_benign(rec->status))
+        e.flags |= LDRSNAP_FF_BENIGN;
     e.code = rec->status;
     e.code_name = ldrsnap_status_name(rec->status);
     e.description = rec->symbol;
@@ -1139,9 +1159,20 @@ static int pending_at_end(ldrsnap_analyzer *a, ls_thread *t)
                        "runs: if the process failed with 0xc0000142 or "
                        "crashed, its DllMain is the suspect",
                        true, 0xC0000142u};
+        if (p->has_exit && (p->exit_status == 0xC0000142u ||
+                            ldrsnap_status_kind(p->exit_status) ==
+                                LDRSNAP_K_OTHER)) {
+            /* the process died with DLL_INIT_FAILED or a crash while this
+             * DllMain was the last thing its thread did */
+            s.tier = LS_T_CHAIN;
+            s.status = p->exit_status;
+            s.note = "the process failed with this status while this DLL's "
+                     "init routine (DllMain) was the last thing its thread "
+                     "did";
+        }
         ls_fail *f = add_fail(a, p, t, &r, &s);
         if (f)
-            f->inferred_status = true;
+            f->inferred_status = s.tier == LS_T_INFERRED;
     }
     bool searching = false;
     for (size_t i = 0; i < t->depth; i++)

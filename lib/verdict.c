@@ -104,12 +104,12 @@ static ls_fail *decide(ldrsnap_analyzer *a, ls_proc *p, ls_fail **buf)
         if (f->proc != p)
             continue;
         f->pub.confidence = tier_confidence(f->tier);
-        if (f->absorbed) {
-            f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
-        } else if (!f->process_level && f->tier != LS_T_INFERRED &&
-                   p->went_on_enter > f->pub.line) {
+        if (!f->process_level && f->tier != LS_T_INFERRED &&
+            p->went_on_enter > f->pub.line) {
             f->pub.role = LDRSNAP_ROLE_HANDLED;
             a->handled++;
+        } else if (f->absorbed) {
+            f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
         } else {
             f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
             buf[n++] = f;
