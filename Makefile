@@ -32,12 +32,13 @@ LIB_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
               -fPIC -fvisibility=hidden -Iinclude -Ilib
 CLI_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude
 LIBS_PRIVATE := -lz -lpthread
+TEST_LIBS := -lcriterion -lz -lpthread
 
 LIB_SRC := lib/util.c lib/text.c lib/lex.c lib/parser.c lib/status.c \
            lib/trace.c lib/verdict.c lib/analyzer.c lib/source.c
 CLI_SRC := cli/main.c cli/analyze.c cli/render_text.c cli/render_json.c \
            cli/json.c cli/report.c
-TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_SRC := $(wildcard tests/unit/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILDDIR)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILDDIR)/%.o)
@@ -78,7 +79,7 @@ $(BUILDDIR)/cli/%.o: cli/%.c include/ldrsnap.h $(wildcard cli/*.h)
 
 $(BUILDDIR)/tests/%.o: tests/%.c include/ldrsnap.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes -DSRCDIR=\"$(CURDIR)\" $(CFLAGS) -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@rm -f $@
@@ -102,7 +103,7 @@ $(PC): lib/libldrsnap.pc.in include/ldrsnap.h
 # ---- tests ---------------------------------------------------------------
 
 $(UNIT): $(TEST_OBJ) $(STATIC)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) -lcriterion $(LIBS_PRIVATE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(TEST_LIBS)
 
 unit: $(UNIT)
 	LDRSNAP_CORPUS=$(CURDIR)/../shared/corpus $(UNIT) --jobs 2

@@ -95,7 +95,7 @@ static size_t vista_head(const char *s, size_t n)
     return i + d + 3;
 }
 
-/* Find a Vista head whose " @ " lies at or after `from`; sets *pos. */
+/* Find a Vista head that starts at or after `from`; sets *pos. */
 static bool find_vista(const char *s, size_t n, size_t from, size_t *pos)
 {
     const char *p = s + from;
@@ -116,7 +116,7 @@ static bool find_vista(const char *s, size_t n, size_t from, size_t *pos)
             k--, a++;
         if (a < 3 || a > 8)
             continue;
-        if (k > 0 && isalnum((unsigned char)s[k - 1]))
+        if (k < from || (k > 0 && isalnum((unsigned char)s[k - 1])))
             continue;
         if (vista_head(s + k, n - k)) {
             *pos = k;

@@ -77,6 +77,8 @@ static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
         return emit_piece(p, s, n, p->seg[0].line, flags);
     size_t begin = 0, head = st.pos;
     int rc;
+    if (st.dialect == LDRSNAP_D_XP)
+        p->xp_seen = true;
     for (;;) {
         size_t next = ldrsnap__lex_find_glued(s, n, head + 4, p->xp_seen);
         unsigned f = flags | (begin ? LDRSNAP_RF_SPLIT : 0);

@@ -1,0 +1,333 @@
+/*
+ * test_analyzer.c - verdicts, roles and attribution on our samples and on
+ * the shared corpus of real excerpts.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "helpers.h"
+
+typedef struct expect {
+    const char *file;
+    size_t verdicts;       /* failing processes */
+    const char *dll;       /* first verdict: "" for none */
+    const char *status;    /* "" when not in the log */
+    ldrsnap_kind kind;
+    ldrsnap_confidence conf;
+    size_t roots;          /* failures with role root_cause */
+    size_t handled;
+    const char *chain;     /* first verdict's chain joined by '>' or "" */
+    const char *parent;
+} expect;
+
+static const expect samples[] = {
+    {"samples/win10-missing-vcruntime.log", 1, "VCRUNTIME140.dll",
+     "0xc0000135", LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "ContosoViewer.exe>ImageCodec.dll>VCRUNTIME140.dll",
+     "C:\\Program Files\\Contoso\\Viewer\\ImageCodec.dll"},
+    {"samples/win7-return-chain.log", 1, "ZipHelper.dll", "0xc0000135",
+     LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_MEDIUM, 1, 0,
+     "Archiver.exe>ZipHelper.dll", ""},
+    {"samples/win10-1507-bad-image.log", 1,
+     "C:\\Tools\\Scanner\\plugins\\ScanEngine.dll", "0xc000007b",
+     LDRSNAP_K_BAD_IMAGE, LDRSNAP_CONF_HIGH, 1, 0, "", ""},
+    {"samples/win11-arm64-compact.log", 1, "VCRUNTIME140.dll", "0xc0000135",
+     LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 2, 0,
+     "Markdown.WinUI.dll>VCRUNTIME140.dll", NULL},
+    {"samples/xp-sxs-manifest.log", 1, "QtCored4.dll", "0xc0150002",
+     LDRSNAP_K_SXS, LDRSNAP_CONF_HIGH, 1, 0, "QtGuid4.dll>QtCored4.dll", ""},
+    {"samples/xp-w3wp-static-import.log", 1, "w3isapi.dll", "0xc0000135",
+     LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "w3wp.exe>w3core.dll>w3isapi.dll",
+     "C:\\WINDOWS\\system32\\inetsrv\\w3core.dll"},
+    {"samples/windbg-missing-export.log", 1, "Charting.dll", "0xc0000139",
+     LDRSNAP_K_EXPORT_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "PdfExport.dll>Charting.dll", "C:\\build\\out\\PdfExport.dll"},
+    {"samples/two-processes.log", 1, "libssl-3-x64.dll", "0xc0000135",
+     LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "worker.exe>libssl-3-x64.dll", "C:\\Tools\\Suite\\worker.exe"},
+    {"samples/win10-success.log", 0, "", "", 0, 0, 0, 0, "", ""},
+    {"samples/vs-output-utf16-crlf.log", 1, "libcrypto-3-x64.dll",
+     "0xc0000135", LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "curl.exe>libssl-3-x64.dll>libcrypto-3-x64.dll", NULL},
+    {"samples/vs-output-de-dllmain.log", 1,
+     "C:\\Users\\mmuster\\Downloads\\InstallHelper.dll", "0xc0000142",
+     LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_MEDIUM, 1, 0,
+     "Setup.exe>InstallHelper.dll", ""},
+    {"samples/win10-dllmain-failed.log", 1,
+     "C:\\Program Files\\Fabrikam\\Licensing\\FabLicense.dll", "0xc0000142",
+     LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_HIGH, 1, 0, "", ""},
+    {"samples/win10-handled-optional.log", 0, "", "", 0, 0, 0, 4, "", ""},
+    {"tests/data/xp-console-wrapped.log", 1,
+     "C:\\Program Files\\Acme\\bin\\acmehook.dll", "0xc0000142",
+     LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_HIGH, 1, 0, "", ""},
+};
+
+static void chain_str(const ldrsnap_verdict *v, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; v->chain_len > 1 && i < v->chain_len; i++) {
+        strncat(buf, i ? ">" : "", n - strlen(buf) - 1);
+        strncat(buf, v->chain[i], n - strlen(buf) - 1);
+    }
+}
+
+#define NSAMPLES (sizeof samples / sizeof samples[0])
+
+/* Criterion re-executes the test binary: parameters are indices. */
+ParameterizedTestParameters(analyzer, samples_give_their_verdict)
+{
+    static size_t idx[NSAMPLES];
+    for (size_t i = 0; i < NSAMPLES; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, NSAMPLES);
+}
+
+ParameterizedTest(size_t *ix, analyzer, samples_give_their_verdict)
+{
+    const expect *e = &samples[*ix];
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", SRCDIR, e->file);
+    analysis an;
+    analyze_file(path, &an);
+    cr_assert_eq(an.s->n_verdicts, e->verdicts, "%s: %zu verdicts", e->file,
+                 an.s->n_verdicts);
+    cr_assert_str_eq(verdict_dll(&an), e->dll, "%s", e->file);
+    cr_assert_str_eq(verdict_status(&an), e->status, "%s", e->file);
+    cr_assert_eq(an.roots, e->roots, "%s: %zu roots", e->file, an.roots);
+    cr_assert_eq(an.handled, e->handled, "%s: %zu handled", e->file,
+                 an.handled);
+    if (e->verdicts) {
+        const ldrsnap_verdict *v = &an.s->verdicts[0];
+        cr_assert_eq(v->kind, e->kind, "%s: kind %s", e->file,
+                     ldrsnap_kind_name(v->kind));
+        cr_assert_eq(v->confidence, e->conf, "%s", e->file);
+        char chain[512];
+        chain_str(v, chain, sizeof chain);
+        cr_assert_str_eq(chain, e->chain, "%s", e->file);
+        if (e->parent)
+            cr_assert_str_eq(v->parent ? v->parent : "", e->parent, "%s",
+                             e->file);
+    }
+    analysis_free(&an);
+}
+
+Test(analyzer, results_do_not_depend_on_chunking)
+{
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", SRCDIR, samples[i].file);
+        size_t len;
+        char *buf = read_file(path, &len);
+        analysis whole, bytes;
+        analyze_buf(buf, len, 0, &whole);
+        analyze_buf(buf, len, 1, &bytes);
+        cr_assert_eq(whole.events.n, bytes.events.n);
+        for (size_t k = 0; k < whole.events.n; k++)
+            cr_assert_str_eq(whole.events.lines[k], bytes.events.lines[k]);
+        analysis_free(&whole);
+        analysis_free(&bytes);
+        free(buf);
+    }
+}
+
+Test(analyzer, attribution_follows_the_thread_not_the_previous_line)
+{
+    /* The ERROR is on worker 0f44 while the lines around it belong to
+     * 2b18; the exception line after a GetProcAddress is a COM HRESULT. */
+    const char *log =
+        "1a2c:0f44 @ 1 - LdrpSearchPath - ENTER: DLL name: missing.dll\n"
+        "1a2c:2b18 @ 1 - LdrpLoadDllInternal - ENTER: DLL name: other.dll\n"
+        "1a2c:0f44 @ 1 - LdrpSearchPath - RETURN: Status: 0xc0000135\n"
+        "1a2c:2b18 @ 1 - LdrpLoadDllInternal - RETURN: Status: 0x00000000\n"
+        "1a2c:0f44 @ 1 - LdrpProcessWork - ERROR: Unable to load DLL: "
+        "\"missing.dll\", Parent Module: \"C:\\app\\plugin.dll\", Status: "
+        "0xc0000135\n";
+    analysis an;
+    analyze_buf(log, strlen(log), 0, &an);
+    cr_assert_eq(an.s->n_verdicts, 1);
+    cr_assert_eq(an.s->verdicts[0].tid, 0x0f44);
+    cr_assert_str_eq(verdict_dll(&an), "missing.dll");
+    analysis_free(&an);
+}
+
+Test(analyzer, dependency_that_failed_because_of_its_own_import_is_consequence)
+{
+    /* libglib needs libintl; both are reported; libintl is the root. */
+    const char *log =
+        "0100:0200 @ 1 - LdrpProcessWork - ERROR: Unable to load DLL: "
+        "\"libintl-8.dll\", Parent Module: \"C:\\m\\libglib-2.0-0.dll\", "
+        "Status: 0xc0000135\n"
+        "0100:0300 @ 1 - LdrpProcessWork - ERROR: Unable to load DLL: "
+        "\"libglib-2.0-0.dll\", Parent Module: \"C:\\m\\app.node\", Status: "
+        "0xc0000135\n";
+    analysis an;
+    analyze_buf(log, strlen(log), 0, &an);
+    cr_assert_str_eq(verdict_dll(&an), "libintl-8.dll");
+    cr_assert_eq(an.roots, 1);
+    cr_assert_eq(an.consequences, 1);
+    analysis_free(&an);
+}
+
+Test(analyzer, probe_misses_alone_are_no_verdict)
+{
+    const char *log =
+        "0100:0200 @ 1 - LdrpFindKnownDll - ENTER: DLL name: a.dll\n"
+        "0100:0200 @ 1 - LdrpFindKnownDll - RETURN: Status: 0xc0000135\n"
+        "0100:0200 @ 1 - LdrGetDllHandleEx - ENTER: DLL name: b.dll\n"
+        "0100:0200 @ 1 - LdrGetDllHandleEx - RETURN: Status: 0xc0000135\n";
+    analysis an;
+    analyze_buf(log, strlen(log), 0, &an);
+    cr_assert_eq(an.s->n_verdicts, 0);
+    cr_assert_eq(an.noise, 2);
+    analysis_free(&an);
+}
+
+Test(analyzer, exception_code_is_not_blamed_on_the_previous_line)
+{
+    const char *log =
+        "LDR: LdrGetProcedureAddress by NAME - CoReleaseMarshalData\n"
+        "(15c8.914): Unknown exception - code 80070005 (first chance)\n"
+        "LDR: UNINIT LIST\n";
+    analysis an;
+    analyze_buf(log, strlen(log), 0, &an);
+    cr_assert_eq(an.s->n_verdicts, 1);
+    cr_assert_str_eq(verdict_dll(&an), "");
+    cr_assert_str_eq(verdict_status(&an), "0x80070005");
+    cr_assert_eq(an.s->verdicts[0].kind, LDRSNAP_K_ACCESS_DENIED);
+    cr_assert_eq(an.s->verdicts[0].pid, 0x15c8);
+    analysis_free(&an);
+}
+
+Test(analyzer, first_chance_exception_the_program_survives_is_no_verdict)
+{
+    const char *log =
+        "(15c8.914): C++ EH exception - code e06d7363 (first chance)\n"
+        "15c8:0914 @ 1 - LdrLoadDll - ENTER: DLL name: x.dll\n"
+        "15c8:0914 @ 1 - LdrLoadDll - RETURN: Status: 0x00000000\n";
+    analysis an;
+    analyze_buf(log, strlen(log), 0, &an);
+    cr_assert_eq(an.s->n_verdicts, 0);
+    cr_assert_eq(an.exceptions, 1);
+    analysis_free(&an);
+}
+
+Test(analyzer, second_chance_exception_is_a_crash_verdict)
+{
+    const char *log =
+        "2000:2004 @ 1 - LdrpInitializeNode - INFO: Calling init routine "
+        "10001000 for DLL \"C:\\x\\hook.dll\"\n"
+        "(2000.2004): Access violation - code c0000005 (!!! second chance "
+        "!!!)\n";
+    analysis an;
+    analyze_buf(log, strlen(log), 0, &an);
+    cr_assert_eq(an.s->n_verdicts, 1);
+    cr_assert_str_eq(verdict_status(&an), "0xc0000005");
+    analysis_free(&an);
+}
+
+Test(analyzer, several_processes_are_kept_apart)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/samples/two-processes.log", SRCDIR);
+    analysis an;
+    analyze_file(path, &an);
+    cr_assert_eq(an.s->processes, 2);
+    cr_assert_eq(an.s->verdicts[0].pid, 0x1d98);
+    analysis_free(&an);
+}
+
+/* ---- the shared corpus of real excerpts --------------------------------- */
+
+/* Extract "key": "value" (or null) from the truth object of a corpus
+ * .json; a small reader for this one flat shape. */
+static bool truth_field(const char *json, const char *key, char *out,
+                        size_t n)
+{
+    const char *t = strstr(json, "\"truth\"");
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = t ? strstr(t, pat) : NULL;
+    if (!p)
+        return false;
+    p += strlen(pat);
+    while (*p == ' ')
+        p++;
+    if (!strncmp(p, "null", 4)) {
+        out[0] = '\0';
+        return true;
+    }
+    if (*p != '"')
+        return false;
+    size_t o = 0;
+    for (p++; *p && *p != '"' && o + 1 < n; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        out[o++] = *p;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+static bool ci_contains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (!strncasecmp(hay, needle, n))
+            return true;
+    return false;
+}
+
+Test(corpus, every_excerpt_with_evidence_gets_its_truth)
+{
+    const char *dir = getenv("LDRSNAP_CORPUS");
+    DIR *d = dir ? opendir(dir) : NULL;
+    if (!d)
+        cr_skip_test("corpus not found (set LDRSNAP_CORPUS)");
+    struct dirent *de;
+    size_t checked = 0;
+    while ((de = readdir(d)) != NULL) {
+        size_t k = strlen(de->d_name);
+        if (k < 5 || strcmp(de->d_name + k - 4, ".log"))
+            continue;
+        char log[1024], js[1024], dll[512], st[64];
+        snprintf(log, sizeof log, "%s/%s", dir, de->d_name);
+        snprintf(js, sizeof js, "%.*s.json", (int)strlen(log) - 4, log);
+        size_t jl, ll;
+        char *json = read_file(js, &jl);
+        char *text = read_file(log, &ll);
+        cr_assert(json && text);
+        cr_assert(truth_field(json, "failed_dll", dll, sizeof dll));
+        cr_assert(truth_field(json, "status", st, sizeof st));
+        const char *base = strrchr(dll, '\\') ? strrchr(dll, '\\') + 1 : dll;
+        bool has_dll = *dll && ci_contains(text, base);
+        bool has_status = *st && strlen(st) == 10 && ci_contains(text, st + 2);
+        analysis an;
+        analyze_buf(text, ll, 0, &an);
+        if (!*dll && !*st) {
+            cr_expect_eq(an.s->n_verdicts, 0, "%s: control got a verdict",
+                         de->d_name);
+        } else if (has_dll || has_status) {
+            cr_expect_gt(an.s->n_verdicts, 0, "%s: no verdict", de->d_name);
+            if (has_dll)
+                cr_expect(ci_contains(verdict_dll(&an), base),
+                          "%s: dll %s, want %s", de->d_name,
+                          verdict_dll(&an), base);
+            if (has_status)
+                cr_expect(!strcasecmp(verdict_status(&an), st),
+                          "%s: status %s, want %s", de->d_name,
+                          verdict_status(&an), st);
+        }
+        checked++;
+        analysis_free(&an);
+        free(json);
+        free(text);
+    }
+    closedir(d);
+    cr_assert_gt(checked, 0);
+}

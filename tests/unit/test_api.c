@@ -1,0 +1,312 @@
+/*
+ * test_api.c - the public contract: status codes, misuse, callbacks,
+ * copies, allocators, names, and the batch of inputs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static int ignore_record(const ldrsnap_record *r, void *ud)
+{
+    (void)r, (void)ud;
+    return 0;
+}
+
+Test(api, strerror_names_every_status)
+{
+    for (int s = -8; s <= 1; s++) {
+        const char *m = ldrsnap_strerror(s);
+        cr_assert_not_null(m);
+        cr_assert_str_neq(m, "unknown status", "%d", s);
+    }
+    cr_assert_str_eq(ldrsnap_strerror(-1000), "unknown status");
+    cr_assert_str_eq(ldrsnap_version(), LDRSNAP_VERSION_STRING);
+}
+
+Test(api, misuse_is_reported_not_crashed)
+{
+    ldrsnap_parser *p = NULL;
+    cr_assert_eq(ldrsnap_parser_new(NULL, NULL, ignore_record, NULL),
+                 LDRSNAP_EINVAL);
+    cr_assert_eq(ldrsnap_parser_new(&p, NULL, NULL, NULL), LDRSNAP_EINVAL);
+    cr_assert_eq(ldrsnap_parser_feed(NULL, "x", 1), LDRSNAP_EMISUSE);
+    cr_assert_eq(ldrsnap_parser_finish(NULL), LDRSNAP_EMISUSE);
+    ldrsnap_options bad = LDRSNAP_OPTIONS_INIT;
+    bad.version = 99;
+    cr_assert_eq(ldrsnap_parser_new(&p, &bad, ignore_record, NULL),
+                 LDRSNAP_EINVAL);
+    cr_assert_eq(ldrsnap_parser_new(&p, NULL, ignore_record, NULL), 0);
+    cr_assert_eq(ldrsnap_parser_feed(p, NULL, 3), LDRSNAP_EINVAL);
+    cr_assert_eq(ldrsnap_parser_finish(p), 0);
+    cr_assert_eq(ldrsnap_parser_feed(p, "x", 1), LDRSNAP_EMISUSE);
+    cr_assert_eq(ldrsnap_parser_finish(p), LDRSNAP_EMISUSE);
+    ldrsnap_parser_free(p);
+    ldrsnap_parser_free(NULL);
+    ldrsnap_analyzer_free(NULL);
+    ldrsnap_batch_free(NULL);
+    cr_assert_null(ldrsnap_analyzer_summary(NULL));
+    /* a parser handle is not an analyzer */
+    cr_assert_eq(ldrsnap_analyzer_feed((ldrsnap_analyzer *)(void *)"junkjunk",
+                                       "x", 1),
+                 LDRSNAP_EMISUSE);
+}
+
+static int stop_at_second(const ldrsnap_record *r, void *ud)
+{
+    (void)r;
+    return ++*(int *)ud == 2;
+}
+
+Test(api, callback_can_stop_the_parser)
+{
+    int n = 0;
+    ldrsnap_parser *p;
+    ldrsnap_parser_new(&p, NULL, stop_at_second, &n);
+    const char *in = "LDR: a\nLDR: b\nLDR: c\n";
+    cr_assert_eq(ldrsnap_parser_feed(p, in, strlen(in)), LDRSNAP_ECALLBACK);
+    cr_assert_eq(n, 2);
+    cr_assert_str_neq(ldrsnap_parser_errmsg(p), "");
+    cr_assert_eq(ldrsnap_parser_feed(p, in, 1), LDRSNAP_EMISUSE);
+    ldrsnap_parser_free(p);
+}
+
+static ldrsnap_record *kept;
+
+static int keep_first(const ldrsnap_record *r, void *ud)
+{
+    (void)ud;
+    if (!kept)
+        cr_assert_eq(ldrsnap_record_dup(&kept, r), 0);
+    return 0;
+}
+
+Test(api, record_dup_outlives_the_callback)
+{
+    ldrsnap_parser *p;
+    ldrsnap_parser_new(&p, NULL, keep_first, NULL);
+    const char *in = "kstars(9496): 2518:8c04 @ 00508890 - LdrpProcessWork - "
+                     "ERROR: Unable to load DLL: \"brotlidec.dll\", Parent "
+                     "Module: \"C:\\k\\freetype.dll\", Status: 0xc0000135\n";
+    ldrsnap_parser_feed(p, in, strlen(in));
+    ldrsnap_parser_finish(p);
+    ldrsnap_parser_free(p);
+    cr_assert_not_null(kept);
+    cr_assert_str_eq(kept->dll, "brotlidec.dll");
+    cr_assert_str_eq(kept->parent, "C:\\k\\freetype.dll");
+    cr_assert_str_eq(kept->prefix, "kstars(9496): ");
+    cr_assert_str_eq(kept->image, "kstars");
+    cr_assert_eq(kept->status, 0xc0000135u);
+    cr_assert_eq(kept->pid, 0x2518);
+    ldrsnap_record_free(kept);
+    kept = NULL;
+    ldrsnap_record_free(NULL);
+}
+
+typedef struct counting {
+    size_t allocs, frees;
+} counting;
+
+static void *c_malloc(size_t n, void *ctx)
+{
+    ((counting *)ctx)->allocs++;
+    return malloc(n);
+}
+
+static void *c_realloc(void *p, size_t n, void *ctx)
+{
+    if (!p)
+        ((counting *)ctx)->allocs++;
+    return realloc(p, n);
+}
+
+static void c_free(void *p, void *ctx)
+{
+    ((counting *)ctx)->frees++;
+    free(p);
+}
+
+Test(api, custom_allocator_sees_every_allocation)
+{
+    counting c = {0, 0};
+    ldrsnap_allocator al = {c_malloc, c_realloc, c_free, &c};
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.allocator = &al;
+    char path[512];
+    snprintf(path, sizeof path, "%s/samples/win10-missing-vcruntime.log",
+             SRCDIR);
+    size_t len;
+    char *buf = read_file(path, &len);
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), 0);
+    ldrsnap_analyzer_feed(a, buf, len);
+    ldrsnap_analyzer_finish(a);
+    cr_assert_eq(ldrsnap_analyzer_summary(a)->n_verdicts, 1);
+    ldrsnap_analyzer_free(a);
+    free(buf);
+    cr_assert_gt(c.allocs, 10);
+    cr_assert_eq(c.allocs, c.frees);
+}
+
+Test(api, names_of_enums)
+{
+    cr_assert_str_eq(ldrsnap_kind_name(LDRSNAP_K_DLL_NOT_FOUND),
+                     "dll_not_found");
+    cr_assert_str_eq(ldrsnap_kind_name(LDRSNAP_K_PROCESS_INIT_FAILED),
+                     "process_init_failed");
+    cr_assert_str_eq(ldrsnap_role_name(LDRSNAP_ROLE_NOISE), "noise");
+    cr_assert_str_eq(ldrsnap_confidence_name(LDRSNAP_CONF_LOW), "low");
+    cr_assert_str_eq(ldrsnap_dialect_name(LDRSNAP_D_IDE), "ide");
+    cr_assert_str_eq(ldrsnap_msg_name(LDRSNAP_M_SHELL_COMMAND),
+                     "shell_command");
+    cr_assert_str_eq(ldrsnap_level_name(LDRSNAP_L_WARNING), "WARNING");
+    cr_assert_str_eq(ldrsnap_status_name(0xc0000135), "STATUS_DLL_NOT_FOUND");
+    cr_assert_str_eq(ldrsnap_status_name(0xc0000018),
+                     "STATUS_CONFLICTING_ADDRESSES");
+    cr_assert_null(ldrsnap_status_name(0x12345678));
+    cr_assert_eq(ldrsnap_status_kind(0xc000007b), LDRSNAP_K_BAD_IMAGE);
+    cr_assert_eq(ldrsnap_status_kind(0xc0150004), LDRSNAP_K_SXS);
+    cr_assert_eq(ldrsnap_status_kind(0x80070005), LDRSNAP_K_ACCESS_DENIED);
+}
+
+/* ---- batch ---------------------------------------------------------------- */
+
+static char tmpdir[256];
+
+static void make_tmp(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/ldrsnap-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void write_gz(const char *path, const char *const *members, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    for (size_t i = 0; i < n; i++) {
+        /* each member compressed on its own: a multi-member stream */
+        char tmp[300];
+        snprintf(tmp, sizeof tmp, "%s.part", path);
+        gzFile g = gzopen(tmp, "wb");
+        gzwrite(g, members[i], (unsigned)strlen(members[i]));
+        gzclose(g);
+        size_t len;
+        char *b = read_file(tmp, &len);
+        fwrite(b, 1, len, f);
+        free(b);
+        unlink(tmp);
+    }
+    fclose(f);
+}
+
+static char *read_entry(ldrsnap_batch *b, int *rc)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&out, &n);
+    char buf[7];
+    size_t got;
+    while ((*rc = ldrsnap_batch_read(b, buf, sizeof buf, &got)) == 0 && got)
+        fwrite(buf, 1, got, m);
+    fclose(m);
+    return out;
+}
+
+Test(batch, gzip_multi_member_is_read_whole)
+{
+    make_tmp();
+    char gz[300];
+    snprintf(gz, sizeof gz, "%s/LDR.log.gz", tmpdir);
+    const char *parts[] = {"LDR: UNINIT LIST\n", "LDR: Unmapping [a.dll]\n"};
+    write_gz(gz, parts, 2);
+    ldrsnap_batch *b;
+    ldrsnap_entry *e;
+    ldrsnap_batch_new(&b, NULL, 0);
+    ldrsnap_batch_add(b, gz);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), LDRSNAP_OK);
+    cr_assert_eq(e->error, 0);
+    cr_assert_str_eq(e->compression, "gzip");
+    int rc;
+    char *text = read_entry(b, &rc);
+    cr_assert_eq(rc, 0);
+    cr_assert_str_eq(text, "LDR: UNINIT LIST\nLDR: Unmapping [a.dll]\n");
+    free(text);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), LDRSNAP_DONE);
+    ldrsnap_batch_free(b);
+}
+
+Test(batch, truncated_gzip_is_an_error_naming_the_file)
+{
+    make_tmp();
+    char gz[300];
+    snprintf(gz, sizeof gz, "%s/cut.gz", tmpdir);
+    char big[16384];
+    srand(42); /* incompressible enough that 200 bytes is a cut */
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + rand() % 26);
+    big[sizeof big - 1] = '\0';
+    const char *parts[] = {big};
+    write_gz(gz, parts, 1);
+    truncate(gz, 200);
+    ldrsnap_batch *b;
+    ldrsnap_entry *e;
+    ldrsnap_batch_new(&b, NULL, 0);
+    ldrsnap_batch_add(b, gz);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    int rc;
+    free(read_entry(b, &rc));
+    cr_assert_eq(rc, LDRSNAP_EFORMAT);
+    cr_assert(strstr(ldrsnap_batch_errmsg(b), "cut.gz"));
+    cr_assert(strstr(ldrsnap_batch_errmsg(b), "truncated"));
+    ldrsnap_batch_free(b);
+}
+
+Test(batch, directories_are_walked_in_order_and_loops_refused)
+{
+    make_tmp();
+    char p[400];
+    snprintf(p, sizeof p, "%s/b", tmpdir);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/b/2.log", tmpdir);
+    fclose(fopen(p, "w"));
+    snprintf(p, sizeof p, "%s/a.log", tmpdir);
+    fclose(fopen(p, "w"));
+    char target[400];
+    snprintf(p, sizeof p, "%s/b/loop", tmpdir);
+    snprintf(target, sizeof target, "%s", tmpdir);
+    cr_assert_eq(symlink(target, p), 0);
+    ldrsnap_batch *b;
+    ldrsnap_entry *e;
+    ldrsnap_batch_new(&b, NULL, 0);
+    ldrsnap_batch_add(b, tmpdir);
+    snprintf(p, sizeof p, "%s/missing.log", tmpdir);
+    ldrsnap_batch_add(b, p);
+    const char *want[] = {"/a.log", "/b/2.log", "/b/loop", "/missing.log"};
+    int errors[] = {0, 0, LDRSNAP_ELIMIT, LDRSNAP_ENOTFOUND};
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(ldrsnap_batch_next(b, &e), 0, "entry %zu", i);
+        cr_assert(strstr(e->name, want[i]), "%s", e->name);
+        cr_assert_eq(e->error, errors[i], "%s: %d", e->name, e->error);
+    }
+    cr_assert_eq(ldrsnap_batch_next(b, &e), LDRSNAP_DONE);
+    ldrsnap_batch_free(b);
+}
+
+Test(batch, analyze_path_reports_missing_files)
+{
+    ldrsnap_analyzer *a = NULL;
+    cr_assert_eq(ldrsnap_analyze_path(&a, "/nonexistent/LDR.log", NULL, NULL,
+                                      NULL),
+                 LDRSNAP_ENOTFOUND);
+    cr_assert_null(a);
+    char path[512];
+    snprintf(path, sizeof path, "%s/samples/win10-success.log", SRCDIR);
+    cr_assert_eq(ldrsnap_analyze_path(&a, path, NULL, NULL, NULL), 0);
+    cr_assert_eq(ldrsnap_analyzer_summary(a)->n_verdicts, 0);
+    ldrsnap_analyzer_free(a);
+}

@@ -1,0 +1,290 @@
+/*
+ * test_tokenizer.c - text layer and parser: encodings, line ends, chunk
+ * invariance, capped lines, console wraps and glued records.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "helpers.h"
+
+static const char VISTA[] =
+    "06ac:066c @ 00092281 - LdrpProcessWork - ERROR: Unable to load DLL: "
+    "\"ksuser.dll\", Parent Module: \"C:\\Windows\\SYSTEM32\\MFCORE.DLL\", "
+    "Status: 0xc0000135";
+
+/* Encode ASCII as UTF-16 (le or be), with or without a BOM. */
+static char *utf16(const char *s, bool le, bool bom, size_t *len)
+{
+    size_t n = strlen(s);
+    char *out = malloc(2 * n + 2);
+    size_t o = 0;
+    if (bom) {
+        out[o++] = le ? (char)0xFF : (char)0xFE;
+        out[o++] = le ? (char)0xFE : (char)0xFF;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[o++] = le ? s[i] : 0;
+        out[o++] = le ? 0 : s[i];
+    }
+    *len = o;
+    return out;
+}
+
+static void one_record(const char *buf, size_t len, rec_list *l)
+{
+    tokenize(buf, len, 0, 0, NULL, l);
+    cr_assert_eq(l->n, 1, "expected one record, got %zu", l->n);
+}
+
+Test(text, utf16_all_byte_orders_give_the_utf8_record)
+{
+    rec_list ref = {0};
+    one_record(VISTA, strlen(VISTA), &ref);
+    for (int le = 0; le < 2; le++) {
+        for (int bom = 0; bom < 2; bom++) {
+            size_t len;
+            char *u = utf16(VISTA, le, bom, &len);
+            for (size_t chunk = 0; chunk < 4; chunk++) {
+                rec_list l = {0};
+                tokenize(u, len, chunk == 3 ? SIZE_MAX : chunk, 7, NULL, &l);
+                cr_assert_eq(l.n, 1);
+                cr_assert_str_eq(l.lines[0], ref.lines[0],
+                                 "le=%d bom=%d chunk=%zu", le, bom, chunk);
+                rec_list_free(&l);
+            }
+            free(u);
+        }
+    }
+    rec_list_free(&ref);
+}
+
+Test(text, encoding_is_reported)
+{
+    ldrsnap_parser *p;
+    rec_list l = {0};
+    size_t len;
+    char *u = utf16("LDR: UNINIT LIST\r\n", true, true, &len);
+    cr_assert_eq(ldrsnap_parser_new(&p, NULL, collect_record, &l), 0);
+    cr_assert_str_eq(ldrsnap_parser_encoding(p), "unknown");
+    ldrsnap_parser_feed(p, u, len);
+    ldrsnap_parser_finish(p);
+    cr_assert_str_eq(ldrsnap_parser_encoding(p), "utf-16le");
+    cr_assert_eq(ldrsnap_parser_lines(p), 1);
+    cr_assert_eq(ldrsnap_parser_bytes(p), len);
+    ldrsnap_parser_free(p);
+    rec_list_free(&l);
+    free(u);
+}
+
+Test(text, line_ends_lf_crlf_and_lone_cr_count_lines)
+{
+    const char *in = "LDR: a\nLDR: b\r\nLDR: c\rLDR: d";
+    for (size_t chunk = 0; chunk < 3; chunk++) {
+        rec_list l = {0};
+        tokenize(in, strlen(in), chunk, 0, NULL, &l);
+        cr_assert_eq(l.n, 4);
+        for (size_t i = 0; i < 4; i++) {
+            char want[8];
+            snprintf(want, sizeof want, "%zu|xp", i + 1);
+            cr_assert(strncmp(l.lines[i], want, strlen(want)) == 0, "%s",
+                      l.lines[i]);
+        }
+        rec_list_free(&l);
+    }
+}
+
+Test(text, blank_lines_keep_numbering_and_no_final_newline_is_kept)
+{
+    const char *in = "\n\nLDR: UNINIT LIST";
+    rec_list l = {0};
+    tokenize(in, strlen(in), 1, 0, NULL, &l);
+    cr_assert_eq(l.n, 3);
+    cr_assert(strstr(l.lines[2], "3|xp|uninit_list") == l.lines[2]);
+    rec_list_free(&l);
+}
+
+Test(text, cp1252_and_nul_become_valid_utf8)
+{
+    /* "geladen" with a CP1252 u-umlaut (0xFC) and a NUL byte. */
+    const char in[] = "\"x.exe\" (Win32): \"C:\\M\xFC"
+                      "ll\\a.dll\" geladen.\x00 tail\n";
+    rec_list l = {0};
+    ldrsnap_parser *p;
+    ldrsnap_parser_new(&p, NULL, collect_record, &l);
+    ldrsnap_parser_feed(p, in, sizeof in - 1);
+    ldrsnap_parser_finish(p);
+    cr_assert_str_eq(ldrsnap_parser_encoding(p), "cp1252");
+    ldrsnap_parser_free(p);
+    cr_assert_eq(l.n, 1);
+    cr_assert(strstr(l.lines[0], "M\xC3\xBCll") != NULL, "%s", l.lines[0]);
+    cr_assert(strstr(l.lines[0], "\xEF\xBF\xBD tail") != NULL);
+    cr_assert(strstr(l.lines[0], "ide_loaded") != NULL);
+    rec_list_free(&l);
+}
+
+Test(text, pathological_line_is_capped_not_buffered)
+{
+    /* 100 MB without a newline, then a record: the long line is cut at
+     * max_line and the record after it keeps its line number. */
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.max_line = 4096;
+    rec_list l = {0};
+    ldrsnap_parser *p;
+    cr_assert_eq(ldrsnap_parser_new(&p, &o, collect_record, &l), 0);
+    char *chunk = malloc(1 << 20);
+    memset(chunk, 'A', 1 << 20);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(ldrsnap_parser_feed(p, chunk, 1 << 20), 0);
+    free(chunk);
+    const char *tail = "\nLDR: UNINIT LIST\n";
+    ldrsnap_parser_feed(p, tail, strlen(tail));
+    ldrsnap_parser_finish(p);
+    ldrsnap_parser_free(p);
+    cr_assert_eq(l.n, 2);
+    /* flags carry LDRSNAP_RF_CAPPED (0x200) */
+    unsigned flags = 0;
+    sscanf(strchr(strchr(strchr(strchr(l.lines[0], '|') + 1, '|') + 1, '|') +
+                      1, '|') + 1, "%x", &flags);
+    cr_assert(flags & LDRSNAP_RF_CAPPED);
+    cr_assert(strlen(l.lines[0]) < 3 * 4096);
+    cr_assert(strncmp(l.lines[1], "2|xp|", 5) == 0);
+    rec_list_free(&l);
+}
+
+/* ---- chunking invariance over every sample and corpus file ------------ */
+
+static const char *const sample_files[] = {
+    "samples/win10-missing-vcruntime.log", "samples/win7-return-chain.log",
+    "samples/win10-1507-bad-image.log",    "samples/win11-arm64-compact.log",
+    "samples/xp-sxs-manifest.log",         "samples/xp-w3wp-static-import.log",
+    "samples/windbg-missing-export.log",   "samples/two-processes.log",
+    "samples/win10-success.log",           "samples/vs-output-utf16-crlf.log",
+    "samples/vs-output-de-dllmain.log",    "samples/win10-dllmain-failed.log",
+    "samples/win10-handled-optional.log",  "tests/data/xp-console-wrapped.log",
+    "tests/data/win7-flattened.log",
+};
+
+#define NFILES (sizeof sample_files / sizeof sample_files[0])
+
+/* Criterion re-executes the test binary: parameters are indices into the
+ * static table, never pointers. */
+ParameterizedTestParameters(tokenizer, chunking_invariance)
+{
+    static size_t idx[NFILES];
+    for (size_t i = 0; i < NFILES; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, NFILES);
+}
+
+ParameterizedTest(size_t *ix, tokenizer, chunking_invariance)
+{
+    const char *const *file = &sample_files[*ix];
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", SRCDIR, *file);
+    size_t len;
+    char *buf = read_file(path, &len);
+    cr_assert_not_null(buf, "missing %s", path);
+    /* a max_line smaller than the longest line exercises the cap too */
+    ldrsnap_options small = LDRSNAP_OPTIONS_INIT;
+    small.max_line = 256;
+    const ldrsnap_options *opts[] = {NULL, &small};
+    for (int o = 0; o < 2; o++) {
+        rec_list whole = {0};
+        tokenize(buf, len, 0, 0, opts[o], &whole);
+        cr_assert_gt(whole.n, 0);
+        const size_t chunks[] = {1, 2, 3, 7, 64, SIZE_MAX, SIZE_MAX};
+        for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+            rec_list l = {0};
+            tokenize(buf, len, chunks[c], (unsigned)c, opts[o], &l);
+            cr_assert_eq(l.n, whole.n, "%s chunk %zu", *file, chunks[c]);
+            for (size_t i = 0; i < l.n; i++)
+                cr_assert_str_eq(l.lines[i], whole.lines[i], "%s chunk %zu",
+                                 *file, chunks[c]);
+            rec_list_free(&l);
+        }
+        rec_list_free(&whole);
+    }
+    free(buf);
+}
+
+/* ---- repairs ------------------------------------------------------------- */
+
+Test(parser, console_wraps_are_rejoined_with_original_line_numbers)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/data/xp-console-wrapped.log",
+             SRCDIR);
+    size_t len;
+    char *buf = read_file(path, &len);
+    cr_assert_not_null(buf);
+    rec_list l = {0};
+    tokenize(buf, len, 0, 0, NULL, &l);
+    free(buf);
+    /* the DLL_PROCESS_ATTACH record spans lines 3-4 */
+    bool attach = false, glued = false, loading = false;
+    for (size_t i = 0; i < l.n; i++) {
+        if (strstr(l.lines[i], "|init_failed|")) {
+            attach = true;
+            cr_assert(strncmp(l.lines[i], "3|xp|", 5) == 0, "%s", l.lines[i]);
+            cr_assert(strstr(l.lines[i], "(InitRoutine: 10001A2C) failed"));
+        }
+        if (strstr(l.lines[i], "|refcount|") &&
+            strstr(l.lines[i], "MSVCR80.dll")) {
+            glued = true;
+            cr_assert(strncmp(l.lines[i], "6|xp|", 5) == 0, "%s", l.lines[i]);
+        }
+        if (strstr(l.lines[i], "|loading_dll|")) {
+            loading = true;
+            cr_assert(strstr(l.lines[i], "C:\\WINDOWS\\system32;C:\\WINDOWS"
+                                         "\\system;"));
+        }
+    }
+    cr_assert(attach && glued && loading);
+    rec_list_free(&l);
+}
+
+Test(parser, glued_records_are_split)
+{
+    const char *in = "LDR: Unloading C:\\x.dll because either its init "
+                     "routine or one of its static imports failed; status "
+                     "= 0xc0000142LDR: Derefcount MSVCR71.dll (5)\n";
+    rec_list l = {0};
+    tokenize(in, strlen(in), 0, 0, NULL, &l);
+    cr_assert_eq(l.n, 2);
+    cr_assert(strstr(l.lines[0], "|unloading_failed|"));
+    cr_assert(strstr(l.lines[0], "|c0000142|"));
+    cr_assert(strstr(l.lines[1], "1|xp|refcount|"), "%s", l.lines[1]);
+    rec_list_free(&l);
+}
+
+Test(parser, flattened_trace_is_resegmented)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/data/win7-flattened.log", SRCDIR);
+    size_t len;
+    char *buf = read_file(path, &len);
+    cr_assert_not_null(buf);
+    rec_list l = {0};
+    tokenize(buf, len, 0, 0, NULL, &l);
+    free(buf);
+    cr_assert_eq(l.n, 6, "got %zu records", l.n);
+    cr_assert(strstr(l.lines[0], "|init_process|"));
+    cr_assert(strstr(l.lines[3], "|mapped_dll|"));
+    cr_assert(strstr(l.lines[5], "|calling_init|"));
+    rec_list_free(&l);
+}
+
+Test(parser, options_turn_repairs_off)
+{
+    const char *in = "LDR: Derefcount a.dll (1)LDR: Derefcount b.dll (0)\n";
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = LDRSNAP_OPT_NO_GLUE_SPLIT;
+    rec_list l = {0};
+    tokenize(in, strlen(in), 0, 0, &o, &l);
+    cr_assert_eq(l.n, 1);
+    rec_list_free(&l);
+}
