@@ -133,7 +133,7 @@ example: all
 	PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILDDIR)/stage \
 	PKG_CONFIG_PATH=$(CURDIR)/$(BUILDDIR)/stage/usr/lib/pkgconfig \
 	sh -c '$(CC) -std=c99 -Wall -Werror docs/examples/analyze.c -o $(BUILDDIR)/analyze_example $$(pkg-config --cflags --libs ldrsnap) -Wl,-rpath,$(CURDIR)/$(BUILDDIR)/stage/usr/lib'
-	$(BUILDDIR)/analyze_example samples/win10-missing-vcruntime.log > $(BUILDDIR)/example.out
+	$(BUILDDIR)/analyze_example samples/win10-missing-vcruntime.log > $(BUILDDIR)/example.out; test $$? -eq 1
 	diff -u tests/cli/example.expected $(BUILDDIR)/example.out
 
 mancheck:

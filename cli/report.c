@@ -77,7 +77,8 @@ static int by_line(const void *x, const void *y)
  * order for reading. */
 void report_sort(report *r)
 {
-    qsort(r->fails, r->nfails, sizeof *r->fails, by_line);
+    if (r->nfails > 1)
+        qsort(r->fails, r->nfails, sizeof *r->fails, by_line);
 }
 
 void report_free(report *r)

@@ -247,7 +247,8 @@ static int read_dir(ldrsnap_batch *b, dir_level *d)
         d->n++;
     }
     closedir(dir);
-    qsort(d->names, d->n, sizeof *d->names, cmp_name);
+    if (d->n > 1)
+        qsort(d->names, d->n, sizeof *d->names, cmp_name);
     return 0;
 }
 

@@ -177,7 +177,8 @@ int ldrsnap__verdict_run(ldrsnap_analyzer *a)
     ldrsnap__free(&a->al, buf);
     a->summary.n_verdicts = nv;
     a->summary.verdicts = a->verdicts;
-    qsort(a->fails, a->nfails, sizeof *a->fails, cmp_line);
+    if (a->nfails > 1)
+        qsort(a->fails, a->nfails, sizeof *a->fails, cmp_line);
     for (size_t i = 0; i < a->nfails; i++) {
         int rc = ldrsnap__emit_failure(a, &a->fails[i]->pub);
         if (rc != 0)

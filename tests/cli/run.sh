@@ -1,0 +1,34 @@
+#!/bin/sh
+# CLI golden tests: each case in cases.txt runs ldrsnap and compares its
+# stdout, stderr and exit status with expected/<name>.out.
+# UPDATE=1 rewrites the expected files.
+set -u
+LDRSNAP=${LDRSNAP:?set LDRSNAP to the ldrsnap binary}
+cd "$(dirname "$0")/../.."
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+gzip -c samples/win10-missing-vcruntime.log > "$T/vcruntime.log.gz"
+head -c 300 "$T/vcruntime.log.gz" > "$T/bad.gz"
+pass=0 fail=0
+while IFS='|' read -r name args; do
+    case "$name" in ''|'#'*) continue ;; esac
+    out="$T/$name.out"
+    # shellcheck disable=SC2086
+    eval "\"$LDRSNAP\" --color=never $args" > "$T/stdout" 2> "$T/stderr"
+    status=$?
+    { cat "$T/stdout"; echo "--- stderr"; cat "$T/stderr"; echo "--- exit $status"; } |
+        sed "s|$T|\$T|g" > "$out"
+    exp="tests/cli/expected/$name.out"
+    if [ "${UPDATE:-0}" = 1 ]; then
+        cp "$out" "$exp"
+    fi
+    if diff -u "$exp" "$out" > "$T/diff"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: $name"
+        cat "$T/diff"
+    fi
+done < tests/cli/cases.txt
+echo "cli golden: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
