@@ -102,8 +102,6 @@ int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
         return LDRSNAP_EMISUSE;
     int rc = ldrsnap__parser_finish(&a->parser);
     if (rc == 0)
-        rc = ldrsnap__trace_finish(a);
-    if (rc == 0)
         rc = ldrsnap__verdict_run(a);
     if (rc != 0)
         return fail(a, rc);
@@ -112,9 +110,7 @@ int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
     s->bytes = a->parser.text.in_bytes;
     s->dialect = dialect_of(a);
     s->encoding = ldrsnap__text_encoding(&a->parser.text);
-    s->processes = 0;
-    for (size_t i = 0; i < a->nprocs; i++)
-        s->processes += a->procs[i]->nthreads > 0 || a->procs[i]->has_pid;
+    s->processes = a->procs_seen;
     s->failures = a->total_failures;
     s->noise = a->noise;
     s->handled = a->handled;
@@ -138,8 +134,8 @@ void ldrsnap_analyzer_free(ldrsnap_analyzer *a)
     if (!valid(a))
         return;
     ls_alloc al = a->al;
-    ldrsnap__verdict_free(a);
     ldrsnap__trace_free(a);
+    ldrsnap__verdict_free(a);
     ldrsnap__parser_fini(&a->parser);
     a->magic = 0;
     ldrsnap__free(&al, a);

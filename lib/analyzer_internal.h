@@ -14,9 +14,10 @@
 #define LS_MAX_FRAMES 64        /* ENTER frames kept per thread */
 #define LS_MAX_CHAIN 16         /* modules named in one load chain */
 #define LS_MAX_THREADS 4096     /* threads kept per analyzer */
-#define LS_MAX_PROCS 256        /* processes kept per analyzer */
+#define LS_MAX_PROCS 64         /* live processes; the least recently
+                                   active one is finalized beyond */
 #define LS_MAX_MODULES 65536    /* modules in the module map */
-#define LS_MAX_FAILURES 100000  /* non-noise failures kept for verdicts */
+#define LS_MAX_FAILURES 100000  /* non-noise failures kept per process */
 #define LS_FUNC_LEN 48
 
 /* How strong the evidence of a failure is; the verdict takes the
@@ -110,9 +111,14 @@ struct ls_proc {
     uint64_t went_on_enter;      /* ENTER line of the latest top-level load
                                     that succeeded */
     uint64_t last_line;
+    uint64_t first_line;
+    bool seen_begin, seen_init;  /* "Beginning execution", "Initializing" */
     ls_exc *exc;
     size_t nexc, exc_cap;
     size_t nthreads;
+    ls_fail **fails;             /* non-noise failures waiting for roles */
+    size_t nfails, fails_cap;
+    size_t dropped;
 };
 
 typedef struct ls_module {
@@ -136,8 +142,10 @@ struct ldrsnap_analyzer {
     void *rec_ud;
     int cb_rc;
     /* state */
-    ls_proc *procs[LS_MAX_PROCS];
+    ls_proc *procs[LS_MAX_PROCS];  /* live processes, oldest first */
     size_t nprocs;
+    size_t procs_seen;
+    ls_proc *last_proc;
     ls_proc *anon;               /* lines that name no process */
     uint32_t xp_pid, xp_tid;
     bool has_xp_pid;
@@ -147,28 +155,33 @@ struct ldrsnap_analyzer {
     ls_module *mods;             /* open-addressing table by name */
     size_t mod_cap, nmods;
     char *ide_image;
-    /* failures */
-    ls_fail **fails;
-    size_t nfails, fails_cap;
+    /* verdicts of finalized processes; their root failures are kept */
+    ldrsnap_verdict *verdicts;
+    ls_fail **kept;
+    size_t nverdicts, verdicts_cap;
     size_t dropped;
     /* counts */
     uint64_t vista_records, xp_records;
     size_t noise, handled, exceptions, total_failures;
     /* summary */
     ldrsnap_summary summary;
-    ldrsnap_verdict *verdicts;
     char errmsg[160];
 };
 
 /* trace.c */
 int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec);
-int ldrsnap__trace_finish(ldrsnap_analyzer *a);
+void ldrsnap__proc_pending(ldrsnap_analyzer *a, const ls_proc *p);
 void ldrsnap__trace_free(ldrsnap_analyzer *a);
 ls_module *ldrsnap__module_find(ldrsnap_analyzer *a, const char *name);
 ls_fail *ldrsnap__fail_exception(ldrsnap_analyzer *a, ls_proc *p,
                                  const ls_exc *e, const char *note);
 
+void ldrsnap__threads_drop(ldrsnap_analyzer *a, const ls_proc *p);
+void ldrsnap__proc_free(ldrsnap_analyzer *a, ls_proc *p);
+
 /* verdict.c */
+int ldrsnap__proc_finalize(ldrsnap_analyzer *a, ls_proc *p);
+void ldrsnap__fail_free(ldrsnap_analyzer *a, ls_fail *f);
 int ldrsnap__verdict_run(ldrsnap_analyzer *a);
 void ldrsnap__verdict_free(ldrsnap_analyzer *a);
 int ldrsnap__emit_failure(ldrsnap_analyzer *a, const ldrsnap_failure *f);

@@ -161,24 +161,37 @@ static const ls_module *module_at(const ldrsnap_analyzer *a, uint64_t addr)
 
 /* ---- processes and threads ---------------------------------------------- */
 
+/* Finalize the least recently active process to make room. */
+static int evict_one(ldrsnap_analyzer *a)
+{
+    size_t lru = 0;
+    for (size_t i = 1; i < a->nprocs; i++)
+        if (a->procs[i]->last_line < a->procs[lru]->last_line)
+            lru = i;
+    return ldrsnap__proc_finalize(a, a->procs[lru]);
+}
+
 static ls_proc *proc_new(ldrsnap_analyzer *a, uint32_t pid, bool has_pid)
 {
-    if (a->nprocs >= LS_MAX_PROCS)
-        return a->procs[a->nprocs - 1];
+    if (a->nprocs >= LS_MAX_PROCS && evict_one(a) < 0)
+        return NULL;
     ls_proc *p = ldrsnap__calloc(&a->al, sizeof *p);
     if (!p)
         return NULL;
     p->pid = pid;
     p->has_pid = has_pid;
     a->procs[a->nprocs++] = p;
+    a->procs_seen++;
     return p;
 }
 
 static ls_proc *proc_find(ldrsnap_analyzer *a, uint32_t pid)
 {
+    if (a->last_proc && a->last_proc->has_pid && a->last_proc->pid == pid)
+        return a->last_proc;
     for (size_t i = 0; i < a->nprocs; i++)
         if (a->procs[i]->has_pid && a->procs[i]->pid == pid)
-            return a->procs[i];
+            return a->last_proc = a->procs[i];
     return NULL;
 }
 
@@ -201,9 +214,38 @@ static ls_proc *proc_get(ldrsnap_analyzer *a, uint32_t pid, bool has_pid)
         a->anon->has_pid = true;
         p = a->anon;
         a->anon = NULL;
-        return p;
+        return a->last_proc = p;
     }
-    return proc_new(a, pid, true);
+    return a->last_proc = proc_new(a, pid, true);
+}
+
+/* Remove a finalized process from the live list. */
+void ldrsnap__proc_free(ldrsnap_analyzer *a, ls_proc *p)
+{
+    for (size_t i = 0; i < a->nprocs; i++) {
+        if (a->procs[i] == p) {
+            memmove(&a->procs[i], &a->procs[i + 1],
+                    (a->nprocs - i - 1) * sizeof *a->procs);
+            a->nprocs--;
+            break;
+        }
+    }
+    if (a->last_proc == p)
+        a->last_proc = NULL;
+    if (a->anon == p)
+        a->anon = NULL;
+    ldrsnap__threads_drop(a, p);
+    for (size_t j = 0; j < p->nexc; j++) {
+        ldrsnap__free(&a->al, p->exc[j].text);
+        ldrsnap__free(&a->al, p->exc[j].desc);
+        ldrsnap__free(&a->al, p->exc[j].dll);
+    }
+    ldrsnap__free(&a->al, p->exc);
+    for (size_t j = 0; j < p->nfails; j++)
+        ldrsnap__fail_free(a, p->fails[j]);
+    ldrsnap__free(&a->al, p->fails);
+    ldrsnap__free(&a->al, p->image);
+    ldrsnap__free(&a->al, p);
 }
 
 static uint64_t thread_key(uint32_t pid, uint32_t tid)
@@ -273,6 +315,43 @@ static ls_thread *thread_get(ldrsnap_analyzer *a, ls_proc *p, uint32_t tid,
     a->nthreads++;
     p->nthreads++;
     return a->last_thread = t;
+}
+
+static void free_thread(ldrsnap_analyzer *a, ls_thread *t);
+
+/* Free the threads of a process and rebuild the table without them. */
+void ldrsnap__threads_drop(ldrsnap_analyzer *a, const ls_proc *p)
+{
+    if (a->last_thread && a->last_thread->proc == p)
+        a->last_thread = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < a->thread_cap; i++) {
+        ls_thread *t = a->threads[i];
+        if (!t)
+            continue;
+        a->threads[i] = NULL;
+        if (t->proc == p)
+            free_thread(a, t);
+        else
+            a->threads[n++] = t; /* n <= i: the slot was already read */
+    }
+    /* re-insert the survivors, held at the front, by their keys */
+    ls_thread **keep = a->threads;
+    size_t cap = a->thread_cap;
+    a->threads = ldrsnap__calloc(&a->al, cap ? cap * sizeof *keep : 1);
+    if (!a->threads) { /* keep the compacted table: lookups still find all */
+        a->threads = keep;
+        return;
+    }
+    a->nthreads = n;
+    for (size_t i = 0; i < n; i++) {
+        ls_thread *t = keep[i];
+        size_t j = key_slot(thread_key(t->pid, t->tid), cap);
+        while (a->threads[j])
+            j = (j + 1) & (cap - 1);
+        a->threads[j] = t;
+    }
+    ldrsnap__free(&a->al, keep);
 }
 
 /* A pid re-keyed from "none" keeps its threads' keys stale: find by scan. */
@@ -394,17 +473,18 @@ static ls_fail *add_fail(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
                          const ldrsnap_record *rec, const fail_spec *s)
 {
     a->total_failures++;
-    if (a->nfails >= LS_MAX_FAILURES) {
+    if (p->nfails >= LS_MAX_FAILURES) {
+        p->dropped++;
         a->dropped++;
         return NULL;
     }
-    if (a->nfails == a->fails_cap) {
-        size_t cap = a->fails_cap ? a->fails_cap * 2 : 32;
-        ls_fail **n = ldrsnap__realloc(&a->al, a->fails, cap * sizeof *n);
+    if (p->nfails == p->fails_cap) {
+        size_t cap = p->fails_cap ? p->fails_cap * 2 : 16;
+        ls_fail **n = ldrsnap__realloc(&a->al, p->fails, cap * sizeof *n);
         if (!n)
             return NULL;
-        a->fails = n;
-        a->fails_cap = cap;
+        p->fails = n;
+        p->fails_cap = cap;
     }
     ls_fail *f = ldrsnap__calloc(&a->al, sizeof *f);
     if (!f)
@@ -434,7 +514,7 @@ static ls_fail *add_fail(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     f->pub.text = keep(a, f, 4, rec->text);
     f->pub.note = keep(a, f, 5, s->note);
     build_chain(a, f, t, s->dll, s->parent);
-    a->fails[a->nfails++] = f;
+    p->fails[p->nfails++] = f;
     return f;
 }
 
@@ -624,7 +704,7 @@ static int chain_failure(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     }
     ls_fail *f = add_fail(a, p, t, rec, &s);
     if (f && fr && (fr->fflags & LS_FN_SEARCH))
-        t->search_fail = a->nfails;
+        t->search_fail = p->nfails;
     return f || a->dropped ? LDRSNAP_OK : LDRSNAP_ENOMEM;
 }
 
@@ -698,9 +778,9 @@ static int on_return(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
 
 /* ---- Vista+: INFO / WARNING / ERROR ------------------------------------- */
 
-static ls_fail *fail_at(ldrsnap_analyzer *a, size_t idx1)
+static ls_fail *fail_at(const ls_proc *p, size_t idx1)
 {
-    return idx1 && idx1 <= a->nfails ? a->fails[idx1 - 1] : NULL;
+    return idx1 && idx1 <= p->nfails ? p->fails[idx1 - 1] : NULL;
 }
 
 static int on_unable(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
@@ -724,7 +804,7 @@ static int on_unable(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
             m->parent = ldrsnap__strdup(&a->al,
                                         ldrsnap__basename(rec->parent));
     }
-    ls_fail *sf = fail_at(a, t->search_fail);
+    ls_fail *sf = fail_at(p, t->search_fail);
     if (sf && sf->pub.dll &&
         ldrsnap__name_eq(ldrsnap__basename(sf->pub.dll),
                          ldrsnap__basename(rec->dll)))
@@ -843,6 +923,7 @@ static int on_vista_msg(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     case LDRSNAP_M_CALLING_INIT:
         return on_init_call(a, t, rec);
     case LDRSNAP_M_BEGIN_EXEC:
+        p->seen_begin = true;
         if (!p->image)
             replace(a, &p->image, rec->dll);
         module_seen(a, rec->dll_path ? rec->dll_path : rec->dll, true, 0, 0);
@@ -855,12 +936,27 @@ static int on_vista_msg(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     }
 }
 
+/* A pid that begins again is a new process: the old one has ended. */
+static bool restarts(const ls_proc *p, const ldrsnap_record *rec)
+{
+    return (rec->msg == LDRSNAP_M_BEGIN_EXEC && p->seen_begin) ||
+           (rec->msg == LDRSNAP_M_INIT_PROCESS &&
+            (p->seen_init || p->seen_begin));
+}
+
 static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec)
 {
     bool has_pid = (rec->flags & LDRSNAP_RF_PID) != 0;
     ls_proc *p = proc_get(a, rec->pid, has_pid);
+    if (p && restarts(p, rec)) {
+        if (ldrsnap__proc_finalize(a, p) < 0)
+            return LDRSNAP_ENOMEM;
+        p = proc_get(a, rec->pid, has_pid);
+    }
     if (!p)
         return LDRSNAP_ENOMEM;
+    if (rec->msg == LDRSNAP_M_INIT_PROCESS)
+        p->seen_init = true;
     ls_thread *t = thread_get(a, p, rec->tid, (rec->flags & LDRSNAP_RF_TID) != 0);
     if (!t)
         return LDRSNAP_OK; /* thread table full: the record is counted only */
@@ -1108,11 +1204,25 @@ static int on_ide(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     if (!(rec->flags & LDRSNAP_RF_STATUS) ||
         !ldrsnap__status_is_error(rec->status))
         return LDRSNAP_OK;
-    return process_fail(a, p, t, rec, ldrsnap_status_kind(rec->status),
-                        LS_T_PROCESS,
-                        rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT
-                            ? "the program exited with this code"
-                            : "a thread exited with this code");
+    int rc = process_fail(a, p, t, rec, ldrsnap_status_kind(rec->status),
+                          LS_T_PROCESS,
+                          rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT
+                              ? "the program exited with this code"
+                              : "a thread exited with this code");
+    return rc;
+}
+
+/* The program's exit ends the process: its verdict can be given. */
+static int on_ide_exit(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+{
+    int rc = on_ide(a, rec);
+    if (rc == LDRSNAP_OK && rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT &&
+        (rec->flags & LDRSNAP_RF_PID)) {
+        ls_proc *p = proc_find(a, rec->pid);
+        if (p)
+            rc = ldrsnap__proc_finalize(a, p);
+    }
+    return rc;
 }
 
 int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec)
@@ -1132,7 +1242,7 @@ int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec)
             return on_exception(a, rec);
         return LDRSNAP_OK;
     case LDRSNAP_D_IDE:
-        return on_ide(a, rec);
+        return on_ide_exit(a, rec);
     case LDRSNAP_D_BLANK:
     case LDRSNAP_D_CONTINUATION:
     case LDRSNAP_D_OTHER:
@@ -1190,12 +1300,12 @@ static int pending_at_end(ldrsnap_analyzer *a, ls_thread *t)
     return LDRSNAP_OK;
 }
 
-int ldrsnap__trace_finish(ldrsnap_analyzer *a)
+/* Before a process is judged: what its threads were in the middle of. */
+void ldrsnap__proc_pending(ldrsnap_analyzer *a, const ls_proc *p)
 {
     for (size_t i = 0; i < a->thread_cap; i++)
-        if (a->threads[i])
+        if (a->threads[i] && a->threads[i]->proc == p)
             pending_at_end(a, a->threads[i]);
-    return LDRSNAP_OK;
 }
 
 static void free_thread(ldrsnap_analyzer *a, ls_thread *t)
@@ -1215,6 +1325,8 @@ static void free_thread(ldrsnap_analyzer *a, ls_thread *t)
 
 void ldrsnap__trace_free(ldrsnap_analyzer *a)
 {
+    while (a->nprocs)
+        ldrsnap__proc_free(a, a->procs[a->nprocs - 1]);
     for (size_t i = 0; i < a->thread_cap; i++)
         if (a->threads[i])
             free_thread(a, a->threads[i]);
@@ -1225,16 +1337,5 @@ void ldrsnap__trace_free(ldrsnap_analyzer *a)
         ldrsnap__free(&a->al, a->mods[i].parent);
     }
     ldrsnap__free(&a->al, a->mods);
-    for (size_t i = 0; i < a->nprocs; i++) {
-        ls_proc *p = a->procs[i];
-        for (size_t j = 0; j < p->nexc; j++) {
-            ldrsnap__free(&a->al, p->exc[j].text);
-            ldrsnap__free(&a->al, p->exc[j].desc);
-            ldrsnap__free(&a->al, p->exc[j].dll);
-        }
-        ldrsnap__free(&a->al, p->exc);
-        ldrsnap__free(&a->al, p->image);
-        ldrsnap__free(&a->al, p);
-    }
     ldrsnap__free(&a->al, a->ide_image);
 }

@@ -99,10 +99,8 @@ static ls_fail *decide(ldrsnap_analyzer *a, ls_proc *p, ls_fail **buf)
 {
     size_t n = 0;
     enum ls_tier top = 0;
-    for (size_t i = 0; i < a->nfails; i++) {
-        ls_fail *f = a->fails[i];
-        if (f->proc != p)
-            continue;
+    for (size_t i = 0; i < p->nfails; i++) {
+        ls_fail *f = p->fails[i];
         f->pub.confidence = tier_confidence(f->tier);
         if (!f->process_level && f->tier != LS_T_INFERRED &&
             p->went_on_enter > f->pub.line) {
@@ -157,46 +155,98 @@ static int cmp_line(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* Keep the root failure alive behind a verdict. */
+static int keep_verdict(ldrsnap_analyzer *a, ls_fail *root, ls_proc *p)
+{
+    if (a->nverdicts == a->verdicts_cap) {
+        size_t cap = a->verdicts_cap ? a->verdicts_cap * 2 : 8;
+        ldrsnap_verdict *v =
+            ldrsnap__realloc(&a->al, a->verdicts, cap * sizeof *v);
+        if (!v)
+            return LDRSNAP_ENOMEM;
+        a->verdicts = v;
+        ls_fail **k = ldrsnap__realloc(&a->al, a->kept, cap * sizeof *k);
+        if (!k)
+            return LDRSNAP_ENOMEM;
+        a->kept = k;
+        a->verdicts_cap = cap;
+    }
+    if (p->image && !root->strings[6])
+        root->strings[6] = ldrsnap__strdup(&a->al, p->image);
+    a->kept[a->nverdicts] = root;
+    fill_verdict(&a->verdicts[a->nverdicts], root, p);
+    a->verdicts[a->nverdicts].image = root->strings[6];
+    a->nverdicts++;
+    return LDRSNAP_OK;
+}
+
+/* The process has ended (or the log has): give every failure its role,
+ * report them in line order, keep the verdict, free the rest. */
+int ldrsnap__proc_finalize(ldrsnap_analyzer *a, ls_proc *p)
+{
+    int rc = LDRSNAP_OK;
+    ldrsnap__proc_pending(a, p);
+    promote_exceptions(a, p);
+    ls_fail **buf = ldrsnap__malloc(&a->al, (p->nfails + 1) * sizeof *buf);
+    if (!buf)
+        return LDRSNAP_ENOMEM;
+    ls_fail *root = decide(a, p, buf);
+    ldrsnap__free(&a->al, buf);
+    if (p->nfails > 1)
+        qsort(p->fails, p->nfails, sizeof *p->fails, cmp_line);
+    for (size_t i = 0; i < p->nfails && rc == LDRSNAP_OK; i++)
+        rc = ldrsnap__emit_failure(a, &p->fails[i]->pub);
+    if (root && rc == LDRSNAP_OK && (rc = keep_verdict(a, root, p)) == 0) {
+        for (size_t i = 0; i < p->nfails; i++)
+            if (p->fails[i] == root)
+                p->fails[i] = NULL; /* now owned by a->kept */
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < p->nfails; i++)
+        if (p->fails[i])
+            p->fails[w++] = p->fails[i];
+    p->nfails = w;
+    ldrsnap__proc_free(a, p);
+    return rc;
+}
+
+static int cmp_verdict(const void *x, const void *y)
+{
+    const ldrsnap_verdict *a = x, *b = y;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
 int ldrsnap__verdict_run(ldrsnap_analyzer *a)
 {
-    for (size_t i = 0; i < a->nprocs; i++)
-        promote_exceptions(a, a->procs[i]);
-    ls_fail **buf = ldrsnap__malloc(&a->al, (a->nfails + 1) * sizeof *buf);
-    a->verdicts = ldrsnap__calloc(&a->al,
-                                  (a->nprocs + 1) * sizeof *a->verdicts);
-    if (!buf || !a->verdicts) {
-        ldrsnap__free(&a->al, buf);
-        return LDRSNAP_ENOMEM;
-    }
-    size_t nv = 0;
-    for (size_t i = 0; i < a->nprocs; i++) {
-        ls_fail *root = decide(a, a->procs[i], buf);
-        if (root)
-            fill_verdict(&a->verdicts[nv++], root, a->procs[i]);
-    }
-    ldrsnap__free(&a->al, buf);
-    a->summary.n_verdicts = nv;
-    a->summary.verdicts = a->verdicts;
-    if (a->nfails > 1)
-        qsort(a->fails, a->nfails, sizeof *a->fails, cmp_line);
-    for (size_t i = 0; i < a->nfails; i++) {
-        int rc = ldrsnap__emit_failure(a, &a->fails[i]->pub);
+    while (a->nprocs) {
+        int rc = ldrsnap__proc_finalize(a, a->procs[0]);
         if (rc != 0)
             return rc;
     }
+    /* verdicts point into a->kept, not into each other: sorting the
+     * verdict array alone is safe */
+    if (a->nverdicts > 1)
+        qsort(a->verdicts, a->nverdicts, sizeof *a->verdicts, cmp_verdict);
+    a->summary.n_verdicts = a->nverdicts;
+    a->summary.verdicts = a->verdicts;
     return LDRSNAP_OK;
+}
+
+void ldrsnap__fail_free(ldrsnap_analyzer *a, ls_fail *f)
+{
+    if (!f)
+        return;
+    for (size_t j = 0; j < sizeof f->strings / sizeof f->strings[0]; j++)
+        ldrsnap__free(&a->al, f->strings[j]);
+    for (size_t j = 0; j < f->pub.chain_len; j++)
+        ldrsnap__free(&a->al, f->chain_store[j]);
+    ldrsnap__free(&a->al, f);
 }
 
 void ldrsnap__verdict_free(ldrsnap_analyzer *a)
 {
-    for (size_t i = 0; i < a->nfails; i++) {
-        ls_fail *f = a->fails[i];
-        for (size_t j = 0; j < sizeof f->strings / sizeof f->strings[0]; j++)
-            ldrsnap__free(&a->al, f->strings[j]);
-        for (size_t j = 0; j < f->pub.chain_len; j++)
-            ldrsnap__free(&a->al, f->chain_store[j]);
-        ldrsnap__free(&a->al, f);
-    }
-    ldrsnap__free(&a->al, a->fails);
+    for (size_t i = 0; i < a->nverdicts; i++)
+        ldrsnap__fail_free(a, a->kept[i]);
+    ldrsnap__free(&a->al, a->kept);
     ldrsnap__free(&a->al, a->verdicts);
 }
