@@ -121,7 +121,10 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
         say_error(o, out, err, t->name, ldrsnap_batch_errmsg(b));
         goto out;
     }
-    if (ldrsnap_analyzer_new(&a, NULL, on_event, &s) < 0) {
+    ldrsnap_options opts = LDRSNAP_OPTIONS_INIT;
+    if (!o->all)
+        opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
+    if (ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0) {
         say_error(o, out, err, t->name, "out of memory");
         goto out;
     }

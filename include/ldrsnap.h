@@ -107,6 +107,9 @@ typedef struct ldrsnap_allocator {
 #define LDRSNAP_OPT_NO_WRAP_JOIN 0x1u
 /** Do not split records glued onto one line. */
 #define LDRSNAP_OPT_NO_GLUE_SPLIT 0x2u
+/** Analyzer: count noise failures (probe misses) but do not report each
+ *  as an event: logs hold thousands, and most callers only want the rest. */
+#define LDRSNAP_OPT_QUIET_NOISE 0x4u
 
 typedef struct ldrsnap_options {
     unsigned version;       /**< LDRSNAP_OPTIONS_VERSION */

@@ -53,6 +53,7 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     a->al = al;
     a->cb = cb;
     a->ud = userdata;
+    a->quiet_noise = !cb || (opts && (opts->flags & LDRSNAP_OPT_QUIET_NOISE));
     ldrsnap__parser_init(&a->parser, opts, on_record, a);
     *out = a;
     return LDRSNAP_OK;

@@ -138,6 +138,7 @@ struct ldrsnap_analyzer {
     ldrsnap_parser parser;
     ldrsnap_event_cb cb;
     void *ud;
+    bool quiet_noise;            /* LDRSNAP_OPT_QUIET_NOISE, or no cb */
     ldrsnap_record_cb rec_cb;
     void *rec_ud;
     int cb_rc;

@@ -64,6 +64,7 @@ typedef struct ls_line {
     uint64_t offset; /* byte offset of the line start in the input */
     bool capped;     /* longer than max_line; the rest was dropped */
     bool recoded;    /* invalid UTF-8 or NUL replaced */
+    bool ascii;      /* every byte < 0x80: characters == bytes */
 } ls_line;
 
 typedef int (*ls_line_cb)(const ls_line *line, void *ud);
@@ -129,10 +130,11 @@ bool ldrsnap__lex_begins_record(const char *s, size_t n);
 /* Classify one NUL-terminated logical line into rec.  `line` is mutable
  * scratch the lexer may cut with NULs; field strings live in lb.
  * prev_dialect is the dialect of the previous record on the stream, for
- * continuations. */
+ * continuations; start, when not NULL, is where ldrsnap__lex_find_start()
+ * found the record (pos relative to line), saving a second search. */
 int ldrsnap__lex_line(ls_lexbuf *lb, const ls_alloc *al, char *line,
                       size_t len, ldrsnap_dialect prev_dialect,
-                      ldrsnap_record *rec);
+                      const ls_start *start, ldrsnap_record *rec);
 
 /* Hex / decimal helpers shared by the lexer and the trace. */
 bool ldrsnap__parse_hex32(const char *s, size_t n, uint32_t *out);

@@ -167,14 +167,12 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
 }
 
 size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
-                               bool xp_seen)
+                               bool xp)
 {
-    size_t best = n, pos;
-    if (find_vista(s, n, from, &pos) && pos > from)
-        best = pos;
-    if (xp_seen && find_xp(s, best, from, &pos) && pos > from)
-        best = pos;
-    return best;
+    size_t pos;
+    if (xp)
+        return from < n && find_xp(s, n, from, &pos) ? pos : n;
+    return find_vista(s, n, from, &pos) ? pos : n;
 }
 
 /* A prefix a capture tool adds: [pid,tid], error:, app(123):, 1725, or
@@ -266,7 +264,7 @@ static bool parse_status(lexctx *c, const char *s, uint32_t *out)
 {
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         s += 2;
-    size_t k = ldrsnap__hex_run(s, strlen(s));
+    size_t k = ldrsnap__hex_run(s, 9); /* stops at the NUL */
     if (k == 0 || k > 8)
         return false;
     if (k < 8 && s[k] == '\0') {
@@ -327,13 +325,15 @@ static void vista_enter(lexctx *c, const char *m)
         r->flags |= LDRSNAP_RF_COMPACT;
         v = m;
     }
-    const char *rest;
-    r->dll = put_until(c, v, " DLL path: ", &rest);
-    if (*rest) {
-        const char *path = rest + strlen(" DLL path: ");
-        if (strcmp(path, "NULL") != 0)
-            r->search_path = put_str(c, path);
+    const char *rest = strstr(v, " DLL path: ");
+    if (!rest) {
+        r->dll = v; /* the tail of the line: no copy */
+        return;
     }
+    r->dll = put(c, v, (size_t)(rest - v));
+    const char *path = rest + strlen(" DLL path: ");
+    if (strcmp(path, "NULL") != 0)
+        r->search_path = path;
 }
 
 static bool is_compact_status(const char *m)
@@ -553,20 +553,31 @@ static void vista_error(lexctx *c, const char *m)
 
 static ldrsnap_level parse_level(const char *s, size_t *len)
 {
-    static const struct {
-        const char *w;
-        ldrsnap_level l;
-    } lv[] = {{"ENTER", LDRSNAP_L_ENTER},   {"RETURN", LDRSNAP_L_RETURN},
-              {"INFO", LDRSNAP_L_INFO},     {"WARNING", LDRSNAP_L_WARNING},
-              {"ERROR", LDRSNAP_L_ERROR}};
-    for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++) {
-        size_t k = strlen(lv[i].w);
-        if (strncmp(s, lv[i].w, k) == 0 && s[k] == ':') {
-            *len = k + 1;
-            return lv[i].l;
-        }
+    ldrsnap_level l;
+    size_t k;
+    switch (s[0]) {
+    case 'E':
+        if (s[1] == 'N')
+            l = LDRSNAP_L_ENTER, k = 5;
+        else
+            l = LDRSNAP_L_ERROR, k = 5;
+        break;
+    case 'R':
+        l = LDRSNAP_L_RETURN, k = 6;
+        break;
+    case 'I':
+        l = LDRSNAP_L_INFO, k = 4;
+        break;
+    case 'W':
+        l = LDRSNAP_L_WARNING, k = 7;
+        break;
+    default:
+        return LDRSNAP_L_NONE;
     }
-    return LDRSNAP_L_NONE;
+    if (strncmp(s, ldrsnap_level_name(l), k) != 0 || s[k] != ':')
+        return LDRSNAP_L_NONE;
+    *len = k + 1;
+    return l;
 }
 
 /* s points at the function name (after the head, or a bare one). */
@@ -589,7 +600,7 @@ static void vista_body(lexctx *c, char *s)
     char *m = sep + 3 + k;
     while (*m == ' ')
         m++;
-    r->message = put_str(c, m);
+    r->message = m;
     switch (r->level) {
     case LDRSNAP_L_ENTER:
         vista_enter(c, m);
@@ -606,10 +617,9 @@ static void vista_body(lexctx *c, char *s)
     }
 }
 
-static void lex_vista(lexctx *c, char *s)
+static void lex_vista(lexctx *c, char *s, size_t n)
 {
     ldrsnap_record *r = c->rec;
-    size_t n = strlen(s);
     size_t a = ldrsnap__hex_run(s, n);
     size_t b = ldrsnap__hex_run(s + a + 1, n - a - 1);
     ldrsnap__parse_hex32(s, a, &r->pid);
@@ -809,7 +819,7 @@ static void lex_xp(lexctx *c, char *s)
     const char *m = s + 4;
     while (*m == ' ')
         m++;
-    r->message = put_str(c, m);
+    r->message = m;
     if (xp_failures(c, m) || xp_lists(c, m) || xp_binding(c, m))
         return;
     if (strstr(m, "fail")) {
@@ -1198,7 +1208,7 @@ static bool lex_editorial(lexctx *c, const char *s, size_t n)
 static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
 {
     ldrsnap_record *r = c->rec;
-    r->prefix = put(c, pre, n);
+    r->prefix = n ? put(c, pre, n) : "";
     if (n >= 13 && strncmp(pre, "DebugString: \"", 14) == 0) {
         size_t k = strlen(text);
         if (k && text[k - 1] == '"')
@@ -1226,23 +1236,24 @@ static void trim_right(char *s, size_t *n)
         s[--*n] = '\0';
 }
 
-static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev)
+static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
+                       const ls_start *known)
 {
     ldrsnap_record *r = c->rec;
     ls_start st;
-    if (ldrsnap__lex_find_start(s, n, &st)) {
+    if (known ? (st = *known, true) : ldrsnap__lex_find_start(s, n, &st)) {
         char *body = s + st.pos;
         use_prefix(c, s, st.pos, body);
-        r->text = put_str(c, body);
+        r->text = body;
         r->dialect = st.dialect;
         if (st.dialect == LDRSNAP_D_VISTA)
-            lex_vista(c, body);
+            lex_vista(c, body, n - st.pos);
         else
             lex_xp(c, body);
         return;
     }
     r->prefix = "";
-    r->text = put(c, s, n);
+    r->text = s;
     if (lex_debugger(c, s, n) || lex_ide(c, s, n))
         return;
     if (s[0] == '[') { /* XP "[pid,tid]   detail" */
@@ -1254,7 +1265,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev)
             if (lex_xp_detail(c, m)) {
                 r->dialect = LDRSNAP_D_XP;
                 use_prefix(c, s, (size_t)(m - s), m);
-                r->text = put_str(c, m);
+                r->text = m;
                 return;
             }
         }
@@ -1266,7 +1277,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev)
     char *bare = bare_vista(s);
     if (bare) {
         use_prefix(c, s, (size_t)(bare - s), bare);
-        r->text = put_str(c, bare);
+        r->text = bare;
         r->dialect = LDRSNAP_D_VISTA;
         r->flags |= LDRSNAP_RF_CUT;
         vista_body(c, bare);
@@ -1283,13 +1294,17 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev)
 
 int ldrsnap__lex_line(ls_lexbuf *lb, const ls_alloc *al, char *line,
                       size_t len, ldrsnap_dialect prev_dialect,
-                      ldrsnap_record *rec)
+                      const ls_start *start, ldrsnap_record *rec)
 {
     int rc = ldrsnap__buf_reserve(al, &lb->fields, 4 * len + 512);
     if (rc < 0)
         return rc;
     lexctx c = {lb->fields.ptr, 0, rec};
-    rec->raw = put(&c, line, len);
+    /* Fields point into `line` where they run to its end; only what must
+     * be cut out of the middle is copied. raw is copied only when trimming
+     * is about to cut trailing blanks off the same buffer. */
+    bool blanks = len && (line[len - 1] == ' ' || line[len - 1] == '\t');
+    rec->raw = blanks ? put(&c, line, len) : line;
     trim_right(line, &len);
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -1300,7 +1315,8 @@ int ldrsnap__lex_line(ls_lexbuf *lb, const ls_alloc *al, char *line,
         rec->prefix = "";
         return LDRSNAP_OK;
     }
-    lex_record(&c, line, len, prev_dialect);
+    lex_record(&c, line, len, prev_dialect,
+               start && start->pos < len ? start : NULL);
     return LDRSNAP_OK;
 }
 

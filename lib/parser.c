@@ -41,7 +41,7 @@ static uint64_t seg_line(const ldrsnap_parser *p, size_t pos)
 }
 
 static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
-                      uint64_t line, unsigned flags)
+                      uint64_t line, unsigned flags, const ls_start *st)
 {
     ldrsnap_record rec;
     int rc;
@@ -51,7 +51,7 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
         return rc;
     memset(&rec, 0, sizeof rec);
     rc = ldrsnap__lex_line(&p->lb, &p->al, p->work.ptr, n, p->prev_dialect,
-                           &rec);
+                           st, &rec);
     if (rc < 0)
         return rc;
     rec.line = line;
@@ -67,27 +67,31 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     return LDRSNAP_OK;
 }
 
-/* Split a logical line at glued record heads and emit each piece. */
+/* Split a logical line at glued record heads and emit each piece.  Only
+ * the line's own grammar is looked for: an XP head never follows a Vista
+ * record on one line, and the search for it is the costly one. */
 static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
                         unsigned flags)
 {
     ls_start st;
-    if ((p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT) ||
-        !ldrsnap__lex_find_start(s, n, &st))
-        return emit_piece(p, s, n, p->seg[0].line, flags);
+    if (!ldrsnap__lex_find_start(s, n, &st))
+        return emit_piece(p, s, n, p->seg[0].line, flags, NULL);
+    if (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT)
+        return emit_piece(p, s, n, p->seg[0].line, flags, &st);
+    bool xp = st.dialect == LDRSNAP_D_XP;
     size_t begin = 0, head = st.pos;
     int rc;
-    if (st.dialect == LDRSNAP_D_XP)
-        p->xp_seen = true;
     for (;;) {
-        size_t next = ldrsnap__lex_find_glued(s, n, head + 4, p->xp_seen);
+        size_t next = ldrsnap__lex_find_glued(s, n, head + 4, xp);
         unsigned f = flags | (begin ? LDRSNAP_RF_SPLIT : 0);
-        if (next < n)
-            p->xp_seen |= memcmp(s + next, "LDR:", 4) == 0;
-        rc = emit_piece(p, s + begin, next - begin, seg_line(p, begin), f);
+        ls_start piece = {head - begin, st.dialect};
+        rc = emit_piece(p, s + begin, next - begin, seg_line(p, begin), f,
+                        &piece);
         if (rc != 0 || next >= n)
             return rc;
         begin = head = next;
+        st.dialect = memcmp(s + next, "LDR:", 4) == 0 ? LDRSNAP_D_XP
+                                                      : LDRSNAP_D_VISTA;
     }
 }
 
@@ -124,7 +128,9 @@ static int hold(ldrsnap_parser *p, const ls_line *ln)
 
 static bool wrapped_width(const ls_line *ln)
 {
-    return ln->len >= WRAP_COLUMNS &&
+    if (ln->ascii)
+        return ln->len == WRAP_COLUMNS;
+    return ln->len >= WRAP_COLUMNS && ln->len <= 4 * WRAP_COLUMNS &&
            count_chars(ln->ptr, ln->len) == WRAP_COLUMNS;
 }
 

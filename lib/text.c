@@ -142,8 +142,10 @@ static int emit_line(ls_text *t, const char *s, size_t n, bool capped)
     ln.offset = t->line_offset;
     ln.capped = capped;
     ln.recoded = false;
+    ln.ascii = true;
     n = cap_len(t, s, n, &ln.capped);
     if (!plain_ascii((const unsigned char *)s, n)) {
+        ln.ascii = false;
         int rc = recode_line(t, (const unsigned char *)s, n);
         if (rc < 0)
             return rc;

@@ -544,9 +544,11 @@ static int emit_noise(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
                       const char *note)
 {
     ldrsnap_failure f;
-    memset(&f, 0, sizeof f);
     a->total_failures++;
     a->noise++;
+    if (a->quiet_noise)
+        return LDRSNAP_OK;
+    memset(&f, 0, sizeof f);
     f.line = rec->line;
     f.kind = ldrsnap_status_kind(rec->status);
     f.role = LDRSNAP_ROLE_NOISE;
