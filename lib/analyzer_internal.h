@@ -31,7 +31,8 @@ enum ls_tier {
 };
 
 typedef struct ls_frame {
-    char func[LS_FUNC_LEN];
+    char func[LS_FUNC_LEN];      /* kept for functions without an id */
+    unsigned fid;
     unsigned fflags;
     char *dll;           /* owned, may be NULL */
     size_t dll_cap;
@@ -51,6 +52,7 @@ typedef struct ls_thread {
     size_t lost;                 /* ENTERs beyond LS_MAX_FRAMES */
     /* the thread's previous record, to fold Windows 11 compact twins */
     ldrsnap_level last_level;
+    unsigned last_fid;
     char last_func[LS_FUNC_LEN];
     uint32_t last_status;
     bool last_compactable;
@@ -62,6 +64,7 @@ typedef struct ls_thread {
     char *init_text;
     /* the DLL whose directories are being probed */
     char *probe_dll;
+    const char *probe_base;      /* file name part of probe_dll */
     unsigned probe_misses;
     bool probe_found;
     uint64_t probe_line;

@@ -85,6 +85,7 @@ typedef struct ls_text {
     bool line_capped;
     bool pending_cr;         /* the last byte seen was '\r' */
     bool in_line;            /* the current line has begun */
+    bool chunk_plain;        /* the chunk being split is plain ASCII */
     uint64_t lineno;         /* lines completed */
     uint64_t line_offset;    /* input offset where the current line began */
     uint64_t in_bytes;       /* raw bytes consumed */
@@ -113,6 +114,9 @@ typedef struct ls_lexbuf {
 typedef struct ls_start {
     size_t pos;             /* offset of the record after the prefix */
     ldrsnap_dialect dialect;
+    size_t head;            /* Vista: length of "pid:tid @ tick - " */
+    uint32_t pid, tid;      /* Vista: parsed head */
+    uint64_t tick;
 } ls_start;
 
 /* Find where the first record begins (after any capture-tool prefix).
@@ -159,6 +163,18 @@ enum ls_func_flags {
     LS_FN_MAP = 0x10       /* maps an image: a failure is a real one */
 };
 unsigned ldrsnap__func_flags(const char *name);
+
+/* Ids of the functions the trace tells apart; LS_FID_UNKNOWN is compared
+ * by name. */
+enum ls_func_id {
+    LS_FID_UNKNOWN = 0,
+    LS_FID_LOADDLL,
+    LS_FID_RESOLVE,
+    LS_FID_SEARCH,
+    LS_FID_SHUTDOWN,
+    LS_FID_OTHER_KNOWN /* and up */
+};
+unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags);
 
 bool ldrsnap__status_is_error(uint32_t code);
 bool ldrsnap__exception_is_benign(uint32_t code);

@@ -17,14 +17,21 @@
 
 /* ---- small scanners ---------------------------------------------------- */
 
+/* Hex digit value + 1; 0 for anything else (unlisted entries are 0). */
+static const unsigned char hexv1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+    ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
 static bool is_hex(int c)
 {
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+    return hexv1[c & 0xFF] != 0;
 }
 
 static unsigned hex_val(int c)
 {
-    return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+    return (unsigned)hexv1[c & 0xFF] - 1;
 }
 
 size_t ldrsnap__hex_run(const char *s, size_t n)
@@ -70,29 +77,60 @@ static size_t digit_run(const char *s, size_t n)
 }
 
 /* If s starts with lit, return the rest, else NULL. */
-static const char *after(const char *s, const char *lit)
+static inline const char *after_n(const char *s, const char *lit, size_t k)
 {
-    size_t k = strlen(lit);
     return strncmp(s, lit, k) == 0 ? s + k : NULL;
 }
+#define after(s, lit) after_n((s), (lit), sizeof(lit) - 1)
 
 /* ---- record starts ----------------------------------------------------- */
 
-/* Vista record head at s[0..n): "hhh:hhh @ ddd - ".  Returns its length. */
-static size_t vista_head(const char *s, size_t n)
+typedef struct vhead {
+    uint32_t pid, tid;
+    uint64_t tick;
+} vhead;
+
+/* Vista record head at s[0..n): "hhh:hhh @ ddd - ".  Returns its length
+ * (0 when there is none) and, when h is given, its values: one pass. */
+static size_t vista_head_parse(const char *s, size_t n, vhead *h)
 {
-    size_t a = ldrsnap__hex_run(s, n);
-    if (a < 3 || a > 8 || a >= n || s[a] != ':')
-        return 0;
-    size_t b = ldrsnap__hex_run(s + a + 1, n - a - 1);
-    size_t i = a + 1 + b;
-    if (b < 3 || b > 8 || i + 3 > n || memcmp(s + i, " @ ", 3) != 0)
+    uint32_t v[2] = {0, 0};
+    size_t i = 0;
+    for (int k = 0; k < 2; k++) {
+        size_t start = i;
+        unsigned d;
+        while (i < n && i - start < 9 && (d = hexv1[(unsigned char)s[i]]))
+            v[k] = (v[k] << 4) | (d - 1), i++;
+        if (i - start < 3 || i - start > 8)
+            return 0;
+        if (k == 0) {
+            if (i >= n || s[i] != ':')
+                return 0;
+            i++;
+        }
+    }
+    if (i + 3 > n || s[i] != ' ' || s[i + 1] != '@' || s[i + 2] != ' ')
         return 0;
     i += 3;
-    size_t d = digit_run(s + i, n - i);
-    if (!d || i + d + 3 > n || memcmp(s + i + d, " - ", 3) != 0)
+    size_t d = i;
+    uint64_t tick = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        if (i - d < 19)
+            tick = tick * 10 + (uint64_t)(s[i] - '0');
+        i++;
+    }
+    if (i == d || i + 3 > n || s[i] != ' ' || s[i + 1] != '-' ||
+        s[i + 2] != ' ')
         return 0;
-    return i + d + 3;
+    if (h) {
+        h->pid = v[0], h->tid = v[1], h->tick = tick;
+    }
+    return i + 3;
+}
+
+static size_t vista_head(const char *s, size_t n)
+{
+    return vista_head_parse(s, n, NULL);
 }
 
 /* Find a Vista head that starts at or after `from`; sets *pos. */
@@ -139,13 +177,22 @@ static bool find_xp(const char *s, size_t n, size_t from, size_t *pos)
     return false;
 }
 
+/* Fill the Vista head values of a start found at st->pos. */
+static bool vista_start(const char *s, size_t n, ls_start *st)
+{
+    vhead h;
+    st->head = vista_head_parse(s + st->pos, n - st->pos, &h);
+    st->pid = h.pid, st->tid = h.tid, st->tick = h.tick;
+    st->dialect = LDRSNAP_D_VISTA;
+    return st->head != 0;
+}
+
 bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
 {
     size_t pos;
-    if (vista_head(s, n)) {
-        st->pos = 0, st->dialect = LDRSNAP_D_VISTA;
+    st->pos = 0;
+    if (s[0] >= '0' && vista_start(s, n, st))
         return true;
-    }
     if (n >= 4 && memcmp(s, "LDR:", 4) == 0) {
         st->pos = 0, st->dialect = LDRSNAP_D_XP;
         return true;
@@ -156,8 +203,8 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
             st->pos = xp, st->dialect = LDRSNAP_D_XP;
             return true;
         }
-        st->pos = pos, st->dialect = LDRSNAP_D_VISTA;
-        return true;
+        st->pos = pos;
+        return vista_start(s, n, st);
     }
     if (find_xp(s, n, 0, &pos)) {
         st->pos = pos, st->dialect = LDRSNAP_D_XP;
@@ -264,14 +311,18 @@ static bool parse_status(lexctx *c, const char *s, uint32_t *out)
 {
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         s += 2;
-    size_t k = ldrsnap__hex_run(s, 9); /* stops at the NUL */
+    uint32_t v = 0;
+    size_t k = 0;
+    while (k < 9 && is_hex((unsigned char)s[k])) /* stops at the NUL */
+        v = (v << 4) | hex_val((unsigned char)s[k++]);
     if (k == 0 || k > 8)
         return false;
     if (k < 8 && s[k] == '\0') {
         c->rec->flags |= LDRSNAP_RF_CUT;
         return false;
     }
-    return ldrsnap__parse_hex32(s, k, out);
+    *out = v;
+    return true;
 }
 
 static void set_status(lexctx *c, const char *s)
@@ -584,7 +635,10 @@ static ldrsnap_level parse_level(const char *s, size_t *len)
 static void vista_body(lexctx *c, char *s)
 {
     ldrsnap_record *r = c->rec;
-    char *sep = strstr(s, " - ");
+    /* function names hold no space: the first one starts " - " */
+    char *sep = strchr(s, ' ');
+    if (sep && (sep[1] != '-' || sep[2] != ' '))
+        sep = strstr(sep, " - ");
     if (!sep) {
         r->function = put_str(c, s);
         r->flags |= LDRSNAP_RF_CUT;
@@ -617,21 +671,14 @@ static void vista_body(lexctx *c, char *s)
     }
 }
 
-static void lex_vista(lexctx *c, char *s, size_t n)
+static void lex_vista(lexctx *c, char *s, const ls_start *st)
 {
     ldrsnap_record *r = c->rec;
-    size_t a = ldrsnap__hex_run(s, n);
-    size_t b = ldrsnap__hex_run(s + a + 1, n - a - 1);
-    ldrsnap__parse_hex32(s, a, &r->pid);
-    ldrsnap__parse_hex32(s + a + 1, b, &r->tid);
-    const char *t = s + a + 1 + b + 3;
-    size_t d = digit_run(t, strlen(t));
-    uint64_t tick = 0;
-    for (size_t i = 0; i < d && i < 19; i++)
-        tick = tick * 10 + (uint64_t)(t[i] - '0');
-    r->tick = tick;
+    r->pid = st->pid;
+    r->tid = st->tid;
+    r->tick = st->tick;
     r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
-    vista_body(c, s + vista_head(s, n));
+    vista_body(c, s + st->head);
 }
 
 /* "... LdrpProcessWork - ERROR: ..." with its head elided. */
@@ -1247,7 +1294,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
         r->text = body;
         r->dialect = st.dialect;
         if (st.dialect == LDRSNAP_D_VISTA)
-            lex_vista(c, body, n - st.pos);
+            lex_vista(c, body, &st);
         else
             lex_xp(c, body);
         return;

@@ -84,14 +84,17 @@ static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
     for (;;) {
         size_t next = ldrsnap__lex_find_glued(s, n, head + 4, xp);
         unsigned f = flags | (begin ? LDRSNAP_RF_SPLIT : 0);
-        ls_start piece = {head - begin, st.dialect};
+        ls_start piece = st;
+        piece.pos = head - begin;
         rc = emit_piece(p, s + begin, next - begin, seg_line(p, begin), f,
                         &piece);
         if (rc != 0 || next >= n)
             return rc;
         begin = head = next;
-        st.dialect = memcmp(s + next, "LDR:", 4) == 0 ? LDRSNAP_D_XP
-                                                      : LDRSNAP_D_VISTA;
+        if (!ldrsnap__lex_find_start(s + next, n - next, &st))
+            return emit_piece(p, s + next, n - next, seg_line(p, next),
+                              flags | LDRSNAP_RF_SPLIT, NULL);
+        st.pos = 0; /* the piece starts with its head */
     }
 }
 

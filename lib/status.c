@@ -158,41 +158,59 @@ bool ldrsnap__exception_is_benign(uint32_t code)
 
 typedef struct func_info {
     const char *name;
+    unsigned char len;
+    unsigned char id;
     unsigned flags;
 } func_info;
 
+#define F(name, id, flags) {name, sizeof(name) - 1, id, flags}
 static const func_info funcs[] = {
-    {"LdrGetDllHandle", LS_FN_PROBE | LS_FN_HANDLE},
-    {"LdrGetDllHandleByMapping", LS_FN_PROBE | LS_FN_HANDLE},
-    {"LdrGetDllHandleByName", LS_FN_PROBE | LS_FN_HANDLE},
-    {"LdrGetDllHandleEx", LS_FN_PROBE | LS_FN_HANDLE},
-    {"LdrLoadDll", LS_FN_TOP},
-    {"LdrpFindKnownDll", LS_FN_PROBE},
-    {"LdrpFindLoadedDll", LS_FN_PROBE},
-    {"LdrpFindLoadedDllByHandle", LS_FN_PROBE},
-    {"LdrpFindLoadedDllByName", LS_FN_PROBE},
-    {"LdrpFindLoadedDllInternal", LS_FN_PROBE},
-    {"LdrpMapDll", LS_FN_MAP},
-    {"LdrpMapDllNtFileName", LS_FN_MAP},
-    {"LdrpMapDllWithSectionHandle", LS_FN_MAP},
-    {"LdrpMapViewOfSection", LS_FN_MAP},
-    {"LdrpMinimalMapModule", LS_FN_MAP},
-    {"LdrpResolveDllName", LS_FN_PROBE},
-    {"LdrpSearchPath", LS_FN_SEARCH},
+    F("LdrLoadDll", LS_FID_LOADDLL, LS_FN_TOP),
+    F("LdrpLoadDllInternal", LS_FID_OTHER_KNOWN, 0),
+    F("LdrpLoadDll", LS_FID_OTHER_KNOWN + 1, 0),
+    F("LdrpFindOrMapDll", LS_FID_OTHER_KNOWN + 2, 0),
+    F("LdrpResolveDllName", LS_FID_RESOLVE, LS_FN_PROBE),
+    F("LdrpSearchPath", LS_FID_SEARCH, LS_FN_SEARCH),
+    F("LdrpFindKnownDll", LS_FID_OTHER_KNOWN + 3, LS_FN_PROBE),
+    F("LdrpMinimalMapModule", LS_FID_OTHER_KNOWN + 4, LS_FN_MAP),
+    F("LdrpMapViewOfSection", LS_FID_OTHER_KNOWN + 5, LS_FN_MAP),
+    F("LdrpMapDll", LS_FID_OTHER_KNOWN + 6, LS_FN_MAP),
+    F("LdrpMapDllNtFileName", LS_FID_OTHER_KNOWN + 7, LS_FN_MAP),
+    F("LdrpMapDllWithSectionHandle", LS_FID_OTHER_KNOWN + 8, LS_FN_MAP),
+    F("LdrGetDllHandleEx", LS_FID_OTHER_KNOWN + 9, LS_FN_PROBE | LS_FN_HANDLE),
+    F("LdrGetDllHandle", LS_FID_OTHER_KNOWN + 10, LS_FN_PROBE | LS_FN_HANDLE),
+    F("LdrGetDllHandleByName", LS_FID_OTHER_KNOWN + 11,
+      LS_FN_PROBE | LS_FN_HANDLE),
+    F("LdrGetDllHandleByMapping", LS_FID_OTHER_KNOWN + 12,
+      LS_FN_PROBE | LS_FN_HANDLE),
+    F("LdrpFindLoadedDll", LS_FID_OTHER_KNOWN + 13, LS_FN_PROBE),
+    F("LdrpFindLoadedDllInternal", LS_FID_OTHER_KNOWN + 14, LS_FN_PROBE),
+    F("LdrpFindLoadedDllByName", LS_FID_OTHER_KNOWN + 15, LS_FN_PROBE),
+    F("LdrpFindLoadedDllByHandle", LS_FID_OTHER_KNOWN + 16, LS_FN_PROBE),
+    F("LdrShutdownProcess", LS_FID_SHUTDOWN, 0),
 };
+#undef F
 
-static int cmp_func(const void *k, const void *e)
+/* An id for a loader function name (LS_FID_UNKNOWN for names not in the
+ * table, which are then compared as strings) and what the trace must know
+ * about it.  Length first, then the bytes: no string function calls. */
+unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags)
 {
-    return strcmp(k, ((const func_info *)e)->name);
+    for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
+        if (funcs[i].len == len && memcmp(funcs[i].name, name, len) == 0) {
+            *flags = funcs[i].flags;
+            return funcs[i].id;
+        }
+    }
+    *flags = 0;
+    return LS_FID_UNKNOWN;
 }
 
 unsigned ldrsnap__func_flags(const char *name)
 {
-    if (!name || name[0] != 'L')
-        return 0;
-    const func_info *f = bsearch(name, funcs, sizeof funcs / sizeof funcs[0],
-                                 sizeof funcs[0], cmp_func);
-    return f ? f->flags : 0;
+    unsigned flags;
+    ldrsnap__func_id(name, name ? strlen(name) : 0, &flags);
+    return flags;
 }
 
 const char *ldrsnap_kind_name(ldrsnap_kind k)

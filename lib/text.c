@@ -76,17 +76,21 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return k;
 }
 
-/* True when the bytes hold neither NUL nor any byte >= 0x80. */
+/* True when the bytes hold neither NUL nor any byte >= 0x80: eight bytes
+ * at a time.  Run once per chunk, so that lines of plain chunks need no
+ * check of their own. */
 static bool plain_ascii(const unsigned char *s, size_t n)
 {
-    size_t i = 0;
     const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
+    uint64_t bad = 0;
+    size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        if ((w & hi) || ((w - lo) & ~w & hi))
-            return false;
+        bad |= w | ((w - lo) & ~w);
     }
+    if (bad & hi)
+        return false;
     for (; i < n; i++)
         if (s[i] >= 0x80 || s[i] == 0)
             return false;
@@ -144,7 +148,7 @@ static int emit_line(ls_text *t, const char *s, size_t n, bool capped)
     ln.recoded = false;
     ln.ascii = true;
     n = cap_len(t, s, n, &ln.capped);
-    if (!plain_ascii((const unsigned char *)s, n)) {
+    if (!t->chunk_plain && !plain_ascii((const unsigned char *)s, n)) {
         ln.ascii = false;
         int rc = recode_line(t, (const unsigned char *)s, n);
         if (rc < 0)
@@ -181,6 +185,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
     const unsigned scale = t->enc == LS_ENC_UTF8 ? 1 : 2;
     size_t i = 0;
     int rc;
+    t->chunk_plain = plain_ascii((const unsigned char *)p, n);
     if (t->pending_cr && n) {
         t->pending_cr = false;
         if (p[0] == '\n')
@@ -201,7 +206,10 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
         if (t->line.len || t->line_capped) {
             if ((rc = hold_partial(t, p + i, end - i)) < 0)
                 return rc;
+            bool plain = t->chunk_plain;
+            t->chunk_plain = false; /* the start came from another chunk */
             rc = emit_line(t, t->line.ptr, t->line.len, t->line_capped);
+            t->chunk_plain = plain;
             t->line.len = 0;
             t->line_capped = false;
         } else {
@@ -379,6 +387,7 @@ int ldrsnap__text_finish(ls_text *t)
             return rc;
     }
     if (t->in_line) {
+        t->chunk_plain = false;
         rc = emit_line(t, t->line.ptr, t->line.len, t->line_capped);
         t->line.len = 0;
         t->line_capped = false;

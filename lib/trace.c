@@ -587,21 +587,38 @@ static void copy_func(char *dst, const char *src)
     dst[n] = '\0';
 }
 
-static void remember(ls_thread *t, const ldrsnap_record *rec, bool compactable)
+/* What the trace knows of the current record's function. */
+typedef struct fn {
+    unsigned id, flags;
+} fn;
+
+static bool same_func(unsigned fid, const char *stored, unsigned want,
+                      const char *name)
+{
+    if (fid != want)
+        return false;
+    return fid != LS_FID_UNKNOWN ||
+           strncmp(stored, name, LS_FUNC_LEN - 1) == 0;
+}
+
+static void remember(ls_thread *t, const ldrsnap_record *rec, fn f,
+                     bool compactable)
 {
     t->last_level = rec->level;
-    copy_func(t->last_func, rec->function ? rec->function : "");
+    t->last_fid = f.id;
+    if (f.id == LS_FID_UNKNOWN)
+        copy_func(t->last_func, rec->function ? rec->function : "");
     t->last_status = rec->status;
     t->last_compactable = compactable;
     t->last_line = rec->line;
 }
 
 /* Windows 11 prints a compact twin straight after the long form. */
-static bool compact_twin(const ls_thread *t, const ldrsnap_record *rec)
+static bool compact_twin(const ls_thread *t, const ldrsnap_record *rec, fn f)
 {
     return (rec->flags & LDRSNAP_RF_COMPACT) && t->last_compactable &&
            t->last_level == rec->level &&
-           strcmp(t->last_func, rec->function) == 0 &&
+           same_func(t->last_fid, t->last_func, f.id, rec->function) &&
            (rec->level != LDRSNAP_L_RETURN || t->last_status == rec->status);
 }
 
@@ -609,8 +626,9 @@ static void probe_track(ldrsnap_analyzer *a, ls_thread *t,
                         const ldrsnap_record *rec)
 {
     const char *b = ldrsnap__basename(rec->dll);
-    if (!t->probe_dll || !ldrsnap__name_eq(ldrsnap__basename(t->probe_dll), b)) {
+    if (!t->probe_base || !ldrsnap__name_eq(t->probe_base, b)) {
         replace(a, &t->probe_dll, rec->dll);
+        t->probe_base = ldrsnap__basename(t->probe_dll);
         t->probe_misses = 0;
         t->probe_found = false;
         t->probe_line = rec->line;
@@ -619,38 +637,40 @@ static void probe_track(ldrsnap_analyzer *a, ls_thread *t,
 }
 
 static int on_enter(ldrsnap_analyzer *a, ls_thread *t,
-                    const ldrsnap_record *rec)
+                    const ldrsnap_record *rec, fn f)
 {
-    if (compact_twin(t, rec))
+    if (compact_twin(t, rec, f))
         return LDRSNAP_OK;
-    unsigned ff = ldrsnap__func_flags(rec->function);
-    if (ff & LS_FN_SEARCH) {
+    if (f.flags & LS_FN_SEARCH) {
         t->search_fail = 0;
         probe_track(a, t, rec);
     }
-    if (!strcmp(rec->function, "LdrpResolveDllName") && rec->dll)
+    if (f.id == LS_FID_RESOLVE && rec->dll)
         probe_track(a, t, rec);
     if (t->depth >= LS_MAX_FRAMES) {
         t->lost++;
         return LDRSNAP_OK;
     }
-    ls_frame *f = &t->frames[t->depth];
-    copy_func(f->func, rec->function);
-    f->fflags = ff;
-    f->line = rec->line;
-    if (set_str(a, &f->dll, &f->dll_cap, rec->dll) < 0)
+    ls_frame *fr = &t->frames[t->depth];
+    fr->fid = f.id;
+    if (f.id == LS_FID_UNKNOWN)
+        copy_func(fr->func, rec->function);
+    fr->fflags = f.flags;
+    fr->line = rec->line;
+    if (set_str(a, &fr->dll, &fr->dll_cap, rec->dll) < 0)
         return LDRSNAP_ENOMEM;
-    if (f->fail_dll)
-        f->fail_dll[0] = '\0';
+    if (fr->fail_dll)
+        fr->fail_dll[0] = '\0';
     t->depth++;
     return LDRSNAP_OK;
 }
 
 /* Index + 1 of the innermost open frame of this function, or 0. */
-static size_t frame_of(const ls_thread *t, const char *func)
+static size_t frame_of(const ls_thread *t, fn f, const char *func)
 {
     for (size_t i = t->depth; i > 0; i--)
-        if (strncmp(t->frames[i - 1].func, func, LS_FUNC_LEN - 1) == 0)
+        if (same_func(t->frames[i - 1].fid, t->frames[i - 1].func, f.id,
+                      func))
             return i;
     return 0;
 }
@@ -723,13 +743,13 @@ static int propagate(ldrsnap_analyzer *a, ls_thread *t, const ls_frame *fr)
 }
 
 static int on_return(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
-                     const ldrsnap_record *rec)
+                     const ldrsnap_record *rec, fn f)
 {
-    if (compact_twin(t, rec))
+    if (compact_twin(t, rec, f))
         return LDRSNAP_OK;
-    size_t at = frame_of(t, rec->function);
+    size_t at = frame_of(t, f, rec->function);
     ls_frame *fr = at ? &t->frames[at - 1] : NULL;
-    unsigned ff = fr ? fr->fflags : ldrsnap__func_flags(rec->function);
+    unsigned ff = f.flags;
     bool failed = (rec->flags & LDRSNAP_RF_STATUS) &&
                   ldrsnap__status_is_error(rec->status);
     int rc = LDRSNAP_OK;
@@ -748,7 +768,7 @@ static int on_return(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
         t->depth = at; /* drop frames whose RETURN never came */
     if (!(ff & LS_FN_PROBE))
         t->probe_misses = 0, t->probe_found = true; /* the search is over */
-    else if (!strcmp(rec->function, "LdrpResolveDllName")) {
+    else if (f.id == LS_FID_RESOLVE) {
         if (failed)
             t->probe_misses++;
         else
@@ -967,24 +987,26 @@ static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     if (rec->image && !p->image && replace(a, &p->image, rec->image) < 0)
         return LDRSNAP_ENOMEM;
     int rc = LDRSNAP_OK;
+    fn f = {LS_FID_UNKNOWN, 0};
     if (!rec->function) {
-        remember(t, rec, false);
+        remember(t, rec, f, false);
         return rc;
     }
+    f.id = ldrsnap__func_id(rec->function, strlen(rec->function), &f.flags);
     if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME)
-        rc = on_enter(a, t, rec);
+        rc = on_enter(a, t, rec, f);
     else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
-        rc = on_return(a, p, t, rec);
+        rc = on_return(a, p, t, rec, f);
     else {
         if (init_pending(t) && t->depth <= t->init_depth &&
             rec->msg != LDRSNAP_M_CALLING_INIT)
             init_clear(t); /* the thread went on after DllMain */
         rc = on_vista_msg(a, p, t, rec);
     }
-    if (!strncmp(rec->function, "LdrShutdownProcess", 18) && !p->teardown_line)
+    if (f.id == LS_FID_SHUTDOWN && !p->teardown_line)
         p->teardown_line = rec->line;
-    remember(t, rec, rec->level == LDRSNAP_L_ENTER ||
-                         rec->level == LDRSNAP_L_RETURN);
+    remember(t, rec, f,
+             rec->level == LDRSNAP_L_ENTER || rec->level == LDRSNAP_L_RETURN);
     return rc;
 }
 

@@ -132,19 +132,24 @@ const char *ldrsnap__basename(const char *path)
 {
     if (!path)
         return NULL;
-    const char *b = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '\\' || *p == '/')
-            b = p + 1;
-    return b;
+    const char *bs = strrchr(path, '\\'), *sl = strrchr(path, '/');
+    const char *b = !bs ? sl : !sl ? bs : bs > sl ? bs : sl;
+    return b ? b + 1 : path;
 }
 
+static inline unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Windows file names compare without case (ASCII folding, as the loader's
+ * own names are ASCII). */
 bool ldrsnap__name_eq(const char *a, const char *b)
 {
     if (!a || !b)
         return false;
     for (; *a && *b; a++, b++)
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+        if (*a != *b && fold((unsigned char)*a) != fold((unsigned char)*b))
             return false;
     return *a == *b;
 }
