@@ -47,7 +47,8 @@ typedef struct ls_thread {
     uint32_t pid, tid;
     bool has_tid;
     ls_proc *proc;
-    ls_frame frames[LS_MAX_FRAMES];
+    ls_frame *frames;            /* grown on demand up to LS_MAX_FRAMES */
+    size_t frames_cap;
     size_t depth;
     size_t lost;                 /* ENTERs beyond LS_MAX_FRAMES */
     /* the thread's previous record, to fold Windows 11 compact twins */

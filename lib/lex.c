@@ -79,7 +79,7 @@ static size_t digit_run(const char *s, size_t n)
 /* If s starts with lit, return the rest, else NULL. */
 static inline const char *after_n(const char *s, const char *lit, size_t k)
 {
-    return strncmp(s, lit, k) == 0 ? s + k : NULL;
+    return s[0] == lit[0] && strncmp(s, lit, k) == 0 ? s + k : NULL;
 }
 #define after(s, lit) after_n((s), (lit), sizeof(lit) - 1)
 
@@ -92,10 +92,31 @@ typedef struct vhead {
 
 /* Vista record head at s[0..n): "hhh:hhh @ ddd - ".  Returns its length
  * (0 when there is none) and, when h is given, its values: one pass. */
+/* The common shape, "hhhh:hhhh @ ": eight table lookups, no loops. */
+static bool head_4_4(const char *s, size_t n, uint32_t v[2])
+{
+    if (n < 16 || s[4] != ':' || s[9] != ' ' || s[10] != '@' || s[11] != ' ')
+        return false;
+    static const unsigned char at[8] = {0, 1, 2, 3, 5, 6, 7, 8};
+    uint32_t x[2] = {0, 0};
+    for (int k = 0; k < 8; k++) {
+        unsigned d = hexv1[(unsigned char)s[at[k]]];
+        if (!d)
+            return false;
+        x[k / 4] = (x[k / 4] << 4) | (d - 1);
+    }
+    v[0] = x[0], v[1] = x[1];
+    return true;
+}
+
 static size_t vista_head_parse(const char *s, size_t n, vhead *h)
 {
     uint32_t v[2] = {0, 0};
     size_t i = 0;
+    if (head_4_4(s, n, v)) {
+        i = 9;
+        goto at_sign;
+    }
     for (int k = 0; k < 2; k++) {
         size_t start = i;
         unsigned d;
@@ -109,6 +130,7 @@ static size_t vista_head_parse(const char *s, size_t n, vhead *h)
             i++;
         }
     }
+at_sign:
     if (i + 3 > n || s[i] != ' ' || s[i + 1] != '@' || s[i + 2] != ' ')
         return 0;
     i += 3;

@@ -186,6 +186,8 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
     size_t i = 0;
     int rc;
     t->chunk_plain = plain_ascii((const unsigned char *)p, n);
+    /* one search per chunk spares one per line in LF-only text */
+    const bool has_cr = memchr(p, '\r', n) != NULL;
     if (t->pending_cr && n) {
         t->pending_cr = false;
         if (p[0] == '\n')
@@ -198,7 +200,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
         }
         const char *nl = memchr(p + i, '\n', n - i);
         size_t end = nl ? (size_t)(nl - p) : n;
-        const char *cr = memchr(p + i, '\r', end - i);
+        const char *cr = has_cr ? memchr(p + i, '\r', end - i) : NULL;
         if (cr)
             end = (size_t)(cr - p);
         if (end == n)

@@ -651,6 +651,15 @@ static int on_enter(ldrsnap_analyzer *a, ls_thread *t,
         t->lost++;
         return LDRSNAP_OK;
     }
+    if (t->depth == t->frames_cap) {
+        size_t cap = t->frames_cap ? t->frames_cap * 2 : 8;
+        ls_frame *n = ldrsnap__realloc(&a->al, t->frames, cap * sizeof *n);
+        if (!n)
+            return LDRSNAP_ENOMEM;
+        memset(n + t->frames_cap, 0, (cap - t->frames_cap) * sizeof *n);
+        t->frames = n;
+        t->frames_cap = cap;
+    }
     ls_frame *fr = &t->frames[t->depth];
     fr->fid = f.id;
     if (f.id == LS_FID_UNKNOWN)
@@ -1334,10 +1343,11 @@ void ldrsnap__proc_pending(ldrsnap_analyzer *a, const ls_proc *p)
 
 static void free_thread(ldrsnap_analyzer *a, ls_thread *t)
 {
-    for (size_t i = 0; i < LS_MAX_FRAMES; i++) {
+    for (size_t i = 0; i < t->frames_cap; i++) {
         ldrsnap__free(&a->al, t->frames[i].dll);
         ldrsnap__free(&a->al, t->frames[i].fail_dll);
     }
+    ldrsnap__free(&a->al, t->frames);
     ldrsnap__free(&a->al, t->init_dll);
     ldrsnap__free(&a->al, t->init_text);
     ldrsnap__free(&a->al, t->probe_dll);

@@ -310,3 +310,85 @@ Test(batch, analyze_path_reports_missing_files)
     cr_assert_eq(ldrsnap_analyzer_summary(a)->n_verdicts, 0);
     ldrsnap_analyzer_free(a);
 }
+
+/* ---- memory bounds ---------------------------------------------------- */
+
+typedef struct sized {
+    size_t now, peak;
+} sized;
+
+static void *s_malloc(size_t n, void *ctx)
+{
+    sized *z = ctx;
+    size_t *p = malloc(n + 16);
+    if (!p)
+        return NULL;
+    p[0] = n;
+    z->now += n;
+    if (z->now > z->peak)
+        z->peak = z->now;
+    return (char *)p + 16;
+}
+
+static void s_free(void *q, void *ctx)
+{
+    if (!q)
+        return;
+    size_t *p = (size_t *)((char *)q - 16);
+    ((sized *)ctx)->now -= p[0];
+    free(p);
+}
+
+static void *s_realloc(void *q, size_t n, void *ctx)
+{
+    void *d = s_malloc(n, ctx);
+    if (d && q) {
+        size_t old = *(size_t *)((char *)q - 16);
+        memcpy(d, q, old < n ? old : n);
+        s_free(q, ctx);
+    }
+    return d;
+}
+
+Test(api, memory_stays_bounded_on_a_hostile_log)
+{
+    /* 300 processes x 40 threads x 80 nested ENTERs that never return,
+     * with a failure on each thread: far more state than any real log. */
+    sized z = {0, 0};
+    ldrsnap_allocator al = {s_malloc, s_realloc, s_free, &z};
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.allocator = &al;
+    o.flags = LDRSNAP_OPT_QUIET_NOISE;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), 0);
+    char line[256];
+    size_t fed = 0;
+    for (unsigned pid = 1; pid <= 300; pid++) {
+        for (unsigned tid = 1; tid <= 40; tid++) {
+            for (unsigned d = 0; d < 80; d++) {
+                int k = snprintf(line, sizeof line,
+                                 "%04x:%04x @ 1 - LdrpLoadDllInternal - "
+                                 "ENTER: DLL name: C:\\x\\dll%u.dll\n",
+                                 pid, tid, d);
+                ldrsnap_analyzer_feed(a, line, (size_t)k);
+                fed += (size_t)k;
+            }
+            int k = snprintf(line, sizeof line,
+                             "%04x:%04x @ 1 - LdrpProcessWork - ERROR: Unable "
+                             "to load DLL: \"m%u.dll\", Parent Module: "
+                             "\"C:\\x\\p.dll\", Status: 0xc0000135\n",
+                             pid, tid, tid);
+            ldrsnap_analyzer_feed(a, line, (size_t)k);
+        }
+    }
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    const ldrsnap_summary *s = ldrsnap_analyzer_summary(a);
+    cr_assert_eq(s->n_verdicts, 300);
+    cr_assert_eq(s->processes, 300);
+    ldrsnap_analyzer_free(a);
+    cr_assert_eq(z.now, 0, "leaked %zu bytes", z.now);
+    /* the live set is at most 64 processes; verdicts grow with failing
+     * processes only */
+    cr_assert_lt(z.peak, 32u << 20, "peak %zu bytes for %zu fed", z.peak,
+                 fed);
+}
