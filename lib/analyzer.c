@@ -41,14 +41,11 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     if (!out)
         return LDRSNAP_EINVAL;
     *out = NULL;
-    int rc = ldrsnap__options_check(opts);
+    ls_alloc al;
+    ldrsnap_analyzer *a;
+    int rc = ldrsnap__handle_new((void **)&a, opts, sizeof *a, &al);
     if (rc < 0)
         return rc;
-    ls_alloc al;
-    ldrsnap__alloc_init(&al, opts);
-    ldrsnap_analyzer *a = ldrsnap__calloc(&al, sizeof *a);
-    if (!a)
-        return LDRSNAP_ENOMEM;
     a->magic = ANALYZER_MAGIC;
     a->al = al;
     a->cb = cb;

@@ -31,6 +31,12 @@ void ldrsnap__free(const ls_alloc *al, void *p);
 char *ldrsnap__strndup(const ls_alloc *al, const char *s, size_t n);
 char *ldrsnap__strdup(const ls_alloc *al, const char *s);
 
+/* The start of every *_new() (after its own out-parameter check): check
+ * the options, set up the allocator, allocate a zeroed handle of `size`
+ * bytes into *out. */
+int ldrsnap__handle_new(void **out, const ldrsnap_options *opts, size_t size,
+                        ls_alloc *al);
+
 /* Validate caller options; fills defaults.  Returns LDRSNAP_EINVAL on a
  * version or allocator the library does not know. */
 int ldrsnap__options_check(const ldrsnap_options *opts);

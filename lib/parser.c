@@ -234,17 +234,16 @@ static bool valid(const ldrsnap_parser *p)
 int ldrsnap_parser_new(ldrsnap_parser **out, const ldrsnap_options *opts,
                        ldrsnap_record_cb cb, void *userdata)
 {
-    if (!out || !cb)
+    if (!out || !cb) {
+        if (out)
+            *out = NULL;
         return LDRSNAP_EINVAL;
-    *out = NULL;
-    int rc = ldrsnap__options_check(opts);
+    }
+    ls_alloc al;
+    ldrsnap_parser *p;
+    int rc = ldrsnap__handle_new((void **)&p, opts, sizeof *p, &al);
     if (rc < 0)
         return rc;
-    ls_alloc al;
-    ldrsnap__alloc_init(&al, opts);
-    ldrsnap_parser *p = ldrsnap__malloc(&al, sizeof *p);
-    if (!p)
-        return LDRSNAP_ENOMEM;
     ldrsnap__parser_init(p, opts, cb, userdata);
     *out = p;
     return LDRSNAP_OK;

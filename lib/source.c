@@ -71,14 +71,11 @@ int ldrsnap_batch_new(ldrsnap_batch **out, const ldrsnap_options *opts,
     if (!out)
         return LDRSNAP_EINVAL;
     *out = NULL;
-    int rc = ldrsnap__options_check(opts);
+    ls_alloc al;
+    ldrsnap_batch *b;
+    int rc = ldrsnap__handle_new((void **)&b, opts, sizeof *b, &al);
     if (rc < 0)
         return rc;
-    ls_alloc al;
-    ldrsnap__alloc_init(&al, opts);
-    ldrsnap_batch *b = ldrsnap__calloc(&al, sizeof *b);
-    if (!b)
-        return LDRSNAP_ENOMEM;
     b->magic = BATCH_MAGIC;
     b->al = al;
     b->flags = flags;

@@ -50,6 +50,21 @@ int ldrsnap__options_check(const ldrsnap_options *opts)
     return LDRSNAP_OK;
 }
 
+int ldrsnap__handle_new(void **out, const ldrsnap_options *opts, size_t size,
+                        ls_alloc *al)
+{
+    if (!out)
+        return LDRSNAP_EINVAL;
+    *out = NULL;
+    int rc = ldrsnap__options_check(opts);
+    if (rc < 0)
+        return rc;
+    ldrsnap__alloc_init(al, opts);
+    if (!(*out = ldrsnap__calloc(al, size)))
+        return LDRSNAP_ENOMEM;
+    return LDRSNAP_OK;
+}
+
 void *ldrsnap__malloc(const ls_alloc *al, size_t n)
 {
     return al->a.malloc(n ? n : 1, al->a.ctx);

@@ -36,6 +36,9 @@ Test(api, misuse_is_reported_not_crashed)
     cr_assert_eq(ldrsnap_parser_new(NULL, NULL, ignore_record, NULL),
                  LDRSNAP_EINVAL);
     cr_assert_eq(ldrsnap_parser_new(&p, NULL, NULL, NULL), LDRSNAP_EINVAL);
+    cr_assert_eq(ldrsnap_analyzer_new(NULL, NULL, NULL, NULL),
+                 LDRSNAP_EINVAL);
+    cr_assert_eq(ldrsnap_batch_new(NULL, NULL, 0), LDRSNAP_EINVAL);
     cr_assert_eq(ldrsnap_parser_feed(NULL, "x", 1), LDRSNAP_EMISUSE);
     cr_assert_eq(ldrsnap_parser_finish(NULL), LDRSNAP_EMISUSE);
     ldrsnap_options bad = LDRSNAP_OPTIONS_INIT;
