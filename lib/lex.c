@@ -81,7 +81,9 @@ static inline const char *after_n(const char *s, const char *lit, size_t k)
 {
     return s[0] == lit[0] && strncmp(s, lit, k) == 0 ? s + k : NULL;
 }
-#define after(s, lit) after_n((s), (lit), sizeof(lit) - 1)
+/* lit must be a string literal: "" lit "" does not compile otherwise, so
+ * sizeof can never measure a pointer. */
+#define after(s, lit) after_n((s), "" lit "", sizeof("" lit "") - 1)
 
 /* ---- record starts ----------------------------------------------------- */
 
@@ -907,7 +909,7 @@ static bool lex_xp_detail(lexctx *c, const char *m)
              {"DLL whose initializer was currently running: ",
               "initializing"}};
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
-        const char *v = after(m, d[i].lead);
+        const char *v = after_n(m, d[i].lead, strlen(d[i].lead));
         if (v) {
             c->rec->msg = LDRSNAP_M_RECURSIVE_DETAIL;
             c->rec->symbol = put_str(c, d[i].role);

@@ -1,0 +1,208 @@
+/*
+ * test_lex.c - one line of every shape in the format notes, and what the
+ * lexer must make of it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "helpers.h"
+
+typedef struct lexcase {
+    const char *line;
+    ldrsnap_dialect dialect;
+    ldrsnap_msg msg;
+    const char *field;  /* "dll=...", "parent=...", "symbol=...", "status=..."
+                           "prefix=...", "image=...", "search=..." or NULL */
+    const char *field2;
+} lexcase;
+
+static const lexcase cases[] = {
+    /* Vista+ */
+    {"06ac:066c @ 00092281 - LdrpProcessWork - ERROR: Unable to load DLL: "
+     "\"ksuser.dll\", Parent Module: \"(null)\", Status: 0xc0000135",
+     LDRSNAP_D_VISTA, LDRSNAP_M_UNABLE_TO_LOAD, "dll=ksuser.dll",
+     "parent="},
+    {"18a0:2a40 @ 06858973 - LdrGetDllHandleEx - ENTER: DLL name: ntdll.dll "
+     "DLL path: C:\\a;C:\\b c", LDRSNAP_D_VISTA, LDRSNAP_M_DLL_NAME,
+     "dll=ntdll.dll", "search=C:\\a;C:\\b c"},
+    {"1b3c:0b78 @ 04746171 - LdrpSearchPath - ENTER: VCRUNTIME140.dll",
+     LDRSNAP_D_VISTA, LDRSNAP_M_DLL_NAME, "dll=VCRUNTIME140.dll", NULL},
+    {"1b3c:0a20 @ 04746171 - LdrpResolveDllName - RETURN: c0000034-c0000135",
+     LDRSNAP_D_VISTA, LDRSNAP_M_STATUS, "status=c0000135", NULL},
+    {"4a58:3e34 @ 836003546 - LdrpNameToOrdinal - WARNING: Procedure "
+     "\"?f@@YAXXZ\" could not be located in DLL at base 0x00007FFDC3310000.",
+     LDRSNAP_D_VISTA, LDRSNAP_M_PROC_NOT_FOUND, "symbol=?f@@YAXXZ", NULL},
+    {"4a58:3e34 @ 836003546 - LdrpReportError - WARNING: Locating export "
+     "\"Foo\" for DLL \"Unknown\" failed with status: 0xc0000139.",
+     LDRSNAP_D_VISTA, LDRSNAP_M_EXPORT_FAILED, "symbol=Foo", "parent="},
+    {"622c:1418 @ 294557937 - LdrpInitializeProcess - ERROR: Failed to open "
+     "\\KnownDlls with status 0xc0000022", LDRSNAP_D_VISTA,
+     LDRSNAP_M_KNOWNDLLS_FAILED, "status=c0000022", NULL},
+    {"0924:0248 @ 116983652 - LdrpMapDll - INFO: Mapped DLL \"kernel32.dll\" "
+     "at address 76BD000", LDRSNAP_D_VISTA, LDRSNAP_M_MAPPED_DLL,
+     "dll=kernel32.dll", NULL},
+    {"3c1c:1898 @ 77103875 - LdrpMapViewOfSection", LDRSNAP_D_VISTA,
+     LDRSNAP_M_NONE, NULL, NULL},
+    {"1b3c:0a20 @ 04746171 - LdrpResolveDllName - INFO: Original status: "
+     "0xc000003", LDRSNAP_D_VISTA, LDRSNAP_M_ORIGINAL_STATUS, NULL, NULL},
+    {"kstars(9496): 2518:8c04 @ 00508890 - LdrpProcessWork - ERROR: Unable "
+     "to load DLL: \"b.dll\", Parent Module: \"C:\\f.dll\", Status: "
+     "0xc0000135", LDRSNAP_D_VISTA, LDRSNAP_M_UNABLE_TO_LOAD,
+     "prefix=kstars(9496): ", "image=kstars"},
+    {"1725 3de8:3df4 @ 00384546 - LdrpProcessWork - ERROR: Unable to load "
+     "DLL: \"NTASN1.dll\", Parent Module: \"C:\\n.dll\", Status: 0xc0000139",
+     LDRSNAP_D_VISTA, LDRSNAP_M_UNABLE_TO_LOAD, "prefix=1725 ", NULL},
+    {"DebugString: \"3e24:37b4 @ 1641741390 - LdrLoadDll - ENTER: DLL name: "
+     "ntdll.dll\"", LDRSNAP_D_VISTA, LDRSNAP_M_DLL_NAME, "dll=ntdll.dll",
+     NULL},
+    {"... LdrpProcessWork - ERROR: Unable to load DLL: \"libglib-2.0-0.dll\","
+     " ...", LDRSNAP_D_VISTA, LDRSNAP_M_UNABLE_TO_LOAD,
+     "dll=libglib-2.0-0.dll", NULL},
+    /* XP / Server 2003 */
+    {"error: LDR: LdrpWalkImportDescriptor() failed to probe QtCored4.dll for "
+     "its manifest, ntstatus 0xc0150002", LDRSNAP_D_XP,
+     LDRSNAP_M_SXS_PROBE_FAILED, "dll=QtCored4.dll", "status=c0150002"},
+    {"LDR: Loading (STATIC, NON_REDIRECTED) C:\\WINDOWS\\system32\\a.dll",
+     LDRSNAP_D_XP, LDRSNAP_M_LOADING_DLL, "dll=C:\\WINDOWS\\system32\\a.dll",
+     NULL},
+    {"LDR: a.dll used by w3wp.exe", LDRSNAP_D_XP, LDRSNAP_M_USED_BY,
+     "dll=a.dll", "parent=w3wp.exe"},
+    {"LDR: Snapping imports for w3wp.exe from a.dll", LDRSNAP_D_XP,
+     LDRSNAP_M_SNAPPING, "dll=a.dll", "parent=w3wp.exe"},
+    {"LDR: Refcount a.dll (2)", LDRSNAP_D_XP, LDRSNAP_M_REFCOUNT, "dll=a.dll",
+     NULL},
+    {"LDR: a.dll bound to b.dll", LDRSNAP_D_XP, LDRSNAP_M_BINDING,
+     "dll=b.dll", "parent=a.dll"},
+    {"LDR: a.dll has stale binding to b.dll", LDRSNAP_D_XP, LDRSNAP_M_BINDING,
+     "dll=b.dll", "parent=a.dll"},
+    {"LDR: Real INIT LIST for process C:\\x.exe pid 1234 0x4d2",
+     LDRSNAP_D_XP, LDRSNAP_M_INIT_LIST, NULL, NULL},
+    {"LDR: LdrpSnapThunk - WARNING: Hint index 0x1 for procedure Foo in DLL "
+     "b.dll is invalid", LDRSNAP_D_XP, LDRSNAP_M_SNAP_WARNING, "symbol=Foo",
+     "dll=b.dll"},
+    {"LDR: a.dll loaded - Calling init routine at 77e4f000", LDRSNAP_D_XP,
+     LDRSNAP_M_CALLING_INIT, "dll=a.dll", NULL},
+    {"LDR: LdrpWalkImportTable - LdrpLoadImportModule failed on import b.dll "
+     "with status 0xc0000135", LDRSNAP_D_XP, LDRSNAP_M_IMPORT_FAILED,
+     "dll=b.dll", "status=c0000135"},
+    {"[f70,d00]   DLL being requested: \"Kernel32.dll\"", LDRSNAP_D_XP,
+     LDRSNAP_M_RECURSIVE_DETAIL, "dll=Kernel32.dll", "symbol=requested"},
+    {"          (1) [iisres.dll] c:\\w\\iisres.dll (0) deinit 0",
+     LDRSNAP_D_XP, LDRSNAP_M_UNINIT_ENTRY, "dll=iisres.dll", NULL},
+    /* debugger */
+    {"ModLoad: 00000000`63540000 00000000`63568000   C:\\x\\libansari.dll",
+     LDRSNAP_D_DEBUGGER, LDRSNAP_M_MODLOAD, "dll=libansari.dll", NULL},
+    {"(15c8.914): Unknown exception - code 80070005 (first chance)",
+     LDRSNAP_D_DEBUGGER, LDRSNAP_M_EXCEPTION, "status=80070005",
+     "symbol=Unknown exception"},
+    {"0:000> ed ntdll!ShowSnaps 9", LDRSNAP_D_DEBUGGER, LDRSNAP_M_PROMPT,
+     "symbol=ed ntdll!ShowSnaps 9", NULL},
+    {"eax=00000000 ebx=00000010 ecx=c81e0000", LDRSNAP_D_DEBUGGER,
+     LDRSNAP_M_REGISTERS, NULL, NULL},
+    {"Microsoft (R) Windows Debugger Version 10.0.16299.15 X86",
+     LDRSNAP_D_DEBUGGER, LDRSNAP_M_BANNER, NULL, NULL},
+    /* Visual Studio, en / de / zh */
+    {"'tests.exe' (Win32): Loaded 'C:\\Windows\\System32\\ntdll.dll'. "
+     "Symbols loaded.", LDRSNAP_D_IDE, LDRSNAP_M_IDE_LOADED,
+     "dll=ntdll.dll", "image=tests.exe"},
+    {"\"dosbox.exe\" (Win32): \"C:\\Windows\\System32\\ntdll.dll\" geladen. ",
+     LDRSNAP_D_IDE, LDRSNAP_M_IDE_LOADED, "dll=ntdll.dll", "image=dosbox.exe"},
+    {"\xE2\x80\x9CUE4Editor.exe\xE2\x80\x9D(Win32): \xE5\xB7\xB2\xE5\x8D\xB8"
+     "\xE8\xBD\xBD\xE2\x80\x9C" "E:\\Ues\\GAS.dll\xE2\x80\x9D",
+     LDRSNAP_D_IDE, LDRSNAP_M_IDE_UNLOADED, "dll=GAS.dll",
+     "image=UE4Editor.exe"},
+    {"The thread 0x700 has exited with code -1073741515 (0xc0000135).",
+     LDRSNAP_D_IDE, LDRSNAP_M_IDE_THREAD_EXIT, "status=c0000135", NULL},
+    {"Der Thread 0x2c54 hat mit Code -1073741502 (0xc0000142) geendet.",
+     LDRSNAP_D_IDE, LDRSNAP_M_IDE_THREAD_EXIT, "status=c0000142", NULL},
+    {"\xE7\xBA\xBF\xE7\xA8\x8B 0x5b0 \xE5\xB7\xB2\xE9\x80\x80\xE5\x87\xBA"
+     "\xEF\xBC\x8C\xE8\xBF\x94\xE5\x9B\x9E\xE5\x80\xBC\xE4\xB8\xBA 0 (0x0)"
+     "\xE3\x80\x82", LDRSNAP_D_IDE, LDRSNAP_M_IDE_THREAD_EXIT,
+     "status=00000000", NULL},
+    {"The program '[1752] MFIsolatedTest.exe' has exited with code "
+     "-1073741515 (0xc0000135) 'A dependent dll was not found'.",
+     LDRSNAP_D_IDE, LDRSNAP_M_IDE_PROGRAM_EXIT, "image=MFIsolatedTest.exe",
+     "symbol=A dependent dll was not found"},
+    {"Das Programm \"[7984] Setup.exe\" wurde mit Code -1073741502 "
+     "(0xc0000142) beendet.", LDRSNAP_D_IDE, LDRSNAP_M_IDE_PROGRAM_EXIT,
+     "image=Setup.exe", "status=c0000142"},
+    {"tests.exe has triggered a breakpoint.", LDRSNAP_D_IDE,
+     LDRSNAP_M_IDE_BREAKPOINT, "image=tests.exe", NULL},
+    /* editorial */
+    {"$ cdb -c \"g;q\" node.exe index.js 2>&1 | grep 'Unable to load DLL'",
+     LDRSNAP_D_OTHER, LDRSNAP_M_SHELL_COMMAND, NULL, NULL},
+    {"...", LDRSNAP_D_OTHER, LDRSNAP_M_ELISION, NULL, NULL},
+    {"\t[SNIP]", LDRSNAP_D_OTHER, LDRSNAP_M_ELISION, NULL, NULL},
+};
+
+#define NCASES (sizeof cases / sizeof cases[0])
+
+static ldrsnap_record *got;
+
+static int keep(const ldrsnap_record *r, void *ud)
+{
+    (void)ud;
+    if (!got)
+        ldrsnap_record_dup(&got, r);
+    return 0;
+}
+
+static void check_field(const ldrsnap_record *r, const char *spec)
+{
+    if (!spec)
+        return;
+    const char *eq = strchr(spec, '=');
+    size_t k = (size_t)(eq - spec);
+    const char *want = eq + 1;
+    char buf[32];
+    const char *have = NULL;
+    if (!strncmp(spec, "dll", k))
+        have = r->dll;
+    else if (!strncmp(spec, "parent", k))
+        have = r->parent;
+    else if (!strncmp(spec, "symbol", k))
+        have = r->symbol;
+    else if (!strncmp(spec, "prefix", k))
+        have = r->prefix;
+    else if (!strncmp(spec, "image", k))
+        have = r->image;
+    else if (!strncmp(spec, "search", k))
+        have = r->search_path;
+    else if (!strncmp(spec, "status", k)) {
+        cr_assert(r->flags & LDRSNAP_RF_STATUS, "no status in %s", r->text);
+        snprintf(buf, sizeof buf, "%08x", r->status);
+        have = buf;
+    }
+    cr_assert_str_eq(have ? have : "", want, "%s in: %s", spec, r->text);
+}
+
+ParameterizedTestParameters(lex, every_line_shape)
+{
+    static size_t idx[NCASES];
+    for (size_t i = 0; i < NCASES; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, NCASES);
+}
+
+ParameterizedTest(size_t *ix, lex, every_line_shape)
+{
+    const lexcase *c = &cases[*ix];
+    ldrsnap_parser *p;
+    got = NULL;
+    ldrsnap_parser_new(&p, NULL, keep, NULL);
+    ldrsnap_parser_feed(p, c->line, strlen(c->line));
+    ldrsnap_parser_finish(p);
+    ldrsnap_parser_free(p);
+    cr_assert_not_null(got);
+    cr_assert_eq(got->dialect, c->dialect, "%s: dialect %s", c->line,
+                 ldrsnap_dialect_name(got->dialect));
+    cr_assert_eq(got->msg, c->msg, "%s: msg %s", c->line,
+                 ldrsnap_msg_name(got->msg));
+    check_field(got, c->field);
+    check_field(got, c->field2);
+    ldrsnap_record_free(got);
+    got = NULL;
+}
