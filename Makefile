@@ -35,9 +35,10 @@ LIBS_PRIVATE := -lz -lpthread
 TEST_LIBS := -lcriterion -lz -lpthread
 
 LIB_SRC := lib/util.c lib/text.c lib/lex.c lib/parser.c lib/status.c \
-           lib/trace.c lib/verdict.c lib/analyzer.c lib/source.c
+           lib/trace.c lib/verdict.c lib/analyzer.c lib/source.c \
+           lib/codes.c lib/errtab.c
 CLI_SRC := cli/main.c cli/analyze.c cli/render_text.c cli/render_json.c \
-           cli/json.c cli/report.c
+           cli/json.c cli/report.c cli/decode.c
 TEST_SRC := $(wildcard tests/unit/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILDDIR)/%.o)
@@ -53,7 +54,8 @@ PC := $(BUILDDIR)/ldrsnap.pc
 UNIT := $(BUILDDIR)/tests/unit_tests
 
 .PHONY: all lib cli check unit golden headercheck symcheck example mancheck \
-        asan bench demo deps install uninstall clean update-golden help
+        asan bench demo deps install uninstall clean update-golden help \
+        regen check-generated
 
 all: $(STATIC) $(SHARED) $(CLI) $(PC)
 lib: $(STATIC) $(SHARED)
@@ -141,7 +143,24 @@ mancheck:
 	    mandoc -Tlint -W warning docs/ldrsnap.1 docs/libldrsnap.3; \
 	else echo "mandoc not installed: man pages not linted"; fi
 
-check: all unit golden headercheck symcheck example mancheck
+# The generated code table: regenerate from the Debian packages' headers,
+# or check that the committed file is what the generator makes of them.
+WINAPI_DIR ?= /usr/share/cargo/registry/winapi-0.3.9/src/shared
+MINGW_DIR ?= /usr/share/mingw-w64/include
+
+regen:
+	python3 tools/gen_errtab.py --winapi $(WINAPI_DIR) --mingw $(MINGW_DIR) > lib/errtab.c.new
+	mv lib/errtab.c.new lib/errtab.c
+
+check-generated:
+	@if command -v python3 >/dev/null && [ -f $(WINAPI_DIR)/winerror.rs ] && \
+	    [ -f $(MINGW_DIR)/winerror.h ]; then \
+	    mkdir -p $(BUILDDIR); \
+	    python3 tools/gen_errtab.py --winapi $(WINAPI_DIR) --mingw $(MINGW_DIR) > $(BUILDDIR)/errtab.c && \
+	    diff -q lib/errtab.c $(BUILDDIR)/errtab.c && echo "check-generated: lib/errtab.c is up to date"; \
+	else echo "check-generated: skipped (needs python3, librust-winapi-dev, mingw-w64-common)"; fi
+
+check: all unit golden headercheck symcheck example mancheck check-generated
 	@echo "make check: all passed"
 
 asan:

@@ -75,4 +75,9 @@ void text_record(FILE *out, const ldrsnap_record *r);
 int cmd_analyze(int argc, char **argv, const cli_opts *o);
 int cmd_tokens(int argc, char **argv, const cli_opts *o);
 
+/* decode.c */
+int cmd_decode(int argc, char **argv, const cli_opts *o);
+void text_wrapped(FILE *out, size_t indent, const char *lead,
+                  const char *text, size_t cont);
+
 #endif

@@ -2,6 +2,7 @@
  * main.c - ldrsnap: arguments, subcommands and exit status.
  *
  *   ldrsnap [analyze] [OPTIONS] PATH...   (design.md, version 1 contract)
+ *   ldrsnap decode [--format=text|jsonl] [--] CODE...
  *   ldrsnap tokens [--format=text|jsonl] PATH...
  *   ldrsnap --version | --help
  *
@@ -17,6 +18,7 @@
 
 static const char usage_text[] =
     "usage: ldrsnap [analyze] [OPTIONS] PATH...   analyze loader-snaps logs\n"
+    "       ldrsnap decode [--format=text|jsonl] [--] CODE...\n"
     "       ldrsnap tokens [--format=text|jsonl] PATH...\n"
     "       ldrsnap --version | --help\n"
     "\n"
@@ -29,6 +31,9 @@ static const char usage_text[] =
     "  --all                 also list handled failures and probe misses\n"
     "  -j N, --jobs=N        analyze N inputs in parallel (default: cores)\n"
     "  --color=auto|always|never   colour (auto: only on a terminal)\n"
+    "\n"
+    "decode reads 0x80070005, c0000135, 80070005 (hex and decimal),\n"
+    "-2147024891 (after --), 2147942405 or a name such as E_ACCESSDENIED.\n"
     "\n"
     "exit status: 0 no failure found, 1 a failure found, 2 an input could\n"
     "not be read or the usage was wrong (the other inputs are analyzed).\n";
@@ -105,6 +110,41 @@ static int parse(int argc, char **argv, cli_opts *o, int *color_mode)
     return nops;
 }
 
+/* The subcommand is the first operand when it is one of ours: options may
+ * come before it (`ldrsnap --json decode 0x5`).  A log named "decode" is
+ * read as ./decode or after `analyze`.  Removes it from argv. */
+static int (*subcommand(int *argc, char **argv))(int, char **,
+                                                  const cli_opts *)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **, const cli_opts *);
+    } cmds[] = {{"analyze", cmd_analyze},
+                {"decode", cmd_decode},
+                {"tokens", cmd_tokens}};
+    for (int i = 0; i < *argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--"))
+            break;
+        if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+            i++; /* its value */
+            continue;
+        }
+        if (a[0] == '-' && a[1])
+            continue;
+        for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
+            if (!strcmp(a, cmds[k].name)) {
+                memmove(&argv[i], &argv[i + 1],
+                        (size_t)(*argc - i - 1) * sizeof *argv);
+                (*argc)--;
+                return cmds[k].fn;
+            }
+        }
+        break; /* the first operand is a path */
+    }
+    return cmd_analyze;
+}
+
 static unsigned default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -126,19 +166,15 @@ int main(int argc, char **argv)
                LDRSNAP_SCHEMA_VERSION);
         return EXIT_CLEAN;
     }
-    int (*cmd)(int, char **, const cli_opts *) = cmd_analyze;
-    if (argc >= 1 && !strcmp(argv[0], "analyze")) {
-        argc--, argv++;
-    } else if (argc >= 1 && !strcmp(argv[0], "tokens")) {
-        cmd = cmd_tokens;
-        argc--, argv++;
-    }
+    int (*cmd)(int, char **, const cli_opts *) = subcommand(&argc, argv);
     int n = parse(argc, argv, &o, &color_mode);
     if (n < 0)
         return EXIT_TROUBLE;
     if (n == 0)
-        return usage_error("%s", "no input: give a log path, or '-' for "
-                                 "standard input");
+        return usage_error("%s", cmd == cmd_decode
+                                     ? "no code: give a code or a name"
+                                     : "no input: give a log path, or '-' "
+                                       "for standard input");
     o.color = color_mode == 1 ||
               (color_mode == -1 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     return cmd(n, argv, &o);

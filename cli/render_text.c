@@ -90,6 +90,25 @@ static void status_text(FILE *out, unsigned flags, unsigned status,
         fputs("not in the log", out);
 }
 
+/* Our explanation and advice for the verdict's status, from the code
+ * table: the candidate whose name the verdict shows. */
+static void meaning(FILE *out, const ldrsnap_verdict *v)
+{
+    ldrsnap_code c[16];
+    if (!(v->flags & LDRSNAP_FF_STATUS))
+        return;
+    size_t n = ldrsnap_code_lookup(v->status, c, 16);
+    for (size_t i = 0; i < n && i < 16; i++) {
+        if (!c[i].explanation ||
+            (v->status_name && strcmp(c[i].name, v->status_name) != 0))
+            continue;
+        text_wrapped(out, 2, "meaning    ", c[i].explanation, 13);
+        if (c[i].advice)
+            text_wrapped(out, 2, "advice     ", c[i].advice, 13);
+        return;
+    }
+}
+
 static void verdict_block(FILE *out, const char *source,
                           const ldrsnap_verdict *v, const paint *p)
 {
@@ -123,6 +142,7 @@ static void verdict_block(FILE *out, const char *source,
             ldrsnap_confidence_name(v->confidence));
     if (v->note)
         fprintf(out, "  why        %s\n", v->note);
+    meaning(out, v);
 }
 
 static void evidence_line(FILE *out, unsigned long long line,

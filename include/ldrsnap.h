@@ -494,14 +494,97 @@ LDRSNAP_API const char *ldrsnap_role_name(ldrsnap_role r);
 LDRSNAP_API const char *ldrsnap_confidence_name(ldrsnap_confidence c);
 
 /**
- * Name a status or exception code the way the loader's world knows it
- * (STATUS_DLL_NOT_FOUND, E_ACCESSDENIED, ...).
+ * Name a loader status or exit code the way the loader's world knows it:
+ * the NTSTATUS name first, then HRESULT, exception and Win32 names
+ * (STATUS_DLL_NOT_FOUND, E_ACCESSDENIED, ...).  Small positive values
+ * (exit codes such as 1) get no name: they are the program's own.
  * @return a static string, or NULL when the code is not known.
  */
 LDRSNAP_API const char *ldrsnap_status_name(uint32_t code);
 
 /** The failure kind a loader status implies (LDRSNAP_K_OTHER if none). */
 LDRSNAP_API ldrsnap_kind ldrsnap_status_kind(uint32_t code);
+
+/* ------------------------------------------------------------------------
+ * Error codes: every Win32 error, HRESULT and NTSTATUS by name and value,
+ * from a table compiled into the library (static data: no allocation, no
+ * start-up cost, safe from any number of threads).
+ */
+
+/** What kind of code a name belongs to. */
+typedef enum ldrsnap_family {
+    LDRSNAP_FAM_WIN32 = 1,     /**< GetLastError() codes, ERROR_*, NERR_* */
+    LDRSNAP_FAM_HRESULT = 2,   /**< COM / Windows Runtime / .NET HRESULTs */
+    LDRSNAP_FAM_NTSTATUS = 3,  /**< kernel and loader statuses, STATUS_* */
+    LDRSNAP_FAM_EXCEPTION = 4  /**< exception codes no header names */
+} ldrsnap_family;
+
+/** How a candidate relates to the value asked about. */
+typedef enum ldrsnap_via {
+    LDRSNAP_VIA_VALUE = 0,          /**< the value itself */
+    LDRSNAP_VIA_FACILITY_WIN32 = 1, /**< an HRESULT 0x8007xxxx: the Win32 code
+                                         in its low 16 bits */
+    LDRSNAP_VIA_NT_BIT = 2          /**< an HRESULT with the N bit
+                                         (0x10000000): the NTSTATUS it wraps */
+} ldrsnap_via;
+
+/** One name for a value.  Strings are static. */
+typedef struct ldrsnap_code {
+    uint32_t value;          /**< the value the name has */
+    ldrsnap_family family;
+    ldrsnap_via via;
+    const char *name;
+    const char *explanation; /**< our one-line explanation, or NULL */
+    const char *advice;      /**< what a loader expert would do, or NULL */
+} ldrsnap_code;
+
+/**
+ * Every name a 32-bit value has: exact matches in every family first, then
+ * the Win32 code inside a FACILITY_WIN32 HRESULT and the NTSTATUS inside an
+ * HRESULT with the N bit.  An NTSTATUS is never read as a Win32 code from
+ * its low 16 bits.
+ * @param out room for max candidates (may be NULL when max is 0)
+ * @return the number of candidates, which may exceed max.
+ */
+LDRSNAP_API size_t ldrsnap_code_lookup(uint32_t value, ldrsnap_code *out,
+                                       size_t max);
+
+/**
+ * Look a name up (STATUS_DLL_NOT_FOUND, E_ACCESSDENIED, 0xc0000135's
+ * names...); exact case first, then any case.
+ * @return the number of matches (one name can live in two families).
+ */
+LDRSNAP_API size_t ldrsnap_code_by_name(const char *name, ldrsnap_code *out,
+                                        size_t max);
+
+/**
+ * Our explanation and advice for a value seen in a context rather than as a
+ * code family: "iis_exit" (a w3wp.exe exit code in W3SVC Event 1009).
+ * @return LDRSNAP_OK, or LDRSNAP_ENOTFOUND.
+ */
+LDRSNAP_API int ldrsnap_code_context(uint32_t value, const char *context,
+                                     const char **explanation,
+                                     const char **advice);
+
+/** @return "win32", "hresult", "ntstatus" or "exception". */
+LDRSNAP_API const char *ldrsnap_family_name(ldrsnap_family f);
+
+/** The readings of a code written by a person or found in a log. */
+typedef struct ldrsnap_code_input {
+    unsigned n;              /**< 0 (not a number), 1 or 2 readings */
+    uint32_t value[2];
+    const char *how[2];      /**< "hex", "decimal", "signed decimal" */
+} ldrsnap_code_input;
+
+/**
+ * Read a code as logs and people write it: 0x80070005, 0X80070005,
+ * c0000135 (hex with letters), 80070005 (digits only: tried as decimal and
+ * as hex), -2147024891 (signed decimal), 2147942405 (unsigned decimal).
+ * @return LDRSNAP_OK, or LDRSNAP_EINVAL when it is not a number (try
+ *         ldrsnap_code_by_name()).
+ */
+LDRSNAP_API int ldrsnap_code_parse(const char *input,
+                                   ldrsnap_code_input *out);
 
 /* ------------------------------------------------------------------------
  * Batch: inputs by path.

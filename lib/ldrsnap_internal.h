@@ -183,6 +183,8 @@ enum ls_func_id {
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags);
 
 bool ldrsnap__status_is_error(uint32_t code);
+/* Name of an exception code: exception names first, then NTSTATUS. */
+const char *ldrsnap__exception_name(uint32_t code);
 bool ldrsnap__exception_is_benign(uint32_t code);
 
 /* ---- path helpers ----------------------------------------------------- */

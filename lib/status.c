@@ -1,116 +1,12 @@
 /*
- * status.c - what the loader's statuses and functions mean.
- *
- * A small table of the codes seen in loader-snaps logs, exit codes and
- * debugger exception events; the full Win32/HRESULT/NTSTATUS table is the
- * error-code module's job.  Sorted by code for bsearch.
+ * status.c - what the loader's statuses and functions mean: the failure
+ * kind a status implies, and the loader functions the trace tells apart.
+ * Names of codes come from the generated table (codes.c, errtab.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ldrsnap_internal.h"
-
-typedef struct code_name {
-    uint32_t code;
-    const char *name;
-} code_name;
-
-static const code_name names[] = {
-    {0x00000000, "STATUS_SUCCESS"},
-    {0x00000002, "ERROR_FILE_NOT_FOUND"},
-    {0x00000003, "ERROR_PATH_NOT_FOUND"},
-    {0x00000005, "ERROR_ACCESS_DENIED"},
-    {0x0000007E, "ERROR_MOD_NOT_FOUND"},
-    {0x0000007F, "ERROR_PROC_NOT_FOUND"},
-    {0x000000B6, "ERROR_INVALID_ORDINAL"},
-    {0x000000C1, "ERROR_BAD_EXE_FORMAT"},
-    {0x0000045A, "ERROR_DLL_INIT_FAILED"},
-    {0x000036B1, "ERROR_SXS_CANT_GEN_ACTCTX"},
-    {0x40000003, "STATUS_IMAGE_NOT_AT_BASE"},
-    {0x4000001F, "STATUS_WX86_BREAKPOINT"},
-    {0x40010005, "DBG_CONTROL_C"},
-    {0x40010006, "DBG_PRINTEXCEPTION_C"},
-    {0x4001000A, "DBG_PRINTEXCEPTION_WIDE_C"},
-    {0x406D1388, "MS_VC_EXCEPTION"},
-    {0x80000003, "STATUS_BREAKPOINT"},
-    {0x80000004, "STATUS_SINGLE_STEP"},
-    {0x80004002, "E_NOINTERFACE"},
-    {0x80004005, "E_FAIL"},
-    {0x80040154, "REGDB_E_CLASSNOTREG"},
-    {0x800401F0, "CO_E_NOTINITIALIZED"},
-    {0x80070002, "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)"},
-    {0x80070003, "HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND)"},
-    {0x80070005, "E_ACCESSDENIED"},
-    {0x8007000E, "E_OUTOFMEMORY"},
-    {0x80070057, "E_INVALIDARG"},
-    {0x8007007E, "HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND)"},
-    {0x8007007F, "HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND)"},
-    {0x800700C1, "HRESULT_FROM_WIN32(ERROR_BAD_EXE_FORMAT)"},
-    {0x8007045A, "HRESULT_FROM_WIN32(ERROR_DLL_INIT_FAILED)"},
-    {0x800736B1, "HRESULT_FROM_WIN32(ERROR_SXS_CANT_GEN_ACTCTX)"},
-    {0x80080005, "CO_E_SERVER_EXEC_FAILURE"},
-    {0xC0000005, "STATUS_ACCESS_VIOLATION"},
-    {0xC0000008, "STATUS_INVALID_HANDLE"},
-    {0xC000000D, "STATUS_INVALID_PARAMETER"},
-    {0xC0000017, "STATUS_NO_MEMORY"},
-    {0xC0000018, "STATUS_CONFLICTING_ADDRESSES"},
-    {0xC000001D, "STATUS_ILLEGAL_INSTRUCTION"},
-    {0xC0000022, "STATUS_ACCESS_DENIED"},
-    {0xC0000034, "STATUS_OBJECT_NAME_NOT_FOUND"},
-    {0xC000003A, "STATUS_OBJECT_PATH_NOT_FOUND"},
-    {0xC0000043, "STATUS_SHARING_VIOLATION"},
-    {0xC000007B, "STATUS_INVALID_IMAGE_FORMAT"},
-    {0xC0000094, "STATUS_INTEGER_DIVIDE_BY_ZERO"},
-    {0xC000009A, "STATUS_INSUFFICIENT_RESOURCES"},
-    {0xC00000BA, "STATUS_FILE_IS_A_DIRECTORY"},
-    {0xC00000FD, "STATUS_STACK_OVERFLOW"},
-    {0xC0000102, "STATUS_FILE_CORRUPT_ERROR"},
-    {0xC000012F, "STATUS_INVALID_IMAGE_NOT_MZ"},
-    {0xC0000130, "STATUS_INVALID_IMAGE_PROTECT"},
-    {0xC0000131, "STATUS_INVALID_IMAGE_WIN_16"},
-    {0xC0000135, "STATUS_DLL_NOT_FOUND"},
-    {0xC0000138, "STATUS_ORDINAL_NOT_FOUND"},
-    {0xC0000139, "STATUS_ENTRYPOINT_NOT_FOUND"},
-    {0xC000013A, "STATUS_CONTROL_C_EXIT"},
-    {0xC0000142, "STATUS_DLL_INIT_FAILED"},
-    {0xC0000145, "STATUS_APP_INIT_FAILURE"},
-    {0xC0000194, "STATUS_POSSIBLE_DEADLOCK"},
-    {0xC0000221, "STATUS_IMAGE_CHECKSUM_MISMATCH"},
-    {0xC0000359, "STATUS_INVALID_IMAGE_WIN_32"},
-    {0xC000035A, "STATUS_INVALID_IMAGE_WIN_64"},
-    {0xC0000361, "STATUS_ACCESS_DISABLED_BY_POLICY_DEFAULT"},
-    {0xC0000362, "STATUS_ACCESS_DISABLED_BY_POLICY_PATH"},
-    {0xC0000363, "STATUS_ACCESS_DISABLED_BY_POLICY_PUBLISHER"},
-    {0xC0000364, "STATUS_ACCESS_DISABLED_BY_POLICY_OTHER"},
-    {0xC0000374, "STATUS_HEAP_CORRUPTION"},
-    {0xC0000409, "STATUS_STACK_BUFFER_OVERRUN"},
-    {0xC0000420, "STATUS_ASSERTION_FAILURE"},
-    {0xC0000428, "STATUS_INVALID_IMAGE_HASH"},
-    {0xC0000602, "STATUS_FAIL_FAST_EXCEPTION"},
-    {0xC0150001, "STATUS_SXS_SECTION_NOT_FOUND"},
-    {0xC0150002, "STATUS_SXS_CANT_GEN_ACTCTX"},
-    {0xC0150003, "STATUS_SXS_INVALID_ACTCTXDATA_FORMAT"},
-    {0xC0150004, "STATUS_SXS_ASSEMBLY_NOT_FOUND"},
-    {0xC0150005, "STATUS_SXS_MANIFEST_FORMAT_ERROR"},
-    {0xC0150006, "STATUS_SXS_MANIFEST_PARSE_ERROR"},
-    {0xC0150007, "STATUS_SXS_ACTIVATION_CONTEXT_DISABLED"},
-    {0xE0434352, "CLR exception (.NET 4+)"},
-    {0xE0434F4D, "CLR exception (COMPlus)"},
-    {0xE06D7363, "C++ exception (Visual C++ EH)"},
-};
-
-static int cmp_code(const void *k, const void *e)
-{
-    uint32_t a = *(const uint32_t *)k, b = ((const code_name *)e)->code;
-    return a < b ? -1 : a > b;
-}
-
-const char *ldrsnap_status_name(uint32_t code)
-{
-    const code_name *c = bsearch(&code, names, sizeof names / sizeof names[0],
-                                 sizeof names[0], cmp_code);
-    return c ? c->name : NULL;
-}
 
 ldrsnap_kind ldrsnap_status_kind(uint32_t code)
 {

@@ -1182,7 +1182,7 @@ static int on_exception(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     if (ldrsnap__exception_is_benign(rec->status))
         e.flags |= LDRSNAP_FF_BENIGN;
     e.code = rec->status;
-    e.code_name = ldrsnap_status_name(rec->status);
+    e.code_name = ldrsnap__exception_name(rec->status);
     e.description = rec->symbol;
     e.dll = dll ? ldrsnap__basename(dll) : NULL;
     e.text = rec->text;

@@ -14,7 +14,7 @@ while IFS='|' read -r name args; do
     case "$name" in ''|'#'*) continue ;; esac
     out="$T/$name.out"
     # shellcheck disable=SC2086
-    eval "\"$LDRSNAP\" --color=never $args" > "$T/stdout" 2> "$T/stderr"
+    eval "\"$LDRSNAP\" $args" > "$T/stdout" 2> "$T/stderr"
     status=$?
     { cat "$T/stdout"; echo "--- stderr"; cat "$T/stderr"; echo "--- exit $status"; } |
         sed "s|$T|\$T|g" > "$out"
