@@ -31,17 +31,19 @@ endif
 LIB_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
               -fPIC -fvisibility=hidden -Iinclude -Ilib
 CLI_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude
-LIBS_PRIVATE := -lz -lpthread
-TEST_LIBS := -lcriterion -lz -lpthread
+LIBS_PRIVATE := -lpcre2-8 -lyaml -lz -lpthread
+TEST_LIBS := -lcriterion $(LIBS_PRIVATE)
 
 LIB_SRC := lib/util.c lib/text.c lib/lex.c lib/parser.c lib/status.c \
            lib/trace.c lib/verdict.c lib/analyzer.c lib/source.c \
-           lib/codes.c lib/errtab.c
+           lib/codes.c lib/errtab.c lib/rules.c lib/rxmatch.c
+RULE_FILES := $(sort $(wildcard lib/rules/*.yml))
+GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c
 CLI_SRC := cli/main.c cli/analyze.c cli/render_text.c cli/render_json.c \
-           cli/json.c cli/report.c cli/decode.c
+           cli/json.c cli/report.c cli/decode.c cli/rules_cmd.c
 TEST_SRC := $(wildcard tests/unit/*.c)
 
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILDDIR)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILDDIR)/%.o) $(BUILDDIR)/gen/builtin_rules.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILDDIR)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILDDIR)/%.o)
 
@@ -74,6 +76,18 @@ help:
 $(BUILDDIR)/lib/%.o: lib/%.c include/ldrsnap.h lib/ldrsnap_internal.h $(wildcard lib/*_internal.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# The built-in rules, embedded at build time by a host tool.
+$(BUILDDIR)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $<
+
+$(GEN_BUILTIN): $(RULE_FILES) $(BUILDDIR)/tools/embed
+	@mkdir -p $(dir $@)
+	$(BUILDDIR)/tools/embed $@ $(RULE_FILES)
+
+$(BUILDDIR)/gen/builtin_rules.o: $(GEN_BUILTIN)
+	$(CC) $(CPPFLAGS) -std=c11 -fPIC -fvisibility=hidden $(CFLAGS) -c $< -o $@
 
 $(BUILDDIR)/cli/%.o: cli/%.c include/ldrsnap.h $(wildcard cli/*.h)
 	@mkdir -p $(dir $@)

@@ -52,6 +52,8 @@ static int on_event(const ldrsnap_event *ev, void *ud)
             json_failure(s->out, s->source, ev->failure);
         else if (ev->type == LDRSNAP_EV_EXCEPTION)
             json_exception(s->out, s->source, ev->exception);
+        else if (ev->type == LDRSNAP_EV_SIGNATURE)
+            json_signature(s->out, s->source, ev->signature);
         return 0;
     }
     int rc = 0;
@@ -60,6 +62,8 @@ static int on_event(const ldrsnap_event *ev, void *ud)
         rc = report_add_failure(&s->rep, ev->failure);
     else if (ev->type == LDRSNAP_EV_EXCEPTION)
         rc = report_add_exception(&s->rep, ev->exception);
+    else if (ev->type == LDRSNAP_EV_SIGNATURE)
+        rc = report_add_signature(&s->rep, ev->signature);
     s->oom |= rc < 0;
     return 0;
 }
@@ -110,7 +114,8 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
     ldrsnap_batch *b = NULL;
     ldrsnap_entry *e = NULL;
     ldrsnap_analyzer *a = NULL;
-    sink s = {o, t->name, out, {t->name, NULL, 0, 0, NULL, 0, 0}, false};
+    sink s = {o, t->name, out, {t->name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
+              false};
     int status = EXIT_TROUBLE;
     if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
         ldrsnap_batch_add(b, t->path) < 0 || ldrsnap_batch_next(b, &e) != 0) {
@@ -124,7 +129,8 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
     ldrsnap_options opts = LDRSNAP_OPTIONS_INIT;
     if (!o->all)
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
-    if (ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0) {
+    if (ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
+        ldrsnap_analyzer_set_rules(a, o->rules) < 0) {
         say_error(o, out, err, t->name, "out of memory");
         goto out;
     }
@@ -142,9 +148,9 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
     }
     if (s.oom)
         say_error(o, out, err, t->name, "out of memory: report incomplete");
-    status = rrc < 0 || s.oom ? EXIT_TROUBLE
-             : sum->n_verdicts ? EXIT_FOUND
-                               : EXIT_CLEAN;
+    status = rrc < 0 || s.oom              ? EXIT_TROUBLE
+             : sum->n_verdicts || sum->signatures ? EXIT_FOUND
+                                                  : EXIT_CLEAN;
 out:
     report_free(&s.rep);
     ldrsnap_analyzer_free(a);
@@ -270,8 +276,14 @@ static int run_parallel(run *r, unsigned jobs)
     return status;
 }
 
-int cmd_analyze(int argc, char **argv, const cli_opts *o)
+int cmd_analyze(int argc, char **argv, const cli_opts *co)
 {
+    cli_opts opts = *co;
+    const cli_opts *o = &opts;
+    ldrsnap_rules *rules = NULL;
+    if (load_rules(&opts, &rules) < 0)
+        return EXIT_TROUBLE; /* the message names file, line and rule */
+    opts.rules = rules;
     run r;
     memset(&r, 0, sizeof r);
     r.o = o;
@@ -299,6 +311,7 @@ int cmd_analyze(int argc, char **argv, const cli_opts *o)
     free(r.tasks);
     pthread_mutex_destroy(&r.mu);
     pthread_cond_destroy(&r.cv);
+    ldrsnap_rules_free(rules);
     return status;
 }
 

@@ -19,6 +19,10 @@ typedef struct cli_opts {
     bool all;
     bool color;
     unsigned jobs;
+    bool no_builtin_rules;
+    const char **rule_files;
+    size_t n_rule_files;
+    const ldrsnap_rules *rules;  /* loaded once, shared by every task */
 } cli_opts;
 
 /* json.c: JSON Lines output, valid whatever bytes come in. */
@@ -43,16 +47,25 @@ typedef struct exc_copy {
     char *strings[4];
 } exc_copy;
 
+typedef struct sig_copy {
+    ldrsnap_signature s;
+    char *strings[6];
+    uint64_t *lines;
+} sig_copy;
+
 typedef struct report {
     const char *source;
     fail_copy *fails;
     size_t nfails, fcap;
     exc_copy *excs;
     size_t nexcs, ecap;
+    sig_copy *sigs;
+    size_t nsigs, scap;
 } report;
 
 int report_add_failure(report *r, const ldrsnap_failure *f);
 int report_add_exception(report *r, const ldrsnap_exception *e);
+int report_add_signature(report *r, const ldrsnap_signature *s);
 void report_free(report *r);
 void report_sort(report *r);
 
@@ -62,6 +75,7 @@ void json_exception(FILE *out, const char *source,
                     const ldrsnap_exception *e);
 void json_summary(FILE *out, const char *source, const ldrsnap_summary *s);
 void json_error(FILE *out, const char *source, const char *message);
+void json_signature(FILE *out, const char *source, const ldrsnap_signature *s);
 void json_record(FILE *out, const char *source, const ldrsnap_record *r);
 
 /* render_text.c */
@@ -74,6 +88,10 @@ void text_record(FILE *out, const ldrsnap_record *r);
 /* analyze.c */
 int cmd_analyze(int argc, char **argv, const cli_opts *o);
 int cmd_tokens(int argc, char **argv, const cli_opts *o);
+
+/* rules_cmd.c */
+int load_rules(cli_opts *o, ldrsnap_rules **out);
+int cmd_rules(int argc, char **argv, const cli_opts *o);
 
 /* decode.c */
 int cmd_decode(int argc, char **argv, const cli_opts *o);

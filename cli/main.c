@@ -3,6 +3,7 @@
  *
  *   ldrsnap [analyze] [OPTIONS] PATH...   (design.md, version 1 contract)
  *   ldrsnap decode [--format=text|jsonl] [--] CODE...
+ *   ldrsnap rules list | show ID... | check FILE...
  *   ldrsnap tokens [--format=text|jsonl] PATH...
  *   ldrsnap --version | --help
  *
@@ -19,6 +20,7 @@
 static const char usage_text[] =
     "usage: ldrsnap [analyze] [OPTIONS] PATH...   analyze loader-snaps logs\n"
     "       ldrsnap decode [--format=text|jsonl] [--] CODE...\n"
+    "       ldrsnap rules list | show ID... | check FILE...\n"
     "       ldrsnap tokens [--format=text|jsonl] PATH...\n"
     "       ldrsnap --version | --help\n"
     "\n"
@@ -31,6 +33,8 @@ static const char usage_text[] =
     "  --all                 also list handled failures and probe misses\n"
     "  -j N, --jobs=N        analyze N inputs in parallel (default: cores)\n"
     "  --color=auto|always|never   colour (auto: only on a terminal)\n"
+    "  --rules=FILE          add a YAML rule file (repeatable)\n"
+    "  --no-builtin-rules    leave the built-in signatures out\n"
     "\n"
     "decode reads 0x80070005, c0000135, 80070005 (hex and decimal),\n"
     "-2147024891 (after --), 2147942405 or a name such as E_ACCESSDENIED.\n"
@@ -97,11 +101,20 @@ static int parse(int argc, char **argv, cli_opts *o, int *color_mode)
             *color_mode = 0;
         } else if (!strcmp(a, "--color=auto") || !strcmp(a, "--color")) {
             *color_mode = -1;
-        } else if (!strncmp(a, "--rules", 7) ||
-                   !strcmp(a, "--no-builtin-rules")) {
-            usage_error("%s: signature rules are not in this version yet",
-                        a);
-            return -1;
+        } else if (!strcmp(a, "--no-builtin-rules")) {
+            o->no_builtin_rules = true;
+        } else if (!strcmp(a, "--rules") || !strncmp(a, "--rules=", 8)) {
+            const char *f = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i]
+                                                                : NULL);
+            if (!f || !*f) {
+                usage_error("%s needs a rule file", a);
+                return -1;
+            }
+            if (o->n_rule_files == 64) {
+                usage_error("%s", "at most 64 --rules files");
+                return -1;
+            }
+            o->rule_files[o->n_rule_files++] = f;
         } else {
             usage_error("unknown option '%s'", a);
             return -1;
@@ -121,12 +134,13 @@ static int (*subcommand(int *argc, char **argv))(int, char **,
         int (*fn)(int, char **, const cli_opts *);
     } cmds[] = {{"analyze", cmd_analyze},
                 {"decode", cmd_decode},
+                {"rules", cmd_rules},
                 {"tokens", cmd_tokens}};
     for (int i = 0; i < *argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--"))
             break;
-        if (!strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+        if (!strcmp(a, "-j") || !strcmp(a, "--jobs") || !strcmp(a, "--rules")) {
             i++; /* its value */
             continue;
         }
@@ -153,7 +167,10 @@ static unsigned default_jobs(void)
 
 int main(int argc, char **argv)
 {
-    cli_opts o = {FMT_TEXT, false, false, default_jobs()};
+    cli_opts o = {FMT_TEXT, false, false, default_jobs(), false, NULL, 0,
+                  NULL};
+    const char *rule_files[64];
+    o.rule_files = rule_files;
     int color_mode = -1;
     argc--, argv++;
     if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
@@ -170,6 +187,8 @@ int main(int argc, char **argv)
     int n = parse(argc, argv, &o, &color_mode);
     if (n < 0)
         return EXIT_TROUBLE;
+    if (n == 0 && cmd == cmd_rules)
+        return cmd_rules(0, argv, &o);
     if (n == 0)
         return usage_error("%s", cmd == cmd_decode
                                      ? "no code: give a code or a name"

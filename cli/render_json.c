@@ -89,6 +89,29 @@ static void root_cause(FILE *out, const ldrsnap_verdict *v)
     putc('}', out);
 }
 
+void json_signature(FILE *out, const char *source, const ldrsnap_signature *s)
+{
+    head(out, "signature", source);
+    json_key_u64(out, "line", s->line, true);
+    fputs(",\"lines\":[", out);
+    for (size_t i = 0; i < s->n_lines; i++)
+        fprintf(out, "%s%llu", i ? "," : "", (unsigned long long)s->lines[i]);
+    putc(']', out);
+    pid_tid(out, s->flags, s->pid, s->tid);
+    json_key_str(out, "id", s->id, true);
+    json_key_str(out, "title", s->title, true);
+    json_key_str(out, "severity", s->severity, true);
+    json_key_str(out, "explanation", s->explanation, true);
+    json_key_str(out, "advice", s->advice, true);
+    fputs(",\"references\":[", out);
+    for (size_t i = 0; i < s->n_references; i++) {
+        if (i)
+            putc(',', out);
+        json_str(out, s->references[i]);
+    }
+    fputs("]}\n", out);
+}
+
 void json_summary(FILE *out, const char *source, const ldrsnap_summary *s)
 {
     head(out, "summary", source);
@@ -101,6 +124,7 @@ void json_summary(FILE *out, const char *source, const ldrsnap_summary *s)
     json_key_u64(out, "noise", s->noise, true);
     json_key_u64(out, "handled", s->handled, true);
     json_key_u64(out, "exceptions", s->exceptions, true);
+    json_key_u64(out, "signatures", s->signatures, true);
     fputs(",\"root_causes\":[", out);
     for (size_t i = 0; i < s->n_verdicts; i++) {
         if (i)

@@ -217,6 +217,64 @@ static void evidence(FILE *out, const report *r, const ldrsnap_verdict *v,
     }
 }
 
+/* Advice keeps its own line breaks (it often holds commands); a long
+ * line is wrapped. */
+static void advice_lines(FILE *out, const char *advice)
+{
+    char line[1024];
+    bool first = true;
+    for (const char *p = advice; *p;) {
+        size_t k = strcspn(p, "\n");
+        size_t n = k < sizeof line ? k : sizeof line - 1;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        if (n) {
+            size_t ind = strspn(line, " ");
+            text_wrapped(out, first ? 13 : 15 + ind,
+                         first ? "advice: " : "", line + ind,
+                         first ? 15 : 17 + ind);
+            first = false;
+        }
+        p += k + (p[k] == '\n');
+    }
+}
+
+static void signature_block(FILE *out, const ldrsnap_signature *sg,
+                            const paint *p)
+{
+    fprintf(out, "  signature  %s[%s] %s%s\n", p->yellow, sg->severity,
+            sg->title, p->off);
+    fprintf(out, "             rule %s; line%s", sg->id,
+            sg->n_lines == 1 ? "" : "s");
+    for (size_t i = 0; i < sg->n_lines; i++)
+        fprintf(out, "%s%llu", i ? ", " : " ",
+                (unsigned long long)sg->lines[i]);
+    fputc('\n', out);
+    if (sg->explanation)
+        text_wrapped(out, 13, "", sg->explanation, 13);
+    if (sg->advice)
+        advice_lines(out, sg->advice);
+}
+
+/* Signatures of one process (v), or those no verdict took (v NULL). */
+static void signatures(FILE *out, const report *r, const ldrsnap_summary *s,
+                       const ldrsnap_verdict *v, const paint *p)
+{
+    for (size_t i = 0; i < r->nsigs; i++) {
+        const ldrsnap_signature *sg = &r->sigs[i].s;
+        bool mine;
+        if (v) {
+            mine = same_process(sg->flags, sg->pid, v);
+        } else {
+            mine = true;
+            for (size_t k = 0; k < s->n_verdicts; k++)
+                mine &= !same_process(sg->flags, sg->pid, &s->verdicts[k]);
+        }
+        if (mine)
+            signature_block(out, sg, p);
+    }
+}
+
 static void totals(FILE *out, const ldrsnap_summary *s, const paint *p)
 {
     fprintf(out, "  %s%llu lines, %s, %s; %zu process%s; %zu failure "
@@ -233,14 +291,29 @@ void text_report(FILE *out, const report *r, const ldrsnap_summary *s,
     paint p = colours(o);
     for (size_t i = 0; i < s->n_verdicts; i++) {
         verdict_block(out, r->source, &s->verdicts[i], &p);
+        signatures(out, r, s, &s->verdicts[i], &p);
         evidence(out, r, &s->verdicts[i], o, &p);
     }
     if (s->n_verdicts == 0) {
-        fprintf(out, "%s%s:%s no loader failure found\n", p.bold, r->source,
-                p.off);
+        fprintf(out, "%s%s:%s no loader failure found%s\n", p.bold,
+                r->source, p.off,
+                r->nsigs ? "; signatures of known problems:" : "");
         if (o->all)
             evidence(out, r, NULL, o, &p);
+    } else if (r->nsigs) {
+        bool orphans = false;
+        for (size_t i = 0; i < r->nsigs; i++) {
+            bool taken = false;
+            for (size_t k = 0; k < s->n_verdicts; k++)
+                taken |= same_process(r->sigs[i].s.flags, r->sigs[i].s.pid,
+                                      &s->verdicts[k]);
+            orphans |= !taken;
+        }
+        if (orphans)
+            fprintf(out, "%s%s:%s other signatures\n", p.bold, r->source,
+                    p.off);
     }
+    signatures(out, r, s, NULL, &p);
     totals(out, s, &p);
 }
 

@@ -81,6 +81,29 @@ void report_sort(report *r)
         qsort(r->fails, r->nfails, sizeof *r->fails, by_line);
 }
 
+int report_add_signature(report *r, const ldrsnap_signature *sg)
+{
+    if (grow((void **)&r->sigs, &r->scap, r->nsigs, sizeof *r->sigs) < 0)
+        return -1;
+    sig_copy *c = &r->sigs[r->nsigs];
+    memset(c, 0, sizeof *c);
+    c->s = *sg;
+    c->s.id = c->strings[0] = dup_or_null(sg->id);
+    c->s.title = c->strings[1] = dup_or_null(sg->title);
+    c->s.severity = c->strings[2] = dup_or_null(sg->severity);
+    c->s.explanation = c->strings[3] = dup_or_null(sg->explanation);
+    c->s.advice = c->strings[4] = dup_or_null(sg->advice);
+    c->s.references = NULL;
+    c->s.n_references = 0;
+    c->lines = calloc(sg->n_lines + 1, sizeof *c->lines);
+    if (!c->lines)
+        return -1;
+    memcpy(c->lines, sg->lines, sg->n_lines * sizeof *c->lines);
+    c->s.lines = c->lines;
+    r->nsigs++;
+    return 0;
+}
+
 void report_free(report *r)
 {
     for (size_t i = 0; i < r->nfails; i++) {
@@ -93,7 +116,13 @@ void report_free(report *r)
     for (size_t i = 0; i < r->nexcs; i++)
         for (int j = 0; j < 4; j++)
             free(r->excs[i].strings[j]);
+    for (size_t i = 0; i < r->nsigs; i++) {
+        for (int j = 0; j < 6; j++)
+            free(r->sigs[i].strings[j]);
+        free(r->sigs[i].lines);
+    }
     free(r->fails);
     free(r->excs);
+    free(r->sigs);
     memset(r, 0, sizeof *r);
 }

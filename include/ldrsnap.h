@@ -404,15 +404,33 @@ typedef struct ldrsnap_exception {
     const char *text;
 } ldrsnap_exception;
 
+/** A known problem recognised by a rule (see ldrsnap_rules). */
+typedef struct ldrsnap_signature {
+    const char *id;
+    const char *title;        /**< with ${captures} filled in */
+    const char *severity;     /**< "info", "low", "medium", "high", "critical" */
+    const char *explanation;  /**< with ${captures} filled in */
+    const char *advice;       /**< with ${captures} filled in */
+    const char *const *references;
+    size_t n_references;
+    uint64_t line;            /**< first evidence line */
+    const uint64_t *lines;    /**< every evidence line, in order */
+    size_t n_lines;
+    uint32_t pid, tid;        /**< when LDRSNAP_FF_PID / _TID */
+    unsigned flags;
+} ldrsnap_signature;
+
 typedef enum ldrsnap_event_type {
     LDRSNAP_EV_FAILURE = 1,
-    LDRSNAP_EV_EXCEPTION = 2
+    LDRSNAP_EV_EXCEPTION = 2,
+    LDRSNAP_EV_SIGNATURE = 3
 } ldrsnap_event_type;
 
 typedef struct ldrsnap_event {
     ldrsnap_event_type type;
     const ldrsnap_failure *failure;     /**< LDRSNAP_EV_FAILURE */
     const ldrsnap_exception *exception; /**< LDRSNAP_EV_EXCEPTION */
+    const ldrsnap_signature *signature; /**< LDRSNAP_EV_SIGNATURE */
 } ldrsnap_event;
 
 /**
@@ -451,6 +469,7 @@ typedef struct ldrsnap_summary {
     size_t noise;             /**< of which noise */
     size_t handled;           /**< of which handled */
     size_t exceptions;
+    size_t signatures;        /**< signatures recognised */
     size_t n_verdicts;
     const ldrsnap_verdict *verdicts; /**< one per failing process */
 } ldrsnap_summary;
@@ -504,6 +523,72 @@ LDRSNAP_API const char *ldrsnap_status_name(uint32_t code);
 
 /** The failure kind a loader status implies (LDRSNAP_K_OTHER if none). */
 LDRSNAP_API ldrsnap_kind ldrsnap_status_kind(uint32_t code);
+
+/* ------------------------------------------------------------------------
+ * Rules: signatures of known problems, as data.  A rule file is YAML
+ * (ldrsnap-rules(5)); the built-in rules are embedded in the library.
+ * A compiled rule set is read-only: one set may serve many analyzers, in
+ * many threads, and must outlive them.
+ */
+typedef struct ldrsnap_rules ldrsnap_rules;
+
+/** ldrsnap_rules_new() flags */
+#define LDRSNAP_RULES_NO_BUILTIN 0x1u /**< start empty */
+
+/** What a rule is, for listing. Strings live as long as the rule set. */
+typedef struct ldrsnap_rule_info {
+    const char *id, *title, *severity, *explanation, *advice;
+    const char *const *references;
+    size_t n_references;
+    const char *source;       /**< "builtin:<file>" or the file path */
+    unsigned long line;       /**< where the rule starts in it */
+    size_t n_steps;
+    const char *scope;        /**< "thread", "process" or "file" */
+    unsigned long window;     /**< lines allowed between steps; 0 = any */
+} ldrsnap_rule_info;
+
+/**
+ * Create a rule set, with the built-in rules unless flags has
+ * LDRSNAP_RULES_NO_BUILTIN.
+ * @return LDRSNAP_OK, LDRSNAP_ENOMEM, LDRSNAP_EINVAL or LDRSNAP_EFORMAT
+ *         (a built-in rule does not compile: a bug).
+ */
+LDRSNAP_API int ldrsnap_rules_new(ldrsnap_rules **out,
+                                  const ldrsnap_options *opts,
+                                  unsigned flags);
+
+/**
+ * Add the rules of a YAML file.  On LDRSNAP_EFORMAT nothing of the file
+ * is added and ldrsnap_rules_errmsg() says "<file>:<line>: rule '<id>':
+ * <what>".
+ * @return LDRSNAP_OK, LDRSNAP_EIO, LDRSNAP_ENOTFOUND, LDRSNAP_EFORMAT or
+ *         LDRSNAP_ENOMEM.
+ */
+LDRSNAP_API int ldrsnap_rules_add_file(ldrsnap_rules *r, const char *path);
+
+/** Add rules from YAML text; `name` is used in error messages. */
+LDRSNAP_API int ldrsnap_rules_add_text(ldrsnap_rules *r, const char *name,
+                                       const char *text, size_t len);
+
+LDRSNAP_API const char *ldrsnap_rules_errmsg(const ldrsnap_rules *r);
+LDRSNAP_API size_t ldrsnap_rules_count(const ldrsnap_rules *r);
+
+/** Describe rule i (0-based, in the order added). */
+LDRSNAP_API int ldrsnap_rules_get(const ldrsnap_rules *r, size_t i,
+                                  ldrsnap_rule_info *info);
+
+/** Find a rule by id; @return its index, or -1. */
+LDRSNAP_API long ldrsnap_rules_find(const ldrsnap_rules *r, const char *id);
+
+LDRSNAP_API void ldrsnap_rules_free(ldrsnap_rules *r);
+
+/**
+ * Match these rules while the analyzer reads (call before the first feed).
+ * Signatures come as LDRSNAP_EV_SIGNATURE events.  NULL turns rules off.
+ * @return LDRSNAP_OK, LDRSNAP_EMISUSE or LDRSNAP_ENOMEM.
+ */
+LDRSNAP_API int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
+                                           const ldrsnap_rules *rules);
 
 /* ------------------------------------------------------------------------
  * Error codes: every Win32 error, HRESULT and NTSTATUS by name and value,

@@ -11,28 +11,71 @@
 
 enum { A_OPEN, A_FINISHED, A_FAILED };
 
+static bool valid(const ldrsnap_analyzer *a)
+{
+    return a && a->magic == ANALYZER_MAGIC;
+}
+
+static int emit_signature(const ldrsnap_signature *sig, void *ud)
+{
+    ldrsnap_analyzer *a = ud;
+    if (!a->cb)
+        return LDRSNAP_OK;
+    ldrsnap_event ev = {LDRSNAP_EV_SIGNATURE, NULL, NULL, sig};
+    if (a->cb(&ev, a->ud) != 0)
+        return a->cb_rc = LDRSNAP_ECALLBACK;
+    return LDRSNAP_OK;
+}
+
+/* The process and thread rules scope a record to: its own, or for XP
+ * lines that name none, the last the XP stream named. */
+static rx_where where_of(const ldrsnap_analyzer *a, const ldrsnap_record *rec)
+{
+    rx_where w = {rec->pid, rec->tid, (rec->flags & LDRSNAP_RF_PID) != 0,
+                  (rec->flags & LDRSNAP_RF_TID) != 0};
+    if (!w.has_pid && rec->dialect == LDRSNAP_D_XP && a->has_xp_pid) {
+        w.pid = a->xp_pid, w.tid = a->xp_tid;
+        w.has_pid = w.has_tid = true;
+    }
+    return w;
+}
+
 static int on_record(const ldrsnap_record *rec, void *ud)
 {
     ldrsnap_analyzer *a = ud;
     if (a->rec_cb && a->rec_cb(rec, a->rec_ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
     int rc = ldrsnap__trace_record(a, rec);
+    if (rc == 0 && a->rx) {
+        rx_where w = where_of(a, rec);
+        rc = ldrsnap__rx_record(a->rx, rec, &w, emit_signature, a);
+    }
     return rc < 0 ? rc : a->cb_rc;
 }
 
 int ldrsnap__emit_failure(ldrsnap_analyzer *a, const ldrsnap_failure *f)
 {
+    if (a->rx && f->role != LDRSNAP_ROLE_NOISE) {
+        int rc = ldrsnap__rx_failure(a->rx, f, emit_signature, a);
+        if (rc != 0)
+            return rc;
+    }
     if (!a->cb)
         return LDRSNAP_OK;
-    ldrsnap_event ev = {LDRSNAP_EV_FAILURE, f, NULL};
+    ldrsnap_event ev = {LDRSNAP_EV_FAILURE, f, NULL, NULL};
     if (a->cb(&ev, a->ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;
 }
 
-static bool valid(const ldrsnap_analyzer *a)
+int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
+                               const ldrsnap_rules *rules)
 {
-    return a && a->magic == ANALYZER_MAGIC;
+    if (!valid(a) || a->state != A_OPEN || a->parser.text.in_bytes)
+        return LDRSNAP_EMISUSE;
+    ldrsnap__rx_free(a->rx);
+    a->rx = NULL;
+    return rules ? ldrsnap__rx_new(&a->rx, &a->al, rules) : LDRSNAP_OK;
 }
 
 int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
@@ -113,6 +156,7 @@ int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
     s->noise = a->noise;
     s->handled = a->handled;
     s->exceptions = a->exceptions;
+    s->signatures = ldrsnap__rx_count(a->rx);
     a->state = A_FINISHED;
     return LDRSNAP_OK;
 }
@@ -134,6 +178,7 @@ void ldrsnap_analyzer_free(ldrsnap_analyzer *a)
     ls_alloc al = a->al;
     ldrsnap__trace_free(a);
     ldrsnap__verdict_free(a);
+    ldrsnap__rx_free(a->rx);
     ldrsnap__parser_fini(&a->parser);
     a->magic = 0;
     ldrsnap__free(&al, a);

@@ -10,6 +10,7 @@
 
 #include "ldrsnap_internal.h"
 #include "parser_internal.h"
+#include "rules_internal.h"
 
 #define LS_MAX_FRAMES 64        /* ENTER frames kept per thread */
 #define LS_MAX_CHAIN 16         /* modules named in one load chain */
@@ -146,6 +147,7 @@ struct ldrsnap_analyzer {
     ldrsnap_record_cb rec_cb;
     void *rec_ud;
     int cb_rc;
+    rx_state *rx;                /* rule matching, when rules are set */
     /* state */
     ls_proc *procs[LS_MAX_PROCS];  /* live processes, oldest first */
     size_t nprocs;

@@ -1192,7 +1192,7 @@ static int on_exception(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     if (!ldrsnap__exception_is_benign(rec->status))
         rc = keep_exception(a, p, rec, e.dll);
     if (rc == LDRSNAP_OK && a->cb) {
-        ldrsnap_event ev = {LDRSNAP_EV_EXCEPTION, NULL, &e};
+        ldrsnap_event ev = {LDRSNAP_EV_EXCEPTION, NULL, &e, NULL};
         if (a->cb(&ev, a->ud) != 0)
             rc = a->cb_rc = LDRSNAP_ECALLBACK;
     }

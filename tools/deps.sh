@@ -4,7 +4,7 @@
 # python3, librust-winapi-dev and mingw-w64-common are only for checking the
 # generated code table (make check-generated); the build itself needs none.
 set -e
-pkgs="build-essential pkg-config zlib1g-dev libcriterion-dev mandoc python3 librust-winapi-dev mingw-w64-common"
+pkgs="build-essential pkg-config zlib1g-dev libpcre2-dev libyaml-dev libcriterion-dev mandoc python3 librust-winapi-dev mingw-w64-common"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

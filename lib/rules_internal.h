@@ -1,0 +1,105 @@
+/*
+ * rules_internal.h - compiled rules (rules.c) and the matcher (rxmatch.c).
+ */
+#ifndef LDRSNAP_RULES_INTERNAL_H
+#define LDRSNAP_RULES_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "ldrsnap_internal.h"
+
+enum rx_target { RX_LINE = 0, RX_FAILURE = 1 };
+enum rx_scope { RX_FILE = 0, RX_PROCESS, RX_THREAD };
+
+#define RX_ANY (-1)
+#define RX_NDIALECT 7
+
+typedef struct rx_globs {
+    char **pat;
+    size_t n;
+} rx_globs;
+
+/* One step: every condition given must hold. */
+typedef struct rx_step {
+    pcre2_code *re;          /* NULL when the step has no pattern */
+    char *literal;           /* a string any match must contain (lower
+                                case), for the prefilter; NULL if none */
+    int literal_id;          /* index in the prefilter, or -1 */
+    int dialect, msg, level; /* RX_ANY or the enum value */
+    char *function;
+    unsigned kinds, roles;   /* bit masks; 0 = any */
+    uint32_t *status;        /* any of these; nstatus 0 = any */
+    size_t nstatus;
+    rx_globs dll, parent, symbol;
+    unsigned long line;      /* where the step starts in its file */
+} rx_step;
+
+typedef struct rx_rule {
+    char *id, *title, *severity, *explanation, *advice;
+    char **refs;
+    size_t nrefs;
+    char *source;
+    unsigned long line;
+    rx_step *steps;
+    size_t nsteps;
+    enum rx_scope scope;
+    enum rx_target target;
+    unsigned long window;
+} rx_rule;
+
+/* The literal prefilter: 4-byte lower-case keys of every literal, in a
+ * small open-addressing table, plus a 64 Kbit bloom of the keys. */
+typedef struct rx_lits {
+    char **lit;              /* lower-case literals */
+    size_t *len;
+    size_t n, cap;
+    uint32_t *key_slot;      /* table of literal index + 1 by key hash */
+    size_t slots;
+    uint64_t bloom[1024];
+} rx_lits;
+
+/* Which rules a record of one dialect could start. */
+typedef struct rx_bucket {
+    size_t *rule;            /* rule indices */
+    size_t n, cap;
+} rx_bucket;
+
+struct ldrsnap_rules {
+    uint32_t magic;
+    ls_alloc al;
+    rx_rule *rules;
+    size_t n, cap;
+    rx_lits lits;
+    rx_bucket by_dialect[RX_NDIALECT + 1]; /* [RX_NDIALECT]: any dialect */
+    rx_bucket failure_rules;
+    uint32_t max_groups;
+    pcre2_general_context *gctx;
+    pcre2_compile_context *cctx;
+    char errmsg[600];
+};
+
+/* rules.c */
+bool ldrsnap__glob_match(const rx_globs *g, const char *s);
+
+/* rxmatch.c: per-analyzer state */
+typedef struct rx_state rx_state;
+int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
+                    const ldrsnap_rules *rules);
+void ldrsnap__rx_free(rx_state *x);
+
+/* What the analyzer knows of the process and thread of a record. */
+typedef struct rx_where {
+    uint32_t pid, tid;
+    bool has_pid, has_tid;
+} rx_where;
+
+typedef int (*rx_emit_fn)(const ldrsnap_signature *sig, void *ud);
+
+int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
+                       const rx_where *w, rx_emit_fn emit, void *ud);
+int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
+                        rx_emit_fn emit, void *ud);
+size_t ldrsnap__rx_count(const rx_state *x);
+
+#endif

@@ -1,0 +1,539 @@
+/*
+ * rxmatch.c - matching rules while a log streams.
+ *
+ * Each analyzer has its own state (match data, partial sequences); the
+ * compiled rules are shared and read-only.  Per record:
+ *  1. partial sequences of this record's scope try their next step (a
+ *     step may complete on the same record as the one before it, so one
+ *     rule serves a message on one line or wrapped over two);
+ *  2. rules whose first step could match a record of this grammar try it;
+ *     their pattern runs only when the step's required literal is on the
+ *     line (one pass over the line finds every literal, for all rules).
+ * Nothing is allocated per line; a partial sequence costs one slot.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules_internal.h"
+
+#define MAX_INST 4096 /* partial sequences kept; the oldest goes first */
+#define MAX_CAPS 2048 /* bytes of captured text per partial sequence */
+
+typedef struct rx_inst {
+    size_t rule;
+    uint64_t key;
+    size_t next;            /* the step it waits for */
+    uint64_t last_line;
+    uint64_t lines[16];
+    char caps[MAX_CAPS];    /* "name\0value\0" pairs, later ones win */
+    size_t caps_len;
+    bool used;
+} rx_inst;
+
+struct rx_state {
+    ls_alloc al;
+    const ldrsnap_rules *rules;
+    pcre2_match_data *md;
+    pcre2_general_context *gctx;
+    uint64_t *lits;         /* literals seen on the current line */
+    size_t lit_words;
+    bool scanned;
+    rx_inst *inst;
+    size_t ninst;
+    size_t *active;         /* partial sequences per rule */
+    rx_inst scratch;        /* a one-record match in progress */
+    ls_buf out;
+    size_t count;
+};
+
+static void *x_malloc(size_t n, void *ctx)
+{
+    return ldrsnap__malloc(ctx, n);
+}
+
+static void x_free(void *p, void *ctx)
+{
+    ldrsnap__free(ctx, p);
+}
+
+int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
+                    const ldrsnap_rules *rules)
+{
+    rx_state *x = ldrsnap__calloc(al, sizeof *x);
+    if (!x)
+        return LDRSNAP_ENOMEM;
+    x->al = *al;
+    x->rules = rules;
+    x->gctx = pcre2_general_context_create(x_malloc, x_free, &x->al);
+    x->md = x->gctx ? pcre2_match_data_create(rules->max_groups, x->gctx)
+                    : NULL;
+    x->lit_words = rules->lits.n / 64 + 1;
+    x->lits = ldrsnap__calloc(al, x->lit_words * sizeof *x->lits);
+    x->inst = ldrsnap__calloc(al, MAX_INST * sizeof *x->inst);
+    x->active = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->active);
+    if (!x->md || !x->lits || !x->inst || !x->active) {
+        ldrsnap__rx_free(x);
+        return LDRSNAP_ENOMEM;
+    }
+    *out = x;
+    return LDRSNAP_OK;
+}
+
+void ldrsnap__rx_free(rx_state *x)
+{
+    if (!x)
+        return;
+    if (x->md)
+        pcre2_match_data_free(x->md);
+    if (x->gctx)
+        pcre2_general_context_free(x->gctx);
+    ldrsnap__free(&x->al, x->lits);
+    ldrsnap__free(&x->al, x->inst);
+    ldrsnap__free(&x->al, x->active);
+    ldrsnap__buf_free(&x->al, &x->out);
+    ls_alloc al = x->al;
+    ldrsnap__free(&al, x);
+}
+
+size_t ldrsnap__rx_count(const rx_state *x)
+{
+    return x ? x->count : 0;
+}
+
+/* ---- the literal prefilter ------------------------------------------------ */
+
+static uint32_t fold4(const unsigned char *s)
+{
+    uint32_t k = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c += 32;
+        k = (k << 8) | c;
+    }
+    return k;
+}
+
+/* Mark every rule literal on the line. */
+static void scan_literals(rx_state *x, const char *text)
+{
+    const rx_lits *L = &x->rules->lits;
+    memset(x->lits, 0, x->lit_words * sizeof *x->lits);
+    x->scanned = true;
+    if (!L->n)
+        return;
+    size_t n = strlen(text);
+    const unsigned char *t = (const unsigned char *)text;
+    for (size_t i = 0; i + 4 <= n; i++) {
+        uint32_t k = fold4(t + i);
+        if (!(L->bloom[(k >> 6) & 1023] & (1ull << (k & 63))))
+            continue;
+        for (size_t j = (size_t)((k * 2654435761u) >> 7) & (L->slots - 1);
+             L->key_slot[j]; j = (j + 1) & (L->slots - 1)) {
+            size_t id = L->key_slot[j] - 1;
+            if (i + L->len[id] <= n &&
+                strncasecmp(text + i, L->lit[id], L->len[id]) == 0)
+                x->lits[id / 64] |= 1ull << (id % 64);
+        }
+    }
+}
+
+/* ---- captures ----------------------------------------------------------------- */
+
+static void cap_add(rx_inst *in, const char *name, const char *v, size_t vn)
+{
+    size_t k = strlen(name);
+    if (in->caps_len + k + vn + 2 > MAX_CAPS)
+        return;
+    memcpy(in->caps + in->caps_len, name, k + 1);
+    in->caps_len += k + 1;
+    memcpy(in->caps + in->caps_len, v, vn);
+    in->caps[in->caps_len + vn] = '\0';
+    in->caps_len += vn + 1;
+}
+
+static void cap_str(rx_inst *in, const char *name, const char *v)
+{
+    if (v && *v)
+        cap_add(in, name, v, strlen(v));
+}
+
+static void cap_status(rx_inst *in, uint32_t status)
+{
+    char buf[16];
+    snprintf(buf, sizeof buf, "0x%08x", status);
+    cap_add(in, "status", buf, strlen(buf));
+}
+
+/* The named groups of the last pattern match. */
+static void cap_groups(rx_state *x, const pcre2_code *re, const char *subj,
+                       rx_inst *in)
+{
+    uint32_t count = 0, size = 0;
+    PCRE2_SPTR table;
+    pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
+    if (!count)
+        return;
+    pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &size);
+    pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->md);
+    for (uint32_t i = 0; i < count; i++, table += size) {
+        int g = (table[0] << 8) | table[1];
+        if (ov[2 * g] == PCRE2_UNSET)
+            continue;
+        cap_add(in, (const char *)table + 2, subj + ov[2 * g],
+                ov[2 * g + 1] - ov[2 * g]);
+    }
+}
+
+/* ---- steps ----------------------------------------------------------------------- */
+
+static bool status_in(const rx_step *st, bool has, uint32_t status)
+{
+    if (!st->nstatus)
+        return true;
+    for (size_t i = 0; has && i < st->nstatus; i++)
+        if (st->status[i] == status)
+            return true;
+    return false;
+}
+
+static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
+                       rx_inst *in)
+{
+    if (!st->re)
+        return true;
+    if (!text)
+        return false;
+    if (st->literal_id >= 0) {
+        if (!x->scanned)
+            scan_literals(x, text);
+        if (!(x->lits[st->literal_id / 64] & (1ull << (st->literal_id % 64))))
+            return false;
+    }
+    int rc = pcre2_match(st->re, (PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, 0,
+                         PCRE2_NO_UTF_CHECK, x->md, NULL);
+    if (rc < 0)
+        return false;
+    cap_groups(x, st->re, text, in);
+    return true;
+}
+
+static bool line_step(rx_state *x, const rx_step *st,
+                      const ldrsnap_record *r, rx_inst *in)
+{
+    if ((st->dialect != RX_ANY && (int)r->dialect != st->dialect) ||
+        (st->msg != RX_ANY && (int)r->msg != st->msg) ||
+        (st->level != RX_ANY && (int)r->level != st->level) ||
+        (st->function && (!r->function || strcmp(st->function, r->function))) ||
+        !status_in(st, (r->flags & LDRSNAP_RF_STATUS) != 0, r->status) ||
+        !ldrsnap__glob_match(&st->dll, r->dll) ||
+        !ldrsnap__glob_match(&st->symbol, r->symbol))
+        return false;
+    size_t mark = in->caps_len;
+    if (!pattern_ok(x, st, r->text, in)) {
+        in->caps_len = mark;
+        return false;
+    }
+    cap_str(in, "dll", r->dll);
+    cap_str(in, "symbol", r->symbol);
+    cap_str(in, "parent", r->parent);
+    cap_str(in, "function", r->function);
+    if (r->flags & LDRSNAP_RF_STATUS)
+        cap_status(in, r->status);
+    return true;
+}
+
+static bool failure_step(rx_state *x, const rx_step *st,
+                         const ldrsnap_failure *f, rx_inst *in)
+{
+    if ((st->kinds && !(st->kinds & (1u << f->kind))) ||
+        (st->roles && !(st->roles & (1u << f->role))) ||
+        !status_in(st, (f->flags & LDRSNAP_FF_STATUS) != 0, f->status) ||
+        !ldrsnap__glob_match(&st->dll, f->dll ? f->dll : f->dll_path) ||
+        !ldrsnap__glob_match(&st->parent, f->parent) ||
+        !ldrsnap__glob_match(&st->symbol, f->symbol))
+        return false;
+    x->scanned = false; /* failure text is another line */
+    size_t mark = in->caps_len;
+    if (!pattern_ok(x, st, f->text, in)) {
+        in->caps_len = mark;
+        return false;
+    }
+    cap_str(in, "dll", f->dll);
+    cap_str(in, "symbol", f->symbol);
+    cap_str(in, "parent", f->parent);
+    cap_str(in, "kind", ldrsnap_kind_name(f->kind));
+    if (f->flags & LDRSNAP_FF_STATUS)
+        cap_status(in, f->status);
+    return true;
+}
+
+/* ---- signatures ------------------------------------------------------------------- */
+
+static const char *cap_get(const rx_inst *in, const char *name, size_t n)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < in->caps_len;) {
+        const char *k = in->caps + i;
+        size_t kl = strlen(k);
+        const char *v = k + kl + 1;
+        if (kl == n && !strncmp(k, name, n))
+            found = v;
+        i += kl + 1 + strlen(v) + 1;
+    }
+    return found;
+}
+
+/* Copy s into x->out with ${name} replaced; returns its offset. */
+static size_t expand(rx_state *x, const char *s, const rx_inst *in)
+{
+    size_t off = x->out.len;
+    for (const char *p = s; p && *p;) {
+        const char *d = strstr(p, "${");
+        const char *e = d ? strchr(d, '}') : NULL;
+        if (!d || !e) {
+            ldrsnap__buf_append(&x->al, &x->out, p, strlen(p));
+            break;
+        }
+        ldrsnap__buf_append(&x->al, &x->out, p, (size_t)(d - p));
+        const char *v = cap_get(in, d + 2, (size_t)(e - d - 2));
+        if (v)
+            ldrsnap__buf_append(&x->al, &x->out, v, strlen(v));
+        else /* leave unknown names visible to the rule's author */
+            ldrsnap__buf_append(&x->al, &x->out, d, (size_t)(e - d + 1));
+        p = e + 1;
+    }
+    ldrsnap__buf_append(&x->al, &x->out, "", 1);
+    return off;
+}
+
+static int emit(rx_state *x, const rx_rule *r, const rx_inst *in,
+                const rx_where *w, rx_emit_fn fn, void *ud)
+{
+    x->out.len = 0;
+    size_t t = expand(x, r->title, in);
+    size_t e = expand(x, r->explanation, in);
+    size_t a = expand(x, r->advice, in);
+    if (!x->out.ptr)
+        return LDRSNAP_ENOMEM;
+    ldrsnap_signature sig;
+    memset(&sig, 0, sizeof sig);
+    sig.id = r->id;
+    sig.title = x->out.ptr + t;
+    sig.severity = r->severity;
+    sig.explanation = r->explanation ? x->out.ptr + e : NULL;
+    sig.advice = r->advice ? x->out.ptr + a : NULL;
+    sig.references = (const char *const *)r->refs;
+    sig.n_references = r->nrefs;
+    sig.lines = in->lines;
+    sig.n_lines = r->nsteps;
+    sig.line = in->lines[0];
+    if (w && w->has_pid) {
+        sig.pid = w->pid;
+        sig.flags |= LDRSNAP_FF_PID;
+    }
+    if (w && w->has_tid) {
+        sig.tid = w->tid;
+        sig.flags |= LDRSNAP_FF_TID;
+    }
+    x->count++;
+    return fn(&sig, ud);
+}
+
+/* ---- sequences --------------------------------------------------------------------- */
+
+static uint64_t scope_key(const rx_rule *r, const rx_where *w)
+{
+    switch (r->scope) {
+    case RX_FILE:
+        return 0;
+    case RX_PROCESS:
+        return w->has_pid ? ((uint64_t)w->pid << 1) | 1 : 0;
+    case RX_THREAD:
+        return w->has_pid && w->has_tid
+                   ? ((((uint64_t)w->pid << 32) | w->tid) << 1) | 1
+                   : 0;
+    }
+    return 0;
+}
+
+static rx_inst *inst_find(rx_state *x, size_t rule, uint64_t key)
+{
+    if (!x->active[rule])
+        return NULL;
+    for (size_t i = 0; i < x->ninst; i++)
+        if (x->inst[i].used && x->inst[i].rule == rule &&
+            x->inst[i].key == key)
+            return &x->inst[i];
+    return NULL;
+}
+
+static void inst_drop(rx_state *x, rx_inst *in)
+{
+    in->used = false;
+    x->active[in->rule]--;
+    while (x->ninst && !x->inst[x->ninst - 1].used)
+        x->ninst--;
+}
+
+/* Keep a partial sequence; the oldest partial one makes room. */
+static void inst_keep(rx_state *x, const rx_inst *src)
+{
+    rx_inst *slot = NULL;
+    for (size_t i = 0; i < x->ninst && !slot; i++)
+        if (!x->inst[i].used)
+            slot = &x->inst[i];
+    if (!slot && x->ninst < MAX_INST)
+        slot = &x->inst[x->ninst++];
+    if (!slot) {
+        slot = &x->inst[0];
+        for (size_t i = 1; i < x->ninst; i++)
+            if (x->inst[i].last_line < slot->last_line)
+                slot = &x->inst[i];
+        x->active[slot->rule]--;
+    }
+    *slot = *src;
+    slot->used = true;
+    x->active[slot->rule]++;
+}
+
+typedef struct event {
+    const ldrsnap_record *rec;
+    const ldrsnap_failure *fail;
+    uint64_t line;
+} event;
+
+static bool step_ok(rx_state *x, const rx_step *st, const event *ev,
+                    rx_inst *in)
+{
+    return ev->rec ? line_step(x, st, ev->rec, in)
+                   : failure_step(x, st, ev->fail, in);
+}
+
+/* Advance `in` over as many steps as this event satisfies; emits and
+ * returns 1 when the rule completes. */
+static int advance(rx_state *x, const rx_rule *r, rx_inst *in,
+                   const event *ev, const rx_where *w, rx_emit_fn fn,
+                   void *ud)
+{
+    while (in->next < r->nsteps && step_ok(x, &r->steps[in->next], ev, in)) {
+        in->lines[in->next++] = ev->line;
+        in->last_line = ev->line;
+    }
+    if (in->next < r->nsteps)
+        return 0;
+    int rc = emit(x, r, in, w, fn, ud);
+    return rc < 0 ? rc : 1;
+}
+
+static int try_rule(rx_state *x, size_t ri, const event *ev,
+                    const rx_where *w, rx_emit_fn fn, void *ud)
+{
+    const rx_rule *r = &x->rules->rules[ri];
+    uint64_t key = scope_key(r, w);
+    rx_inst *in = inst_find(x, ri, key);
+    int rc;
+    if (in && r->window && ev->line > in->last_line + r->window) {
+        inst_drop(x, in); /* too far apart */
+        in = NULL;
+    }
+    if (in) {
+        size_t before = in->next;
+        if ((rc = advance(x, r, in, ev, w, fn, ud)) != 0) {
+            inst_drop(x, in);
+            return rc < 0 ? rc : 0;
+        }
+        if (in->next > before)
+            return 0;
+    }
+    /* a fresh start: on a first-step match, a partial one is restarted */
+    rx_inst *s = &x->scratch;
+    s->rule = ri, s->key = key, s->next = 0, s->caps_len = 0;
+    if ((rc = advance(x, r, s, ev, w, fn, ud)) != 0)
+        return rc < 0 ? rc : 0;
+    if (s->next == 0)
+        return 0;
+    if (in)
+        inst_drop(x, in);
+    inst_keep(x, s);
+    return 0;
+}
+
+static int run_bucket(rx_state *x, const rx_bucket *b, const event *ev,
+                      const rx_where *w, rx_emit_fn fn, void *ud, bool *seen)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        size_t ri = b->rule[i];
+        if (seen[ri])
+            continue;
+        seen[ri] = true;
+        int rc = try_rule(x, ri, ev, w, fn, ud);
+        if (rc < 0)
+            return rc;
+    }
+    return LDRSNAP_OK;
+}
+
+/* Rules with a partial sequence whose first step is of another dialect
+ * must still see this record. */
+static int run_partials(rx_state *x, const event *ev, const rx_where *w,
+                        rx_emit_fn fn, void *ud, bool *seen,
+                        enum rx_target target)
+{
+    for (size_t i = 0; i < x->ninst; i++) {
+        size_t ri = x->inst[i].rule;
+        if (!x->inst[i].used || seen[ri] ||
+            x->rules->rules[ri].target != target)
+            continue;
+        seen[ri] = true;
+        int rc = try_rule(x, ri, ev, w, fn, ud);
+        if (rc < 0)
+            return rc;
+    }
+    return LDRSNAP_OK;
+}
+
+int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
+                       const rx_where *w, rx_emit_fn fn, void *ud)
+{
+    const ldrsnap_rules *R = x->rules;
+    const rx_bucket *own = &R->by_dialect[rec->dialect % RX_NDIALECT];
+    const rx_bucket *any = &R->by_dialect[RX_NDIALECT];
+    if (!own->n && !any->n && !x->ninst)
+        return LDRSNAP_OK;
+    bool seen_small[256], *seen = seen_small;
+    bool heap = R->n > sizeof seen_small;
+    if (heap && !(seen = ldrsnap__calloc(&x->al, R->n)))
+        return LDRSNAP_ENOMEM;
+    if (!heap)
+        memset(seen, 0, R->n);
+    event ev = {rec, NULL, rec->line};
+    x->scanned = false;
+    int rc = run_bucket(x, own, &ev, w, fn, ud, seen);
+    if (rc == 0)
+        rc = run_bucket(x, any, &ev, w, fn, ud, seen);
+    if (rc == 0)
+        rc = run_partials(x, &ev, w, fn, ud, seen, RX_LINE);
+    if (heap)
+        ldrsnap__free(&x->al, seen);
+    return rc;
+}
+
+int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
+                        rx_emit_fn fn, void *ud)
+{
+    const ldrsnap_rules *R = x->rules;
+    if (!R->failure_rules.n)
+        return LDRSNAP_OK;
+    rx_where w = {f->pid, f->tid, (f->flags & LDRSNAP_FF_PID) != 0,
+                  (f->flags & LDRSNAP_FF_TID) != 0};
+    event ev = {NULL, f, f->line};
+    for (size_t i = 0; i < R->failure_rules.n; i++) {
+        int rc = try_rule(x, R->failure_rules.rule[i], &ev, &w, fn, ud);
+        if (rc < 0)
+            return rc;
+    }
+    return LDRSNAP_OK;
+}
