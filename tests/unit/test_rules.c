@@ -1,0 +1,396 @@
+/*
+ * test_rules.c - the rule engine: every built-in rule fires on its sample
+ * and stays quiet on its near miss; each kind of step and scope; each kind
+ * of error in a rule file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "helpers.h"
+
+typedef struct sigs {
+    char ids[32][64];
+    char titles[32][256];
+    size_t n;
+    char lines[32][64];
+} sigs;
+
+static int on_sig(const ldrsnap_event *ev, void *ud)
+{
+    sigs *s = ud;
+    if (ev->type != LDRSNAP_EV_SIGNATURE || s->n >= 32)
+        return 0;
+    snprintf(s->ids[s->n], 64, "%s", ev->signature->id);
+    snprintf(s->titles[s->n], 256, "%s", ev->signature->title);
+    char *p = s->lines[s->n];
+    p[0] = '\0';
+    for (size_t i = 0; i < ev->signature->n_lines; i++)
+        snprintf(p + strlen(p), 64 - strlen(p), "%s%llu", i ? "," : "",
+                 (unsigned long long)ev->signature->lines[i]);
+    s->n++;
+    return 0;
+}
+
+static void run(const ldrsnap_rules *r, const char *log, size_t len,
+                sigs *out)
+{
+    memset(out, 0, sizeof *out);
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, NULL, on_sig, out), 0);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, r), 0);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, log, len), 0);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    cr_assert_eq(ldrsnap_analyzer_summary(a)->signatures, out->n);
+    ldrsnap_analyzer_free(a);
+}
+
+static bool has(const sigs *s, const char *id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->ids[i], id))
+            return true;
+    return false;
+}
+
+/* ---- built-in rules ---------------------------------------------------- */
+
+Test(rules, every_builtin_rule_fires_on_its_sample_and_not_on_its_near_miss)
+{
+    ldrsnap_rules *r;
+    cr_assert_eq(ldrsnap_rules_new(&r, NULL, 0), 0, "%s",
+                 ldrsnap_rules_errmsg(r));
+    cr_assert_geq(ldrsnap_rules_count(r), 20);
+    for (size_t i = 0; i < ldrsnap_rules_count(r); i++) {
+        ldrsnap_rule_info in;
+        ldrsnap_rules_get(r, i, &in);
+        cr_assert(in.explanation && in.advice, "%s lacks words", in.id);
+        const char *kinds[2] = {"fire", "miss"};
+        for (int k = 0; k < 2; k++) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/tests/data/rules/%s.%s.log",
+                     SRCDIR, in.id, kinds[k]);
+            size_t len;
+            char *log = read_file(path, &len);
+            cr_assert_not_null(log, "rule %s has no %s sample (%s)", in.id,
+                               kinds[k], path);
+            sigs s;
+            run(r, log, len, &s);
+            if (k == 0)
+                cr_assert(has(&s, in.id), "%s did not fire on its sample",
+                          in.id);
+            else
+                cr_assert(!has(&s, in.id), "%s fired on its near miss",
+                          in.id);
+            free(log);
+        }
+    }
+    ldrsnap_rules_free(r);
+}
+
+Test(rules, builtin_captures_fill_the_title)
+{
+    ldrsnap_rules *r;
+    ldrsnap_rules_new(&r, NULL, 0);
+    const char *log = "A process serving application pool 'Intranet' "
+                      "terminated unexpectedly. The process id was '3120'. "
+                      "The process exit code was '0x80'.\n";
+    sigs s;
+    run(r, log, strlen(log), &s);
+    cr_assert_eq(s.n, 1);
+    cr_assert_str_eq(s.titles[0], "IIS worker process for pool 'Intranet' "
+                                  "exited with code 0x80 (Event 1009)");
+    ldrsnap_rules_free(r);
+}
+
+/* ---- the user rule format ---------------------------------------------- */
+
+static ldrsnap_rules *user_rules(const char *yaml)
+{
+    ldrsnap_rules *r;
+    cr_assert_eq(ldrsnap_rules_new(&r, NULL, LDRSNAP_RULES_NO_BUILTIN), 0);
+    int rc = ldrsnap_rules_add_text(r, "test.yml", yaml, strlen(yaml));
+    cr_assert_eq(rc, 0, "%s", ldrsnap_rules_errmsg(r));
+    return r;
+}
+
+#define LOG_THREADS                                                          \
+    "0100:0a00 @ 1 - LdrLoadDll - ENTER: DLL name: alpha.dll\n"              \
+    "0100:0b00 @ 1 - LdrLoadDll - ENTER: DLL name: beta.dll\n"               \
+    "0100:0a00 @ 1 - LdrLoadDll - RETURN: Status: 0xc0000135\n"              \
+    "0200:0c00 @ 1 - LdrLoadDll - ENTER: DLL name: gamma.dll\n"              \
+    "0100:0b00 @ 1 - LdrpProcessWork - ERROR: Unable to load DLL: "          \
+    "\"beta.dll\", Parent Module: \"C:\\x\\app.exe\", Status: 0xc0000135\n"
+
+typedef struct fmt_case {
+    const char *what;
+    const char *yaml;
+    const char *log;
+    const char *expect_lines; /* "" = must not fire */
+    const char *expect_title;
+} fmt_case;
+
+static const fmt_case fmts[] = {
+    {"pattern with a named capture",
+     "rules:\n- id: p\n  title: 'loading ${name}'\n  severity: low\n"
+     "  match: {pattern: 'DLL name: (?<name>\\w+)\\.dll'}\n",
+     "0100:0a00 @ 1 - LdrLoadDll - ENTER: DLL name: alpha.dll\n", "1",
+     "loading alpha"},
+    {"dialect and msg",
+     "rules:\n- id: d\n  title: t\n  severity: low\n"
+     "  match: {dialect: xp, msg: uninit_list}\n",
+     "0100:0a00 @ 1 - LdrLoadDll - ENTER: DLL name: alpha.dll\n"
+     "LDR: UNINIT LIST\n", "2", "t"},
+    {"function and level",
+     "rules:\n- id: f\n  title: t\n  severity: low\n"
+     "  match: {function: LdrLoadDll, level: RETURN}\n",
+     LOG_THREADS, "3", "t"},
+    {"status and dll glob",
+     "rules:\n- id: s\n  title: '${dll} ${status}'\n  severity: low\n"
+     "  match: {status: 0xC0000135, dll: 'b*.dll'}\n",
+     LOG_THREADS, "5", "beta.dll 0xc0000135"},
+    {"status_name",
+     "rules:\n- id: sn\n  title: t\n  severity: low\n"
+     "  match: {status_name: STATUS_DLL_NOT_FOUND, msg: unable_to_load}\n",
+     LOG_THREADS, "5", "t"},
+    {"symbol glob",
+     "rules:\n- id: sy\n  title: '${symbol}'\n  severity: low\n"
+     "  match: {symbol: 'Co*Interface'}\n",
+     "LDR: LdrGetProcedureAddress by NAME - CoMarshalInterface\n", "1",
+     "CoMarshalInterface"},
+    {"failure kind and role",
+     "rules:\n- id: k\n  title: '${dll} is ${kind}'\n  severity: low\n"
+     "  match: {kind: dll_not_found, role: root_cause}\n",
+     LOG_THREADS, "5", "beta.dll is dll_not_found"},
+    {"failure parent glob",
+     "rules:\n- id: pa\n  title: t\n  severity: low\n"
+     "  match: {on: failure, parent: 'app.exe'}\n",
+     LOG_THREADS, "5", "t"},
+    {"sequence in the same thread",
+     "rules:\n- id: st\n  title: t\n  severity: low\n  match:\n"
+     "    scope: thread\n    steps:\n"
+     "    - {function: LdrLoadDll, level: ENTER, dll: beta.dll}\n"
+     "    - {msg: unable_to_load}\n",
+     LOG_THREADS, "2,5", "t"},
+    {"sequence in the same thread: another thread does not count",
+     "rules:\n- id: st2\n  title: t\n  severity: low\n  match:\n"
+     "    scope: thread\n    steps:\n"
+     "    - {function: LdrLoadDll, level: ENTER, dll: alpha.dll}\n"
+     "    - {msg: unable_to_load}\n",
+     LOG_THREADS, "", NULL},
+    {"sequence in the same process",
+     "rules:\n- id: sp\n  title: t\n  severity: low\n  match:\n"
+     "    scope: process\n    steps:\n"
+     "    - {function: LdrLoadDll, level: ENTER, dll: alpha.dll}\n"
+     "    - {msg: unable_to_load}\n",
+     LOG_THREADS, "1,5", "t"},
+    {"sequence in the same process: another process does not count",
+     "rules:\n- id: sp2\n  title: t\n  severity: low\n  match:\n"
+     "    scope: process\n    steps:\n"
+     "    - {function: LdrLoadDll, level: ENTER, dll: gamma.dll}\n"
+     "    - {msg: unable_to_load}\n",
+     LOG_THREADS, "", NULL},
+    {"sequence in the file",
+     "rules:\n- id: sf\n  title: t\n  severity: low\n  match:\n"
+     "    scope: file\n    steps:\n"
+     "    - {function: LdrLoadDll, level: ENTER, dll: gamma.dll}\n"
+     "    - {msg: unable_to_load}\n",
+     LOG_THREADS, "4,5", "t"},
+    {"window: steps too far apart",
+     "rules:\n- id: w\n  title: t\n  severity: low\n  match:\n"
+     "    window: 2\n    steps:\n"
+     "    - {dll: alpha.dll, level: ENTER}\n"
+     "    - {msg: unable_to_load}\n",
+     LOG_THREADS, "", NULL},
+    {"window: steps close enough",
+     "rules:\n- id: w2\n  title: t\n  severity: low\n  match:\n"
+     "    window: 4\n    steps:\n"
+     "    - {dll: alpha.dll, level: ENTER}\n"
+     "    - {msg: unable_to_load}\n",
+     LOG_THREADS, "1,5", "t"},
+    {"two steps on one line",
+     "rules:\n- id: one\n  title: '${a}-${b}'\n  severity: low\n  match:\n"
+     "    window: 1\n    steps:\n"
+     "    - {pattern: 'exit (?<a>code)'}\n"
+     "    - {pattern: 'was (?<b>\\w+)'}\n",
+     "the process exit code was 0x80\n", "1,1", "code-0x80"},
+    {"failure sequence in line order",
+     "rules:\n- id: fs\n  title: t\n  severity: low\n  match:\n"
+     "    scope: process\n    steps:\n"
+     "    - {kind: dll_not_found, role: consequence}\n"
+     "    - {kind: dll_not_found, role: root_cause}\n",
+     LOG_THREADS, "3,5", "t"},
+};
+
+#define NFMTS (sizeof fmts / sizeof fmts[0])
+
+ParameterizedTestParameters(rules, user_rule_format)
+{
+    static size_t idx[NFMTS];
+    for (size_t i = 0; i < NFMTS; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, NFMTS);
+}
+
+ParameterizedTest(size_t *ix, rules, user_rule_format)
+{
+    const fmt_case *c = &fmts[*ix];
+    ldrsnap_rules *r = user_rules(c->yaml);
+    sigs s;
+    run(r, c->log, strlen(c->log), &s);
+    if (!*c->expect_lines) {
+        cr_assert_eq(s.n, 0, "%s: fired at %s", c->what, s.lines[0]);
+    } else {
+        cr_assert_eq(s.n, 1, "%s: %zu signatures", c->what, s.n);
+        cr_assert_str_eq(s.lines[0], c->expect_lines, "%s", c->what);
+        cr_assert_str_eq(s.titles[0], c->expect_title, "%s", c->what);
+    }
+    ldrsnap_rules_free(r);
+}
+
+/* ---- errors in rule files -------------------------------------------------- */
+
+typedef struct err_case {
+    const char *yaml;
+    const char *expect; /* a substring of the message */
+} err_case;
+
+static const err_case errs[] = {
+    {"rules: [ {id: a, title: t", "test.yml:2:1: YAML: did not find"},
+    {"", "no rules"},
+    {"other: 1\n", "unknown top-level key 'other'"},
+    {"rules: 3\n", "expected a list of rules"},
+    {"rules:\n- title: t\n  severity: low\n  match: {msg: exception}\n",
+     "test.yml:2: rule #1: missing 'id'"},
+    {"rules:\n- id: a\n  severity: low\n  match: {msg: exception}\n",
+     "test.yml:2: rule 'a': missing 'title'"},
+    {"rules:\n- id: a\n  title: t\n  match: {msg: exception}\n",
+     "rule 'a': missing 'severity'"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n", "missing 'match'"},
+    {"rules:\n- id: a\n  title: t\n  severity: urgent\n  match: {msg: exception}\n",
+     "test.yml:4: rule 'a': 'severity' is info"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  colour: red\n"
+     "  match: {msg: exception}\n", "test.yml:5: rule 'a': unknown key 'colour'"},
+    {"rules:\n- id: 'a b'\n  title: t\n  severity: low\n  match: {msg: exception}\n",
+     "'id' must be"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {msg: exception}\n"
+     "- id: a\n  title: t\n  severity: low\n  match: {msg: exception}\n",
+     "test.yml:6: rule 'a': id 'a' is already defined"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {pattern: 'a(b'}\n",
+     "test.yml:5: rule 'a': bad pattern at offset 3"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {msg: nonsense}\n",
+     "unknown msg 'nonsense'"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {kind: lost}\n",
+     "unknown kind 'lost'"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {status: nope}\n",
+     "'nope' is not a status"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n"
+     "  match: {status_name: STATUS_NOPE}\n", "unknown status name"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {scope: process}\n",
+     "a step needs at least one condition"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n"
+     "  match: {scope: galaxy, steps: [{msg: exception}]}\n",
+     "'scope' is thread, process or file"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n"
+     "  match: {window: -3, steps: [{msg: exception}]}\n",
+     "'window' is a number of lines"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {steps: []}\n",
+     "'steps' must hold 1 to 16 steps"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n"
+     "  match: {steps: [{msg: exception}, {kind: sxs}]}\n",
+     "a sequence cannot mix failure steps with line steps"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n"
+     "  match: {msg: exception, kind: sxs}\n",
+     "line and failure conditions mixed"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n"
+     "  match: {on: failure, msg: exception}\n",
+     "'on: failure' does not fit the step's conditions"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {frobs: 1}\n",
+     "unknown step key 'frobs'"},
+    {"rules:\n- id: vcruntime-missing\n  title: t\n  severity: low\n"
+     "  match: {msg: exception}\n",
+     NULL /* against the built-in ids: tested below */},
+};
+
+#define NERRS (sizeof errs / sizeof errs[0])
+
+ParameterizedTestParameters(rules, each_kind_of_error_names_file_line_and_rule)
+{
+    static size_t idx[NERRS - 1];
+    for (size_t i = 0; i < NERRS - 1; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, NERRS - 1);
+}
+
+ParameterizedTest(size_t *ix, rules, each_kind_of_error_names_file_line_and_rule)
+{
+    const err_case *c = &errs[*ix];
+    ldrsnap_rules *r;
+    ldrsnap_rules_new(&r, NULL, LDRSNAP_RULES_NO_BUILTIN);
+    int rc = ldrsnap_rules_add_text(r, "test.yml", c->yaml, strlen(c->yaml));
+    cr_assert_eq(rc, LDRSNAP_EFORMAT, "accepted: %s", c->yaml);
+    cr_assert(strstr(ldrsnap_rules_errmsg(r), c->expect),
+              "message '%s' lacks '%s'", ldrsnap_rules_errmsg(r), c->expect);
+    cr_assert_eq(ldrsnap_rules_count(r), 0, "a bad file left rules behind");
+    ldrsnap_rules_free(r);
+}
+
+Test(rules, a_user_id_may_not_shadow_a_builtin)
+{
+    ldrsnap_rules *r;
+    ldrsnap_rules_new(&r, NULL, 0);
+    size_t before = ldrsnap_rules_count(r);
+    const char *y = errs[NERRS - 1].yaml;
+    cr_assert_eq(ldrsnap_rules_add_text(r, "user.yml", y, strlen(y)),
+                 LDRSNAP_EFORMAT);
+    cr_assert(strstr(ldrsnap_rules_errmsg(r),
+                     "user.yml:2: rule 'vcruntime-missing': id "));
+    cr_assert_eq(ldrsnap_rules_count(r), before);
+    ldrsnap_rules_free(r);
+}
+
+Test(rules, missing_file_is_reported)
+{
+    ldrsnap_rules *r;
+    ldrsnap_rules_new(&r, NULL, LDRSNAP_RULES_NO_BUILTIN);
+    cr_assert_eq(ldrsnap_rules_add_file(r, "/nonexistent/rules.yml"),
+                 LDRSNAP_ENOTFOUND);
+    cr_assert(strstr(ldrsnap_rules_errmsg(r), "/nonexistent/rules.yml"));
+    ldrsnap_rules_free(r);
+    cr_assert_eq(ldrsnap_rules_add_file(NULL, "x"), LDRSNAP_EMISUSE);
+}
+
+Test(rules, rules_are_set_before_the_first_byte)
+{
+    ldrsnap_rules *r;
+    ldrsnap_rules_new(&r, NULL, 0);
+    ldrsnap_analyzer *a;
+    ldrsnap_analyzer_new(&a, NULL, NULL, NULL);
+    ldrsnap_analyzer_feed(a, "LDR: x\n", 7);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, r), LDRSNAP_EMISUSE);
+    ldrsnap_analyzer_free(a);
+    ldrsnap_rules_free(r);
+}
+
+Test(rules, many_rules_share_one_prefilter)
+{
+    /* 500 pattern rules: only the two whose literal is on a line run */
+    char *y = malloc(200000);
+    strcpy(y, "rules:\n");
+    for (int i = 0; i < 500; i++)
+        sprintf(y + strlen(y),
+                "- id: r%d\n  title: 'marker %d'\n  severity: info\n"
+                "  match: {pattern: 'CustomMarker%04d\\b'}\n", i, i, i);
+    ldrsnap_rules *r = user_rules(y);
+    free(y);
+    const char *log = "x CustomMarker0042 y\nz CustomMarker0499\nnothing\n";
+    sigs s;
+    run(r, log, strlen(log), &s);
+    cr_assert_eq(s.n, 2);
+    cr_assert_str_eq(s.ids[0], "r42");
+    cr_assert_str_eq(s.ids[1], "r499");
+    ldrsnap_rules_free(r);
+}
