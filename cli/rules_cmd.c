@@ -70,7 +70,7 @@ static void text_show(const ldrsnap_rule_info *in)
            in->id, in->severity, in->title, in->source, in->line,
            in->n_steps, in->n_steps == 1 ? "" : "s", in->scope);
     if (in->window)
-        printf(", window %lu lines", in->window);
+        printf(", window %lu line%s", in->window, in->window == 1 ? "" : "s");
     putchar('\n');
     if (in->explanation)
         text_wrapped(stdout, 0, "explanation  ", in->explanation, 13);
@@ -118,7 +118,9 @@ static int rules_show(const ldrsnap_rules *r, int argc, char **argv,
         if (o->format == FMT_JSONL)
             json_rule(&in, true);
         else
-            text_show(&in), putchar(i + 1 < argc ? '\n' : '\0');
+            text_show(&in);
+        if (o->format != FMT_JSONL && i + 1 < argc)
+            putchar('\n');
     }
     return status;
 }
