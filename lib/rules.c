@@ -629,17 +629,46 @@ static size_t key_hash(uint32_t k, size_t slots)
     return (size_t)((k * 2654435761u) >> 7) & (slots - 1);
 }
 
-/* Rebuild the literal table from every step's literal. */
+/* How common a byte is in loader logs (lower is rarer): letters, digits
+ * and path punctuation are everywhere; quotes, '=' and the like are not. */
+static int byte_rank(unsigned char c)
+{
+    if (strchr("'=<>#%&!?*+[]{}|~^$`", c))
+        return 1;
+    if (strchr("qzxjkvwy", c))
+        return 5;
+    if (isdigit(c))
+        return 15;
+    if (isalpha(c))
+        return 20;
+    return 30; /* space, '\\', ':', '.', '-', '"', ... */
+}
+
+static void add_anchor(rx_lits *L, const char *lit, size_t len)
+{
+    unsigned char best = (unsigned char)lit[0];
+    for (size_t i = 1; i < len; i++)
+        if (byte_rank((unsigned char)lit[i]) < byte_rank(best))
+            best = (unsigned char)lit[i];
+    if (byte_rank(best) >= 20 || L->nanchor == sizeof L->anchor) {
+        L->scan_always = true;
+        return;
+    }
+    if (!memchr(L->anchor, best, L->nanchor))
+        L->anchor[L->nanchor++] = best;
+}
+
+/* The literal table: the literals that index rules' first steps (other
+ * steps check their literal directly). */
 static int index_literals(ldrsnap_rules *r)
 {
     rx_lits *L = &r->lits;
     ldrsnap__free(&r->al, L->key_slot);
     L->key_slot = NULL;
-    L->n = 0;
+    L->n = L->nanchor = 0;
+    L->scan_always = false;
     memset(L->bloom, 0, sizeof L->bloom);
-    size_t total = 0;
-    for (size_t i = 0; i < r->n; i++)
-        total += r->rules[i].nsteps;
+    size_t total = r->n;
     if (L->cap < total) {
         char **lit = ldrsnap__realloc(&r->al, L->lit, total * sizeof *lit);
         size_t *len = lit ? ldrsnap__realloc(&r->al, L->len,
@@ -659,45 +688,76 @@ static int index_literals(ldrsnap_rules *r)
     if (!L->key_slot)
         return LDRSNAP_ENOMEM;
     for (size_t i = 0; i < r->n; i++) {
-        for (size_t k = 0; k < r->rules[i].nsteps; k++) {
-            rx_step *st = &r->rules[i].steps[k];
-            if (!st->literal) {
-                st->literal_id = -1;
-                continue;
-            }
-            st->literal_id = (int)L->n;
-            L->lit[L->n] = st->literal;
-            L->len[L->n] = strlen(st->literal);
-            uint32_t key = lit_key(st->literal);
-            size_t j = key_hash(key, L->slots);
-            while (L->key_slot[j])
-                j = (j + 1) & (L->slots - 1);
-            L->key_slot[j] = (uint32_t)L->n + 1;
-            L->bloom[(key >> 6) & 1023] |= 1ull << (key & 63);
-            L->n++;
-        }
+        for (size_t k = 0; k < r->rules[i].nsteps; k++)
+            r->rules[i].steps[k].literal_id = -1;
+        rx_step *st = &r->rules[i].steps[0];
+        if (r->rules[i].target != RX_LINE || !st->literal ||
+            st->msg != RX_ANY || st->dialect != RX_ANY || st->function ||
+            st->level != RX_ANY || st->nstatus)
+            continue;
+        st->literal_id = (int)L->n;
+        L->lit[L->n] = st->literal;
+        L->len[L->n] = strlen(st->literal);
+        uint32_t key = lit_key(st->literal);
+        size_t j = key_hash(key, L->slots);
+        while (L->key_slot[j])
+            j = (j + 1) & (L->slots - 1);
+        L->key_slot[j] = (uint32_t)L->n + 1;
+        L->bloom[(key >> 6) & 1023] |= 1ull << (key & 63);
+        add_anchor(L, st->literal, L->len[L->n]);
+        L->n++;
     }
     return LDRSNAP_OK;
 }
 
+static rx_bucket *first_step_bucket(ldrsnap_rules *r, const rx_step *st)
+{
+    if (st->msg != RX_ANY)
+        return &r->by_msg[st->msg];
+    if (st->dialect != RX_ANY)
+        return &r->by_dialect[st->dialect];
+    if (st->function || st->level != RX_ANY)
+        return &r->by_dialect[LDRSNAP_D_VISTA];
+    if (st->literal_id >= 0)
+        return NULL; /* by literal */
+    return &r->any;
+}
+
 static int index_rules(ldrsnap_rules *r)
 {
-    for (size_t d = 0; d <= RX_NDIALECT; d++)
+    for (size_t m = 0; m < RX_NMSG; m++)
+        r->by_msg[m].n = 0;
+    for (size_t d = 0; d < RX_NDIALECT; d++)
         r->by_dialect[d].n = 0;
+    r->any.n = 0;
     r->failure_rules.n = 0;
+    int rc = index_literals(r);
+    if (rc < 0)
+        return rc;
+    ldrsnap__free(&r->al, r->lit_rule);
+    r->lit_rule = ldrsnap__malloc(&r->al, (r->lits.n + 1) * sizeof *r->lit_rule);
+    if (!r->lit_rule)
+        return LDRSNAP_ENOMEM;
+    for (size_t i = 0; i < r->lits.n; i++)
+        r->lit_rule[i] = -1;
+    r->n_lit_rules = 0;
     for (size_t i = 0; i < r->n; i++) {
         const rx_rule *rule = &r->rules[i];
-        rx_bucket *b;
-        if (rule->target == RX_FAILURE)
-            b = &r->failure_rules;
-        else if (rule->steps[0].dialect != RX_ANY)
-            b = &r->by_dialect[rule->steps[0].dialect];
-        else
-            b = &r->by_dialect[RX_NDIALECT];
-        if (bucket_add(&r->al, b, i) < 0)
-            return LDRSNAP_ENOMEM;
+        if (rule->target == RX_FAILURE) {
+            rc = bucket_add(&r->al, &r->failure_rules, i);
+        } else {
+            rx_bucket *b = first_step_bucket(r, &rule->steps[0]);
+            if (b) {
+                rc = bucket_add(&r->al, b, i);
+            } else {
+                r->lit_rule[rule->steps[0].literal_id] = (long)i;
+                r->n_lit_rules++;
+            }
+        }
+        if (rc < 0)
+            return rc;
     }
-    return index_literals(r);
+    return LDRSNAP_OK;
 }
 
 /* ---- loading ------------------------------------------------------------------------ */
@@ -907,8 +967,12 @@ void ldrsnap_rules_free(ldrsnap_rules *r)
     for (size_t i = 0; i < r->n; i++)
         free_rule(&al, &r->rules[i]);
     ldrsnap__free(&al, r->rules);
-    for (size_t d = 0; d <= RX_NDIALECT; d++)
+    for (size_t m = 0; m < RX_NMSG; m++)
+        ldrsnap__free(&al, r->by_msg[m].rule);
+    for (size_t d = 0; d < RX_NDIALECT; d++)
         ldrsnap__free(&al, r->by_dialect[d].rule);
+    ldrsnap__free(&al, r->any.rule);
+    ldrsnap__free(&al, r->lit_rule);
     ldrsnap__free(&al, r->failure_rules.rule);
     ldrsnap__free(&al, r->lits.lit);
     ldrsnap__free(&al, r->lits.len);

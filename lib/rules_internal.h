@@ -57,6 +57,12 @@ typedef struct rx_lits {
     uint32_t *key_slot;      /* table of literal index + 1 by key hash */
     size_t slots;
     uint64_t bloom[1024];
+    /* Each literal's rarest byte: a line holding none of them holds no
+     * literal, and memchr says so fast.  Unused when a literal has no
+     * rare byte (scan_always). */
+    unsigned char anchor[32];
+    size_t nanchor;
+    bool scan_always;
 } rx_lits;
 
 /* Which rules a record of one dialect could start. */
@@ -65,13 +71,23 @@ typedef struct rx_bucket {
     size_t n, cap;
 } rx_bucket;
 
+#define RX_NMSG (LDRSNAP_M_SHELL_COMMAND + 1)
+
+/* Where a line rule's first step is indexed, most selective first: by the
+ * record's msg, by its dialect (a loader function implies Vista+), by a
+ * literal its pattern requires, or nowhere (tried on every record). */
 struct ldrsnap_rules {
     uint32_t magic;
     ls_alloc al;
     rx_rule *rules;
     size_t n, cap;
     rx_lits lits;
-    rx_bucket by_dialect[RX_NDIALECT + 1]; /* [RX_NDIALECT]: any dialect */
+    rx_bucket by_msg[RX_NMSG];
+    rx_bucket by_dialect[RX_NDIALECT];
+    rx_bucket any;
+    long *lit_rule;          /* literal id -> rule whose first step it
+                                indexes, or -1 */
+    size_t n_lit_rules;
     rx_bucket failure_rules;
     uint32_t max_groups;
     pcre2_general_context *gctx;

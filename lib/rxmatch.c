@@ -18,7 +18,7 @@
 #include "rules_internal.h"
 
 #define MAX_INST 4096 /* partial sequences kept; the oldest goes first */
-#define MAX_CAPS 2048 /* bytes of captured text per partial sequence */
+#define MAX_CAPS 512  /* bytes of captured text per partial sequence */
 
 typedef struct rx_inst {
     size_t rule;
@@ -39,8 +39,8 @@ struct rx_state {
     uint64_t *lits;         /* literals seen on the current line */
     size_t lit_words;
     bool scanned;
-    rx_inst *inst;
-    size_t ninst;
+    rx_inst *inst;          /* grown on demand up to MAX_INST */
+    size_t ninst, inst_cap;
     size_t *active;         /* partial sequences per rule */
     rx_inst scratch;        /* a one-record match in progress */
     ls_buf out;
@@ -70,9 +70,8 @@ int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
                     : NULL;
     x->lit_words = rules->lits.n / 64 + 1;
     x->lits = ldrsnap__calloc(al, x->lit_words * sizeof *x->lits);
-    x->inst = ldrsnap__calloc(al, MAX_INST * sizeof *x->inst);
     x->active = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->active);
-    if (!x->md || !x->lits || !x->inst || !x->active) {
+    if (!x->md || !x->lits || !x->active) {
         ldrsnap__rx_free(x);
         return LDRSNAP_ENOMEM;
     }
@@ -103,19 +102,8 @@ size_t ldrsnap__rx_count(const rx_state *x)
 
 /* ---- the literal prefilter ------------------------------------------------ */
 
-static uint32_t fold4(const unsigned char *s)
-{
-    uint32_t k = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned c = s[i];
-        if (c >= 'A' && c <= 'Z')
-            c += 32;
-        k = (k << 8) | c;
-    }
-    return k;
-}
-
-/* Mark every rule literal on the line. */
+/* Mark every rule literal on the line: one pass, a rolling 4-byte key,
+ * a bloom filter, and an exact check only on a bloom hit. */
 static void scan_literals(rx_state *x, const char *text)
 {
     const rx_lits *L = &x->rules->lits;
@@ -123,20 +111,44 @@ static void scan_literals(rx_state *x, const char *text)
     x->scanned = true;
     if (!L->n)
         return;
-    size_t n = strlen(text);
+    if (!L->scan_always) {
+        size_t n = strlen(text);
+        bool any = false;
+        for (size_t i = 0; i < L->nanchor && !any; i++) {
+            unsigned a = L->anchor[i];
+            any = memchr(text, (int)a, n) ||
+                  (a >= 'a' && a <= 'z' && memchr(text, (int)a - 32, n));
+        }
+        if (!any)
+            return; /* no literal's rarest byte: no literal */
+    }
     const unsigned char *t = (const unsigned char *)text;
-    for (size_t i = 0; i + 4 <= n; i++) {
-        uint32_t k = fold4(t + i);
-        if (!(L->bloom[(k >> 6) & 1023] & (1ull << (k & 63))))
+    uint32_t k = 0;
+    for (size_t i = 0; t[i]; i++) {
+        unsigned c = t[i];
+        k = (k << 8) | (c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if (i < 3 || !(L->bloom[(k >> 6) & 1023] & (1ull << (k & 63))))
             continue;
+        size_t start = i - 3;
         for (size_t j = (size_t)((k * 2654435761u) >> 7) & (L->slots - 1);
              L->key_slot[j]; j = (j + 1) & (L->slots - 1)) {
             size_t id = L->key_slot[j] - 1;
-            if (i + L->len[id] <= n &&
-                strncasecmp(text + i, L->lit[id], L->len[id]) == 0)
+            if (strncasecmp(text + start, L->lit[id], L->len[id]) == 0)
                 x->lits[id / 64] |= 1ull << (id % 64);
         }
     }
+}
+
+/* Does text contain lit (lower case), ignoring ASCII case? */
+static bool ci_contains(const char *text, const char *lit)
+{
+    size_t n = strlen(lit);
+    int c0 = (unsigned char)lit[0];
+    int up = c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0;
+    for (const char *p = text; *p; p++)
+        if ((*p == c0 || *p == up) && strncasecmp(p, lit, n) == 0)
+            return true;
+    return false;
 }
 
 /* ---- captures ----------------------------------------------------------------- */
@@ -211,6 +223,8 @@ static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
             scan_literals(x, text);
         if (!(x->lits[st->literal_id / 64] & (1ull << (st->literal_id % 64))))
             return false;
+    } else if (st->literal && !ci_contains(text, st->literal)) {
+        return false;
     }
     int rc = pcre2_match(st->re, (PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, 0,
                          PCRE2_NO_UTF_CHECK, x->md, NULL);
@@ -385,8 +399,18 @@ static void inst_keep(rx_state *x, const rx_inst *src)
     for (size_t i = 0; i < x->ninst && !slot; i++)
         if (!x->inst[i].used)
             slot = &x->inst[i];
-    if (!slot && x->ninst < MAX_INST)
+    if (!slot && x->ninst == x->inst_cap && x->inst_cap < MAX_INST) {
+        size_t cap = x->inst_cap ? x->inst_cap * 2 : 16;
+        rx_inst *n = ldrsnap__realloc(&x->al, x->inst, cap * sizeof *n);
+        if (n) {
+            x->inst = n;
+            x->inst_cap = cap;
+        }
+    }
+    if (!slot && x->ninst < x->inst_cap)
         slot = &x->inst[x->ninst++];
+    if (!slot && !x->ninst)
+        return; /* no memory for even one: the sequence is forgotten */
     if (!slot) {
         slot = &x->inst[0];
         for (size_t i = 1; i < x->ninst; i++)
@@ -495,13 +519,37 @@ static int run_partials(rx_state *x, const event *ev, const rx_where *w,
     return LDRSNAP_OK;
 }
 
+/* Rules whose first step needs a literal that is on this line. */
+static int run_literals(rx_state *x, const event *ev, const rx_where *w,
+                        rx_emit_fn fn, void *ud, bool *seen)
+{
+    const ldrsnap_rules *R = x->rules;
+    if (!R->n_lit_rules || !ev->rec->text)
+        return LDRSNAP_OK;
+    if (!x->scanned)
+        scan_literals(x, ev->rec->text);
+    for (size_t wd = 0; wd < x->lit_words; wd++) {
+        for (uint64_t bits = x->lits[wd]; bits; bits &= bits - 1) {
+            size_t id = wd * 64 + (size_t)__builtin_ctzll(bits);
+            long ri = R->lit_rule[id];
+            if (ri < 0 || seen[ri])
+                continue;
+            seen[ri] = true;
+            int rc = try_rule(x, (size_t)ri, ev, w, fn, ud);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return LDRSNAP_OK;
+}
+
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
                        const rx_where *w, rx_emit_fn fn, void *ud)
 {
     const ldrsnap_rules *R = x->rules;
-    const rx_bucket *own = &R->by_dialect[rec->dialect % RX_NDIALECT];
-    const rx_bucket *any = &R->by_dialect[RX_NDIALECT];
-    if (!own->n && !any->n && !x->ninst)
+    const rx_bucket *by_msg = &R->by_msg[rec->msg % RX_NMSG];
+    const rx_bucket *by_d = &R->by_dialect[rec->dialect % RX_NDIALECT];
+    if (!by_msg->n && !by_d->n && !R->any.n && !R->n_lit_rules && !x->ninst)
         return LDRSNAP_OK;
     bool seen_small[256], *seen = seen_small;
     bool heap = R->n > sizeof seen_small;
@@ -511,9 +559,13 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
         memset(seen, 0, R->n);
     event ev = {rec, NULL, rec->line};
     x->scanned = false;
-    int rc = run_bucket(x, own, &ev, w, fn, ud, seen);
+    int rc = run_bucket(x, by_msg, &ev, w, fn, ud, seen);
     if (rc == 0)
-        rc = run_bucket(x, any, &ev, w, fn, ud, seen);
+        rc = run_bucket(x, by_d, &ev, w, fn, ud, seen);
+    if (rc == 0)
+        rc = run_bucket(x, &R->any, &ev, w, fn, ud, seen);
+    if (rc == 0)
+        rc = run_literals(x, &ev, w, fn, ud, seen);
     if (rc == 0)
         rc = run_partials(x, &ev, w, fn, ud, seen, RX_LINE);
     if (heap)
