@@ -154,7 +154,7 @@ example: all
 
 mancheck:
 	@if command -v mandoc >/dev/null; then \
-	    mandoc -Tlint -W warning docs/ldrsnap.1 docs/libldrsnap.3; \
+	    mandoc -Tlint -W warning docs/ldrsnap.1 docs/libldrsnap.3 docs/ldrsnap-rules.5; \
 	else echo "mandoc not installed: man pages not linted"; fi
 
 # The generated code table: regenerate from the Debian packages' headers,
@@ -196,7 +196,8 @@ deps:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/ldrsnap
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libldrsnap.a
 	install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/libldrsnap.so.$(VERSION)
@@ -208,13 +209,15 @@ install: all
 	    lib/libldrsnap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ldrsnap.pc
 	install -m 644 docs/ldrsnap.1 $(DESTDIR)$(MANDIR)/man1/ldrsnap.1
 	install -m 644 docs/libldrsnap.3 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3
+	install -m 644 docs/ldrsnap-rules.5 $(DESTDIR)$(MANDIR)/man5/ldrsnap-rules.5
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ldrsnap $(DESTDIR)$(LIBDIR)/libldrsnap.a \
 	    $(DESTDIR)$(LIBDIR)/libldrsnap.so.$(VERSION) \
 	    $(DESTDIR)$(LIBDIR)/$(SHARED_SONAME) $(DESTDIR)$(LIBDIR)/libldrsnap.so \
 	    $(DESTDIR)$(INCLUDEDIR)/ldrsnap.h $(DESTDIR)$(PKGCONFIGDIR)/ldrsnap.pc \
-	    $(DESTDIR)$(MANDIR)/man1/ldrsnap.1 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3
+	    $(DESTDIR)$(MANDIR)/man1/ldrsnap.1 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3 \
+	    $(DESTDIR)$(MANDIR)/man5/ldrsnap-rules.5
 
 clean:
 	rm -rf build build-asan
