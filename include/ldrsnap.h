@@ -133,7 +133,9 @@ typedef enum ldrsnap_dialect {
     LDRSNAP_D_XP = 2,        /**< LDR: ... (Windows XP / Server 2003) */
     LDRSNAP_D_DEBUGGER = 3,  /**< ModLoad, exception events, prompts... */
     LDRSNAP_D_IDE = 4,       /**< Visual Studio output window lines */
-    LDRSNAP_D_CONTINUATION = 5, /**< continues the record before it */
+    LDRSNAP_D_CONTINUATION = 5, /**< continues the record before it on the
+                                     same stream, whose pid, tid, tick,
+                                     function and level it carries */
     LDRSNAP_D_OTHER = 6      /**< anything else (program output, notes) */
 } ldrsnap_dialect;
 

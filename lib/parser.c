@@ -40,6 +40,30 @@ static uint64_t seg_line(const ldrsnap_parser *p, size_t pos)
     return line;
 }
 
+/* A continuation belongs to the record before it on the same stream: it
+ * takes that record's process, thread, tick, function and level. */
+static void remember_owner(ldrsnap_parser *p, const ldrsnap_record *r)
+{
+    const unsigned keep = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    p->prev_pid = r->pid;
+    p->prev_tid = r->tid;
+    p->prev_tick = r->tick;
+    p->prev_flags = r->flags & keep;
+    p->prev_level = r->level;
+    snprintf(p->prev_function, sizeof p->prev_function, "%s",
+             r->function ? r->function : "");
+}
+
+static void attach(const ldrsnap_parser *p, ldrsnap_record *r)
+{
+    r->pid = p->prev_pid;
+    r->tid = p->prev_tid;
+    r->tick = p->prev_tick;
+    r->flags |= p->prev_flags;
+    r->level = p->prev_level;
+    r->function = p->prev_function[0] ? p->prev_function : NULL;
+}
+
 static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, unsigned flags, const ls_start *st)
 {
@@ -59,6 +83,10 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     rec.flags |= flags;
     if (rec.dialect == LDRSNAP_D_XP)
         p->xp_seen = true;
+    if (rec.dialect == LDRSNAP_D_CONTINUATION)
+        attach(p, &rec);
+    else if (rec.dialect == LDRSNAP_D_VISTA || rec.dialect == LDRSNAP_D_XP)
+        remember_owner(p, &rec);
     if (rec.dialect != LDRSNAP_D_BLANK)
         p->prev_dialect = rec.dialect;
     p->records++;

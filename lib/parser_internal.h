@@ -27,6 +27,12 @@ struct ldrsnap_parser {
     } seg[64];
     uint64_t cur_offset;
     ldrsnap_dialect prev_dialect;
+    /* the record a continuation line belongs to */
+    uint32_t prev_pid, prev_tid;
+    uint64_t prev_tick;
+    unsigned prev_flags;
+    ldrsnap_level prev_level;
+    char prev_function[64];
     bool xp_seen;
     uint64_t records;
     ldrsnap_record_cb cb;

@@ -43,6 +43,7 @@ struct rx_state {
     size_t ninst, inst_cap;
     size_t *active;         /* partial sequences per rule */
     rx_inst scratch;        /* a one-record match in progress */
+    bool *seen;             /* rules tried on the current record */
     ls_buf out;
     size_t count;
 };
@@ -71,7 +72,8 @@ int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
     x->lit_words = rules->lits.n / 64 + 1;
     x->lits = ldrsnap__calloc(al, x->lit_words * sizeof *x->lits);
     x->active = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->active);
-    if (!x->md || !x->lits || !x->active) {
+    x->seen = ldrsnap__calloc(al, rules->n + 1);
+    if (!x->md || !x->lits || !x->active || !x->seen) {
         ldrsnap__rx_free(x);
         return LDRSNAP_ENOMEM;
     }
@@ -90,6 +92,7 @@ void ldrsnap__rx_free(rx_state *x)
     ldrsnap__free(&x->al, x->lits);
     ldrsnap__free(&x->al, x->inst);
     ldrsnap__free(&x->al, x->active);
+    ldrsnap__free(&x->al, x->seen);
     ldrsnap__buf_free(&x->al, &x->out);
     ls_alloc al = x->al;
     ldrsnap__free(&al, x);
@@ -551,12 +554,8 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     const rx_bucket *by_d = &R->by_dialect[rec->dialect % RX_NDIALECT];
     if (!by_msg->n && !by_d->n && !R->any.n && !R->n_lit_rules && !x->ninst)
         return LDRSNAP_OK;
-    bool seen_small[256], *seen = seen_small;
-    bool heap = R->n > sizeof seen_small;
-    if (heap && !(seen = ldrsnap__calloc(&x->al, R->n)))
-        return LDRSNAP_ENOMEM;
-    if (!heap)
-        memset(seen, 0, R->n);
+    bool *seen = x->seen; /* no allocation per line */
+    memset(seen, 0, R->n);
     event ev = {rec, NULL, rec->line};
     x->scanned = false;
     int rc = run_bucket(x, by_msg, &ev, w, fn, ud, seen);
@@ -568,8 +567,6 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
         rc = run_literals(x, &ev, w, fn, ud, seen);
     if (rc == 0)
         rc = run_partials(x, &ev, w, fn, ud, seen, RX_LINE);
-    if (heap)
-        ldrsnap__free(&x->al, seen);
     return rc;
 }
 

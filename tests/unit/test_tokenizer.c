@@ -288,3 +288,34 @@ Test(parser, options_turn_repairs_off)
     cr_assert_eq(l.n, 1);
     rec_list_free(&l);
 }
+
+static ldrsnap_record *cont;
+
+static int keep_continuation(const ldrsnap_record *r, void *ud)
+{
+    (void)ud;
+    if (r->dialect == LDRSNAP_D_CONTINUATION && !cont)
+        ldrsnap_record_dup(&cont, r);
+    return 0;
+}
+
+Test(parser, continuation_lines_attach_to_the_record_before_them)
+{
+    const char *in =
+        "06d8:0700 @ 00370515 - LdrpInitializeProcess - INFO: Beginning "
+        "execution of a.exe (C:\\a.exe)\n"
+        "\tCurrent directory: C:\\Windows\n";
+    ldrsnap_parser *p;
+    ldrsnap_parser_new(&p, NULL, keep_continuation, NULL);
+    ldrsnap_parser_feed(p, in, strlen(in));
+    ldrsnap_parser_finish(p);
+    ldrsnap_parser_free(p);
+    cr_assert_not_null(cont);
+    cr_assert_eq(cont->pid, 0x06d8);
+    cr_assert_eq(cont->tid, 0x0700);
+    cr_assert(cont->flags & LDRSNAP_RF_PID);
+    cr_assert_str_eq(cont->function, "LdrpInitializeProcess");
+    cr_assert_eq(cont->line, 2);
+    ldrsnap_record_free(cont);
+    cont = NULL;
+}
