@@ -57,7 +57,7 @@ UNIT := $(BUILDDIR)/tests/unit_tests
 
 .PHONY: all lib cli check unit golden headercheck symcheck example mancheck \
         asan bench demo deps install uninstall clean update-golden help \
-        regen check-generated
+        regen check-generated fuzz fuzz-run fuzz-replay
 
 all: $(STATIC) $(SHARED) $(CLI) $(PC)
 lib: $(STATIC) $(SHARED)
@@ -174,7 +174,8 @@ check-generated:
 	    diff -q lib/errtab.c $(BUILDDIR)/errtab.c && echo "check-generated: lib/errtab.c is up to date"; \
 	else echo "check-generated: skipped (needs python3, librust-winapi-dev, mingw-w64-common)"; fi
 
-check: all unit golden headercheck symcheck example mancheck check-generated
+check: all unit golden headercheck symcheck example mancheck check-generated \
+       fuzz-replay
 	@echo "make check: all passed"
 
 asan:
@@ -182,6 +183,33 @@ asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" WERROR=$(WERROR) unit golden
 	@echo "make asan: all passed"
+
+# Fuzzing (clang, libFuzzer + ASan + UBSan): make fuzz builds the targets
+# in build-fuzz/; make fuzz-run FUZZ_SECONDS=60 runs each; make check
+# replays the committed corpus (fuzz/corpus/*) through the normal build.
+FUZZ_TARGETS := analyze rules decode
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) --no-print-directory BUILDDIR=build-fuzz CC=clang \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" lib
+	for t in $(FUZZ_TARGETS); do \
+	    clang -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude fuzz/fuzz_$$t.c \
+	        build-fuzz/libldrsnap.a $(LIBS_PRIVATE) -o build-fuzz/fuzz_$$t || exit 1; \
+	done
+
+fuzz-run: fuzz
+	for t in $(FUZZ_TARGETS); do mkdir -p fuzz/corpus/$$t; \
+	    build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	        fuzz/corpus/$$t || exit 1; done
+
+# Replay every saved fuzz input through a plain build of each target.
+$(BUILDDIR)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iinclude fuzz/replay.c $< $(STATIC) $(LIBS_PRIVATE) -o $@
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/replay_%)
+	for t in $(FUZZ_TARGETS); do \
+	    $(BUILDDIR)/fuzz/replay_$$t fuzz/corpus/$$t/* || exit 1; done
 
 bench: $(CLI)
 	sh bench/run.sh $(CLI)

@@ -134,7 +134,7 @@ size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
                                bool xp_seen);
 
 /* Does this line begin a record of its own (and so must not be joined to
- * an 80-column line before it)? */
+ * an 80-column line before it)?  s must be NUL-terminated at s[n]. */
 bool ldrsnap__lex_begins_record(const char *s, size_t n);
 
 /* Classify one NUL-terminated logical line into rec.  `line` is mutable

@@ -171,7 +171,12 @@ static int on_line(const ls_line *ln, void *ud)
     int rc;
     bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
     if (p->holding) {
-        if (ldrsnap__lex_begins_record(ln->ptr, ln->len) ||
+        /* the classifier reads C strings: give it a terminated copy */
+        p->work.len = 0;
+        if ((rc = ldrsnap__buf_append(&p->al, &p->work, ln->ptr, ln->len)) < 0 ||
+            (rc = ldrsnap__buf_append(&p->al, &p->work, "", 1)) < 0)
+            return rc;
+        if (ldrsnap__lex_begins_record(p->work.ptr, ln->len) ||
             p->held.len + ln->len > p->max_line) {
             if ((rc = flush_held(p)) != 0)
                 return rc;

@@ -117,6 +117,22 @@ static int scalars(loader *L, yaml_node_t *n, const char *key,
     return LDRSNAP_OK;
 }
 
+/* YAML allows a key twice in a mapping; a rule must not (which would win?). */
+static int no_duplicate_keys(loader *L, yaml_node_t *map)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+         p < map->data.mapping.pairs.top; p++) {
+        const char *k = scalar(node(L, p->key));
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start;
+             k && q < p; q++) {
+            const char *e = scalar(node(L, q->key));
+            if (e && !strcmp(e, k))
+                return fail_at(L, node(L, p->key), "'%s' is given twice", k);
+        }
+    }
+    return LDRSNAP_OK;
+}
+
 /* ---- names -------------------------------------------------------------------- */
 
 static int name_index(const char *s, const char *(*name_of)(int), int lo,
@@ -359,6 +375,8 @@ static int parse_step(loader *L, yaml_node_t *n, rx_step *st,
         return fail_at(L, n, "a step must be a mapping of conditions");
     int want = -1, on = -1, rc;
     size_t keys = 0;
+    if ((rc = no_duplicate_keys(L, n)) < 0)
+        return rc;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
          p < n->data.mapping.pairs.top; p++) {
         const char *k = scalar(node(L, p->key));
@@ -403,6 +421,9 @@ static int parse_match(loader *L, yaml_node_t *m, rx_rule *rule)
 {
     if (m->type != YAML_MAPPING_NODE)
         return fail_at(L, m, "'match' must be a mapping");
+    int drc = no_duplicate_keys(L, m);
+    if (drc < 0)
+        return drc;
     yaml_node_t *steps = NULL;
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
          p < m->data.mapping.pairs.top; p++) {
@@ -551,6 +572,9 @@ static int parse_rule(loader *L, yaml_node_t *n, rx_rule *r)
     }
     if (!r->id)
         return fail_at(L, n, "missing 'id'");
+    int drc = no_duplicate_keys(L, n);
+    if (drc < 0)
+        return drc;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
          p < n->data.mapping.pairs.top; p++) {
         const char *k = scalar(node(L, p->key));

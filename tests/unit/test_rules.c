@@ -310,6 +310,10 @@ static const err_case errs[] = {
      "'on: failure' does not fit the step's conditions"},
     {"rules:\n- id: a\n  title: t\n  severity: low\n  match: {frobs: 1}\n",
      "unknown step key 'frobs'"},
+    {"rules:\n- id: a\n  title: t\n  title: u\n  severity: low\n"
+     "  match: {msg: exception}\n", "test.yml:4: rule 'a': 'title' is given twice"},
+    {"rules:\n- id: a\n  title: t\n  severity: low\n"
+     "  match: {pattern: x, pattern: y}\n", "'pattern' is given twice"},
     {"rules:\n- id: vcruntime-missing\n  title: t\n  severity: low\n"
      "  match: {msg: exception}\n",
      NULL /* against the built-in ids: tested below */},

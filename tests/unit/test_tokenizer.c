@@ -319,3 +319,19 @@ Test(parser, continuation_lines_attach_to_the_record_before_them)
     ldrsnap_record_free(cont);
     cont = NULL;
 }
+
+Test(parser, an_80_column_line_then_a_long_line_is_read_in_bounds)
+{
+    /* found by fuzzing: the line after a held 80-column line was
+     * classified with string functions before it was terminated */
+    char in[80 + 1 + 1100 + 1];
+    memset(in, 'x', 80);
+    in[80] = '\n';
+    in[81] = '\'';
+    memset(in + 82, 'y', 1099);
+    in[sizeof in - 1] = '\n';
+    rec_list l = {0};
+    tokenize(in, sizeof in, 0, 0, NULL, &l);
+    cr_assert_eq(l.n, 1); /* joined: the second line begins no record */
+    rec_list_free(&l);
+}
