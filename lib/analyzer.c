@@ -85,9 +85,9 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
         return LDRSNAP_EINVAL;
     *out = NULL;
     ls_alloc al;
-    ldrsnap_analyzer *a;
-    int rc = ldrsnap__handle_new((void **)&a, opts, sizeof *a, &al);
-    if (rc < 0)
+    int rc;
+    ldrsnap_analyzer *a = ldrsnap__handle_alloc(opts, sizeof *a, &al, &rc);
+    if (!a)
         return rc;
     a->magic = ANALYZER_MAGIC;
     a->al = al;

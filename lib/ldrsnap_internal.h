@@ -33,9 +33,9 @@ char *ldrsnap__strdup(const ls_alloc *al, const char *s);
 
 /* The start of every *_new() (after its own out-parameter check): check
  * the options, set up the allocator, allocate a zeroed handle of `size`
- * bytes into *out. */
-int ldrsnap__handle_new(void **out, const ldrsnap_options *opts, size_t size,
-                        ls_alloc *al);
+ * bytes.  Returns it, or NULL with *rc saying why. */
+void *ldrsnap__handle_alloc(const ldrsnap_options *opts, size_t size,
+                            ls_alloc *al, int *rc);
 
 /* Validate caller options; fills defaults.  Returns LDRSNAP_EINVAL on a
  * version or allocator the library does not know. */

@@ -273,9 +273,9 @@ int ldrsnap_parser_new(ldrsnap_parser **out, const ldrsnap_options *opts,
         return LDRSNAP_EINVAL;
     }
     ls_alloc al;
-    ldrsnap_parser *p;
-    int rc = ldrsnap__handle_new((void **)&p, opts, sizeof *p, &al);
-    if (rc < 0)
+    int rc;
+    ldrsnap_parser *p = ldrsnap__handle_alloc(opts, sizeof *p, &al, &rc);
+    if (!p)
         return rc;
     ldrsnap__parser_init(p, opts, cb, userdata);
     *out = p;

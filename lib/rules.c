@@ -911,9 +911,9 @@ int ldrsnap_rules_new(ldrsnap_rules **out, const ldrsnap_options *opts,
         return LDRSNAP_EINVAL;
     *out = NULL;
     ls_alloc al;
-    ldrsnap_rules *r;
-    int rc = ldrsnap__handle_new((void **)&r, opts, sizeof *r, &al);
-    if (rc < 0)
+    int rc;
+    ldrsnap_rules *r = ldrsnap__handle_alloc(opts, sizeof *r, &al, &rc);
+    if (!r)
         return rc;
     r->magic = RULES_MAGIC;
     r->al = al;

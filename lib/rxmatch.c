@@ -488,43 +488,42 @@ static int try_rule(rx_state *x, size_t ri, const event *ev,
     return 0;
 }
 
-static int run_bucket(rx_state *x, const rx_bucket *b, const event *ev,
-                      const rx_where *w, rx_emit_fn fn, void *ud, bool *seen)
+/* Try a rule on this event unless it was tried already. */
+static int try_once(rx_state *x, size_t ri, const event *ev,
+                    const rx_where *w, rx_emit_fn fn, void *ud)
 {
-    for (size_t i = 0; i < b->n; i++) {
-        size_t ri = b->rule[i];
-        if (seen[ri])
-            continue;
-        seen[ri] = true;
-        int rc = try_rule(x, ri, ev, w, fn, ud);
-        if (rc < 0)
-            return rc;
-    }
-    return LDRSNAP_OK;
+    if (x->seen[ri])
+        return LDRSNAP_OK;
+    x->seen[ri] = true;
+    int rc = try_rule(x, ri, ev, w, fn, ud);
+    return rc < 0 ? rc : LDRSNAP_OK;
+}
+
+static int run_bucket(rx_state *x, const rx_bucket *b, const event *ev,
+                      const rx_where *w, rx_emit_fn fn, void *ud)
+{
+    int rc = LDRSNAP_OK;
+    for (size_t i = 0; i < b->n && rc == LDRSNAP_OK; i++)
+        rc = try_once(x, b->rule[i], ev, w, fn, ud);
+    return rc;
 }
 
 /* Rules with a partial sequence whose first step is of another dialect
  * must still see this record. */
 static int run_partials(rx_state *x, const event *ev, const rx_where *w,
-                        rx_emit_fn fn, void *ud, bool *seen,
-                        enum rx_target target)
+                        rx_emit_fn fn, void *ud)
 {
-    for (size_t i = 0; i < x->ninst; i++) {
-        size_t ri = x->inst[i].rule;
-        if (!x->inst[i].used || seen[ri] ||
-            x->rules->rules[ri].target != target)
-            continue;
-        seen[ri] = true;
-        int rc = try_rule(x, ri, ev, w, fn, ud);
-        if (rc < 0)
-            return rc;
-    }
-    return LDRSNAP_OK;
+    int rc = LDRSNAP_OK;
+    for (size_t i = 0; i < x->ninst && rc == LDRSNAP_OK; i++)
+        if (x->inst[i].used &&
+            x->rules->rules[x->inst[i].rule].target == RX_LINE)
+            rc = try_once(x, x->inst[i].rule, ev, w, fn, ud);
+    return rc;
 }
 
 /* Rules whose first step needs a literal that is on this line. */
 static int run_literals(rx_state *x, const event *ev, const rx_where *w,
-                        rx_emit_fn fn, void *ud, bool *seen)
+                        rx_emit_fn fn, void *ud)
 {
     const ldrsnap_rules *R = x->rules;
     if (!R->n_lit_rules || !ev->rec->text)
@@ -534,11 +533,9 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
     for (size_t wd = 0; wd < x->lit_words; wd++) {
         for (uint64_t bits = x->lits[wd]; bits; bits &= bits - 1) {
             size_t id = wd * 64 + (size_t)__builtin_ctzll(bits);
-            long ri = R->lit_rule[id];
-            if (ri < 0 || seen[ri])
-                continue;
-            seen[ri] = true;
-            int rc = try_rule(x, (size_t)ri, ev, w, fn, ud);
+            int rc = R->lit_rule[id] < 0
+                         ? LDRSNAP_OK
+                         : try_once(x, (size_t)R->lit_rule[id], ev, w, fn, ud);
             if (rc < 0)
                 return rc;
         }
@@ -554,19 +551,18 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     const rx_bucket *by_d = &R->by_dialect[rec->dialect % RX_NDIALECT];
     if (!by_msg->n && !by_d->n && !R->any.n && !R->n_lit_rules && !x->ninst)
         return LDRSNAP_OK;
-    bool *seen = x->seen; /* no allocation per line */
-    memset(seen, 0, R->n);
+    memset(x->seen, 0, R->n); /* no allocation per line */
     event ev = {rec, NULL, rec->line};
     x->scanned = false;
-    int rc = run_bucket(x, by_msg, &ev, w, fn, ud, seen);
+    int rc = run_bucket(x, by_msg, &ev, w, fn, ud);
     if (rc == 0)
-        rc = run_bucket(x, by_d, &ev, w, fn, ud, seen);
+        rc = run_bucket(x, by_d, &ev, w, fn, ud);
     if (rc == 0)
-        rc = run_bucket(x, &R->any, &ev, w, fn, ud, seen);
+        rc = run_bucket(x, &R->any, &ev, w, fn, ud);
     if (rc == 0)
-        rc = run_literals(x, &ev, w, fn, ud, seen);
+        rc = run_literals(x, &ev, w, fn, ud);
     if (rc == 0)
-        rc = run_partials(x, &ev, w, fn, ud, seen, RX_LINE);
+        rc = run_partials(x, &ev, w, fn, ud);
     return rc;
 }
 

@@ -72,9 +72,9 @@ int ldrsnap_batch_new(ldrsnap_batch **out, const ldrsnap_options *opts,
         return LDRSNAP_EINVAL;
     *out = NULL;
     ls_alloc al;
-    ldrsnap_batch *b;
-    int rc = ldrsnap__handle_new((void **)&b, opts, sizeof *b, &al);
-    if (rc < 0)
+    int rc;
+    ldrsnap_batch *b = ldrsnap__handle_alloc(opts, sizeof *b, &al, &rc);
+    if (!b)
         return rc;
     b->magic = BATCH_MAGIC;
     b->al = al;

@@ -50,19 +50,15 @@ int ldrsnap__options_check(const ldrsnap_options *opts)
     return LDRSNAP_OK;
 }
 
-int ldrsnap__handle_new(void **out, const ldrsnap_options *opts, size_t size,
-                        ls_alloc *al)
+void *ldrsnap__handle_alloc(const ldrsnap_options *opts, size_t size,
+                            ls_alloc *al, int *rc)
 {
-    if (!out)
-        return LDRSNAP_EINVAL;
-    *out = NULL;
-    int rc = ldrsnap__options_check(opts);
-    if (rc < 0)
-        return rc;
+    if ((*rc = ldrsnap__options_check(opts)) < 0)
+        return NULL;
     ldrsnap__alloc_init(al, opts);
-    if (!(*out = ldrsnap__calloc(al, size)))
-        return LDRSNAP_ENOMEM;
-    return LDRSNAP_OK;
+    void *h = ldrsnap__calloc(al, size);
+    *rc = h ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+    return h;
 }
 
 void *ldrsnap__malloc(const ls_alloc *al, size_t n)
