@@ -556,6 +556,8 @@ static int parse_rule(loader *L, yaml_node_t *n, rx_rule *r)
         const char *k = scalar(node(L, p->key));
         if (k && !strcmp(k, "id")) {
             const char *id = scalar(node(L, p->value));
+            if (r->id)
+                return fail_at(L, node(L, p->key), "'id' is given twice");
             if (id)
                 L->rule_id = id; /* name the rule in any message below */
             if (!valid_id(id))

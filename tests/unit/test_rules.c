@@ -314,6 +314,8 @@ static const err_case errs[] = {
      "  match: {msg: exception}\n", "test.yml:4: rule 'a': 'title' is given twice"},
     {"rules:\n- id: a\n  title: t\n  severity: low\n"
      "  match: {pattern: x, pattern: y}\n", "'pattern' is given twice"},
+    {"rules:\n- id: a\n  id: b\n  title: t\n  severity: low\n"
+     "  match: {msg: exception}\n", "test.yml:3: rule 'a': 'id' is given twice"},
     {"rules:\n- id: vcruntime-missing\n  title: t\n  severity: low\n"
      "  match: {msg: exception}\n",
      NULL /* against the built-in ids: tested below */},
