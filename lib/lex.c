@@ -994,7 +994,7 @@ static bool lex_exception(lexctx *c, const char *s)
     size_t head;
     if (!exception_head(s, strlen(s), &head))
         return false;
-    const char *code = strstr(s, " - code ");
+    const char *code = strstr(s + head - 1, " - code ");
     if (!code)
         return false;
     size_t a = ldrsnap__hex_run(s + 1, strlen(s + 1));
@@ -1005,8 +1005,8 @@ static bool lex_exception(lexctx *c, const char *s)
     r->dialect = LDRSNAP_D_DEBUGGER;
     r->msg = LDRSNAP_M_EXCEPTION;
     const char *d = s + head;
-    while (*d == ' ')
-        d++;
+    while (*d == ' ' && d < code)
+        d++; /* "(1.2): - code 5": no description, an empty one */
     r->symbol = put(c, d, (size_t)(code - d));
     set_status(c, code + 8);
     if (strstr(code, "second chance"))

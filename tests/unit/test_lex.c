@@ -98,6 +98,8 @@ static const lexcase cases[] = {
     {"(15c8.914): Unknown exception - code 80070005 (first chance)",
      LDRSNAP_D_DEBUGGER, LDRSNAP_M_EXCEPTION, "status=80070005",
      "symbol=Unknown exception"},
+    {"(1.2): - code 80000003 (first chance)", LDRSNAP_D_DEBUGGER,
+     LDRSNAP_M_EXCEPTION, "status=80000003", "symbol="},
     {"0:000> ed ntdll!ShowSnaps 9", LDRSNAP_D_DEBUGGER, LDRSNAP_M_PROMPT,
      "symbol=ed ntdll!ShowSnaps 9", NULL},
     {"eax=00000000 ebx=00000010 ecx=c81e0000", LDRSNAP_D_DEBUGGER,
