@@ -33,6 +33,8 @@ void json_key_u64(FILE *out, const char *key, unsigned long long v,
 void json_key_hex(FILE *out, const char *key, bool has, unsigned v,
                   bool comma);               /* "0x%08x" or null */
 void json_chain(FILE *out, const char *const *chain, size_t n);
+void json_key_strs(FILE *out, const char *key, const char *const *v,
+                   size_t n);                /* ,"key":[...] */
 
 /* A deep copy of what the analyzer reports for one input. */
 typedef struct fail_copy {

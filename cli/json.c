@@ -91,13 +91,19 @@ void json_key_hex(FILE *out, const char *key, bool has, unsigned v,
         fprintf(out, "%s\"%s\":null", comma ? "," : "", key);
 }
 
-void json_chain(FILE *out, const char *const *chain, size_t n)
+void json_key_strs(FILE *out, const char *key, const char *const *v,
+                   size_t n)
 {
-    fputs(",\"chain\":[", out);
+    fprintf(out, ",\"%s\":[", key);
     for (size_t i = 0; i < n; i++) {
         if (i)
             putc(',', out);
-        json_str(out, chain[i]);
+        json_str(out, v[i]);
     }
     putc(']', out);
+}
+
+void json_chain(FILE *out, const char *const *chain, size_t n)
+{
+    json_key_strs(out, "chain", chain, n);
 }

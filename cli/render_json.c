@@ -103,13 +103,8 @@ void json_signature(FILE *out, const char *source, const ldrsnap_signature *s)
     json_key_str(out, "severity", s->severity, true);
     json_key_str(out, "explanation", s->explanation, true);
     json_key_str(out, "advice", s->advice, true);
-    fputs(",\"references\":[", out);
-    for (size_t i = 0; i < s->n_references; i++) {
-        if (i)
-            putc(',', out);
-        json_str(out, s->references[i]);
-    }
-    fputs("]}\n", out);
+    json_key_strs(out, "references", s->references, s->n_references);
+    fputs("}\n", out);
 }
 
 void json_summary(FILE *out, const char *source, const ldrsnap_summary *s)

@@ -52,13 +52,8 @@ static void json_rule(const ldrsnap_rule_info *in, bool full)
         json_key_str(stdout, "scope", in->scope, true);
         json_key_u64(stdout, "window", in->window, true);
         json_key_u64(stdout, "steps", in->n_steps, true);
-        fputs(",\"references\":[", stdout);
-        for (size_t i = 0; i < in->n_references; i++) {
-            if (i)
-                putc(',', stdout);
-            json_str(stdout, in->references[i]);
-        }
-        putc(']', stdout);
+        json_key_strs(stdout, "references", in->references,
+                      in->n_references);
     }
     fputs("}\n", stdout);
 }
