@@ -75,7 +75,9 @@ int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
         return LDRSNAP_EMISUSE;
     ldrsnap__rx_free(a->rx);
     a->rx = NULL;
-    return rules ? ldrsnap__rx_new(&a->rx, &a->al, rules) : LDRSNAP_OK;
+    if (!rules || !ldrsnap_rules_count(rules))
+        return LDRSNAP_OK; /* nothing to match: no per-record cost */
+    return ldrsnap__rx_new(&a->rx, &a->al, rules);
 }
 
 int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,

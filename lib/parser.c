@@ -50,8 +50,12 @@ static void remember_owner(ldrsnap_parser *p, const ldrsnap_record *r)
     p->prev_tick = r->tick;
     p->prev_flags = r->flags & keep;
     p->prev_level = r->level;
-    snprintf(p->prev_function, sizeof p->prev_function, "%s",
-             r->function ? r->function : "");
+    /* on every record: a bounded copy, not snprintf */
+    size_t n = r->function ? strlen(r->function) : 0;
+    if (n >= sizeof p->prev_function)
+        n = sizeof p->prev_function - 1;
+    memcpy(p->prev_function, r->function ? r->function : "", n);
+    p->prev_function[n] = '\0';
 }
 
 static void attach(const ldrsnap_parser *p, ldrsnap_record *r)
