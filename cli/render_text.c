@@ -217,8 +217,8 @@ static void evidence(FILE *out, const report *r, const ldrsnap_verdict *v,
     }
 }
 
-/* Advice keeps its own line breaks (it often holds commands); a long
- * line is wrapped. */
+/* Advice keeps its own line breaks (it often holds commands and is
+ * wrapped by its author); only a line too long for a terminal is wrapped. */
 static void advice_lines(FILE *out, const char *advice)
 {
     char line[1024];
@@ -228,13 +228,16 @@ static void advice_lines(FILE *out, const char *advice)
         size_t n = k < sizeof line ? k : sizeof line - 1;
         memcpy(line, p, n);
         line[n] = '\0';
-        if (n) {
+        const char *lead = first ? "             advice: " : "               ";
+        if (n && strlen(lead) + n <= 100) {
+            fprintf(out, "%s%s\n", lead, line);
+        } else if (n) {
             size_t ind = strspn(line, " ");
             text_wrapped(out, first ? 13 : 15 + ind,
                          first ? "advice: " : "", line + ind,
                          first ? 15 : 17 + ind);
-            first = false;
         }
+        first = first && !n;
         p += k + (p[k] == '\n');
     }
 }

@@ -315,9 +315,15 @@ static size_t expand(rx_state *x, const char *s, const rx_inst *in)
             break;
         }
         ldrsnap__buf_append(&x->al, &x->out, p, (size_t)(d - p));
-        const char *v = cap_get(in, d + 2, (size_t)(e - d - 2));
+        /* ${name} or ${name:-text when the name has no value} */
+        const char *dflt = strstr(d, ":-");
+        size_t nlen = (size_t)((dflt && dflt < e ? dflt : e) - d - 2);
+        const char *v = cap_get(in, d + 2, nlen);
         if (v)
             ldrsnap__buf_append(&x->al, &x->out, v, strlen(v));
+        else if (dflt && dflt < e)
+            ldrsnap__buf_append(&x->al, &x->out, dflt + 2,
+                                (size_t)(e - dflt - 2));
         else /* leave unknown names visible to the rule's author */
             ldrsnap__buf_append(&x->al, &x->out, d, (size_t)(e - d + 1));
         p = e + 1;

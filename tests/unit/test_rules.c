@@ -139,6 +139,10 @@ static const fmt_case fmts[] = {
      "  match: {pattern: 'DLL name: (?<name>\\w+)\\.dll'}\n",
      "0100:0a00 @ 1 - LdrLoadDll - ENTER: DLL name: alpha.dll\n", "1",
      "loading alpha"},
+    {"a missing capture takes its default",
+     "rules:\n- id: dd\n  title: '${nothere:-fallback}/${dll:-none}/${x}'\n"
+     "  severity: low\n  match: {msg: uninit_list}\n",
+     "LDR: UNINIT LIST\n", "1", "fallback/none/${x}"},
     {"dialect and msg",
      "rules:\n- id: d\n  title: t\n  severity: low\n"
      "  match: {dialect: xp, msg: uninit_list}\n",
