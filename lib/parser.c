@@ -114,7 +114,10 @@ static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
     size_t begin = 0, head = st.pos;
     int rc;
     for (;;) {
-        size_t next = ldrsnap__lex_find_glued(s, n, head + 4, xp);
+        /* the next head cannot start inside this one: search after it */
+        size_t from = head + (st.dialect == LDRSNAP_D_VISTA && st.head
+                                  ? st.head : 4);
+        size_t next = ldrsnap__lex_find_glued(s, n, from, xp);
         unsigned f = flags | (begin ? LDRSNAP_RF_SPLIT : 0);
         ls_start piece = st;
         piece.pos = head - begin;
