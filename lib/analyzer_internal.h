@@ -51,14 +51,12 @@ typedef struct ls_thread {
     ls_frame *frames;            /* grown on demand up to LS_MAX_FRAMES */
     size_t frames_cap;
     size_t depth;
-    size_t lost;                 /* ENTERs beyond LS_MAX_FRAMES */
     /* the thread's previous record, to fold Windows 11 compact twins */
     ldrsnap_level last_level;
     unsigned last_fid;
     char last_func[LS_FUNC_LEN];
     uint32_t last_status;
     bool last_compactable;
-    uint64_t last_line;
     /* a DllMain that is running: "Calling init routine" */
     char *init_dll;
     size_t init_depth;
@@ -88,8 +86,6 @@ typedef struct ls_fail {
     bool process_level;    /* says the process failed, not what failed */
     bool absorbed;         /* folded into a stronger line of the same
                               failure */
-    bool from_exception;
-    bool inferred_status;  /* status not in the log; implied */
     char *strings[8];      /* owned copies behind pub */
     char *chain_store[LS_MAX_CHAIN];
     const char *chain[LS_MAX_CHAIN];
@@ -101,7 +97,6 @@ typedef struct ls_exc {
     bool second;
     uint32_t tid;
     char *text;
-    char *desc;
     char *dll;
 } ls_exc;
 
@@ -116,14 +111,12 @@ struct ls_proc {
     uint64_t went_on_enter;      /* ENTER line of the latest top-level load
                                     that succeeded */
     uint64_t last_line;
-    uint64_t first_line;
     bool seen_begin, seen_init;  /* "Beginning execution", "Initializing" */
     ls_exc *exc;
     size_t nexc, exc_cap;
     size_t nthreads;
     ls_fail **fails;             /* non-noise failures waiting for roles */
     size_t nfails, fails_cap;
-    size_t dropped;
 };
 
 typedef struct ls_module {
@@ -161,7 +154,6 @@ struct ldrsnap_analyzer {
     ls_thread *last_thread;
     ls_module *mods;             /* open-addressing table by name */
     size_t mod_cap, nmods;
-    char *ide_image;
     /* verdicts of finalized processes; their root failures are kept */
     ldrsnap_verdict *verdicts;
     ls_fail **kept;

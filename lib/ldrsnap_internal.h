@@ -95,7 +95,6 @@ typedef struct ls_text {
     uint64_t lineno;         /* lines completed */
     uint64_t line_offset;    /* input offset where the current line began */
     uint64_t in_bytes;       /* raw bytes consumed */
-    uint64_t u8_bytes;       /* UTF-8 bytes produced (line offsets) */
     size_t max_line;
     ls_buf recode;           /* scratch for recoded lines */
     ls_line_cb cb;
@@ -168,7 +167,6 @@ enum ls_func_flags {
     LS_FN_HANDLE = 0x8,    /* GetModuleHandle-style lookup */
     LS_FN_MAP = 0x10       /* maps an image: a failure is a real one */
 };
-unsigned ldrsnap__func_flags(const char *name);
 
 /* Ids of the functions the trace tells apart; LS_FID_UNKNOWN is compared
  * by name. */
@@ -193,7 +191,5 @@ bool ldrsnap__exception_is_benign(uint32_t code);
 const char *ldrsnap__basename(const char *path);
 /* ASCII case-insensitive comparison of two file names. */
 bool ldrsnap__name_eq(const char *a, const char *b);
-/* Does the path name a DLL-like image (.dll, .exe, .node, .pyd, ...)? */
-bool ldrsnap__looks_like_image(const char *s, size_t n);
 
 #endif /* LDRSNAP_INTERNAL_H */

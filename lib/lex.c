@@ -1118,10 +1118,9 @@ static bool ide_start(const char *s, size_t n)
            strncmp(s, "Das Programm ", 13) == 0;
 }
 
-static void ide_path(lexctx *c, const char *v, int qi, const char *verb_after)
+static void ide_path(lexctx *c, const char *v, int qi)
 {
     ldrsnap_record *r = c->rec;
-    (void)verb_after;
     size_t k = strlen(open_q[qi]);
     if (strncmp(v, open_q[qi], k) != 0)
         return;
@@ -1143,17 +1142,17 @@ static bool lex_ide_module(lexctx *c, const char *s)
     if ((w = after(v, "Loaded ")) != NULL ||
         (w = after(v, "\xE5\xB7\xB2\xE5\x8A\xA0\xE8\xBD\xBD")) != NULL) {
         r->msg = LDRSNAP_M_IDE_LOADED; /* en / zh 已加载 */
-        ide_path(c, w, qi, NULL);
+        ide_path(c, w, qi);
     } else if ((w = after(v, "Unloaded ")) != NULL ||
                (w = after(v, "\xE5\xB7\xB2\xE5\x8D\xB8\xE8\xBD\xBD")) != NULL) {
         r->msg = LDRSNAP_M_IDE_UNLOADED; /* en / zh 已卸载 */
-        ide_path(c, w, qi, NULL);
+        ide_path(c, w, qi);
     } else if (strstr(v, " geladen")) {
         r->msg = LDRSNAP_M_IDE_LOADED;
-        ide_path(c, v, qi, " geladen");
+        ide_path(c, v, qi);
     } else if (strstr(v, " entladen")) {
         r->msg = LDRSNAP_M_IDE_UNLOADED;
-        ide_path(c, v, qi, " entladen");
+        ide_path(c, v, qi);
     }
     return true;
 }

@@ -93,7 +93,6 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
         remember_owner(p, &rec);
     if (rec.dialect != LDRSNAP_D_BLANK)
         p->prev_dialect = rec.dialect;
-    p->records++;
     if (p->cb(&rec, p->ud) != 0)
         return LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;

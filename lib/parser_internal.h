@@ -34,7 +34,6 @@ struct ldrsnap_parser {
     ldrsnap_level prev_level;
     char prev_function[64];
     bool xp_seen;
-    uint64_t records;
     ldrsnap_record_cb cb;
     void *ud;
     char errmsg[128];

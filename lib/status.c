@@ -102,13 +102,6 @@ unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags)
     return LS_FID_UNKNOWN;
 }
 
-unsigned ldrsnap__func_flags(const char *name)
-{
-    unsigned flags;
-    ldrsnap__func_id(name, name ? strlen(name) : 0, &flags);
-    return flags;
-}
-
 const char *ldrsnap_kind_name(ldrsnap_kind k)
 {
     switch (k) {

@@ -237,7 +237,6 @@ void ldrsnap__proc_free(ldrsnap_analyzer *a, ls_proc *p)
     ldrsnap__threads_drop(a, p);
     for (size_t j = 0; j < p->nexc; j++) {
         ldrsnap__free(&a->al, p->exc[j].text);
-        ldrsnap__free(&a->al, p->exc[j].desc);
         ldrsnap__free(&a->al, p->exc[j].dll);
     }
     ldrsnap__free(&a->al, p->exc);
@@ -474,7 +473,6 @@ static ls_fail *add_fail(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
 {
     a->total_failures++;
     if (p->nfails >= LS_MAX_FAILURES) {
-        p->dropped++;
         a->dropped++;
         return NULL;
     }
@@ -531,7 +529,6 @@ ls_fail *ldrsnap__fail_exception(ldrsnap_analyzer *a, ls_proc *p,
                    NULL, NULL, NULL, NULL, note, true, e->code};
     ls_fail *f = add_fail(a, p, NULL, &r, &s);
     if (f) {
-        f->from_exception = true;
         f->pub.tid = e->tid;
         f->pub.flags |= LDRSNAP_FF_TID;
     }
@@ -610,7 +607,6 @@ static void remember(ls_thread *t, const ldrsnap_record *rec, fn f,
         copy_func(t->last_func, rec->function ? rec->function : "");
     t->last_status = rec->status;
     t->last_compactable = compactable;
-    t->last_line = rec->line;
 }
 
 /* Windows 11 prints a compact twin straight after the long form. */
@@ -647,10 +643,8 @@ static int on_enter(ldrsnap_analyzer *a, ls_thread *t,
     }
     if (f.id == LS_FID_RESOLVE && rec->dll)
         probe_track(a, t, rec);
-    if (t->depth >= LS_MAX_FRAMES) {
-        t->lost++;
-        return LDRSNAP_OK;
-    }
+    if (t->depth >= LS_MAX_FRAMES)
+        return LDRSNAP_OK; /* deeper ENTERs are not kept */
     if (t->depth == t->frames_cap) {
         size_t cap = t->frames_cap ? t->frames_cap * 2 : 8;
         ls_frame *n = ldrsnap__realloc(&a->al, t->frames, cap * sizeof *n);
@@ -1158,7 +1152,6 @@ static int keep_exception(ldrsnap_analyzer *a, ls_proc *p,
     e->second = (rec->flags & LDRSNAP_RF_SECOND_CHANCE) != 0;
     e->tid = rec->tid;
     e->text = ldrsnap__strdup(&a->al, rec->text);
-    e->desc = ldrsnap__strdup(&a->al, rec->symbol);
     e->dll = dll ? ldrsnap__strdup(&a->al, dll) : NULL;
     return LDRSNAP_OK;
 }
@@ -1215,8 +1208,6 @@ static ls_proc *ide_proc(ldrsnap_analyzer *a, const ldrsnap_record *rec,
 
 static int on_ide(ldrsnap_analyzer *a, const ldrsnap_record *rec)
 {
-    if (rec->image && !a->ide_image)
-        replace(a, &a->ide_image, rec->image);
     if (rec->msg == LDRSNAP_M_IDE_LOADED) {
         module_seen(a, rec->dll_path, true, 0, 0);
         return LDRSNAP_OK;
@@ -1313,9 +1304,7 @@ static int pending_at_end(ldrsnap_analyzer *a, ls_thread *t)
                      "init routine (DllMain) was the last thing its thread "
                      "did";
         }
-        ls_fail *f = add_fail(a, p, t, &r, &s);
-        if (f)
-            f->inferred_status = s.tier == LS_T_INFERRED;
+        add_fail(a, p, t, &r, &s);
     }
     bool searching = false;
     for (size_t i = 0; i < t->depth; i++)
@@ -1371,5 +1360,4 @@ void ldrsnap__trace_free(ldrsnap_analyzer *a)
         ldrsnap__free(&a->al, a->mods[i].parent);
     }
     ldrsnap__free(&a->al, a->mods);
-    ldrsnap__free(&a->al, a->ide_image);
 }

@@ -1,7 +1,6 @@
 /*
  * util.c - allocation, buffers, small string helpers, status strings.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,24 +162,6 @@ bool ldrsnap__name_eq(const char *a, const char *b)
         if (*a != *b && fold((unsigned char)*a) != fold((unsigned char)*b))
             return false;
     return *a == *b;
-}
-
-bool ldrsnap__looks_like_image(const char *s, size_t n)
-{
-    static const char *const ext[] = {".dll", ".exe", ".node", ".pyd",
-                                      ".ocx", ".drv", ".cpl", ".sys",
-                                      ".mui", ".tlb", ".ax"};
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        size_t k = strlen(ext[i]);
-        if (n >= k) {
-            size_t j = 0;
-            while (j < k && tolower((unsigned char)s[n - k + j]) == ext[i][j])
-                j++;
-            if (j == k)
-                return true;
-        }
-    }
-    return false;
 }
 
 const char *ldrsnap_strerror(int status)
