@@ -105,6 +105,27 @@ static int pump(ldrsnap_batch *b, ldrsnap_analyzer *a, const cli_opts *o,
     return rc;
 }
 
+/* Open one input and stand on its entry.  On failure *b may still hold
+ * the batch, whose message says why; input_error() reads it. */
+static int open_input(const char *path, ldrsnap_batch **b)
+{
+    ldrsnap_entry *e;
+    *b = NULL;
+    if (ldrsnap_batch_new(b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
+        ldrsnap_batch_add(*b, path) < 0 || ldrsnap_batch_next(*b, &e) != 0 ||
+        e->error)
+        return -1;
+    return 0;
+}
+
+static const char *input_error(const ldrsnap_batch *b)
+{
+    if (!b)
+        return "out of memory";
+    const char *m = ldrsnap_batch_errmsg(b);
+    return *m ? m : "cannot open input";
+}
+
 static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
 {
     if (t->error) {
@@ -112,18 +133,12 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
         return EXIT_TROUBLE;
     }
     ldrsnap_batch *b = NULL;
-    ldrsnap_entry *e = NULL;
     ldrsnap_analyzer *a = NULL;
     sink s = {o, t->name, out, {t->name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
               false};
     int status = EXIT_TROUBLE;
-    if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
-        ldrsnap_batch_add(b, t->path) < 0 || ldrsnap_batch_next(b, &e) != 0) {
-        say_error(o, out, err, t->name, "cannot open input");
-        goto out;
-    }
-    if (e->error) {
-        say_error(o, out, err, t->name, ldrsnap_batch_errmsg(b));
+    if (open_input(t->path, &b) < 0) {
+        say_error(o, out, err, t->name, input_error(b));
         goto out;
     }
     ldrsnap_options opts = LDRSNAP_OPTIONS_INIT;
@@ -337,16 +352,14 @@ int cmd_tokens(int argc, char **argv, const cli_opts *o)
     int status = EXIT_CLEAN;
     for (int i = 0; i < argc; i++) {
         ldrsnap_batch *b = NULL;
-        ldrsnap_entry *e;
         ldrsnap_parser *p = NULL;
         const char *src = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
         tok_ctx c = {o, src};
-        if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
-            ldrsnap_batch_add(b, argv[i]) < 0 ||
-            ldrsnap_batch_next(b, &e) != 0 || e->error ||
-            ldrsnap_parser_new(&p, NULL, on_record, &c) < 0) {
-            say_error(o, stdout, stderr, src,
-                      b ? ldrsnap_batch_errmsg(b) : "out of memory");
+        if (open_input(argv[i], &b) < 0) {
+            say_error(o, stdout, stderr, src, input_error(b));
+            status = EXIT_TROUBLE;
+        } else if (ldrsnap_parser_new(&p, NULL, on_record, &c) < 0) {
+            say_error(o, stdout, stderr, src, "out of memory");
             status = EXIT_TROUBLE;
         } else {
             char buf[65536];

@@ -1172,7 +1172,8 @@ static int on_exception(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     e.flags = LDRSNAP_FF_PID | LDRSNAP_FF_TID |
               ((rec->flags & LDRSNAP_RF_SECOND_CHANCE) ? LDRSNAP_FF_SECOND_CHANCE
                                                       : 0);
-    if (ldrsnap__exception_is_benign(rec->status))
+    bool benign = ldrsnap__exception_is_benign(rec->status);
+    if (benign)
         e.flags |= LDRSNAP_FF_BENIGN;
     e.code = rec->status;
     e.code_name = ldrsnap__exception_name(rec->status);
@@ -1182,7 +1183,7 @@ static int on_exception(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     a->exceptions++;
     p->last_line = rec->line;
     int rc = LDRSNAP_OK;
-    if (!ldrsnap__exception_is_benign(rec->status))
+    if (!benign)
         rc = keep_exception(a, p, rec, e.dll);
     if (rc == LDRSNAP_OK && a->cb) {
         ldrsnap_event ev = {LDRSNAP_EV_EXCEPTION, NULL, &e, NULL};
