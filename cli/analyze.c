@@ -144,6 +144,8 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
     ldrsnap_options opts = LDRSNAP_OPTIONS_INIT;
     if (!o->all)
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
+    if (o->threaded)
+        opts.flags |= LDRSNAP_OPT_THREADED;
     if (ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
         ldrsnap_analyzer_set_rules(a, o->rules) < 0) {
         say_error(o, out, err, t->name, "out of memory");
@@ -309,6 +311,8 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
         fputs("ldrsnap: error: out of memory listing the inputs\n", stderr);
         status = EXIT_TROUBLE;
     }
+    /* a second thread per input when the cores outnumber the inputs */
+    opts.threaded = o->jobs >= 2 * r.n;
     if (o->jobs > 1 && r.n > 1) {
         status = worst(status, run_parallel(&r, o->jobs));
     } else {

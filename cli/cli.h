@@ -19,6 +19,7 @@ typedef struct cli_opts {
     bool all;
     bool color;
     unsigned jobs;
+    bool threaded;     /* cores to spare: tokenize each input on a thread */
     bool no_builtin_rules;
     const char **rule_files;
     size_t n_rule_files;

@@ -167,8 +167,7 @@ static unsigned default_jobs(void)
 
 int main(int argc, char **argv)
 {
-    cli_opts o = {FMT_TEXT, false, false, default_jobs(), false, NULL, 0,
-                  NULL};
+    cli_opts o = {.format = FMT_TEXT, .jobs = default_jobs()};
     const char *rule_files[64];
     o.rule_files = rule_files;
     int color_mode = -1;

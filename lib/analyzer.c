@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "analyzer_internal.h"
+#include "pipeline_internal.h"
 
 #define ANALYZER_MAGIC 0x4C445241u /* "LDRA" */
+/* LDRSNAP_OPT_THREADED: below this, a thread costs more than it saves */
+#define PIPE_AFTER_BYTES (1u << 20)
 
 enum { A_OPEN, A_FINISHED, A_FAILED };
 
@@ -96,6 +99,7 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     a->cb = cb;
     a->ud = userdata;
     a->quiet_noise = !cb || (opts && (opts->flags & LDRSNAP_OPT_QUIET_NOISE));
+    a->threaded = opts && (opts->flags & LDRSNAP_OPT_THREADED);
     ldrsnap__parser_init(&a->parser, opts, on_record, a);
     *out = a;
     return LDRSNAP_OK;
@@ -113,6 +117,8 @@ int ldrsnap_analyzer_set_record_cb(ldrsnap_analyzer *a, ldrsnap_record_cb cb,
 
 static int fail(ldrsnap_analyzer *a, int rc)
 {
+    ldrsnap__pipe_free(a->pipe); /* the caller's buffer is theirs again */
+    a->pipe = NULL;
     a->state = A_FAILED;
     snprintf(a->errmsg, sizeof a->errmsg, "%s", ldrsnap_strerror(rc));
     return rc;
@@ -124,7 +130,13 @@ int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
         return LDRSNAP_EMISUSE;
     if (!buf && len)
         return LDRSNAP_EINVAL;
-    int rc = ldrsnap__parser_feed(&a->parser, buf, len);
+    if (a->threaded && !a->pipe &&
+        len >= PIPE_AFTER_BYTES - LS_MIN(a->parser.text.in_bytes,
+                                         PIPE_AFTER_BYTES) &&
+        ldrsnap__pipe_start(&a->pipe, a, on_record) != 0)
+        a->threaded = false; /* no thread: go on with one */
+    int rc = a->pipe ? ldrsnap__pipe_feed(a->pipe, buf, len)
+                     : ldrsnap__parser_feed(&a->parser, buf, len);
     return rc != 0 ? fail(a, rc) : LDRSNAP_OK;
 }
 
@@ -143,7 +155,14 @@ int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
 {
     if (!valid(a) || a->state != A_OPEN)
         return LDRSNAP_EMISUSE;
-    int rc = ldrsnap__parser_finish(&a->parser);
+    int rc;
+    if (a->pipe) {
+        rc = ldrsnap__pipe_finish(a->pipe);
+        ldrsnap__pipe_free(a->pipe);
+        a->pipe = NULL;
+    } else {
+        rc = ldrsnap__parser_finish(&a->parser);
+    }
     if (rc == 0)
         rc = ldrsnap__verdict_run(a);
     if (rc != 0)
@@ -178,6 +197,7 @@ void ldrsnap_analyzer_free(ldrsnap_analyzer *a)
     if (!valid(a))
         return;
     ls_alloc al = a->al;
+    ldrsnap__pipe_free(a->pipe);
     ldrsnap__trace_free(a);
     ldrsnap__verdict_free(a);
     ldrsnap__rx_free(a->rx);

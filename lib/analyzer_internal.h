@@ -141,6 +141,8 @@ struct ldrsnap_analyzer {
     void *rec_ud;
     int cb_rc;
     rx_state *rx;                /* rule matching, when rules are set */
+    bool threaded;               /* LDRSNAP_OPT_THREADED */
+    struct ls_pipe *pipe;        /* the tokenizer thread, once started */
     /* state */
     ls_proc *procs[LS_MAX_PROCS];  /* live processes, oldest first */
     size_t nprocs;

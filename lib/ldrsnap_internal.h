@@ -110,11 +110,6 @@ const char *ldrsnap__text_encoding(const ls_text *t);
 
 /* ---- lex: one logical line -> one record ------------------------------ */
 
-/* Field storage for one record: copies of the substrings, NUL-ended. */
-typedef struct ls_lexbuf {
-    ls_buf fields;
-} ls_lexbuf;
-
 /* Where a record begins inside a line, and which grammar it has. */
 typedef struct ls_start {
     size_t pos;             /* offset of the record after the prefix */
@@ -136,14 +131,18 @@ size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
  * an 80-column line before it)?  s must be NUL-terminated at s[n]. */
 bool ldrsnap__lex_begins_record(const char *s, size_t n);
 
+/* Room the lexer may need for the fields of a line of n bytes. */
+#define LS_LEX_ROOM(n) (4 * (size_t)(n) + 512)
+
 /* Classify one NUL-terminated logical line into rec.  `line` is mutable
- * scratch the lexer may cut with NULs; field strings live in lb.
+ * scratch the lexer may cut with NULs; the substrings it copies out go to
+ * `out`, which has LS_LEX_ROOM(len) bytes.  Returns the bytes used there.
  * prev_dialect is the dialect of the previous record on the stream, for
  * continuations; start, when not NULL, is where ldrsnap__lex_find_start()
  * found the record (pos relative to line), saving a second search. */
-int ldrsnap__lex_line(ls_lexbuf *lb, const ls_alloc *al, char *line,
-                      size_t len, ldrsnap_dialect prev_dialect,
-                      const ls_start *start, ldrsnap_record *rec);
+size_t ldrsnap__lex_line(char *out, char *line, size_t len,
+                         ldrsnap_dialect prev_dialect, const ls_start *start,
+                         ldrsnap_record *rec);
 
 /* Hex / decimal helpers shared by the lexer and the trace. */
 bool ldrsnap__parse_hex32(const char *s, size_t n, uint32_t *out);

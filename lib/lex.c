@@ -1362,14 +1362,11 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
         r->dialect = LDRSNAP_D_CONTINUATION;
 }
 
-int ldrsnap__lex_line(ls_lexbuf *lb, const ls_alloc *al, char *line,
-                      size_t len, ldrsnap_dialect prev_dialect,
-                      const ls_start *start, ldrsnap_record *rec)
+size_t ldrsnap__lex_line(char *out, char *line, size_t len,
+                         ldrsnap_dialect prev_dialect, const ls_start *start,
+                         ldrsnap_record *rec)
 {
-    int rc = ldrsnap__buf_reserve(al, &lb->fields, 4 * len + 512);
-    if (rc < 0)
-        return rc;
-    lexctx c = {lb->fields.ptr, 0, rec};
+    lexctx c = {out, 0, rec};
     /* Fields point into `line` where they run to its end; only what must
      * be cut out of the middle is copied. raw is copied only when trimming
      * is about to cut trailing blanks off the same buffer. */
@@ -1383,11 +1380,11 @@ int ldrsnap__lex_line(ls_lexbuf *lb, const ls_alloc *al, char *line,
         rec->dialect = LDRSNAP_D_BLANK;
         rec->text = "";
         rec->prefix = "";
-        return LDRSNAP_OK;
+        return c.used;
     }
     lex_record(&c, line, len, prev_dialect,
                start && start->pos < len ? start : NULL);
-    return LDRSNAP_OK;
+    return c.used;
 }
 
 /* ---- names --------------------------------------------------------------- */

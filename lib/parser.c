@@ -58,42 +58,82 @@ static void remember_owner(ldrsnap_parser *p, const ldrsnap_record *r)
     p->prev_function[n] = '\0';
 }
 
-static void attach(const ldrsnap_parser *p, ldrsnap_record *r)
+/* A continuation takes its owner's values; the function name is copied
+ * to `room`, since the record may outlive this parser state in a batch. */
+static size_t attach(const ldrsnap_parser *p, ldrsnap_record *r, char *room)
 {
     r->pid = p->prev_pid;
     r->tid = p->prev_tid;
     r->tick = p->prev_tick;
     r->flags |= p->prev_flags;
     r->level = p->prev_level;
-    r->function = p->prev_function[0] ? p->prev_function : NULL;
+    if (!p->prev_function[0]) {
+        r->function = NULL;
+        return 0;
+    }
+    size_t k = strlen(p->prev_function) + 1;
+    memcpy(room, p->prev_function, k);
+    r->function = room;
+    return k;
+}
+
+/* The piece, its fields and a continuation's function name. */
+static size_t piece_room(size_t n)
+{
+    return n + 1 + LS_LEX_ROOM(n) + sizeof ((ldrsnap_parser *)0)->prev_function;
+}
+
+size_t ldrsnap__batch_room(size_t max_line)
+{
+    /* a logical line is at most max_line bytes as read, three times that
+     * once CP1252 is recoded as UTF-8 */
+    return piece_room(3 * (max_line + 4));
 }
 
 static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, unsigned flags, const ls_start *st)
 {
-    ldrsnap_record rec;
+    ldrsnap_record one, *rec = &one;
+    size_t need = piece_room(n);
+    char *w;
     int rc;
-    p->work.len = 0;
-    if ((rc = ldrsnap__buf_append(&p->al, &p->work, s, n)) < 0 ||
-        (rc = ldrsnap__buf_append(&p->al, &p->work, "", 1)) < 0)
-        return rc;
-    memset(&rec, 0, sizeof rec);
-    rc = ldrsnap__lex_line(&p->lb, &p->al, p->work.ptr, n, p->prev_dialect,
-                           st, &rec);
-    if (rc < 0)
-        return rc;
-    rec.line = line;
-    rec.offset = p->cur_offset;
-    rec.flags |= flags;
-    if (rec.dialect == LDRSNAP_D_XP)
+    if (p->batch) {
+        ls_batch *b = p->batch;
+        if (b->nrec == b->maxrec || b->cap - b->used < need) {
+            if (!(b = p->batch = p->swap(p->swap_ud, b)))
+                return LDRSNAP_ECALLBACK;
+            if (b->cap < need)
+                return LDRSNAP_ELIMIT;
+        }
+        w = b->mem + b->used;
+        rec = &b->recs[b->nrec];
+    } else {
+        if ((rc = ldrsnap__buf_reserve(&p->al, &p->work, need)) < 0)
+            return rc;
+        w = p->work.ptr;
+    }
+    memcpy(w, s, n);
+    w[n] = '\0';
+    memset(rec, 0, sizeof *rec);
+    char *fields = w + n + 1;
+    size_t used = ldrsnap__lex_line(fields, w, n, p->prev_dialect, st, rec);
+    rec->line = line;
+    rec->offset = p->cur_offset;
+    rec->flags |= flags;
+    if (rec->dialect == LDRSNAP_D_XP)
         p->xp_seen = true;
-    if (rec.dialect == LDRSNAP_D_CONTINUATION)
-        attach(p, &rec);
-    else if (rec.dialect == LDRSNAP_D_VISTA || rec.dialect == LDRSNAP_D_XP)
-        remember_owner(p, &rec);
-    if (rec.dialect != LDRSNAP_D_BLANK)
-        p->prev_dialect = rec.dialect;
-    if (p->cb(&rec, p->ud) != 0)
+    if (rec->dialect == LDRSNAP_D_CONTINUATION)
+        used += attach(p, rec, fields + used);
+    else if (rec->dialect == LDRSNAP_D_VISTA || rec->dialect == LDRSNAP_D_XP)
+        remember_owner(p, rec);
+    if (rec->dialect != LDRSNAP_D_BLANK)
+        p->prev_dialect = rec->dialect;
+    if (p->batch) {
+        p->batch->used += n + 1 + used;
+        p->batch->nrec++;
+        return LDRSNAP_OK;
+    }
+    if (p->cb(rec, p->ud) != 0)
         return LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;
 }
@@ -229,7 +269,6 @@ int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
 void ldrsnap__parser_fini(ldrsnap_parser *p)
 {
     ldrsnap__text_free(&p->text);
-    ldrsnap__buf_free(&p->al, &p->lb.fields);
     ldrsnap__buf_free(&p->al, &p->work);
     ldrsnap__buf_free(&p->al, &p->held);
     p->magic = 0;

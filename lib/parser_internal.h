@@ -6,6 +6,25 @@
 
 #include "ldrsnap_internal.h"
 
+/*
+ * Records handed between threads: the analyzer's tokenizer thread lexes
+ * straight into a batch, strings and all, so that nothing is copied when
+ * the batch changes hands.
+ */
+typedef struct ls_batch {
+    ldrsnap_record *recs;
+    size_t nrec, maxrec;
+    char *mem;                /* the records' strings */
+    size_t used, cap;
+    struct ls_batch *next;
+} ls_batch;
+
+/* Hand over a full batch and get an empty one, or NULL to stop. */
+typedef ls_batch *(*ls_batch_swap)(void *ud, ls_batch *full);
+
+/* Bytes a batch must hold for any one record of a parser. */
+size_t ldrsnap__batch_room(size_t max_line);
+
 struct ldrsnap_parser {
     uint32_t magic;
     int state;
@@ -13,8 +32,12 @@ struct ldrsnap_parser {
     unsigned flags;
     size_t max_line;
     ls_text text;
-    ls_lexbuf lb;
-    ls_buf work;              /* mutable copy of the piece being lexed */
+    ls_buf work;              /* mutable copy of the piece being lexed,
+                                 then its fields */
+    /* when set, records go to batches instead of the callback */
+    ls_batch *batch;
+    ls_batch_swap swap;
+    void *swap_ud;
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;

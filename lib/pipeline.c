@@ -1,0 +1,323 @@
+/*
+ * pipeline.c - tokenize on a second thread (LDRSNAP_OPT_THREADED).
+ *
+ * The caller's thread keeps everything that calls back into the caller:
+ * the trace, the rules and the events.  The tokenizer thread runs the
+ * parser, which lexes each record straight into a batch (record structs
+ * plus their strings); full batches go to the caller's thread, which
+ * replays them through the same record handler as the one-thread path,
+ * and hands them back.  A fixed ring of batches bounds the memory.
+ *
+ * ldrsnap_analyzer_feed() copies its bytes into one of a few input
+ * blocks (so the caller's chunk size does not matter and its buffer is its
+ * own again at once), hands full blocks to the tokenizer, and analyzes the
+ * batches that are ready; it waits only when every input block is in use,
+ * and then analyzes while it waits.  Finish hands over the last block and
+ * analyzes the rest.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "analyzer_internal.h"
+#include "pipeline_internal.h"
+
+#define PIPE_BATCHES 4
+#define BATCH_RECORDS 4096
+#define BATCH_MIN_BYTES (1u << 20)
+#define PIPE_BLOCKS 3
+#define BLOCK_BYTES (1u << 20)
+
+typedef struct ls_block {
+    char *mem;
+    size_t len;
+    struct ls_block *next;
+} ls_block;
+
+struct ls_pipe {
+    ldrsnap_analyzer *a;
+    ls_record_fn consume;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t to_worker, to_caller;
+    /* input blocks: free, being filled by the caller, queued */
+    ls_block *free_blocks;
+    ls_block *filling;
+    ls_block *in_head, *in_tail;
+    bool eof, stop;
+    bool worker_done;
+    int worker_rc;
+    ls_block blocks[PIPE_BLOCKS];
+    ls_batch *free_list;
+    ls_batch *full_head, *full_tail;
+    ls_batch batches[PIPE_BATCHES];
+};
+
+/* Tokenizer side: queue the full batch, wait for an empty one. */
+static ls_batch *swap(void *ud, ls_batch *full)
+{
+    ls_pipe *pp = ud;
+    pthread_mutex_lock(&pp->mu);
+    if (full && full->nrec) {
+        full->next = NULL;
+        if (pp->full_tail)
+            pp->full_tail->next = full;
+        else
+            pp->full_head = full;
+        pp->full_tail = full;
+        pthread_cond_signal(&pp->to_caller);
+    } else if (full) {
+        full->next = pp->free_list;
+        pp->free_list = full;
+    }
+    while (!pp->free_list && !pp->stop)
+        pthread_cond_wait(&pp->to_worker, &pp->mu);
+    ls_batch *b = NULL;
+    if (!pp->stop) {
+        b = pp->free_list;
+        pp->free_list = b->next;
+        b->nrec = b->used = 0;
+    }
+    pthread_mutex_unlock(&pp->mu);
+    return b;
+}
+
+static void *worker(void *arg)
+{
+    ls_pipe *pp = arg;
+    ldrsnap_parser *p = &pp->a->parser;
+    int rc = LDRSNAP_OK;
+    pthread_mutex_lock(&pp->mu);
+    for (;;) {
+        while (!pp->in_head && !pp->eof && !pp->stop)
+            pthread_cond_wait(&pp->to_worker, &pp->mu);
+        if (pp->stop)
+            break;
+        ls_block *blk = pp->in_head;
+        if (blk) {
+            pp->in_head = blk->next;
+            if (!pp->in_head)
+                pp->in_tail = NULL;
+            pthread_mutex_unlock(&pp->mu);
+            rc = ldrsnap__parser_feed(p, blk->mem, blk->len);
+            pthread_mutex_lock(&pp->mu);
+            blk->next = pp->free_blocks;
+            pp->free_blocks = blk;
+            pthread_cond_signal(&pp->to_caller);
+            if (rc != 0)
+                break;
+            continue;
+        }
+        /* end of input: the parser flushes what it holds */
+        pthread_mutex_unlock(&pp->mu);
+        rc = ldrsnap__parser_finish(p);
+        ls_batch *last = p->batch;
+        p->batch = NULL;
+        pthread_mutex_lock(&pp->mu);
+        if (rc == 0 && last && last->nrec) {
+            last->next = NULL;
+            if (pp->full_tail)
+                pp->full_tail->next = last;
+            else
+                pp->full_head = last;
+            pp->full_tail = last;
+        }
+        break;
+    }
+    pp->worker_rc = rc;
+    pp->worker_done = true;
+    pthread_cond_signal(&pp->to_caller);
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+}
+
+static void free_batches(ls_pipe *pp, const ls_alloc *al)
+{
+    for (size_t i = 0; i < PIPE_BATCHES; i++) {
+        ldrsnap__free(al, pp->batches[i].recs);
+        ldrsnap__free(al, pp->batches[i].mem);
+    }
+    for (size_t i = 0; i < PIPE_BLOCKS; i++)
+        ldrsnap__free(al, pp->blocks[i].mem);
+}
+
+int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
+                        ls_record_fn consume)
+{
+    const ls_alloc *al = &a->al;
+    ls_pipe *pp = ldrsnap__malloc(al, sizeof *pp);
+    *out = NULL;
+    if (!pp)
+        return LDRSNAP_ENOMEM;
+    memset(pp, 0, sizeof *pp);
+    pp->a = a;
+    pp->consume = consume;
+    size_t cap = ldrsnap__batch_room(a->parser.max_line);
+    if (cap < BATCH_MIN_BYTES)
+        cap = BATCH_MIN_BYTES;
+    for (size_t i = 0; i < PIPE_BATCHES; i++) {
+        ls_batch *b = &pp->batches[i];
+        b->recs = ldrsnap__malloc(al, BATCH_RECORDS * sizeof *b->recs);
+        b->mem = ldrsnap__malloc(al, cap);
+        if (!b->recs || !b->mem) {
+            free_batches(pp, al);
+            ldrsnap__free(al, pp);
+            return LDRSNAP_ENOMEM;
+        }
+        b->maxrec = BATCH_RECORDS;
+        b->cap = cap;
+        b->next = i + 1 < PIPE_BATCHES ? &pp->batches[i + 1] : NULL;
+    }
+    for (size_t i = 0; i < PIPE_BLOCKS; i++) {
+        ls_block *k = &pp->blocks[i];
+        if (!(k->mem = ldrsnap__malloc(al, BLOCK_BYTES))) {
+            free_batches(pp, al);
+            ldrsnap__free(al, pp);
+            return LDRSNAP_ENOMEM;
+        }
+        k->next = i + 1 < PIPE_BLOCKS ? &pp->blocks[i + 1] : NULL;
+    }
+    pp->free_blocks = &pp->blocks[0];
+    pp->free_list = &pp->batches[1];
+    pthread_mutex_init(&pp->mu, NULL);
+    pthread_cond_init(&pp->to_worker, NULL);
+    pthread_cond_init(&pp->to_caller, NULL);
+    /* the parser moves to the tokenizer thread with its first batch */
+    ls_batch *first = &pp->batches[0];
+    first->next = NULL;
+    a->parser.batch = first;
+    a->parser.swap = swap;
+    a->parser.swap_ud = pp;
+    if (pthread_create(&pp->th, NULL, worker, pp) != 0) {
+        a->parser.batch = NULL;
+        pthread_mutex_destroy(&pp->mu);
+        pthread_cond_destroy(&pp->to_worker);
+        pthread_cond_destroy(&pp->to_caller);
+        free_batches(pp, al);
+        ldrsnap__free(al, pp);
+        return LDRSNAP_ENOMEM;
+    }
+    *out = pp;
+    return LDRSNAP_OK;
+}
+
+/* Caller side, with the lock held: analyze the full batches queued; with
+ * `wait`, first wait until wait(pp) holds or a batch comes, and go on
+ * until wait(pp) holds.  Returns the first error, the tokenizer's or the
+ * consumer's. */
+static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
+{
+    int rc = LDRSNAP_OK;
+    for (;;) {
+        if (pp->worker_done && pp->worker_rc != 0)
+            return pp->worker_rc;
+        ls_batch *b = pp->full_head;
+        if (!b) {
+            if (!wait || wait(pp) || pp->worker_done)
+                return LDRSNAP_OK;
+            pthread_cond_wait(&pp->to_caller, &pp->mu);
+            continue;
+        }
+        pp->full_head = b->next;
+        if (!pp->full_head)
+            pp->full_tail = NULL;
+        pthread_mutex_unlock(&pp->mu);
+        for (size_t i = 0; i < b->nrec && rc == 0; i++)
+            rc = pp->consume(&b->recs[i], pp->a);
+        pthread_mutex_lock(&pp->mu);
+        b->next = pp->free_list;
+        pp->free_list = b;
+        pthread_cond_signal(&pp->to_worker);
+        if (rc != 0)
+            return rc;
+        if (wait && wait(pp))
+            return LDRSNAP_OK;
+    }
+}
+
+static bool block_free(const ls_pipe *pp)
+{
+    return pp->free_blocks != NULL;
+}
+
+static bool all_done(const ls_pipe *pp)
+{
+    return pp->worker_done && !pp->full_head;
+}
+
+/* With the lock held: queue the block being filled. */
+static void hand_over(ls_pipe *pp)
+{
+    ls_block *k = pp->filling;
+    if (!k)
+        return;
+    pp->filling = NULL;
+    k->next = NULL;
+    if (pp->in_tail)
+        pp->in_tail->next = k;
+    else
+        pp->in_head = k;
+    pp->in_tail = k;
+    pthread_cond_signal(&pp->to_worker);
+}
+
+int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len)
+{
+    const char *s = buf;
+    int rc = LDRSNAP_OK;
+    pthread_mutex_lock(&pp->mu);
+    while (len && rc == 0) {
+        if (!pp->filling) {
+            if (!pp->free_blocks &&
+                (rc = drain(pp, block_free)) == 0 && !pp->free_blocks)
+                rc = pp->worker_done ? LDRSNAP_EMISUSE : rc;
+            if (rc != 0 || !pp->free_blocks)
+                break;
+            pp->filling = pp->free_blocks;
+            pp->free_blocks = pp->filling->next;
+            pp->filling->len = 0;
+        }
+        ls_block *k = pp->filling;
+        size_t take = LS_MIN(len, BLOCK_BYTES - k->len);
+        pthread_mutex_unlock(&pp->mu);
+        memcpy(k->mem + k->len, s, take);
+        pthread_mutex_lock(&pp->mu);
+        k->len += take;
+        s += take, len -= take;
+        if (k->len == BLOCK_BYTES)
+            hand_over(pp);
+    }
+    if (rc == 0)
+        rc = drain(pp, NULL); /* what is ready, without waiting */
+    pthread_mutex_unlock(&pp->mu);
+    return rc;
+}
+
+int ldrsnap__pipe_finish(ls_pipe *pp)
+{
+    pthread_mutex_lock(&pp->mu);
+    hand_over(pp);
+    pp->eof = true;
+    pthread_cond_signal(&pp->to_worker);
+    int rc = drain(pp, all_done);
+    pthread_mutex_unlock(&pp->mu);
+    return rc;
+}
+
+void ldrsnap__pipe_free(ls_pipe *pp)
+{
+    if (!pp)
+        return;
+    pthread_mutex_lock(&pp->mu);
+    pp->stop = true;
+    pthread_cond_broadcast(&pp->to_worker);
+    pthread_mutex_unlock(&pp->mu);
+    pthread_join(pp->th, NULL);
+    ldrsnap_analyzer *a = pp->a;
+    a->parser.batch = NULL;
+    a->parser.swap = NULL;
+    pthread_mutex_destroy(&pp->mu);
+    pthread_cond_destroy(&pp->to_worker);
+    pthread_cond_destroy(&pp->to_caller);
+    free_batches(pp, &a->al);
+    ldrsnap__free(&a->al, pp);
+}

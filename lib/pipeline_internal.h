@@ -1,0 +1,24 @@
+/*
+ * pipeline_internal.h - the tokenizer thread of LDRSNAP_OPT_THREADED.
+ */
+#ifndef LDRSNAP_PIPELINE_INTERNAL_H
+#define LDRSNAP_PIPELINE_INTERNAL_H
+
+#include "ldrsnap_internal.h"
+
+typedef struct ls_pipe ls_pipe;
+typedef int (*ls_record_fn)(const ldrsnap_record *rec, void *ud);
+
+/* Move a's parser to a new tokenizer thread; consume(rec, a) is then
+ * called on the caller's thread for each record, in order. */
+int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
+                        ls_record_fn consume);
+/* Tokenize buf on the tokenizer thread while analyzing; returns once the
+ * tokenizer is done with buf.  On error, free the pipe at once. */
+int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len);
+/* End of input: analyze every record left. */
+int ldrsnap__pipe_finish(ls_pipe *pp);
+/* Stop the thread (at once, if the input is not finished) and free. */
+void ldrsnap__pipe_free(ls_pipe *pp);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * test_threaded.c - LDRSNAP_OPT_THREADED gives the same answers as one
+ * thread, whatever the chunking, stops cleanly when a callback says so,
+ * and frees cleanly at any point.
+ */
+#include <dirent.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "helpers.h"
+
+/* Every log we wrote (samples, test data, rule fixtures), one after the
+ * other, repeated past `min` bytes: many processes, both dialects, UTF-16
+ * and binary junk in the middle of UTF-8. */
+static char *big_log(size_t min, size_t *len)
+{
+    static const char *const dirs[] = {SRCDIR "/samples", SRCDIR "/tests/data",
+                                       SRCDIR "/tests/data/rules"};
+    size_t n = 0, cap = 0;
+    char *out = NULL;
+    while (n < min) {
+        size_t before = n;
+        for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+            struct dirent **names;
+            int k = scandir(dirs[d], &names, NULL, alphasort);
+            cr_assert_geq(k, 0, "cannot list %s", dirs[d]);
+            for (int i = 0; i < k; i++) {
+                char path[512];
+                snprintf(path, sizeof path, "%s/%s", dirs[d], names[i]->d_name);
+                free(names[i]);
+                size_t flen;
+                char *f = strstr(path, ".log") ? read_file(path, &flen) : NULL;
+                if (!f)
+                    continue;
+                if (n + flen + 1 > cap) {
+                    cap = (n + flen + 1) * 2;
+                    out = realloc(out, cap);
+                    cr_assert_not_null(out);
+                }
+                memcpy(out + n, f, flen);
+                n += flen;
+                out[n++] = '\n';
+                free(f);
+            }
+            free(names);
+        }
+        cr_assert_gt(n, before, "no logs found");
+    }
+    *len = n;
+    return out;
+}
+
+typedef struct run {
+    rec_list events;
+    rec_list records;
+    char *summary;
+    size_t summary_len;
+    int stop_after;           /* stop at this event (0 = never) */
+    int seen;
+} run;
+
+static int on_event(const ldrsnap_event *ev, void *ud)
+{
+    run *r = ud;
+    char line[512];
+    if (ev->type == LDRSNAP_EV_FAILURE) {
+        const ldrsnap_failure *f = ev->failure;
+        snprintf(line, sizeof line, "failure|%llu|%d|%d|%s|%s|%08x|%zu",
+                 (unsigned long long)f->line, f->role, f->kind,
+                 f->dll ? f->dll : "", f->parent ? f->parent : "", f->status,
+                 f->chain_len);
+    } else if (ev->type == LDRSNAP_EV_EXCEPTION) {
+        snprintf(line, sizeof line, "exception|%llu|%08x",
+                 (unsigned long long)ev->exception->line, ev->exception->code);
+    } else {
+        snprintf(line, sizeof line, "signature|%s|%llu|%zu", ev->signature->id,
+                 (unsigned long long)ev->signature->line,
+                 ev->signature->n_lines);
+    }
+    r->events.lines = realloc(r->events.lines,
+                              (r->events.n + 1) * sizeof *r->events.lines);
+    r->events.lines[r->events.n++] = strdup(line);
+    return r->stop_after && ++r->seen >= r->stop_after;
+}
+
+static int on_rec(const ldrsnap_record *rec, void *ud)
+{
+    run *r = ud;
+    char line[64];
+    snprintf(line, sizeof line, "%llu|%d|%d|%x", (unsigned long long)rec->line,
+             rec->dialect, rec->msg, rec->flags);
+    r->records.lines = realloc(r->records.lines,
+                               (r->records.n + 1) * sizeof *r->records.lines);
+    r->records.lines[r->records.n++] = strdup(line);
+    return 0;
+}
+
+static void summarize(run *r, const ldrsnap_summary *s)
+{
+    FILE *m = open_memstream(&r->summary, &r->summary_len);
+    fprintf(m, "%llu %llu %s %s %zu %zu %zu %zu %zu %zu|",
+            (unsigned long long)s->lines, (unsigned long long)s->bytes,
+            s->dialect, s->encoding, s->processes, s->failures, s->noise,
+            s->handled, s->exceptions, s->signatures);
+    for (size_t i = 0; i < s->n_verdicts; i++) {
+        const ldrsnap_verdict *v = &s->verdicts[i];
+        fprintf(m, "%u:%llu:%s:%08x:%d;", v->pid, (unsigned long long)v->line,
+                v->dll ? v->dll : "", v->status, v->confidence);
+    }
+    fclose(m);
+}
+
+/* chunk: bytes per feed (0 = all at once, SIZE_MAX = random sizes). */
+static int analyze(const char *buf, size_t len, size_t chunk, unsigned flags,
+                   const ldrsnap_rules *rules, run *r)
+{
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = flags;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_event, r), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, rules), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_set_record_cb(a, on_rec, r), LDRSNAP_OK);
+    unsigned seed = 7;
+    int rc = LDRSNAP_OK;
+    for (size_t pos = 0; pos < len && rc == 0;) {
+        size_t k = chunk == SIZE_MAX ? 1 + (size_t)(rand_r(&seed) % 300000)
+                   : chunk          ? chunk
+                                    : len;
+        if (k > len - pos)
+            k = len - pos;
+        rc = ldrsnap_analyzer_feed(a, buf + pos, k);
+        pos += k;
+    }
+    if (rc == 0)
+        rc = ldrsnap_analyzer_finish(a);
+    if (rc == 0)
+        summarize(r, ldrsnap_analyzer_summary(a));
+    ldrsnap_analyzer_free(a);
+    return rc;
+}
+
+static void run_free(run *r)
+{
+    rec_list_free(&r->events);
+    rec_list_free(&r->records);
+    free(r->summary);
+}
+
+static void assert_same(const rec_list *x, const rec_list *y, const char *what)
+{
+    cr_assert_eq(x->n, y->n, "%s: %zu vs %zu", what, x->n, y->n);
+    for (size_t i = 0; i < x->n; i++)
+        cr_assert_str_eq(x->lines[i], y->lines[i], "%s %zu", what, i);
+}
+
+static const size_t chunks[] = {0, 4096, 1u << 20, SIZE_MAX, 333};
+
+ParameterizedTestParameters(threaded, same_answers_as_one_thread)
+{
+    static int idx[] = {0, 1, 2, 3, 4};
+    return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
+}
+
+ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
+{
+    size_t len;
+    char *buf = big_log(5u << 20, &len);
+    ldrsnap_rules *rules;
+    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
+    run one = {0}, two = {0};
+    cr_assert_eq(analyze(buf, len, 0, 0, rules, &one), LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, len, chunks[*i], LDRSNAP_OPT_THREADED, rules,
+                         &two),
+                 LDRSNAP_OK);
+    cr_assert_gt(one.events.n, 100, "the input holds failures");
+    cr_assert_gt(one.records.n, 50000);
+    assert_same(&one.records, &two.records, "record");
+    assert_same(&one.events, &two.events, "event");
+    cr_assert_str_eq(one.summary, two.summary);
+    run_free(&one);
+    run_free(&two);
+    ldrsnap_rules_free(rules);
+    free(buf);
+}
+
+ParameterizedTestParameters(threaded, a_callback_stops_it_cleanly)
+{
+    static int at[] = {1, 50, 400};
+    return cr_make_param_array(int, at, sizeof at / sizeof at[0]);
+}
+
+ParameterizedTest(int *at, threaded, a_callback_stops_it_cleanly)
+{
+    size_t len;
+    char *buf = big_log(3u << 20, &len);
+    run r = {0};
+    r.stop_after = *at;
+    int rc = analyze(buf, len, 65536, LDRSNAP_OPT_THREADED, NULL, &r);
+    cr_assert_eq(rc, LDRSNAP_ECALLBACK);
+    cr_assert_eq(r.events.n, (size_t)*at, "no event after the stop");
+    run_free(&r);
+    free(buf);
+}
+
+/* Freed in mid-stream, with the tokenizer busy: no hang, no leak (the
+ * sanitizer run checks the latter). */
+Test(threaded, free_without_finish)
+{
+    size_t len;
+    char *buf = big_log(4u << 20, &len);
+    for (size_t stop = 1u << 20; stop < len; stop += 1u << 20) {
+        ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+        o.flags = LDRSNAP_OPT_THREADED;
+        ldrsnap_analyzer *a;
+        cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), LDRSNAP_OK);
+        for (size_t pos = 0; pos < stop; pos += 100000)
+            cr_assert_eq(ldrsnap_analyzer_feed(a, buf + pos,
+                                               pos + 100000 < stop ? 100000
+                                                                   : stop - pos),
+                         LDRSNAP_OK);
+        ldrsnap_analyzer_free(a);
+    }
+    free(buf);
+}
+
+/* The allocator is called from both threads: count with atomics. */
+static atomic_size_t live;
+
+static void *t_malloc(size_t n, void *ctx)
+{
+    (void)ctx;
+    void *p = malloc(n + 16);
+    if (!p)
+        return NULL;
+    memcpy(p, &n, sizeof n);
+    atomic_fetch_add(&live, 1);
+    return (char *)p + 16;
+}
+
+static void *t_realloc(void *p, size_t n, void *ctx)
+{
+    if (!p)
+        return t_malloc(n, ctx);
+    void *q = realloc((char *)p - 16, n + 16);
+    return q ? (char *)q + 16 : NULL;
+}
+
+static void t_free(void *p, void *ctx)
+{
+    (void)ctx;
+    if (!p)
+        return;
+    atomic_fetch_sub(&live, 1);
+    free((char *)p - 16);
+}
+
+Test(threaded, custom_allocator_gets_everything_back)
+{
+    size_t len;
+    char *buf = big_log(3u << 20, &len);
+    ldrsnap_allocator al = {t_malloc, t_realloc, t_free, NULL};
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = LDRSNAP_OPT_THREADED;
+    o.allocator = &al;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, buf, len), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), LDRSNAP_OK);
+    cr_assert_gt(ldrsnap_analyzer_summary(a)->lines, 20000);
+    ldrsnap_analyzer_free(a);
+    cr_assert_eq(atomic_load(&live), 0);
+    free(buf);
+}
