@@ -170,7 +170,9 @@ struct ldrsnap_analyzer {
 };
 
 /* trace.c */
-int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec);
+/* note, when not NULL, holds what the tokenizer thread worked out. */
+int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec,
+                          const ls_note *note);
 void ldrsnap__proc_pending(ldrsnap_analyzer *a, const ls_proc *p);
 void ldrsnap__trace_free(ldrsnap_analyzer *a);
 ls_module *ldrsnap__module_find(ldrsnap_analyzer *a, const char *name);

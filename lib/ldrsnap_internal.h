@@ -179,6 +179,13 @@ enum ls_func_id {
 };
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags);
 
+/* What the tokenizer thread works out about a record for the analyzing
+ * thread (LDRSNAP_OPT_THREADED): pure functions of the record. */
+typedef struct ls_note {
+    unsigned fid, fflags;    /* ldrsnap__func_id() of rec->function */
+    const uint64_t *lits;    /* the rules' literals on rec->text, or NULL */
+} ls_note;
+
 bool ldrsnap__status_is_error(uint32_t code);
 /* Name of an exception code: exception names first, then NTSTATUS. */
 const char *ldrsnap__exception_name(uint32_t code);

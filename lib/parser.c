@@ -129,6 +129,7 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     if (rec->dialect != LDRSNAP_D_BLANK)
         p->prev_dialect = rec->dialect;
     if (p->batch) {
+        p->note(p->swap_ud, p->batch, p->batch->nrec);
         p->batch->used += n + 1 + used;
         p->batch->nrec++;
         return LDRSNAP_OK;

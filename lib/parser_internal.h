@@ -16,11 +16,15 @@ typedef struct ls_batch {
     size_t nrec, maxrec;
     char *mem;                /* the records' strings */
     size_t used, cap;
+    ls_note *notes;           /* one per record, for the analyzing thread */
+    uint64_t *lits;           /* lit_words per record */
     struct ls_batch *next;
 } ls_batch;
 
 /* Hand over a full batch and get an empty one, or NULL to stop. */
 typedef ls_batch *(*ls_batch_swap)(void *ud, ls_batch *full);
+/* Work out the note of record i of a batch, just lexed. */
+typedef void (*ls_batch_note)(void *ud, ls_batch *b, size_t i);
 
 /* Bytes a batch must hold for any one record of a parser. */
 size_t ldrsnap__batch_room(size_t max_line);
@@ -37,6 +41,7 @@ struct ldrsnap_parser {
     /* when set, records go to batches instead of the callback */
     ls_batch *batch;
     ls_batch_swap swap;
+    ls_batch_note note;
     void *swap_ud;
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;

@@ -20,6 +20,7 @@
 
 #include "analyzer_internal.h"
 #include "pipeline_internal.h"
+#include "rules_internal.h"
 
 #define PIPE_BATCHES 4
 #define BATCH_RECORDS 4096
@@ -36,6 +37,8 @@ typedef struct ls_block {
 struct ls_pipe {
     ldrsnap_analyzer *a;
     ls_record_fn consume;
+    const ldrsnap_rules *rules;  /* for the literal prescan, or NULL */
+    size_t lit_words;
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t to_worker, to_caller;
@@ -51,6 +54,24 @@ struct ls_pipe {
     ls_batch *full_head, *full_tail;
     ls_batch batches[PIPE_BATCHES];
 };
+
+/* Tokenizer side: the note of a record just lexed (still in the cache),
+ * the share of the analysis that needs nothing but the record. */
+static void note(void *ud, ls_batch *b, size_t i)
+{
+    const ls_pipe *pp = ud;
+    const ldrsnap_record *r = &b->recs[i];
+    ls_note *n = &b->notes[i];
+    n->fid = LS_FID_UNKNOWN, n->fflags = 0, n->lits = NULL;
+    if (r->function)
+        n->fid = ldrsnap__func_id(r->function, strlen(r->function),
+                                  &n->fflags);
+    if (pp->lit_words) {
+        uint64_t *l = b->lits + i * pp->lit_words;
+        ldrsnap__rx_prescan(pp->rules, r->text, l);
+        n->lits = l;
+    }
+}
 
 /* Tokenizer side: queue the full batch, wait for an empty one. */
 static ls_batch *swap(void *ud, ls_batch *full)
@@ -135,6 +156,8 @@ static void free_batches(ls_pipe *pp, const ls_alloc *al)
     for (size_t i = 0; i < PIPE_BATCHES; i++) {
         ldrsnap__free(al, pp->batches[i].recs);
         ldrsnap__free(al, pp->batches[i].mem);
+        ldrsnap__free(al, pp->batches[i].notes);
+        ldrsnap__free(al, pp->batches[i].lits);
     }
     for (size_t i = 0; i < PIPE_BLOCKS; i++)
         ldrsnap__free(al, pp->blocks[i].mem);
@@ -151,6 +174,8 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     memset(pp, 0, sizeof *pp);
     pp->a = a;
     pp->consume = consume;
+    pp->rules = a->rx ? ldrsnap__rx_rules(a->rx) : NULL;
+    pp->lit_words = pp->rules ? ldrsnap__rx_lit_words(pp->rules) : 0;
     size_t cap = ldrsnap__batch_room(a->parser.max_line);
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;
@@ -158,7 +183,12 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
         ls_batch *b = &pp->batches[i];
         b->recs = ldrsnap__malloc(al, BATCH_RECORDS * sizeof *b->recs);
         b->mem = ldrsnap__malloc(al, cap);
-        if (!b->recs || !b->mem) {
+        b->notes = ldrsnap__malloc(al, BATCH_RECORDS * sizeof *b->notes);
+        if (pp->lit_words)
+            b->lits = ldrsnap__malloc(al, BATCH_RECORDS * pp->lit_words *
+                                              sizeof *b->lits);
+        if (!b->recs || !b->mem || !b->notes ||
+            (pp->lit_words && !b->lits)) {
             free_batches(pp, al);
             ldrsnap__free(al, pp);
             return LDRSNAP_ENOMEM;
@@ -186,6 +216,7 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     first->next = NULL;
     a->parser.batch = first;
     a->parser.swap = swap;
+    a->parser.note = note;
     a->parser.swap_ud = pp;
     if (pthread_create(&pp->th, NULL, worker, pp) != 0) {
         a->parser.batch = NULL;
@@ -222,7 +253,7 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
         for (size_t i = 0; i < b->nrec && rc == 0; i++)
-            rc = pp->consume(&b->recs[i], pp->a);
+            rc = pp->consume(&b->recs[i], &b->notes[i], pp->a);
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;

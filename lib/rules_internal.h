@@ -112,8 +112,17 @@ typedef struct rx_where {
 
 typedef int (*rx_emit_fn)(const ldrsnap_signature *sig, void *ud);
 
+/* lits, when not NULL, is ldrsnap__rx_prescan() of rec->text. */
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const rx_where *w, rx_emit_fn emit, void *ud);
+                       const uint64_t *lits, const rx_where *w,
+                       rx_emit_fn emit, void *ud);
+const ldrsnap_rules *ldrsnap__rx_rules(const rx_state *x);
+/* Words of the literal set of a rule set (0: no literals to look for). */
+size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
+/* The literals of R on text, into lits[ldrsnap__rx_lit_words(R)]: a pure
+ * function, safe on any thread. */
+void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
+                         uint64_t *lits);
 int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
                         rx_emit_fn emit, void *ud);
 size_t ldrsnap__rx_count(const rx_state *x);

@@ -107,11 +107,10 @@ size_t ldrsnap__rx_count(const rx_state *x)
 
 /* Mark every rule literal on the line: one pass, a rolling 4-byte key,
  * a bloom filter, and an exact check only on a bloom hit. */
-static void scan_literals(rx_state *x, const char *text)
+static void scan_into(const rx_lits *L, const char *text, uint64_t *lits,
+                      size_t words)
 {
-    const rx_lits *L = &x->rules->lits;
-    memset(x->lits, 0, x->lit_words * sizeof *x->lits);
-    x->scanned = true;
+    memset(lits, 0, words * sizeof *lits);
     if (!L->n)
         return;
     if (!L->scan_always) {
@@ -137,9 +136,36 @@ static void scan_literals(rx_state *x, const char *text)
              L->key_slot[j]; j = (j + 1) & (L->slots - 1)) {
             size_t id = L->key_slot[j] - 1;
             if (strncasecmp(text + start, L->lit[id], L->len[id]) == 0)
-                x->lits[id / 64] |= 1ull << (id % 64);
+                lits[id / 64] |= 1ull << (id % 64);
         }
     }
+}
+
+static void scan_literals(rx_state *x, const char *text)
+{
+    scan_into(&x->rules->lits, text, x->lits, x->lit_words);
+    x->scanned = true;
+}
+
+size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R)
+{
+    return R->lits.n ? R->lits.n / 64 + 1 : 0;
+}
+
+void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
+                         uint64_t *lits)
+{
+    size_t words = ldrsnap__rx_lit_words(R);
+    if (!text) {
+        memset(lits, 0, words * sizeof *lits);
+        return;
+    }
+    scan_into(&R->lits, text, lits, words);
+}
+
+const ldrsnap_rules *ldrsnap__rx_rules(const rx_state *x)
+{
+    return x->rules;
 }
 
 /* Does text contain lit (lower case), ignoring ASCII case? */
@@ -550,7 +576,8 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
 }
 
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const rx_where *w, rx_emit_fn fn, void *ud)
+                       const uint64_t *lits, const rx_where *w,
+                       rx_emit_fn fn, void *ud)
 {
     const ldrsnap_rules *R = x->rules;
     const rx_bucket *by_msg = &R->by_msg[rec->msg % RX_NMSG];
@@ -560,6 +587,10 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     memset(x->seen, 0, R->n); /* no allocation per line */
     event ev = {rec, NULL, rec->line};
     x->scanned = false;
+    if (lits && rec->text && x->rules->lits.n) {
+        memcpy(x->lits, lits, x->lit_words * sizeof *x->lits);
+        x->scanned = true;
+    }
     int rc = run_bucket(x, by_msg, &ev, w, fn, ud);
     if (rc == 0)
         rc = run_bucket(x, by_d, &ev, w, fn, ud);

@@ -401,6 +401,21 @@ int ldrsnap_batch_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
             b->eof = true;
         return rc;
     }
+    if (b->in_pos == b->in_len && cap >= IN_CHUNK) {
+        /* nothing held: read straight into the caller's buffer */
+        ssize_t n;
+        do
+            n = read(b->fd, buf, cap);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            b->eof = true;
+            return n < 0 ? entry_error(b, LDRSNAP_EIO, strerror(errno))
+                         : LDRSNAP_OK;
+        }
+        b->in_total += (uint64_t)n;
+        *got = (size_t)n;
+        return LDRSNAP_OK;
+    }
     ssize_t n = fill(b);
     if (n < 0) {
         b->eof = true;

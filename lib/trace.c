@@ -969,7 +969,8 @@ static bool restarts(const ls_proc *p, const ldrsnap_record *rec)
             (p->seen_init || p->seen_begin));
 }
 
-static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec,
+                    const ls_note *note)
 {
     bool has_pid = (rec->flags & LDRSNAP_RF_PID) != 0;
     ls_proc *p = proc_get(a, rec->pid, has_pid);
@@ -995,7 +996,11 @@ static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec)
         remember(t, rec, f, false);
         return rc;
     }
-    f.id = ldrsnap__func_id(rec->function, strlen(rec->function), &f.flags);
+    if (note)
+        f.id = note->fid, f.flags = note->fflags;
+    else
+        f.id = ldrsnap__func_id(rec->function, strlen(rec->function),
+                                &f.flags);
     if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME)
         rc = on_enter(a, t, rec, f);
     else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
@@ -1250,11 +1255,12 @@ static int on_ide_exit(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     return rc;
 }
 
-int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec)
+int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec,
+                          const ls_note *note)
 {
     switch (rec->dialect) {
     case LDRSNAP_D_VISTA:
-        return on_vista(a, rec);
+        return on_vista(a, rec, note);
     case LDRSNAP_D_XP:
         return on_xp(a, rec);
     case LDRSNAP_D_DEBUGGER:
