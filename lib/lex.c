@@ -94,21 +94,46 @@ typedef struct vhead {
 
 /* Vista record head at s[0..n): "hhh:hhh @ ddd - ".  Returns its length
  * (0 when there is none) and, when h is given, its values: one pass. */
-/* The common shape, "hhhh:hhhh @ ": eight table lookups, no loops. */
-static bool head_4_4(const char *s, size_t n, uint32_t v[2])
+/* Four hex digits at s, or false. */
+static inline bool hex4(const char *s, uint32_t *v)
 {
-    if (n < 16 || s[4] != ':' || s[9] != ' ' || s[10] != '@' || s[11] != ' ')
+    unsigned a = hexv1[(unsigned char)s[0]], b = hexv1[(unsigned char)s[1]],
+             c = hexv1[(unsigned char)s[2]], d = hexv1[(unsigned char)s[3]];
+    if (!a || !b || !c || !d)
         return false;
-    static const unsigned char at[8] = {0, 1, 2, 3, 5, 6, 7, 8};
-    uint32_t x[2] = {0, 0};
-    for (int k = 0; k < 8; k++) {
-        unsigned d = hexv1[(unsigned char)s[at[k]]];
-        if (!d)
-            return false;
-        x[k / 4] = (x[k / 4] << 4) | (d - 1);
-    }
-    v[0] = x[0], v[1] = x[1];
+    *v = ((a - 1) << 12) | ((b - 1) << 8) | ((c - 1) << 4) | (d - 1);
     return true;
+}
+
+/* Eight decimal digits at s: their value, in a few word operations. */
+static inline bool digits8(const char *s, uint64_t *out)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    /* each byte 0x30..0x39: high nibble 3, and adding 6 does not carry */
+    if ((w & 0xF0F0F0F0F0F0F0F0ULL) != 0x3030303030303030ULL ||
+        ((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) !=
+            0x3030303030303030ULL)
+        return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* pairs, then fours, then all eight (the first digit is the low byte) */
+    w = ((w & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
+    w = ((w & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+    *out = ((w & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
+#else
+    uint64_t v = 0;
+    for (int k = 0; k < 8; k++)
+        v = v * 10 + (uint64_t)(s[k] - '0');
+    *out = v;
+#endif
+    return true;
+}
+
+/* The common shape, "hhhh:hhhh @ ": straight-line, no loops. */
+static inline bool head_4_4(const char *s, size_t n, uint32_t v[2])
+{
+    return n >= 16 && s[4] == ':' && s[9] == ' ' && s[10] == '@' &&
+           s[11] == ' ' && hex4(s, &v[0]) && hex4(s + 5, &v[1]);
 }
 
 static size_t vista_head_parse(const char *s, size_t n, vhead *h)
@@ -116,8 +141,8 @@ static size_t vista_head_parse(const char *s, size_t n, vhead *h)
     uint32_t v[2] = {0, 0};
     size_t i = 0;
     if (head_4_4(s, n, v)) {
-        i = 9;
-        goto at_sign;
+        i = 12;
+        goto tick;
     }
     for (int k = 0; k < 2; k++) {
         size_t start = i;
@@ -132,17 +157,22 @@ static size_t vista_head_parse(const char *s, size_t n, vhead *h)
             i++;
         }
     }
-at_sign:
     if (i + 3 > n || s[i] != ' ' || s[i + 1] != '@' || s[i + 2] != ' ')
         return 0;
     i += 3;
-    size_t d = i;
+tick:;
+    /* the tick: at most 19 digits are kept (a uint64_t), more are read */
+    size_t d = i, keep = LS_MIN(n, i + 19);
     uint64_t tick = 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        if (i - d < 19)
-            tick = tick * 10 + (uint64_t)(s[i] - '0');
-        i++;
+    uint64_t w;
+    if (i + 9 <= n && s[i + 8] == ' ' && digits8(s + i, &w)) {
+        tick = w; /* the usual eight digits, at once */
+        i += 8;
     }
+    for (unsigned c; i < keep && (c = (unsigned char)s[i] - '0') < 10; i++)
+        tick = tick * 10 + c;
+    while (i < n && (unsigned)((unsigned char)s[i] - '0') < 10)
+        i++;
     if (i == d || i + 3 > n || s[i] != ' ' || s[i + 1] != '-' ||
         s[i + 2] != ' ')
         return 0;
@@ -628,31 +658,39 @@ static void vista_error(lexctx *c, const char *m)
 
 static ldrsnap_level parse_level(const char *s, size_t *len)
 {
-    ldrsnap_level l;
-    size_t k;
+    /* the five words differ in their first two letters */
+    static const struct {
+        char w[8];
+        unsigned k;
+        ldrsnap_level l;
+    } words[] = {{"ENTER:", 5, LDRSNAP_L_ENTER},
+                 {"ERROR:", 5, LDRSNAP_L_ERROR},
+                 {"RETURN:", 6, LDRSNAP_L_RETURN},
+                 {"INFO:", 4, LDRSNAP_L_INFO},
+                 {"WARNING:", 7, LDRSNAP_L_WARNING}};
+    size_t i;
     switch (s[0]) {
     case 'E':
-        if (s[1] == 'N')
-            l = LDRSNAP_L_ENTER, k = 5;
-        else
-            l = LDRSNAP_L_ERROR, k = 5;
+        i = s[1] == 'N' ? 0 : 1;
         break;
     case 'R':
-        l = LDRSNAP_L_RETURN, k = 6;
+        i = 2;
         break;
     case 'I':
-        l = LDRSNAP_L_INFO, k = 4;
+        i = 3;
         break;
     case 'W':
-        l = LDRSNAP_L_WARNING, k = 7;
+        i = 4;
         break;
     default:
         return LDRSNAP_L_NONE;
     }
-    if (strncmp(s, ldrsnap_level_name(l), k) != 0 || s[k] != ':')
-        return LDRSNAP_L_NONE;
-    *len = k + 1;
-    return l;
+    /* byte by byte: s is NUL-terminated and may be shorter than the word */
+    for (unsigned j = 1; j <= words[i].k; j++)
+        if (s[j] != words[i].w[j])
+            return LDRSNAP_L_NONE;
+    *len = words[i].k + 1;
+    return words[i].l;
 }
 
 /* s points at the function name (after the head, or a bare one). */

@@ -13,6 +13,9 @@
  * and safe to put in JSON.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ldrsnap_internal.h"
 
@@ -81,9 +84,26 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
  * check of their own. */
 static bool plain_ascii(const unsigned char *s, size_t n)
 {
+    size_t i = 0;
+#ifdef __SSE2__
+    /* 64 bytes a round: a byte >= 0x80 sets its sign bit, a NUL compares
+     * equal to zero; either shows in the movemask */
+    const __m128i zero = _mm_setzero_si128();
+    for (; i + 64 <= n; i += 64) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
+        __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32));
+        __m128i d = _mm_loadu_si128((const __m128i *)(s + i + 48));
+        __m128i hi = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+        __m128i nul = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
+            _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero)));
+        if (_mm_movemask_epi8(_mm_or_si128(hi, nul)))
+            return false;
+    }
+#endif
     const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
     uint64_t bad = 0;
-    size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);

@@ -208,3 +208,73 @@ ParameterizedTest(size_t *ix, lex, every_line_shape)
     ldrsnap_record_free(got);
     got = NULL;
 }
+
+/* The Vista head: pid, tid and tick of every width, the eight-digit tick
+ * read a word at a time and the rest digit by digit. */
+typedef struct headcase {
+    const char *line;
+    bool vista;
+    uint32_t pid, tid;
+    unsigned long long tick;
+    ldrsnap_level level;
+} headcase;
+
+static const headcase heads[] = {
+    {"0100:4076 @ 10000016 - LdrLoadDll - ENTER: DLL name: a.dll", true,
+     0x100, 0x4076, 10000016ull, LDRSNAP_L_ENTER},
+    {"abcd:EF01 @ 00000009 - F - RETURN: Status: 0x00000000", true, 0xabcd,
+     0xef01, 9, LDRSNAP_L_RETURN},
+    {"1b3c:0b78 @ 99999999 - F - INFO: x", true, 0x1b3c, 0xb78, 99999999ull,
+     LDRSNAP_L_INFO},
+    {"1b3c:0b78 @ 123456789 - F - ERROR: x", true, 0x1b3c, 0xb78,
+     123456789ull, LDRSNAP_L_ERROR},
+    {"1b3c:0b78 @ 1234567 - F - WARNING: x", true, 0x1b3c, 0xb78, 1234567ull,
+     LDRSNAP_L_WARNING},
+    {"1b3c:0b78 @ 0 - F - INFO: x", true, 0x1b3c, 0xb78, 0, LDRSNAP_L_INFO},
+    {"12a4c:03b @ 00815171 - F - INFO: x", true, 0x12a4c, 0x3b, 815171ull,
+     LDRSNAP_L_INFO},
+    /* 25 digits: the first 19 are kept */
+    {"1b3c:0b78 @ 1234567890123456789012345 - F - INFO: x", true, 0x1b3c,
+     0xb78, 1234567890123456789ull, LDRSNAP_L_INFO},
+    {"1b3c:0b78 @ 1234567x - F - INFO: x", false, 0, 0, 0, LDRSNAP_L_NONE},
+    {"1b3c:0b78 @ 12345678x - F - INFO: x", false, 0, 0, 0, LDRSNAP_L_NONE},
+    {"1b3c:0b78 @ 1234:678 - F - INFO: x", false, 0, 0, 0, LDRSNAP_L_NONE},
+    {"1b3g:0b78 @ 12345678 - F - INFO: x", false, 0, 0, 0, LDRSNAP_L_NONE},
+    {"1b3c:0b78 @ 12345678 - F - ENTRY: x", true, 0x1b3c, 0xb78, 12345678ull,
+     LDRSNAP_L_NONE},
+    {"1b3c:0b78 @ 12345678 - F - RETURN", true, 0x1b3c, 0xb78, 12345678ull,
+     LDRSNAP_L_NONE},
+};
+
+#define NHEADS (sizeof heads / sizeof heads[0])
+
+ParameterizedTestParameters(lex, vista_heads)
+{
+    static size_t idx[NHEADS];
+    for (size_t i = 0; i < NHEADS; i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, NHEADS);
+}
+
+ParameterizedTest(size_t *ix, lex, vista_heads)
+{
+    const headcase *c = &heads[*ix];
+    ldrsnap_parser *p;
+    got = NULL;
+    ldrsnap_parser_new(&p, NULL, keep, NULL);
+    ldrsnap_parser_feed(p, c->line, strlen(c->line));
+    ldrsnap_parser_finish(p);
+    ldrsnap_parser_free(p);
+    cr_assert_not_null(got);
+    cr_assert_eq(got->dialect == LDRSNAP_D_VISTA, c->vista, "%s", c->line);
+    if (c->vista) {
+        cr_assert_eq(got->pid, c->pid, "%s: pid %x", c->line, got->pid);
+        cr_assert_eq(got->tid, c->tid, "%s: tid %x", c->line, got->tid);
+        cr_assert_eq((unsigned long long)got->tick, c->tick, "%s: tick %llu",
+                     c->line, (unsigned long long)got->tick);
+        cr_assert_eq(got->level, c->level, "%s: level %s", c->line,
+                     ldrsnap_level_name(got->level));
+    }
+    ldrsnap_record_free(got);
+    got = NULL;
+}
