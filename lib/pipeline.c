@@ -73,19 +73,25 @@ static void note(void *ud, ls_batch *b, size_t i)
     }
 }
 
+/* With the lock held: queue a full batch for the caller's thread. */
+static void push_full(ls_pipe *pp, ls_batch *b)
+{
+    b->next = NULL;
+    if (pp->full_tail)
+        pp->full_tail->next = b;
+    else
+        pp->full_head = b;
+    pp->full_tail = b;
+    pthread_cond_signal(&pp->to_caller);
+}
+
 /* Tokenizer side: queue the full batch, wait for an empty one. */
 static ls_batch *swap(void *ud, ls_batch *full)
 {
     ls_pipe *pp = ud;
     pthread_mutex_lock(&pp->mu);
     if (full && full->nrec) {
-        full->next = NULL;
-        if (pp->full_tail)
-            pp->full_tail->next = full;
-        else
-            pp->full_head = full;
-        pp->full_tail = full;
-        pthread_cond_signal(&pp->to_caller);
+        push_full(pp, full);
     } else if (full) {
         full->next = pp->free_list;
         pp->free_list = full;
@@ -134,14 +140,8 @@ static void *worker(void *arg)
         ls_batch *last = p->batch;
         p->batch = NULL;
         pthread_mutex_lock(&pp->mu);
-        if (rc == 0 && last && last->nrec) {
-            last->next = NULL;
-            if (pp->full_tail)
-                pp->full_tail->next = last;
-            else
-                pp->full_head = last;
-            pp->full_tail = last;
-        }
+        if (rc == 0 && last && last->nrec)
+            push_full(pp, last);
         break;
     }
     pp->worker_rc = rc;
