@@ -137,8 +137,7 @@ int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
     if (!buf && len)
         return LDRSNAP_EINVAL;
     if (a->threaded && !a->pipe &&
-        len >= PIPE_AFTER_BYTES - LS_MIN(a->parser.text.in_bytes,
-                                         PIPE_AFTER_BYTES) &&
+        a->parser.text.in_bytes + len >= PIPE_AFTER_BYTES &&
         ldrsnap__pipe_start(&a->pipe, a, on_noted) != 0)
         a->threaded = false; /* no thread: go on with one */
     int rc = a->pipe ? ldrsnap__pipe_feed(a->pipe, buf, len)

@@ -90,12 +90,8 @@ static ls_batch *swap(void *ud, ls_batch *full)
 {
     ls_pipe *pp = ud;
     pthread_mutex_lock(&pp->mu);
-    if (full && full->nrec) {
+    if (full) /* never empty: an empty batch has room for any record */
         push_full(pp, full);
-    } else if (full) {
-        full->next = pp->free_list;
-        pp->free_list = full;
-    }
     while (!pp->free_list && !pp->stop)
         pthread_cond_wait(&pp->to_worker, &pp->mu);
     ls_batch *b = NULL;
@@ -151,8 +147,10 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static void free_batches(ls_pipe *pp, const ls_alloc *al)
+/* Free a pipe whose thread is not running (never started, or joined). */
+static void release(ls_pipe *pp)
 {
+    const ls_alloc *al = &pp->a->al;
     for (size_t i = 0; i < PIPE_BATCHES; i++) {
         ldrsnap__free(al, pp->batches[i].recs);
         ldrsnap__free(al, pp->batches[i].mem);
@@ -161,6 +159,10 @@ static void free_batches(ls_pipe *pp, const ls_alloc *al)
     }
     for (size_t i = 0; i < PIPE_BLOCKS; i++)
         ldrsnap__free(al, pp->blocks[i].mem);
+    pthread_mutex_destroy(&pp->mu);
+    pthread_cond_destroy(&pp->to_worker);
+    pthread_cond_destroy(&pp->to_caller);
+    ldrsnap__free(al, pp);
 }
 
 int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
@@ -176,6 +178,9 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     pp->consume = consume;
     pp->rules = a->rx ? ldrsnap__rx_rules(a->rx) : NULL;
     pp->lit_words = pp->rules ? ldrsnap__rx_lit_words(pp->rules) : 0;
+    pthread_mutex_init(&pp->mu, NULL);
+    pthread_cond_init(&pp->to_worker, NULL);
+    pthread_cond_init(&pp->to_caller, NULL);
     size_t cap = ldrsnap__batch_room(a->parser.max_line);
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;
@@ -187,30 +192,20 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
         if (pp->lit_words)
             b->lits = ldrsnap__malloc(al, BATCH_RECORDS * pp->lit_words *
                                               sizeof *b->lits);
-        if (!b->recs || !b->mem || !b->notes ||
-            (pp->lit_words && !b->lits)) {
-            free_batches(pp, al);
-            ldrsnap__free(al, pp);
-            return LDRSNAP_ENOMEM;
-        }
+        if (!b->recs || !b->mem || !b->notes || (pp->lit_words && !b->lits))
+            goto fail;
         b->maxrec = BATCH_RECORDS;
         b->cap = cap;
         b->next = i + 1 < PIPE_BATCHES ? &pp->batches[i + 1] : NULL;
     }
     for (size_t i = 0; i < PIPE_BLOCKS; i++) {
         ls_block *k = &pp->blocks[i];
-        if (!(k->mem = ldrsnap__malloc(al, BLOCK_BYTES))) {
-            free_batches(pp, al);
-            ldrsnap__free(al, pp);
-            return LDRSNAP_ENOMEM;
-        }
+        if (!(k->mem = ldrsnap__malloc(al, BLOCK_BYTES)))
+            goto fail;
         k->next = i + 1 < PIPE_BLOCKS ? &pp->blocks[i + 1] : NULL;
     }
     pp->free_blocks = &pp->blocks[0];
     pp->free_list = &pp->batches[1];
-    pthread_mutex_init(&pp->mu, NULL);
-    pthread_cond_init(&pp->to_worker, NULL);
-    pthread_cond_init(&pp->to_caller, NULL);
     /* the parser moves to the tokenizer thread with its first batch */
     ls_batch *first = &pp->batches[0];
     first->next = NULL;
@@ -220,15 +215,13 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     a->parser.swap_ud = pp;
     if (pthread_create(&pp->th, NULL, worker, pp) != 0) {
         a->parser.batch = NULL;
-        pthread_mutex_destroy(&pp->mu);
-        pthread_cond_destroy(&pp->to_worker);
-        pthread_cond_destroy(&pp->to_caller);
-        free_batches(pp, al);
-        ldrsnap__free(al, pp);
-        return LDRSNAP_ENOMEM;
+        goto fail;
     }
     *out = pp;
     return LDRSNAP_OK;
+fail:
+    release(pp);
+    return LDRSNAP_ENOMEM;
 }
 
 /* Caller side, with the lock held: analyze the full batches queued; with
@@ -298,10 +291,12 @@ int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len)
     pthread_mutex_lock(&pp->mu);
     while (len && rc == 0) {
         if (!pp->filling) {
+            /* drain() returns with no block free only when the tokenizer
+             * has ended: then nothing would read these bytes */
             if (!pp->free_blocks &&
                 (rc = drain(pp, block_free)) == 0 && !pp->free_blocks)
-                rc = pp->worker_done ? LDRSNAP_EMISUSE : rc;
-            if (rc != 0 || !pp->free_blocks)
+                rc = LDRSNAP_EMISUSE;
+            if (rc != 0)
                 break;
             pp->filling = pp->free_blocks;
             pp->free_blocks = pp->filling->next;
@@ -343,12 +338,7 @@ void ldrsnap__pipe_free(ls_pipe *pp)
     pthread_cond_broadcast(&pp->to_worker);
     pthread_mutex_unlock(&pp->mu);
     pthread_join(pp->th, NULL);
-    ldrsnap_analyzer *a = pp->a;
-    a->parser.batch = NULL;
-    a->parser.swap = NULL;
-    pthread_mutex_destroy(&pp->mu);
-    pthread_cond_destroy(&pp->to_worker);
-    pthread_cond_destroy(&pp->to_caller);
-    free_batches(pp, &a->al);
-    ldrsnap__free(&a->al, pp);
+    pp->a->parser.batch = NULL;
+    pp->a->parser.swap = NULL;
+    release(pp);
 }

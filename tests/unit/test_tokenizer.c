@@ -213,17 +213,22 @@ ParameterizedTest(size_t *ix, tokenizer, chunking_invariance)
 
 /* ---- repairs ------------------------------------------------------------- */
 
-Test(parser, console_wraps_are_rejoined_with_original_line_numbers)
+/* Tokenize tests/data/<name> whole. */
+static void tokenize_data(const char *name, rec_list *out)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/tests/data/xp-console-wrapped.log",
-             SRCDIR);
+    snprintf(path, sizeof path, "%s/tests/data/%s", SRCDIR, name);
     size_t len;
     char *buf = read_file(path, &len);
-    cr_assert_not_null(buf);
-    rec_list l = {0};
-    tokenize(buf, len, 0, 0, NULL, &l);
+    cr_assert_not_null(buf, "missing %s", path);
+    tokenize(buf, len, 0, 0, NULL, out);
     free(buf);
+}
+
+Test(parser, console_wraps_are_rejoined_with_original_line_numbers)
+{
+    rec_list l = {0};
+    tokenize_data("xp-console-wrapped.log", &l);
     /* the DLL_PROCESS_ATTACH record spans lines 3-4 */
     bool attach = false, glued = false, loading = false;
     for (size_t i = 0; i < l.n; i++) {
@@ -263,14 +268,8 @@ Test(parser, glued_records_are_split)
 
 Test(parser, flattened_trace_is_resegmented)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/data/win7-flattened.log", SRCDIR);
-    size_t len;
-    char *buf = read_file(path, &len);
-    cr_assert_not_null(buf);
     rec_list l = {0};
-    tokenize(buf, len, 0, 0, NULL, &l);
-    free(buf);
+    tokenize_data("win7-flattened.log", &l);
     cr_assert_eq(l.n, 6, "got %zu records", l.n);
     cr_assert(strstr(l.lines[0], "|init_process|"));
     cr_assert(strstr(l.lines[3], "|mapped_dll|"));
