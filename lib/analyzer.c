@@ -48,11 +48,18 @@ static int on_noted(const ldrsnap_record *rec, const ls_note *note, void *ud)
     ldrsnap_analyzer *a = ud;
     if (a->rec_cb && a->rec_cb(rec, a->rec_ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
+    ls_note own;
+    if (!note) { /* one thread: work it out here */
+        own.fid = LS_FID_UNKNOWN, own.fflags = 0, own.lits = NULL;
+        if (rec->function)
+            own.fid = ldrsnap__func_id(rec->function, strlen(rec->function),
+                                       &own.fflags);
+        note = &own;
+    }
     int rc = ldrsnap__trace_record(a, rec, note);
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);
-        rc = ldrsnap__rx_record(a->rx, rec, note ? note->lits : NULL, &w,
-                                emit_signature, a);
+        rc = ldrsnap__rx_record(a->rx, rec, note, &w, emit_signature, a);
     }
     return rc < 0 ? rc : a->cb_rc;
 }

@@ -714,8 +714,14 @@ static int index_literals(ldrsnap_rules *r)
     if (!L->key_slot)
         return LDRSNAP_ENOMEM;
     for (size_t i = 0; i < r->n; i++) {
-        for (size_t k = 0; k < r->rules[i].nsteps; k++)
-            r->rules[i].steps[k].literal_id = -1;
+        for (size_t k = 0; k < r->rules[i].nsteps; k++) {
+            rx_step *s = &r->rules[i].steps[k];
+            unsigned fl;
+            s->literal_id = -1;
+            s->fid = s->function ? ldrsnap__func_id(s->function,
+                                                    strlen(s->function), &fl)
+                                 : 0;
+        }
         rx_step *st = &r->rules[i].steps[0];
         if (r->rules[i].target != RX_LINE || !st->literal ||
             st->msg != RX_ANY || st->dialect != RX_ANY || st->function ||

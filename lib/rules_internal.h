@@ -28,6 +28,8 @@ typedef struct rx_step {
     int literal_id;          /* index in the prefilter, or -1 */
     int dialect, msg, level; /* RX_ANY or the enum value */
     char *function;
+    unsigned fid;            /* ldrsnap__func_id() of function; 0 when
+                                it is none or a name the table lacks */
     unsigned kinds, roles;   /* bit masks; 0 = any */
     uint32_t *status;        /* any of these; nstatus 0 = any */
     size_t nstatus;
@@ -112,9 +114,10 @@ typedef struct rx_where {
 
 typedef int (*rx_emit_fn)(const ldrsnap_signature *sig, void *ud);
 
-/* lits, when not NULL, is ldrsnap__rx_prescan() of rec->text. */
+/* note: the record's function id, and when lits is not NULL,
+ * ldrsnap__rx_prescan() of rec->text. */
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const uint64_t *lits, const rx_where *w,
+                       const ls_note *note, const rx_where *w,
                        rx_emit_fn emit, void *ud);
 const ldrsnap_rules *ldrsnap__rx_rules(const rx_state *x);
 /* Words of the literal set of a rule set (0: no literals to look for). */

@@ -36,14 +36,18 @@ struct rx_state {
     const ldrsnap_rules *rules;
     pcre2_match_data *md;
     pcre2_general_context *gctx;
-    uint64_t *lits;         /* literals seen on the current line */
+    uint64_t *lits;         /* literals scanned here */
+    const uint64_t *cur;    /* those of the current line: lits, or the
+                               tokenizer thread's */
     size_t lit_words;
     bool scanned;
     rx_inst *inst;          /* grown on demand up to MAX_INST */
     size_t ninst, inst_cap;
     size_t *active;         /* partial sequences per rule */
     rx_inst scratch;        /* a one-record match in progress */
-    bool *seen;             /* rules tried on the current record */
+    uint32_t *seen;         /* == stamp: rule tried on this record */
+    uint32_t stamp;
+    unsigned fid;           /* function id of the current record */
     ls_buf out;
     size_t count;
 };
@@ -72,7 +76,7 @@ int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
     x->lit_words = rules->lits.n / 64 + 1;
     x->lits = ldrsnap__calloc(al, x->lit_words * sizeof *x->lits);
     x->active = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->active);
-    x->seen = ldrsnap__calloc(al, rules->n + 1);
+    x->seen = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->seen);
     if (!x->md || !x->lits || !x->active || !x->seen) {
         ldrsnap__rx_free(x);
         return LDRSNAP_ENOMEM;
@@ -144,6 +148,7 @@ static void scan_into(const rx_lits *L, const char *text, uint64_t *lits,
 static void scan_literals(rx_state *x, const char *text)
 {
     scan_into(&x->rules->lits, text, x->lits, x->lit_words);
+    x->cur = x->lits;
     x->scanned = true;
 }
 
@@ -250,7 +255,7 @@ static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
     if (st->literal_id >= 0) {
         if (!x->scanned)
             scan_literals(x, text);
-        if (!(x->lits[st->literal_id / 64] & (1ull << (st->literal_id % 64))))
+        if (!(x->cur[st->literal_id / 64] & (1ull << (st->literal_id % 64))))
             return false;
     } else if (st->literal && !ci_contains(text, st->literal)) {
         return false;
@@ -266,10 +271,13 @@ static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
 static bool line_step(rx_state *x, const rx_step *st,
                       const ldrsnap_record *r, rx_inst *in)
 {
+    if (st->fid && st->fid != x->fid)
+        return false;
     if ((st->dialect != RX_ANY && (int)r->dialect != st->dialect) ||
         (st->msg != RX_ANY && (int)r->msg != st->msg) ||
         (st->level != RX_ANY && (int)r->level != st->level) ||
-        (st->function && (!r->function || strcmp(st->function, r->function))) ||
+        (st->function && !st->fid &&
+         (!r->function || strcmp(st->function, r->function))) ||
         !status_in(st, (r->flags & LDRSNAP_RF_STATUS) != 0, r->status) ||
         !ldrsnap__glob_match(&st->dll, r->dll) ||
         !ldrsnap__glob_match(&st->symbol, r->symbol))
@@ -524,11 +532,23 @@ static int try_rule(rx_state *x, size_t ri, const event *ev,
 static int try_once(rx_state *x, size_t ri, const event *ev,
                     const rx_where *w, rx_emit_fn fn, void *ud)
 {
-    if (x->seen[ri])
+    if (x->seen[ri] == x->stamp)
         return LDRSNAP_OK;
-    x->seen[ri] = true;
+    x->seen[ri] = x->stamp;
     int rc = try_rule(x, ri, ev, w, fn, ud);
     return rc < 0 ? rc : LDRSNAP_OK;
+}
+
+/* Could this record be the first step of rule ri?  The cheap tests of
+ * line_step(), inline; a rule with a partial sequence that fails them is
+ * still tried by run_partials(). */
+static bool may_start(const rx_state *x, size_t ri, const ldrsnap_record *r)
+{
+    const rx_step *st = &x->rules->rules[ri].steps[0];
+    return (st->level == RX_ANY || (int)r->level == st->level) &&
+           (!st->fid || st->fid == x->fid) &&
+           (!st->nstatus ||
+            status_in(st, (r->flags & LDRSNAP_RF_STATUS) != 0, r->status));
 }
 
 static int run_bucket(rx_state *x, const rx_bucket *b, const event *ev,
@@ -536,7 +556,8 @@ static int run_bucket(rx_state *x, const rx_bucket *b, const event *ev,
 {
     int rc = LDRSNAP_OK;
     for (size_t i = 0; i < b->n && rc == LDRSNAP_OK; i++)
-        rc = try_once(x, b->rule[i], ev, w, fn, ud);
+        if (may_start(x, b->rule[i], ev->rec))
+            rc = try_once(x, b->rule[i], ev, w, fn, ud);
     return rc;
 }
 
@@ -563,7 +584,7 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
     if (!x->scanned)
         scan_literals(x, ev->rec->text);
     for (size_t wd = 0; wd < x->lit_words; wd++) {
-        for (uint64_t bits = x->lits[wd]; bits; bits &= bits - 1) {
+        for (uint64_t bits = x->cur[wd]; bits; bits &= bits - 1) {
             size_t id = wd * 64 + (size_t)__builtin_ctzll(bits);
             int rc = R->lit_rule[id] < 0
                          ? LDRSNAP_OK
@@ -576,7 +597,7 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
 }
 
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const uint64_t *lits, const rx_where *w,
+                       const ls_note *note, const rx_where *w,
                        rx_emit_fn fn, void *ud)
 {
     const ldrsnap_rules *R = x->rules;
@@ -584,11 +605,15 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     const rx_bucket *by_d = &R->by_dialect[rec->dialect % RX_NDIALECT];
     if (!by_msg->n && !by_d->n && !R->any.n && !R->n_lit_rules && !x->ninst)
         return LDRSNAP_OK;
-    memset(x->seen, 0, R->n); /* no allocation per line */
+    if (++x->stamp == 0) { /* wrapped: no rule may look tried */
+        memset(x->seen, 0, R->n * sizeof *x->seen);
+        x->stamp = 1;
+    }
+    x->fid = note->fid;
     event ev = {rec, NULL, rec->line};
     x->scanned = false;
-    if (lits && rec->text && x->rules->lits.n) {
-        memcpy(x->lits, lits, x->lit_words * sizeof *x->lits);
+    if (note->lits && rec->text && x->rules->lits.n) {
+        x->cur = note->lits;
         x->scanned = true;
     }
     int rc = run_bucket(x, by_msg, &ev, w, fn, ud);
@@ -598,7 +623,7 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
         rc = run_bucket(x, &R->any, &ev, w, fn, ud);
     if (rc == 0)
         rc = run_literals(x, &ev, w, fn, ud);
-    if (rc == 0)
+    if (rc == 0 && x->ninst)
         rc = run_partials(x, &ev, w, fn, ud);
     return rc;
 }

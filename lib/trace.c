@@ -996,11 +996,7 @@ static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec,
         remember(t, rec, f, false);
         return rc;
     }
-    if (note)
-        f.id = note->fid, f.flags = note->fflags;
-    else
-        f.id = ldrsnap__func_id(rec->function, strlen(rec->function),
-                                &f.flags);
+    f.id = note->fid, f.flags = note->fflags;
     if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME)
         rc = on_enter(a, t, rec, f);
     else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
