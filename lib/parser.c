@@ -114,7 +114,10 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     }
     memcpy(w, s, n);
     w[n] = '\0';
-    memset(rec, 0, sizeof *rec);
+    /* a copy of a blank record: vector stores, where memset of this size
+     * becomes a slow `rep stos` */
+    static const ldrsnap_record blank;
+    *rec = blank;
     char *fields = w + n + 1;
     size_t used = ldrsnap__lex_line(fields, w, n, p->prev_dialect, st, rec);
     rec->line = line;
