@@ -130,33 +130,43 @@ static inline bool digits8(const char *s, uint64_t *out)
 }
 
 /* The common shape, "hhhh:hhhh @ ": straight-line, no loops. */
-static inline bool head_4_4(const char *s, size_t n, uint32_t v[2])
+static inline bool head_4_4(const char *s, size_t n, uint32_t *pid,
+                            uint32_t *tid)
 {
     return n >= 16 && s[4] == ':' && s[9] == ' ' && s[10] == '@' &&
-           s[11] == ' ' && hex4(s, &v[0]) && hex4(s + 5, &v[1]);
+           s[11] == ' ' && hex4(s, pid) && hex4(s + 5, tid);
+}
+
+/* A run of 3 to 8 hex digits at s[*i..n): its value, or false. */
+static inline bool hex_field(const char *s, size_t n, size_t *i, uint32_t *v)
+{
+    size_t start = *i, k = *i;
+    uint32_t x = 0;
+    unsigned d;
+    while (k < n && k - start < 9 && (d = hexv1[(unsigned char)s[k]]))
+        x = (x << 4) | (d - 1), k++;
+    if (k - start < 3 || k - start > 8)
+        return false;
+    *i = k;
+    *v = x;
+    return true;
 }
 
 static size_t vista_head_parse(const char *s, size_t n, vhead *h)
 {
-    uint32_t v[2] = {0, 0};
+    /* two scalars, not an array: written as 32 bits and read back as 64,
+     * an array stalls store-to-load forwarding */
+    uint32_t pid = 0, tid = 0;
     size_t i = 0;
-    if (head_4_4(s, n, v)) {
+    if (head_4_4(s, n, &pid, &tid)) {
         i = 12;
         goto tick;
     }
-    for (int k = 0; k < 2; k++) {
-        size_t start = i;
-        unsigned d;
-        while (i < n && i - start < 9 && (d = hexv1[(unsigned char)s[i]]))
-            v[k] = (v[k] << 4) | (d - 1), i++;
-        if (i - start < 3 || i - start > 8)
-            return 0;
-        if (k == 0) {
-            if (i >= n || s[i] != ':')
-                return 0;
-            i++;
-        }
-    }
+    if (!hex_field(s, n, &i, &pid) || i >= n || s[i] != ':')
+        return 0;
+    i++;
+    if (!hex_field(s, n, &i, &tid))
+        return 0;
     if (i + 3 > n || s[i] != ' ' || s[i + 1] != '@' || s[i + 2] != ' ')
         return 0;
     i += 3;
@@ -177,7 +187,7 @@ tick:;
         s[i + 2] != ' ')
         return 0;
     if (h) {
-        h->pid = v[0], h->tid = v[1], h->tick = tick;
+        h->pid = pid, h->tid = tid, h->tick = tick;
     }
     return i + 3;
 }
