@@ -178,6 +178,8 @@ enum ls_func_id {
     LS_FID_OTHER_KNOWN /* and up */
 };
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags);
+/* For the tests: the i-th name of the function table, NULL past its end. */
+const char *ldrsnap__func_name(size_t i);
 
 /* What the tokenizer thread works out about a record for the analyzing
  * thread (LDRSNAP_OPT_THREADED): pure functions of the record. */

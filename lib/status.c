@@ -87,19 +87,38 @@ static const func_info funcs[] = {
 };
 #undef F
 
+/* funcs[] index + 1 of the names of each length: a name is compared
+ * with at most three of the same length. */
+static const unsigned char by_len[28][3] = {
+    [10] = {1, 10},     [11] = {3},         [14] = {6},
+    [15] = {14},        [16] = {4, 7},      [17] = {13, 17},
+    [18] = {5, 21},     [19] = {2},         [20] = {8, 9, 11},
+    [21] = {15},        [23] = {19},        [24] = {16},
+    [25] = {18, 20},    [27] = {12},
+};
+
 /* An id for a loader function name (LS_FID_UNKNOWN for names not in the
  * table, which are then compared as strings) and what the trace must know
- * about it.  Length first, then the bytes: no string function calls. */
+ * about it. */
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags)
 {
-    for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
-        if (funcs[i].len == len && memcmp(funcs[i].name, name, len) == 0) {
-            *flags = funcs[i].flags;
-            return funcs[i].id;
+    if (len < sizeof by_len / sizeof by_len[0]) {
+        for (size_t i = 0; i < 3 && by_len[len][i]; i++) {
+            const func_info *f = &funcs[by_len[len][i] - 1];
+            if (memcmp(f->name, name, len) == 0) {
+                *flags = f->flags;
+                return f->id;
+            }
         }
     }
     *flags = 0;
     return LS_FID_UNKNOWN;
+}
+
+/* For the tests: every name of the table, in order; NULL past the end. */
+const char *ldrsnap__func_name(size_t i)
+{
+    return i < sizeof funcs / sizeof funcs[0] ? funcs[i].name : NULL;
 }
 
 const char *ldrsnap_kind_name(ldrsnap_kind k)

@@ -9,6 +9,7 @@
 #include <criterion/parameterized.h>
 
 #include "helpers.h"
+#include "ldrsnap_internal.h"
 
 typedef struct lexcase {
     const char *line;
@@ -277,4 +278,38 @@ ParameterizedTest(size_t *ix, lex, vista_heads)
     }
     ldrsnap_record_free(got);
     got = NULL;
+}
+
+/* Every loader function of the table gets its own id, whatever slot of
+ * the by-length index it sits in; a name one byte off, a prefix or an
+ * extension of it gets none. */
+Test(lex, function_ids)
+{
+    unsigned ids[64] = {0};
+    size_t n = 0;
+    for (const char *name; (name = ldrsnap__func_name(n)) != NULL; n++) {
+        size_t len = strlen(name);
+        unsigned fl;
+        unsigned id = ldrsnap__func_id(name, len, &fl);
+        cr_assert_neq(id, LS_FID_UNKNOWN, "%s has no id", name);
+        for (size_t j = 0; j < n; j++)
+            cr_assert_neq(ids[j], id, "%s shares id %u", name, id);
+        ids[n] = id;
+        char buf[64];
+        memcpy(buf, name, len + 1);
+        buf[len - 1] ^= 0x20;
+        cr_assert_eq(ldrsnap__func_id(buf, len, &fl), LS_FID_UNKNOWN, "%s", buf);
+        cr_assert_eq(fl, 0u);
+        cr_assert_eq(ldrsnap__func_id(name, len - 1, &fl), LS_FID_UNKNOWN);
+        buf[len - 1] ^= 0x20;
+        buf[len] = 'x';
+        cr_assert_eq(ldrsnap__func_id(buf, len + 1, &fl), LS_FID_UNKNOWN);
+    }
+    cr_assert_eq(n, 21u, "the table has %zu names", n);
+    unsigned fl;
+    cr_assert_eq(ldrsnap__func_id("LdrpResolveDllName", 18, &fl), LS_FID_RESOLVE);
+    cr_assert_eq(fl, (unsigned)LS_FN_PROBE);
+    cr_assert_eq(ldrsnap__func_id("LdrpSearchPath", 14, &fl), LS_FID_SEARCH);
+    cr_assert_eq(ldrsnap__func_id("", 0, &fl), LS_FID_UNKNOWN);
+    cr_assert_eq(ldrsnap__func_id("x", 200, &fl), LS_FID_UNKNOWN);
 }
