@@ -88,7 +88,9 @@ static inline const char *after_n(const char *s, const char *lit, size_t k)
 /* ---- record starts ----------------------------------------------------- */
 
 typedef struct vhead {
-    uint32_t pid, tid;
+    uint64_t ids; /* pid | tid << 32: written and read as one word (two
+                     32-bit stores read back as one 64-bit load stall
+                     store-to-load forwarding) */
     uint64_t tick;
 } vhead;
 
@@ -186,9 +188,8 @@ tick:;
     if (i == d || i + 3 > n || s[i] != ' ' || s[i + 1] != '-' ||
         s[i + 2] != ' ')
         return 0;
-    if (h) {
-        h->pid = pid, h->tid = tid, h->tick = tick;
-    }
+    if (h)
+        *h = (vhead){pid | (uint64_t)tid << 32, tick};
     return i + 3;
 }
 
@@ -246,7 +247,8 @@ static bool vista_start(const char *s, size_t n, ls_start *st)
 {
     vhead h;
     st->head = vista_head_parse(s + st->pos, n - st->pos, &h);
-    st->pid = h.pid, st->tid = h.tid, st->tick = h.tick;
+    st->pid = (uint32_t)h.ids, st->tid = (uint32_t)(h.ids >> 32);
+    st->tick = h.tick;
     st->dialect = LDRSNAP_D_VISTA;
     return st->head != 0;
 }
@@ -1358,14 +1360,18 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
                        const ls_start *known)
 {
     ldrsnap_record *r = c->rec;
-    ls_start st;
-    if (known ? (st = *known, true) : ldrsnap__lex_find_start(s, n, &st)) {
-        char *body = s + st.pos;
-        use_prefix(c, s, st.pos, body);
+    ls_start found;
+    /* the start by pointer, not copied: a struct copy reads back, as
+     * vectors, what was just stored field by field, and such loads wait
+     * for the stores (store-to-load forwarding fails) */
+    const ls_start *st = known;
+    if (st || (ldrsnap__lex_find_start(s, n, &found) && (st = &found))) {
+        char *body = s + st->pos;
+        use_prefix(c, s, st->pos, body);
         r->text = body;
-        r->dialect = st.dialect;
-        if (st.dialect == LDRSNAP_D_VISTA)
-            lex_vista(c, body, &st);
+        r->dialect = st->dialect;
+        if (st->dialect == LDRSNAP_D_VISTA)
+            lex_vista(c, body, st);
         else
             lex_xp(c, body);
         return;

@@ -90,34 +90,56 @@ size_t ldrsnap__batch_room(size_t max_line)
     return piece_room(3 * (max_line + 4));
 }
 
+#define REC_STRINGS(X)                                                        \
+    X(text) X(raw) X(prefix) X(function) X(message) X(dll) X(dll_path)        \
+    X(parent) X(symbol) X(search_path) X(image)
+
+/* Move a record lexed in p->work to the batch: one copy of the line and
+ * its fields, the record's pointers moved along first.  Lexing happens in
+ * the work buffer, hot in this core's cache, and nothing is read back from
+ * batch memory: the other thread read it last, and a load of a store not
+ * yet let go by that core waits for it (here, most of the tokenizer's
+ * time went to such waits). */
+static int publish(ldrsnap_parser *p, ldrsnap_record *rec, size_t len,
+                   const char *line, size_t n)
+{
+    ls_batch *b = p->batch;
+    if (b->nrec == b->maxrec || b->cap - b->used < len) {
+        if (!(b = p->batch = p->swap(p->swap_ud, b)))
+            return LDRSNAP_ECALLBACK;
+        if (b->cap < len)
+            return LDRSNAP_ELIMIT;
+    }
+    p->note(p->swap_ud, b, b->nrec, rec, line, n);
+    char *to = b->mem + b->used;
+    memcpy(to, p->work.ptr, len);
+    /* as integers: the pointers that do not point into the work buffer
+     * (string literals) are not of the same object */
+    const uintptr_t lo = (uintptr_t)p->work.ptr;
+#define MOVE(f)                                                               \
+    if ((uintptr_t)rec->f - lo < len)                                         \
+        rec->f = to + ((uintptr_t)rec->f - lo);
+    REC_STRINGS(MOVE)
+#undef MOVE
+    b->recs[b->nrec] = *rec;
+    b->used += len;
+    b->nrec++;
+    return LDRSNAP_OK;
+}
+
 static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, unsigned flags, const ls_start *st)
 {
-    ldrsnap_record one, *rec = &one;
-    size_t need = piece_room(n);
-    char *w;
     int rc;
-    if (p->batch) {
-        ls_batch *b = p->batch;
-        if (b->nrec == b->maxrec || b->cap - b->used < need) {
-            if (!(b = p->batch = p->swap(p->swap_ud, b)))
-                return LDRSNAP_ECALLBACK;
-            if (b->cap < need)
-                return LDRSNAP_ELIMIT;
-        }
-        w = b->mem + b->used;
-        rec = &b->recs[b->nrec];
-    } else {
-        if ((rc = ldrsnap__buf_reserve(&p->al, &p->work, need)) < 0)
-            return rc;
-        w = p->work.ptr;
-    }
+    if ((rc = ldrsnap__buf_reserve(&p->al, &p->work, piece_room(n))) < 0)
+        return rc;
+    char *w = p->work.ptr;
     memcpy(w, s, n);
     w[n] = '\0';
     /* a copy of a blank record: vector stores, where memset of this size
      * becomes a slow `rep stos` */
     static const ldrsnap_record blank;
-    *rec = blank;
+    ldrsnap_record one = blank, *rec = &one;
     char *fields = w + n + 1;
     size_t used = ldrsnap__lex_line(fields, w, n, p->prev_dialect, st, rec);
     rec->line = line;
@@ -131,12 +153,8 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
         remember_owner(p, rec);
     if (rec->dialect != LDRSNAP_D_BLANK)
         p->prev_dialect = rec->dialect;
-    if (p->batch) {
-        p->note(p->swap_ud, p->batch, p->batch->nrec);
-        p->batch->used += n + 1 + used;
-        p->batch->nrec++;
-        return LDRSNAP_OK;
-    }
+    if (p->batch)
+        return publish(p, rec, n + 1 + used, w, n);
     if (p->cb(rec, p->ud) != 0)
         return LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;
@@ -162,10 +180,9 @@ static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
                                   ? st.head : 4);
         size_t next = ldrsnap__lex_find_glued(s, n, from, xp);
         unsigned f = flags | (begin ? LDRSNAP_RF_SPLIT : 0);
-        ls_start piece = st;
-        piece.pos = head - begin;
+        st.pos = head - begin; /* in place: st is found anew below */
         rc = emit_piece(p, s + begin, next - begin, seg_line(p, begin), f,
-                        &piece);
+                        &st);
         if (rc != 0 || next >= n)
             return rc;
         begin = head = next;
@@ -373,10 +390,6 @@ void ldrsnap_parser_free(ldrsnap_parser *p)
 }
 
 /* ---- record copies ----------------------------------------------------- */
-
-#define REC_STRINGS(X)                                                        \
-    X(text) X(raw) X(prefix) X(function) X(message) X(dll) X(dll_path)        \
-    X(parent) X(symbol) X(search_path) X(image)
 
 int ldrsnap_record_dup(ldrsnap_record **out, const ldrsnap_record *rec)
 {

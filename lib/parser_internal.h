@@ -23,8 +23,13 @@ typedef struct ls_batch {
 
 /* Hand over a full batch and get an empty one, or NULL to stop. */
 typedef ls_batch *(*ls_batch_swap)(void *ud, ls_batch *full);
-/* Work out the note of record i of a batch, just lexed. */
-typedef void (*ls_batch_note)(void *ud, ls_batch *b, size_t i);
+/* Work out the note of record i of a batch, just lexed: rec is the
+ * record as lexed (its strings still in the parser's work buffer),
+ * line[0..len) the piece it was lexed from (its text and more).  Writes
+ * b->notes[i] and its literals; reads nothing of the batch. */
+typedef void (*ls_batch_note)(void *ud, ls_batch *b, size_t i,
+                              const ldrsnap_record *rec, const char *line,
+                              size_t len);
 
 /* Bytes a batch must hold for any one record of a parser. */
 size_t ldrsnap__batch_room(size_t max_line);

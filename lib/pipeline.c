@@ -26,7 +26,7 @@
 #define BATCH_RECORDS 4096
 #define BATCH_MIN_BYTES (1u << 20)
 #define PIPE_BLOCKS 3
-#define BLOCK_BYTES (1u << 20)
+#define BLOCK_BYTES (256u << 10)
 
 typedef struct ls_block {
     char *mem;
@@ -39,6 +39,7 @@ struct ls_pipe {
     ls_record_fn consume;
     const ldrsnap_rules *rules;  /* for the literal prescan, or NULL */
     size_t lit_words;
+    uint64_t *lits;              /* the tokenizer's scratch for them */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t to_worker, to_caller;
@@ -57,20 +58,22 @@ struct ls_pipe {
 
 /* Tokenizer side: the note of a record just lexed (still in the cache),
  * the share of the analysis that needs nothing but the record. */
-static void note(void *ud, ls_batch *b, size_t i)
+static void note(void *ud, ls_batch *b, size_t i, const ldrsnap_record *r,
+                 const char *line, size_t len)
 {
-    const ls_pipe *pp = ud;
-    const ldrsnap_record *r = &b->recs[i];
-    ls_note *n = &b->notes[i];
-    n->fid = LS_FID_UNKNOWN, n->fflags = 0, n->lits = NULL;
+    ls_pipe *pp = ud;
+    ls_note n = {LS_FID_UNKNOWN, 0, NULL};
     if (r->function)
-        n->fid = ldrsnap__func_id(r->function, strlen(r->function),
-                                  &n->fflags);
+        n.fid = ldrsnap__func_id(r->function, strlen(r->function), &n.fflags);
     if (pp->lit_words) {
+        /* scanned here, stored once: batch memory is written, not read */
         uint64_t *l = b->lits + i * pp->lit_words;
-        ldrsnap__rx_prescan(pp->rules, r->text, l);
-        n->lits = l;
+        ldrsnap__rx_prescan(pp->rules, r->text ? line : NULL, len,
+                            pp->lits);
+        memcpy(l, pp->lits, pp->lit_words * sizeof *l);
+        n.lits = l;
     }
+    b->notes[i] = n;
 }
 
 /* With the lock held: queue a full batch for the caller's thread. */
@@ -157,6 +160,7 @@ static void release(ls_pipe *pp)
         ldrsnap__free(al, pp->batches[i].notes);
         ldrsnap__free(al, pp->batches[i].lits);
     }
+    ldrsnap__free(al, pp->lits);
     for (size_t i = 0; i < PIPE_BLOCKS; i++)
         ldrsnap__free(al, pp->blocks[i].mem);
     pthread_mutex_destroy(&pp->mu);
@@ -181,6 +185,9 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     pthread_mutex_init(&pp->mu, NULL);
     pthread_cond_init(&pp->to_worker, NULL);
     pthread_cond_init(&pp->to_caller, NULL);
+    if (pp->lit_words &&
+        !(pp->lits = ldrsnap__malloc(al, pp->lit_words * sizeof *pp->lits)))
+        goto fail;
     size_t cap = ldrsnap__batch_room(a->parser.max_line);
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;

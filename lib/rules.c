@@ -739,6 +739,20 @@ static int index_literals(ldrsnap_rules *r)
         add_anchor(L, st->literal, L->len[L->n]);
         L->n++;
     }
+    L->nprobe = 0;
+    for (size_t i = 0; i < L->nanchor && L->nprobe <= 4; i++) {
+        unsigned char c = L->anchor[i];
+        if (L->nprobe < 4)
+            L->probe[L->nprobe] = c;
+        L->nprobe++;
+        if (c >= 'a' && c <= 'z') {
+            if (L->nprobe < 4)
+                L->probe[L->nprobe] = (unsigned char)(c - 32);
+            L->nprobe++;
+        }
+    }
+    if (L->nprobe > 4)
+        L->nprobe = 0; /* too many for the vector pass: memchr each */
     return LDRSNAP_OK;
 }
 

@@ -65,6 +65,10 @@ typedef struct rx_lits {
     unsigned char anchor[32];
     size_t nanchor;
     bool scan_always;
+    /* the anchors in both cases, when there are at most four: one
+     * vector pass finds them all */
+    unsigned char probe[4];
+    size_t nprobe;
 } rx_lits;
 
 /* Which rules a record of one dialect could start. */
@@ -122,10 +126,12 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
 const ldrsnap_rules *ldrsnap__rx_rules(const rx_state *x);
 /* Words of the literal set of a rule set (0: no literals to look for). */
 size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
-/* The literals of R on text, into lits[ldrsnap__rx_lit_words(R)]: a pure
- * function, safe on any thread. */
+/* The literals of R on text[0..len), into lits[ldrsnap__rx_lit_words(R)]:
+ * a pure function, safe on any thread.  text may hold more than the
+ * record's text (its prefix too): a literal marked that the text lacks
+ * only costs its pattern a run. */
 void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
-                         uint64_t *lits);
+                         size_t len, uint64_t *lits);
 int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
                         rx_emit_fn emit, void *ud);
 size_t ldrsnap__rx_count(const rx_state *x);

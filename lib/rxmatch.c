@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "rules_internal.h"
 
@@ -109,28 +112,57 @@ size_t ldrsnap__rx_count(const rx_state *x)
 
 /* ---- the literal prefilter ------------------------------------------------ */
 
-/* Mark every rule literal on the line: one pass, a rolling 4-byte key,
- * a bloom filter, and an exact check only on a bloom hit. */
-static void scan_into(const rx_lits *L, const char *text, uint64_t *lits,
-                      size_t words)
+/* Does s[0..n) hold one of the literals' rarest bytes?  No line that
+ * lacks them all can hold a literal. */
+static bool has_anchor(const rx_lits *L, const char *s, size_t n)
 {
-    memset(lits, 0, words * sizeof *lits);
-    if (!L->n)
-        return;
-    if (!L->scan_always) {
-        size_t n = strlen(text);
-        bool any = false;
-        for (size_t i = 0; i < L->nanchor && !any; i++) {
-            unsigned a = L->anchor[i];
-            any = memchr(text, (int)a, n) ||
-                  (a >= 'a' && a <= 'z' && memchr(text, (int)a - 32, n));
-        }
-        if (!any)
-            return; /* no literal's rarest byte: no literal */
+#ifdef __SSE2__
+    if (L->nprobe) {
+        /* up to four bytes, 16 at a time; unused slots repeat the first */
+        const unsigned char *p = L->probe;
+        size_t k = L->nprobe;
+        __m128i b0 = _mm_set1_epi8((char)p[0]);
+        __m128i b1 = _mm_set1_epi8((char)p[k > 1 ? 1 : 0]);
+        __m128i b2 = _mm_set1_epi8((char)p[k > 2 ? 2 : 0]);
+        __m128i b3 = _mm_set1_epi8((char)p[k > 3 ? 3 : 0]);
+#define RX_HIT(v)                                                             \
+    _mm_movemask_epi8(_mm_or_si128(                                           \
+        _mm_or_si128(_mm_cmpeq_epi8(v, b0), _mm_cmpeq_epi8(v, b1)),           \
+        _mm_or_si128(_mm_cmpeq_epi8(v, b2), _mm_cmpeq_epi8(v, b3))))
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            if (RX_HIT(_mm_loadu_si128((const __m128i *)(s + i))))
+                return true;
+        if (i < n && n >= 16) /* the tail, as the last 16 bytes */
+            return RX_HIT(_mm_loadu_si128((const __m128i *)(s + n - 16)));
+#undef RX_HIT
+        for (; i < n; i++)
+            if (memchr(p, s[i], k))
+                return true;
+        return false;
     }
+#endif
+    for (size_t i = 0; i < L->nanchor; i++) {
+        unsigned a = L->anchor[i];
+        if (memchr(s, (int)a, n) ||
+            (a >= 'a' && a <= 'z' && memchr(s, (int)a - 32, n)))
+            return true;
+    }
+    return false;
+}
+
+/* Mark every rule literal on text[0..n): one pass, a rolling 4-byte key,
+ * a bloom filter, and an exact check only on a bloom hit. */
+static void scan_into(const rx_lits *L, const char *text, size_t n,
+                      uint64_t *lits, size_t words)
+{
+    for (size_t w = 0; w < words; w++)
+        lits[w] = 0;
+    if (!L->n || (!L->scan_always && !has_anchor(L, text, n)))
+        return;
     const unsigned char *t = (const unsigned char *)text;
     uint32_t k = 0;
-    for (size_t i = 0; t[i]; i++) {
+    for (size_t i = 0; i < n; i++) {
         unsigned c = t[i];
         k = (k << 8) | (c >= 'A' && c <= 'Z' ? c + 32 : c);
         if (i < 3 || !(L->bloom[(k >> 6) & 1023] & (1ull << (k & 63))))
@@ -139,7 +171,8 @@ static void scan_into(const rx_lits *L, const char *text, uint64_t *lits,
         for (size_t j = (size_t)((k * 2654435761u) >> 7) & (L->slots - 1);
              L->key_slot[j]; j = (j + 1) & (L->slots - 1)) {
             size_t id = L->key_slot[j] - 1;
-            if (strncasecmp(text + start, L->lit[id], L->len[id]) == 0)
+            if (L->len[id] <= n - start &&
+                strncasecmp(text + start, L->lit[id], L->len[id]) == 0)
                 lits[id / 64] |= 1ull << (id % 64);
         }
     }
@@ -147,7 +180,7 @@ static void scan_into(const rx_lits *L, const char *text, uint64_t *lits,
 
 static void scan_literals(rx_state *x, const char *text)
 {
-    scan_into(&x->rules->lits, text, x->lits, x->lit_words);
+    scan_into(&x->rules->lits, text, strlen(text), x->lits, x->lit_words);
     x->cur = x->lits;
     x->scanned = true;
 }
@@ -158,14 +191,14 @@ size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R)
 }
 
 void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
-                         uint64_t *lits)
+                         size_t len, uint64_t *lits)
 {
     size_t words = ldrsnap__rx_lit_words(R);
     if (!text) {
         memset(lits, 0, words * sizeof *lits);
         return;
     }
-    scan_into(&R->lits, text, lits, words);
+    scan_into(&R->lits, text, len, lits, words);
 }
 
 const ldrsnap_rules *ldrsnap__rx_rules(const rx_state *x)

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -403,4 +404,81 @@ Test(rules, many_rules_share_one_prefilter)
     cr_assert_str_eq(s.ids[0], "r42");
     cr_assert_str_eq(s.ids[1], "r499");
     ldrsnap_rules_free(r);
+}
+
+/* ---- the literal prefilter ----------------------------------------------- */
+
+#include "rules_internal.h"
+
+static bool ci_has(const char *s, size_t n, const char *lit)
+{
+    size_t k = strlen(lit);
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k && tolower((unsigned char)s[i + j]) == lit[j])
+            j++;
+        if (j == k)
+            return true;
+    }
+    return false;
+}
+
+/* The prescan marks exactly the literals on the line, at any place and in
+ * any case, whether its rarest bytes are found by the vector pass (at most
+ * four) or one memchr each; bytes past the length given are not read. */
+static void prescan_matches_a_plain_search(const char *yaml, bool vector)
+{
+    ldrsnap_rules *r = user_rules(yaml);
+    const rx_lits *L = &r->lits;
+    cr_assert_geq(L->n, 2u);
+    cr_assert_eq(L->nprobe != 0, vector, "nprobe %zu", L->nprobe);
+    size_t words = ldrsnap__rx_lit_words(r);
+    uint64_t got[4];
+    char line[160];
+    unsigned seed = 12345;
+    const char alphabet[] = "abcXYZ=':#09 \\-@";
+    for (int round = 0; round < 20000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 8) % 120;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            line[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        seed = seed * 1103515245u + 12345u;
+        size_t id = (seed >> 8) % L->n, k = L->len[id];
+        if (round % 3 && k <= n) { /* plant one, in mixed case */
+            size_t at = (seed >> 12) % (n - k + 1);
+            for (size_t j = 0; j < k; j++)
+                line[at + j] = (char)(j % 2 ? toupper((unsigned char)L->lit[id][j])
+                                            : L->lit[id][j]);
+        }
+        memcpy(line + n, "='#!", 4); /* anchors past the end: not read */
+        ldrsnap__rx_prescan(r, line, n, got);
+        for (size_t i = 0; i < L->n; i++) {
+            bool want = ci_has(line, n, L->lit[i]);
+            bool have = (got[i / 64] >> (i % 64)) & 1;
+            cr_assert_eq(have, want, "literal '%s' on '%.*s': %d", L->lit[i],
+                         (int)n, line, have);
+        }
+    }
+    cr_assert_leq(words, 4u);
+    ldrsnap_rules_free(r);
+}
+
+#define LIT_RULE(id, pat)                                                     \
+    "- id: " id "\n  title: t\n  severity: info\n  match: {pattern: '" pat "'}\n"
+
+Test(rules, prescan_vector_pass)
+{
+    prescan_matches_a_plain_search("rules:\n" LIT_RULE("a", "x=ab")
+                                       LIT_RULE("b", "cab=c")
+                                       LIT_RULE("c", "09''zc"), true);
+}
+
+Test(rules, prescan_memchr_pass)
+{
+    prescan_matches_a_plain_search("rules:\n" LIT_RULE("a", "x=ab")
+                                       LIT_RULE("b", "c#b") LIT_RULE("c", "a:z@")
+                                       LIT_RULE("d", "09''zc")
+                                       LIT_RULE("e", "yyy-b"), false);
 }
