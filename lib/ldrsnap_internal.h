@@ -53,6 +53,16 @@ int ldrsnap__buf_append(const ls_alloc *al, ls_buf *b, const void *p,
                         size_t n);
 void ldrsnap__buf_free(const ls_alloc *al, ls_buf *b);
 
+/* ---- stores another thread will read ----------------------------------- */
+
+/* Copy n bytes (a multiple of 8; dst 8-byte aligned) for another thread,
+ * with non-temporal stores where the CPU has them: the lines go to memory
+ * without being read for ownership first, which here costs a round trip
+ * to the core that read them last.  ldrsnap__stream_fence() orders them
+ * before the hand-over. */
+void ldrsnap__stream_copy(void *dst, const void *src, size_t n);
+void ldrsnap__stream_fence(void);
+
 /* ---- text: bytes -> UTF-8 lines --------------------------------------- */
 
 enum ls_encoding {

@@ -11,25 +11,29 @@
  * straight into a batch, strings and all, so that nothing is copied when
  * the batch changes hands.
  */
+typedef struct ls_item {
+    ldrsnap_record rec;
+    ls_note note;             /* for the analyzing thread */
+} ls_item;
+
 typedef struct ls_batch {
-    ldrsnap_record *recs;
+    ls_item *items;
     size_t nrec, maxrec;
-    char *mem;                /* the records' strings */
+    char *mem;                /* each record's strings, then the rule
+                                 literals on it (lit_words) */
     size_t used, cap;
-    ls_note *notes;           /* one per record, for the analyzing thread */
-    uint64_t *lits;           /* lit_words per record */
     struct ls_batch *next;
 } ls_batch;
 
 /* Hand over a full batch and get an empty one, or NULL to stop. */
 typedef ls_batch *(*ls_batch_swap)(void *ud, ls_batch *full);
-/* Work out the note of record i of a batch, just lexed: rec is the
- * record as lexed (its strings still in the parser's work buffer),
- * line[0..len) the piece it was lexed from (its text and more).  Writes
- * b->notes[i] and its literals; reads nothing of the batch. */
-typedef void (*ls_batch_note)(void *ud, ls_batch *b, size_t i,
-                              const ldrsnap_record *rec, const char *line,
-                              size_t len);
+/* Work out the note of a record just lexed: rec as lexed (its strings
+ * still in the parser's work buffer), line[0..len) the piece it was lexed
+ * from (its text and more).  The literals go to lits (lit_words, in the
+ * batch; written, not read). */
+typedef void (*ls_batch_note)(void *ud, const ldrsnap_record *rec,
+                              const char *line, size_t len, ls_note *out,
+                              uint64_t *lits);
 
 /* Bytes a batch must hold for any one record of a parser. */
 size_t ldrsnap__batch_room(size_t max_line);
@@ -48,6 +52,7 @@ struct ldrsnap_parser {
     ls_batch_swap swap;
     ls_batch_note note;
     void *swap_ud;
+    size_t lit_words;         /* words of rule literals per record */
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;

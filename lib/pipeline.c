@@ -58,27 +58,28 @@ struct ls_pipe {
 
 /* Tokenizer side: the note of a record just lexed (still in the cache),
  * the share of the analysis that needs nothing but the record. */
-static void note(void *ud, ls_batch *b, size_t i, const ldrsnap_record *r,
-                 const char *line, size_t len)
+static void note(void *ud, const ldrsnap_record *r, const char *line,
+                 size_t len, ls_note *out, uint64_t *lits)
 {
     ls_pipe *pp = ud;
-    ls_note n = {LS_FID_UNKNOWN, 0, NULL};
+    out->fid = LS_FID_UNKNOWN, out->fflags = 0, out->lits = NULL;
     if (r->function)
-        n.fid = ldrsnap__func_id(r->function, strlen(r->function), &n.fflags);
-    if (pp->lit_words) {
-        /* scanned here, stored once: batch memory is written, not read */
-        uint64_t *l = b->lits + i * pp->lit_words;
+        out->fid = ldrsnap__func_id(r->function, strlen(r->function),
+                                    &out->fflags);
+    if (lits) {
+        /* scanned here, streamed to the batch */
         ldrsnap__rx_prescan(pp->rules, r->text ? line : NULL, len,
                             pp->lits);
-        memcpy(l, pp->lits, pp->lit_words * sizeof *l);
-        n.lits = l;
+        ldrsnap__stream_copy(lits, pp->lits,
+                             ((pp->lit_words + 1) & ~(size_t)1) * sizeof *lits);
+        out->lits = lits;
     }
-    b->notes[i] = n;
 }
 
 /* With the lock held: queue a full batch for the caller's thread. */
 static void push_full(ls_pipe *pp, ls_batch *b)
 {
+    ldrsnap__stream_fence(); /* the batch's streaming stores first */
     b->next = NULL;
     if (pp->full_tail)
         pp->full_tail->next = b;
@@ -155,10 +156,8 @@ static void release(ls_pipe *pp)
 {
     const ls_alloc *al = &pp->a->al;
     for (size_t i = 0; i < PIPE_BATCHES; i++) {
-        ldrsnap__free(al, pp->batches[i].recs);
+        ldrsnap__free(al, pp->batches[i].items);
         ldrsnap__free(al, pp->batches[i].mem);
-        ldrsnap__free(al, pp->batches[i].notes);
-        ldrsnap__free(al, pp->batches[i].lits);
     }
     ldrsnap__free(al, pp->lits);
     for (size_t i = 0; i < PIPE_BLOCKS; i++)
@@ -185,21 +184,19 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     pthread_mutex_init(&pp->mu, NULL);
     pthread_cond_init(&pp->to_worker, NULL);
     pthread_cond_init(&pp->to_caller, NULL);
+    /* rounded up to 16 bytes, zeros past the last word */
     if (pp->lit_words &&
-        !(pp->lits = ldrsnap__malloc(al, pp->lit_words * sizeof *pp->lits)))
+        !(pp->lits = ldrsnap__calloc(al, (pp->lit_words + 1) * sizeof *pp->lits)))
         goto fail;
-    size_t cap = ldrsnap__batch_room(a->parser.max_line);
+    size_t cap = ldrsnap__batch_room(a->parser.max_line) +
+                 (pp->lit_words + 1) * sizeof(uint64_t);
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;
     for (size_t i = 0; i < PIPE_BATCHES; i++) {
         ls_batch *b = &pp->batches[i];
-        b->recs = ldrsnap__malloc(al, BATCH_RECORDS * sizeof *b->recs);
+        b->items = ldrsnap__malloc(al, BATCH_RECORDS * sizeof *b->items);
         b->mem = ldrsnap__malloc(al, cap);
-        b->notes = ldrsnap__malloc(al, BATCH_RECORDS * sizeof *b->notes);
-        if (pp->lit_words)
-            b->lits = ldrsnap__malloc(al, BATCH_RECORDS * pp->lit_words *
-                                              sizeof *b->lits);
-        if (!b->recs || !b->mem || !b->notes || (pp->lit_words && !b->lits))
+        if (!b->items || !b->mem)
             goto fail;
         b->maxrec = BATCH_RECORDS;
         b->cap = cap;
@@ -220,6 +217,7 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     a->parser.swap = swap;
     a->parser.note = note;
     a->parser.swap_ud = pp;
+    a->parser.lit_words = pp->lit_words;
     if (pthread_create(&pp->th, NULL, worker, pp) != 0) {
         a->parser.batch = NULL;
         goto fail;
@@ -253,7 +251,7 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
         for (size_t i = 0; i < b->nrec && rc == 0; i++)
-            rc = pp->consume(&b->recs[i], &b->notes[i], pp->a);
+            rc = pp->consume(&b->items[i].rec, &b->items[i].note, pp->a);
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;
@@ -347,5 +345,6 @@ void ldrsnap__pipe_free(ls_pipe *pp)
     pthread_join(pp->th, NULL);
     pp->a->parser.batch = NULL;
     pp->a->parser.swap = NULL;
+    pp->a->parser.lit_words = 0;
     release(pp);
 }
