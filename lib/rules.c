@@ -769,6 +769,25 @@ static rx_bucket *first_step_bucket(ldrsnap_rules *r, const rx_step *st)
     return &r->any;
 }
 
+/* The gate of a bucket: the union of its rules' first-step conditions. */
+static void bucket_gate(const ldrsnap_rules *r, rx_bucket *b)
+{
+    b->levels = 0, b->fids = b->statuses = 0;
+    b->any_fid = b->any_status = false;
+    for (size_t i = 0; i < b->n; i++) {
+        const rx_step *st = &r->rules[b->rule[i]].steps[0];
+        b->levels |= st->level == RX_ANY ? ~0u : 1u << st->level;
+        if (!st->fid || st->fid >= 64)
+            b->any_fid = true;
+        else
+            b->fids |= 1ull << st->fid;
+        if (!st->nstatus)
+            b->any_status = true;
+        for (size_t k = 0; k < st->nstatus; k++)
+            b->statuses |= 1ull << (st->status[k] * 2654435761u >> 26);
+    }
+}
+
 static int index_rules(ldrsnap_rules *r)
 {
     for (size_t m = 0; m < RX_NMSG; m++)
@@ -803,6 +822,11 @@ static int index_rules(ldrsnap_rules *r)
         if (rc < 0)
             return rc;
     }
+    for (size_t m = 0; m < RX_NMSG; m++)
+        bucket_gate(r, &r->by_msg[m]);
+    for (size_t d = 0; d < RX_NDIALECT; d++)
+        bucket_gate(r, &r->by_dialect[d]);
+    bucket_gate(r, &r->any);
     return LDRSNAP_OK;
 }
 

@@ -75,7 +75,26 @@ typedef struct rx_lits {
 typedef struct rx_bucket {
     size_t *rule;            /* rule indices */
     size_t n, cap;
+    /* What a record must have for one of them to start on it, at most
+     * (a superset test, so that most records skip the bucket unread):
+     * a level in `levels`, a function id in `fids` unless `any_fid`, a
+     * status whose bit is in `statuses` unless `any_status`. */
+    uint32_t levels;
+    uint64_t fids, statuses;
+    bool any_fid, any_status;
 } rx_bucket;
+
+/* Could a rule of b start on a record of this level, function id and
+ * status?  False means surely not. */
+static inline bool rx_bucket_may(const rx_bucket *b, unsigned level,
+                                 unsigned fid, bool has_status,
+                                 uint32_t status)
+{
+    return b->n && (b->levels >> level & 1) &&
+           (b->any_fid || (fid < 64 && (b->fids >> fid & 1))) &&
+           (b->any_status ||
+            (has_status && (b->statuses >> (status * 2654435761u >> 26) & 1)));
+}
 
 #define RX_NMSG (LDRSNAP_M_SHELL_COMMAND + 1)
 

@@ -118,24 +118,44 @@ static bool has_anchor(const rx_lits *L, const char *s, size_t n)
 {
 #ifdef __SSE2__
     if (L->nprobe) {
-        /* up to four bytes, 16 at a time; unused slots repeat the first */
+        /* up to four bytes, 32 at a time; with two or fewer, two compares
+         * a vector (unused slots repeat the first) */
         const unsigned char *p = L->probe;
         size_t k = L->nprobe;
-        __m128i b0 = _mm_set1_epi8((char)p[0]);
-        __m128i b1 = _mm_set1_epi8((char)p[k > 1 ? 1 : 0]);
-        __m128i b2 = _mm_set1_epi8((char)p[k > 2 ? 2 : 0]);
-        __m128i b3 = _mm_set1_epi8((char)p[k > 3 ? 3 : 0]);
-#define RX_HIT(v)                                                             \
-    _mm_movemask_epi8(_mm_or_si128(                                           \
-        _mm_or_si128(_mm_cmpeq_epi8(v, b0), _mm_cmpeq_epi8(v, b1)),           \
-        _mm_or_si128(_mm_cmpeq_epi8(v, b2), _mm_cmpeq_epi8(v, b3))))
+        const __m128i b0 = _mm_set1_epi8((char)p[0]);
+        const __m128i b1 = _mm_set1_epi8((char)p[k > 1 ? 1 : 0]);
+        const __m128i b2 = _mm_set1_epi8((char)p[k > 2 ? 2 : 0]);
+        const __m128i b3 = _mm_set1_epi8((char)p[k > 3 ? 3 : 0]);
+#define RX_EQ2(v) _mm_or_si128(_mm_cmpeq_epi8(v, b0), _mm_cmpeq_epi8(v, b1))
+#define RX_EQ4(v)                                                             \
+    _mm_or_si128(RX_EQ2(v),                                                   \
+                 _mm_or_si128(_mm_cmpeq_epi8(v, b2), _mm_cmpeq_epi8(v, b3)))
+#define RX_LOAD(at) _mm_loadu_si128((const __m128i *)(s + (at)))
         size_t i = 0;
-        for (; i + 16 <= n; i += 16)
-            if (RX_HIT(_mm_loadu_si128((const __m128i *)(s + i))))
-                return true;
-        if (i < n && n >= 16) /* the tail, as the last 16 bytes */
-            return RX_HIT(_mm_loadu_si128((const __m128i *)(s + n - 16)));
-#undef RX_HIT
+        if (k <= 2) {
+            for (; i + 32 <= n; i += 32)
+                if (_mm_movemask_epi8(_mm_or_si128(RX_EQ2(RX_LOAD(i)),
+                                                   RX_EQ2(RX_LOAD(i + 16)))))
+                    return true;
+            for (; i + 16 <= n; i += 16)
+                if (_mm_movemask_epi8(RX_EQ2(RX_LOAD(i))))
+                    return true;
+            if (i < n && n >= 16) /* the tail, as the last 16 bytes */
+                return _mm_movemask_epi8(RX_EQ2(RX_LOAD(n - 16))) != 0;
+        } else {
+            for (; i + 32 <= n; i += 32)
+                if (_mm_movemask_epi8(_mm_or_si128(RX_EQ4(RX_LOAD(i)),
+                                                   RX_EQ4(RX_LOAD(i + 16)))))
+                    return true;
+            for (; i + 16 <= n; i += 16)
+                if (_mm_movemask_epi8(RX_EQ4(RX_LOAD(i))))
+                    return true;
+            if (i < n && n >= 16)
+                return _mm_movemask_epi8(RX_EQ4(RX_LOAD(n - 16))) != 0;
+        }
+#undef RX_LOAD
+#undef RX_EQ4
+#undef RX_EQ2
         for (; i < n; i++)
             if (memchr(p, s[i], k))
                 return true;
@@ -156,7 +176,8 @@ static bool has_anchor(const rx_lits *L, const char *s, size_t n)
 static void scan_into(const rx_lits *L, const char *text, size_t n,
                       uint64_t *lits, size_t words)
 {
-    for (size_t w = 0; w < words; w++)
+    lits[0] = 0; /* words >= 1: no memset call for the usual one */
+    for (size_t w = 1; w < words; w++)
         lits[w] = 0;
     if (!L->n || (!L->scan_always && !has_anchor(L, text, n)))
         return;
@@ -636,7 +657,24 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     const ldrsnap_rules *R = x->rules;
     const rx_bucket *by_msg = &R->by_msg[rec->msg % RX_NMSG];
     const rx_bucket *by_d = &R->by_dialect[rec->dialect % RX_NDIALECT];
-    if (!by_msg->n && !by_d->n && !R->any.n && !R->n_lit_rules && !x->ninst)
+    /* most records: no rule can start on them and none is under way */
+    bool st = (rec->flags & LDRSNAP_RF_STATUS) != 0;
+    bool m = rx_bucket_may(by_msg, rec->level, note->fid, st, rec->status);
+    bool d = rx_bucket_may(by_d, rec->level, note->fid, st, rec->status);
+    bool any = rx_bucket_may(&R->any, rec->level, note->fid, st, rec->status);
+    x->scanned = false;
+    if (note->lits && rec->text && x->rules->lits.n) {
+        x->cur = note->lits;
+        x->scanned = true;
+    }
+    bool lits = false;
+    if (R->n_lit_rules && rec->text) {
+        if (!x->scanned)
+            scan_literals(x, rec->text);
+        for (size_t i = 0; i < x->lit_words && !lits; i++)
+            lits = x->cur[i] != 0;
+    }
+    if (!m && !d && !any && !lits && !x->ninst)
         return LDRSNAP_OK;
     if (++x->stamp == 0) { /* wrapped: no rule may look tried */
         memset(x->seen, 0, R->n * sizeof *x->seen);
@@ -644,17 +682,12 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     }
     x->fid = note->fid;
     event ev = {rec, NULL, rec->line};
-    x->scanned = false;
-    if (note->lits && rec->text && x->rules->lits.n) {
-        x->cur = note->lits;
-        x->scanned = true;
-    }
-    int rc = run_bucket(x, by_msg, &ev, w, fn, ud);
-    if (rc == 0)
+    int rc = m ? run_bucket(x, by_msg, &ev, w, fn, ud) : 0;
+    if (rc == 0 && d)
         rc = run_bucket(x, by_d, &ev, w, fn, ud);
-    if (rc == 0)
+    if (rc == 0 && any)
         rc = run_bucket(x, &R->any, &ev, w, fn, ud);
-    if (rc == 0)
+    if (rc == 0 && lits)
         rc = run_literals(x, &ev, w, fn, ud);
     if (rc == 0 && x->ninst)
         rc = run_partials(x, &ev, w, fn, ud);

@@ -436,7 +436,7 @@ static void prescan_matches_a_plain_search(const char *yaml, bool vector)
     uint64_t got[4];
     char line[160];
     unsigned seed = 12345;
-    const char alphabet[] = "abcXYZ=':#09 \\-@";
+    const char alphabet[] = "abcqQXYZ=':#09 \\-@";
     for (int round = 0; round < 20000; round++) {
         seed = seed * 1103515245u + 12345u;
         size_t n = (seed >> 8) % 120;
@@ -481,4 +481,12 @@ Test(rules, prescan_memchr_pass)
                                        LIT_RULE("b", "c#b") LIT_RULE("c", "a:z@")
                                        LIT_RULE("d", "09''zc")
                                        LIT_RULE("e", "yyy-b"), false);
+}
+
+Test(rules, prescan_vector_pass_four_bytes)
+{
+    /* anchors '=', 'q' and 'Q': three bytes, the four-compare loop */
+    prescan_matches_a_plain_search("rules:\n" LIT_RULE("a", "x=ab")
+                                       LIT_RULE("b", "cqb")
+                                       LIT_RULE("c", "aq09"), true);
 }
