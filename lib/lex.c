@@ -1416,6 +1416,69 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
         r->dialect = LDRSNAP_D_CONTINUATION;
 }
 
+/* The two records that make most of a Vista+ log, "<head>Function -
+ * ENTER: DLL name: <dll>" (no " DLL path: ") and "<head>Function -
+ * RETURN: Status: 0x<8 hex digits>", whole on a line that starts with its
+ * head and has no trailing blanks: lexed in one pass, into exactly the
+ * record lex_record() makes of them.  False, with nothing written, for
+ * anything else (the general path takes it). */
+static bool lex_vista_common(lexctx *c, char *s, size_t n, const ls_start *st)
+{
+    char *f = s + st->head, *end = s + n;
+    char *sep = memchr(f, ' ', (size_t)(end - f));
+    if (!sep || end - sep < 12 || sep[1] != '-' || sep[2] != ' ')
+        return false;
+    char *w = sep + 3, *m;
+    ldrsnap_level level;
+    const char *dll = NULL;
+    uint32_t status = 0;
+    if (memcmp(w, "ENTER:", 6) == 0) {
+        for (m = w + 6; *m == ' '; m++)
+            ;
+        /* " DLL path: " holds a colon: none past a drive letter, none */
+        if (end - m < 10 || memcmp(m, "DLL name: ", 10) != 0 ||
+            (end - m > 12 && memchr(m + 12, ':', (size_t)(end - m - 12))))
+            return false;
+        level = LDRSNAP_L_ENTER;
+        dll = m + 10;
+    } else if (memcmp(w, "RETURN:", 7) == 0) {
+        for (m = w + 7; *m == ' '; m++)
+            ;
+        if (end - m != 18 || memcmp(m, "Status: 0", 9) != 0 ||
+            (m[9] != 'x' && m[9] != 'X'))
+            return false;
+        for (int k = 10; k < 18; k++) {
+            unsigned d = hexv1[(unsigned char)m[k]];
+            if (!d)
+                return false;
+            status = (status << 4) | (d - 1);
+        }
+        level = LDRSNAP_L_RETURN;
+    } else {
+        return false;
+    }
+    ldrsnap_record *r = c->rec;
+    r->prefix = "";
+    r->text = s;
+    r->dialect = LDRSNAP_D_VISTA;
+    r->pid = st->pid;
+    r->tid = st->tid;
+    r->tick = st->tick;
+    r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    r->function = put(c, f, (size_t)(sep - f));
+    r->level = level;
+    r->message = m;
+    if (dll) {
+        r->msg = LDRSNAP_M_DLL_NAME;
+        r->dll = dll;
+    } else {
+        r->msg = LDRSNAP_M_STATUS;
+        r->status = status;
+        r->flags |= LDRSNAP_RF_STATUS;
+    }
+    return true;
+}
+
 size_t ldrsnap__lex_line(char *out, char *line, size_t len,
                          ldrsnap_dialect prev_dialect, const ls_start *start,
                          ldrsnap_record *rec)
@@ -1426,6 +1489,10 @@ size_t ldrsnap__lex_line(char *out, char *line, size_t len,
      * is about to cut trailing blanks off the same buffer. */
     bool blanks = len && (line[len - 1] == ' ' || line[len - 1] == '\t');
     rec->raw = blanks ? put(&c, line, len) : line;
+    if (!blanks && start && start->pos == 0 &&
+        start->dialect == LDRSNAP_D_VISTA && start->head &&
+        lex_vista_common(&c, line, len, start))
+        return c.used;
     trim_right(line, &len);
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))

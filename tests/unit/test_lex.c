@@ -2,7 +2,10 @@
  * test_lex.c - one line of every shape in the format notes, and what the
  * lexer must make of it.
  */
+#include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -312,4 +315,133 @@ Test(lex, function_ids)
     cr_assert_eq(ldrsnap__func_id("LdrpSearchPath", 14, &fl), LS_FID_SEARCH);
     cr_assert_eq(ldrsnap__func_id("", 0, &fl), LS_FID_UNKNOWN);
     cr_assert_eq(ldrsnap__func_id("x", 200, &fl), LS_FID_UNKNOWN);
+}
+
+/* ---- the one-pass path for plain ENTER and RETURN records ----------------- */
+
+static char *flat_all(const ldrsnap_record *r)
+{
+    char *s = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&s, &n);
+#define S(f) (r->f ? r->f : "(null)")
+    fprintf(m,
+            "%d|%d|%d|%x|%x:%x|%llu|%08x|%08x|%llx-%llx|%llx|text=%s|raw=%s|"
+            "prefix=%s|fn=%s|msg=%s|dll=%s|path=%s|parent=%s|sym=%s|sp=%s|"
+            "img=%s",
+            r->dialect, r->msg, r->level, r->flags, r->pid, r->tid,
+            (unsigned long long)r->tick, r->status, r->status_orig,
+            (unsigned long long)r->base, (unsigned long long)r->end,
+            (unsigned long long)r->address, S(text), S(raw), S(prefix),
+            S(function), S(message), S(dll), S(dll_path), S(parent), S(symbol),
+            S(search_path), S(image));
+#undef S
+    fclose(m);
+    return s;
+}
+
+/* Lex one line with its start known (what the parser does, and where the
+ * one-pass path may take it) and with the start found by the general
+ * path; the two records must agree in every field. */
+static void both_ways(const char *line, size_t n)
+{
+    char *w1 = malloc(n + 1), *w2 = malloc(n + 1);
+    char *o1 = malloc(LS_LEX_ROOM(n)), *o2 = malloc(LS_LEX_ROOM(n));
+    memcpy(w1, line, n), w1[n] = '\0';
+    memcpy(w2, line, n), w2[n] = '\0';
+    ls_start st;
+    bool has = ldrsnap__lex_find_start(w1, n, &st);
+    ldrsnap_record r1, r2;
+    memset(&r1, 0, sizeof r1);
+    memset(&r2, 0, sizeof r2);
+    ldrsnap__lex_line(o1, w1, n, LDRSNAP_D_VISTA, has ? &st : NULL, &r1);
+    ldrsnap__lex_line(o2, w2, n, LDRSNAP_D_VISTA, NULL, &r2);
+    char *a = flat_all(&r1), *b = flat_all(&r2);
+    cr_assert_str_eq(a, b, "line '%.*s'", (int)n, line);
+    free(a), free(b), free(w1), free(w2), free(o1), free(o2);
+}
+
+/* Near misses of the two shapes, each one byte away from the common one. */
+static const char *const near[] = {
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER:   DLL name: a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER:DLL name: a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: ",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name:",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll ",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll\t",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: C:\\x\\a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll DLL path: "
+    "C:\\a;C:\\b",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll DLL path: NULL",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a:b.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTRY: DLL name: a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER DLL name: a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll -  ENTER: DLL name: a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll  - ENTER: DLL name: a.dll",
+    "0100:4076 @ 10000016 - Ldrp Load - ENTER: DLL name: a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: x@y.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0XC0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN:  Status: 0xc0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc000013",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc00001355",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc000013g",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: c0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc0000135 ",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc0000135.",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0x",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034-c0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status:",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RET",
+    "0100:4076 @ 10000016 - LdrpLoadDll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - INFO: DLL name: a.dll",
+    "12a4c:03b @ 00815171 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    "0100:4076 @ 123 - LdrpLoadDll - RETURN: Status: 0x00000000",
+    "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    "0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll0101:4076 @ 10000016 - "
+    "F - RETURN: Status: 0x00000000",
+};
+
+Test(lex, one_pass_records_equal_the_general_path)
+{
+    for (size_t i = 0; i < sizeof near / sizeof near[0]; i++)
+        both_ways(near[i], strlen(near[i]));
+    /* and every line of every plain-text log we wrote */
+    static const char *const dirs[] = {"samples", "tests/data"};
+    size_t lines = 0;
+    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/%s", SRCDIR, dirs[d]);
+        DIR *dh = opendir(dir);
+        cr_assert_not_null(dh, "%s", dir);
+        for (struct dirent *de; (de = readdir(dh)) != NULL;) {
+            char path[1024];
+            size_t len;
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            struct stat sb;
+            if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+                continue;
+            char *buf = read_file(path, &len);
+            if (!buf || memchr(buf, '\0', len)) { /* UTF-16, gzip */
+                free(buf);
+                continue;
+            }
+            for (char *s = buf, *e; s < buf + len; s = e + 1) {
+                e = memchr(s, '\n', (size_t)(buf + len - s));
+                if (!e)
+                    e = buf + len;
+                size_t n = (size_t)(e - s);
+                if (n && s[n - 1] == '\r')
+                    n--;
+                both_ways(s, n);
+                lines++;
+            }
+            free(buf);
+        }
+        closedir(dh);
+    }
+    cr_assert_gt(lines, 100u);
 }
