@@ -50,37 +50,37 @@ static void remember_owner(ldrsnap_parser *p, const ldrsnap_record *r)
     p->prev_tick = r->tick;
     p->prev_flags = r->flags & keep;
     p->prev_level = r->level;
-    /* on every record: a bounded copy, not snprintf */
-    size_t n = r->function ? strlen(r->function) : 0;
-    if (n >= sizeof p->prev_function)
-        n = sizeof p->prev_function - 1;
-    memcpy(p->prev_function, r->function ? r->function : "", n);
-    p->prev_function[n] = '\0';
+    /* no copy: the parser keeps the buffer it points into until another
+     * record has an owner to remember (it lexes in the other one) */
+    p->prev_function = r->function;
 }
 
-/* A continuation takes its owner's values; the function name is copied
- * to `room`, since the record may outlive this parser state in a batch. */
-static size_t attach(const ldrsnap_parser *p, ldrsnap_record *r, char *room)
+/* A continuation takes its owner's values; the function name (at most
+ * LS_CONT_FUNC - 1 bytes of it) is copied to `room`, since the owner's
+ * buffer is the next piece's, and the record may outlive this parser
+ * state in a batch.  Later continuations take it from there. */
+static size_t attach(ldrsnap_parser *p, ldrsnap_record *r, char *room)
 {
     r->pid = p->prev_pid;
     r->tid = p->prev_tid;
     r->tick = p->prev_tick;
     r->flags |= p->prev_flags;
     r->level = p->prev_level;
-    if (!p->prev_function[0]) {
+    if (!p->prev_function || !p->prev_function[0]) {
         r->function = NULL;
         return 0;
     }
-    size_t k = strlen(p->prev_function) + 1;
+    size_t k = strnlen(p->prev_function, LS_CONT_FUNC - 1);
     memcpy(room, p->prev_function, k);
-    r->function = room;
-    return k;
+    room[k] = '\0';
+    r->function = p->prev_function = room;
+    return k + 1;
 }
 
 /* The piece, its fields and a continuation's function name. */
 static size_t piece_room(size_t n)
 {
-    return n + 1 + LS_LEX_ROOM(n) + sizeof ((ldrsnap_parser *)0)->prev_function;
+    return n + 1 + LS_LEX_ROOM(n) + LS_CONT_FUNC;
 }
 
 size_t ldrsnap__batch_room(size_t max_line)
@@ -127,10 +127,10 @@ static int publish(ldrsnap_parser *p, const ldrsnap_record *rec, size_t len,
     it.rec = *rec;
     p->note(p->swap_ud, rec, line, n, &it.note,
             p->lit_words ? (uint64_t *)(void *)(to + span) : NULL);
-    ldrsnap__stream_copy(to, p->work.ptr, span);
+    ldrsnap__stream_copy(to, p->work[p->cur].ptr, span);
     /* as integers: the pointers that do not point into the work buffer
      * (string literals) are not of the same object */
-    const uintptr_t lo = (uintptr_t)p->work.ptr;
+    const uintptr_t lo = (uintptr_t)p->work[p->cur].ptr;
 #define MOVE(f)                                                               \
     if ((uintptr_t)it.rec.f - lo < len)                                       \
         it.rec.f = to + ((uintptr_t)it.rec.f - lo);
@@ -146,9 +146,15 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, unsigned flags, const ls_start *st)
 {
     int rc;
-    if ((rc = ldrsnap__buf_reserve(&p->al, &p->work, piece_room(n) + 16)) < 0)
+    /* not the buffer that holds the function a continuation would take
+     * (its owner's, perhaps a few pieces back: blank lines between) */
+    p->cur = p->work[0].ptr && p->prev_function &&
+             (uintptr_t)p->prev_function - (uintptr_t)p->work[0].ptr <
+                 p->work[0].cap;
+    ls_buf *wb = &p->work[p->cur];
+    if ((rc = ldrsnap__buf_reserve(&p->al, wb, piece_room(n) + 16)) < 0)
         return rc;
-    char *w = p->work.ptr;
+    char *w = wb->ptr;
     memcpy(w, s, n);
     w[n] = '\0';
     /* a copy of a blank record: vector stores, where memset of this size
@@ -254,11 +260,12 @@ static int on_line(const ls_line *ln, void *ud)
     bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
     if (p->holding) {
         /* the classifier reads C strings: give it a terminated copy */
-        p->work.len = 0;
-        if ((rc = ldrsnap__buf_append(&p->al, &p->work, ln->ptr, ln->len)) < 0 ||
-            (rc = ldrsnap__buf_append(&p->al, &p->work, "", 1)) < 0)
+        p->scratch.len = 0;
+        if ((rc = ldrsnap__buf_append(&p->al, &p->scratch, ln->ptr,
+                                      ln->len)) < 0 ||
+            (rc = ldrsnap__buf_append(&p->al, &p->scratch, "", 1)) < 0)
             return rc;
-        if (ldrsnap__lex_begins_record(p->work.ptr, ln->len) ||
+        if (ldrsnap__lex_begins_record(p->scratch.ptr, ln->len) ||
             p->held.len + ln->len > p->max_line) {
             if ((rc = flush_held(p)) != 0)
                 return rc;
@@ -305,7 +312,9 @@ int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
 void ldrsnap__parser_fini(ldrsnap_parser *p)
 {
     ldrsnap__text_free(&p->text);
-    ldrsnap__buf_free(&p->al, &p->work);
+    ldrsnap__buf_free(&p->al, &p->work[0]);
+    ldrsnap__buf_free(&p->al, &p->work[1]);
+    ldrsnap__buf_free(&p->al, &p->scratch);
     ldrsnap__buf_free(&p->al, &p->held);
     p->magic = 0;
 }

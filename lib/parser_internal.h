@@ -35,6 +35,9 @@ typedef void (*ls_batch_note)(void *ud, const ldrsnap_record *rec,
                               const char *line, size_t len, ls_note *out,
                               uint64_t *lits);
 
+/* Bytes of a continuation's function name, its NUL included, at most. */
+#define LS_CONT_FUNC 64
+
 /* Bytes a batch must hold for any one record of a parser. */
 size_t ldrsnap__batch_room(size_t max_line);
 
@@ -45,8 +48,12 @@ struct ldrsnap_parser {
     unsigned flags;
     size_t max_line;
     ls_text text;
-    ls_buf work;              /* mutable copy of the piece being lexed,
-                                 then its fields */
+    ls_buf work[2];           /* mutable copy of the piece being lexed,
+                                 then its fields; the previous piece's in
+                                 the other */
+    unsigned cur;             /* which of them is the piece being lexed:
+                                 not the one prev_function points into */
+    ls_buf scratch;           /* a terminated copy of a line, to classify */
     /* when set, records go to batches instead of the callback */
     ls_batch *batch;
     ls_batch_swap swap;
@@ -70,7 +77,7 @@ struct ldrsnap_parser {
     uint64_t prev_tick;
     unsigned prev_flags;
     ldrsnap_level prev_level;
-    char prev_function[64];
+    const char *prev_function; /* in the previous piece's work buffer */
     bool xp_seen;
     ldrsnap_record_cb cb;
     void *ud;

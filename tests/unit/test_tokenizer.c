@@ -319,6 +319,70 @@ Test(parser, continuation_lines_attach_to_the_record_before_them)
     cont = NULL;
 }
 
+static int every_function(const ldrsnap_record *r, void *ud)
+{
+    rec_list *l = ud;
+    char *s = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&s, &n);
+    fprintf(m, "%llu %s %s", (unsigned long long)r->line,
+            ldrsnap_dialect_name(r->dialect),
+            r->function ? r->function : "-");
+    fclose(m);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->lines = realloc(l->lines, l->cap * sizeof *l->lines);
+    }
+    l->lines[l->n++] = s;
+    return 0;
+}
+
+/* The parser keeps the owner's function without copying it: continuations
+ * after blank lines, after other continuations, and a name longer than
+ * the 63 bytes a continuation keeps, through any chunking and with the
+ * tokenizer thread's batches. */
+Test(parser, continuations_keep_their_owners_function_across_blank_lines)
+{
+    const char *in =
+        "06d8:0700 @ 00370515 - LdrpInitializeProcess - INFO: Beginning "
+        "execution of a.exe (C:\\a.exe)\n"
+        "\n\n\tCurrent directory: C:\\Windows\n"
+        "\n"
+        "    Package directories: (null)\n"
+        "\tthird\n"
+        "06d8:0700 @ 00370516 - F123456789012345678901234567890123456789012345"
+        "67890123456789_tail_beyond - INFO: x\n"
+        "\n\tlong one\n"
+        "ModLoad: 1 2 c:\\b.dll\n"
+        "\tnot a continuation\n";
+    const char *want[] = {
+        "1 vista LdrpInitializeProcess", "2 blank -", "3 blank -",
+        "4 continuation LdrpInitializeProcess", "5 blank -",
+        "6 continuation LdrpInitializeProcess",
+        "7 continuation LdrpInitializeProcess",
+        "8 vista F12345678901234567890123456789012345678901234567890123456789"
+        "_tail_beyond",
+        "9 blank -",
+        "10 continuation F1234567890123456789012345678901234567890123456789"
+        "0123456789_ta",
+        "11 debugger -", "12 other -"};
+    size_t nwant = sizeof want / sizeof want[0];
+    for (size_t chunk = 0; chunk < 4; chunk++) {
+        rec_list l = {0};
+        ldrsnap_parser *p;
+        ldrsnap_parser_new(&p, NULL, every_function, &l);
+        size_t len = strlen(in), step = chunk ? chunk * 7 : len;
+        for (size_t at = 0; at < len; at += step)
+            ldrsnap_parser_feed(p, in + at, at + step > len ? len - at : step);
+        ldrsnap_parser_finish(p);
+        ldrsnap_parser_free(p);
+        cr_assert_eq(l.n, nwant, "chunk %zu: %zu records", chunk, l.n);
+        for (size_t i = 0; i < nwant; i++)
+            cr_assert_str_eq(l.lines[i], want[i], "chunk %zu", chunk);
+        rec_list_free(&l);
+    }
+}
+
 Test(parser, an_80_column_line_then_a_long_line_is_read_in_bounds)
 {
     /* found by fuzzing: the line after a held 80-column line was
