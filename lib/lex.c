@@ -154,8 +154,63 @@ static inline bool hex_field(const char *s, size_t n, size_t *i, uint32_t *v)
     return true;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Eight hex digits, the bytes of w (the first in the low byte), as two
+ * 16-bit values, the first four digits in the low half; false unless all
+ * eight are hex digits.  A word at a time: a digit is 0x30..0x39 as is, a
+ * letter 0x61..0x66 once bit 5 is set. */
+static inline bool hex8x2(uint64_t w, uint32_t *lo4, uint32_t *hi4)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t l = w | 0x2020202020202020ULL;
+    /* x in [a, b] for bytes below 0x80: bit 7 of (x + 0x80 - a) set and of
+     * (x + 0x7f - b) clear */
+    uint64_t dig = (w + (0x80 - 0x30) * ones) & ~(w + (0x7f - 0x39) * ones);
+    uint64_t let = (l + (0x80 - 0x61) * ones) & ~(l + (0x7f - 0x66) * ones);
+    if (((dig | let) & high & ~w) != high)
+        return false;
+    /* nibble: low four bits, plus 9 for a letter (bit 6 set) */
+    uint64_t x = (l & 0x0F0F0F0F0F0F0F0FULL) + 9 * ((l >> 6) & ones);
+    x = ((x & 0x000F000F000F000FULL) << 4) | ((x >> 8) & 0x000F000F000F000FULL);
+    x = ((x & 0x000000FF000000FFULL) << 8) | ((x >> 16) & 0x000000FF000000FFULL);
+    *lo4 = (uint32_t)x;
+    *hi4 = (uint32_t)(x >> 32);
+    return true;
+}
+
+/* The usual head, "hhhh:hhhh @ dddddddd - ", in a few word operations:
+ * its length (23), or 0 when s does not start with exactly that shape. */
+static inline size_t head_usual(const char *s, size_t n, vhead *h)
+{
+    if (n < 24)
+        return 0;
+    uint64_t punct, digits, hex;
+    uint32_t tail, a, b;
+    memcpy(&punct, s + 4, 8); /* ':' at 4, " @ " at 9..11 */
+    memcpy(&tail, s + 20, 4); /* " - " at 20..22 */
+    if ((punct & 0xFFFFFF00000000FFULL) != 0x204020000000003AULL ||
+        (tail & 0x00FFFFFFu) != 0x00202D20u)
+        return 0;
+    uint32_t p4, t4;
+    memcpy(&a, s, 4);
+    memcpy(&b, s + 5, 4);
+    hex = a | (uint64_t)b << 32;
+    memcpy(&digits, s + 12, 8);
+    if (!hex8x2(hex, &p4, &t4) || !digits8(s + 12, &digits))
+        return 0;
+    if (h)
+        *h = (vhead){p4 | (uint64_t)t4 << 32, digits};
+    return 23;
+}
+#endif
+
 static size_t vista_head_parse(const char *s, size_t n, vhead *h)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    size_t k = head_usual(s, n, h);
+    if (k)
+        return k;
+#endif
     /* two scalars, not an array: written as 32 bits and read back as 64,
      * an array stalls store-to-load forwarding */
     uint32_t pid = 0, tid = 0;

@@ -445,3 +445,37 @@ Test(lex, one_pass_records_equal_the_general_path)
     }
     cr_assert_gt(lines, 100u);
 }
+
+/* The usual head is read a word at a time: every byte value at each of
+ * its eight hex places is taken exactly when it is a hex digit, with the
+ * value a digit-by-digit reading gives. */
+Test(lex, usual_head_every_byte_at_every_hex_place)
+{
+    const char *base = "0a1B:c2D3 @ 12345678 - F - INFO: x";
+    const size_t places[8] = {0, 1, 2, 3, 5, 6, 7, 8};
+    for (size_t k = 0; k < 8; k++) {
+        for (unsigned b = 1; b < 256; b++) {
+            char line[64];
+            strcpy(line, base);
+            line[places[k]] = (char)b;
+            bool hex = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') ||
+                       (b >= 'A' && b <= 'F');
+            ls_start st;
+            bool found = ldrsnap__lex_find_start(line, strlen(line), &st) &&
+                         st.pos == 0;
+            cr_assert_eq(found, hex, "byte 0x%02x at %zu", b, places[k]);
+            if (!hex)
+                continue;
+            uint32_t want[2] = {0, 0};
+            for (size_t i = 0; i < 8; i++) {
+                unsigned c = (unsigned char)line[places[i]];
+                unsigned v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+                want[i / 4] = want[i / 4] << 4 | v;
+            }
+            cr_assert_eq(st.pid, want[0], "byte 0x%02x at %zu", b, places[k]);
+            cr_assert_eq(st.tid, want[1], "byte 0x%02x at %zu", b, places[k]);
+            cr_assert_eq(st.tick, 12345678u);
+            cr_assert_eq(st.head, 23u);
+        }
+    }
+}
