@@ -64,11 +64,13 @@ typedef struct ls_thread {
     char *init_text;
     /* the DLL whose directories are being probed */
     char *probe_dll;
+    size_t probe_dll_cap;
     const char *probe_base;      /* file name part of probe_dll */
     unsigned probe_misses;
     bool probe_found;
     uint64_t probe_line;
     char *probe_text;
+    size_t probe_text_cap;
     /* an LdrpNameToOrdinal warning waiting for its LdrpReportError */
     char *nto_symbol;
     uint64_t nto_base;

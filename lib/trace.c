@@ -42,6 +42,19 @@ static int set_str(ldrsnap_analyzer *a, char **dst, size_t *cap,
     return LDRSNAP_OK;
 }
 
+/* Replace an owned string kept with its capacity: the buffer is reused;
+ * NULL frees it. */
+static void renew(ldrsnap_analyzer *a, char **dst, size_t *cap, const char *s)
+{
+    if (s) {
+        set_str(a, dst, cap, s);
+        return;
+    }
+    ldrsnap__free(&a->al, *dst);
+    *dst = NULL;
+    *cap = 0;
+}
+
 /* Replace an owned string (no capacity tracking: rarely changed). */
 static int replace(ldrsnap_analyzer *a, char **dst, const char *s)
 {
@@ -63,12 +76,8 @@ static const char *nonempty(const char *s)
 static uint32_t name_hash(const char *s)
 {
     uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        h = (h ^ c) * 16777619u;
-    }
+    for (unsigned c; (c = (unsigned char)*s) != 0; s++)
+        h = (h ^ (c | ((c - 'A' < 26u) << 5))) * 16777619u;
     return h ? h : 1;
 }
 
@@ -623,12 +632,12 @@ static void probe_track(ldrsnap_analyzer *a, ls_thread *t,
 {
     const char *b = ldrsnap__basename(rec->dll);
     if (!t->probe_base || !ldrsnap__name_eq(t->probe_base, b)) {
-        replace(a, &t->probe_dll, rec->dll);
+        renew(a, &t->probe_dll, &t->probe_dll_cap, rec->dll);
         t->probe_base = ldrsnap__basename(t->probe_dll);
         t->probe_misses = 0;
         t->probe_found = false;
         t->probe_line = rec->line;
-        replace(a, &t->probe_text, rec->text);
+        renew(a, &t->probe_text, &t->probe_text_cap, rec->text);
     }
 }
 

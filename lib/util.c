@@ -188,6 +188,8 @@ bool ldrsnap__name_eq(const char *a, const char *b)
 {
     if (!a || !b)
         return false;
+    if (strcmp(a, b) == 0) /* the usual case, and a vectorized compare */
+        return true;
     for (; *a && *b; a++, b++)
         if (*a != *b && fold((unsigned char)*a) != fold((unsigned char)*b))
             return false;
