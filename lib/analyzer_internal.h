@@ -48,6 +48,7 @@ typedef struct ls_thread {
     uint32_t pid, tid;
     bool has_tid;
     ls_proc *proc;
+    struct ls_thread *proc_next; /* the process's next thread, by age */
     ls_frame *frames;            /* grown on demand up to LS_MAX_FRAMES */
     size_t frames_cap;
     size_t depth;
@@ -117,6 +118,8 @@ struct ls_proc {
     ls_exc *exc;
     size_t nexc, exc_cap;
     size_t nthreads;
+    struct ls_thread *threads;   /* its threads, oldest first */
+    struct ls_thread **threads_end;
     ls_fail **fails;             /* non-noise failures waiting for roles */
     size_t nfails, fails_cap;
 };
@@ -181,7 +184,7 @@ ls_module *ldrsnap__module_find(ldrsnap_analyzer *a, const char *name);
 ls_fail *ldrsnap__fail_exception(ldrsnap_analyzer *a, ls_proc *p,
                                  const ls_exc *e, const char *note);
 
-void ldrsnap__threads_drop(ldrsnap_analyzer *a, const ls_proc *p);
+void ldrsnap__threads_drop(ldrsnap_analyzer *a, ls_proc *p);
 void ldrsnap__proc_free(ldrsnap_analyzer *a, ls_proc *p);
 
 /* verdict.c */

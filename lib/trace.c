@@ -316,6 +316,8 @@ static ls_thread *thread_get(ldrsnap_analyzer *a, ls_proc *p, uint32_t tid,
     if (!t)
         return NULL;
     t->pid = pid, t->tid = tid, t->has_tid = has_tid, t->proc = p;
+    *(p->threads_end ? p->threads_end : &p->threads) = t;
+    p->threads_end = &t->proc_next;
     size_t i = key_slot(k, a->thread_cap);
     while (a->threads[i])
         i = (i + 1) & (a->thread_cap - 1);
@@ -327,48 +329,51 @@ static ls_thread *thread_get(ldrsnap_analyzer *a, ls_proc *p, uint32_t tid,
 
 static void free_thread(ldrsnap_analyzer *a, ls_thread *t);
 
-/* Free the threads of a process and rebuild the table without them. */
-void ldrsnap__threads_drop(ldrsnap_analyzer *a, const ls_proc *p)
+/* Take t out of the table: linear probing with backward-shift deletion,
+ * so that every other thread stays reachable from its home slot. */
+static void thread_unslot(ldrsnap_analyzer *a, const ls_thread *t)
+{
+    size_t mask = a->thread_cap - 1;
+    size_t i = key_slot(thread_key(t->pid, t->tid), a->thread_cap);
+    while (a->threads[i] != t)
+        i = (i + 1) & mask;
+    a->threads[i] = NULL;
+    for (size_t j = (i + 1) & mask; a->threads[j]; j = (j + 1) & mask) {
+        ls_thread *o = a->threads[j];
+        size_t home = key_slot(thread_key(o->pid, o->tid), a->thread_cap);
+        /* o stays unless its home lies cyclically outside (i, j] */
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            a->threads[i] = o;
+            a->threads[j] = NULL;
+            i = j;
+        }
+    }
+    a->nthreads--;
+}
+
+/* Free the threads of a process: its own list, not the whole table. */
+void ldrsnap__threads_drop(ldrsnap_analyzer *a, ls_proc *p)
 {
     if (a->last_thread && a->last_thread->proc == p)
         a->last_thread = NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < a->thread_cap; i++) {
-        ls_thread *t = a->threads[i];
-        if (!t)
-            continue;
-        a->threads[i] = NULL;
-        if (t->proc == p)
-            free_thread(a, t);
-        else
-            a->threads[n++] = t; /* n <= i: the slot was already read */
+    for (ls_thread *t = p->threads, *next; t; t = next) {
+        next = t->proc_next;
+        thread_unslot(a, t);
+        free_thread(a, t);
     }
-    /* re-insert the survivors, held at the front, by their keys */
-    ls_thread **keep = a->threads;
-    size_t cap = a->thread_cap;
-    a->threads = ldrsnap__calloc(&a->al, cap ? cap * sizeof *keep : 1);
-    if (!a->threads) { /* keep the compacted table: lookups still find all */
-        a->threads = keep;
-        return;
-    }
-    a->nthreads = n;
-    for (size_t i = 0; i < n; i++) {
-        ls_thread *t = keep[i];
-        size_t j = key_slot(thread_key(t->pid, t->tid), cap);
-        while (a->threads[j])
-            j = (j + 1) & (cap - 1);
-        a->threads[j] = t;
-    }
-    ldrsnap__free(&a->al, keep);
+    p->threads = NULL;
+    p->threads_end = NULL;
 }
 
-/* A pid re-keyed from "none" keeps its threads' keys stale: find by scan. */
+/* A pid re-keyed from "none" keeps its threads' keys stale: find by scan,
+ * the oldest live process first, each one's threads by age. */
 static ls_thread *thread_by_tid(ldrsnap_analyzer *a, uint32_t tid)
 {
-    for (size_t i = 0; i < a->thread_cap; i++)
-        if (a->threads[i] && a->threads[i]->has_tid &&
-            a->threads[i]->tid == tid)
-            return a->threads[i];
+    for (size_t i = 0; i < a->nprocs; i++)
+        for (ls_thread *t = a->procs[i]->threads; t; t = t->proc_next)
+            if (t->has_tid && t->tid == tid)
+                return t;
     return NULL;
 }
 
@@ -399,14 +404,11 @@ static void chain_frames(chain_b *c, const ls_thread *t, size_t upto)
 
 /* The frames of another thread of the process that is loading `parent`,
  * up to and including that frame: the requesting thread of a worker. */
-static bool chain_requester(ldrsnap_analyzer *a, chain_b *c,
+static bool chain_requester(chain_b *c,
                             const ls_proc *p, const char *parent)
 {
     const char *pb = ldrsnap__basename(parent);
-    for (size_t i = 0; i < a->thread_cap; i++) {
-        const ls_thread *o = a->threads[i];
-        if (!o || o->proc != p)
-            continue;
+    for (const ls_thread *o = p->threads; o; o = o->proc_next) {
         for (size_t d = 0; d < o->depth; d++) {
             if (o->frames[d].dll &&
                 ldrsnap__name_eq(ldrsnap__basename(o->frames[d].dll), pb)) {
@@ -439,7 +441,7 @@ static void build_chain(ldrsnap_analyzer *a, ls_fail *f, const ls_thread *t,
     const ls_proc *p = f->proc;
     chain_add(&c, p ? p->image : NULL);
     if (parent) {
-        if (!chain_requester(a, &c, p, parent))
+        if (!chain_requester(&c, p, parent))
             chain_ancestors(a, &c, parent);
         chain_add(&c, parent);
     }
@@ -1337,9 +1339,8 @@ static int pending_at_end(ldrsnap_analyzer *a, ls_thread *t)
 /* Before a process is judged: what its threads were in the middle of. */
 void ldrsnap__proc_pending(ldrsnap_analyzer *a, const ls_proc *p)
 {
-    for (size_t i = 0; i < a->thread_cap; i++)
-        if (a->threads[i] && a->threads[i]->proc == p)
-            pending_at_end(a, a->threads[i]);
+    for (ls_thread *t = p->threads; t; t = t->proc_next)
+        pending_at_end(a, t);
 }
 
 static void free_thread(ldrsnap_analyzer *a, ls_thread *t)

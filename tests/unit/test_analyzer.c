@@ -331,3 +331,49 @@ Test(corpus, every_excerpt_with_evidence_gets_its_truth)
     closedir(d);
     cr_assert_gt(checked, 0);
 }
+
+/* Threads leave the thread table when their process ends, by backward-
+ * shift deletion.  63 processes of 16 threads each start, then one process
+ * with 1000 threads, each holding a frame open, whose table slots come
+ * after theirs; then the 63 end together, leaving holes that no insertion
+ * fills again.  Each of the 1000 must still be found, frame and all, for
+ * its failure's chain. */
+Test(analyzer, threads_of_ended_processes_leave_the_others_reachable)
+{
+    char *log = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&log, &len);
+    for (unsigned q = 0; q < 63; q++)
+        for (unsigned k = 0; k < 16; k++)
+            fprintf(m, "%04x:%04x @ 1 - LdrpLoadDllInternal - ENTER: DLL name: "
+                       "x.dll\n", 0x200 + q, 0x1000 + (q * 7 + k * 13) % 1024);
+    for (unsigned k = 0; k < 1000; k++)
+        fprintf(m, "0100:%04x @ 2 - LdrpLoadDllInternal - ENTER: DLL name: "
+                   "a%03u.dll\n", 0x1000 + k, k);
+    for (unsigned q = 0; q < 63; q++)
+        fprintf(m, "The program '[%u] x.exe' has exited with code 0 (0x0).\n",
+                0x200 + q);
+    for (unsigned k = 0; k < 1000; k++)
+        fprintf(m, "0100:%04x @ 3 - LdrpProcessWork - ERROR: Unable to load "
+                   "DLL: \"b%03u.dll\", Parent Module: \"(null)\", Status: "
+                   "0xc0000135\n", 0x1000 + k, k);
+    fclose(m);
+    analysis an;
+    analyze_buf(log, len, 0, &an);
+    size_t found = 0;
+    for (size_t i = 0; i < an.events.n; i++) {
+        const char *e = an.events.lines[i];
+        const char *b = strstr(e, "|b");
+        if (strncmp(e, "failure|", 8) != 0 || !b)
+            continue;
+        unsigned k = (unsigned)atoi(b + 2);
+        char want[32];
+        snprintf(want, sizeof want, "a%03u.dll>b%03u.dll", k, k);
+        cr_assert(strstr(e, want), "thread %u lost its frame: %s", k, e);
+        found++;
+    }
+    cr_assert_eq(found, 1000u, "%zu failures", found);
+    cr_assert_eq(an.s->processes, 64u);
+    analysis_free(&an);
+    free(log);
+}
