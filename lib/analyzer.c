@@ -43,30 +43,21 @@ static rx_where where_of(const ldrsnap_analyzer *a, const ldrsnap_record *rec)
     return w;
 }
 
-static int on_noted(const ldrsnap_record *rec, const ls_note *note, void *ud)
+static int on_record(const ldrsnap_record *rec, void *ud)
 {
     ldrsnap_analyzer *a = ud;
     if (a->rec_cb && a->rec_cb(rec, a->rec_ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
-    ls_note own;
-    if (!note) { /* one thread: work it out here */
-        own.fid = LS_FID_UNKNOWN, own.fflags = 0, own.lits = NULL;
-        if (rec->function)
-            own.fid = ldrsnap__func_id(rec->function, strlen(rec->function),
-                                       &own.fflags);
-        note = &own;
-    }
-    int rc = ldrsnap__trace_record(a, rec, note);
+    ls_note note = {LS_FID_UNKNOWN, 0};
+    if (rec->function)
+        note.fid = ldrsnap__func_id(rec->function, strlen(rec->function),
+                                    &note.fflags);
+    int rc = ldrsnap__trace_record(a, rec, &note);
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);
-        rc = ldrsnap__rx_record(a->rx, rec, note, &w, emit_signature, a);
+        rc = ldrsnap__rx_record(a->rx, rec, &note, &w, emit_signature, a);
     }
     return rc < 0 ? rc : a->cb_rc;
-}
-
-static int on_record(const ldrsnap_record *rec, void *ud)
-{
-    return on_noted(rec, NULL, ud);
 }
 
 int ldrsnap__emit_failure(ldrsnap_analyzer *a, const ldrsnap_failure *f)
@@ -145,7 +136,7 @@ int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
         return LDRSNAP_EINVAL;
     if (a->threaded && !a->pipe &&
         a->parser.text.in_bytes + len >= PIPE_AFTER_BYTES &&
-        ldrsnap__pipe_start(&a->pipe, a, on_noted) != 0)
+        ldrsnap__pipe_start(&a->pipe, a, on_record) != 0)
         a->threaded = false; /* no thread: go on with one */
     int rc = a->pipe ? ldrsnap__pipe_feed(a->pipe, buf, len)
                      : ldrsnap__parser_feed(&a->parser, buf, len);

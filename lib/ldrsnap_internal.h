@@ -191,11 +191,10 @@ unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags);
 /* For the tests: the i-th name of the function table, NULL past its end. */
 const char *ldrsnap__func_name(size_t i);
 
-/* What the tokenizer thread works out about a record for the analyzing
- * thread (LDRSNAP_OPT_THREADED): pure functions of the record. */
+/* What the analyzer works out about a record once, for the trace and the
+ * rules. */
 typedef struct ls_note {
     unsigned fid, fflags;    /* ldrsnap__func_id() of rec->function */
-    const uint64_t *lits;    /* the rules' literals on rec->text, or NULL */
 } ls_note;
 
 bool ldrsnap__status_is_error(uint32_t code);

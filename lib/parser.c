@@ -104,42 +104,46 @@ size_t ldrsnap__batch_room(size_t max_line)
  * reading batches). */
 _Static_assert(sizeof(ls_item) % 8 == 0, "items stream in words");
 
-static int publish(ldrsnap_parser *p, const ldrsnap_record *rec, size_t len,
-                   const char *line, size_t n)
+static int publish(ldrsnap_parser *p, const ldrsnap_record *rec, size_t len)
 {
     ls_batch *b = p->batch;
     /* the strings in 16-byte units from a 16-byte boundary (the work
-     * buffer has the room to read past len), then the literals: one
-     * stream of stores that leaves no byte unwritten (a line written in
-     * part is slow to stream) */
+     * buffer has the room to read past len): a stream of stores that
+     * leaves no byte unwritten (a line written in part is slow to
+     * stream) */
     size_t span = (len + 15) & ~(size_t)15;
-    size_t need = span + ((p->lit_words * sizeof(uint64_t) + 15) & ~(size_t)15);
     size_t pad = (size_t)(-(uintptr_t)(b->mem + b->used) & 15);
-    if (b->nrec == b->maxrec || b->cap - b->used < pad + need) {
+    if (b->nrec == b->maxrec || b->cap - b->used < pad + span) {
         if (!(b = p->batch = p->swap(p->swap_ud, b)))
             return LDRSNAP_ECALLBACK;
         pad = (size_t)(-(uintptr_t)b->mem & 15);
-        if (b->cap < pad + need)
+        if (b->cap < pad + span)
             return LDRSNAP_ELIMIT;
     }
     char *to = b->mem + b->used + pad;
+    const char *from = p->work[p->cur].ptr;
+    ldrsnap__stream_copy(to, from, span);
     ls_item it;
     it.rec = *rec;
-    p->note(p->swap_ud, rec, line, n, &it.note,
-            p->lit_words ? (uint64_t *)(void *)(to + span) : NULL);
-    ldrsnap__stream_copy(to, p->work[p->cur].ptr, span);
-    /* as integers: the pointers that do not point into the work buffer
-     * (string literals) are not of the same object */
-    const uintptr_t lo = (uintptr_t)p->work[p->cur].ptr;
-#define MOVE(f)                                                               \
-    if ((uintptr_t)it.rec.f - lo < len)                                       \
-        it.rec.f = to + ((uintptr_t)it.rec.f - lo);
-    REC_STRINGS(MOVE)
-#undef MOVE
+    it.from = (uintptr_t)from;
+    it.delta = (uintptr_t)to - (uintptr_t)from;
+    it.len = len;
     ldrsnap__stream_copy(&b->items[b->nrec], &it, sizeof it);
-    b->used += pad + need;
+    b->used += pad + span;
     b->nrec++;
     return LDRSNAP_OK;
+}
+
+const ldrsnap_record *ldrsnap__item_record(ls_item *it)
+{
+    /* as integers: the pointers that do not point into the work buffer
+     * (string literals) are not of the same object */
+#define MOVE(f)                                                               \
+    if ((uintptr_t)it->rec.f - it->from < it->len)                            \
+        it->rec.f = (const char *)((uintptr_t)it->rec.f + it->delta);
+    REC_STRINGS(MOVE)
+#undef MOVE
+    return &it->rec;
 }
 
 static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
@@ -175,7 +179,7 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     if (rec->dialect != LDRSNAP_D_BLANK)
         p->prev_dialect = rec->dialect;
     if (p->batch)
-        return publish(p, rec, n + 1 + used, w, n);
+        return publish(p, rec, n + 1 + used);
     if (p->cb(rec, p->ud) != 0)
         return LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;

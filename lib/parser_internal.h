@@ -11,29 +11,29 @@
  * straight into a batch, strings and all, so that nothing is copied when
  * the batch changes hands.
  */
+/* A record as lexed, its string pointers still into the parser's work
+ * buffer [from, from + len): the analyzing thread moves them by delta to
+ * where the strings went in the batch, so the tokenizer thread stores the
+ * record once and reads nothing back. */
 typedef struct ls_item {
     ldrsnap_record rec;
-    ls_note note;             /* for the analyzing thread */
+    uintptr_t from, delta;     /* delta: modulo 2^64 */
+    size_t len;
 } ls_item;
 
 typedef struct ls_batch {
     ls_item *items;
     size_t nrec, maxrec;
-    char *mem;                /* each record's strings, then the rule
-                                 literals on it (lit_words) */
+    char *mem;                /* each record's strings */
     size_t used, cap;
     struct ls_batch *next;
 } ls_batch;
 
 /* Hand over a full batch and get an empty one, or NULL to stop. */
 typedef ls_batch *(*ls_batch_swap)(void *ud, ls_batch *full);
-/* Work out the note of a record just lexed: rec as lexed (its strings
- * still in the parser's work buffer), line[0..len) the piece it was lexed
- * from (its text and more).  The literals go to lits (lit_words, in the
- * batch; written, not read). */
-typedef void (*ls_batch_note)(void *ud, const ldrsnap_record *rec,
-                              const char *line, size_t len, ls_note *out,
-                              uint64_t *lits);
+
+/* The record of an item, its strings moved to the batch. */
+const ldrsnap_record *ldrsnap__item_record(ls_item *it);
 
 /* Bytes of a continuation's function name, its NUL included, at most. */
 #define LS_CONT_FUNC 64
@@ -57,9 +57,7 @@ struct ldrsnap_parser {
     /* when set, records go to batches instead of the callback */
     ls_batch *batch;
     ls_batch_swap swap;
-    ls_batch_note note;
     void *swap_ud;
-    size_t lit_words;         /* words of rule literals per record */
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;

@@ -36,10 +36,7 @@ typedef struct ls_block {
 
 struct ls_pipe {
     ldrsnap_analyzer *a;
-    ls_record_fn consume;
-    const ldrsnap_rules *rules;  /* for the literal prescan, or NULL */
-    size_t lit_words;
-    uint64_t *lits;              /* the tokenizer's scratch for them */
+    ldrsnap_record_cb consume;
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t to_worker, to_caller;
@@ -55,26 +52,6 @@ struct ls_pipe {
     ls_batch *full_head, *full_tail;
     ls_batch batches[PIPE_BATCHES];
 };
-
-/* Tokenizer side: the note of a record just lexed (still in the cache),
- * the share of the analysis that needs nothing but the record. */
-static void note(void *ud, const ldrsnap_record *r, const char *line,
-                 size_t len, ls_note *out, uint64_t *lits)
-{
-    ls_pipe *pp = ud;
-    out->fid = LS_FID_UNKNOWN, out->fflags = 0, out->lits = NULL;
-    if (r->function)
-        out->fid = ldrsnap__func_id(r->function, strlen(r->function),
-                                    &out->fflags);
-    if (lits) {
-        /* scanned here, streamed to the batch */
-        ldrsnap__rx_prescan(pp->rules, r->text ? line : NULL, len,
-                            pp->lits);
-        ldrsnap__stream_copy(lits, pp->lits,
-                             ((pp->lit_words + 1) & ~(size_t)1) * sizeof *lits);
-        out->lits = lits;
-    }
-}
 
 /* With the lock held: queue a full batch for the caller's thread. */
 static void push_full(ls_pipe *pp, ls_batch *b)
@@ -159,7 +136,6 @@ static void release(ls_pipe *pp)
         ldrsnap__free(al, pp->batches[i].items);
         ldrsnap__free(al, pp->batches[i].mem);
     }
-    ldrsnap__free(al, pp->lits);
     for (size_t i = 0; i < PIPE_BLOCKS; i++)
         ldrsnap__free(al, pp->blocks[i].mem);
     pthread_mutex_destroy(&pp->mu);
@@ -169,7 +145,7 @@ static void release(ls_pipe *pp)
 }
 
 int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
-                        ls_record_fn consume)
+                        ldrsnap_record_cb consume)
 {
     const ls_alloc *al = &a->al;
     ls_pipe *pp = ldrsnap__malloc(al, sizeof *pp);
@@ -179,17 +155,10 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     memset(pp, 0, sizeof *pp);
     pp->a = a;
     pp->consume = consume;
-    pp->rules = a->rx ? ldrsnap__rx_rules(a->rx) : NULL;
-    pp->lit_words = pp->rules ? ldrsnap__rx_lit_words(pp->rules) : 0;
     pthread_mutex_init(&pp->mu, NULL);
     pthread_cond_init(&pp->to_worker, NULL);
     pthread_cond_init(&pp->to_caller, NULL);
-    /* rounded up to 16 bytes, zeros past the last word */
-    if (pp->lit_words &&
-        !(pp->lits = ldrsnap__calloc(al, (pp->lit_words + 1) * sizeof *pp->lits)))
-        goto fail;
-    size_t cap = ldrsnap__batch_room(a->parser.max_line) +
-                 (pp->lit_words + 1) * sizeof(uint64_t);
+    size_t cap = ldrsnap__batch_room(a->parser.max_line);
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;
     for (size_t i = 0; i < PIPE_BATCHES; i++) {
@@ -215,9 +184,7 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     first->next = NULL;
     a->parser.batch = first;
     a->parser.swap = swap;
-    a->parser.note = note;
     a->parser.swap_ud = pp;
-    a->parser.lit_words = pp->lit_words;
     if (pthread_create(&pp->th, NULL, worker, pp) != 0) {
         a->parser.batch = NULL;
         goto fail;
@@ -251,7 +218,7 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
         for (size_t i = 0; i < b->nrec && rc == 0; i++)
-            rc = pp->consume(&b->items[i].rec, &b->items[i].note, pp->a);
+            rc = pp->consume(ldrsnap__item_record(&b->items[i]), pp->a);
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;
@@ -345,6 +312,5 @@ void ldrsnap__pipe_free(ls_pipe *pp)
     pthread_join(pp->th, NULL);
     pp->a->parser.batch = NULL;
     pp->a->parser.swap = NULL;
-    pp->a->parser.lit_words = 0;
     release(pp);
 }

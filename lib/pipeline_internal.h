@@ -7,13 +7,10 @@
 #include "ldrsnap_internal.h"
 
 typedef struct ls_pipe ls_pipe;
-typedef int (*ls_record_fn)(const ldrsnap_record *rec, const ls_note *note,
-                            void *ud);
-
-/* Move a's parser to a new tokenizer thread; consume(rec, note, a) is
- * then called on the caller's thread for each record, in order. */
+/* Move a's parser to a new tokenizer thread; consume(rec, a) is then
+ * called on the caller's thread for each record, in order. */
 int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
-                        ls_record_fn consume);
+                        ldrsnap_record_cb consume);
 /* Tokenize buf on the tokenizer thread while analyzing; returns once the
  * tokenizer is done with buf.  On error, free the pipe at once. */
 int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len);

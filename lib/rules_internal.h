@@ -137,12 +137,10 @@ typedef struct rx_where {
 
 typedef int (*rx_emit_fn)(const ldrsnap_signature *sig, void *ud);
 
-/* note: the record's function id, and when lits is not NULL,
- * ldrsnap__rx_prescan() of rec->text. */
+/* note: the record's function id. */
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
                        const ls_note *note, const rx_where *w,
                        rx_emit_fn emit, void *ud);
-const ldrsnap_rules *ldrsnap__rx_rules(const rx_state *x);
 /* Words of the literal set of a rule set (0: no literals to look for). */
 size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
 /* The literals of R on text[0..len), into lits[ldrsnap__rx_lit_words(R)]:

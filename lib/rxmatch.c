@@ -40,8 +40,7 @@ struct rx_state {
     pcre2_match_data *md;
     pcre2_general_context *gctx;
     uint64_t *lits;         /* literals scanned here */
-    const uint64_t *cur;    /* those of the current line: lits, or the
-                               tokenizer thread's */
+    const uint64_t *cur;    /* those of the current line (lits) */
     size_t lit_words;
     bool scanned;
     rx_inst *inst;          /* grown on demand up to MAX_INST */
@@ -220,11 +219,6 @@ void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
         return;
     }
     scan_into(&R->lits, text, len, lits, words);
-}
-
-const ldrsnap_rules *ldrsnap__rx_rules(const rx_state *x)
-{
-    return x->rules;
 }
 
 /* Does text contain lit (lower case), ignoring ASCII case? */
@@ -663,10 +657,6 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     bool d = rx_bucket_may(by_d, rec->level, note->fid, st, rec->status);
     bool any = rx_bucket_may(&R->any, rec->level, note->fid, st, rec->status);
     x->scanned = false;
-    if (note->lits && rec->text && x->rules->lits.n) {
-        x->cur = note->lits;
-        x->scanned = true;
-    }
     bool lits = false;
     if (R->n_lit_rules && rec->text) {
         if (!x->scanned)
