@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "ldrsnap.h"
 
@@ -59,9 +63,33 @@ void ldrsnap__buf_free(const ls_alloc *al, ls_buf *b);
  * with non-temporal stores where the CPU has them: the lines go to memory
  * without being read for ownership first, which here costs a round trip
  * to the core that read them last.  ldrsnap__stream_fence() orders them
- * before the hand-over. */
-void ldrsnap__stream_copy(void *dst, const void *src, size_t n);
-void ldrsnap__stream_fence(void);
+ * before the hand-over.  Inline: a constant n unrolls. */
+static inline void ldrsnap__stream_copy(void *dst, const void *src, size_t n)
+{
+#if defined(__SSE2__) && defined(__x86_64__)
+    char *d = dst;
+    const char *s = src;
+    size_t i = 0;
+    if (((uintptr_t)d & 15) == 0)
+        for (; i + 16 <= n; i += 16)
+            _mm_stream_si128((__m128i *)(void *)(d + i),
+                             _mm_loadu_si128((const __m128i *)(s + i)));
+    for (; i < n; i += 8) {
+        long long v;
+        memcpy(&v, s + i, 8);
+        _mm_stream_si64((long long *)(void *)(d + i), v);
+    }
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
+static inline void ldrsnap__stream_fence(void)
+{
+#if defined(__SSE2__) && defined(__x86_64__)
+    _mm_sfence();
+#endif
+}
 
 /* ---- text: bytes -> UTF-8 lines --------------------------------------- */
 

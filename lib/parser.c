@@ -104,7 +104,7 @@ size_t ldrsnap__batch_room(size_t max_line)
  * reading batches). */
 _Static_assert(sizeof(ls_item) % 8 == 0, "items stream in words");
 
-static int publish(ldrsnap_parser *p, const ldrsnap_record *rec, size_t len)
+static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
 {
     ls_batch *b = p->batch;
     /* the strings in 16-byte units from a 16-byte boundary (the work
@@ -123,12 +123,10 @@ static int publish(ldrsnap_parser *p, const ldrsnap_record *rec, size_t len)
     char *to = b->mem + b->used + pad;
     const char *from = p->work[p->cur].ptr;
     ldrsnap__stream_copy(to, from, span);
-    ls_item it;
-    it.rec = *rec;
-    it.from = (uintptr_t)from;
-    it.delta = (uintptr_t)to - (uintptr_t)from;
-    it.len = len;
-    ldrsnap__stream_copy(&b->items[b->nrec], &it, sizeof it);
+    it->from = (uintptr_t)from;
+    it->delta = (uintptr_t)to - (uintptr_t)from;
+    it->len = len;
+    ldrsnap__stream_copy(&b->items[b->nrec], it, sizeof *it);
     b->used += pad + span;
     b->nrec++;
     return LDRSNAP_OK;
@@ -164,7 +162,9 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     /* a copy of a blank record: vector stores, where memset of this size
      * becomes a slow `rep stos` */
     static const ldrsnap_record blank;
-    ldrsnap_record one = blank, *rec = &one;
+    ls_item it; /* the record, lexed where publish() sends it from */
+    it.rec = blank;
+    ldrsnap_record *rec = &it.rec;
     char *fields = w + n + 1;
     size_t used = ldrsnap__lex_line(fields, w, n, p->prev_dialect, st, rec);
     rec->line = line;
@@ -179,7 +179,7 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     if (rec->dialect != LDRSNAP_D_BLANK)
         p->prev_dialect = rec->dialect;
     if (p->batch)
-        return publish(p, rec, n + 1 + used);
+        return publish(p, &it, n + 1 + used);
     if (p->cb(rec, p->ud) != 0)
         return LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;

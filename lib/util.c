@@ -3,9 +3,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__) && defined(__x86_64__)
-#include <emmintrin.h>
-#endif
 
 #include "ldrsnap_internal.h"
 
@@ -118,33 +115,6 @@ int ldrsnap__buf_reserve(const ls_alloc *al, ls_buf *b, size_t need)
     b->ptr = p;
     b->cap = cap;
     return LDRSNAP_OK;
-}
-
-void ldrsnap__stream_copy(void *dst, const void *src, size_t n)
-{
-#if defined(__SSE2__) && defined(__x86_64__)
-    char *d = dst;
-    const char *s = src;
-    size_t i = 0;
-    if (((uintptr_t)d & 15) == 0)
-        for (; i + 16 <= n; i += 16)
-            _mm_stream_si128((__m128i *)(void *)(d + i),
-                             _mm_loadu_si128((const __m128i *)(s + i)));
-    for (; i < n; i += 8) {
-        long long v;
-        memcpy(&v, s + i, 8);
-        _mm_stream_si64((long long *)(void *)(d + i), v);
-    }
-#else
-    memcpy(dst, src, n);
-#endif
-}
-
-void ldrsnap__stream_fence(void)
-{
-#if defined(__SSE2__) && defined(__x86_64__)
-    _mm_sfence();
-#endif
 }
 
 int ldrsnap__buf_append(const ls_alloc *al, ls_buf *b, const void *p,
