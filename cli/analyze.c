@@ -13,7 +13,6 @@
 
 #include "cli.h"
 
-#define READ_CHUNK (1u << 20)
 
 typedef struct task {
     char *name;
@@ -77,22 +76,19 @@ static void say_error(const cli_opts *o, FILE *out, FILE *err,
         text_error(err, source, msg, o);
 }
 
-/* Feed the entry's bytes; returns 0, or the read error (already said). */
+/* Feed the entry's bytes, read straight into the analyzer's room;
+ * returns 0, or the read error (already said). */
 static int pump(ldrsnap_batch *b, ldrsnap_analyzer *a, const cli_opts *o,
                 FILE *out, FILE *err, const char *source)
 {
-    char *buf = malloc(READ_CHUNK);
-    if (!buf) {
-        say_error(o, out, err, source, "out of memory");
-        return LDRSNAP_ENOMEM;
-    }
-    size_t got;
+    size_t got, cap;
+    void *buf;
     int rc;
-    while ((rc = ldrsnap_batch_read(b, buf, READ_CHUNK, &got)) == 0 && got) {
-        if ((rc = ldrsnap_analyzer_feed(a, buf, got)) < 0)
+    while ((rc = ldrsnap_analyzer_buffer(a, &buf, &cap)) == 0 &&
+           (rc = ldrsnap_batch_read(b, buf, cap, &got)) == 0 && got) {
+        if ((rc = ldrsnap_analyzer_commit(a, got)) < 0)
             break;
     }
-    free(buf);
     if (rc < 0) {
         const char *m = ldrsnap_batch_errmsg(b);
         char tmp[600];

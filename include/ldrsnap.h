@@ -501,6 +501,24 @@ LDRSNAP_API int ldrsnap_analyzer_set_record_cb(ldrsnap_analyzer *a,
 LDRSNAP_API int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf,
                                       size_t len);
 
+/**
+ * Feed without a copy: *buf is room of the analyzer's own (*cap bytes, at
+ * least 4 KiB) to read the next input into; ldrsnap_analyzer_commit()
+ * then takes the first len bytes of it, as ldrsnap_analyzer_feed() would.
+ * With LDRSNAP_OPT_THREADED the room is the tokenizer thread's next input
+ * block, so the bytes are not copied again.  The room is valid until the
+ * next call on the analyzer; calling ldrsnap_analyzer_buffer() again
+ * without a commit gives the same room.
+ * @return LDRSNAP_OK, LDRSNAP_EMISUSE or LDRSNAP_ENOMEM.
+ */
+LDRSNAP_API int ldrsnap_analyzer_buffer(ldrsnap_analyzer *a, void **buf,
+                                        size_t *cap);
+
+/** Take len bytes of the room ldrsnap_analyzer_buffer() gave (len <=
+ * its cap; 0 is allowed).  @return as ldrsnap_analyzer_feed(), or
+ * LDRSNAP_EMISUSE without a room, LDRSNAP_EINVAL when len is over. */
+LDRSNAP_API int ldrsnap_analyzer_commit(ldrsnap_analyzer *a, size_t len);
+
 /** End of input: decide roles and verdicts, emit the pending failures. */
 LDRSNAP_API int ldrsnap_analyzer_finish(ldrsnap_analyzer *a);
 

@@ -11,6 +11,8 @@
 #define ANALYZER_MAGIC 0x4C445241u /* "LDRA" */
 /* LDRSNAP_OPT_THREADED: below this, a thread costs more than it saves */
 #define PIPE_AFTER_BYTES (1u << 20)
+/* ldrsnap_analyzer_buffer() without a tokenizer thread */
+#define FEED_ROOM (1u << 20)
 
 enum { A_OPEN, A_FINISHED, A_FAILED };
 
@@ -134,12 +136,51 @@ int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
         return LDRSNAP_EMISUSE;
     if (!buf && len)
         return LDRSNAP_EINVAL;
+    if (buf != a->room)
+        a->room = NULL; /* a room given out is stale once bytes go by */
     if (a->threaded && !a->pipe &&
         a->parser.text.in_bytes + len >= PIPE_AFTER_BYTES &&
         ldrsnap__pipe_start(&a->pipe, a, on_record) != 0)
         a->threaded = false; /* no thread: go on with one */
     int rc = a->pipe ? ldrsnap__pipe_feed(a->pipe, buf, len)
                      : ldrsnap__parser_feed(&a->parser, buf, len);
+    return rc != 0 ? fail(a, rc) : LDRSNAP_OK;
+}
+
+int ldrsnap_analyzer_buffer(ldrsnap_analyzer *a, void **buf, size_t *cap)
+{
+    if (!valid(a) || a->state != A_OPEN || !buf || !cap)
+        return valid(a) && a->state == A_OPEN ? LDRSNAP_EINVAL
+                                              : LDRSNAP_EMISUSE;
+    if (a->pipe) {
+        int rc = ldrsnap__pipe_room(a->pipe, buf, cap);
+        if (rc != 0)
+            return fail(a, rc);
+        a->room = *buf;
+        a->room_cap = *cap;
+        a->room_in_pipe = true;
+        return LDRSNAP_OK;
+    }
+    if (!a->inbuf && !(a->inbuf = ldrsnap__malloc(&a->al, FEED_ROOM)))
+        return LDRSNAP_ENOMEM;
+    *buf = a->room = a->inbuf;
+    *cap = a->room_cap = FEED_ROOM;
+    a->room_in_pipe = false;
+    return LDRSNAP_OK;
+}
+
+int ldrsnap_analyzer_commit(ldrsnap_analyzer *a, size_t len)
+{
+    if (!valid(a) || a->state != A_OPEN || !a->room)
+        return LDRSNAP_EMISUSE;
+    if (len > a->room_cap)
+        return LDRSNAP_EINVAL;
+    void *room = a->room;
+    a->room = NULL;
+    if (!a->room_in_pipe) /* the scratch room: fed (and copied, should a
+                             tokenizer thread start now) as any bytes */
+        return ldrsnap_analyzer_feed(a, room, len);
+    int rc = ldrsnap__pipe_commit(a->pipe, len);
     return rc != 0 ? fail(a, rc) : LDRSNAP_OK;
 }
 
@@ -158,6 +199,7 @@ int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
 {
     if (!valid(a) || a->state != A_OPEN)
         return LDRSNAP_EMISUSE;
+    a->room = NULL;
     int rc;
     if (a->pipe) {
         rc = ldrsnap__pipe_finish(a->pipe);
@@ -201,6 +243,7 @@ void ldrsnap_analyzer_free(ldrsnap_analyzer *a)
         return;
     ls_alloc al = a->al;
     ldrsnap__pipe_free(a->pipe);
+    ldrsnap__free(&al, a->inbuf);
     ldrsnap__trace_free(a);
     ldrsnap__verdict_free(a);
     ldrsnap__rx_free(a->rx);

@@ -148,6 +148,11 @@ struct ldrsnap_analyzer {
     rx_state *rx;                /* rule matching, when rules are set */
     bool threaded;               /* LDRSNAP_OPT_THREADED */
     struct ls_pipe *pipe;        /* the tokenizer thread, once started */
+    /* ldrsnap_analyzer_buffer(): the room given out, until committed */
+    void *room;
+    size_t room_cap;
+    bool room_in_pipe;           /* a pipe block, not inbuf */
+    char *inbuf;                 /* the room without a tokenizer thread */
     /* state */
     ls_proc *procs[LS_MAX_PROCS];  /* live processes, oldest first */
     size_t nprocs;

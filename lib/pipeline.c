@@ -26,6 +26,7 @@
 #define BATCH_RECORDS 4096
 #define BATCH_MIN_BYTES (1u << 20)
 #define PIPE_BLOCKS 3
+#define ROOM_MIN 4096 /* ldrsnap_analyzer_buffer() gives no less */
 #define BLOCK_BYTES (256u << 10)
 
 typedef struct ls_block {
@@ -256,25 +257,65 @@ static void hand_over(ls_pipe *pp)
     pthread_cond_signal(&pp->to_worker);
 }
 
+/* With the lock held: the block being filled, a free one taken when
+ * there is none (analyzing batches while every block is in use). */
+static int filling(ls_pipe *pp, ls_block **out)
+{
+    int rc = LDRSNAP_OK;
+    if (!pp->filling) {
+        /* drain() returns with no block free only when the tokenizer has
+         * ended: then nothing would read these bytes */
+        if (!pp->free_blocks &&
+            (rc = drain(pp, block_free)) == 0 && !pp->free_blocks)
+            rc = LDRSNAP_EMISUSE;
+        if (rc != 0)
+            return rc;
+        pp->filling = pp->free_blocks;
+        pp->free_blocks = pp->filling->next;
+        pp->filling->len = 0;
+    }
+    *out = pp->filling;
+    return LDRSNAP_OK;
+}
+
+int ldrsnap__pipe_room(ls_pipe *pp, void **buf, size_t *cap)
+{
+    ls_block *k;
+    pthread_mutex_lock(&pp->mu);
+    int rc = filling(pp, &k);
+    if (rc == 0 && BLOCK_BYTES - k->len < ROOM_MIN) {
+        hand_over(pp); /* too little left: the block goes as it is */
+        rc = filling(pp, &k);
+    }
+    if (rc == 0) {
+        *buf = k->mem + k->len;
+        *cap = BLOCK_BYTES - k->len; /* > 0: a full block is handed over */
+    }
+    pthread_mutex_unlock(&pp->mu);
+    return rc;
+}
+
+int ldrsnap__pipe_commit(ls_pipe *pp, size_t len)
+{
+    pthread_mutex_lock(&pp->mu);
+    ls_block *k = pp->filling;
+    k->len += len;
+    if (k->len == BLOCK_BYTES)
+        hand_over(pp);
+    int rc = drain(pp, NULL); /* what is ready, without waiting */
+    pthread_mutex_unlock(&pp->mu);
+    return rc;
+}
+
 int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len)
 {
     const char *s = buf;
     int rc = LDRSNAP_OK;
     pthread_mutex_lock(&pp->mu);
     while (len && rc == 0) {
-        if (!pp->filling) {
-            /* drain() returns with no block free only when the tokenizer
-             * has ended: then nothing would read these bytes */
-            if (!pp->free_blocks &&
-                (rc = drain(pp, block_free)) == 0 && !pp->free_blocks)
-                rc = LDRSNAP_EMISUSE;
-            if (rc != 0)
-                break;
-            pp->filling = pp->free_blocks;
-            pp->free_blocks = pp->filling->next;
-            pp->filling->len = 0;
-        }
-        ls_block *k = pp->filling;
+        ls_block *k;
+        if ((rc = filling(pp, &k)) != 0)
+            break;
         size_t take = LS_MIN(len, BLOCK_BYTES - k->len);
         pthread_mutex_unlock(&pp->mu);
         memcpy(k->mem + k->len, s, take);

@@ -14,6 +14,10 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
 /* Tokenize buf on the tokenizer thread while analyzing; returns once the
  * tokenizer is done with buf.  On error, free the pipe at once. */
 int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len);
+/* Zero-copy feeding: room in the block being filled (*cap > 0), then
+ * commit len <= *cap bytes of it, as feeding them would. */
+int ldrsnap__pipe_room(ls_pipe *pp, void **buf, size_t *cap);
+int ldrsnap__pipe_commit(ls_pipe *pp, size_t len);
 /* End of input: analyze every record left. */
 int ldrsnap__pipe_finish(ls_pipe *pp);
 /* Stop the thread (at once, if the input is not finished) and free. */

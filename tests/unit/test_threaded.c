@@ -276,3 +276,100 @@ Test(threaded, custom_allocator_gets_everything_back)
     cr_assert_eq(atomic_load(&live), 0);
     free(buf);
 }
+
+/* ldrsnap_analyzer_buffer()/_commit(): the bytes read straight into the
+ * analyzer's room (with a tokenizer thread, its input block) give the
+ * same records, events and summary as ldrsnap_analyzer_feed(), whether a
+ * commit fills the room or a part of it (step bytes, 0 = all it holds,
+ * SIZE_MAX = random). */
+static int analyze_in_room(const char *buf, size_t len, size_t step,
+                           unsigned flags, const ldrsnap_rules *rules, run *r)
+{
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = flags;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_event, r), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, rules), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_set_record_cb(a, on_rec, r), LDRSNAP_OK);
+    unsigned seed = 11;
+    int rc = LDRSNAP_OK;
+    for (size_t pos = 0; pos < len && rc == 0;) {
+        void *room;
+        size_t cap;
+        cr_assert_eq(ldrsnap_analyzer_buffer(a, &room, &cap), LDRSNAP_OK);
+        cr_assert_geq(cap, 4096u);
+        size_t k = step == SIZE_MAX ? 1 + (size_t)(rand_r(&seed) % 70000)
+                   : step           ? step
+                                    : cap;
+        k = k > cap ? cap : k;
+        k = k > len - pos ? len - pos : k;
+        memcpy(room, buf + pos, k);
+        rc = ldrsnap_analyzer_commit(a, k);
+        pos += k;
+    }
+    if (rc == 0)
+        rc = ldrsnap_analyzer_finish(a);
+    if (rc == 0)
+        summarize(r, ldrsnap_analyzer_summary(a));
+    ldrsnap_analyzer_free(a);
+    return rc;
+}
+
+ParameterizedTestParameters(threaded, zero_copy_feeding_gives_the_same_answers)
+{
+    static int idx[] = {0, 1, 2, 3, 4, 5};
+    return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
+}
+
+ParameterizedTest(int *i, threaded, zero_copy_feeding_gives_the_same_answers)
+{
+    static const size_t steps[] = {0, 333, SIZE_MAX};
+    size_t len;
+    char *buf = big_log(3u << 20, &len);
+    ldrsnap_rules *rules;
+    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
+    run one = {0}, two = {0};
+    cr_assert_eq(analyze(buf, len, 0, 0, rules, &one), LDRSNAP_OK);
+    unsigned flags = *i >= 3 ? LDRSNAP_OPT_THREADED : 0;
+    cr_assert_eq(analyze_in_room(buf, len, steps[*i % 3], flags, rules, &two),
+                 LDRSNAP_OK);
+    assert_same(&one.records, &two.records, "record");
+    assert_same(&one.events, &two.events, "event");
+    cr_assert_str_eq(one.summary, two.summary);
+    run_free(&one);
+    run_free(&two);
+    ldrsnap_rules_free(rules);
+    free(buf);
+}
+
+/* A commit needs a room, fits in it, and a feed in between retires it;
+ * asking twice gives the same room. */
+Test(threaded, zero_copy_misuse_is_refused)
+{
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = LDRSNAP_OPT_THREADED;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), LDRSNAP_OK);
+    void *room, *again;
+    size_t cap, cap2;
+    cr_assert_eq(ldrsnap_analyzer_commit(a, 0), LDRSNAP_EMISUSE);
+    cr_assert_eq(ldrsnap_analyzer_buffer(a, NULL, &cap), LDRSNAP_EINVAL);
+    cr_assert_eq(ldrsnap_analyzer_buffer(a, &room, &cap), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_buffer(a, &again, &cap2), LDRSNAP_OK);
+    cr_assert_eq(room, again);
+    cr_assert_eq(cap, cap2);
+    cr_assert_eq(ldrsnap_analyzer_commit(a, cap + 1), LDRSNAP_EINVAL);
+    const char *line = "0100:0200 @ 1 - LdrLoadDll - ENTER: DLL name: a.dll\n";
+    memcpy(room, line, strlen(line));
+    cr_assert_eq(ldrsnap_analyzer_commit(a, strlen(line)), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_commit(a, 1), LDRSNAP_EMISUSE);
+    cr_assert_eq(ldrsnap_analyzer_buffer(a, &room, &cap), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, line, strlen(line)), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_commit(a, 1), LDRSNAP_EMISUSE);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_summary(a)->lines, 2u);
+    void *r2;
+    size_t c2;
+    cr_assert_eq(ldrsnap_analyzer_buffer(a, &r2, &c2), LDRSNAP_EMISUSE);
+    ldrsnap_analyzer_free(a);
+}
