@@ -51,7 +51,14 @@ struct ls_pipe {
     ls_block blocks[PIPE_BLOCKS];
     ls_batch *free_list;
     ls_batch *full_head, *full_tail;
-    ls_batch batches[PIPE_BATCHES];
+    /* Each batch header on cache lines of its own: the tokenizer updates
+     * its batch's count on every record while the caller's thread reads
+     * another's; sharing a line, each update would wait for that core. */
+    char gap[64];
+    struct {
+        ls_batch b;
+        char gap[128 - sizeof(ls_batch) % 128];
+    } slot[PIPE_BATCHES];
 };
 
 /* With the lock held: queue a full batch for the caller's thread. */
@@ -134,8 +141,8 @@ static void release(ls_pipe *pp)
 {
     const ls_alloc *al = &pp->a->al;
     for (size_t i = 0; i < PIPE_BATCHES; i++) {
-        ldrsnap__free(al, pp->batches[i].items);
-        ldrsnap__free(al, pp->batches[i].mem);
+        ldrsnap__free(al, pp->slot[i].b.items);
+        ldrsnap__free(al, pp->slot[i].b.mem);
     }
     for (size_t i = 0; i < PIPE_BLOCKS; i++)
         ldrsnap__free(al, pp->blocks[i].mem);
@@ -163,14 +170,14 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;
     for (size_t i = 0; i < PIPE_BATCHES; i++) {
-        ls_batch *b = &pp->batches[i];
+        ls_batch *b = &pp->slot[i].b;
         b->items = ldrsnap__malloc(al, BATCH_RECORDS * sizeof *b->items);
         b->mem = ldrsnap__malloc(al, cap);
         if (!b->items || !b->mem)
             goto fail;
         b->maxrec = BATCH_RECORDS;
         b->cap = cap;
-        b->next = i + 1 < PIPE_BATCHES ? &pp->batches[i + 1] : NULL;
+        b->next = i + 1 < PIPE_BATCHES ? &pp->slot[i + 1].b : NULL;
     }
     for (size_t i = 0; i < PIPE_BLOCKS; i++) {
         ls_block *k = &pp->blocks[i];
@@ -179,9 +186,9 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
         k->next = i + 1 < PIPE_BLOCKS ? &pp->blocks[i + 1] : NULL;
     }
     pp->free_blocks = &pp->blocks[0];
-    pp->free_list = &pp->batches[1];
+    pp->free_list = &pp->slot[1].b;
     /* the parser moves to the tokenizer thread with its first batch */
-    ls_batch *first = &pp->batches[0];
+    ls_batch *first = &pp->slot[0].b;
     first->next = NULL;
     a->parser.batch = first;
     a->parser.swap = swap;
