@@ -88,15 +88,29 @@ static int on_event(const ldrsnap_event *ev, void *ud)
     return r->stop_after && ++r->seen >= r->stop_after;
 }
 
+/* Every field of the record: the tokenizer thread hands records over in
+ * two forms (compact and whole), and both must give them back intact. */
 static int on_rec(const ldrsnap_record *rec, void *ud)
 {
     run *r = ud;
-    char line[64];
-    snprintf(line, sizeof line, "%llu|%d|%d|%x", (unsigned long long)rec->line,
-             rec->dialect, rec->msg, rec->flags);
+    char *line = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&line, &n);
+#define S(f) (rec->f ? rec->f : "(null)")
+    fprintf(m, "%llu|%llu|%d|%d|%d|%x|%x:%x|%llu|%x|%x|%llx|%llx|%llx|%s|%s|"
+               "%s|%s|%s|%s|%s|%s|%s|%s|%s",
+            (unsigned long long)rec->line, (unsigned long long)rec->offset,
+            rec->dialect, rec->msg, rec->level, rec->flags, rec->pid,
+            rec->tid, (unsigned long long)rec->tick, rec->status,
+            rec->status_orig, (unsigned long long)rec->base,
+            (unsigned long long)rec->end, (unsigned long long)rec->address,
+            S(text), S(raw), S(prefix), S(function), S(message), S(dll),
+            S(dll_path), S(parent), S(symbol), S(search_path), S(image));
+#undef S
+    fclose(m);
     r->records.lines = realloc(r->records.lines,
                                (r->records.n + 1) * sizeof *r->records.lines);
-    r->records.lines[r->records.n++] = strdup(line);
+    r->records.lines[r->records.n++] = line;
     return 0;
 }
 
