@@ -3,7 +3,8 @@
 # ratio against `grep -c -E 'failed|exception|ERROR'` measured in the same
 # run on the same file (best of RUNS runs, file in the page cache): the
 # default run (built-in rules, tokenizer thread), then without rules, on
-# one thread, and with 1, 50 and 500 user rules.
+# one thread, and with 1, 50 and 500 user rules.  Each row takes turns
+# with grep, run for run, so that drift in the machine's speed moves both.
 set -eu
 LDRSNAP=${1:-build/ldrsnap}
 MB=${BENCH_MB:-200}
@@ -35,34 +36,35 @@ rules_file() {
 }
 
 mb=$(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1048576 }')
-echo "input      $mb MiB generated log (bench/gen.c), best of $RUNS runs"
-set -- $("$OUT/measure" "$RUNS" grep -c -E 'failed|exception|ERROR' "$LOG")
-g_s=$1
-report() { # label seconds kb
-    awk -v l="$1" -v s="$2" -v k="$3" -v g="$g_s" -v b="$bytes" 'BEGIN {
-        printf "%-26s %6.3f s %6.0f MiB/s  peak RSS %5.1f MiB  ratio %5.2f\n",
-               l, s, b / 1048576 / s, k / 1024, s / g }'
+echo "input      $mb MiB generated log (bench/gen.c), best of $RUNS runs each"
+echo "           (every row takes turns with grep, its baseline in the ratio)"
+report() { # label seconds kb grep-seconds
+    awk -v l="$1" -v s="$2" -v k="$3" -v g="$4" -v b="$bytes" 'BEGIN {
+        printf "%-26s %6.3f s %6.0f MiB/s  peak RSS %5.1f MiB  ratio %5.2f  (grep %5.3f s)\n",
+               l, s, b / 1048576 / s, k / 1024, s / g, g }'
 }
-report "grep -c -E (baseline)" "$1" "$2"
+# row LABEL ldrsnap-args...: the row's time against grep's, taking turns
+row() {
+    label=$1
+    shift
+    set -- $("$OUT/measure" "$RUNS" grep -c -E 'failed|exception|ERROR' "$LOG" \
+                 -- "$LDRSNAP" "$@" "$LOG")
+    report "$label" "$3" "$4" "$1"
+    last_s=$3 last_k=$4 last_g=$1
+}
 # The default run: with cores to spare, the input is tokenized on a
 # second thread (LDRSNAP_OPT_THREADED).  -j 1 keeps it on one thread.
-set -- $("$OUT/measure" "$RUNS" "$LDRSNAP" --json "$LOG")
-report "ldrsnap (default)" "$1" "$2"
-best=$1 peak=$2
-set -- $("$OUT/measure" "$RUNS" "$LDRSNAP" --json --no-builtin-rules "$LOG")
-report "ldrsnap, no rules" "$1" "$2"
-set -- $("$OUT/measure" "$RUNS" "$LDRSNAP" "$LOG")
-report "ldrsnap text (default)" "$1" "$2"
-[ "$2" -gt "$peak" ] && peak=$2
-set -- $("$OUT/measure" "$RUNS" "$LDRSNAP" --json -j 1 "$LOG")
-report "ldrsnap -j 1 (one thread)" "$1" "$2"
-set -- $("$OUT/measure" "$RUNS" "$LDRSNAP" --json -j 1 --no-builtin-rules "$LOG")
-report "ldrsnap -j 1, no rules" "$1" "$2"
+row "ldrsnap (default)" --json
+best=$last_s peak=$last_k base=$last_g
+row "ldrsnap, no rules" --json --no-builtin-rules
+row "ldrsnap text (default)"
+[ "$last_k" -gt "$peak" ] && peak=$last_k
+row "ldrsnap -j 1 (one thread)" --json -j 1
+row "ldrsnap -j 1, no rules" --json -j 1 --no-builtin-rules
 for n in 1 50 500; do
     f=$(rules_file $n)
-    set -- $("$OUT/measure" "$RUNS" "$LDRSNAP" --json --no-builtin-rules --rules "$f" "$LOG")
-    report "ldrsnap, $n user rules" "$1" "$2"
-    [ "$2" -gt "$peak" ] && peak=$2
+    row "ldrsnap, $n user rules" --json --no-builtin-rules --rules "$f"
+    [ "$last_k" -gt "$peak" ] && peak=$last_k
 done
-awk -v s="$best" -v g="$g_s" -v k="$peak" 'BEGIN {
+awk -v s="$best" -v g="$base" -v k="$peak" 'BEGIN {
     printf "target     ratio <= 1.0: %.2f (default run, built-in rules); peak RSS <= 32 MiB: %.1f MiB\n", s / g, k / 1024 }'
