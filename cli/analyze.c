@@ -76,19 +76,17 @@ static void say_error(const cli_opts *o, FILE *out, FILE *err,
         text_error(err, source, msg, o);
 }
 
-/* Feed the entry's bytes, read straight into the analyzer's room;
- * returns 0, or the read error (already said). */
+static int read_entry(void *ctx, void *buf, size_t cap, size_t *got)
+{
+    return ldrsnap_batch_read(ctx, buf, cap, got);
+}
+
+/* Let the analyzer pull the entry's bytes (on its tokenizer thread, when
+ * it has one); returns 0, or the read error (already said). */
 static int pump(ldrsnap_batch *b, ldrsnap_analyzer *a, const cli_opts *o,
                 FILE *out, FILE *err, const char *source)
 {
-    size_t got, cap;
-    void *buf;
-    int rc;
-    while ((rc = ldrsnap_analyzer_buffer(a, &buf, &cap)) == 0 &&
-           (rc = ldrsnap_batch_read(b, buf, cap, &got)) == 0 && got) {
-        if ((rc = ldrsnap_analyzer_commit(a, got)) < 0)
-            break;
-    }
+    int rc = ldrsnap_analyzer_pull(a, read_entry, b);
     if (rc < 0) {
         const char *m = ldrsnap_batch_errmsg(b);
         char tmp[600];

@@ -519,6 +519,24 @@ LDRSNAP_API int ldrsnap_analyzer_buffer(ldrsnap_analyzer *a, void **buf,
  * LDRSNAP_EMISUSE without a room, LDRSNAP_EINVAL when len is over. */
 LDRSNAP_API int ldrsnap_analyzer_commit(ldrsnap_analyzer *a, size_t len);
 
+/** Reads up to cap bytes into buf, *got = 0 at the end of the input;
+ * returns 0, or a negative LDRSNAP_E* code, which ends the input. */
+typedef int (*ldrsnap_read_fn)(void *ctx, void *buf, size_t cap,
+                               size_t *got);
+
+/**
+ * Pull the rest of the input instead of feeding it: read() is called
+ * until it gives 0 bytes or an error.  With LDRSNAP_OPT_THREADED and an
+ * input past 1 MiB, the tokenizer thread calls it, reading straight into
+ * its own input blocks (read() must then be safe to call from another
+ * thread, as a file descriptor is); every other callback still runs on
+ * the calling thread.  What was read before an error is analyzed as any
+ * input; call ldrsnap_analyzer_finish() after, in either case.
+ * @return LDRSNAP_OK, read()'s error, or the analysis's.
+ */
+LDRSNAP_API int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
+                                      void *ctx);
+
 /** End of input: decide roles and verdicts, emit the pending failures. */
 LDRSNAP_API int ldrsnap_analyzer_finish(ldrsnap_analyzer *a);
 

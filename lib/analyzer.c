@@ -184,6 +184,33 @@ int ldrsnap_analyzer_commit(ldrsnap_analyzer *a, size_t len)
     return rc != 0 ? fail(a, rc) : LDRSNAP_OK;
 }
 
+int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
+                         void *ctx)
+{
+    if (!valid(a) || a->state != A_OPEN)
+        return LDRSNAP_EMISUSE;
+    if (!read)
+        return LDRSNAP_EINVAL;
+    for (;;) {
+        if (a->pipe) {
+            int read_rc;
+            int rc = ldrsnap__pipe_pull(a->pipe, read, ctx, &read_rc);
+            return rc != 0 ? fail(a, rc) : read_rc;
+        }
+        void *buf;
+        size_t cap, got = 0;
+        int rc = ldrsnap_analyzer_buffer(a, &buf, &cap);
+        if (rc == 0)
+            rc = read(ctx, buf, cap, &got);
+        if (rc != 0 || !got) {
+            a->room = NULL;
+            return rc;
+        }
+        if ((rc = ldrsnap_analyzer_commit(a, got)) != 0)
+            return rc;
+    }
+}
+
 static const char *dialect_of(const ldrsnap_analyzer *a)
 {
     if (a->vista_records && a->xp_records)

@@ -46,6 +46,10 @@ struct ls_pipe {
     ls_block *filling;
     ls_block *in_head, *in_tail;
     bool eof, stop;
+    /* ldrsnap_analyzer_pull(): the tokenizer reads the input itself */
+    ldrsnap_read_fn pull;
+    void *pull_ctx;
+    int pull_rc;                 /* the read error that ended the input */
     bool worker_done;
     int worker_rc;
     ls_block blocks[PIPE_BLOCKS];
@@ -100,11 +104,32 @@ static void *worker(void *arg)
     int rc = LDRSNAP_OK;
     pthread_mutex_lock(&pp->mu);
     for (;;) {
-        while (!pp->in_head && !pp->eof && !pp->stop)
+        while (!pp->in_head && !pp->eof && !pp->stop && !pp->pull)
             pthread_cond_wait(&pp->to_worker, &pp->mu);
         if (pp->stop)
             break;
         ls_block *blk = pp->in_head;
+        if (!blk && pp->pull && !pp->eof) {
+            /* read into a block of our own: the input never crosses to
+             * the other core, nor does the block come back dirty from it */
+            blk = pp->free_blocks;
+            pp->free_blocks = blk->next;
+            pthread_mutex_unlock(&pp->mu);
+            size_t got = 0;
+            int rrc = pp->pull(pp->pull_ctx, blk->mem, BLOCK_BYTES, &got);
+            if (rrc == 0 && got)
+                rc = ldrsnap__parser_feed(p, blk->mem, got);
+            pthread_mutex_lock(&pp->mu);
+            blk->next = pp->free_blocks;
+            pp->free_blocks = blk;
+            if (rrc != 0 || !got) {
+                pp->pull_rc = rrc < 0 ? rrc : 0;
+                pp->eof = true; /* what was read is still analyzed */
+            }
+            if (rc != 0)
+                break;
+            continue;
+        }
         if (blk) {
             pp->in_head = blk->next;
             if (!pp->in_head)
@@ -310,6 +335,25 @@ int ldrsnap__pipe_commit(ls_pipe *pp, size_t len)
     if (k->len == BLOCK_BYTES)
         hand_over(pp);
     int rc = drain(pp, NULL); /* what is ready, without waiting */
+    pthread_mutex_unlock(&pp->mu);
+    return rc;
+}
+
+static bool worker_ended(const ls_pipe *pp)
+{
+    return pp->worker_done;
+}
+
+int ldrsnap__pipe_pull(ls_pipe *pp, ldrsnap_read_fn fn, void *ctx,
+                      int *read_rc)
+{
+    pthread_mutex_lock(&pp->mu);
+    hand_over(pp); /* bytes fed so far go first */
+    pp->pull = fn;
+    pp->pull_ctx = ctx;
+    pthread_cond_signal(&pp->to_worker);
+    int rc = drain(pp, worker_ended);
+    *read_rc = pp->pull_rc;
     pthread_mutex_unlock(&pp->mu);
     return rc;
 }

@@ -387,3 +387,103 @@ Test(threaded, zero_copy_misuse_is_refused)
     cr_assert_eq(ldrsnap_analyzer_buffer(a, &r2, &c2), LDRSNAP_EMISUSE);
     ldrsnap_analyzer_free(a);
 }
+
+/* ldrsnap_analyzer_pull(): the input read by the analyzer (with a
+ * tokenizer thread, by that thread into its own blocks). */
+typedef struct src {
+    const char *buf;
+    size_t len, pos, step;     /* step: at most this much a read */
+    size_t fail_at;            /* a read past this fails (0 = never) */
+    unsigned seed;
+} src;
+
+static int src_read(void *ctx, void *buf, size_t cap, size_t *got)
+{
+    src *s = ctx;
+    if (s->fail_at && s->pos >= s->fail_at)
+        return LDRSNAP_EIO;
+    size_t k = s->step == SIZE_MAX ? 1 + (size_t)(rand_r(&s->seed) % 90000)
+                                   : s->step;
+    k = k > cap ? cap : k;
+    k = k > s->len - s->pos ? s->len - s->pos : k;
+    memcpy(buf, s->buf + s->pos, k);
+    s->pos += k;
+    *got = k;
+    return LDRSNAP_OK;
+}
+
+static int analyze_pulled(src *in, unsigned flags, const ldrsnap_rules *rules,
+                          run *r, int *pull_rc)
+{
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = flags;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_event, r), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, rules), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_set_record_cb(a, on_rec, r), LDRSNAP_OK);
+    *pull_rc = ldrsnap_analyzer_pull(a, src_read, in);
+    int rc = ldrsnap_analyzer_finish(a);
+    if (rc == 0)
+        summarize(r, ldrsnap_analyzer_summary(a));
+    ldrsnap_analyzer_free(a);
+    return rc;
+}
+
+ParameterizedTestParameters(threaded, pulled_input_gives_the_same_answers)
+{
+    static int idx[] = {0, 1, 2, 3};
+    return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
+}
+
+ParameterizedTest(int *i, threaded, pulled_input_gives_the_same_answers)
+{
+    size_t len;
+    char *buf = big_log(3u << 20, &len);
+    ldrsnap_rules *rules;
+    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
+    run one = {0}, two = {0};
+    cr_assert_eq(analyze(buf, len, 0, 0, rules, &one), LDRSNAP_OK);
+    src in = {buf, len, 0, *i % 2 ? SIZE_MAX : (size_t)1 << 20, 0, 5};
+    int prc;
+    cr_assert_eq(analyze_pulled(&in, *i >= 2 ? LDRSNAP_OPT_THREADED : 0,
+                                rules, &two, &prc),
+                 LDRSNAP_OK);
+    cr_assert_eq(prc, LDRSNAP_OK);
+    assert_same(&one.records, &two.records, "record");
+    assert_same(&one.events, &two.events, "event");
+    cr_assert_str_eq(one.summary, two.summary);
+    run_free(&one);
+    run_free(&two);
+    ldrsnap_rules_free(rules);
+    free(buf);
+}
+
+/* A read error ends the input: pull() returns it, and what was read
+ * before it is analyzed and finished as any input (the CLI reports the
+ * error and the analysis of the rest). */
+ParameterizedTestParameters(threaded, a_read_error_ends_the_input)
+{
+    static int idx[] = {0, 1};
+    return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
+}
+
+ParameterizedTest(int *i, threaded, a_read_error_ends_the_input)
+{
+    size_t len;
+    char *buf = big_log(4u << 20, &len);
+    size_t cut = 3u << 20; /* past the 1 MiB a tokenizer thread waits for */
+    src in = {buf, len, 0, 65536, cut, 1};
+    run got = {0}, want = {0};
+    int prc;
+    cr_assert_eq(analyze_pulled(&in, *i ? LDRSNAP_OPT_THREADED : 0, NULL,
+                                &got, &prc),
+                 LDRSNAP_OK);
+    cr_assert_eq(prc, LDRSNAP_EIO);
+    cr_assert_eq(analyze(buf, cut, 0, 0, NULL, &want), LDRSNAP_OK);
+    assert_same(&want.records, &got.records, "record");
+    assert_same(&want.events, &got.events, "event");
+    cr_assert_str_eq(want.summary, got.summary);
+    run_free(&got);
+    run_free(&want);
+    free(buf);
+}
