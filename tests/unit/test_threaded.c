@@ -64,6 +64,18 @@ typedef struct run {
     int seen;
 } run;
 
+/* Append, doubling the array: a realloc per line is quadratic under the
+ * sanitizers, which copy on every realloc. */
+static void push_line(rec_list *l, char *s)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 1024;
+        l->lines = realloc(l->lines, l->cap * sizeof *l->lines);
+        cr_assert_not_null(l->lines);
+    }
+    l->lines[l->n++] = s;
+}
+
 static int on_event(const ldrsnap_event *ev, void *ud)
 {
     run *r = ud;
@@ -82,9 +94,7 @@ static int on_event(const ldrsnap_event *ev, void *ud)
                  (unsigned long long)ev->signature->line,
                  ev->signature->n_lines);
     }
-    r->events.lines = realloc(r->events.lines,
-                              (r->events.n + 1) * sizeof *r->events.lines);
-    r->events.lines[r->events.n++] = strdup(line);
+    push_line(&r->events, strdup(line));
     return r->stop_after && ++r->seen >= r->stop_after;
 }
 
@@ -108,9 +118,7 @@ static int on_rec(const ldrsnap_record *rec, void *ud)
             S(dll_path), S(parent), S(symbol), S(search_path), S(image));
 #undef S
     fclose(m);
-    r->records.lines = realloc(r->records.lines,
-                               (r->records.n + 1) * sizeof *r->records.lines);
-    r->records.lines[r->records.n++] = line;
+    push_line(&r->records, line);
     return 0;
 }
 
