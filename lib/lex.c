@@ -1119,6 +1119,27 @@ static bool lex_exception(lexctx *c, const char *s)
     return true;
 }
 
+/* WinDbg's usual 64-bit address, "hhhhhhhh`hhhhhhhh" then a space, a
+ * word at a time: its value, or false for any other shape. */
+static bool windbg_addr(const char *p, uint64_t *v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t hi, lo;
+    uint32_t a, b, c, d;
+    if (p[8] != '`' || p[17] != ' ')
+        return false;
+    memcpy(&hi, p, 8);
+    memcpy(&lo, p + 9, 8);
+    if (!hex8x2(hi, &a, &b) || !hex8x2(lo, &c, &d))
+        return false;
+    *v = (uint64_t)a << 48 | (uint64_t)b << 32 | (uint64_t)c << 16 | d;
+    return true;
+#else
+    (void)p, (void)v;
+    return false;
+#endif
+}
+
 static void lex_modload(lexctx *c, const char *s)
 {
     ldrsnap_record *r = c->rec;
@@ -1127,6 +1148,12 @@ static void lex_modload(lexctx *c, const char *s)
     for (int i = 0; i < 2; i++) {
         while (*p == ' ')
             p++;
+        /* the string is terminated: p[8] and p[17] are read only while
+         * the bytes before them are not NUL */
+        if (strnlen(p, 18) == 18 && windbg_addr(p, &v[i])) {
+            p += 17;
+            continue;
+        }
         const char *b = p;
         while (is_hex((unsigned char)*p) || *p == '`' || *p == '$')
             p++;

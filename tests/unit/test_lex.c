@@ -479,3 +479,40 @@ Test(lex, usual_head_every_byte_at_every_hex_place)
         }
     }
 }
+
+/* ModLoad addresses: the usual "hhhhhhhh`hhhhhhhh" read a word at a
+ * time, and every other shape digit by digit, to the same values. */
+Test(lex, modload_addresses)
+{
+    static const struct {
+        const char *line;
+        unsigned long long base, end;
+        const char *dll;
+    } m[] = {
+        {"ModLoad: 00007ffd`e0ae9a19 00007FFD`E1714B4F   C:\\W\\KERNEL32.DLL",
+         0x00007ffde0ae9a19ull, 0x00007ffde1714b4full, "KERNEL32.DLL"},
+        {"ModLoad: 00007ffd`e0ae9a19 00007ffd`e1714b4f C:\\a.dll", 0x7ffde0ae9a19ull,
+         0x7ffde1714b4full, "a.dll"},
+        {"ModLoad:   63540000 63568000   C:\\x\\b.dll", 0x63540000ull,
+         0x63568000ull, "b.dll"},
+        /* the odd shapes: what the digit-by-digit reading has always
+         * made of them */
+        {"ModLoad: 00007ffd`e0ae9a1g 00007ffd`e1714b4f c.dll", 0x7ffde0ae9a1ull,
+         0, "g 00007ffd`e1714b4f c.dll"},
+        {"ModLoad: 00007ffd`e0ae9a19$00007ffd`e1714b4f d.dll", 0, 0xd, ".dll"},
+        {"ModLoad: 00007ffd`e0ae9a190 1 e.dll", 0, 1, "e.dll"},
+        {"ModLoad: 00007ffd`e0ae9a19", 0x7ffde0ae9a19ull, 0, ""},
+        {"ModLoad: 0007ffd`e0ae9a19 0000`1 f.dll", 0x7ffde0ae9a19ull, 1, "f.dll"},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        lex_one(m[i].line);
+        cr_assert_eq(got->msg, LDRSNAP_M_MODLOAD, "%s", m[i].line);
+        cr_assert_eq((unsigned long long)got->base, m[i].base, "%s: base %llx",
+                     m[i].line, (unsigned long long)got->base);
+        cr_assert_eq((unsigned long long)got->end, m[i].end, "%s: end %llx",
+                     m[i].line, (unsigned long long)got->end);
+        cr_assert_str_eq(got->dll ? got->dll : "", m[i].dll, "%s", m[i].line);
+        ldrsnap_record_free(got);
+        got = NULL;
+    }
+}
