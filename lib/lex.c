@@ -568,15 +568,44 @@ static void vista_unable(lexctx *c, const char *v)
 }
 
 /* "... for DLL "X"" / "... DLL at base 0x..." and friends */
+/* The usual init routine address: 16 hex digits, then not one more;
+ * a word at a time. */
+static bool usual_init_address(const char *v, uint64_t *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t hi, lo;
+    uint32_t a, b, c, d;
+    if (strnlen(v, 17) < 17 || is_hex((unsigned char)v[16]))
+        return false;
+    memcpy(&hi, v, 8);
+    memcpy(&lo, v + 8, 8);
+    if (!hex8x2(hi, &a, &b) || !hex8x2(lo, &c, &d))
+        return false;
+    *out = (uint64_t)a << 48 | (uint64_t)b << 32 | (uint64_t)c << 16 | d;
+    return true;
+#else
+    (void)v, (void)out;
+    return false;
+#endif
+}
+
 static void vista_info(lexctx *c, const char *m)
 {
     ldrsnap_record *r = c->rec;
     const char *v;
     if ((v = after(m, "Calling init routine ")) != NULL) {
-        size_t k = ldrsnap__hex_run(v, strlen(v));
-        if (ldrsnap__parse_hex64(v, k, &r->address))
+        const char *q;
+        if (usual_init_address(v, &r->address)) {
+            /* 16 digits, then " for DLL \"" (no earlier one: digits) */
             r->flags |= LDRSNAP_RF_ADDRESS;
-        const char *q = strstr(v, "for DLL \"");
+            q = memcmp(v + 16, " for DLL \"", 10) == 0 ? v + 17
+                                                        : strstr(v, "for DLL \"");
+        } else {
+            size_t k = ldrsnap__hex_run(v, strlen(v));
+            if (ldrsnap__parse_hex64(v, k, &r->address))
+                r->flags |= LDRSNAP_RF_ADDRESS;
+            q = strstr(v, "for DLL \"");
+        }
         r->msg = LDRSNAP_M_CALLING_INIT;
         if (q) {
             q += strlen("for DLL ");

@@ -516,3 +516,46 @@ Test(lex, modload_addresses)
         got = NULL;
     }
 }
+
+/* "Calling init routine": the usual 16-digit address read a word at a
+ * time, other lengths digit by digit; the DLL after it either way. */
+Test(lex, init_routine_addresses)
+{
+    static const struct {
+        const char *tail;
+        bool has;
+        unsigned long long addr;
+        const char *dll;
+    } m[] = {
+        {"00007FFD0F2F0A77 for DLL \"C:\\a.dll\"", true, 0x7ffd0f2f0a77ull,
+         "C:\\a.dll"},
+        {"00007ffd0f2f0a77 for DLL \"b.dll\"", true, 0x7ffd0f2f0a77ull, "b.dll"},
+        {"6F2F0A77 for DLL \"c.dll\"", true, 0x6f2f0a77ull, "c.dll"},
+        {"100007FFD0F2F0A77 for DLL \"d.dll\"", false, 0, "d.dll"},
+        {"00007FFD0F2F0A77x for DLL \"e.dll\"", true, 0x7ffd0f2f0a77ull,
+         "e.dll"},
+        {"00007FFD0F2F0A7g for DLL \"f.dll\"", true, 0x7ffd0f2f0a7ull, "f.dll"},
+        {"00007FFD0F2F0A77", true, 0x7ffd0f2f0a77ull, NULL},
+        {"00007FFD0F2F0A77 for DLL \"cut", true, 0x7ffd0f2f0a77ull, "cut"},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "0100:1dad @ 10001872 - LdrpInitializeNode - INFO: Calling "
+                 "init routine %s", m[i].tail);
+        lex_one(line);
+        cr_assert_eq(got->msg, LDRSNAP_M_CALLING_INIT, "%s", line);
+        cr_assert_eq((got->flags & LDRSNAP_RF_ADDRESS) != 0, m[i].has, "%s",
+                     line);
+        if (m[i].has)
+            cr_assert_eq((unsigned long long)got->address, m[i].addr,
+                         "%s: %llx", line, (unsigned long long)got->address);
+        if (m[i].dll)
+            cr_assert_str_eq(got->dll ? got->dll : "(null)", m[i].dll, "%s",
+                             line);
+        else
+            cr_assert_null(got->dll, "%s", line);
+        ldrsnap_record_free(got);
+        got = NULL;
+    }
+}
