@@ -57,7 +57,11 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     int rc = ldrsnap__trace_record(a, rec, &note);
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);
-        rc = ldrsnap__rx_record(a->rx, rec, &note, &w, emit_signature, a);
+        /* set by the pipeline with a tokenizer thread, else the parser's
+         * own, on this thread */
+        bool watched = a->pipe ? a->rec_watched : a->parser.line_watched;
+        rc = ldrsnap__rx_record(a->rx, rec, &note, watched, &w,
+                                emit_signature, a);
     }
     return rc < 0 ? rc : a->cb_rc;
 }
@@ -84,8 +88,14 @@ int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
         return LDRSNAP_EMISUSE;
     ldrsnap__rx_free(a->rx);
     a->rx = NULL;
+    ldrsnap__text_watch(&a->parser.text, NULL, 0);
     if (!rules || !ldrsnap_rules_count(rules))
         return LDRSNAP_OK; /* nothing to match: no per-record cost */
+    /* lines lacking every literal's rarest byte are told apart as their
+     * chunk is checked for ASCII: their records skip the literal scan */
+    unsigned char bytes[4];
+    size_t k = ldrsnap__rx_watch_bytes(rules, bytes);
+    ldrsnap__text_watch(&a->parser.text, bytes, k);
     return ldrsnap__rx_new(&a->rx, &a->al, rules);
 }
 

@@ -84,6 +84,51 @@ static inline void ldrsnap__stream_copy(void *dst, const void *src, size_t n)
 #endif
 }
 
+/* Does s[0..n) hold one of bytes[0..k), 1 <= k <= 4?  32 bytes at a
+ * time where SSE2 is there, with two compares a vector for k <= 2. */
+static inline bool ldrsnap__any_byte(const char *s, size_t n,
+                                     const unsigned char *bytes, size_t k)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i b0 = _mm_set1_epi8((char)bytes[0]);
+    const __m128i b1 = _mm_set1_epi8((char)bytes[k > 1 ? 1 : 0]);
+    const __m128i b2 = _mm_set1_epi8((char)bytes[k > 2 ? 2 : 0]);
+    const __m128i b3 = _mm_set1_epi8((char)bytes[k > 3 ? 3 : 0]);
+#define LS_EQ2(v) _mm_or_si128(_mm_cmpeq_epi8(v, b0), _mm_cmpeq_epi8(v, b1))
+#define LS_EQ4(v)                                                             \
+    _mm_or_si128(LS_EQ2(v),                                                   \
+                 _mm_or_si128(_mm_cmpeq_epi8(v, b2), _mm_cmpeq_epi8(v, b3)))
+#define LS_LOAD(at) _mm_loadu_si128((const __m128i *)(const void *)(s + (at)))
+#define LS_SCAN(EQ)                                                           \
+    do {                                                                      \
+        for (; i + 32 <= n; i += 32)                                          \
+            if (_mm_movemask_epi8(                                            \
+                    _mm_or_si128(EQ(LS_LOAD(i)), EQ(LS_LOAD(i + 16)))))       \
+                return true;                                                  \
+        if (i + 16 <= n) {                                                    \
+            if (_mm_movemask_epi8(EQ(LS_LOAD(i))))                            \
+                return true;                                                  \
+            i += 16;                                                          \
+        }                                                                     \
+        if (i < n && n >= 16) /* the tail, as the last 16 bytes */            \
+            return _mm_movemask_epi8(EQ(LS_LOAD(n - 16))) != 0;               \
+    } while (0)
+    if (k <= 2)
+        LS_SCAN(LS_EQ2);
+    else
+        LS_SCAN(LS_EQ4);
+#undef LS_SCAN
+#undef LS_LOAD
+#undef LS_EQ4
+#undef LS_EQ2
+#endif
+    for (; i < n; i++)
+        if (memchr(bytes, s[i], k))
+            return true;
+    return false;
+}
+
 static inline void ldrsnap__stream_fence(void)
 {
 #if defined(__SSE2__) && defined(__x86_64__)
@@ -109,6 +154,7 @@ typedef struct ls_line {
     bool capped;     /* longer than max_line; the rest was dropped */
     bool recoded;    /* invalid UTF-8 or NUL replaced */
     bool ascii;      /* every byte < 0x80: characters == bytes */
+    bool watched;    /* may hold a watched byte (ldrsnap__text_watch) */
 } ls_line;
 
 typedef int (*ls_line_cb)(const ls_line *line, void *ud);
@@ -135,12 +181,22 @@ typedef struct ls_text {
     uint64_t in_bytes;       /* raw bytes consumed */
     size_t max_line;
     ls_buf recode;           /* scratch for recoded lines */
+    /* bytes lines are checked for (nwatch of them, 0: none, and every
+     * line may hold one), found by the chunk's ASCII pass: a bit per
+     * 64-byte block of the chunk */
+    unsigned char watch[4];
+    size_t nwatch;
+    ls_buf wmap;
+    bool line_watched;       /* the partial line held one of them */
     ls_line_cb cb;
     void *ud;
 } ls_text;
 
 void ldrsnap__text_init(ls_text *t, const ls_alloc *al, size_t max_line,
                         ls_line_cb cb, void *ud);
+/* Mark the lines that may hold one of bytes[0..k) (ASCII, k <= 4; 0:
+ * none, every line is marked). */
+void ldrsnap__text_watch(ls_text *t, const unsigned char *bytes, size_t k);
 int ldrsnap__text_feed(ls_text *t, const unsigned char *p, size_t n);
 int ldrsnap__text_finish(ls_text *t);
 void ldrsnap__text_free(ls_text *t);

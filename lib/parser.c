@@ -113,6 +113,8 @@ static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
      * stream) */
     size_t span = (len + 15) & ~(size_t)15;
     size_t pad = (size_t)(-(uintptr_t)(b->mem + b->used) & 15);
+    if (len > UINT32_MAX)
+        return LDRSNAP_ELIMIT;
     if (b->nrec == b->maxrec || b->cap - b->used < pad + span) {
         if (!(b = p->batch = p->swap(p->swap_ud, b)))
             return LDRSNAP_ECALLBACK;
@@ -125,7 +127,8 @@ static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
     ldrsnap__stream_copy(to, from, span);
     it->from = (uintptr_t)from;
     it->delta = (uintptr_t)to - (uintptr_t)from;
-    it->len = len;
+    it->len = (uint32_t)len;
+    it->watched = p->line_watched;
     ldrsnap__stream_copy(&b->items[b->nrec], it, sizeof *it);
     b->used += pad + span;
     b->nrec++;
@@ -223,6 +226,7 @@ static int flush_held(ldrsnap_parser *p)
     if (!p->holding)
         return LDRSNAP_OK;
     p->holding = false;
+    p->line_watched = p->held_watched;
     unsigned f = p->held_flags | (p->nseg > 1 ? LDRSNAP_RF_JOINED : 0);
     p->cur_offset = p->held_offset;
     return emit_logical(p, p->held.ptr, p->held.len, f);
@@ -241,6 +245,7 @@ static int hold(ldrsnap_parser *p, const ls_line *ln)
     if (rc < 0)
         return rc;
     p->holding = true;
+    p->held_watched = ln->watched;
     p->held_flags = line_flags(ln);
     p->held_offset = ln->offset;
     p->nseg = 1;
@@ -278,6 +283,7 @@ static int on_line(const ls_line *ln, void *ud)
             p->seg[p->nseg].line = ln->line;
             p->nseg++;
             p->held_flags |= line_flags(ln);
+            p->held_watched |= ln->watched;
             rc = ldrsnap__buf_append(&p->al, &p->held, ln->ptr, ln->len);
             if (rc < 0)
                 return rc;
@@ -292,6 +298,7 @@ static int on_line(const ls_line *ln, void *ud)
     p->seg[0].pos = 0;
     p->seg[0].line = ln->line;
     p->cur_offset = ln->offset;
+    p->line_watched = ln->watched;
     return emit_logical(p, ln->ptr, ln->len, line_flags(ln));
 }
 

@@ -18,7 +18,8 @@
 typedef struct ls_item {
     ldrsnap_record rec;
     uintptr_t from, delta;     /* delta: modulo 2^64 */
-    size_t len;
+    uint32_t len;
+    bool watched;              /* its line may hold a watched byte */
 } ls_item;
 
 typedef struct ls_batch {
@@ -58,9 +59,13 @@ struct ldrsnap_parser {
     ls_batch *batch;
     ls_batch_swap swap;
     void *swap_ud;
+    /* the logical line being lexed may hold a watched byte (its records
+     * carry it to the analyzer) */
+    bool line_watched;
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;
+    bool held_watched;
     unsigned held_flags;
     uint64_t held_offset;
     size_t nseg;

@@ -137,10 +137,16 @@ typedef struct rx_where {
 
 typedef int (*rx_emit_fn)(const ldrsnap_signature *sig, void *ud);
 
-/* note: the record's function id. */
+/* note: the record's function id; watched: false when its line surely
+ * lacks the bytes of ldrsnap__rx_watch_bytes(). */
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const ls_note *note, const rx_where *w,
+                       const ls_note *note, bool watched, const rx_where *w,
                        rx_emit_fn emit, void *ud);
+/* The bytes a line must hold for a rule's first step to start on it by
+ * its literal: up to four, into out; 0 when lines cannot be told apart
+ * by a few ASCII bytes (or no rule starts by a literal): every line is
+ * then scanned. */
+size_t ldrsnap__rx_watch_bytes(const ldrsnap_rules *R, unsigned char out[4]);
 /* Words of the literal set of a rule set (0: no literals to look for). */
 size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
 /* The literals of R on text[0..len), into lits[ldrsnap__rx_lit_words(R)]:

@@ -14,9 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "rules_internal.h"
 
@@ -115,52 +112,8 @@ size_t ldrsnap__rx_count(const rx_state *x)
  * lacks them all can hold a literal. */
 static bool has_anchor(const rx_lits *L, const char *s, size_t n)
 {
-#ifdef __SSE2__
-    if (L->nprobe) {
-        /* up to four bytes, 32 at a time; with two or fewer, two compares
-         * a vector (unused slots repeat the first) */
-        const unsigned char *p = L->probe;
-        size_t k = L->nprobe;
-        const __m128i b0 = _mm_set1_epi8((char)p[0]);
-        const __m128i b1 = _mm_set1_epi8((char)p[k > 1 ? 1 : 0]);
-        const __m128i b2 = _mm_set1_epi8((char)p[k > 2 ? 2 : 0]);
-        const __m128i b3 = _mm_set1_epi8((char)p[k > 3 ? 3 : 0]);
-#define RX_EQ2(v) _mm_or_si128(_mm_cmpeq_epi8(v, b0), _mm_cmpeq_epi8(v, b1))
-#define RX_EQ4(v)                                                             \
-    _mm_or_si128(RX_EQ2(v),                                                   \
-                 _mm_or_si128(_mm_cmpeq_epi8(v, b2), _mm_cmpeq_epi8(v, b3)))
-#define RX_LOAD(at) _mm_loadu_si128((const __m128i *)(s + (at)))
-        size_t i = 0;
-        if (k <= 2) {
-            for (; i + 32 <= n; i += 32)
-                if (_mm_movemask_epi8(_mm_or_si128(RX_EQ2(RX_LOAD(i)),
-                                                   RX_EQ2(RX_LOAD(i + 16)))))
-                    return true;
-            for (; i + 16 <= n; i += 16)
-                if (_mm_movemask_epi8(RX_EQ2(RX_LOAD(i))))
-                    return true;
-            if (i < n && n >= 16) /* the tail, as the last 16 bytes */
-                return _mm_movemask_epi8(RX_EQ2(RX_LOAD(n - 16))) != 0;
-        } else {
-            for (; i + 32 <= n; i += 32)
-                if (_mm_movemask_epi8(_mm_or_si128(RX_EQ4(RX_LOAD(i)),
-                                                   RX_EQ4(RX_LOAD(i + 16)))))
-                    return true;
-            for (; i + 16 <= n; i += 16)
-                if (_mm_movemask_epi8(RX_EQ4(RX_LOAD(i))))
-                    return true;
-            if (i < n && n >= 16)
-                return _mm_movemask_epi8(RX_EQ4(RX_LOAD(n - 16))) != 0;
-        }
-#undef RX_LOAD
-#undef RX_EQ4
-#undef RX_EQ2
-        for (; i < n; i++)
-            if (memchr(p, s[i], k))
-                return true;
-        return false;
-    }
-#endif
+    if (L->nprobe) /* the anchors in both cases, at most four */
+        return ldrsnap__any_byte(s, n, L->probe, L->nprobe);
     for (size_t i = 0; i < L->nanchor; i++) {
         unsigned a = L->anchor[i];
         if (memchr(s, (int)a, n) ||
@@ -644,8 +597,21 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
     return LDRSNAP_OK;
 }
 
+size_t ldrsnap__rx_watch_bytes(const ldrsnap_rules *R, unsigned char out[4])
+{
+    const rx_lits *L = &R->lits;
+    if (!R->n_lit_rules || L->scan_always || !L->nprobe)
+        return 0;
+    /* ASCII only: recoding a line (CP1252 to UTF-8) keeps those bytes */
+    for (size_t i = 0; i < L->nprobe; i++)
+        if (L->probe[i] >= 0x80)
+            return 0;
+    memcpy(out, L->probe, L->nprobe);
+    return L->nprobe;
+}
+
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const ls_note *note, const rx_where *w,
+                       const ls_note *note, bool watched, const rx_where *w,
                        rx_emit_fn fn, void *ud)
 {
     const ldrsnap_rules *R = x->rules;
@@ -658,7 +624,7 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     bool any = rx_bucket_may(&R->any, rec->level, note->fid, st, rec->status);
     x->scanned = false;
     bool lits = false;
-    if (R->n_lit_rules && rec->text) {
+    if (R->n_lit_rules && rec->text && watched) {
         if (!x->scanned)
             scan_literals(x, rec->text);
         for (size_t i = 0; i < x->lit_words && !lits; i++)

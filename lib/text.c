@@ -82,32 +82,78 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 /* True when the bytes hold neither NUL nor any byte >= 0x80: eight bytes
  * at a time.  Run once per chunk, so that lines of plain chunks need no
  * check of their own. */
-static bool plain_ascii(const unsigned char *s, size_t n)
+/* The chunk's one pass: is it plain ASCII (no byte >= 0x80, no NUL), and
+ * which of its 64-byte blocks hold a watched byte (bit b of map[b / 64];
+ * map is NULL when nothing is watched). */
+static bool scan_chunk(const ls_text *t, const unsigned char *s, size_t n,
+                       uint64_t *map)
 {
     size_t i = 0;
+    bool plain = true;
 #ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    const unsigned char *w = t->watch;
+    const size_t k = map ? t->nwatch : 1;
+    const __m128i w0 = _mm_set1_epi8((char)w[0]);
+    const __m128i w1 = _mm_set1_epi8((char)w[k > 1 ? 1 : 0]);
+    const __m128i w2 = _mm_set1_epi8((char)w[k > 2 ? 2 : 0]);
+    const __m128i w3 = _mm_set1_epi8((char)w[k > 3 ? 3 : 0]);
+    const bool two = k <= 2; /* the built-in rules' case: two compares */
+#define LS_W(v)                                                               \
+    (two ? _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1))         \
+         : _mm_or_si128(                                                      \
+               _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)),    \
+               _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))))
     /* 64 bytes a round: a byte >= 0x80 sets its sign bit, a NUL compares
      * equal to zero; either shows in the movemask */
-    const __m128i zero = _mm_setzero_si128();
+    uint64_t bits = 0; /* of the map word being filled */
     for (; i + 64 <= n; i += 64) {
         __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
         __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
         __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32));
         __m128i d = _mm_loadu_si128((const __m128i *)(s + i + 48));
-        __m128i hi = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
-        __m128i nul = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
-            _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero)));
-        if (_mm_movemask_epi8(_mm_or_si128(hi, nul)))
-            return false;
+        if (plain) {
+            __m128i hi = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+            __m128i nul = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
+                _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero)));
+            plain = !_mm_movemask_epi8(_mm_or_si128(hi, nul));
+            if (!plain && !map)
+                return false;
+        }
+        if (map) {
+            size_t blk = i / 64;
+            uint64_t hit = _mm_movemask_epi8(
+                               _mm_or_si128(_mm_or_si128(LS_W(a), LS_W(b)),
+                                            _mm_or_si128(LS_W(c), LS_W(d)))) != 0;
+            bits |= hit << (blk % 64);
+            if (blk % 64 == 63) {
+                map[blk / 64] = bits;
+                bits = 0;
+            }
+        }
     }
+    if (map && i % 4096) /* a word begun */
+        map[i / 4096] = bits;
+#undef LS_W
 #endif
+    /* the blocks left (the last, short one; all without SSE2) */
+    for (size_t j = i; map && j < n; j += 64) {
+        size_t blk = j / 64;
+        if (blk % 64 == 0)
+            map[blk / 64] = 0;
+        if (ldrsnap__any_byte((const char *)s + j, LS_MIN(64, n - j), t->watch,
+                              t->nwatch))
+            map[blk / 64] |= 1ull << (blk % 64);
+    }
+    if (!plain)
+        return false;
     const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
     uint64_t bad = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        bad |= w | ((w - lo) & ~w);
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        bad |= v | ((v - lo) & ~v);
     }
     if (bad & hi)
         return false;
@@ -117,6 +163,32 @@ static bool plain_ascii(const unsigned char *s, size_t n)
     return true;
 }
 
+static bool plain_ascii(const unsigned char *s, size_t n)
+{
+    static const ls_text none;
+    return scan_chunk(&none, s, n, NULL);
+}
+
+/* Whether p[from..to) of the chunk just scanned may hold a watched byte:
+ * whole 64-byte blocks, a superset of the bytes, which is safe. */
+static bool watched_in(const ls_text *t, size_t from, size_t to)
+{
+    if (!t->nwatch)
+        return true;
+    if (from >= to)
+        return false;
+    const uint64_t *map = (const uint64_t *)(const void *)t->wmap.ptr;
+    size_t b = from / 64, last = (to - 1) / 64;
+    if (b / 64 == last / 64) { /* one word of the map: a mask */
+        size_t width = last - b + 1;
+        uint64_t mask = width >= 64 ? ~0ull : (1ull << width) - 1;
+        return (map[b / 64] >> (b % 64)) & mask;
+    }
+    for (; b <= last; b++)
+        if (map[b / 64] >> (b % 64) & 1)
+            return true;
+    return false;
+}
 /* Recode a line into valid UTF-8 in t->recode.  Returns <0 on ENOMEM. */
 static int recode_line(ls_text *t, const unsigned char *s, size_t n)
 {
@@ -159,7 +231,8 @@ static size_t cap_len(const ls_text *t, const char *s, size_t n, bool *capped)
     return cut;
 }
 
-static int emit_line(ls_text *t, const char *s, size_t n, bool capped)
+static int emit_line(ls_text *t, const char *s, size_t n, bool capped,
+                     bool watched)
 {
     ls_line ln;
     ln.line = t->lineno + 1;
@@ -179,6 +252,7 @@ static int emit_line(ls_text *t, const char *s, size_t n, bool capped)
     }
     ln.ptr = s;
     ln.len = n;
+    ln.watched = watched;
     return t->cb(&ln, t->ud);
 }
 
@@ -205,7 +279,15 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
     const unsigned scale = t->enc == LS_ENC_UTF8 ? 1 : 2;
     size_t i = 0;
     int rc;
-    t->chunk_plain = plain_ascii((const unsigned char *)p, n);
+    uint64_t *map = NULL;
+    if (t->nwatch) {
+        rc = ldrsnap__buf_reserve(t->al, &t->wmap,
+                                  (n / 4096 + 1) * sizeof(uint64_t));
+        if (rc < 0)
+            return rc;
+        map = (uint64_t *)(void *)t->wmap.ptr;
+    }
+    t->chunk_plain = scan_chunk(t, (const unsigned char *)p, n, map);
     /* one search per chunk spares one per line in LF-only text */
     const bool has_cr = memchr(p, '\r', n) != NULL;
     if (t->pending_cr && n) {
@@ -223,19 +305,24 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
         const char *cr = has_cr ? memchr(p + i, '\r', end - i) : NULL;
         if (cr)
             end = (size_t)(cr - p);
-        if (end == n)
+        bool watched = watched_in(t, i, end);
+        if (end == n) {
+            t->line_watched |= watched;
             return hold_partial(t, p + i, n - i);
+        }
         if (t->line.len || t->line_capped) {
             if ((rc = hold_partial(t, p + i, end - i)) < 0)
                 return rc;
             bool plain = t->chunk_plain;
             t->chunk_plain = false; /* the start came from another chunk */
-            rc = emit_line(t, t->line.ptr, t->line.len, t->line_capped);
+            rc = emit_line(t, t->line.ptr, t->line.len, t->line_capped,
+                           watched || t->line_watched);
             t->chunk_plain = plain;
             t->line.len = 0;
             t->line_capped = false;
+            t->line_watched = false;
         } else {
-            rc = emit_line(t, p + i, end - i, false);
+            rc = emit_line(t, p + i, end - i, false, watched);
         }
         t->in_line = false;
         if (rc != 0)
@@ -375,6 +462,13 @@ void ldrsnap__text_init(ls_text *t, const ls_alloc *al, size_t max_line,
     t->ud = ud;
 }
 
+void ldrsnap__text_watch(ls_text *t, const unsigned char *bytes, size_t k)
+{
+    t->nwatch = k <= sizeof t->watch ? k : 0;
+    if (t->nwatch)
+        memcpy(t->watch, bytes, k);
+}
+
 int ldrsnap__text_feed(ls_text *t, const unsigned char *p, size_t n)
 {
     uint64_t orig = t->in_bytes;
@@ -410,7 +504,9 @@ int ldrsnap__text_finish(ls_text *t)
     }
     if (t->in_line) {
         t->chunk_plain = false;
-        rc = emit_line(t, t->line.ptr, t->line.len, t->line_capped);
+        rc = emit_line(t, t->line.ptr, t->line.len, t->line_capped,
+                       !t->nwatch || t->line_watched);
+        t->line_watched = false;
         t->line.len = 0;
         t->line_capped = false;
         t->in_line = false;
@@ -426,6 +522,7 @@ void ldrsnap__text_free(ls_text *t)
     ldrsnap__buf_free(t->al, &t->u8);
     ldrsnap__buf_free(t->al, &t->line);
     ldrsnap__buf_free(t->al, &t->recode);
+    ldrsnap__buf_free(t->al, &t->wmap);
 }
 
 const char *ldrsnap__text_encoding(const ls_text *t)

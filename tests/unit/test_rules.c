@@ -490,3 +490,51 @@ Test(rules, prescan_vector_pass_four_bytes)
                                        LIT_RULE("b", "cqb")
                                        LIT_RULE("c", "aq09"), true);
 }
+
+/* Lines without any literal's rarest byte skip the literal scan; the
+ * bytes are looked for as each chunk is checked for ASCII, a bit per 64
+ * bytes.  A literal must still be found wherever its line falls: at
+ * every offset against those blocks, across feed chunks of any size, in a
+ * console-wrapped line, after a lone CR, in a CP1252 line. */
+static size_t count_sig(const ldrsnap_rules *r, const char *log, size_t len,
+                        size_t chunk)
+{
+    sigs s;
+    memset(&s, 0, sizeof s);
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, NULL, on_sig, &s), 0);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, r), 0);
+    for (size_t at = 0; at < len; at += chunk)
+        cr_assert_eq(ldrsnap_analyzer_feed(a, log + at,
+                                           LS_MIN(chunk, len - at)), 0);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    ldrsnap_analyzer_free(a);
+    return s.n;
+}
+
+Test(rules, literal_lines_are_found_wherever_they_fall)
+{
+    ldrsnap_rules *r = user_rules("rules:\n" LIT_RULE("eq", "key=val"));
+    char log[4096];
+    for (size_t pad = 0; pad < 140; pad++) {
+        int k = snprintf(log, sizeof log, "%*s\nsome text key=val here\n",
+                         (int)pad, "x");
+        for (size_t chunk = 1; chunk <= 97; chunk += 32)
+            cr_assert_eq(count_sig(r, log, (size_t)k, chunk), 1,
+                         "pad %zu chunk %zu", pad, chunk);
+    }
+    static const char *const odd[] = {
+        /* the literal on the second part of an 80-column wrap */
+        "LDR: a line that is exactly eighty characters long, wrapped by a "
+        "console xxxxxxx\nkey=val\n",
+        "first line\rkey=val\rlast\n",
+        "caf\xe9 key=val \xe9t\xe9\n",
+        "no newline at the end key=val",
+    };
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+        for (size_t chunk = 1; chunk <= 65; chunk += 16)
+            cr_assert_eq(count_sig(r, odd[i], strlen(odd[i]), chunk), 1,
+                         "case %zu chunk %zu", i, chunk);
+    cr_assert_eq(count_sig(r, "key-val key:val\n", 16, 4), 0);
+    ldrsnap_rules_free(r);
+}
