@@ -178,6 +178,20 @@ static inline bool hex8x2(uint64_t w, uint32_t *lo4, uint32_t *hi4)
     return true;
 }
 
+/* Sixteen hex digits, eight at hi and eight at lo, as one value, a word
+ * at a time; false unless all sixteen are hex digits. */
+static bool hex8_8(const char *hi, const char *lo, uint64_t *out)
+{
+    uint64_t h, l;
+    uint32_t a, b, c, d;
+    memcpy(&h, hi, 8);
+    memcpy(&l, lo, 8);
+    if (!hex8x2(h, &a, &b) || !hex8x2(l, &c, &d))
+        return false;
+    *out = (uint64_t)a << 48 | (uint64_t)b << 32 | (uint64_t)c << 16 | d;
+    return true;
+}
+
 /* The usual head, "hhhh:hhhh @ dddddddd - ", in a few word operations:
  * its length (23), or 0 when s does not start with exactly that shape. */
 static inline size_t head_usual(const char *s, size_t n, vhead *h)
@@ -201,6 +215,13 @@ static inline size_t head_usual(const char *s, size_t n, vhead *h)
     if (h)
         *h = (vhead){p4 | (uint64_t)t4 << 32, digits};
     return 23;
+}
+#else
+/* Big-endian: the callers read digit by digit. */
+static bool hex8_8(const char *hi, const char *lo, uint64_t *out)
+{
+    (void)hi, (void)lo, (void)out;
+    return false;
 }
 #endif
 
@@ -567,28 +588,14 @@ static void vista_unable(lexctx *c, const char *v)
         set_status(c, s + strlen("Status: "));
 }
 
-/* "... for DLL "X"" / "... DLL at base 0x..." and friends */
-/* The usual init routine address: 16 hex digits, then not one more;
- * a word at a time. */
+/* The usual init routine address: 16 hex digits, then not one more. */
 static bool usual_init_address(const char *v, uint64_t *out)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t hi, lo;
-    uint32_t a, b, c, d;
-    if (strnlen(v, 17) < 17 || is_hex((unsigned char)v[16]))
-        return false;
-    memcpy(&hi, v, 8);
-    memcpy(&lo, v + 8, 8);
-    if (!hex8x2(hi, &a, &b) || !hex8x2(lo, &c, &d))
-        return false;
-    *out = (uint64_t)a << 48 | (uint64_t)b << 32 | (uint64_t)c << 16 | d;
-    return true;
-#else
-    (void)v, (void)out;
-    return false;
-#endif
+    return strnlen(v, 17) == 17 && !is_hex((unsigned char)v[16]) &&
+           hex8_8(v, v + 8, out);
 }
 
+/* "... for DLL "X"" / "... DLL at base 0x..." and friends */
 static void vista_info(lexctx *c, const char *m)
 {
     ldrsnap_record *r = c->rec;
@@ -1148,25 +1155,11 @@ static bool lex_exception(lexctx *c, const char *s)
     return true;
 }
 
-/* WinDbg's usual 64-bit address, "hhhhhhhh`hhhhhhhh" then a space, a
- * word at a time: its value, or false for any other shape. */
+/* WinDbg's usual 64-bit address, "hhhhhhhh`hhhhhhhh" then a space: its
+ * value, or false for any other shape. */
 static bool windbg_addr(const char *p, uint64_t *v)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t hi, lo;
-    uint32_t a, b, c, d;
-    if (p[8] != '`' || p[17] != ' ')
-        return false;
-    memcpy(&hi, p, 8);
-    memcpy(&lo, p + 9, 8);
-    if (!hex8x2(hi, &a, &b) || !hex8x2(lo, &c, &d))
-        return false;
-    *v = (uint64_t)a << 48 | (uint64_t)b << 32 | (uint64_t)c << 16 | d;
-    return true;
-#else
-    (void)p, (void)v;
-    return false;
-#endif
+    return p[8] == '`' && p[17] == ' ' && hex8_8(p, p + 9, v);
 }
 
 static void lex_modload(lexctx *c, const char *s)

@@ -137,9 +137,9 @@ static void summarize(run *r, const ldrsnap_summary *s)
     fclose(m);
 }
 
-/* chunk: bytes per feed (0 = all at once, SIZE_MAX = random sizes). */
-static int analyze(const char *buf, size_t len, size_t chunk, unsigned flags,
-                   const ldrsnap_rules *rules, run *r)
+/* An analyzer that records its records and events into r. */
+static ldrsnap_analyzer *open_analyzer(unsigned flags,
+                                       const ldrsnap_rules *rules, run *r)
 {
     ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
     o.flags = flags;
@@ -147,6 +147,25 @@ static int analyze(const char *buf, size_t len, size_t chunk, unsigned flags,
     cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_event, r), LDRSNAP_OK);
     cr_assert_eq(ldrsnap_analyzer_set_rules(a, rules), LDRSNAP_OK);
     cr_assert_eq(ldrsnap_analyzer_set_record_cb(a, on_rec, r), LDRSNAP_OK);
+    return a;
+}
+
+/* Finish (unless rc says the input failed), summarize into r, free. */
+static int close_analyzer(ldrsnap_analyzer *a, int rc, run *r)
+{
+    if (rc == 0)
+        rc = ldrsnap_analyzer_finish(a);
+    if (rc == 0)
+        summarize(r, ldrsnap_analyzer_summary(a));
+    ldrsnap_analyzer_free(a);
+    return rc;
+}
+
+/* chunk: bytes per feed (0 = all at once, SIZE_MAX = random sizes). */
+static int analyze(const char *buf, size_t len, size_t chunk, unsigned flags,
+                   const ldrsnap_rules *rules, run *r)
+{
+    ldrsnap_analyzer *a = open_analyzer(flags, rules, r);
     unsigned seed = 7;
     int rc = LDRSNAP_OK;
     for (size_t pos = 0; pos < len && rc == 0;) {
@@ -158,12 +177,7 @@ static int analyze(const char *buf, size_t len, size_t chunk, unsigned flags,
         rc = ldrsnap_analyzer_feed(a, buf + pos, k);
         pos += k;
     }
-    if (rc == 0)
-        rc = ldrsnap_analyzer_finish(a);
-    if (rc == 0)
-        summarize(r, ldrsnap_analyzer_summary(a));
-    ldrsnap_analyzer_free(a);
-    return rc;
+    return close_analyzer(a, rc, r);
 }
 
 static void run_free(run *r)
@@ -188,19 +202,23 @@ ParameterizedTestParameters(threaded, same_answers_as_one_thread)
     return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
 }
 
-ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
+/* One way of analyzing buf (param picks a variant of it). */
+typedef int (*way_fn)(const char *buf, size_t len, const ldrsnap_rules *rules,
+                      run *r, int param);
+
+/* Records, events and summary must equal those of the plain way: the
+ * whole input fed at once to an analyzer without a thread. */
+static void same_as_plain(size_t min, way_fn way, int param)
 {
     size_t len;
-    char *buf = big_log(5u << 20, &len);
+    char *buf = big_log(min, &len);
     ldrsnap_rules *rules;
     cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
     run one = {0}, two = {0};
     cr_assert_eq(analyze(buf, len, 0, 0, rules, &one), LDRSNAP_OK);
-    cr_assert_eq(analyze(buf, len, chunks[*i], LDRSNAP_OPT_THREADED, rules,
-                         &two),
-                 LDRSNAP_OK);
+    cr_assert_eq(way(buf, len, rules, &two, param), LDRSNAP_OK);
     cr_assert_gt(one.events.n, 100, "the input holds failures");
-    cr_assert_gt(one.records.n, 50000);
+    cr_assert_gt(one.records.n, 30000);
     assert_same(&one.records, &two.records, "record");
     assert_same(&one.events, &two.events, "event");
     cr_assert_str_eq(one.summary, two.summary);
@@ -208,6 +226,17 @@ ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
     run_free(&two);
     ldrsnap_rules_free(rules);
     free(buf);
+}
+
+static int threaded_in_chunks(const char *buf, size_t len,
+                              const ldrsnap_rules *rules, run *r, int i)
+{
+    return analyze(buf, len, chunks[i], LDRSNAP_OPT_THREADED, rules, r);
+}
+
+ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
+{
+    same_as_plain(5u << 20, threaded_in_chunks, *i);
 }
 
 ParameterizedTestParameters(threaded, a_callback_stops_it_cleanly)
@@ -307,12 +336,7 @@ Test(threaded, custom_allocator_gets_everything_back)
 static int analyze_in_room(const char *buf, size_t len, size_t step,
                            unsigned flags, const ldrsnap_rules *rules, run *r)
 {
-    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
-    o.flags = flags;
-    ldrsnap_analyzer *a;
-    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_event, r), LDRSNAP_OK);
-    cr_assert_eq(ldrsnap_analyzer_set_rules(a, rules), LDRSNAP_OK);
-    cr_assert_eq(ldrsnap_analyzer_set_record_cb(a, on_rec, r), LDRSNAP_OK);
+    ldrsnap_analyzer *a = open_analyzer(flags, rules, r);
     unsigned seed = 11;
     int rc = LDRSNAP_OK;
     for (size_t pos = 0; pos < len && rc == 0;) {
@@ -329,12 +353,7 @@ static int analyze_in_room(const char *buf, size_t len, size_t step,
         rc = ldrsnap_analyzer_commit(a, k);
         pos += k;
     }
-    if (rc == 0)
-        rc = ldrsnap_analyzer_finish(a);
-    if (rc == 0)
-        summarize(r, ldrsnap_analyzer_summary(a));
-    ldrsnap_analyzer_free(a);
-    return rc;
+    return close_analyzer(a, rc, r);
 }
 
 ParameterizedTestParameters(threaded, zero_copy_feeding_gives_the_same_answers)
@@ -343,25 +362,17 @@ ParameterizedTestParameters(threaded, zero_copy_feeding_gives_the_same_answers)
     return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
 }
 
-ParameterizedTest(int *i, threaded, zero_copy_feeding_gives_the_same_answers)
+static int in_room(const char *buf, size_t len, const ldrsnap_rules *rules,
+                   run *r, int i)
 {
     static const size_t steps[] = {0, 333, SIZE_MAX};
-    size_t len;
-    char *buf = big_log(3u << 20, &len);
-    ldrsnap_rules *rules;
-    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
-    run one = {0}, two = {0};
-    cr_assert_eq(analyze(buf, len, 0, 0, rules, &one), LDRSNAP_OK);
-    unsigned flags = *i >= 3 ? LDRSNAP_OPT_THREADED : 0;
-    cr_assert_eq(analyze_in_room(buf, len, steps[*i % 3], flags, rules, &two),
-                 LDRSNAP_OK);
-    assert_same(&one.records, &two.records, "record");
-    assert_same(&one.events, &two.events, "event");
-    cr_assert_str_eq(one.summary, two.summary);
-    run_free(&one);
-    run_free(&two);
-    ldrsnap_rules_free(rules);
-    free(buf);
+    return analyze_in_room(buf, len, steps[i % 3],
+                           i >= 3 ? LDRSNAP_OPT_THREADED : 0, rules, r);
+}
+
+ParameterizedTest(int *i, threaded, zero_copy_feeding_gives_the_same_answers)
+{
+    same_as_plain(3u << 20, in_room, *i);
 }
 
 /* A commit needs a room, fits in it, and a feed in between retires it;
@@ -423,18 +434,9 @@ static int src_read(void *ctx, void *buf, size_t cap, size_t *got)
 static int analyze_pulled(src *in, unsigned flags, const ldrsnap_rules *rules,
                           run *r, int *pull_rc)
 {
-    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
-    o.flags = flags;
-    ldrsnap_analyzer *a;
-    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_event, r), LDRSNAP_OK);
-    cr_assert_eq(ldrsnap_analyzer_set_rules(a, rules), LDRSNAP_OK);
-    cr_assert_eq(ldrsnap_analyzer_set_record_cb(a, on_rec, r), LDRSNAP_OK);
+    ldrsnap_analyzer *a = open_analyzer(flags, rules, r);
     *pull_rc = ldrsnap_analyzer_pull(a, src_read, in);
-    int rc = ldrsnap_analyzer_finish(a);
-    if (rc == 0)
-        summarize(r, ldrsnap_analyzer_summary(a));
-    ldrsnap_analyzer_free(a);
-    return rc;
+    return close_analyzer(a, LDRSNAP_OK, r); /* finished after a read error too */
 }
 
 ParameterizedTestParameters(threaded, pulled_input_gives_the_same_answers)
@@ -443,27 +445,20 @@ ParameterizedTestParameters(threaded, pulled_input_gives_the_same_answers)
     return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
 }
 
+static int pulled(const char *buf, size_t len, const ldrsnap_rules *rules,
+                  run *r, int i)
+{
+    src in = {buf, len, 0, i % 2 ? SIZE_MAX : (size_t)1 << 20, 0, 5};
+    int prc;
+    int rc = analyze_pulled(&in, i >= 2 ? LDRSNAP_OPT_THREADED : 0, rules, r,
+                            &prc);
+    cr_assert_eq(prc, LDRSNAP_OK);
+    return rc;
+}
+
 ParameterizedTest(int *i, threaded, pulled_input_gives_the_same_answers)
 {
-    size_t len;
-    char *buf = big_log(3u << 20, &len);
-    ldrsnap_rules *rules;
-    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
-    run one = {0}, two = {0};
-    cr_assert_eq(analyze(buf, len, 0, 0, rules, &one), LDRSNAP_OK);
-    src in = {buf, len, 0, *i % 2 ? SIZE_MAX : (size_t)1 << 20, 0, 5};
-    int prc;
-    cr_assert_eq(analyze_pulled(&in, *i >= 2 ? LDRSNAP_OPT_THREADED : 0,
-                                rules, &two, &prc),
-                 LDRSNAP_OK);
-    cr_assert_eq(prc, LDRSNAP_OK);
-    assert_same(&one.records, &two.records, "record");
-    assert_same(&one.events, &two.events, "event");
-    cr_assert_str_eq(one.summary, two.summary);
-    run_free(&one);
-    run_free(&two);
-    ldrsnap_rules_free(rules);
-    free(buf);
+    same_as_plain(3u << 20, pulled, *i);
 }
 
 /* A read error ends the input: pull() returns it, and what was read
