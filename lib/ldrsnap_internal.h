@@ -211,7 +211,20 @@ typedef struct ls_start {
     size_t head;            /* Vista: length of "pid:tid @ tick - " */
     uint32_t pid, tid;      /* Vista: parsed head */
     uint64_t tick;
+    /* ldrsnap__lex_plain(): the line is one plain ENTER or RETURN record
+     * (plain: its level, else LDRSNAP_L_NONE), function up to sep, the
+     * message from msg, a RETURN's status */
+    ldrsnap_level plain;
+    size_t sep, msg;
+    uint32_t status;
 } ls_start;
+
+/* Is s[0..n), whose start st is a Vista head at 0, one of the two records
+ * that make most of a log: "<head>Function - ENTER: DLL name: <dll>"
+ * (no " DLL path: ") or "<head>Function - RETURN: Status: 0x<8 hex>",
+ * with no trailing blank?  Such a line holds no glued record; its shape
+ * is kept in st for ldrsnap__lex_line(). */
+bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st);
 
 /* Find where the first record begins (after any capture-tool prefix).
  * Returns false when the line holds no Vista/XP/debugger record start. */

@@ -333,6 +333,7 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
 {
     size_t pos;
     st->pos = 0;
+    st->plain = LDRSNAP_L_NONE;
     if (s[0] >= '0' && vista_start(s, n, st))
         return true;
     if (n >= 4 && memcmp(s, "LDR:", 4) == 0) {
@@ -1520,31 +1521,28 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
         r->dialect = LDRSNAP_D_CONTINUATION;
 }
 
-/* The two records that make most of a Vista+ log, "<head>Function -
- * ENTER: DLL name: <dll>" (no " DLL path: ") and "<head>Function -
- * RETURN: Status: 0x<8 hex digits>", whole on a line that starts with its
- * head and has no trailing blanks: lexed in one pass, into exactly the
- * record lex_record() makes of them.  False, with nothing written, for
- * anything else (the general path takes it). */
-static bool lex_vista_common(lexctx *c, char *s, size_t n, const ls_start *st)
+bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
 {
-    char *f = s + st->head, *end = s + n;
-    char *sep = memchr(f, ' ', (size_t)(end - f));
+    st->plain = LDRSNAP_L_NONE;
+    if (st->pos || st->dialect != LDRSNAP_D_VISTA || !st->head || !n ||
+        s[n - 1] == ' ' || s[n - 1] == '\t')
+        return false;
+    const char *f = s + st->head, *end = s + n;
+    const char *sep = memchr(f, ' ', (size_t)(end - f));
     if (!sep || end - sep < 12 || sep[1] != '-' || sep[2] != ' ')
         return false;
-    char *w = sep + 3, *m;
+    const char *w = sep + 3, *m;
     ldrsnap_level level;
-    const char *dll = NULL;
     uint32_t status = 0;
     if (memcmp(w, "ENTER:", 6) == 0) {
         for (m = w + 6; *m == ' '; m++)
             ;
-        /* " DLL path: " holds a colon: none past a drive letter, none */
+        /* " DLL path: " holds a colon, and so would a glued head (after
+         * three hex digits): none past a drive letter, neither */
         if (end - m < 10 || memcmp(m, "DLL name: ", 10) != 0 ||
             (end - m > 12 && memchr(m + 12, ':', (size_t)(end - m - 12))))
             return false;
         level = LDRSNAP_L_ENTER;
-        dll = m + 10;
     } else if (memcmp(w, "RETURN:", 7) == 0) {
         for (m = w + 7; *m == ' '; m++)
             ;
@@ -1561,7 +1559,19 @@ static bool lex_vista_common(lexctx *c, char *s, size_t n, const ls_start *st)
     } else {
         return false;
     }
+    st->plain = level;
+    st->sep = (size_t)(sep - s);
+    st->msg = (size_t)(m - s);
+    st->status = status;
+    return true;
+}
+
+/* A line ldrsnap__lex_plain() took, lexed from what it found: exactly
+ * the record lex_record() makes of it. */
+static void lex_plain(lexctx *c, char *s, const ls_start *st)
+{
     ldrsnap_record *r = c->rec;
+    r->raw = s;
     r->prefix = "";
     r->text = s;
     r->dialect = LDRSNAP_D_VISTA;
@@ -1569,18 +1579,17 @@ static bool lex_vista_common(lexctx *c, char *s, size_t n, const ls_start *st)
     r->tid = st->tid;
     r->tick = st->tick;
     r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
-    r->function = put(c, f, (size_t)(sep - f));
-    r->level = level;
-    r->message = m;
-    if (dll) {
+    r->function = put(c, s + st->head, st->sep - st->head);
+    r->level = st->plain;
+    r->message = s + st->msg;
+    if (st->plain == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
-        r->dll = dll;
+        r->dll = s + st->msg + 10;
     } else {
         r->msg = LDRSNAP_M_STATUS;
-        r->status = status;
+        r->status = st->status;
         r->flags |= LDRSNAP_RF_STATUS;
     }
-    return true;
 }
 
 size_t ldrsnap__lex_line(char *out, char *line, size_t len,
@@ -1588,15 +1597,15 @@ size_t ldrsnap__lex_line(char *out, char *line, size_t len,
                          ldrsnap_record *rec)
 {
     lexctx c = {out, 0, rec};
+    if (start && start->plain) {
+        lex_plain(&c, line, start);
+        return c.used;
+    }
     /* Fields point into `line` where they run to its end; only what must
      * be cut out of the middle is copied. raw is copied only when trimming
      * is about to cut trailing blanks off the same buffer. */
     bool blanks = len && (line[len - 1] == ' ' || line[len - 1] == '\t');
     rec->raw = blanks ? put(&c, line, len) : line;
-    if (!blanks && start && start->pos == 0 &&
-        start->dialect == LDRSNAP_D_VISTA && start->head &&
-        lex_vista_common(&c, line, len, start))
-        return c.used;
     trim_right(line, &len);
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))

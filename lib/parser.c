@@ -197,7 +197,8 @@ static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
     ls_start st;
     if (!ldrsnap__lex_find_start(s, n, &st))
         return emit_piece(p, s, n, p->seg[0].line, flags, NULL);
-    if (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT)
+    /* a plain ENTER or RETURN record holds no glued one */
+    if ((p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT) || ldrsnap__lex_plain(s, n, &st))
         return emit_piece(p, s, n, p->seg[0].line, flags, &st);
     bool xp = st.dialect == LDRSNAP_D_XP;
     size_t begin = 0, head = st.pos;

@@ -340,9 +340,10 @@ static char *flat_all(const ldrsnap_record *r)
     return s;
 }
 
-/* Lex one line with its start known (what the parser does, and where the
- * one-pass path may take it) and with the start found by the general
- * path; the two records must agree in every field. */
+/* Lex one line with its start known and its plain shape checked (what
+ * the parser does, and where the one-pass path may take it) and with the
+ * start found by the general path; the two records must agree in every
+ * field. */
 static void both_ways(const char *line, size_t n)
 {
     char *w1 = malloc(n + 1), *w2 = malloc(n + 1);
@@ -351,6 +352,8 @@ static void both_ways(const char *line, size_t n)
     memcpy(w2, line, n), w2[n] = '\0';
     ls_start st;
     bool has = ldrsnap__lex_find_start(w1, n, &st);
+    if (has)
+        ldrsnap__lex_plain(w1, n, &st); /* as the parser does */
     ldrsnap_record r1, r2;
     memset(&r1, 0, sizeof r1);
     memset(&r2, 0, sizeof r2);

@@ -266,6 +266,35 @@ Test(parser, glued_records_are_split)
     rec_list_free(&l);
 }
 
+/* A line that starts as a plain ENTER or RETURN record is taken whole
+ * only when no record can be glued to it: a head after the DLL name is
+ * still split off, at any place a head can start. */
+Test(parser, plain_records_with_a_glued_head_are_split)
+{
+    static const struct {
+        const char *tail;  /* after "0100:4076 @ 10000016 - F - " */
+        size_t records;
+    } c[] = {
+        {"ENTER: DLL name: C:\\x 0101:4076 @ 1 - F - RETURN: Status: "
+         "0x00000000", 2},
+        {"ENTER: DLL name: x 0101:4076 @ 1 - G - INFO: y", 2},
+        {"ENTER: DLL name: 0101:4076 @ 1 - G - INFO: y", 2},
+        {"ENTER: DLL name: C:\\a.dll", 1},
+        {"ENTER: DLL name: a.dll0101:4076 @ 1 - F - ENTER: DLL name: b", 1},
+        {"RETURN: Status: 0x00000000 0101:4076 @ 1 - F - ENTER: DLL name: b",
+         2},
+        {"RETURN: Status: 0x00000000", 1},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char in[256];
+        snprintf(in, sizeof in, "0100:4076 @ 10000016 - F - %s\n", c[i].tail);
+        rec_list l = {0};
+        tokenize(in, strlen(in), 0, 0, NULL, &l);
+        cr_assert_eq(l.n, c[i].records, "%s: %zu records", in, l.n);
+        rec_list_free(&l);
+    }
+}
+
 Test(parser, flattened_trace_is_resegmented)
 {
     rec_list l = {0};
