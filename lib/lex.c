@@ -12,6 +12,9 @@
  */
 #include <ctype.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ldrsnap_internal.h"
 
@@ -1521,6 +1524,61 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
         r->dialect = LDRSNAP_D_CONTINUATION;
 }
 
+/* Do the 8 bytes at p equal lit's in the bits of mask? */
+static inline bool word_eq(const char *p, const char *lit, uint64_t mask)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, lit, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    mask = __builtin_bswap64(mask); /* the mask names bytes from the left */
+#endif
+    return ((a ^ b) & mask) == 0;
+}
+
+/* Eight hex digits at p: their value. */
+static inline bool hex8(const char *p, uint32_t *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    uint32_t hi, lo;
+    memcpy(&w, p, 8);
+    if (!hex8x2(w, &hi, &lo))
+        return false;
+    *out = hi << 16 | lo;
+    return true;
+#else
+    uint32_t v = 0;
+    for (int k = 0; k < 8; k++) {
+        unsigned d = hexv1[(unsigned char)p[k]];
+        if (!d)
+            return false;
+        v = (v << 4) | (d - 1);
+    }
+    *out = v;
+    return true;
+#endif
+}
+
+/* The first space in f[0..n), or NULL: 16 bytes at a time while they are
+ * all in the range. */
+static inline const char *first_space(const char *f, size_t n)
+{
+#ifdef __SSE2__
+    const __m128i sp = _mm_set1_epi8(' ');
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+            _mm_loadu_si128((const __m128i *)(const void *)(f + i)), sp));
+        if (m)
+            return f + i + (size_t)__builtin_ctz(m);
+    }
+    return memchr(f + i, ' ', n - i);
+#else
+    return memchr(f, ' ', n);
+#endif
+}
+
 bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
 {
     st->plain = LDRSNAP_L_NONE;
@@ -1528,33 +1586,29 @@ bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
         s[n - 1] == ' ' || s[n - 1] == '\t')
         return false;
     const char *f = s + st->head, *end = s + n;
-    const char *sep = memchr(f, ' ', (size_t)(end - f));
+    const char *sep = first_space(f, (size_t)(end - f));
     if (!sep || end - sep < 12 || sep[1] != '-' || sep[2] != ' ')
         return false;
     const char *w = sep + 3, *m;
     ldrsnap_level level;
     uint32_t status = 0;
-    if (memcmp(w, "ENTER:", 6) == 0) {
+    /* 9 bytes from w on are in the line: end - sep >= 12 */
+    if (word_eq(w, "ENTER:\0\0", 0xFFFFFFFFFFFFull)) {
         for (m = w + 6; *m == ' '; m++)
             ;
         /* " DLL path: " holds a colon, and so would a glued head (after
          * three hex digits): none past a drive letter, neither */
-        if (end - m < 10 || memcmp(m, "DLL name: ", 10) != 0 ||
+        if (end - m < 10 || !word_eq(m, "DLL name", ~0ull) || m[8] != ':' ||
+            m[9] != ' ' ||
             (end - m > 12 && memchr(m + 12, ':', (size_t)(end - m - 12))))
             return false;
         level = LDRSNAP_L_ENTER;
-    } else if (memcmp(w, "RETURN:", 7) == 0) {
+    } else if (word_eq(w, "RETURN:\0", 0xFFFFFFFFFFFFFFull)) {
         for (m = w + 7; *m == ' '; m++)
             ;
-        if (end - m != 18 || memcmp(m, "Status: 0", 9) != 0 ||
-            (m[9] != 'x' && m[9] != 'X'))
+        if (end - m != 18 || !word_eq(m, "Status: ", ~0ull) || m[8] != '0' ||
+            (m[9] != 'x' && m[9] != 'X') || !hex8(m + 10, &status))
             return false;
-        for (int k = 10; k < 18; k++) {
-            unsigned d = hexv1[(unsigned char)m[k]];
-            if (!d)
-                return false;
-            status = (status << 4) | (d - 1);
-        }
         level = LDRSNAP_L_RETURN;
     } else {
         return false;
