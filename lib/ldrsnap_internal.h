@@ -70,10 +70,14 @@ static inline void ldrsnap__stream_copy(void *dst, const void *src, size_t n)
     char *d = dst;
     const char *s = src;
     size_t i = 0;
-    if (((uintptr_t)d & 15) == 0)
+    if (((uintptr_t)d & 15) == 0) {
+#ifdef __GNUC__
+#pragma GCC unroll 12 /* a whole record item, when n is known */
+#endif
         for (; i + 16 <= n; i += 16)
             _mm_stream_si128((__m128i *)(void *)(d + i),
                              _mm_loadu_si128((const __m128i *)(s + i)));
+    }
     for (; i < n; i += 8) {
         long long v;
         memcpy(&v, s + i, 8);
