@@ -337,6 +337,15 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
     size_t pos;
     st->pos = 0;
     st->plain = LDRSNAP_L_NONE;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    vhead h; /* the usual head, inline: most lines */
+    if ((st->head = head_usual(s, n, &h)) != 0) {
+        st->pid = (uint32_t)h.ids, st->tid = (uint32_t)(h.ids >> 32);
+        st->tick = h.tick;
+        st->dialect = LDRSNAP_D_VISTA;
+        return true;
+    }
+#endif
     if (s[0] >= '0' && vista_start(s, n, st))
         return true;
     if (n >= 4 && memcmp(s, "LDR:", 4) == 0) {
