@@ -520,7 +520,8 @@ LDRSNAP_API int ldrsnap_analyzer_buffer(ldrsnap_analyzer *a, void **buf,
 LDRSNAP_API int ldrsnap_analyzer_commit(ldrsnap_analyzer *a, size_t len);
 
 /** Reads up to cap bytes into buf, *got = 0 at the end of the input;
- * returns 0, or a negative LDRSNAP_E* code, which ends the input. */
+ * returns 0, or a negative LDRSNAP_E* code, which ends the input (as
+ * does *got > cap, with LDRSNAP_EINVAL). */
 typedef int (*ldrsnap_read_fn)(void *ctx, void *buf, size_t cap,
                                size_t *got);
 

@@ -215,6 +215,8 @@ int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
         int rc = ldrsnap_analyzer_buffer(a, &buf, &cap);
         if (rc == 0)
             rc = read(ctx, buf, cap, &got);
+        if (rc == 0 && got > cap)
+            rc = LDRSNAP_EINVAL; /* more than it was given room for */
         if (rc != 0 || !got) {
             a->room = NULL;
             return rc;

@@ -117,6 +117,8 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&pp->mu);
             size_t got = 0;
             int rrc = pp->pull(pp->pull_ctx, blk->mem, BLOCK_BYTES, &got);
+            if (rrc == 0 && got > BLOCK_BYTES)
+                rrc = LDRSNAP_EINVAL; /* more than it was given room for */
             if (rrc == 0 && got)
                 rc = ldrsnap__parser_feed(p, blk->mem, got);
             pthread_mutex_lock(&pp->mu);

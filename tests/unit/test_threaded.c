@@ -490,3 +490,40 @@ ParameterizedTest(int *i, threaded, a_read_error_ends_the_input)
     run_free(&want);
     free(buf);
 }
+
+/* A read that claims more bytes than it had room for ends the input with
+ * LDRSNAP_EINVAL; nothing past the room is read.  The liar first gives
+ * 2 MiB of empty lines, past the start of a tokenizer thread. */
+static int liar_read(void *ctx, void *buf, size_t cap, size_t *got)
+{
+    size_t *given = ctx;
+    if (*given >= (2u << 20)) {
+        *got = cap + 1;
+        return LDRSNAP_OK;
+    }
+    size_t k = cap < 65536 ? cap : 65536;
+    memset(buf, '\n', k);
+    *given += k;
+    *got = k;
+    return LDRSNAP_OK;
+}
+
+ParameterizedTestParameters(threaded, a_read_past_its_room_is_refused)
+{
+    static int idx[] = {0, 1};
+    return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
+}
+
+ParameterizedTest(int *i, threaded, a_read_past_its_room_is_refused,
+                  .timeout = 60)
+{
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = *i ? LDRSNAP_OPT_THREADED : 0;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), LDRSNAP_OK);
+    size_t given = 0;
+    cr_assert_eq(ldrsnap_analyzer_pull(a, liar_read, &given), LDRSNAP_EINVAL);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_summary(a)->lines, given);
+    ldrsnap_analyzer_free(a);
+}
