@@ -181,20 +181,6 @@ static inline bool hex8x2(uint64_t w, uint32_t *lo4, uint32_t *hi4)
     return true;
 }
 
-/* Sixteen hex digits, eight at hi and eight at lo, as one value, a word
- * at a time; false unless all sixteen are hex digits. */
-static bool hex8_8(const char *hi, const char *lo, uint64_t *out)
-{
-    uint64_t h, l;
-    uint32_t a, b, c, d;
-    memcpy(&h, hi, 8);
-    memcpy(&l, lo, 8);
-    if (!hex8x2(h, &a, &b) || !hex8x2(l, &c, &d))
-        return false;
-    *out = (uint64_t)a << 48 | (uint64_t)b << 32 | (uint64_t)c << 16 | d;
-    return true;
-}
-
 /* The usual head, "hhhh:hhhh @ dddddddd - ", in a few word operations:
  * its length (23), or 0 when s does not start with exactly that shape. */
 static inline size_t head_usual(const char *s, size_t n, vhead *h)
@@ -212,21 +198,48 @@ static inline size_t head_usual(const char *s, size_t n, vhead *h)
     memcpy(&a, s, 4);
     memcpy(&b, s + 5, 4);
     hex = a | (uint64_t)b << 32;
-    memcpy(&digits, s + 12, 8);
     if (!hex8x2(hex, &p4, &t4) || !digits8(s + 12, &digits))
         return 0;
     if (h)
         *h = (vhead){p4 | (uint64_t)t4 << 32, digits};
     return 23;
 }
+#endif
+
+/* Eight hex digits at p: their value. */
+static inline bool hex8(const char *p, uint32_t *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    uint32_t hi, lo;
+    memcpy(&w, p, 8);
+    if (!hex8x2(w, &hi, &lo))
+        return false;
+    *out = hi << 16 | lo;
+    return true;
 #else
-/* Big-endian: the callers read digit by digit. */
+    uint32_t v = 0;
+    for (int k = 0; k < 8; k++) {
+        unsigned d = hexv1[(unsigned char)p[k]];
+        if (!d)
+            return false;
+        v = (v << 4) | (d - 1);
+    }
+    *out = v;
+    return true;
+#endif
+}
+
+/* Sixteen hex digits, eight at hi and eight at lo, as one value; false
+ * unless all sixteen are hex digits. */
 static bool hex8_8(const char *hi, const char *lo, uint64_t *out)
 {
-    (void)hi, (void)lo, (void)out;
-    return false;
+    uint32_t h, l;
+    if (!hex8(hi, &h) || !hex8(lo, &l))
+        return false;
+    *out = (uint64_t)h << 32 | l;
+    return true;
 }
-#endif
 
 static size_t vista_head_parse(const char *s, size_t n, vhead *h)
 {
@@ -1543,30 +1556,6 @@ static inline bool word_eq(const char *p, const char *lit, uint64_t mask)
     mask = __builtin_bswap64(mask); /* the mask names bytes from the left */
 #endif
     return ((a ^ b) & mask) == 0;
-}
-
-/* Eight hex digits at p: their value. */
-static inline bool hex8(const char *p, uint32_t *out)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t w;
-    uint32_t hi, lo;
-    memcpy(&w, p, 8);
-    if (!hex8x2(w, &hi, &lo))
-        return false;
-    *out = hi << 16 | lo;
-    return true;
-#else
-    uint32_t v = 0;
-    for (int k = 0; k < 8; k++) {
-        unsigned d = hexv1[(unsigned char)p[k]];
-        if (!d)
-            return false;
-        v = (v << 4) | (d - 1);
-    }
-    *out = v;
-    return true;
-#endif
 }
 
 /* The first space in f[0..n), or NULL: 16 bytes at a time while they are
