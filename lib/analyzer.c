@@ -57,9 +57,10 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     int rc = ldrsnap__trace_record(a, rec, &note);
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);
-        /* set by the pipeline with a tokenizer thread, else the parser's
-         * own, on this thread */
-        bool watched = a->pipe ? a->rec_watched : a->parser.line_watched;
+        /* the parser's own, on this thread; a threaded analyzer watches
+         * no bytes (ldrsnap_analyzer_set_rules()): every line may hold
+         * a literal */
+        bool watched = a->pipe || a->parser.line_watched;
         rc = ldrsnap__rx_record(a->rx, rec, &note, watched, &w,
                                 emit_signature, a);
     }

@@ -146,8 +146,6 @@ struct ldrsnap_analyzer {
     void *rec_ud;
     int cb_rc;
     rx_state *rx;                /* rule matching, when rules are set */
-    bool rec_watched;            /* the record's line may hold a rule
-                                    literal's anchor (tokenizer thread) */
     bool threaded;               /* LDRSNAP_OPT_THREADED */
     struct ls_pipe *pipe;        /* the tokenizer thread, once started */
     /* ldrsnap_analyzer_buffer(): the room given out, until committed */

@@ -128,7 +128,6 @@ static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
     it->from = (uintptr_t)from;
     it->delta = (uintptr_t)to - (uintptr_t)from;
     it->len = (uint32_t)len;
-    it->watched = p->line_watched;
     ldrsnap__stream_copy(&b->items[b->nrec], it, sizeof *it);
     b->used += pad + span;
     b->nrec++;

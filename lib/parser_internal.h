@@ -19,7 +19,6 @@ typedef struct ls_item {
     ldrsnap_record rec;
     uintptr_t from, delta;     /* delta: modulo 2^64 */
     uint32_t len;
-    bool watched;              /* its line may hold a watched byte */
 } ls_item;
 
 typedef struct ls_batch {
@@ -59,8 +58,8 @@ struct ldrsnap_parser {
     ls_batch *batch;
     ls_batch_swap swap;
     void *swap_ud;
-    /* the logical line being lexed may hold a watched byte (its records
-     * carry it to the analyzer) */
+    /* the logical line being lexed may hold a watched byte (read by the
+     * analyzer as each record is handed to it, on the same thread) */
     bool line_watched;
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;

@@ -252,10 +252,8 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
         if (!pp->full_head)
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
-        for (size_t i = 0; i < b->nrec && rc == 0; i++) {
-            pp->a->rec_watched = b->items[i].watched;
+        for (size_t i = 0; i < b->nrec && rc == 0; i++)
             rc = pp->consume(ldrsnap__item_record(&b->items[i]), pp->a);
-        }
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;

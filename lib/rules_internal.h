@@ -150,9 +150,7 @@ size_t ldrsnap__rx_watch_bytes(const ldrsnap_rules *R, unsigned char out[4]);
 /* Words of the literal set of a rule set (0: no literals to look for). */
 size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
 /* The literals of R on text[0..len), into lits[ldrsnap__rx_lit_words(R)]:
- * a pure function, safe on any thread.  text may hold more than the
- * record's text (its prefix too): a literal marked that the text lacks
- * only costs its pattern a run. */
+ * the matcher's prefilter, a pure function. */
 void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
                          size_t len, uint64_t *lits);
 int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,

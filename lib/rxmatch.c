@@ -153,7 +153,7 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
 
 static void scan_literals(rx_state *x, const char *text)
 {
-    scan_into(&x->rules->lits, text, strlen(text), x->lits, x->lit_words);
+    ldrsnap__rx_prescan(x->rules, text, strlen(text), x->lits);
     x->cur = x->lits;
     x->scanned = true;
 }
@@ -167,11 +167,8 @@ void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
                          size_t len, uint64_t *lits)
 {
     size_t words = ldrsnap__rx_lit_words(R);
-    if (!text) {
-        memset(lits, 0, words * sizeof *lits);
-        return;
-    }
-    scan_into(&R->lits, text, len, lits, words);
+    if (words) /* else no literal, and no room for one */
+        scan_into(&R->lits, text, len, lits, words);
 }
 
 /* Does text contain lit (lower case), ignoring ASCII case? */
