@@ -241,13 +241,9 @@ static bool hex8_8(const char *hi, const char *lo, uint64_t *out)
     return true;
 }
 
-static size_t vista_head_parse(const char *s, size_t n, vhead *h)
+/* Any Vista head: every width of pid, tid and tick. */
+static size_t head_general(const char *s, size_t n, vhead *h)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    size_t k = head_usual(s, n, h);
-    if (k)
-        return k;
-#endif
     /* two scalars, not an array: written as 32 bits and read back as 64,
      * an array stalls store-to-load forwarding */
     uint32_t pid = 0, tid = 0;
@@ -283,6 +279,17 @@ tick:;
     if (h)
         *h = (vhead){pid | (uint64_t)tid << 32, tick};
     return i + 3;
+}
+
+/* The usual head a word at a time where it can be, else any. */
+static size_t vista_head_parse(const char *s, size_t n, vhead *h)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    size_t k = head_usual(s, n, h);
+    if (k)
+        return k;
+#endif
+    return head_general(s, n, h);
 }
 
 static size_t vista_head(const char *s, size_t n)
@@ -334,15 +341,23 @@ static bool find_xp(const char *s, size_t n, size_t from, size_t *pos)
     return false;
 }
 
+/* A Vista start with a head of `head` bytes (0: none, nothing is set). */
+static bool vista_fill(ls_start *st, size_t head, const vhead *h)
+{
+    if (!head)
+        return false;
+    st->head = head;
+    st->pid = (uint32_t)h->ids, st->tid = (uint32_t)(h->ids >> 32);
+    st->tick = h->tick;
+    st->dialect = LDRSNAP_D_VISTA;
+    return true;
+}
+
 /* Fill the Vista head values of a start found at st->pos. */
 static bool vista_start(const char *s, size_t n, ls_start *st)
 {
     vhead h;
-    st->head = vista_head_parse(s + st->pos, n - st->pos, &h);
-    st->pid = (uint32_t)h.ids, st->tid = (uint32_t)(h.ids >> 32);
-    st->tick = h.tick;
-    st->dialect = LDRSNAP_D_VISTA;
-    return st->head != 0;
+    return vista_fill(st, vista_head_parse(s + st->pos, n - st->pos, &h), &h);
 }
 
 bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
@@ -350,16 +365,14 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
     size_t pos;
     st->pos = 0;
     st->plain = LDRSNAP_L_NONE;
+    vhead h;
+    size_t k = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    vhead h; /* the usual head, inline: most lines */
-    if ((st->head = head_usual(s, n, &h)) != 0) {
-        st->pid = (uint32_t)h.ids, st->tid = (uint32_t)(h.ids >> 32);
-        st->tick = h.tick;
-        st->dialect = LDRSNAP_D_VISTA;
-        return true;
-    }
+    k = head_usual(s, n, &h); /* inline: most lines */
 #endif
-    if (s[0] >= '0' && vista_start(s, n, st))
+    if (!k && s[0] >= '0')
+        k = head_general(s, n, &h);
+    if (vista_fill(st, k, &h))
         return true;
     if (n >= 4 && memcmp(s, "LDR:", 4) == 0) {
         st->pos = 0, st->dialect = LDRSNAP_D_XP;
