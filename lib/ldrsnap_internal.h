@@ -162,6 +162,12 @@ typedef struct ls_line {
 } ls_line;
 
 typedef int (*ls_line_cb)(const ls_line *line, void *ud);
+/* Offered each line of a plain ASCII chunk that is whole in it, no longer
+ * than max_line and not the end of a line begun in an earlier chunk:
+ * returns 1 when it took the line, 0 to have it go to the line callback,
+ * or an error (< 0). */
+typedef int (*ls_fast_cb)(const char *s, size_t n, uint64_t line,
+                          uint64_t offset, bool watched, void *ud);
 
 typedef struct ls_text {
     const ls_alloc *al;
@@ -193,6 +199,7 @@ typedef struct ls_text {
     ls_buf wmap;
     bool line_watched;       /* the partial line held one of them */
     ls_line_cb cb;
+    ls_fast_cb fast;         /* NULL: every line goes to cb */
     void *ud;
 } ls_text;
 
@@ -229,6 +236,10 @@ typedef struct ls_start {
  * with no trailing blank?  Such a line holds no glued record; its shape
  * is kept in st for ldrsnap__lex_line(). */
 bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st);
+/* The same, for a whole line that starts with the usual Vista head
+ * "hhhh:hhhh @ dddddddd - ": ldrsnap__lex_find_start() and
+ * ldrsnap__lex_plain() in one call.  False for any other line. */
+bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st);
 
 /* Find where the first record begins (after any capture-tool prefix).
  * Returns false when the line holds no Vista/XP/debugger record start. */

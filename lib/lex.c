@@ -1631,6 +1631,19 @@ bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
     return true;
 }
 
+bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    vhead h;
+    st->pos = 0;
+    return vista_fill(st, head_usual(s, n, &h), &h) &&
+           ldrsnap__lex_plain(s, n, st);
+#else
+    LS_UNUSED(s), LS_UNUSED(n), LS_UNUSED(st);
+    return false;
+#endif
+}
+
 /* A line ldrsnap__lex_plain() took, lexed from what it found: exactly
  * the record lex_record() makes of it. */
 static void lex_plain(lexctx *c, char *s, const ls_start *st)

@@ -262,6 +262,28 @@ static bool wrapped_width(const ls_line *ln)
            count_chars(ln->ptr, ln->len) == WRAP_COLUMNS;
 }
 
+/* The fast way for the lines that make most of a log (text.c offers them):
+ * a plain ENTER or RETURN record with the usual head, on a line that no
+ * wrap joins, going to a batch.  What on_line() and emit_logical() would
+ * do with it, without the steps that cannot apply.  0: not such a line. */
+static int on_fast_line(const char *s, size_t n, uint64_t line,
+                        uint64_t offset, bool watched, void *ud)
+{
+    ldrsnap_parser *p = ud;
+    ls_start st;
+    if (!p->batch || p->holding || n == WRAP_COLUMNS ||
+        (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT) ||
+        !ldrsnap__lex_plain_line(s, n, &st))
+        return 0;
+    p->nseg = 1;
+    p->seg[0].pos = 0;
+    p->seg[0].line = line;
+    p->cur_offset = offset;
+    p->line_watched = watched;
+    int rc = emit_piece(p, s, n, line, 0, &st);
+    return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
+}
+
 static int on_line(const ls_line *ln, void *ud)
 {
     ldrsnap_parser *p = ud;
@@ -317,6 +339,7 @@ int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
     p->ud = userdata;
     p->prev_dialect = LDRSNAP_D_BLANK;
     ldrsnap__text_init(&p->text, &p->al, p->max_line, on_line, p);
+    p->text.fast = on_fast_line;
     return LDRSNAP_OK;
 }
 

@@ -322,7 +322,14 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             t->line_capped = false;
             t->line_watched = false;
         } else {
-            rc = emit_line(t, p + i, end - i, false, watched);
+            rc = t->fast && t->chunk_plain && end - i <= t->max_line
+                     ? t->fast(p + i, end - i, t->lineno + 1, t->line_offset,
+                               watched, t->ud)
+                     : 0;
+            if (rc == 0)
+                rc = emit_line(t, p + i, end - i, false, watched);
+            else if (rc > 0)
+                rc = 0;
         }
         t->in_line = false;
         if (rc != 0)

@@ -73,12 +73,31 @@ static const char *nonempty(const char *s)
 
 /* ---- module map ----------------------------------------------------------- */
 
+/* A hash of a file name without case (ASCII), never 0: eight bytes at a
+ * time, each word folded to lower case first. */
 static uint32_t name_hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-    for (unsigned c; (c = (unsigned char)*s) != 0; s++)
-        h = (h ^ (c | ((c - 'A' < 26u) << 5))) * 16777619u;
-    return h ? h : 1;
+    const uint64_t ones = 0x0101010101010101ULL;
+    size_t n = strlen(s);
+    uint64_t h = n * 0x9E3779B97F4A7C15ULL;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        if (n - i >= 8)
+            memcpy(&w, s + i, 8);
+        else /* the tail, as the low bytes of a little-endian load */
+            for (size_t k = 0; k < n - i; k++)
+                w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+        /* 0x20 into each byte in 'A'..'Z' (bytes below 0x80; others keep
+         * their value, whatever the fold does to them, on every call) */
+        uint64_t lo = w & 0x7F7F7F7F7F7F7F7FULL;
+        uint64_t ge_a = (lo + (0x80 - 'A') * ones) & ~w;
+        uint64_t gt_z = (lo + (0x7F - 'Z') * ones) & ~w;
+        w |= ((ge_a & ~gt_z) & (0x80 * ones)) >> 2;
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 29;
+    }
+    uint32_t r = (uint32_t)(h ^ (h >> 32));
+    return r ? r : 1;
 }
 
 ls_module *ldrsnap__module_find(ldrsnap_analyzer *a, const char *name)

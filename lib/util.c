@@ -142,9 +142,36 @@ const char *ldrsnap__basename(const char *path)
 {
     if (!path)
         return NULL;
+#ifdef __SSE2__
+    /* one pass, 16 bytes at a time from the aligned block that holds the
+     * start (an aligned load never crosses into another page): the last
+     * separator before the terminating NUL */
+    const __m128i nul = _mm_setzero_si128(), bs = _mm_set1_epi8('\\'),
+                  sl = _mm_set1_epi8('/');
+    uintptr_t off = (uintptr_t)path & 15;
+    const char *blk = path - off;
+    const char *last = NULL;
+    unsigned skip = ~0u << off; /* the bytes before path */
+    for (;; blk += 16, skip = ~0u) {
+        __m128i v = _mm_load_si128((const __m128i *)(const void *)blk);
+        unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nul)) & skip;
+        unsigned sep = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+                           _mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, sl))) &
+                       skip;
+        if (z) {
+            sep &= (z & -z) - 1; /* before the NUL */
+            if (sep)
+                last = blk + 31 - __builtin_clz(sep);
+            return last ? last + 1 : path;
+        }
+        if (sep)
+            last = blk + 31 - __builtin_clz(sep);
+    }
+#else
     const char *bs = strrchr(path, '\\'), *sl = strrchr(path, '/');
     const char *b = !bs ? sl : !sl ? bs : bs > sl ? bs : sl;
     return b ? b + 1 : path;
+#endif
 }
 
 static inline unsigned char fold(unsigned char c)

@@ -12,6 +12,7 @@
 #include <criterion/parameterized.h>
 
 #include "helpers.h"
+#include "analyzer_internal.h"
 #include "ldrsnap_internal.h"
 
 typedef struct lexcase {
@@ -561,4 +562,79 @@ Test(lex, init_routine_addresses)
         ldrsnap_record_free(got);
         got = NULL;
     }
+}
+
+/* ldrsnap__basename() reads 16 bytes at a time from an aligned block:
+ * every start alignment, every length, separators ('\\' and '/') at
+ * every place, against the plain definition (the last separator). */
+static const char *basename_ref(const char *s)
+{
+    const char *b = s;
+    for (const char *p = s; *p; p++)
+        if (*p == '\\' || *p == '/')
+            b = p + 1;
+    return b;
+}
+
+Test(util, basename_every_alignment_and_length)
+{
+    char buf[128];
+    for (size_t start = 0; start < 16; start++)
+        for (size_t len = 0; len < 70; len++)
+            for (size_t sep = 0; sep <= len; sep++) {
+                char *s = buf + start;
+                for (size_t i = 0; i < len; i++)
+                    s[i] = (char)('a' + i % 26);
+                if (sep < len)
+                    s[sep] = sep % 2 ? '\\' : '/';
+                if (len > 3 && sep + 2 < len)
+                    s[len - 2] = '\\'; /* a later one wins */
+                s[len] = '\0';
+                /* bytes after the NUL must not count */
+                buf[start + len + 1] = '\\';
+                cr_assert_eq(ldrsnap__basename(s), basename_ref(s),
+                             "start %zu len %zu sep %zu", start, len, sep);
+            }
+    cr_assert_null(ldrsnap__basename(NULL));
+    cr_assert_str_eq(ldrsnap__basename("C:\\Windows\\SYSTEM32\\KERNEL32.DLL"),
+                     "KERNEL32.DLL");
+    cr_assert_str_eq(ldrsnap__basename("a/b\\c"), "c");
+    cr_assert_str_eq(ldrsnap__basename("\\"), "");
+}
+
+/* The module map finds a name whatever its ASCII case (its hash folds a
+ * word at a time), and only ASCII letters fold. */
+static int no_event(const ldrsnap_event *ev, void *ud)
+{
+    (void)ev, (void)ud;
+    return 0;
+}
+
+Test(util, module_names_fold_ascii_case_only)
+{
+    static const char log[] =
+        "ModLoad: 00000000`10000000 00000000`10010000   "
+        "C:\\X\\ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{.DLL\n"
+        "ModLoad: 00000000`20000000 00000000`20010000   "
+        "C:\\X\\abcdefghijklmnopqrstuvwxyz.dll\n"
+        "ModLoad: 00000000`30000000 00000000`30010000   "
+        "C:\\X\\\xc3\x89t\xc3\xa9.dll\n"
+        "ModLoad: 00000000`40000000 00000000`40010000   C:\\X\\K.DLL\n";
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, NULL, no_event, NULL), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, log, sizeof log - 1), LDRSNAP_OK);
+    const ls_module *m =
+        ldrsnap__module_find(a, "abcdefghijklmnopqrstuvwxyz@[`{.dll");
+    cr_assert_not_null(m);
+    cr_assert_eq(m->base, 0x10000000);
+    m = ldrsnap__module_find(a, "D:\\ABCDEFGHIJKLMNOPQRSTUVWXYZ.DLL");
+    cr_assert_not_null(m);
+    cr_assert_eq(m->base, 0x20000000);
+    cr_assert_not_null(ldrsnap__module_find(a, "\xc3\x89T\xc3\xa9.DLL"));
+    cr_assert_null(ldrsnap__module_find(a, "\xc3\xa9t\xc3\xa9.dll"));
+    /* '@' is not '`', nor '[' '{': no folding outside the letters */
+    cr_assert_null(ldrsnap__module_find(a, "abcdefghijklmnopqrstuvwxyz`{`{.dll"));
+    cr_assert_not_null(ldrsnap__module_find(a, "k.dll"));
+    cr_assert_null(ldrsnap__module_find(a, "k.dl"));
+    ldrsnap_analyzer_free(a);
 }
