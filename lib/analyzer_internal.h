@@ -173,6 +173,9 @@ struct ldrsnap_analyzer {
     size_t dropped;
     /* counts */
     uint64_t vista_records, xp_records;
+    /* lengths the tokenizer thread sent with the record being analyzed
+     * (LS_LEN_UNKNOWN: none) */
+    unsigned text_len, func_len;
     size_t noise, handled, exceptions, total_failures;
     /* summary */
     ldrsnap_summary summary;

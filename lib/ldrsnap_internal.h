@@ -307,6 +307,7 @@ const char *ldrsnap__func_name(size_t i);
  * rules. */
 typedef struct ls_note {
     unsigned fid, fflags;    /* ldrsnap__func_id() of rec->function */
+    size_t text_len;         /* strlen(rec->text) */
 } ls_note;
 
 bool ldrsnap__status_is_error(uint32_t code);

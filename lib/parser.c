@@ -166,6 +166,10 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     static const ldrsnap_record blank;
     ls_item it; /* the record, lexed where publish() sends it from */
     it.rec = blank;
+    /* a plain record's text is its line, its function the head's name */
+    bool plain = st && st->plain && n < LS_LEN_UNKNOWN;
+    it.text_len = plain ? (uint16_t)n : LS_LEN_UNKNOWN;
+    it.func_len = plain ? (uint16_t)(st->sep - st->head) : LS_LEN_UNKNOWN;
     ldrsnap_record *rec = &it.rec;
     char *fields = w + n + 1;
     size_t used = ldrsnap__lex_line(fields, w, n, p->prev_dialect, st, rec);
@@ -185,6 +189,63 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     if (p->cb(rec, p->ud) != 0)
         return LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;
+}
+
+/* A piece ldrsnap__lex_plain() took: the record emit_piece() would make
+ * of it (a test compares the two), built here without the lexer's
+ * general steps. */
+static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
+                      uint64_t line, const ls_start *st)
+{
+    int rc;
+    p->cur = p->work[0].ptr && p->prev_function &&
+             (uintptr_t)p->prev_function - (uintptr_t)p->work[0].ptr <
+                 p->work[0].cap;
+    ls_buf *wb = &p->work[p->cur];
+    size_t fl = st->sep - st->head; /* the function name */
+    if ((rc = ldrsnap__buf_reserve(&p->al, wb, n + 1 + 64 + fl + 16)) < 0)
+        return rc;
+    char *w = wb->ptr, *fn = w + n + 1;
+    memcpy(w, s, n);
+    w[n] = '\0';
+    if (fl < 32) { /* two vector moves (the buffer has the room) */
+        char tmp[32];
+        memcpy(tmp, w + st->head, 32);
+        memcpy(fn, tmp, 32);
+    } else {
+        memcpy(fn, w + st->head, fl);
+    }
+    fn[fl] = '\0';
+    static const ldrsnap_record blank;
+    ls_item it;
+    it.rec = blank;
+    ldrsnap_record *r = &it.rec;
+    r->dialect = LDRSNAP_D_VISTA;
+    r->level = st->plain;
+    r->line = line;
+    r->offset = p->cur_offset;
+    r->pid = st->pid;
+    r->tid = st->tid;
+    r->tick = st->tick;
+    r->text = r->raw = w;
+    r->prefix = "";
+    r->function = fn;
+    r->message = w + st->msg;
+    if (st->plain == LDRSNAP_L_ENTER) {
+        r->msg = LDRSNAP_M_DLL_NAME;
+        r->dll = w + st->msg + 10;
+        r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    } else {
+        r->msg = LDRSNAP_M_STATUS;
+        r->status = st->status;
+        r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
+                   LDRSNAP_RF_STATUS;
+    }
+    remember_owner(p, r);
+    p->prev_dialect = LDRSNAP_D_VISTA;
+    it.text_len = n < LS_LEN_UNKNOWN ? (uint16_t)n : LS_LEN_UNKNOWN;
+    it.func_len = fl < LS_LEN_UNKNOWN ? (uint16_t)fl : LS_LEN_UNKNOWN;
+    return publish(p, &it, n + 1 + fl + 1);
 }
 
 /* Split a logical line at glued record heads and emit each piece.  Only
@@ -280,7 +341,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     p->seg[0].line = line;
     p->cur_offset = offset;
     p->line_watched = watched;
-    int rc = emit_piece(p, s, n, line, 0, &st);
+    int rc = emit_plain(p, s, n, line, &st);
     return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
 }
 

@@ -19,7 +19,12 @@ typedef struct ls_item {
     ldrsnap_record rec;
     uintptr_t from, delta;     /* delta: modulo 2^64 */
     uint32_t len;
+    /* strlen() of rec.text and rec.function when the tokenizer knows them
+     * (LS_LEN_UNKNOWN: not) */
+    uint16_t text_len, func_len;
 } ls_item;
+
+#define LS_LEN_UNKNOWN 0xFFFFu
 
 typedef struct ls_batch {
     ls_item *items;

@@ -252,8 +252,13 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
         if (!pp->full_head)
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
-        for (size_t i = 0; i < b->nrec && rc == 0; i++)
-            rc = pp->consume(ldrsnap__item_record(&b->items[i]), pp->a);
+        for (size_t i = 0; i < b->nrec && rc == 0; i++) {
+            ls_item *it = &b->items[i];
+            pp->a->text_len = it->text_len;
+            pp->a->func_len = it->func_len;
+            rc = pp->consume(ldrsnap__item_record(it), pp->a);
+        }
+        pp->a->text_len = pp->a->func_len = LS_LEN_UNKNOWN;
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;

@@ -151,9 +151,10 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
     }
 }
 
-static void scan_literals(rx_state *x, const char *text)
+static void scan_literals(rx_state *x, const char *text, size_t len)
 {
-    ldrsnap__rx_prescan(x->rules, text, strlen(text), x->lits);
+    ldrsnap__rx_prescan(x->rules, text, len != SIZE_MAX ? len : strlen(text),
+                        x->lits);
     x->cur = x->lits;
     x->scanned = true;
 }
@@ -252,7 +253,7 @@ static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
         return false;
     if (st->literal_id >= 0) {
         if (!x->scanned)
-            scan_literals(x, text);
+            scan_literals(x, text, SIZE_MAX);
         if (!(x->cur[st->literal_id / 64] & (1ull << (st->literal_id % 64))))
             return false;
     } else if (st->literal && !ci_contains(text, st->literal)) {
@@ -580,7 +581,7 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
     if (!R->n_lit_rules || !ev->rec->text)
         return LDRSNAP_OK;
     if (!x->scanned)
-        scan_literals(x, ev->rec->text);
+        scan_literals(x, ev->rec->text, SIZE_MAX);
     for (size_t wd = 0; wd < x->lit_words; wd++) {
         for (uint64_t bits = x->cur[wd]; bits; bits &= bits - 1) {
             size_t id = wd * 64 + (size_t)__builtin_ctzll(bits);
@@ -623,7 +624,7 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     bool lits = false;
     if (R->n_lit_rules && rec->text && watched) {
         if (!x->scanned)
-            scan_literals(x, rec->text);
+            scan_literals(x, rec->text, note->text_len);
         for (size_t i = 0; i < x->lit_words && !lits; i++)
             lits = x->cur[i] != 0;
     }

@@ -239,6 +239,54 @@ ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
     same_as_plain(5u << 20, threaded_in_chunks, *i);
 }
 
+/* The tokenizer thread builds plain ENTER and RETURN records its own way
+ * (emit_plain): the same records as the general lexer's, for function
+ * names of every length (short ones are moved as two vectors), with the
+ * owner a continuation line takes, and around lines that are not plain. */
+Test(threaded, plain_records_as_the_lexer_makes_them)
+{
+    size_t cap = 4u << 20, n = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    for (unsigned k = 0; n + 4096 < cap; k++) {
+        char fn[80];
+        size_t fl = 1 + k % 70;
+        for (size_t i = 0; i < fl; i++)
+            fn[i] = "LdrpFunc_0123456789abcdefXYZ"[(i + k) % 28];
+        fn[fl] = '\0';
+        unsigned tid = 0x1000 + k % 7;
+        n += (size_t)sprintf(buf + n,
+                             "%04x:%04x @ %08u - %s - ENTER: DLL name: "
+                             "C:\\Windows\\SYSTEM32\\m%u.dll\n",
+                             0x100 + k % 3, tid, 10000000 + k, fn, k);
+        if (k % 5 == 0)
+            n += (size_t)sprintf(buf + n, "\tDLL path: C:\\x%u\n", k);
+        if (k % 11 == 0)
+            n += (size_t)sprintf(buf + n, "\n");
+        n += (size_t)sprintf(buf + n,
+                             "%04x:%04x @ %08u - %s - RETURN: Status: "
+                             "0x%08x\n",
+                             0x100 + k % 3, tid, 10000000 + k, fn,
+                             k % 4 ? 0u : 0xc0000135u);
+        if (k % 13 == 0) /* not plain: a blank at the end */
+            n += (size_t)sprintf(buf + n,
+                                 "%04x:%04x @ %08u - %s - RETURN: Status: "
+                                 "0x00000000 \n",
+                                 0x100 + k % 3, tid, 10000000 + k, fn);
+    }
+    run one = {0}, two = {0};
+    cr_assert_eq(analyze(buf, n, 0, 0, NULL, &one), LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, NULL, &two),
+                 LDRSNAP_OK);
+    cr_assert_gt(one.records.n, 30000);
+    assert_same(&one.records, &two.records, "record");
+    assert_same(&one.events, &two.events, "event");
+    cr_assert_str_eq(one.summary, two.summary);
+    run_free(&one);
+    run_free(&two);
+    free(buf);
+}
+
 ParameterizedTestParameters(threaded, a_callback_stops_it_cleanly)
 {
     static int at[] = {1, 50, 400};
