@@ -166,10 +166,6 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     static const ldrsnap_record blank;
     ls_item it; /* the record, lexed where publish() sends it from */
     it.rec = blank;
-    /* a plain record's text is its line, its function the head's name */
-    bool plain = st && st->plain && n < LS_LEN_UNKNOWN;
-    it.text_len = plain ? (uint16_t)n : LS_LEN_UNKNOWN;
-    it.func_len = plain ? (uint16_t)(st->sep - st->head) : LS_LEN_UNKNOWN;
     ldrsnap_record *rec = &it.rec;
     char *fields = w + n + 1;
     size_t used = ldrsnap__lex_line(fields, w, n, p->prev_dialect, st, rec);
@@ -191,19 +187,33 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     return LDRSNAP_OK;
 }
 
-/* A piece ldrsnap__lex_plain() took: the record emit_piece() would make
- * of it (a test compares the two), built here without the lexer's
- * general steps. */
+/* A line ldrsnap__lex_plain_line() took, sent to the batch in its compact
+ * form: the record emit_piece() would make of it (a test compares the
+ * two), built by the analyzing thread (ldrsnap__plain_record()). */
 static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, const ls_start *st)
 {
     int rc;
+    size_t fl = st->sep - st->head; /* the function name */
+    /* the strings: the line and the name, each with its NUL */
+    ls_batch *b = p->batch;
+    size_t len = n + 1 + fl + 1;
+    size_t span = (len + 15) & ~(size_t)15;
+    size_t pad = (size_t)(-(uintptr_t)(b->mem + b->used) & 15);
+    if (b->nrec == b->maxrec || b->cap - b->used < pad + span) {
+        if (!(b = p->batch = p->swap(p->swap_ud, b)))
+            return LDRSNAP_ECALLBACK;
+        pad = (size_t)(-(uintptr_t)b->mem & 15);
+        if (b->cap < pad + span || b->cap > UINT32_MAX)
+            return LDRSNAP_ELIMIT;
+    }
+    /* built in the work buffer, hot in this core's cache, then streamed
+     * (see publish()); not the buffer prev_function points into */
     p->cur = p->work[0].ptr && p->prev_function &&
              (uintptr_t)p->prev_function - (uintptr_t)p->work[0].ptr <
                  p->work[0].cap;
     ls_buf *wb = &p->work[p->cur];
-    size_t fl = st->sep - st->head; /* the function name */
-    if ((rc = ldrsnap__buf_reserve(&p->al, wb, n + 1 + 64 + fl + 16)) < 0)
+    if ((rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
         return rc;
     char *w = wb->ptr, *fn = w + n + 1;
     memcpy(w, s, n);
@@ -216,36 +226,64 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
         memcpy(fn, w + st->head, fl);
     }
     fn[fl] = '\0';
+    size_t at = b->used + pad;
+    ldrsnap__stream_copy(b->mem + at, w, span);
+    ls_plain pl = {LS_ITEM_PLAIN,
+                   st->plain,
+                   line,
+                   p->cur_offset,
+                   st->tick,
+                   st->pid,
+                   st->tid,
+                   st->status,
+                   (uint32_t)at,
+                   (uint32_t)n,
+                   (uint32_t)st->msg,
+                   (uint32_t)fl};
+    _Static_assert(sizeof pl <= 64, "a compact item is one cache line");
+    ldrsnap__stream_copy(&b->items[b->nrec], &pl, sizeof pl);
+    b->used = at + span;
+    b->nrec++;
+    /* the owner a continuation takes: the name in the work buffer */
+    p->prev_pid = st->pid;
+    p->prev_tid = st->tid;
+    p->prev_tick = st->tick;
+    p->prev_flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    p->prev_level = st->plain;
+    p->prev_function = fn;
+    p->prev_dialect = LDRSNAP_D_VISTA;
+    return LDRSNAP_OK;
+}
+
+const ldrsnap_record *ldrsnap__plain_record(const ls_plain *pl,
+                                            const char *mem,
+                                            ldrsnap_record *r)
+{
     static const ldrsnap_record blank;
-    ls_item it;
-    it.rec = blank;
-    ldrsnap_record *r = &it.rec;
+    const char *w = mem + pl->at;
+    *r = blank;
     r->dialect = LDRSNAP_D_VISTA;
-    r->level = st->plain;
-    r->line = line;
-    r->offset = p->cur_offset;
-    r->pid = st->pid;
-    r->tid = st->tid;
-    r->tick = st->tick;
+    r->level = (ldrsnap_level)pl->level;
+    r->line = pl->line;
+    r->offset = pl->offset;
+    r->pid = pl->pid;
+    r->tid = pl->tid;
+    r->tick = pl->tick;
     r->text = r->raw = w;
     r->prefix = "";
-    r->function = fn;
-    r->message = w + st->msg;
-    if (st->plain == LDRSNAP_L_ENTER) {
+    r->function = w + pl->len + 1;
+    r->message = w + pl->msg;
+    if (r->level == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
-        r->dll = w + st->msg + 10;
+        r->dll = w + pl->msg + 10;
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
     } else {
         r->msg = LDRSNAP_M_STATUS;
-        r->status = st->status;
+        r->status = pl->status;
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
                    LDRSNAP_RF_STATUS;
     }
-    remember_owner(p, r);
-    p->prev_dialect = LDRSNAP_D_VISTA;
-    it.text_len = n < LS_LEN_UNKNOWN ? (uint16_t)n : LS_LEN_UNKNOWN;
-    it.func_len = fl < LS_LEN_UNKNOWN ? (uint16_t)fl : LS_LEN_UNKNOWN;
-    return publish(p, &it, n + 1 + fl + 1);
+    return r;
 }
 
 /* Split a logical line at glued record heads and emit each piece.  Only
@@ -332,7 +370,8 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
 {
     ldrsnap_parser *p = ud;
     ls_start st;
-    if (!p->batch || p->holding || n == WRAP_COLUMNS ||
+    if (!p->batch || p->batch->cap > UINT32_MAX || p->holding ||
+        n == WRAP_COLUMNS ||
         (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT) ||
         !ldrsnap__lex_plain_line(s, n, &st))
         return 0;

@@ -15,16 +15,33 @@
  * buffer [from, from + len): the analyzing thread moves them by delta to
  * where the strings went in the batch, so the tokenizer thread stores the
  * record once and reads nothing back. */
-typedef struct ls_item {
-    ldrsnap_record rec;
+typedef struct ls_item ls_item;
+
+/* The compact form of a plain ENTER or RETURN record (most of a log):
+ * one cache line to stream instead of three.  Its strings, in the batch's
+ * memory at `at`, are the line, its NUL, the function name and its NUL;
+ * the analyzing thread builds the record from it. */
+#define LS_ITEM_PLAIN 0x4E49414Cu /* never a dialect */
+typedef struct ls_plain {
+    uint32_t tag;              /* LS_ITEM_PLAIN, where rec.dialect is */
+    uint32_t level;            /* LDRSNAP_L_ENTER or _RETURN */
+    uint64_t line, offset, tick;
+    uint32_t pid, tid, status;
+    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t msg, func_len;    /* the message's offset in it; the name's */
+} ls_plain;
+
+struct ls_item {
+    union {
+        ldrsnap_record rec;
+        ls_plain plain;
+    };
     uintptr_t from, delta;     /* delta: modulo 2^64 */
     uint32_t len;
-    /* strlen() of rec.text and rec.function when the tokenizer knows them
-     * (LS_LEN_UNKNOWN: not) */
-    uint16_t text_len, func_len;
-} ls_item;
+};
 
-#define LS_LEN_UNKNOWN 0xFFFFu
+/* No length known (the analyzing thread counts). */
+#define LS_LEN_UNKNOWN UINT32_MAX
 
 typedef struct ls_batch {
     ls_item *items;
@@ -39,6 +56,10 @@ typedef ls_batch *(*ls_batch_swap)(void *ud, ls_batch *full);
 
 /* The record of an item, its strings moved to the batch. */
 const ldrsnap_record *ldrsnap__item_record(ls_item *it);
+/* The record of a compact item, built in *out; mem: the batch's. */
+const ldrsnap_record *ldrsnap__plain_record(const ls_plain *pl,
+                                            const char *mem,
+                                            ldrsnap_record *out);
 
 /* Bytes of a continuation's function name, its NUL included, at most. */
 #define LS_CONT_FUNC 64

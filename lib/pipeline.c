@@ -252,13 +252,22 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
         if (!pp->full_head)
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
+        ldrsnap_analyzer *a = pp->a;
         for (size_t i = 0; i < b->nrec && rc == 0; i++) {
             ls_item *it = &b->items[i];
-            pp->a->text_len = it->text_len;
-            pp->a->func_len = it->func_len;
-            rc = pp->consume(ldrsnap__item_record(it), pp->a);
+            const ldrsnap_record *r;
+            ldrsnap_record built;
+            if (it->plain.tag == LS_ITEM_PLAIN) {
+                r = ldrsnap__plain_record(&it->plain, b->mem, &built);
+                a->text_len = it->plain.len;
+                a->func_len = it->plain.func_len;
+            } else {
+                r = ldrsnap__item_record(it);
+                a->text_len = a->func_len = LS_LEN_UNKNOWN;
+            }
+            rc = pp->consume(r, a);
         }
-        pp->a->text_len = pp->a->func_len = LS_LEN_UNKNOWN;
+        a->text_len = a->func_len = LS_LEN_UNKNOWN;
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;
