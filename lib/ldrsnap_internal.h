@@ -88,8 +88,27 @@ static inline void ldrsnap__stream_copy(void *dst, const void *src, size_t n)
 #endif
 }
 
-/* Does s[0..n) hold one of bytes[0..k), 1 <= k <= 4?  32 bytes at a
- * time where SSE2 is there, with two compares a vector for k <= 2. */
+/* Is s[0..n) ASCII (no byte >= 0x80)? */
+static inline bool ldrsnap__ascii(const char *s, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    __m128i acc = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16)
+        acc = _mm_or_si128(acc, _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+    if (_mm_movemask_epi8(acc))
+        return false;
+#endif
+    for (; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* Does s[0..n) hold one of bytes[0..k), 1 <= k <= 4, or a byte past
+ * ASCII (which could be a letter case-blind matching takes for one of
+ * them)?  32 bytes at a time where SSE2 is there, with two compares a
+ * vector for k <= 2. */
 static inline bool ldrsnap__any_byte(const char *s, size_t n,
                                      const unsigned char *bytes, size_t k)
 {
@@ -103,32 +122,35 @@ static inline bool ldrsnap__any_byte(const char *s, size_t n,
 #define LS_EQ4(v)                                                             \
     _mm_or_si128(LS_EQ2(v),                                                   \
                  _mm_or_si128(_mm_cmpeq_epi8(v, b2), _mm_cmpeq_epi8(v, b3)))
+/* a byte past ASCII shows as its sign bit */
 #define LS_LOAD(at) _mm_loadu_si128((const __m128i *)(const void *)(s + (at)))
+#define LS_HIT(EQ, v) _mm_or_si128(EQ(v), v)
 #define LS_SCAN(EQ)                                                           \
     do {                                                                      \
         for (; i + 32 <= n; i += 32)                                          \
-            if (_mm_movemask_epi8(                                            \
-                    _mm_or_si128(EQ(LS_LOAD(i)), EQ(LS_LOAD(i + 16)))))       \
+            if (_mm_movemask_epi8(_mm_or_si128(LS_HIT(EQ, LS_LOAD(i)),        \
+                                               LS_HIT(EQ, LS_LOAD(i + 16))))) \
                 return true;                                                  \
         if (i + 16 <= n) {                                                    \
-            if (_mm_movemask_epi8(EQ(LS_LOAD(i))))                            \
+            if (_mm_movemask_epi8(LS_HIT(EQ, LS_LOAD(i))))                    \
                 return true;                                                  \
             i += 16;                                                          \
         }                                                                     \
         if (i < n && n >= 16) /* the tail, as the last 16 bytes */            \
-            return _mm_movemask_epi8(EQ(LS_LOAD(n - 16))) != 0;               \
+            return _mm_movemask_epi8(LS_HIT(EQ, LS_LOAD(n - 16))) != 0;       \
     } while (0)
     if (k <= 2)
         LS_SCAN(LS_EQ2);
     else
         LS_SCAN(LS_EQ4);
 #undef LS_SCAN
+#undef LS_HIT
 #undef LS_LOAD
 #undef LS_EQ4
 #undef LS_EQ2
 #endif
     for (; i < n; i++)
-        if (memchr(bytes, s[i], k))
+        if (memchr(bytes, s[i], k) || (unsigned char)s[i] >= 0x80)
             return true;
     return false;
 }

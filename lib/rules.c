@@ -684,35 +684,64 @@ static void add_anchor(rx_lits *L, const char *lit, size_t len)
         L->anchor[L->nanchor++] = best;
 }
 
-/* The literal table: the literals that index rules' first steps (other
- * steps check their literal directly). */
-static int index_literals(ldrsnap_rules *r)
+/* Empty a literal table with room for `total` literals. */
+static int lits_reset(ldrsnap_rules *r, rx_lits *L, size_t total)
 {
-    rx_lits *L = &r->lits;
     ldrsnap__free(&r->al, L->key_slot);
     L->key_slot = NULL;
     L->n = L->nanchor = 0;
     L->scan_always = false;
     memset(L->bloom, 0, sizeof L->bloom);
-    size_t total = r->n;
     if (L->cap < total) {
         char **lit = ldrsnap__realloc(&r->al, L->lit, total * sizeof *lit);
         size_t *len = lit ? ldrsnap__realloc(&r->al, L->len,
                                              total * sizeof *len)
                           : NULL;
+        uint32_t *key = len ? ldrsnap__realloc(&r->al, L->key,
+                                               total * sizeof *key)
+                            : NULL;
         if (lit)
             L->lit = lit;
-        if (!len)
+        if (len)
+            L->len = len;
+        if (!key)
             return LDRSNAP_ENOMEM;
-        L->len = len;
+        L->key = key;
         L->cap = total;
     }
     L->slots = 16;
     while (L->slots < total * 2)
         L->slots *= 2;
     L->key_slot = ldrsnap__calloc(&r->al, L->slots * sizeof *L->key_slot);
-    if (!L->key_slot)
-        return LDRSNAP_ENOMEM;
+    return L->key_slot ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+}
+
+/* Add a literal (lower case, at least four bytes; not copied) to L: its
+ * index. */
+static size_t lits_add(rx_lits *L, char *lit)
+{
+    size_t len = strlen(lit);
+    uint32_t key = lit_key(lit);
+    size_t j = key_hash(key, L->slots);
+    while (L->key_slot[j])
+        j = (j + 1) & (L->slots - 1);
+    L->key_slot[j] = (uint32_t)L->n + 1;
+    L->lit[L->n] = lit;
+    L->len[L->n] = len;
+    L->key[L->n] = key;
+    uint32_t bit = rx_bloom_bit(key);
+    L->bloom[bit >> 6] |= 1ull << (bit & 63);
+    return L->n++;
+}
+
+/* The literal table: the literals that index rules' first steps (other
+ * steps check their literal directly). */
+static int index_literals(ldrsnap_rules *r)
+{
+    rx_lits *L = &r->lits;
+    int rc = lits_reset(r, L, r->n);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < r->n; i++) {
         for (size_t k = 0; k < r->rules[i].nsteps; k++) {
             rx_step *s = &r->rules[i].steps[k];
@@ -727,17 +756,8 @@ static int index_literals(ldrsnap_rules *r)
             st->msg != RX_ANY || st->dialect != RX_ANY || st->function ||
             st->level != RX_ANY || st->nstatus)
             continue;
-        st->literal_id = (int)L->n;
-        L->lit[L->n] = st->literal;
-        L->len[L->n] = strlen(st->literal);
-        uint32_t key = lit_key(st->literal);
-        size_t j = key_hash(key, L->slots);
-        while (L->key_slot[j])
-            j = (j + 1) & (L->slots - 1);
-        L->key_slot[j] = (uint32_t)L->n + 1;
-        L->bloom[(key >> 6) & 1023] |= 1ull << (key & 63);
-        add_anchor(L, st->literal, L->len[L->n]);
-        L->n++;
+        st->literal_id = (int)lits_add(L, st->literal);
+        add_anchor(L, st->literal, L->len[st->literal_id]);
     }
     L->nprobe = 0;
     for (size_t i = 0; i < L->nanchor && L->nprobe <= 4; i++) {
@@ -1046,6 +1066,7 @@ void ldrsnap_rules_free(ldrsnap_rules *r)
     ldrsnap__free(&al, r->failure_rules.rule);
     ldrsnap__free(&al, r->lits.lit);
     ldrsnap__free(&al, r->lits.len);
+    ldrsnap__free(&al, r->lits.key);
     ldrsnap__free(&al, r->lits.key_slot);
     pcre2_compile_context_free(r->cctx);
     pcre2_general_context_free(r->gctx);

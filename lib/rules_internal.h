@@ -56,6 +56,7 @@ typedef struct rx_lits {
     char **lit;              /* lower-case literals */
     size_t *len;
     size_t n, cap;
+    uint32_t *key;           /* each literal's key */
     uint32_t *key_slot;      /* table of literal index + 1 by key hash */
     size_t slots;
     uint64_t bloom[1024];
@@ -70,6 +71,13 @@ typedef struct rx_lits {
     unsigned char probe[4];
     size_t nprobe;
 } rx_lits;
+
+/* The bloom bit of a key: all four bytes mixed (the low bits alone would
+ * be the key's last two letters, a common pair in most lines). */
+static inline uint32_t rx_bloom_bit(uint32_t key)
+{
+    return (key * 2654435761u) >> 16;
+}
 
 /* Which rules a record of one dialect could start. */
 typedef struct rx_bucket {

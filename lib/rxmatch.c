@@ -40,6 +40,7 @@ struct rx_state {
     const uint64_t *cur;    /* those of the current line (lits) */
     size_t lit_words;
     bool scanned;
+
     rx_inst *inst;          /* grown on demand up to MAX_INST */
     size_t ninst, inst_cap;
     size_t *active;         /* partial sequences per rule */
@@ -112,7 +113,8 @@ size_t ldrsnap__rx_count(const rx_state *x)
  * lacks them all can hold a literal. */
 static bool has_anchor(const rx_lits *L, const char *s, size_t n)
 {
-    if (L->nprobe) /* the anchors in both cases, at most four */
+    if (L->nprobe) /* the anchors in both cases, at most four; and any
+                      byte past ASCII (see scan_into()) */
         return ldrsnap__any_byte(s, n, L->probe, L->nprobe);
     for (size_t i = 0; i < L->nanchor; i++) {
         unsigned a = L->anchor[i];
@@ -120,6 +122,9 @@ static bool has_anchor(const rx_lits *L, const char *s, size_t n)
             (a >= 'a' && a <= 'z' && memchr(s, (int)a - 32, n)))
             return true;
     }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return true;
     return false;
 }
 
@@ -134,17 +139,26 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
     if (!L->n || (!L->scan_always && !has_anchor(L, text, n)))
         return;
     const unsigned char *t = (const unsigned char *)text;
+    if (!ldrsnap__ascii(text, n)) {
+        /* past ASCII, case-blind matching knows more equal letters
+         * (U+212A KELVIN SIGN is a 'k' to (?i) in UTF mode): the patterns
+         * decide */
+        for (size_t id = 0; id < L->n; id++)
+            lits[id / 64] |= 1ull << (id % 64);
+        return;
+    }
     uint32_t k = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned c = t[i];
-        k = (k << 8) | (c >= 'A' && c <= 'Z' ? c + 32 : c);
-        if (i < 3 || !(L->bloom[(k >> 6) & 1023] & (1ull << (k & 63))))
+        k = (k << 8) | (c - 'A' < 26u ? c + 32 : c);
+        uint32_t bit = rx_bloom_bit(k);
+        if (i < 3 || !(L->bloom[bit >> 6] & (1ull << (bit & 63))))
             continue;
         size_t start = i - 3;
         for (size_t j = (size_t)((k * 2654435761u) >> 7) & (L->slots - 1);
              L->key_slot[j]; j = (j + 1) & (L->slots - 1)) {
             size_t id = L->key_slot[j] - 1;
-            if (L->len[id] <= n - start &&
+            if (L->key[id] == k && L->len[id] <= n - start &&
                 strncasecmp(text + start, L->lit[id], L->len[id]) == 0)
                 lits[id / 64] |= 1ull << (id % 64);
         }

@@ -123,9 +123,12 @@ static bool scan_chunk(const ls_text *t, const unsigned char *s, size_t n,
         }
         if (map) {
             size_t blk = i / 64;
-            uint64_t hit = _mm_movemask_epi8(
+            /* a byte past ASCII counts (ldrsnap__any_byte()) */
+            __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+            uint64_t hit = _mm_movemask_epi8(_mm_or_si128(
+                               any,
                                _mm_or_si128(_mm_or_si128(LS_W(a), LS_W(b)),
-                                            _mm_or_si128(LS_W(c), LS_W(d)))) != 0;
+                                            _mm_or_si128(LS_W(c), LS_W(d))))) != 0;
             bits |= hit << (blk % 64);
             if (blk % 64 == 63) {
                 map[blk / 64] = bits;

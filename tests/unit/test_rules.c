@@ -538,3 +538,43 @@ Test(rules, literal_lines_are_found_wherever_they_fall)
     cr_assert_eq(count_sig(r, "key-val key:val\n", 16, 4), 0);
     ldrsnap_rules_free(r);
 }
+
+/* A case-blind pattern in UTF mode takes U+212A KELVIN SIGN for 'k' and
+ * U+017F LATIN SMALL LETTER LONG S for 's': the literal prefilter, which
+ * folds ASCII only, must let such lines through to the pattern (in one
+ * thread, where the chunk's pass marks the lines, and with the tokenizer
+ * thread, where the analyzing thread scans them). */
+Test(rules, case_blind_literals_past_ascii_reach_the_pattern)
+{
+    ldrsnap_rules *r = user_rules("rules:\n" LIT_RULE("k", "(?i)=desktop"));
+    static const char *const lines[] = {
+        "path =DES\xe2\x84\xaaTOP here\n",   /* Kelvin sign */
+        "path =de\xc5\xbfktop here\n",       /* long s */
+        "path =DESKTOP here\n",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        for (size_t chunk = 1; chunk <= 33; chunk += 32)
+            cr_assert_eq(count_sig(r, lines[i], strlen(lines[i]), chunk), 1,
+                         "line %zu chunk %zu", i, chunk);
+    cr_assert_eq(count_sig(r, "path =deskto here\n", 18, 4), 0);
+    /* with the tokenizer thread: past 1 MiB of other lines first */
+    size_t pad = (1u << 21), n = 0;
+    char *big = malloc(pad + 64);
+    cr_assert_not_null(big);
+    while (n + 40 < pad)
+        n += (size_t)sprintf(big + n, "0100:0a00 @ 1 - LdrpX - INFO: x\n");
+    n += (size_t)sprintf(big + n, "%s", lines[0]);
+    sigs s;
+    memset(&s, 0, sizeof s);
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = LDRSNAP_OPT_THREADED;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_sig, &s), 0);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, r), 0);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, big, n), 0);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    ldrsnap_analyzer_free(a);
+    cr_assert_eq(s.n, 1);
+    free(big);
+    ldrsnap_rules_free(r);
+}
