@@ -94,7 +94,10 @@ $(BUILDDIR)/cli/%.o: cli/%.c include/ldrsnap.h $(wildcard cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILDDIR)/tests/%.o: tests/%.c include/ldrsnap.h $(wildcard tests/unit/*.h)
+# the unit tests read internal headers too: a struct that changes there
+# must rebuild them
+$(BUILDDIR)/tests/%.o: tests/%.c include/ldrsnap.h $(wildcard tests/unit/*.h) \
+                       $(wildcard lib/*_internal.h) lib/ldrsnap_internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes -DSRCDIR=\"$(CURDIR)\" $(CFLAGS) -c $< -o $@
 
