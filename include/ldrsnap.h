@@ -110,7 +110,8 @@ typedef struct ldrsnap_allocator {
 /** Analyzer: count noise failures (probe misses) but do not report each
  *  as an event: logs hold thousands, and most callers only want the rest. */
 #define LDRSNAP_OPT_QUIET_NOISE 0x4u
-/** Analyzer: once an input passes 1 MiB, tokenize it on a second thread
+/** Analyzer: once an input passes 1 MiB (or a read of
+ *  ldrsnap_analyzer_pull() gives 64 KiB), tokenize it on a second thread
  *  while the calling thread analyzes (about twice as fast on two cores).
  *  Every callback still runs on the calling thread, in input order, and
  *  the results are the same; a custom allocator must then be thread-safe. */
@@ -527,12 +528,13 @@ typedef int (*ldrsnap_read_fn)(void *ctx, void *buf, size_t cap,
 
 /**
  * Pull the rest of the input instead of feeding it: read() is called
- * until it gives 0 bytes or an error.  With LDRSNAP_OPT_THREADED and an
- * input past 1 MiB, the tokenizer thread calls it, reading straight into
- * its own input blocks (read() must then be safe to call from another
- * thread, as a file descriptor is); every other callback still runs on
- * the calling thread.  What was read before an error is analyzed as any
- * input; call ldrsnap_analyzer_finish() after, in either case.
+ * until it gives 0 bytes or an error.  With LDRSNAP_OPT_THREADED, once
+ * the reads have given 64 KiB, the tokenizer thread calls it, reading
+ * straight into its own input blocks (read() must then be safe to call
+ * from another thread, as a file descriptor is); every other callback
+ * still runs on the calling thread.  What was read before an error is
+ * analyzed as any input; call ldrsnap_analyzer_finish() after, in either
+ * case.
  * @return LDRSNAP_OK, read()'s error, or the analysis's.
  */
 LDRSNAP_API int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,

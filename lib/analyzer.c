@@ -11,6 +11,11 @@
 #define ANALYZER_MAGIC 0x4C445241u /* "LDRA" */
 /* LDRSNAP_OPT_THREADED: below this, a thread costs more than it saves */
 #define PIPE_AFTER_BYTES (1u << 20)
+/* Pulled input comes in reads of up to FEED_ROOM: one of this much says
+ * the input is large, and the thread starts with it (waiting for a whole
+ * MiB would analyze the first read, often the input's first 256 KiB that
+ * a reader kept from sniffing, on one thread). */
+#define PULL_PIPE_AFTER_BYTES (64u << 10)
 /* ldrsnap_analyzer_buffer() without a tokenizer thread */
 #define FEED_ROOM (1u << 20)
 
@@ -159,7 +164,8 @@ int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
     if (buf != a->room)
         a->room = NULL; /* a room given out is stale once bytes go by */
     if (a->threaded && !a->pipe &&
-        a->parser.text.in_bytes + len >= PIPE_AFTER_BYTES &&
+        a->parser.text.in_bytes + len >=
+            (a->pulling ? PULL_PIPE_AFTER_BYTES : PIPE_AFTER_BYTES) &&
         ldrsnap__pipe_start(&a->pipe, a, on_record) != 0)
         a->threaded = false; /* no thread: go on with one */
     int rc = a->pipe ? ldrsnap__pipe_feed(a->pipe, buf, len)
@@ -228,7 +234,10 @@ int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
             a->room = NULL;
             return rc;
         }
-        if ((rc = ldrsnap_analyzer_commit(a, got)) != 0)
+        a->pulling = true;
+        rc = ldrsnap_analyzer_commit(a, got);
+        a->pulling = false;
+        if (rc != 0)
             return rc;
     }
 }

@@ -176,6 +176,7 @@ struct ldrsnap_analyzer {
     /* lengths the tokenizer thread sent with the record being analyzed
      * (LS_LEN_UNKNOWN: none) */
     unsigned text_len, func_len;
+    bool pulling;          /* bytes come from ldrsnap_analyzer_pull() */
     size_t noise, handled, exceptions, total_failures;
     /* summary */
     ldrsnap_summary summary;

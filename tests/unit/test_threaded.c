@@ -4,6 +4,7 @@
  * and frees cleanly at any point.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -507,6 +508,42 @@ static int pulled(const char *buf, size_t len, const ldrsnap_rules *rules,
 ParameterizedTest(int *i, threaded, pulled_input_gives_the_same_answers)
 {
     same_as_plain(3u << 20, pulled, *i);
+}
+
+/* Pulled, the input goes to the tokenizer thread once a read gives
+ * 64 KiB, not after a whole MiB: the CLI's first read hands over the
+ * 256 KiB its reader kept from sniffing the format, which one thread would
+ * otherwise analyze while the other waits. */
+static pthread_t reader_of_first;
+static bool read_elsewhere;
+
+static int src_read_where(void *ctx, void *buf, size_t cap, size_t *got)
+{
+    if (!pthread_equal(pthread_self(), reader_of_first))
+        read_elsewhere = true;
+    return src_read(ctx, buf, cap, got);
+}
+
+Test(threaded, pulling_starts_the_thread_after_a_large_read)
+{
+    size_t len;
+    char *buf = big_log(600u << 10, &len);
+    len = 600u << 10; /* less than a MiB */
+    run one = {0}, two = {0};
+    cr_assert_eq(analyze(buf, len, 0, 0, NULL, &one), LDRSNAP_OK);
+    src in = {buf, len, 0, 256u << 10, 0, 5};
+    reader_of_first = pthread_self();
+    read_elsewhere = false;
+    ldrsnap_analyzer *a = open_analyzer(LDRSNAP_OPT_THREADED, NULL, &two);
+    cr_assert_eq(ldrsnap_analyzer_pull(a, src_read_where, &in), LDRSNAP_OK);
+    cr_assert_eq(close_analyzer(a, LDRSNAP_OK, &two), LDRSNAP_OK);
+    cr_assert(read_elsewhere, "the tokenizer thread read the rest");
+    assert_same(&one.records, &two.records, "record");
+    assert_same(&one.events, &two.events, "event");
+    cr_assert_str_eq(one.summary, two.summary);
+    run_free(&one);
+    run_free(&two);
+    free(buf);
 }
 
 /* A read error ends the input: pull() returns it, and what was read
