@@ -260,7 +260,8 @@ typedef struct ls_start {
 bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st);
 /* The same, for a whole line that starts with the usual Vista head
  * "hhhh:hhhh @ dddddddd - ": ldrsnap__lex_find_start() and
- * ldrsnap__lex_plain() in one call.  False for any other line. */
+ * ldrsnap__lex_plain() in one call.  False for any other line; st->head
+ * is then 0 unless the line starts with that head. */
 bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st);
 
 /* Find where the first record begins (after any capture-tool prefix).
@@ -274,6 +275,11 @@ size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
 /* Does this line begin a record of its own (and so must not be joined to
  * an 80-column line before it)?  s must be NUL-terminated at s[n]. */
 bool ldrsnap__lex_begins_record(const char *s, size_t n);
+
+/* A start for ldrsnap__lex_line() that says ldrsnap__lex_find_start()
+ * found none on the line (nor will it on the line trimmed): the lexer
+ * does not search again. */
+extern const ls_start ldrsnap__no_start;
 
 /* Room the lexer may need for the fields of a line of n bytes. */
 #define LS_LEX_ROOM(n) (4 * (size_t)(n) + 512)

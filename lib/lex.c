@@ -1499,6 +1499,9 @@ static void trim_right(char *s, size_t *n)
         s[--*n] = '\0';
 }
 
+const ls_start ldrsnap__no_start = {0, LDRSNAP_D_OTHER, 0, 0, 0, 0,
+                                    LDRSNAP_L_NONE, 0, 0, 0};
+
 static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
                        const ls_start *known)
 {
@@ -1507,8 +1510,9 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
     /* the start by pointer, not copied: a struct copy reads back, as
      * vectors, what was just stored field by field, and such loads wait
      * for the stores (store-to-load forwarding fails) */
-    const ls_start *st = known;
-    if (st || (ldrsnap__lex_find_start(s, n, &found) && (st = &found))) {
+    const ls_start *st = known == &ldrsnap__no_start ? NULL : known;
+    if (st || (!known && ldrsnap__lex_find_start(s, n, &found) &&
+               (st = &found))) {
         char *body = s + st->pos;
         use_prefix(c, s, st->pos, body);
         r->text = body;
@@ -1636,6 +1640,8 @@ bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     vhead h;
     st->pos = 0;
+    st->head = 0; /* none, unless vista_fill() sets it */
+    st->plain = LDRSNAP_L_NONE;
     return vista_fill(st, head_usual(s, n, &h), &h) &&
            ldrsnap__lex_plain(s, n, st);
 #else
@@ -1695,7 +1701,9 @@ size_t ldrsnap__lex_line(char *out, char *line, size_t len,
         return c.used;
     }
     lex_record(&c, line, len, prev_dialect,
-               start && start->pos < len ? start : NULL);
+               start && (start == &ldrsnap__no_start || start->pos < len)
+                   ? start
+                   : NULL);
     return c.used;
 }
 

@@ -294,7 +294,7 @@ static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
 {
     ls_start st;
     if (!ldrsnap__lex_find_start(s, n, &st))
-        return emit_piece(p, s, n, p->seg[0].line, flags, NULL);
+        return emit_piece(p, s, n, p->seg[0].line, flags, &ldrsnap__no_start);
     /* a plain ENTER or RETURN record holds no glued one */
     if ((p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT) || ldrsnap__lex_plain(s, n, &st))
         return emit_piece(p, s, n, p->seg[0].line, flags, &st);
@@ -315,7 +315,7 @@ static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
         begin = head = next;
         if (!ldrsnap__lex_find_start(s + next, n - next, &st))
             return emit_piece(p, s + next, n - next, seg_line(p, next),
-                              flags | LDRSNAP_RF_SPLIT, NULL);
+                              flags | LDRSNAP_RF_SPLIT, &ldrsnap__no_start);
         st.pos = 0; /* the piece starts with its head */
     }
 }
@@ -362,25 +362,30 @@ static bool wrapped_width(const ls_line *ln)
 }
 
 /* The fast way for the lines that make most of a log (text.c offers them):
- * a plain ENTER or RETURN record with the usual head, on a line that no
- * wrap joins, going to a batch.  What on_line() and emit_logical() would
- * do with it, without the steps that cannot apply.  0: not such a line. */
+ * a record with the usual Vista head, on a line that no wrap joins, going
+ * to a batch; a plain ENTER or RETURN record in its compact form.  What
+ * on_line() and emit_logical() would do with it, without the steps that
+ * cannot apply.  0: not such a line. */
 static int on_fast_line(const char *s, size_t n, uint64_t line,
                         uint64_t offset, bool watched, void *ud)
 {
     ldrsnap_parser *p = ud;
     ls_start st;
     if (!p->batch || p->batch->cap > UINT32_MAX || p->holding ||
-        n == WRAP_COLUMNS ||
-        (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT) ||
-        !ldrsnap__lex_plain_line(s, n, &st))
+        n == WRAP_COLUMNS || (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT))
+        return 0;
+    bool plain = ldrsnap__lex_plain_line(s, n, &st);
+    /* any other record with the usual head: a glued one would bring a
+     * head's '@' (emit_logical() looks for no XP head after a Vista one) */
+    if (!plain && (!st.head || memchr(s + st.head, '@', n - st.head)))
         return 0;
     p->nseg = 1;
     p->seg[0].pos = 0;
     p->seg[0].line = line;
     p->cur_offset = offset;
     p->line_watched = watched;
-    int rc = emit_plain(p, s, n, line, &st);
+    int rc = plain ? emit_plain(p, s, n, line, &st)
+                   : emit_piece(p, s, n, line, 0, &st);
     return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
 }
 
