@@ -235,7 +235,8 @@ static int compile_pattern(loader *L, yaml_node_t *v, rx_step *st)
         return fail_at(L, v, "bad pattern at offset %zu: %s", (size_t)off,
                        (const char *)msg);
     }
-    pcre2_jit_compile(st->re, PCRE2_JIT_COMPLETE); /* else: interpreted */
+    /* else interpreted */
+    st->jit = pcre2_jit_compile(st->re, PCRE2_JIT_COMPLETE) == 0;
     uint32_t groups = 0;
     pcre2_pattern_info(st->re, PCRE2_INFO_CAPTURECOUNT, &groups);
     if (groups + 1 > L->r->max_groups)

@@ -23,6 +23,7 @@ typedef struct rx_globs {
 /* One step: every condition given must hold. */
 typedef struct rx_step {
     pcre2_code *re;          /* NULL when the step has no pattern */
+    bool jit;                /* re is JIT-compiled */
     char *literal;           /* a string any match must contain (lower
                                 case), for the prefilter; NULL if none */
     int literal_id;          /* index in the prefilter, or -1 */

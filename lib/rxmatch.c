@@ -40,6 +40,8 @@ struct rx_state {
     const uint64_t *cur;    /* those of the current line (lits) */
     size_t lit_words;
     bool scanned;
+    const char *text;       /* the record's text, when its length */
+    size_t text_len;        /* is known (else SIZE_MAX) */
 
     rx_inst *inst;          /* grown on demand up to MAX_INST */
     size_t ninst, inst_cap;
@@ -273,8 +275,15 @@ static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
     } else if (st->literal && !ci_contains(text, st->literal)) {
         return false;
     }
-    int rc = pcre2_match(st->re, (PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, 0,
-                         PCRE2_NO_UTF_CHECK, x->md, NULL);
+    /* the JIT's own entry skips pcre2_match()'s checks of what we know
+     * (the text is valid UTF-8, the options are none) */
+    size_t len = x->text == text && x->text_len != SIZE_MAX ? x->text_len
+                                                             : strlen(text);
+    int rc = st->jit ? pcre2_jit_match(st->re, (PCRE2_SPTR)text, len, 0, 0,
+                                       x->md, NULL)
+                     : pcre2_match(st->re, (PCRE2_SPTR)text,
+                                   PCRE2_ZERO_TERMINATED, 0,
+                                   PCRE2_NO_UTF_CHECK, x->md, NULL);
     if (rc < 0)
         return false;
     cap_groups(x, st->re, text, in);
@@ -635,6 +644,8 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     bool d = rx_bucket_may(by_d, rec->level, note->fid, st, rec->status);
     bool any = rx_bucket_may(&R->any, rec->level, note->fid, st, rec->status);
     x->scanned = false;
+    x->text = rec->text;
+    x->text_len = note->text_len;
     bool lits = false;
     if (R->n_lit_rules && rec->text && watched) {
         if (!x->scanned)
