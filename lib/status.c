@@ -100,12 +100,30 @@ static const unsigned char by_len[28][3] = {
 /* An id for a loader function name (LS_FID_UNKNOWN for names not in the
  * table, which are then compared as strings) and what the trace must know
  * about it. */
+/* a[0..len) == b[0..len), len >= 8: a word at a time, the last word
+ * overlapping the one before (no call, and most names differ in their
+ * first word) */
+static inline bool same_name(const char *a, const char *b, size_t len)
+{
+    uint64_t x, y;
+    for (size_t i = 0; i + 8 < len; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
+    }
+    memcpy(&x, a + len - 8, 8);
+    memcpy(&y, b + len - 8, 8);
+    return x == y;
+}
+
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags)
 {
     if (len < sizeof by_len / sizeof by_len[0]) {
         for (size_t i = 0; i < 3 && by_len[len][i]; i++) {
             const func_info *f = &funcs[by_len[len][i] - 1];
-            if (memcmp(f->name, name, len) == 0) {
+            if (len >= 8 ? same_name(f->name, name, len)
+                         : memcmp(f->name, name, len) == 0) {
                 *flags = f->flags;
                 return f->id;
             }
