@@ -774,6 +774,9 @@ static int index_literals(ldrsnap_rules *r)
     }
     if (L->nprobe > 4)
         L->nprobe = 0; /* too many for the vector pass: memchr each */
+#if defined(__x86_64__) && defined(__GNUC__)
+    L->avx2 = __builtin_cpu_supports("avx2");
+#endif
     return LDRSNAP_OK;
 }
 

@@ -71,6 +71,7 @@ typedef struct rx_lits {
      * vector pass finds them all */
     unsigned char probe[4];
     size_t nprobe;
+    bool avx2;               /* the CPU has AVX2 for that pass */
 } rx_lits;
 
 /* The bloom bit of a key: all four bytes mixed (the low bits alone would
