@@ -52,7 +52,13 @@ typedef struct ls_buf {
     size_t len, cap;
 } ls_buf;
 
-int ldrsnap__buf_reserve(const ls_alloc *al, ls_buf *b, size_t need);
+int ldrsnap__buf_grow(const ls_alloc *al, ls_buf *b, size_t need);
+/* Room for need bytes in b (the check inline: most calls have it). */
+static inline int ldrsnap__buf_reserve(const ls_alloc *al, ls_buf *b,
+                                       size_t need)
+{
+    return need <= b->cap ? LDRSNAP_OK : ldrsnap__buf_grow(al, b, need);
+}
 int ldrsnap__buf_append(const ls_alloc *al, ls_buf *b, const void *p,
                         size_t n);
 void ldrsnap__buf_free(const ls_alloc *al, ls_buf *b);

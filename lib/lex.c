@@ -1576,12 +1576,23 @@ static inline bool word_eq(const char *p, const char *lit, uint64_t mask)
 }
 
 /* The first space in f[0..n), or NULL: 16 bytes at a time while they are
- * all in the range. */
+ * all in the range (a loader function's name, then " - ", fits the first
+ * 32 most of the time: two vectors, one test). */
 static inline const char *first_space(const char *f, size_t n)
 {
 #ifdef __SSE2__
     const __m128i sp = _mm_set1_epi8(' ');
     size_t i = 0;
+    if (n >= 32) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                         _mm_loadu_si128((const __m128i *)(const void *)f), sp)) |
+                     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                         _mm_loadu_si128((const __m128i *)(const void *)(f + 16)), sp))
+                         << 16;
+        if (m)
+            return f + __builtin_ctz(m);
+        i = 32;
+    }
     for (; i + 16 <= n; i += 16) {
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
             _mm_loadu_si128((const __m128i *)(const void *)(f + i)), sp));
@@ -1594,11 +1605,43 @@ static inline const char *first_space(const char *f, size_t n)
 #endif
 }
 
-bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
+/* Does p[0..n) hold a ':'?  Inline: a DLL name is short, and a call to
+ * memchr() costs more than the search. */
+static inline bool has_colon(const char *p, size_t n)
 {
-    st->plain = LDRSNAP_L_NONE;
-    if (st->pos || st->dialect != LDRSNAP_D_VISTA || !st->head || !n ||
-        s[n - 1] == ' ' || s[n - 1] == '\t')
+#ifdef __SSE2__
+    const __m128i c = _mm_set1_epi8(':');
+    if (n >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            if (_mm_movemask_epi8(_mm_cmpeq_epi8(
+                    _mm_loadu_si128((const __m128i *)(const void *)(p + i)), c)))
+                return true;
+        /* the tail, as the last 16 bytes */
+        return i < n && _mm_movemask_epi8(_mm_cmpeq_epi8(
+                            _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
+                            c));
+    }
+#endif
+    return memchr(p, ':', n) != NULL;
+}
+
+/* Do the 16 bytes at p equal lit's 16? */
+static inline bool vec16_eq(const char *p, const char *lit)
+{
+#ifdef __SSE2__
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(
+               _mm_loadu_si128((const __m128i *)(const void *)p),
+               _mm_loadu_si128((const __m128i *)(const void *)lit))) == 0xFFFF;
+#else
+    return memcmp(p, lit, 16) == 0;
+#endif
+}
+
+/* ldrsnap__lex_plain() once its start is known to be a Vista head at 0. */
+static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
+{
+    if (s[n - 1] == ' ' || s[n - 1] == '\t')
         return false;
     const char *f = s + st->head, *end = s + n;
     const char *sep = first_space(f, (size_t)(end - f));
@@ -1607,6 +1650,25 @@ bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
     const char *w = sep + 3, *m;
     ldrsnap_level level;
     uint32_t status = 0;
+    /* the usual spacing, 16 bytes at once: " - ENTER: DLL na" then "me: ",
+     * " - RETURN: Statu" then "s: 0x" and eight digits; other spacing
+     * takes the word-wise way below */
+    if (end - sep >= 20 && vec16_eq(sep, " - ENTER: DLL na") &&
+        memcmp(sep + 16, "me: ", 4) == 0) {
+        m = sep + 10;
+        if (end - m > 12 && has_colon(m + 12, (size_t)(end - m - 12)))
+            return false;
+        level = LDRSNAP_L_ENTER;
+        goto done;
+    }
+    if (end - sep == 29 && vec16_eq(sep, " - RETURN: Statu") &&
+        memcmp(sep + 16, "s: 0", 4) == 0 && (sep[20] == 'x' || sep[20] == 'X')) {
+        m = sep + 11;
+        if (!hex8(m + 10, &status))
+            return false;
+        level = LDRSNAP_L_RETURN;
+        goto done;
+    }
     /* 9 bytes from w on are in the line: end - sep >= 12 */
     if (word_eq(w, "ENTER:\0\0", 0xFFFFFFFFFFFFull)) {
         for (m = w + 6; *m == ' '; m++)
@@ -1615,7 +1677,7 @@ bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
          * three hex digits): none past a drive letter, neither */
         if (end - m < 10 || !word_eq(m, "DLL name", ~0ull) || m[8] != ':' ||
             m[9] != ' ' ||
-            (end - m > 12 && memchr(m + 12, ':', (size_t)(end - m - 12))))
+            (end - m > 12 && has_colon(m + 12, (size_t)(end - m - 12))))
             return false;
         level = LDRSNAP_L_ENTER;
     } else if (word_eq(w, "RETURN:\0", 0xFFFFFFFFFFFFFFull)) {
@@ -1628,11 +1690,20 @@ bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
     } else {
         return false;
     }
+done:
     st->plain = level;
     st->sep = (size_t)(sep - s);
     st->msg = (size_t)(m - s);
     st->status = status;
     return true;
+}
+
+bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
+{
+    st->plain = LDRSNAP_L_NONE;
+    if (st->pos || st->dialect != LDRSNAP_D_VISTA || !st->head || !n)
+        return false;
+    return plain_after_head(s, n, st);
 }
 
 bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st)
@@ -1643,7 +1714,7 @@ bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st)
     st->head = 0; /* none, unless vista_fill() sets it */
     st->plain = LDRSNAP_L_NONE;
     return vista_fill(st, head_usual(s, n, &h), &h) &&
-           ldrsnap__lex_plain(s, n, st);
+           plain_after_head(s, n, st);
 #else
     LS_UNUSED(s), LS_UNUSED(n), LS_UNUSED(st);
     return false;

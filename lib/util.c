@@ -99,7 +99,7 @@ char *ldrsnap__strdup(const ls_alloc *al, const char *s)
     return s ? ldrsnap__strndup(al, s, strlen(s)) : NULL;
 }
 
-int ldrsnap__buf_reserve(const ls_alloc *al, ls_buf *b, size_t need)
+int ldrsnap__buf_grow(const ls_alloc *al, ls_buf *b, size_t need)
 {
     if (need <= b->cap)
         return LDRSNAP_OK;
