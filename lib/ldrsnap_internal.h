@@ -155,9 +155,13 @@ static inline bool ldrsnap__any_byte(const char *s, size_t n,
 #undef LS_EQ4
 #undef LS_EQ2
 #endif
-    for (; i < n; i++)
-        if (memchr(bytes, s[i], k) || (unsigned char)s[i] >= 0x80)
+    const unsigned b0s = bytes[0], b1s = bytes[k > 1 ? 1 : 0],
+                   b2s = bytes[k > 2 ? 2 : 0], b3s = bytes[k > 3 ? 3 : 0];
+    for (; i < n; i++) { /* short inputs: compares, not a call a byte */
+        unsigned c = (unsigned char)s[i];
+        if (c >= 0x80 || c == b0s || c == b1s || c == b2s || c == b3s)
             return true;
+    }
     return false;
 }
 
