@@ -684,10 +684,16 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     x->text_len = note->text_len;
     bool lits = false;
     if (R->n_lit_rules && rec->text && watched) {
-        if (!x->scanned)
-            scan_literals(x, rec->text, note->text_len);
-        for (size_t i = 0; i < x->lit_words && !lits; i++)
-            lits = x->cur[i] != 0;
+        /* the anchor pass here, inline: most lines end with it (a line
+         * found to lack them is left unscanned: a literal's step would
+         * scan it, and find nothing) */
+        size_t len = note->text_len != SIZE_MAX ? note->text_len
+                                                : strlen(rec->text);
+        if (R->lits.scan_always || has_anchor(&R->lits, rec->text, len)) {
+            scan_literals(x, rec->text, len);
+            for (size_t i = 0; i < x->lit_words && !lits; i++)
+                lits = x->cur[i] != 0;
+        }
     }
     if (!m && !d && !any && !lits && !x->ninst)
         return LDRSNAP_OK;
