@@ -286,6 +286,10 @@ size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
  * an 80-column line before it)?  s must be NUL-terminated at s[n]. */
 bool ldrsnap__lex_begins_record(const char *s, size_t n);
 
+/* Surely no record start on s[0..n) (no '@', no "LDR:"), where
+ * ldrsnap__lex_find_start() would find none.  False: perhaps one. */
+bool ldrsnap__lex_no_start(const char *s, size_t n);
+
 /* A start for ldrsnap__lex_line() that says ldrsnap__lex_find_start()
  * found none on the line (nor will it on the line trimmed): the lexer
  * does not search again. */

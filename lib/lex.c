@@ -394,6 +394,36 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
     return false;
 }
 
+bool ldrsnap__lex_no_start(const char *s, size_t n)
+{
+    /* every Vista head holds " @ ", every XP one "LDR:": one pass for
+     * '@' and "LD" (then "R:"), where ldrsnap__lex_find_start() takes a
+     * search for each */
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i at = _mm_set1_epi8('@'), L = _mm_set1_epi8('L'),
+                  D = _mm_set1_epi8('D');
+    for (; i + 17 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)))
+            return false;
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(v, L), _mm_cmpeq_epi8(w, D)));
+        for (; m; m &= m - 1) {
+            size_t j = i + (size_t)__builtin_ctz(m);
+            if (j + 4 <= n && s[j + 2] == 'R' && s[j + 3] == ':')
+                return false;
+        }
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == '@' || (s[i] == 'L' && n - i >= 4 &&
+                            memcmp(s + i, "LDR:", 4) == 0))
+            return false;
+    return true;
+}
+
 size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
                                bool xp)
 {

@@ -393,16 +393,24 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         return 0;
     bool plain = ldrsnap__lex_plain_line(s, n, &st);
     /* any other record with the usual head: a glued one would bring a
-     * head's '@' (emit_logical() looks for no XP head after a Vista one) */
-    if (!plain && (!st.head || memchr(s + st.head, '@', n - st.head)))
+     * head's '@' (emit_logical() looks for no XP head after a Vista one);
+     * a line without any record start (ModLoad, IDE, continuation and
+     * blank lines): none to split at either */
+    const ls_start *start = &st;
+    if (!plain && st.head && memchr(s + st.head, '@', n - st.head))
         return 0;
+    if (!plain && !st.head) {
+        if (!ldrsnap__lex_no_start(s, n))
+            return 0;
+        start = &ldrsnap__no_start;
+    }
     p->nseg = 1;
     p->seg[0].pos = 0;
     p->seg[0].line = line;
     p->cur_offset = offset;
     p->line_watched = watched;
     int rc = plain ? emit_plain(p, s, n, line, &st)
-                   : emit_piece(p, s, n, line, 0, &st);
+                   : emit_piece(p, s, n, line, 0, start);
     return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
 }
 

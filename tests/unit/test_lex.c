@@ -358,6 +358,16 @@ static void both_ways(const char *line, size_t n)
     memcpy(w2, line, n), w2[n] = '\0';
     ls_start st;
     bool has = ldrsnap__lex_find_start(w1, n, &st);
+    /* the fast way's test for lines without any start */
+    if (ldrsnap__lex_no_start(w1, n))
+        cr_assert(!has, "a start on '%.*s'", (int)n, line);
+    /* and its one-call way for lines with the usual head */
+    ls_start st2;
+    if (ldrsnap__lex_plain_line(w1, n, &st2))
+        cr_assert(has && st.pos == 0 && ldrsnap__lex_plain(w1, n, &st) &&
+                      st.plain == st2.plain && st.sep == st2.sep &&
+                      st.msg == st2.msg && st.status == st2.status,
+                  "plain '%.*s'", (int)n, line);
     if (has)
         ldrsnap__lex_plain(w1, n, &st); /* as the parser does */
     ldrsnap_record r1, r2;
@@ -412,6 +422,21 @@ static const char *const near[] = {
     "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
     "0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll0101:4076 @ 10000016 - "
     "F - RETURN: Status: 0x00000000",
+    /* record starts where the fast way's one pass looks, across its
+     * 16-byte steps */
+    "ModLoad: 00000000`10000000 00000000`10010000   C:\\x\\LDR: a.dll",
+    "xxxxxxxxxxxxxLDR: Loading (DYNAMIC) C:\\a.dll",
+    "xxxxxxxxxxxxxxLDR: Loading (DYNAMIC) C:\\a.dll",
+    "xxxxxxxxxxxxxxxLDR: Loading (DYNAMIC) C:\\a.dll",
+    "xxxxxxxxxxxxxxxxLDR: Loading (DYNAMIC) C:\\a.dll",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxLDR:",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxLDR:",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxLD R:",
+    "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    "[0100,4076] 0100:4076 @ 10000016 - LdrpLoadDll - INFO: x",
+    "line 1234 0100:4076 @ 10000016 - LdrpLoadDll - INFO: x yyyyyyyyyyy",
+    "LDR:",
+    "LDR",
 };
 
 Test(lex, one_pass_records_equal_the_general_path)
