@@ -53,6 +53,8 @@ struct ls_pipe {
     bool worker_done;
     int worker_rc;
     ls_block blocks[PIPE_BLOCKS];
+    void *arena;                 /* the batches' and blocks' memory */
+    size_t arena_len;
     ls_batch *free_list;
     ls_batch *full_head, *full_tail;
     /* Each batch header on cache lines of its own: the tokenizer updates
@@ -167,12 +169,7 @@ static void *worker(void *arg)
 static void release(ls_pipe *pp)
 {
     const ls_alloc *al = &pp->a->al;
-    for (size_t i = 0; i < PIPE_BATCHES; i++) {
-        ldrsnap__free(al, pp->slot[i].b.items);
-        ldrsnap__free(al, pp->slot[i].b.mem);
-    }
-    for (size_t i = 0; i < PIPE_BLOCKS; i++)
-        ldrsnap__free(al, pp->blocks[i].mem);
+    ldrsnap__big_free(al, pp->arena, pp->arena_len);
     pthread_mutex_destroy(&pp->mu);
     pthread_cond_destroy(&pp->to_worker);
     pthread_cond_destroy(&pp->to_caller);
@@ -196,20 +193,32 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     size_t cap = ldrsnap__batch_room(a->parser.max_line);
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;
+    cap = (cap + 63) & ~(size_t)63;
+    /* every batch and block in one piece of memory (huge pages where the
+     * system gives them: ldrsnap__big_alloc()), each on a cache line */
+    const size_t items = BATCH_RECORDS * sizeof(ls_item);
+    _Static_assert(BATCH_RECORDS * sizeof(ls_item) % 64 == 0 &&
+                       BLOCK_BYTES % 64 == 0,
+                   "the pieces of the arena stay on cache lines");
+    pp->arena_len =
+        PIPE_BATCHES * (items + cap) + PIPE_BLOCKS * BLOCK_BYTES + 63;
+    char *m = pp->arena = ldrsnap__big_alloc(al, pp->arena_len);
+    if (!m)
+        goto fail;
+    m += -(uintptr_t)m & 63;
     for (size_t i = 0; i < PIPE_BATCHES; i++) {
         ls_batch *b = &pp->slot[i].b;
-        b->items = ldrsnap__malloc(al, BATCH_RECORDS * sizeof *b->items);
-        b->mem = ldrsnap__malloc(al, cap);
-        if (!b->items || !b->mem)
-            goto fail;
+        b->items = (ls_item *)(void *)m;
+        b->mem = m + items;
+        m += items + cap;
         b->maxrec = BATCH_RECORDS;
         b->cap = cap;
         b->next = i + 1 < PIPE_BATCHES ? &pp->slot[i + 1].b : NULL;
     }
     for (size_t i = 0; i < PIPE_BLOCKS; i++) {
         ls_block *k = &pp->blocks[i];
-        if (!(k->mem = ldrsnap__malloc(al, BLOCK_BYTES)))
-            goto fail;
+        k->mem = m;
+        m += BLOCK_BYTES;
         k->next = i + 1 < PIPE_BLOCKS ? &pp->blocks[i + 1] : NULL;
     }
     pp->free_blocks = &pp->blocks[0];
