@@ -177,6 +177,8 @@ struct ldrsnap_analyzer {
      * (LS_LEN_UNKNOWN: none) */
     unsigned text_len, func_len;
     bool pulling;          /* bytes come from ldrsnap_analyzer_pull() */
+    bool item_watched;     /* the tokenizer thread's item may hold one of
+                              the literals' rarest bytes */
     size_t noise, handled, exceptions, total_failures;
     /* summary */
     ldrsnap_summary summary;

@@ -204,6 +204,40 @@ static inline void copy_line(char *d, const char *s, size_t n)
     memcpy(d, s, n);
 }
 
+/* Does s[a..b) of a plain line hold a watched byte?  16 bytes at a time,
+ * the last 16 ending at b (b >= 16 in such a line): bytes before a that
+ * this reads are the line's frame, which holds none of them
+ * (ldrsnap__rx_watch_names()).  The line is ASCII. */
+static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
+                          size_t b)
+{
+#ifdef __SSE2__
+    const __m128i w0 = _mm_load_si128((const __m128i *)(const void *)p->watch[0]),
+                  w1 = _mm_load_si128((const __m128i *)(const void *)p->watch[1]),
+                  w2 = _mm_load_si128((const __m128i *)(const void *)p->watch[2]),
+                  w3 = _mm_load_si128((const __m128i *)(const void *)p->watch[3]);
+#define LS_WIN(v)                                                             \
+    _mm_movemask_epi8(                                                        \
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)), \
+                     _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))))
+#define LS_LOAD(at) _mm_loadu_si128((const __m128i *)(const void *)(at))
+    for (; a + 16 < b; a += 16) {
+        __m128i v = LS_LOAD(s + a);
+        if (LS_WIN(v))
+            return true;
+    }
+    __m128i v = LS_LOAD(s + b - 16);
+    return LS_WIN(v) != 0;
+#undef LS_LOAD
+#undef LS_WIN
+#else
+    return ldrsnap__any_byte(s + a, b - a, p->watch[0], 1) ||
+           ldrsnap__any_byte(s + a, b - a, p->watch[1], 1) ||
+           ldrsnap__any_byte(s + a, b - a, p->watch[2], 1) ||
+           ldrsnap__any_byte(s + a, b - a, p->watch[3], 1);
+#endif
+}
+
 /* A line ldrsnap__lex_plain_line() took, sent to the batch in its compact
  * form: the record emit_piece() would make of it (a test compares the
  * two), built by the analyzing thread (ldrsnap__plain_record()). */
@@ -245,6 +279,10 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     fn[fl] = '\0';
     size_t at = b->used + pad;
     ldrsnap__stream_copy(b->mem + at, w, span);
+    /* may the names hold a watched byte (the rest of the line cannot)? */
+    bool watched = !p->nwatch || names_watched(p, s, st->head, st->sep) ||
+                   (st->plain == LDRSNAP_L_ENTER &&
+                    names_watched(p, s, st->msg + 10, n));
     ls_plain pl = {LS_ITEM_PLAIN,
                    st->plain,
                    line,
@@ -256,7 +294,8 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                    (uint32_t)at,
                    (uint32_t)n,
                    (uint32_t)st->msg,
-                   (uint32_t)fl};
+                   (uint32_t)fl,
+                   watched};
     _Static_assert(sizeof pl <= 64, "a compact item is one cache line");
     ldrsnap__stream_copy(&b->items[b->nrec], &pl, sizeof pl);
     b->used = at + span;
@@ -270,6 +309,14 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     p->prev_function = fn;
     p->prev_dialect = LDRSNAP_D_VISTA;
     return LDRSNAP_OK;
+}
+
+void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,
+                           size_t k)
+{
+    p->nwatch = k <= 4 ? k : 0;
+    for (size_t i = 0; i < 4 && p->nwatch; i++) /* unused ones repeat */
+        memset(p->watch[i], bytes[i < k ? i : 0], 16);
 }
 
 const ldrsnap_record *ldrsnap__plain_record(const ls_plain *pl,

@@ -29,6 +29,7 @@ typedef struct ls_plain {
     uint32_t pid, tid, status;
     uint32_t at, len;          /* the line: where, and its length */
     uint32_t msg, func_len;    /* the message's offset in it; the name's */
+    uint32_t watched;          /* its names may hold a watched byte */
 } ls_plain;
 
 struct ls_item {
@@ -61,6 +62,11 @@ const ldrsnap_record *ldrsnap__plain_record(const ls_plain *pl,
                                             const char *mem,
                                             ldrsnap_record *out);
 
+/* With batches, tell compact items whose names (function, DLL) hold none
+ * of bytes[0..k), k <= 4 (0: call every item watched). */
+void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,
+                           size_t k);
+
 /* Bytes of a continuation's function name, its NUL included, at most. */
 #define LS_CONT_FUNC 64
 
@@ -87,6 +93,11 @@ struct ldrsnap_parser {
     /* the logical line being lexed may hold a watched byte (read by the
      * analyzer as each record is handed to it, on the same thread) */
     bool line_watched;
+    /* with batches: the bytes the names of a compact item are checked for
+     * (ldrsnap__parser_watch(); none: every item may hold them), each
+     * repeated 16 times for a vector compare */
+    _Alignas(16) unsigned char watch[4][16];
+    size_t nwatch;
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;

@@ -270,9 +270,11 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
                 r = ldrsnap__plain_record(&it->plain, b->mem, &built);
                 a->text_len = it->plain.len;
                 a->func_len = it->plain.func_len;
+                a->item_watched = it->plain.watched;
             } else {
                 r = ldrsnap__item_record(it);
                 a->text_len = a->func_len = LS_LEN_UNKNOWN;
+                a->item_watched = true;
             }
             rc = pp->consume(r, a);
         }

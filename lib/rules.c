@@ -777,6 +777,12 @@ static int index_literals(ldrsnap_rules *r)
 #if defined(__x86_64__) && defined(__GNUC__)
     L->avx2 = __builtin_cpu_supports("avx2");
 #endif
+    static const char frame[] = "0123456789abcdefABCDEF:@ -xX"
+                                "ENTER DLL name RETURN Status";
+    L->plain_safe = L->nprobe != 0;
+    for (size_t i = 0; i < L->nprobe; i++)
+        if (memchr(frame, L->probe[i], sizeof frame - 1))
+            L->plain_safe = false;
     return LDRSNAP_OK;
 }
 

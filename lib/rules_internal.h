@@ -72,6 +72,10 @@ typedef struct rx_lits {
     unsigned char probe[4];
     size_t nprobe;
     bool avx2;               /* the CPU has AVX2 for that pass */
+    /* no probe byte can be in the fixed frame of a plain ENTER or RETURN
+     * line (its head, " - ENTER: DLL name: ", " - RETURN: Status: 0x" and
+     * hex digits): such a line can hold an anchor only in its names */
+    bool plain_safe;
 } rx_lits;
 
 /* The bloom bit of a key: all four bytes mixed (the low bits alone would
@@ -157,6 +161,10 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
  * by a few ASCII bytes (or no rule starts by a literal): every line is
  * then scanned. */
 size_t ldrsnap__rx_watch_bytes(const ldrsnap_rules *R, unsigned char out[4]);
+/* ldrsnap__rx_watch_bytes() for the names of plain ENTER and RETURN
+ * records only (the rest of their line is a fixed frame): 0 unless the
+ * frame holds none of the bytes. */
+size_t ldrsnap__rx_watch_names(const ldrsnap_rules *R, unsigned char out[4]);
 /* Words of the literal set of a rule set (0: no literals to look for). */
 size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
 /* The literals of R on text[0..len), into lits[ldrsnap__rx_lit_words(R)]:

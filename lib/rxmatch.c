@@ -654,6 +654,11 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
     return LDRSNAP_OK;
 }
 
+size_t ldrsnap__rx_watch_names(const ldrsnap_rules *R, unsigned char out[4])
+{
+    return R->lits.plain_safe ? ldrsnap__rx_watch_bytes(R, out) : 0;
+}
+
 size_t ldrsnap__rx_watch_bytes(const ldrsnap_rules *R, unsigned char out[4])
 {
     const rx_lits *L = &R->lits;

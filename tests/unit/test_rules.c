@@ -578,3 +578,70 @@ Test(rules, case_blind_literals_past_ascii_reach_the_pattern)
     free(big);
     ldrsnap_rules_free(r);
 }
+
+/* With a tokenizer thread, a plain ENTER or RETURN record is sent with a
+ * mark saying whether its names (function, DLL) hold a literal's rarest
+ * byte; the rest of such a line is a fixed frame.  Literals in either
+ * name, at any place, must still be found, and a literal whose rarest
+ * byte is in the frame must make every line count. */
+static size_t summary_sigs(const ldrsnap_rules *r, const char *log,
+                           size_t len, unsigned flags)
+{
+    sigs s;
+    memset(&s, 0, sizeof s);
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = flags;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_sig, &s), 0);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, r), 0);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, log, len), 0);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    size_t n = ldrsnap_analyzer_summary(a)->signatures;
+    ldrsnap_analyzer_free(a);
+    return n;
+}
+
+Test(rules, literals_in_the_names_of_plain_records_are_found_threaded)
+{
+    /* the second literal's rarest byte, 'x', is in every RETURN line's
+     * frame, and in no name */
+    static const char *const pats[] = {"qw3core\\.dll", "Status: 0x00000000"};
+    for (size_t pi = 0; pi < 2; pi++) {
+        char yaml[256];
+        snprintf(yaml, sizeof yaml, "rules:\n" LIT_RULE("lit", "%s"), pats[pi]);
+        ldrsnap_rules *r = user_rules(yaml);
+        size_t cap = 3u << 20, n = 0, planted = 0;
+        char *log = malloc(cap);
+        cr_assert_not_null(log);
+        for (unsigned k = 0; n + 512 < cap; k++) {
+            char name[80];
+            /* the literal at every place of a DLL name, sometimes */
+            size_t at = k % 23;
+            memset(name, 'a', sizeof name);
+            if (k % 7 == 0 && !pi) {
+                memcpy(name + at, "qw3core.dll", 11);
+                planted++;
+            }
+            name[at + 11 + k % 5] = '\0';
+            n += (size_t)sprintf(log + n,
+                                 "0100:%04x @ %08u - LdrpLoadDll - ENTER: "
+                                 "DLL name: %s\n",
+                                 0x1000 + k % 3, 10000000 + k, name);
+            /* in a function name, on a RETURN line */
+            n += (size_t)sprintf(log + n,
+                                 "0100:%04x @ %08u - %s - RETURN: Status: "
+                                 "0x00000000\n",
+                                 0x1000 + k % 3, 10000000 + k,
+                                 k % 11 == 0 && !pi ? "Ldrpqw3core.dllX"
+                                                    : "LdrpLoadDll");
+            planted += pi ? 1 : k % 11 == 0;
+        }
+        size_t one = summary_sigs(r, log, n, 0);
+        cr_assert_eq(one, planted, "pattern %zu: %zu of %zu", pi, one,
+                     planted);
+        cr_assert_eq(summary_sigs(r, log, n, LDRSNAP_OPT_THREADED), one,
+                     "pattern %zu", pi);
+        free(log);
+        ldrsnap_rules_free(r);
+    }
+}
