@@ -56,12 +56,13 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     if (a->rec_cb && a->rec_cb(rec, a->rec_ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
     ls_note note = {LS_FID_UNKNOWN, 0, SIZE_MAX};
-    if (rec->function)
-        note.fid = ldrsnap__func_id(rec->function,
-                                    a->func_len != LS_LEN_UNKNOWN
-                                        ? a->func_len
-                                        : strlen(rec->function),
+    if (a->plain) { /* the tokenizer thread's */
+        note.fid = a->plain->fid;
+        note.fflags = a->plain->fflags;
+    } else if (rec->function) {
+        note.fid = ldrsnap__func_id(rec->function, strlen(rec->function),
                                     &note.fflags);
+    }
     if (a->text_len != LS_LEN_UNKNOWN)
         note.text_len = a->text_len;
     int rc = ldrsnap__trace_record(a, rec, &note);
@@ -131,7 +132,7 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     if (!a)
         return rc;
     a->magic = ANALYZER_MAGIC;
-    a->text_len = a->func_len = LS_LEN_UNKNOWN;
+    a->text_len = LS_LEN_UNKNOWN;
     a->al = al;
     a->cb = cb;
     a->ud = userdata;

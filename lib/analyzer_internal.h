@@ -175,7 +175,8 @@ struct ldrsnap_analyzer {
     uint64_t vista_records, xp_records;
     /* lengths the tokenizer thread sent with the record being analyzed
      * (LS_LEN_UNKNOWN: none) */
-    unsigned text_len, func_len;
+    unsigned text_len;
+    const ls_plain *plain; /* the compact item analyzed, or NULL */
     bool pulling;          /* bytes come from ldrsnap_analyzer_pull() */
     bool item_watched;     /* the tokenizer thread's item may hold one of
                               the literals' rarest bytes */

@@ -283,8 +283,15 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     bool watched = !p->nwatch || names_watched(p, s, st->head, st->sep) ||
                    (st->plain == LDRSNAP_L_ENTER &&
                     names_watched(p, s, st->msg + 10, n));
+    /* the function's id, here where the name is at hand (the analyzing
+     * thread has the more work) */
+    unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
+    _Static_assert(LS_FID_OTHER_KNOWN + 64 < 256, "ids fit a byte");
     ls_plain pl = {LS_ITEM_PLAIN,
-                   st->plain,
+                   (uint8_t)st->plain,
+                   watched,
+                   (uint8_t)fid,
+                   (uint8_t)fflags,
                    line,
                    p->cur_offset,
                    st->tick,
@@ -294,8 +301,7 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                    (uint32_t)at,
                    (uint32_t)n,
                    (uint32_t)st->msg,
-                   (uint32_t)fl,
-                   watched};
+                   (uint32_t)fl};
     _Static_assert(sizeof pl <= 64, "a compact item is one cache line");
     ldrsnap__stream_copy(&b->items[b->nrec], &pl, sizeof pl);
     b->used = at + span;

@@ -24,12 +24,13 @@ typedef struct ls_item ls_item;
 #define LS_ITEM_PLAIN 0x4E49414Cu /* never a dialect */
 typedef struct ls_plain {
     uint32_t tag;              /* LS_ITEM_PLAIN, where rec.dialect is */
-    uint32_t level;            /* LDRSNAP_L_ENTER or _RETURN */
+    uint8_t level;             /* LDRSNAP_L_ENTER or _RETURN */
+    uint8_t watched;           /* its names may hold a watched byte */
+    uint8_t fid, fflags;       /* ldrsnap__func_id() of its function */
     uint64_t line, offset, tick;
     uint32_t pid, tid, status;
     uint32_t at, len;          /* the line: where, and its length */
     uint32_t msg, func_len;    /* the message's offset in it; the name's */
-    uint32_t watched;          /* its names may hold a watched byte */
 } ls_plain;
 
 struct ls_item {

@@ -269,16 +269,18 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
             if (it->plain.tag == LS_ITEM_PLAIN) {
                 r = ldrsnap__plain_record(&it->plain, b->mem, &built);
                 a->text_len = it->plain.len;
-                a->func_len = it->plain.func_len;
+                a->plain = &it->plain;
                 a->item_watched = it->plain.watched;
             } else {
                 r = ldrsnap__item_record(it);
-                a->text_len = a->func_len = LS_LEN_UNKNOWN;
+                a->text_len = LS_LEN_UNKNOWN;
+                a->plain = NULL;
                 a->item_watched = true;
             }
             rc = pp->consume(r, a);
         }
-        a->text_len = a->func_len = LS_LEN_UNKNOWN;
+        a->text_len = LS_LEN_UNKNOWN;
+        a->plain = NULL;
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;
