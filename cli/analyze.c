@@ -120,18 +120,68 @@ static const char *input_error(const ldrsnap_batch *b)
     return *m ? m : "cannot open input";
 }
 
+/* The rules, compiled on a thread of their own while the first input is
+ * listed and opened (a few milliseconds at the start of every run, on
+ * the way to the first byte otherwise). */
+static struct {
+    cli_opts *o;
+    ldrsnap_rules *rules;
+    int rc;
+    pthread_t th;
+    bool pending;            /* th runs, or ran and is not joined */
+} loading;
+
+static void *load_in_background(void *arg)
+{
+    (void)arg;
+    loading.rc = load_rules(loading.o, &loading.rules);
+    return NULL;
+}
+
+static void start_loading_rules(cli_opts *o)
+{
+    loading.o = o;
+    loading.pending =
+        pthread_create(&loading.th, NULL, load_in_background, NULL) == 0;
+    if (!loading.pending)
+        load_in_background(NULL);
+}
+
+/* Wait for the rules (on the thread that started loading them): 0, or
+ * the error load_rules() has reported. */
+static int rules_loaded(cli_opts *o)
+{
+    if (loading.pending) {
+        pthread_join(loading.th, NULL);
+        loading.pending = false;
+    }
+    o->rules = loading.rules;
+    return loading.rc;
+}
+
+/* Inputs analyzed one after the other on this thread may open theirs
+ * before the rules are there: rules_loaded() comes before any output, so
+ * that a bad rule file still stops everything unsaid. */
+/* a task that met a bad rule file: no output, the run stops */
+#define EXIT_RULES 99
+
 static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
 {
+    ldrsnap_batch *b = NULL;
+    int opened = t->error ? -1 : open_input(t->path, &b);
+    if (o->rules_wait && rules_loaded(o->rules_wait) < 0) {
+        ldrsnap_batch_free(b);
+        return EXIT_RULES;
+    }
     if (t->error) {
         say_error(o, out, err, t->name, t->errmsg);
         return EXIT_TROUBLE;
     }
-    ldrsnap_batch *b = NULL;
     ldrsnap_analyzer *a = NULL;
     sink s = {o, t->name, out, {t->name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
               false};
     int status = EXIT_TROUBLE;
-    if (open_input(t->path, &b) < 0) {
+    if (opened < 0) {
         say_error(o, out, err, t->name, input_error(b));
         goto out;
     }
@@ -291,10 +341,7 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
 {
     cli_opts opts = *co;
     const cli_opts *o = &opts;
-    ldrsnap_rules *rules = NULL;
-    if (load_rules(&opts, &rules) < 0)
-        return EXIT_TROUBLE; /* the message names file, line and rule */
-    opts.rules = rules;
+    start_loading_rules(&opts);
     run r;
     memset(&r, 0, sizeof r);
     r.o = o;
@@ -308,14 +355,22 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     /* a second thread per input when the cores outnumber the inputs */
     opts.threaded = o->jobs >= 2 * r.n;
     if (o->jobs > 1 && r.n > 1) {
-        status = worst(status, run_parallel(&r, o->jobs));
+        /* the rules before any worker starts */
+        if (rules_loaded(&opts) < 0)
+            status = EXIT_RULES;
+        else
+            status = worst(status, run_parallel(&r, o->jobs));
     } else {
-        for (size_t i = 0; i < r.n; i++) {
+        opts.rules_wait = &opts; /* the first task waits for them */
+        for (size_t i = 0; i < r.n && status != EXIT_RULES; i++) {
             status = worst(status,
                            analyze_task(&r.tasks[i], o, stdout, stderr));
+            opts.rules_wait = NULL;
             fflush(stdout);
         }
     }
+    if (rules_loaded(&opts) < 0) /* also when there was no input */
+        status = EXIT_RULES;
     for (size_t i = 0; i < r.n; i++) {
         free(r.tasks[i].name);
         free(r.tasks[i].path);
@@ -324,8 +379,9 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     free(r.tasks);
     pthread_mutex_destroy(&r.mu);
     pthread_cond_destroy(&r.cv);
-    ldrsnap_rules_free(rules);
-    return status;
+    ldrsnap_rules_free(loading.rules);
+    /* a bad rule file: reported by load_rules(), nothing analyzed */
+    return status == EXIT_RULES ? EXIT_TROUBLE : status;
 }
 
 /* ---- ldrsnap tokens ------------------------------------------------------- */

@@ -24,6 +24,9 @@ typedef struct cli_opts {
     const char **rule_files;
     size_t n_rule_files;
     const ldrsnap_rules *rules;  /* loaded once, shared by every task */
+    struct cli_opts *rules_wait; /* while set, the rules are still loading
+                                    (cmd_analyze()): a task waits for them
+                                    and sets them here */
 } cli_opts;
 
 /* json.c: JSON Lines output, valid whatever bytes come in. */
