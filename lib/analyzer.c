@@ -66,6 +66,11 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     if (a->text_len != LS_LEN_UNKNOWN)
         note.text_len = a->text_len;
     int rc = ldrsnap__trace_record(a, rec, &note);
+    /* a compact item no rule can start on, nor find a literal in, while
+     * no sequence is under way: the rules have nothing to do with it */
+    if (rc == 0 && a->rx && a->plain && !a->plain->rules_may &&
+        !a->plain->watched && !ldrsnap__rx_busy(a->rx))
+        return a->cb_rc;
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);
         /* the parser's own, on this thread; with a tokenizer thread, its
@@ -101,6 +106,7 @@ int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
     a->rx = NULL;
     ldrsnap__text_watch(&a->parser.text, NULL, 0);
     ldrsnap__parser_watch(&a->parser, NULL, 0);
+    ldrsnap__parser_rules(&a->parser, NULL);
     if (!rules || !ldrsnap_rules_count(rules))
         return LDRSNAP_OK; /* nothing to match: no per-record cost */
     /* Lines lacking every literal's rarest byte are told apart as their
@@ -113,6 +119,7 @@ int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
     if (a->threaded) { /* the names of compact items, as they are sent */
         ldrsnap__parser_watch(&a->parser, bytes,
                               ldrsnap__rx_watch_names(rules, bytes));
+        ldrsnap__parser_rules(&a->parser, rules);
     } else {
         size_t k = ldrsnap__rx_watch_bytes(rules, bytes);
         ldrsnap__text_watch(&a->parser.text, bytes, k);

@@ -112,6 +112,14 @@ static inline bool rx_bucket_may(const rx_bucket *b, unsigned level,
 
 #define RX_NMSG (LDRSNAP_M_SHELL_COMMAND + 1)
 
+/* Could a rule's first step, by its bucket, start on a record of this
+ * msg, dialect, level, function id and status?  (The literal rules and
+ * sequences under way aside.)  False means surely not. */
+static inline bool rx_rules_may(const struct ldrsnap_rules *R, unsigned msg,
+                                unsigned dialect, unsigned level,
+                                unsigned fid, bool has_status,
+                                uint32_t status);
+
 /* Where a line rule's first step is indexed, most selective first: by the
  * record's msg, by its dialect (a loader function implies Vista+), by a
  * literal its pattern requires, or nowhere (tried on every record). */
@@ -133,6 +141,18 @@ struct ldrsnap_rules {
     pcre2_compile_context *cctx;
     char errmsg[600];
 };
+
+static inline bool rx_rules_may(const struct ldrsnap_rules *R, unsigned msg,
+                                unsigned dialect, unsigned level,
+                                unsigned fid, bool has_status,
+                                uint32_t status)
+{
+    return rx_bucket_may(&R->by_msg[msg % RX_NMSG], level, fid, has_status,
+                         status) ||
+           rx_bucket_may(&R->by_dialect[dialect % RX_NDIALECT], level, fid,
+                         has_status, status) ||
+           rx_bucket_may(&R->any, level, fid, has_status, status);
+}
 
 /* rules.c */
 bool ldrsnap__glob_match(const rx_globs *g, const char *s);
@@ -174,5 +194,7 @@ void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
 int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
                         rx_emit_fn emit, void *ud);
 size_t ldrsnap__rx_count(const rx_state *x);
+/* Is a sequence under way (a later step may come on any record)? */
+bool ldrsnap__rx_busy(const rx_state *x);
 
 #endif

@@ -104,6 +104,11 @@ void ldrsnap__rx_free(rx_state *x)
     ldrsnap__free(&al, x);
 }
 
+bool ldrsnap__rx_busy(const rx_state *x)
+{
+    return x->ninst != 0;
+}
+
 size_t ldrsnap__rx_count(const rx_state *x)
 {
     return x ? x->count : 0;

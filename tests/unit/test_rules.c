@@ -645,3 +645,37 @@ Test(rules, literals_in_the_names_of_plain_records_are_found_threaded)
         ldrsnap_rules_free(r);
     }
 }
+
+/* With a tokenizer thread, the analyzing thread skips the rules for a
+ * plain record no rule can start on, unless a sequence is under way:
+ * a later step on such a record must still complete its sequence. */
+Test(rules, a_sequence_ends_on_a_plain_record_threaded)
+{
+    ldrsnap_rules *r = user_rules(
+        "rules:\n"
+        "- id: seq\n  title: t\n  severity: info\n"
+        "  match:\n    scope: file\n    window: 3\n    steps:\n"
+        "      - pattern: 'SeqMarkerStart'\n"
+        "      - {level: RETURN, status: 0xc0000135}\n");
+    size_t cap = 3u << 20, n = 0, want = 0;
+    char *log = malloc(cap);
+    cr_assert_not_null(log);
+    for (unsigned k = 0; n + 512 < cap; k++) {
+        if (k % 50 == 0) {
+            n += (size_t)sprintf(log + n, "SeqMarkerStart %u\n", k);
+            want++;
+        }
+        n += (size_t)sprintf(log + n,
+                             "0100:1000 @ %08u - LdrpLoadDll - ENTER: DLL "
+                             "name: a%u.dll\n"
+                             "0100:1000 @ %08u - LdrpLoadDll - RETURN: "
+                             "Status: 0x%08x\n",
+                             10000000 + k, k, 10000000 + k,
+                             k % 50 == 0 ? 0xc0000135u : 0u);
+    }
+    size_t one = summary_sigs(r, log, n, 0);
+    cr_assert_eq(one, want, "%zu of %zu", one, want);
+    cr_assert_eq(summary_sigs(r, log, n, LDRSNAP_OPT_THREADED), one);
+    free(log);
+    ldrsnap_rules_free(r);
+}
