@@ -23,6 +23,13 @@
 
 /* ---- allocation ------------------------------------------------------ */
 
+/* For a small helper of a per-line path that the compiler would call. */
+#ifdef __GNUC__
+#define LS_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define LS_ALWAYS_INLINE inline
+#endif
+
 typedef struct ls_alloc {
     ldrsnap_allocator a;
 } ls_alloc;

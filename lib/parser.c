@@ -104,17 +104,14 @@ size_t ldrsnap__batch_room(size_t max_line)
  * reading batches). */
 _Static_assert(sizeof(ls_item) % 8 == 0, "items stream in words");
 
-static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
+/* Room in the batch for one more record and span bytes of strings, from
+ * a 16-byte boundary: the next batch when this one is full.  Sets *at to
+ * where the strings go (an offset in b->mem). */
+static LS_ALWAYS_INLINE int batch_room(ldrsnap_parser *p, size_t span,
+                                      size_t *at)
 {
     ls_batch *b = p->batch;
-    /* the strings in 16-byte units from a 16-byte boundary (the work
-     * buffer has the room to read past len): a stream of stores that
-     * leaves no byte unwritten (a line written in part is slow to
-     * stream) */
-    size_t span = (len + 15) & ~(size_t)15;
     size_t pad = (size_t)(-(uintptr_t)(b->mem + b->used) & 15);
-    if (len > UINT32_MAX)
-        return LDRSNAP_ELIMIT;
     if (b->nrec == b->maxrec || b->cap - b->used < pad + span) {
         if (!(b = p->batch = p->swap(p->swap_ud, b)))
             return LDRSNAP_ECALLBACK;
@@ -122,14 +119,42 @@ static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
         if (b->cap < pad + span)
             return LDRSNAP_ELIMIT;
     }
-    char *to = b->mem + b->used + pad;
+    *at = b->used + pad;
+    return LDRSNAP_OK;
+}
+
+/* Lex in the work buffer that prev_function does not point into: the
+ * function a continuation would take (its owner's, perhaps a few pieces
+ * back: blank lines between) stays where it is. */
+static inline ls_buf *work_buffer(ldrsnap_parser *p)
+{
+    p->cur = p->work[0].ptr && p->prev_function &&
+             (uintptr_t)p->prev_function - (uintptr_t)p->work[0].ptr <
+                 p->work[0].cap;
+    return &p->work[p->cur];
+}
+
+static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
+{
+    /* the strings in 16-byte units from a 16-byte boundary (the work
+     * buffer has the room to read past len): a stream of stores that
+     * leaves no byte unwritten (a line written in part is slow to
+     * stream) */
+    size_t span = (len + 15) & ~(size_t)15, at;
+    if (len > UINT32_MAX)
+        return LDRSNAP_ELIMIT;
+    int rc = batch_room(p, span, &at);
+    if (rc < 0)
+        return rc;
+    ls_batch *b = p->batch;
+    char *to = b->mem + at;
     const char *from = p->work[p->cur].ptr;
     ldrsnap__stream_copy(to, from, span);
     it->from = (uintptr_t)from;
     it->delta = (uintptr_t)to - (uintptr_t)from;
     it->len = (uint32_t)len;
     ldrsnap__stream_copy(&b->items[b->nrec], it, sizeof *it);
-    b->used += pad + span;
+    b->used = at + span;
     b->nrec++;
     return LDRSNAP_OK;
 }
@@ -150,12 +175,7 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, unsigned flags, const ls_start *st)
 {
     int rc;
-    /* not the buffer that holds the function a continuation would take
-     * (its owner's, perhaps a few pieces back: blank lines between) */
-    p->cur = p->work[0].ptr && p->prev_function &&
-             (uintptr_t)p->prev_function - (uintptr_t)p->work[0].ptr <
-                 p->work[0].cap;
-    ls_buf *wb = &p->work[p->cur];
+    ls_buf *wb = work_buffer(p);
     if ((rc = ldrsnap__buf_reserve(&p->al, wb, piece_room(n) + 16)) < 0)
         return rc;
     char *w = wb->ptr;
@@ -244,26 +264,17 @@ static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
 static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, const ls_start *st)
 {
-    int rc;
     size_t fl = st->sep - st->head; /* the function name */
     /* the strings: the line and the name, each with its NUL */
-    ls_batch *b = p->batch;
     size_t len = n + 1 + fl + 1;
-    size_t span = (len + 15) & ~(size_t)15;
-    size_t pad = (size_t)(-(uintptr_t)(b->mem + b->used) & 15);
-    if (b->nrec == b->maxrec || b->cap - b->used < pad + span) {
-        if (!(b = p->batch = p->swap(p->swap_ud, b)))
-            return LDRSNAP_ECALLBACK;
-        pad = (size_t)(-(uintptr_t)b->mem & 15);
-        if (b->cap < pad + span || b->cap > UINT32_MAX)
-            return LDRSNAP_ELIMIT;
-    }
+    size_t span = (len + 15) & ~(size_t)15, at;
+    int rc = batch_room(p, span, &at);
+    if (rc < 0)
+        return rc;
+    ls_batch *b = p->batch;
     /* built in the work buffer, hot in this core's cache, then streamed
-     * (see publish()); not the buffer prev_function points into */
-    p->cur = p->work[0].ptr && p->prev_function &&
-             (uintptr_t)p->prev_function - (uintptr_t)p->work[0].ptr <
-                 p->work[0].cap;
-    ls_buf *wb = &p->work[p->cur];
+     * (see publish()) */
+    ls_buf *wb = work_buffer(p);
     if ((rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
         return rc;
     char *w = wb->ptr, *fn = w + n + 1;
@@ -277,7 +288,6 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
         memcpy(fn, w + st->head, fl);
     }
     fn[fl] = '\0';
-    size_t at = b->used + pad;
     ldrsnap__stream_copy(b->mem + at, w, span);
     /* may the names hold a watched byte (the rest of the line cannot)? */
     bool watched = !p->nwatch || names_watched(p, s, st->head, st->sep) ||
