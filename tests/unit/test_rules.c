@@ -539,6 +539,24 @@ Test(rules, literal_lines_are_found_wherever_they_fall)
     ldrsnap_rules_free(r);
 }
 
+/* The signatures an analyzer counts on log (flags: its options'). */
+static size_t summary_sigs(const ldrsnap_rules *r, const char *log,
+                           size_t len, unsigned flags)
+{
+    sigs s;
+    memset(&s, 0, sizeof s);
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = flags;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_sig, &s), 0);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, r), 0);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, log, len), 0);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    size_t n = ldrsnap_analyzer_summary(a)->signatures;
+    ldrsnap_analyzer_free(a);
+    return n;
+}
+
 /* A case-blind pattern in UTF mode takes U+212A KELVIN SIGN for 'k' and
  * U+017F LATIN SMALL LETTER LONG S for 's': the literal prefilter, which
  * folds ASCII only, must let such lines through to the pattern (in one
@@ -564,17 +582,7 @@ Test(rules, case_blind_literals_past_ascii_reach_the_pattern)
     while (n + 40 < pad)
         n += (size_t)sprintf(big + n, "0100:0a00 @ 1 - LdrpX - INFO: x\n");
     n += (size_t)sprintf(big + n, "%s", lines[0]);
-    sigs s;
-    memset(&s, 0, sizeof s);
-    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
-    o.flags = LDRSNAP_OPT_THREADED;
-    ldrsnap_analyzer *a;
-    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_sig, &s), 0);
-    cr_assert_eq(ldrsnap_analyzer_set_rules(a, r), 0);
-    cr_assert_eq(ldrsnap_analyzer_feed(a, big, n), 0);
-    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
-    ldrsnap_analyzer_free(a);
-    cr_assert_eq(s.n, 1);
+    cr_assert_eq(summary_sigs(r, big, n, LDRSNAP_OPT_THREADED), 1);
     free(big);
     ldrsnap_rules_free(r);
 }
@@ -584,22 +592,6 @@ Test(rules, case_blind_literals_past_ascii_reach_the_pattern)
  * byte; the rest of such a line is a fixed frame.  Literals in either
  * name, at any place, must still be found, and a literal whose rarest
  * byte is in the frame must make every line count. */
-static size_t summary_sigs(const ldrsnap_rules *r, const char *log,
-                           size_t len, unsigned flags)
-{
-    sigs s;
-    memset(&s, 0, sizeof s);
-    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
-    o.flags = flags;
-    ldrsnap_analyzer *a;
-    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_sig, &s), 0);
-    cr_assert_eq(ldrsnap_analyzer_set_rules(a, r), 0);
-    cr_assert_eq(ldrsnap_analyzer_feed(a, log, len), 0);
-    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
-    size_t n = ldrsnap_analyzer_summary(a)->signatures;
-    ldrsnap_analyzer_free(a);
-    return n;
-}
 
 Test(rules, literals_in_the_names_of_plain_records_are_found_threaded)
 {

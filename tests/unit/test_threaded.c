@@ -195,6 +195,16 @@ static void assert_same(const rec_list *x, const rec_list *y, const char *what)
         cr_assert_str_eq(x->lines[i], y->lines[i], "%s %zu", what, i);
 }
 
+/* Two runs gave the same records, events and summary; both are freed. */
+static void same_runs(run *one, run *two)
+{
+    assert_same(&one->records, &two->records, "record");
+    assert_same(&one->events, &two->events, "event");
+    cr_assert_str_eq(one->summary, two->summary);
+    run_free(one);
+    run_free(two);
+}
+
 static const size_t chunks[] = {0, 4096, 1u << 20, SIZE_MAX, 333};
 
 ParameterizedTestParameters(threaded, same_answers_as_one_thread)
@@ -220,11 +230,7 @@ static void same_as_plain(size_t min, way_fn way, int param)
     cr_assert_eq(way(buf, len, rules, &two, param), LDRSNAP_OK);
     cr_assert_gt(one.events.n, 100, "the input holds failures");
     cr_assert_gt(one.records.n, 30000);
-    assert_same(&one.records, &two.records, "record");
-    assert_same(&one.events, &two.events, "event");
-    cr_assert_str_eq(one.summary, two.summary);
-    run_free(&one);
-    run_free(&two);
+    same_runs(&one, &two);
     ldrsnap_rules_free(rules);
     free(buf);
 }
@@ -280,11 +286,7 @@ Test(threaded, plain_records_as_the_lexer_makes_them)
     cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, NULL, &two),
                  LDRSNAP_OK);
     cr_assert_gt(one.records.n, 30000);
-    assert_same(&one.records, &two.records, "record");
-    assert_same(&one.events, &two.events, "event");
-    cr_assert_str_eq(one.summary, two.summary);
-    run_free(&one);
-    run_free(&two);
+    same_runs(&one, &two);
     free(buf);
 }
 
@@ -538,11 +540,7 @@ Test(threaded, pulling_starts_the_thread_after_a_large_read)
     cr_assert_eq(ldrsnap_analyzer_pull(a, src_read_where, &in), LDRSNAP_OK);
     cr_assert_eq(close_analyzer(a, LDRSNAP_OK, &two), LDRSNAP_OK);
     cr_assert(read_elsewhere, "the tokenizer thread read the rest");
-    assert_same(&one.records, &two.records, "record");
-    assert_same(&one.events, &two.events, "event");
-    cr_assert_str_eq(one.summary, two.summary);
-    run_free(&one);
-    run_free(&two);
+    same_runs(&one, &two);
     free(buf);
 }
 
