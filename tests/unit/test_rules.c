@@ -592,7 +592,6 @@ Test(rules, case_blind_literals_past_ascii_reach_the_pattern)
  * byte; the rest of such a line is a fixed frame.  Literals in either
  * name, at any place, must still be found, and a literal whose rarest
  * byte is in the frame must make every line count. */
-
 Test(rules, literals_in_the_names_of_plain_records_are_found_threaded)
 {
     /* the second literal's rarest byte, 'x', is in every RETURN line's
