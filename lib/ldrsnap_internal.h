@@ -39,6 +39,8 @@ void *ldrsnap__malloc(const ls_alloc *al, size_t n);
 void *ldrsnap__calloc(const ls_alloc *al, size_t n);
 void *ldrsnap__realloc(const ls_alloc *al, void *p, size_t n);
 void ldrsnap__free(const ls_alloc *al, void *p);
+/* Does this CPU run AVX2 code (the few passes that have such a form)? */
+bool ldrsnap__cpu_avx2(void);
 /* Large memory filled once and reused (huge pages where it can). */
 void *ldrsnap__big_alloc(const ls_alloc *al, size_t n);
 void ldrsnap__big_free(const ls_alloc *al, void *p, size_t n);

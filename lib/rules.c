@@ -774,9 +774,7 @@ static int index_literals(ldrsnap_rules *r)
     }
     if (L->nprobe > 4)
         L->nprobe = 0; /* too many for the vector pass: memchr each */
-#if defined(__x86_64__) && defined(__GNUC__)
-    L->avx2 = __builtin_cpu_supports("avx2");
-#endif
+    L->avx2 = ldrsnap__cpu_avx2();
     static const char frame[] = "0123456789abcdefABCDEF:@ -xX"
                                 "ENTER DLL name RETURN Status";
     L->plain_safe = L->nprobe != 0;

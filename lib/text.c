@@ -193,17 +193,6 @@ plain_chunk_avx2(const unsigned char *s, size_t n)
             return false;
     return true;
 }
-
-static bool have_avx2(void)
-{
-    static int known = -1; /* the same answer on every thread */
-    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
-    if (k < 0) {
-        k = __builtin_cpu_supports("avx2") ? 1 : 0;
-        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
-    }
-    return k;
-}
 #endif
 
 static bool plain_ascii(const unsigned char *s, size_t n)
@@ -331,7 +320,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
         map = (uint64_t *)(void *)t->wmap.ptr;
     }
 #ifdef TEXT_AVX2
-    if (!map && have_avx2())
+    if (!map && ldrsnap__cpu_avx2())
         t->chunk_plain = plain_chunk_avx2((const unsigned char *)p, n);
     else
 #endif

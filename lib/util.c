@@ -27,6 +27,21 @@ static void std_free(void *p, void *ctx)
     free(p);
 }
 
+bool ldrsnap__cpu_avx2(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int known = -1; /* the same answer on every thread */
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k < 0) {
+        k = __builtin_cpu_supports("avx2") ? 1 : 0;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k;
+#else
+    return false;
+#endif
+}
+
 /* Memory a thread fills once and reuses (the pipeline's batches and
  * blocks): with the standard allocator, mapped on its own and marked for
  * transparent huge pages, so that first touching it costs a fault per
