@@ -56,21 +56,20 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     if (a->rec_cb && a->rec_cb(rec, a->rec_ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
     ls_note note = {LS_FID_UNKNOWN, 0, SIZE_MAX};
-    if (rec->function)
-        note.fid = ldrsnap__func_id(rec->function,
-                                    a->plain ? a->plain->func_len
-                                             : strlen(rec->function),
+    if (a->plain) { /* the tokenizer thread's */
+        note.fid = a->plain->fid;
+        note.fflags = a->plain->fflags;
+    } else if (rec->function) {
+        note.fid = ldrsnap__func_id(rec->function, strlen(rec->function),
                                     &note.fflags);
+    }
     if (a->text_len != LS_LEN_UNKNOWN)
         note.text_len = a->text_len;
     int rc = ldrsnap__trace_record(a, rec, &note);
-    /* a compact item no rule can start on (by its shape), nor find a
-     * literal in, while no sequence is under way: the rules have nothing
-     * to do with it */
-    if (rc == 0 && a->rx && a->plain && !a->plain->watched &&
-        !ldrsnap__rx_busy(a->rx) &&
-        !rx_rules_may(a->rules, rec->msg, rec->dialect, rec->level, note.fid,
-                      (rec->flags & LDRSNAP_RF_STATUS) != 0, rec->status))
+    /* a compact item no rule can start on, nor find a literal in, while
+     * no sequence is under way: the rules have nothing to do with it */
+    if (rc == 0 && a->rx && a->plain && !a->plain->rules_may &&
+        !a->plain->watched && !ldrsnap__rx_busy(a->rx))
         return a->cb_rc;
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);
@@ -107,6 +106,7 @@ int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
     a->rx = NULL;
     ldrsnap__text_watch(&a->parser.text, NULL, 0);
     ldrsnap__parser_watch(&a->parser, NULL, 0);
+    ldrsnap__parser_rules(&a->parser, NULL);
     if (!rules || !ldrsnap_rules_count(rules))
         return LDRSNAP_OK; /* nothing to match: no per-record cost */
     /* Lines lacking every literal's rarest byte are told apart as their
@@ -119,11 +119,11 @@ int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
     if (a->threaded) { /* the names of compact items, as they are sent */
         ldrsnap__parser_watch(&a->parser, bytes,
                               ldrsnap__rx_watch_names(rules, bytes));
+        ldrsnap__parser_rules(&a->parser, rules);
     } else {
         size_t k = ldrsnap__rx_watch_bytes(rules, bytes);
         ldrsnap__text_watch(&a->parser.text, bytes, k);
     }
-    a->rules = rules;
     return ldrsnap__rx_new(&a->rx, &a->al, rules);
 }
 

@@ -178,7 +178,6 @@ struct ldrsnap_analyzer {
     unsigned text_len;
     const ls_plain *plain; /* the compact item analyzed, or NULL */
     bool pulling;          /* bytes come from ldrsnap_analyzer_pull() */
-    const ldrsnap_rules *rules; /* those of rx */
     bool item_watched;     /* the tokenizer thread's item may hold one of
                               the literals' rarest bytes */
     size_t noise, handled, exceptions, total_failures;

@@ -16,6 +16,7 @@
 
 #include "ldrsnap_internal.h"
 #include "parser_internal.h"
+#include "rules_internal.h"
 
 #define PARSER_MAGIC 0x4C445250u /* "LDRP" */
 #define MAX_SEGMENTS 64
@@ -293,9 +294,23 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     bool watched = !p->nwatch || names_watched(p, s, st->head, st->sep) ||
                    (st->plain == LDRSNAP_L_ENTER &&
                     names_watched(p, s, st->msg + 10, n));
+    /* the function's id, here where the name is at hand (the analyzing
+     * thread has the more work) */
+    unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
+    _Static_assert(LS_FID_OTHER_KNOWN + 64 < 256, "ids fit a byte");
+    /* and whether a rule could start on it, by its shape: the analyzing
+     * thread skips the rules for most records */
+    bool may = !p->rules ||
+               rx_rules_may(p->rules,
+                            st->plain == LDRSNAP_L_ENTER ? LDRSNAP_M_DLL_NAME
+                                                         : LDRSNAP_M_STATUS,
+                            LDRSNAP_D_VISTA, st->plain, fid,
+                            st->plain == LDRSNAP_L_RETURN, st->status);
     ls_plain pl = {LS_ITEM_PLAIN,
                    (uint8_t)st->plain,
                    watched,
+                   (uint8_t)fid,
+                   (uint8_t)fflags,
                    line,
                    p->cur_offset,
                    st->tick,
@@ -305,7 +320,8 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                    (uint32_t)at,
                    (uint32_t)n,
                    (uint32_t)st->msg,
-                   (uint32_t)fl};
+                   (uint32_t)fl,
+                   may};
     _Static_assert(sizeof pl <= 64, "a compact item is one cache line");
     ldrsnap__stream_copy(&b->items[b->nrec], &pl, sizeof pl);
     b->used = at + span;
@@ -319,6 +335,12 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     p->prev_function = fn;
     p->prev_dialect = LDRSNAP_D_VISTA;
     return LDRSNAP_OK;
+}
+
+void ldrsnap__parser_rules(ldrsnap_parser *p,
+                           const struct ldrsnap_rules *rules)
+{
+    p->rules = rules;
 }
 
 void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,

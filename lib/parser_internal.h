@@ -26,10 +26,13 @@ typedef struct ls_plain {
     uint32_t tag;              /* LS_ITEM_PLAIN, where rec.dialect is */
     uint8_t level;             /* LDRSNAP_L_ENTER or _RETURN */
     uint8_t watched;           /* its names may hold a watched byte */
+    uint8_t fid, fflags;       /* ldrsnap__func_id() of its function */
     uint64_t line, offset, tick;
     uint32_t pid, tid, status;
     uint32_t at, len;          /* the line: where, and its length */
     uint32_t msg, func_len;    /* the message's offset in it; the name's */
+    uint8_t rules_may;         /* a rule could start on it, by its shape
+                                  (rx_rules_may(); 1 without rules) */
 } ls_plain;
 
 struct ls_item {
@@ -66,7 +69,10 @@ const ldrsnap_record *ldrsnap__plain_record(const ls_plain *pl,
  * of bytes[0..k), k <= 4 (0: call every item watched). */
 void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,
                            size_t k);
-
+/* With batches, the rules compact items are checked against (NULL: none;
+ * every item says a rule may start on it). */
+void ldrsnap__parser_rules(ldrsnap_parser *p,
+                           const struct ldrsnap_rules *rules);
 
 /* Bytes of a continuation's function name, its NUL included, at most. */
 #define LS_CONT_FUNC 64
@@ -99,7 +105,7 @@ struct ldrsnap_parser {
      * repeated 16 times for a vector compare */
     _Alignas(16) unsigned char watch[4][16];
     size_t nwatch;
-
+    const struct ldrsnap_rules *rules; /* with batches: for rules_may */
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;
