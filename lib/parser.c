@@ -355,9 +355,12 @@ const ldrsnap_record *ldrsnap__plain_record(const ls_plain *pl,
                                             const char *mem,
                                             ldrsnap_record *r)
 {
-    static const ldrsnap_record blank;
+    /* every field set here, none copied from a blank record first: half
+     * the stores */
     const char *w = mem + pl->at;
-    *r = blank;
+    r->status_orig = 0;
+    r->base = r->end = r->address = 0;
+    r->dll_path = r->parent = r->symbol = r->search_path = r->image = NULL;
     r->dialect = LDRSNAP_D_VISTA;
     r->level = (ldrsnap_level)pl->level;
     r->line = pl->line;
@@ -372,9 +375,11 @@ const ldrsnap_record *ldrsnap__plain_record(const ls_plain *pl,
     if (r->level == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
         r->dll = w + pl->msg + 10;
+        r->status = 0;
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
     } else {
         r->msg = LDRSNAP_M_STATUS;
+        r->dll = NULL;
         r->status = pl->status;
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
                    LDRSNAP_RF_STATUS;
