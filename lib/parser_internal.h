@@ -60,10 +60,43 @@ typedef ls_batch *(*ls_batch_swap)(void *ud, ls_batch *full);
 
 /* The record of an item, its strings moved to the batch. */
 const ldrsnap_record *ldrsnap__item_record(ls_item *it);
-/* The record of a compact item, built in *out; mem: the batch's. */
-const ldrsnap_record *ldrsnap__plain_record(const ls_plain *pl,
-                                            const char *mem,
-                                            ldrsnap_record *out);
+/* The record of a compact item, built in *r; mem: the batch's.  Inline:
+ * the analyzing thread calls it for most records. */
+static inline const ldrsnap_record *
+ldrsnap__plain_record(const ls_plain *pl, const char *mem, ldrsnap_record *r)
+{
+    /* every field set here, none copied from a blank record first: half
+     * the stores */
+    const char *w = mem + pl->at;
+    r->status_orig = 0;
+    r->base = r->end = r->address = 0;
+    r->dll_path = r->parent = r->symbol = r->search_path = r->image = NULL;
+    r->dialect = LDRSNAP_D_VISTA;
+    r->level = (ldrsnap_level)pl->level;
+    r->line = pl->line;
+    r->offset = pl->offset;
+    r->pid = pl->pid;
+    r->tid = pl->tid;
+    r->tick = pl->tick;
+    r->text = r->raw = w;
+    r->prefix = "";
+    r->function = w + pl->len + 1;
+    r->message = w + pl->msg;
+    if (r->level == LDRSNAP_L_ENTER) {
+        r->msg = LDRSNAP_M_DLL_NAME;
+        r->dll = w + pl->msg + 10;
+        r->status = 0;
+        r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    } else {
+        r->msg = LDRSNAP_M_STATUS;
+        r->dll = NULL;
+        r->status = pl->status;
+        r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
+                   LDRSNAP_RF_STATUS;
+    }
+    return r;
+}
+
 
 /* With batches, tell compact items whose names (function, DLL) hold none
  * of bytes[0..k), k <= 4 (0: call every item watched). */
