@@ -37,6 +37,9 @@ typedef struct ls_frame {
     unsigned fflags;
     char *dll;           /* owned, may be NULL */
     size_t dll_cap;
+    size_t dll_len;      /* strlen(dll) */
+    size_t dll_base;     /* offset of its file name; SIZE_MAX: not found
+                            yet */
     uint64_t line;
     char *fail_dll;      /* deepest failing non-probe DLL below, owned */
     size_t fail_cap;

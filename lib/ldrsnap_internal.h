@@ -362,6 +362,7 @@ const char *ldrsnap__func_name(size_t i);
 typedef struct ls_note {
     unsigned fid, fflags;    /* ldrsnap__func_id() of rec->function */
     size_t text_len;         /* strlen(rec->text) */
+    size_t dll_len;          /* strlen(rec->dll); SIZE_MAX: not known */
 } ls_note;
 
 bool ldrsnap__status_is_error(uint32_t code);

@@ -21,7 +21,24 @@
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* Copy s into *dst, reusing its buffer when it is large enough. */
+/* Copy s, of n bytes, into *dst, reusing its buffer when it is large
+ * enough. */
+static int set_strn(ldrsnap_analyzer *a, char **dst, size_t *cap,
+                    const char *s, size_t n)
+{
+    if (n + 1 > *cap) {
+        char *p = ldrsnap__realloc(&a->al, *dst, n + 1);
+        if (!p)
+            return LDRSNAP_ENOMEM;
+        *dst = p;
+        *cap = n + 1;
+    }
+    memcpy(*dst, s, n);
+    (*dst)[n] = '\0';
+    return LDRSNAP_OK;
+}
+
+/* Copy s into *dst likewise; NULL empties it. */
 static int set_str(ldrsnap_analyzer *a, char **dst, size_t *cap,
                    const char *s)
 {
@@ -30,16 +47,7 @@ static int set_str(ldrsnap_analyzer *a, char **dst, size_t *cap,
             (*dst)[0] = '\0';
         return LDRSNAP_OK;
     }
-    size_t n = strlen(s) + 1;
-    if (n > *cap) {
-        char *p = ldrsnap__realloc(&a->al, *dst, n);
-        if (!p)
-            return LDRSNAP_ENOMEM;
-        *dst = p;
-        *cap = n;
-    }
-    memcpy(*dst, s, n);
-    return LDRSNAP_OK;
+    return set_strn(a, dst, cap, s, strlen(s));
 }
 
 /* Replace an owned string kept with its capacity: the buffer is reused;
@@ -75,10 +83,9 @@ static const char *nonempty(const char *s)
 
 /* A hash of a file name without case (ASCII), never 0: eight bytes at a
  * time, each word folded to lower case first. */
-static uint32_t name_hash(const char *s)
+static uint32_t name_hash(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ULL;
-    size_t n = strlen(s);
     uint64_t h = n * 0x9E3779B97F4A7C15ULL;
     for (size_t i = 0; i < n; i += 8) {
         uint64_t w = 0;
@@ -100,12 +107,12 @@ static uint32_t name_hash(const char *s)
     return r ? r : 1;
 }
 
-ls_module *ldrsnap__module_find(ldrsnap_analyzer *a, const char *name)
+/* The module of file name b (n bytes, hash h), or NULL. */
+static ls_module *module_find_base(ldrsnap_analyzer *a, const char *b,
+                                   uint32_t h)
 {
-    if (!a->mod_cap || !name)
+    if (!a->mod_cap)
         return NULL;
-    const char *b = ldrsnap__basename(name);
-    uint32_t h = name_hash(b);
     for (size_t i = h & (a->mod_cap - 1);; i = (i + 1) & (a->mod_cap - 1)) {
         ls_module *m = &a->mods[i];
         if (!m->hash)
@@ -113,6 +120,14 @@ ls_module *ldrsnap__module_find(ldrsnap_analyzer *a, const char *name)
         if (m->hash == h && ldrsnap__name_eq(m->name, b))
             return m;
     }
+}
+
+ls_module *ldrsnap__module_find(ldrsnap_analyzer *a, const char *name)
+{
+    if (!a->mod_cap || !name)
+        return NULL;
+    const char *b = ldrsnap__basename(name);
+    return module_find_base(a, b, name_hash(b, strlen(b)));
 }
 
 static int module_grow(ldrsnap_analyzer *a)
@@ -136,20 +151,21 @@ static int module_grow(ldrsnap_analyzer *a)
     return LDRSNAP_OK;
 }
 
-/* Find or add a module by name or path; NULL when the map is full. */
-static ls_module *module_get(ldrsnap_analyzer *a, const char *name)
+/* Find or add a module by name or path, whose file name b (n bytes) the
+ * caller found; NULL when the map is full. */
+static ls_module *module_get_base(ldrsnap_analyzer *a, const char *name,
+                                  const char *b, size_t n)
 {
     if (!nonempty(name))
         return NULL;
-    ls_module *m = ldrsnap__module_find(a, name);
+    uint32_t h = name_hash(b, n);
+    ls_module *m = module_find_base(a, b, h);
     if (m)
         return m;
     if (a->nmods >= LS_MAX_MODULES)
         return NULL;
     if ((a->nmods + 1) * 2 > a->mod_cap && module_grow(a) < 0)
         return NULL;
-    const char *b = ldrsnap__basename(name);
-    uint32_t h = name_hash(b);
     size_t i = h & (a->mod_cap - 1);
     while (a->mods[i].hash)
         i = (i + 1) & (a->mod_cap - 1);
@@ -161,19 +177,34 @@ static ls_module *module_get(ldrsnap_analyzer *a, const char *name)
     return m;
 }
 
-/* Note a module that exists: its path when the name is one, its range. */
-static void module_seen(ldrsnap_analyzer *a, const char *name, bool present,
-                        uint64_t base, uint64_t end)
+static ls_module *module_get(ldrsnap_analyzer *a, const char *name)
 {
-    ls_module *m = module_get(a, name);
+    const char *b = ldrsnap__basename(name);
+    return module_get_base(a, name, b, b ? strlen(b) : 0);
+}
+
+/* Note a module that exists (seen mapped or loaded), whose file name b
+ * (n bytes) the caller found: its path when the name is one, its range. */
+static void module_seen_base(ldrsnap_analyzer *a, const char *name,
+                             const char *b, size_t n, uint64_t base,
+                             uint64_t end)
+{
+    ls_module *m = module_get_base(a, name, b, n);
     if (!m)
         return;
-    if (!m->path && ldrsnap__basename(name) != name)
+    if (!m->path && b != name)
         m->path = ldrsnap__strdup(&a->al, name);
-    m->present |= present;
+    m->present = true;
     if (base) {
         m->base = base, m->end = end, m->has_base = true;
     }
+}
+
+static void module_seen(ldrsnap_analyzer *a, const char *name, uint64_t base,
+                        uint64_t end)
+{
+    const char *b = ldrsnap__basename(name);
+    module_seen_base(a, name, b, b ? strlen(b) : 0, base, end);
 }
 
 static const ls_module *module_at(const ldrsnap_analyzer *a, uint64_t addr)
@@ -648,10 +679,10 @@ static bool compact_twin(const ls_thread *t, const ldrsnap_record *rec, fn f)
            (rec->level != LDRSNAP_L_RETURN || t->last_status == rec->status);
 }
 
+/* b: the file name in rec->dll */
 static void probe_track(ldrsnap_analyzer *a, ls_thread *t,
-                        const ldrsnap_record *rec)
+                        const ldrsnap_record *rec, const char *b)
 {
-    const char *b = ldrsnap__basename(rec->dll);
     if (!t->probe_base || !ldrsnap__name_eq(t->probe_base, b)) {
         renew(a, &t->probe_dll, &t->probe_dll_cap, rec->dll);
         t->probe_base = ldrsnap__basename(t->probe_dll);
@@ -663,25 +694,31 @@ static void probe_track(ldrsnap_analyzer *a, ls_thread *t,
 }
 
 static int on_enter(ldrsnap_analyzer *a, ls_thread *t,
-                    const ldrsnap_record *rec, fn f)
+                    const ldrsnap_record *rec, fn f, const ls_note *note)
 {
     if (compact_twin(t, rec, f))
         return LDRSNAP_OK;
-    if (f.flags & LS_FN_SEARCH) {
-        t->search_fail = 0;
-        probe_track(a, t, rec);
+    /* the name's length, and its file name once it is needed: kept in the
+     * frame for the module map when the frame returns */
+    size_t n = !rec->dll                    ? 0
+               : note->dll_len != SIZE_MAX ? note->dll_len
+                                           : strlen(rec->dll);
+    const char *b = NULL;
+    if ((f.flags & LS_FN_SEARCH) || (f.id == LS_FID_RESOLVE && rec->dll)) {
+        if (f.flags & LS_FN_SEARCH)
+            t->search_fail = 0;
+        b = ldrsnap__basename(rec->dll);
+        probe_track(a, t, rec, b);
     }
-    if (f.id == LS_FID_RESOLVE && rec->dll)
-        probe_track(a, t, rec);
     if (t->depth >= LS_MAX_FRAMES)
         return LDRSNAP_OK; /* deeper ENTERs are not kept */
     if (t->depth == t->frames_cap) {
         size_t cap = t->frames_cap ? t->frames_cap * 2 : 8;
-        ls_frame *n = ldrsnap__realloc(&a->al, t->frames, cap * sizeof *n);
-        if (!n)
+        ls_frame *fs = ldrsnap__realloc(&a->al, t->frames, cap * sizeof *fs);
+        if (!fs)
             return LDRSNAP_ENOMEM;
-        memset(n + t->frames_cap, 0, (cap - t->frames_cap) * sizeof *n);
-        t->frames = n;
+        memset(fs + t->frames_cap, 0, (cap - t->frames_cap) * sizeof *fs);
+        t->frames = fs;
         t->frames_cap = cap;
     }
     ls_frame *fr = &t->frames[t->depth];
@@ -690,8 +727,11 @@ static int on_enter(ldrsnap_analyzer *a, ls_thread *t,
         copy_func(fr->func, rec->function);
     fr->fflags = f.flags;
     fr->line = rec->line;
-    if (set_str(a, &fr->dll, &fr->dll_cap, rec->dll) < 0)
+    if (rec->dll ? set_strn(a, &fr->dll, &fr->dll_cap, rec->dll, n) < 0
+                 : set_str(a, &fr->dll, &fr->dll_cap, NULL) < 0)
         return LDRSNAP_ENOMEM;
+    fr->dll_len = n;
+    fr->dll_base = b ? (size_t)(b - rec->dll) : SIZE_MAX;
     if (fr->fail_dll)
         fr->fail_dll[0] = '\0';
     t->depth++;
@@ -809,8 +849,13 @@ static int on_return(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     }
     if (!failed) {
         if (fr && (ff & (LS_FN_MAP | LS_FN_PROBE)) && !(ff & LS_FN_HANDLE) &&
-            fr->dll && (ff & LS_FN_MAP || ldrsnap__basename(fr->dll) != fr->dll))
-            module_seen(a, fr->dll, true, 0, 0);
+            fr->dll) {
+            if (fr->dll_base == SIZE_MAX)
+                fr->dll_base = (size_t)(ldrsnap__basename(fr->dll) - fr->dll);
+            if ((ff & LS_FN_MAP) || fr->dll_base)
+                module_seen_base(a, fr->dll, fr->dll + fr->dll_base,
+                                 fr->dll_len - fr->dll_base, 0, 0);
+        }
         if (fr && (ff & LS_FN_TOP) && fr->line > p->went_on_enter)
             p->went_on_enter = fr->line;
     } else if (ff & LS_FN_PROBE) {
@@ -854,7 +899,7 @@ static int on_unable(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     if (m)
         s.dll_path = m->path;
     if (rec->parent) {
-        module_seen(a, rec->parent, true, 0, 0);
+        module_seen(a, rec->parent, 0, 0);
         if (m && !m->parent)
             m->parent = ldrsnap__strdup(&a->al,
                                         ldrsnap__basename(rec->parent));
@@ -907,7 +952,7 @@ static int on_export(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
                    rec->symbol, note, (rec->flags & LDRSNAP_RF_STATUS) != 0,
                    rec->status};
     if (rec->parent)
-        module_seen(a, rec->parent, true, 0, 0);
+        module_seen(a, rec->parent, 0, 0);
     replace(a, &t->nto_symbol, NULL);
     return add_fail(a, p, t, rec, &s) || a->dropped ? LDRSNAP_OK
                                                    : LDRSNAP_ENOMEM;
@@ -937,7 +982,7 @@ static int on_init_call(ldrsnap_analyzer *a, ls_thread *t,
 {
     if (!rec->dll)
         return LDRSNAP_OK;
-    module_seen(a, rec->dll, true, 0, 0);
+    module_seen(a, rec->dll, 0, 0);
     t->init_depth = t->depth;
     t->init_line = rec->line;
     replace(a, &t->init_text, rec->text);
@@ -981,10 +1026,10 @@ static int on_vista_msg(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
         p->seen_begin = true;
         if (!p->image)
             replace(a, &p->image, rec->dll);
-        module_seen(a, rec->dll_path ? rec->dll_path : rec->dll, true, 0, 0);
+        module_seen(a, rec->dll_path ? rec->dll_path : rec->dll, 0, 0);
         return LDRSNAP_OK;
     case LDRSNAP_M_MAPPED_DLL:
-        module_seen(a, rec->dll, true, rec->base, 0);
+        module_seen(a, rec->dll, rec->base, 0);
         return LDRSNAP_OK;
     default:
         return LDRSNAP_OK;
@@ -1028,7 +1073,7 @@ static int on_vista(ldrsnap_analyzer *a, const ldrsnap_record *rec,
     }
     f.id = note->fid, f.flags = note->fflags;
     if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME)
-        rc = on_enter(a, t, rec, f);
+        rc = on_enter(a, t, rec, f, note);
     else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
         rc = on_return(a, p, t, rec, f);
     else {
@@ -1124,7 +1169,7 @@ static int on_xp(ldrsnap_analyzer *a, const ldrsnap_record *rec)
     case LDRSNAP_M_LOADING_DLL:
         return replace(a, &t->xp_loading, rec->dll);
     case LDRSNAP_M_CALLING_INIT:
-        module_seen(a, rec->dll, true, 0, 0);
+        module_seen(a, rec->dll, 0, 0);
         if (rec->line > p->went_on_enter)
             p->went_on_enter = rec->line;
         return LDRSNAP_OK;
@@ -1142,7 +1187,7 @@ static int on_xp(ldrsnap_analyzer *a, const ldrsnap_record *rec)
             p->teardown_line = rec->line;
         return LDRSNAP_OK;
     case LDRSNAP_M_UNINIT_ENTRY:
-        module_seen(a, rec->dll_path, true, 0, 0);
+        module_seen(a, rec->dll_path, 0, 0);
         return LDRSNAP_OK;
     default:
         return on_xp_failure(a, p, t, rec);
@@ -1241,7 +1286,7 @@ static ls_proc *ide_proc(ldrsnap_analyzer *a, const ldrsnap_record *rec,
 static int on_ide(ldrsnap_analyzer *a, const ldrsnap_record *rec)
 {
     if (rec->msg == LDRSNAP_M_IDE_LOADED) {
-        module_seen(a, rec->dll_path, true, 0, 0);
+        module_seen(a, rec->dll_path, 0, 0);
         return LDRSNAP_OK;
     }
     if (rec->msg != LDRSNAP_M_IDE_THREAD_EXIT &&
@@ -1291,7 +1336,7 @@ int ldrsnap__trace_record(ldrsnap_analyzer *a, const ldrsnap_record *rec,
         return on_xp(a, rec);
     case LDRSNAP_D_DEBUGGER:
         if (rec->msg == LDRSNAP_M_MODLOAD) {
-            module_seen(a, rec->dll_path, true, rec->base, rec->end);
+            module_seen(a, rec->dll_path, rec->base, rec->end);
             return LDRSNAP_OK;
         }
         if (rec->msg == LDRSNAP_M_EXCEPTION &&
