@@ -253,12 +253,19 @@ static int set_globs(loader *L, yaml_node_t *v, const char *key,
     int rc = scalars(L, v, key, &items, &n);
     if (rc < 0)
         return rc;
-    g->pat = ldrsnap__calloc(&L->r->al, (n ? n : 1) * sizeof *g->pat);
-    for (size_t i = 0; g->pat && i < n; i++)
-        g->pat[i] = ldrsnap__strdup(&L->r->al, items[i]);
-    g->n = g->pat ? n : 0;
+    g->g = ldrsnap__calloc(&L->r->al, (n ? n : 1) * sizeof *g->g);
+    size_t k = 0;
+    for (; g->g && k < n; k++) {
+        rx_glob *x = &g->g[k];
+        if (!(x->pat = ldrsnap__strdup(&L->r->al, items[k])))
+            break;
+        x->len = strlen(x->pat);
+        x->literal = !strpbrk(x->pat, "*?");
+        x->has_sep = strpbrk(x->pat, "\\/") != NULL;
+    }
+    g->n = g->g ? k : 0;
     ldrsnap__free(&L->r->al, (void *)items);
-    return g->pat ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+    return g->g && k == n ? LDRSNAP_OK : LDRSNAP_ENOMEM;
 }
 
 static int set_status(loader *L, yaml_node_t *v, const char *key,
@@ -601,8 +608,8 @@ static int parse_rule(loader *L, yaml_node_t *n, rx_rule *r)
 static void free_globs(const ls_alloc *al, rx_globs *g)
 {
     for (size_t i = 0; i < g->n; i++)
-        ldrsnap__free(al, g->pat[i]);
-    ldrsnap__free(al, g->pat);
+        ldrsnap__free(al, g->g[i].pat);
+    ldrsnap__free(al, g->g);
 }
 
 static void free_rule(const ls_alloc *al, rx_rule *r)
@@ -1082,21 +1089,42 @@ void ldrsnap_rules_free(ldrsnap_rules *r)
     ldrsnap__free(&al, r);
 }
 
-/* Case-insensitive glob: '*' any run, '?' one character. */
+static inline unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Where the text after a '*' can start: from s on, at the next byte that
+ * can match p[0] (every byte for a letter, '?' or '*': the next one),
+ * or NULL when none can. */
+static const char *next_start(const char *p, const char *s)
+{
+    unsigned char c = (unsigned char)*p;
+    if (c == '\0' || c == '?' || c == '*' || fold(c) != c ||
+        (c >= 'a' && c <= 'z'))
+        return s;
+    return strchr(s, c);
+}
+
+/* Case-insensitive glob (ASCII folding, as Windows names in loader logs
+ * are): '*' any run, '?' one character.  After a '*', candidate starts
+ * are found with strchr() when the next pattern byte is not a letter (a
+ * path separator, a dot). */
 static bool glob1(const char *p, const char *s)
 {
     const char *star = NULL, *resume = NULL;
     while (*s) {
         if (*p == '*') {
             star = ++p;
-            resume = s;
+            if (!(s = resume = next_start(p, s)))
+                return false;
         } else if (*p == '?' ||
-                   (*p && tolower((unsigned char)*p) ==
-                              tolower((unsigned char)*s))) {
+                   (*p && fold((unsigned char)*p) == fold((unsigned char)*s))) {
             p++, s++;
         } else if (star) {
             p = star;
-            s = ++resume;
+            if (!(s = resume = next_start(p, resume + 1)))
+                return false;
         } else {
             return false;
         }
@@ -1106,7 +1134,16 @@ static bool glob1(const char *p, const char *s)
     return *p == '\0';
 }
 
-/* A DLL glob matches the file name, or the whole path. */
+static bool same_name(const char *p, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fold((unsigned char)p[i]) != fold((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* A DLL glob matches the file name, or the whole path.  A literal one
+ * needs a name of its length; one with a separator, the whole path. */
 bool ldrsnap__glob_match(const rx_globs *g, const char *s)
 {
     if (!g->n)
@@ -1114,8 +1151,17 @@ bool ldrsnap__glob_match(const rx_globs *g, const char *s)
     if (!s)
         return false;
     const char *base = ldrsnap__basename(s);
-    for (size_t i = 0; i < g->n; i++)
-        if (glob1(g->pat[i], base) || glob1(g->pat[i], s))
+    size_t blen = strlen(base), slen = (size_t)(base - s) + blen;
+    for (size_t i = 0; i < g->n; i++) {
+        const rx_glob *x = &g->g[i];
+        if (x->literal) {
+            if ((x->len == blen && same_name(x->pat, base, blen)) ||
+                (base != s && x->len == slen && same_name(x->pat, s, slen)))
+                return true;
+        } else if ((!x->has_sep && glob1(x->pat, base)) ||
+                   (base != s && glob1(x->pat, s))) {
             return true;
+        }
+    }
     return false;
 }

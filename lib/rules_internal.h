@@ -15,8 +15,16 @@ enum rx_scope { RX_FILE = 0, RX_PROCESS, RX_THREAD };
 #define RX_ANY (-1)
 #define RX_NDIALECT 7
 
+/* A case-insensitive glob, with what tells most names apart at once. */
+typedef struct rx_glob {
+    char *pat;
+    size_t len;              /* strlen(pat) */
+    bool literal;            /* no '*' nor '?': only a name of its length */
+    bool has_sep;            /* holds '\\' or '/': never a bare file name */
+} rx_glob;
+
 typedef struct rx_globs {
-    char **pat;
+    rx_glob *g;
     size_t n;
 } rx_globs;
 

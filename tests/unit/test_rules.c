@@ -349,6 +349,68 @@ ParameterizedTest(size_t *ix, rules, each_kind_of_error_names_file_line_and_rule
     ldrsnap_rules_free(r);
 }
 
+/* DLL globs: a literal one needs a name of its length (file name or
+ * whole path); one with a separator is tried on the whole path only;
+ * after a '*', starts are found by the next pattern byte. */
+typedef struct glob_case {
+    const char *glob, *dll;
+    bool match;
+} glob_case;
+
+static const glob_case glob_cases[] = {
+    {"version.dll", "C:\\Program Files\\x\\VERSION.DLL", true},
+    {"version.dll", "version.dll", true},
+    {"version.dll", "C:\\x\\version.dll.bak", false},
+    {"version.dl", "version.dll", false},
+    {"ersion.dll", "C:\\x\\version.dll", false},
+    {"C:\\x\\version.dll", "c:\\X\\Version.dll", true},
+    {"C:\\x\\version.dll", "version.dll", false},
+    {"x/version.dll", "x/version.dll", true},
+    {"*\\Downloads\\*.dll", "C:\\Users\\b\\downloads\\s\\h.dll", true},
+    {"*\\Downloads\\*.dll", "C:\\Users\\b\\Downloads.dll", false},
+    {"*\\Downloads\\*.dll", "C:\\a\\Downloadsx\\h.dll", false},
+    {"*\\Downloads\\*.dll", "Downloads\\h.dll", false},
+    {"*\\Downloads\\*.dll", "C:\\Downloads\\h.exe", false},
+    {"*\\temp\\*", "C:\\x\\Tem\\y\\Temp\\z.dll", true},
+    {"*\\temp\\*", "C:\\x\\temp", false},
+    {"*.dll", "a.b.dll", true},
+    {"*.dll", "a.dll.exe", false},
+    {"a*b*c.dll", "aXbYbc.dll", true},
+    {"a*b*c.dll", "aXcYc.dll", false},
+    {"?sv*.dll", "msvcp140.dll", true},
+    {"?sv*.dll", "svcp140.dll", false},
+    {"*-*-*.dll", "api-ms-win-crt-x.dll", true},
+    {"*-*-*.dll", "api-crt.dll", false},
+    {"*.*.*", "a.b", false},
+    {"*.*.*", "a.b.c", true},
+    {"**x.dll", "ax.dll", true},
+    {"a*-b.dll", "a-b.dll", true},
+    {"*\\x.dll", "\\x.dll", true},
+    {"*", "C:\\any\\thing.dll", true},
+    {"*\\*\\*.dll", "C:\\a.dll", false},
+    {"*\\*\\*.dll", "C:\\d\\a.dll", true},
+};
+
+Test(rules, dll_globs_match_names_and_paths)
+{
+    for (size_t i = 0; i < sizeof glob_cases / sizeof glob_cases[0]; i++) {
+        const glob_case *c = &glob_cases[i];
+        char yaml[256], log[256];
+        snprintf(yaml, sizeof yaml,
+                 "rules:\n- id: g\n  title: t\n  severity: low\n"
+                 "  match: {level: ENTER, dll: '%s'}\n", c->glob);
+        snprintf(log, sizeof log,
+                 "0100:0a00 @ 1 - LdrLoadDll - ENTER: DLL name: %s\n",
+                 c->dll);
+        ldrsnap_rules *r = user_rules(yaml);
+        sigs s;
+        run(r, log, strlen(log), &s);
+        cr_expect_eq(s.n, c->match ? 1u : 0u, "glob '%s' on '%s': %zu",
+                     c->glob, c->dll, s.n);
+        ldrsnap_rules_free(r);
+    }
+}
+
 Test(rules, a_user_id_may_not_shadow_a_builtin)
 {
     ldrsnap_rules *r;
