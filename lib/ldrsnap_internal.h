@@ -351,8 +351,11 @@ enum ls_func_id {
     LS_FID_RESOLVE,
     LS_FID_SEARCH,
     LS_FID_SHUTDOWN,
-    LS_FID_OTHER_KNOWN /* and up */
+    LS_FID_OTHER_KNOWN, /* and up */
+    LS_FID_LIMIT = 64   /* ids stay below (the rules keep them in a mask) */
 };
+/* The name of each known id (NULL for LS_FID_UNKNOWN and unused ones). */
+extern const char *const ldrsnap__fid_names[LS_FID_LIMIT];
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags);
 /* For the tests: the i-th name of the function table, NULL past its end. */
 const char *ldrsnap__func_name(size_t i);

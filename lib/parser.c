@@ -266,8 +266,13 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, const ls_start *st)
 {
     size_t fl = st->sep - st->head; /* the function name */
-    /* the strings: the line and the name, each with its NUL */
-    size_t len = n + 1 + fl + 1;
+    /* the function's id, here where the name is at hand (the analyzing
+     * thread has the more work); a known one's name is not sent */
+    unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
+    _Static_assert(LS_FID_LIMIT < 256, "ids fit a byte");
+    /* the strings: the line and, unless known, the name, each with its
+     * NUL */
+    size_t len = fid != LS_FID_UNKNOWN ? n + 1 : n + 1 + fl + 1;
     size_t span = (len + 15) & ~(size_t)15, at;
     int rc = batch_room(p, span, &at);
     if (rc < 0)
@@ -278,26 +283,27 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     ls_buf *wb = work_buffer(p);
     if ((rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
         return rc;
-    char *w = wb->ptr, *fn = w + n + 1;
+    char *w = wb->ptr;
+    const char *fn = ldrsnap__fid_names[fid];
     copy_line(w, s, n);
     w[n] = '\0';
-    if (fl < 32) { /* two vector moves (the buffer has the room) */
-        char tmp[32];
-        memcpy(tmp, w + st->head, 32);
-        memcpy(fn, tmp, 32);
-    } else {
-        memcpy(fn, w + st->head, fl);
+    if (fid == LS_FID_UNKNOWN) {
+        char *f = w + n + 1;
+        if (fl < 32) { /* two vector moves (the buffer has the room) */
+            char tmp[32];
+            memcpy(tmp, w + st->head, 32);
+            memcpy(f, tmp, 32);
+        } else {
+            memcpy(f, w + st->head, fl);
+        }
+        f[fl] = '\0';
+        fn = f;
     }
-    fn[fl] = '\0';
     ldrsnap__stream_copy(b->mem + at, w, span);
     /* may the names hold a watched byte (the rest of the line cannot)? */
     bool watched = !p->nwatch || names_watched(p, s, st->head, st->sep) ||
                    (st->plain == LDRSNAP_L_ENTER &&
                     names_watched(p, s, st->msg + 10, n));
-    /* the function's id, here where the name is at hand (the analyzing
-     * thread has the more work) */
-    unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
-    _Static_assert(LS_FID_OTHER_KNOWN + 64 < 256, "ids fit a byte");
     /* and whether a rule could start on it, by its shape: the analyzing
      * thread skips the rules for most records */
     bool may = !p->rules ||
@@ -326,7 +332,8 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     ldrsnap__stream_copy(&b->items[b->nrec], &pl, sizeof pl);
     b->used = at + span;
     b->nrec++;
-    /* the owner a continuation takes: the name in the work buffer */
+    /* the owner a continuation takes: the name (the table's, or in the
+     * work buffer) */
     p->prev_pid = st->pid;
     p->prev_tid = st->tid;
     p->prev_tick = st->tick;

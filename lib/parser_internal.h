@@ -30,7 +30,9 @@ typedef struct ls_plain {
     uint64_t line, offset, tick;
     uint32_t pid, tid, status;
     uint32_t at, len;          /* the line: where, and its length */
-    uint32_t msg, func_len;    /* the message's offset in it; the name's */
+    uint32_t msg, func_len;    /* the message's offset in it; the name's
+                                  (after the line only when fid is
+                                  LS_FID_UNKNOWN) */
     uint8_t rules_may;         /* a rule could start on it, by its shape
                                   (rx_rules_may(); 1 without rules) */
 } ls_plain;
@@ -80,7 +82,9 @@ ldrsnap__plain_record(const ls_plain *pl, const char *mem, ldrsnap_record *r)
     r->tick = pl->tick;
     r->text = r->raw = w;
     r->prefix = "";
-    r->function = w + pl->len + 1;
+    /* a known function's name is the table's (the tokenizer sent none) */
+    r->function = pl->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[pl->fid]
+                                            : w + pl->len + 1;
     r->message = w + pl->msg;
     if (r->level == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;

@@ -59,33 +59,42 @@ typedef struct func_info {
     unsigned flags;
 } func_info;
 
-#define F(name, id, flags) {name, sizeof(name) - 1, id, flags}
-static const func_info funcs[] = {
-    F("LdrLoadDll", LS_FID_LOADDLL, LS_FN_TOP),
-    F("LdrpLoadDllInternal", LS_FID_OTHER_KNOWN, 0),
-    F("LdrpLoadDll", LS_FID_OTHER_KNOWN + 1, 0),
-    F("LdrpFindOrMapDll", LS_FID_OTHER_KNOWN + 2, 0),
-    F("LdrpResolveDllName", LS_FID_RESOLVE, LS_FN_PROBE),
-    F("LdrpSearchPath", LS_FID_SEARCH, LS_FN_SEARCH),
-    F("LdrpFindKnownDll", LS_FID_OTHER_KNOWN + 3, LS_FN_PROBE),
-    F("LdrpMinimalMapModule", LS_FID_OTHER_KNOWN + 4, LS_FN_MAP),
-    F("LdrpMapViewOfSection", LS_FID_OTHER_KNOWN + 5, LS_FN_MAP),
-    F("LdrpMapDll", LS_FID_OTHER_KNOWN + 6, LS_FN_MAP),
-    F("LdrpMapDllNtFileName", LS_FID_OTHER_KNOWN + 7, LS_FN_MAP),
-    F("LdrpMapDllWithSectionHandle", LS_FID_OTHER_KNOWN + 8, LS_FN_MAP),
-    F("LdrGetDllHandleEx", LS_FID_OTHER_KNOWN + 9, LS_FN_PROBE | LS_FN_HANDLE),
-    F("LdrGetDllHandle", LS_FID_OTHER_KNOWN + 10, LS_FN_PROBE | LS_FN_HANDLE),
-    F("LdrGetDllHandleByName", LS_FID_OTHER_KNOWN + 11,
-      LS_FN_PROBE | LS_FN_HANDLE),
-    F("LdrGetDllHandleByMapping", LS_FID_OTHER_KNOWN + 12,
-      LS_FN_PROBE | LS_FN_HANDLE),
-    F("LdrpFindLoadedDll", LS_FID_OTHER_KNOWN + 13, LS_FN_PROBE),
-    F("LdrpFindLoadedDllInternal", LS_FID_OTHER_KNOWN + 14, LS_FN_PROBE),
-    F("LdrpFindLoadedDllByName", LS_FID_OTHER_KNOWN + 15, LS_FN_PROBE),
-    F("LdrpFindLoadedDllByHandle", LS_FID_OTHER_KNOWN + 16, LS_FN_PROBE),
-    F("LdrShutdownProcess", LS_FID_SHUTDOWN, 0),
-};
+/* The loader functions the trace tells apart: name, id, LS_FN_* flags. */
+#define LS_FUNCS(X)                                                          \
+    X("LdrLoadDll", LS_FID_LOADDLL, LS_FN_TOP) \
+    X("LdrpLoadDllInternal", LS_FID_OTHER_KNOWN, 0) \
+    X("LdrpLoadDll", LS_FID_OTHER_KNOWN + 1, 0) \
+    X("LdrpFindOrMapDll", LS_FID_OTHER_KNOWN + 2, 0) \
+    X("LdrpResolveDllName", LS_FID_RESOLVE, LS_FN_PROBE) \
+    X("LdrpSearchPath", LS_FID_SEARCH, LS_FN_SEARCH) \
+    X("LdrpFindKnownDll", LS_FID_OTHER_KNOWN + 3, LS_FN_PROBE) \
+    X("LdrpMinimalMapModule", LS_FID_OTHER_KNOWN + 4, LS_FN_MAP) \
+    X("LdrpMapViewOfSection", LS_FID_OTHER_KNOWN + 5, LS_FN_MAP) \
+    X("LdrpMapDll", LS_FID_OTHER_KNOWN + 6, LS_FN_MAP) \
+    X("LdrpMapDllNtFileName", LS_FID_OTHER_KNOWN + 7, LS_FN_MAP) \
+    X("LdrpMapDllWithSectionHandle", LS_FID_OTHER_KNOWN + 8, LS_FN_MAP) \
+    X("LdrGetDllHandleEx", LS_FID_OTHER_KNOWN + 9,                   \
+      LS_FN_PROBE | LS_FN_HANDLE)                                          \
+    X("LdrGetDllHandle", LS_FID_OTHER_KNOWN + 10,                   \
+      LS_FN_PROBE | LS_FN_HANDLE)                                          \
+    X("LdrGetDllHandleByName", LS_FID_OTHER_KNOWN + 11,                   \
+      LS_FN_PROBE | LS_FN_HANDLE)                                          \
+    X("LdrGetDllHandleByMapping", LS_FID_OTHER_KNOWN + 12,                   \
+      LS_FN_PROBE | LS_FN_HANDLE)                                          \
+    X("LdrpFindLoadedDll", LS_FID_OTHER_KNOWN + 13, LS_FN_PROBE) \
+    X("LdrpFindLoadedDllInternal", LS_FID_OTHER_KNOWN + 14, LS_FN_PROBE) \
+    X("LdrpFindLoadedDllByName", LS_FID_OTHER_KNOWN + 15, LS_FN_PROBE) \
+    X("LdrpFindLoadedDllByHandle", LS_FID_OTHER_KNOWN + 16, LS_FN_PROBE) \
+    X("LdrShutdownProcess", LS_FID_SHUTDOWN, 0)
+
+#define F(name, id, flags) {name, sizeof(name) - 1, id, flags},
+static const func_info funcs[] = {LS_FUNCS(F)};
 #undef F
+
+/* By id (an id past the array would not compile). */
+#define N(name, id, flags) [id] = name,
+const char *const ldrsnap__fid_names[LS_FID_LIMIT] = {LS_FUNCS(N)};
+#undef N
 
 /* funcs[] index + 1 of the names of each length: a name is compared
  * with at most three of the same length. */

@@ -296,6 +296,9 @@ Test(lex, function_ids)
         unsigned fl;
         unsigned id = ldrsnap__func_id(name, len, &fl);
         cr_assert_neq(id, LS_FID_UNKNOWN, "%s has no id", name);
+        cr_assert_lt(id, LS_FID_LIMIT);
+        cr_assert_str_eq(ldrsnap__fid_names[id], name,
+                         "the name of id %u", id); /* compact items' */
         for (size_t j = 0; j < n; j++)
             cr_assert_neq(ids[j], id, "%s shares id %u", name, id);
         ids[n] = id;
