@@ -63,9 +63,11 @@ typedef struct ls_thread {
     bool last_compactable;
     /* a DllMain that is running: "Calling init routine" */
     char *init_dll;
+    size_t init_dll_cap;
     size_t init_depth;
     uint64_t init_line;
     char *init_text;
+    size_t init_text_cap;
     /* the DLL whose directories are being probed */
     char *probe_dll;
     size_t probe_dll_cap;

@@ -985,9 +985,9 @@ static int on_init_call(ldrsnap_analyzer *a, ls_thread *t,
     module_seen(a, rec->dll, 0, 0);
     t->init_depth = t->depth;
     t->init_line = rec->line;
-    replace(a, &t->init_text, rec->text);
-    size_t cap = t->init_dll ? strlen(t->init_dll) + 1 : 0;
-    return set_str(a, &t->init_dll, &cap, rec->dll);
+    /* both buffers are reused: every DLL load calls an init routine */
+    renew(a, &t->init_text, &t->init_text_cap, rec->text);
+    return set_str(a, &t->init_dll, &t->init_dll_cap, rec->dll);
 }
 
 static int on_vista_msg(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
