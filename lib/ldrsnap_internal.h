@@ -242,6 +242,8 @@ typedef struct ls_text {
     size_t nwatch;
     ls_buf wmap;
     bool line_watched;       /* the partial line held one of them */
+    ls_buf nlmap;            /* the chunk's '\n' bytes, a bit each, when
+                                its AVX2 pass found them */
     ls_line_cb cb;
     ls_fast_cb fast;         /* NULL: every line goes to cb */
     void *ud;

@@ -170,28 +170,57 @@ static bool scan_chunk(const ls_text *t, const unsigned char *s, size_t n,
 #include <immintrin.h>
 #define TEXT_AVX2 1
 /* scan_chunk() without a watch map, 64 bytes as two AVX2 vectors: the
- * pass every chunk of a large input takes. */
+ * pass every chunk of a large input takes.  It also marks each '\n' in
+ * nl (a bit per byte, n / 64 + 1 words, none past n) and tells whether
+ * the chunk holds a '\r', so that lines are found without a search each. */
 __attribute__((target("avx2"))) static bool
-plain_chunk_avx2(const unsigned char *s, size_t n)
+plain_chunk_avx2(const unsigned char *s, size_t n, uint64_t *nl, bool *cr)
 {
-    const __m256i zero = _mm256_setzero_si256();
+    const __m256i zero = _mm256_setzero_si256(),
+                  lf = _mm256_set1_epi8('\n'), ret = _mm256_set1_epi8('\r');
+    __m256i bad = zero, crs = zero;
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
         __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
         __m256i b =
             _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 32));
         /* a byte >= 0x80 sets its sign bit, a NUL compares equal to 0 */
-        __m256i bad = _mm256_or_si256(
-            _mm256_or_si256(a, b),
-            _mm256_or_si256(_mm256_cmpeq_epi8(a, zero),
-                            _mm256_cmpeq_epi8(b, zero)));
-        if (_mm256_movemask_epi8(bad))
-            return false;
+        bad = _mm256_or_si256(
+            bad, _mm256_or_si256(
+                     _mm256_or_si256(a, b),
+                     _mm256_or_si256(_mm256_cmpeq_epi8(a, zero),
+                                     _mm256_cmpeq_epi8(b, zero))));
+        crs = _mm256_or_si256(crs, _mm256_or_si256(_mm256_cmpeq_epi8(a, ret),
+                                                   _mm256_cmpeq_epi8(b, ret)));
+        uint32_t la = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, lf));
+        uint32_t lb = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, lf));
+        nl[i / 64] = la | (uint64_t)lb << 32;
     }
-    for (; i < n; i++)
-        if (s[i] >= 0x80 || s[i] == 0)
-            return false;
-    return true;
+    bool plain = !_mm256_movemask_epi8(bad);
+    *cr = _mm256_movemask_epi8(crs) != 0;
+    uint64_t bits = 0;
+    for (size_t k = 0; i + k < n; k++) {
+        unsigned char c = s[i + k];
+        plain &= c < 0x80 && c != 0;
+        *cr |= c == '\r';
+        bits |= (uint64_t)(c == '\n') << k;
+    }
+    nl[i / 64] = bits; /* the short last block, or an empty word */
+    return plain;
+}
+
+/* The next '\n' at or after i in the chunk of n bytes, by its map; n when
+ * there is none. */
+static inline size_t next_nl(const uint64_t *nl, size_t i, size_t n)
+{
+    size_t w = i / 64, last = n / 64;
+    uint64_t bits = nl[w] & (~0ull << (i % 64));
+    while (!bits) {
+        if (++w > last)
+            return n;
+        bits = nl[w];
+    }
+    return w * 64 + (size_t)__builtin_ctzll(bits);
 }
 #endif
 
@@ -319,14 +348,25 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             return rc;
         map = (uint64_t *)(void *)t->wmap.ptr;
     }
+    const uint64_t *nl = NULL; /* '\n' map, from the AVX2 pass */
+    bool has_cr;
 #ifdef TEXT_AVX2
-    if (!map && ldrsnap__cpu_avx2())
-        t->chunk_plain = plain_chunk_avx2((const unsigned char *)p, n);
-    else
+    if (!map && ldrsnap__cpu_avx2()) {
+        rc = ldrsnap__buf_reserve(t->al, &t->nlmap,
+                                  (n / 64 + 1) * sizeof(uint64_t));
+        if (rc < 0)
+            return rc;
+        uint64_t *m = (uint64_t *)(void *)t->nlmap.ptr;
+        t->chunk_plain = plain_chunk_avx2((const unsigned char *)p, n, m,
+                                          &has_cr);
+        nl = m;
+    } else
 #endif
+    {
         t->chunk_plain = scan_chunk(t, (const unsigned char *)p, n, map);
-    /* one search per chunk spares one per line in LF-only text */
-    const bool has_cr = memchr(p, '\r', n) != NULL;
+        /* one search per chunk spares one per line in LF-only text */
+        has_cr = memchr(p, '\r', n) != NULL;
+    }
     if (t->pending_cr && n) {
         t->pending_cr = false;
         if (p[0] == '\n')
@@ -337,8 +377,13 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             t->line_offset = orig + (uint64_t)i * scale;
             t->in_line = true;
         }
-        const char *nl = memchr(p + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - p) : n;
+        size_t end;
+        if (nl) {
+            end = next_nl(nl, i, n);
+        } else {
+            const char *lf = memchr(p + i, '\n', n - i);
+            end = lf ? (size_t)(lf - p) : n;
+        }
         const char *cr = has_cr ? memchr(p + i, '\r', end - i) : NULL;
         if (cr)
             end = (size_t)(cr - p);
@@ -567,6 +612,7 @@ void ldrsnap__text_free(ls_text *t)
     ldrsnap__buf_free(t->al, &t->line);
     ldrsnap__buf_free(t->al, &t->recode);
     ldrsnap__buf_free(t->al, &t->wmap);
+    ldrsnap__buf_free(t->al, &t->nlmap);
 }
 
 const char *ldrsnap__text_encoding(const ls_text *t)

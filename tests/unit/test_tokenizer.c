@@ -97,6 +97,69 @@ Test(text, line_ends_lf_crlf_and_lone_cr_count_lines)
     }
 }
 
+/* Lines of every length up to 200, ending in LF, CRLF or a lone CR,
+ * some with a NUL or a byte past ASCII: each record has its line number
+ * and its text, whatever 64-byte block a line end falls in (the ASCII
+ * pass of a chunk marks its '\n' bytes) and however the input is cut. */
+typedef struct line_seen {
+    uint64_t line[400];
+    size_t len[400];
+    size_t n;
+} line_seen;
+
+static int see_line(const ldrsnap_record *r, void *ud)
+{
+    line_seen *ls = ud;
+    if (ls->n < 400) {
+        ls->line[ls->n] = r->line;
+        ls->len[ls->n] = strlen(r->raw);
+        ls->n++;
+    }
+    return 0;
+}
+
+Test(text, line_ends_in_every_block_position)
+{
+    static char buf[64 * 1024];
+    size_t n = 0, want_len[400];
+    size_t lines = 0;
+    for (size_t k = 0; k < 400; k++) {
+        /* no blank line (CR then LF is CRLF), none of 80 columns (a wrap
+         * the next line would join) */
+        size_t len = 1 + k % 200 == 80 ? 81 : 1 + k % 200;
+        buf[n] = 'L';
+        for (size_t i = 1; i < len; i++)
+            buf[n + i] = (char)('a' + (k + i) % 26);
+        if (k % 17 == 5 && len > 3)
+            buf[n + len / 2] = (char)0xE9; /* CP1252, recoded: 2 bytes */
+        n += len;
+        want_len[lines++] = len + (k % 17 == 5 && len > 3);
+        const char *end = k % 3 == 0 ? "\n" : k % 3 == 1 ? "\r\n" : "\r";
+        memcpy(buf + n, end, strlen(end));
+        n += strlen(end);
+    }
+    const size_t chunks[] = {0, 1, 63, 64, 65, 127, 4096};
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        ldrsnap_parser *p;
+        line_seen seen = {0};
+        cr_assert_eq(ldrsnap_parser_new(&p, NULL, see_line, &seen), 0);
+        size_t step = chunks[c] ? chunks[c] : n;
+        for (size_t at = 0; at < n; at += step)
+            cr_assert_eq(ldrsnap_parser_feed(p, buf + at,
+                                             at + step < n ? step : n - at),
+                         0);
+        cr_assert_eq(ldrsnap_parser_finish(p), 0);
+        ldrsnap_parser_free(p);
+        cr_assert_eq(seen.n, lines, "chunk %zu: %zu records", chunks[c],
+                     seen.n);
+        for (size_t i = 0; i < lines; i++) {
+            cr_assert_eq(seen.line[i], i + 1, "chunk %zu", chunks[c]);
+            cr_assert_eq(seen.len[i], want_len[i], "chunk %zu line %zu",
+                         chunks[c], i + 1);
+        }
+    }
+}
+
 Test(text, blank_lines_keep_numbering_and_no_final_newline_is_kept)
 {
     const char *in = "\n\nLDR: UNINIT LIST";
