@@ -301,17 +301,20 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     }
     ldrsnap__stream_copy(b->mem + at, w, span);
     /* may the names hold a watched byte (the rest of the line cannot)? */
-    bool watched = !p->nwatch || names_watched(p, s, st->head, st->sep) ||
+    bool watched = !p->nwatch ||
+                   (fid != LS_FID_UNKNOWN
+                        ? p->fid_watched[fid]
+                        : names_watched(p, s, st->head, st->sep)) ||
                    (st->plain == LDRSNAP_L_ENTER &&
                     names_watched(p, s, st->msg + 10, n));
     /* and whether a rule could start on it, by its shape: the analyzing
      * thread skips the rules for most records */
     bool may = !p->rules ||
-               rx_rules_may(p->rules,
-                            st->plain == LDRSNAP_L_ENTER ? LDRSNAP_M_DLL_NAME
-                                                         : LDRSNAP_M_STATUS,
-                            LDRSNAP_D_VISTA, st->plain, fid,
-                            st->plain == LDRSNAP_L_RETURN, st->status);
+               (st->plain == LDRSNAP_L_ENTER
+                    ? p->fid_may_enter[fid]
+                    : rx_rules_may(p->rules, LDRSNAP_M_STATUS,
+                                   LDRSNAP_D_VISTA, LDRSNAP_L_RETURN, fid,
+                                   true, st->status));
     ls_plain pl = {LS_ITEM_PLAIN,
                    (uint8_t)st->plain,
                    watched,
@@ -348,6 +351,10 @@ void ldrsnap__parser_rules(ldrsnap_parser *p,
                            const struct ldrsnap_rules *rules)
 {
     p->rules = rules;
+    for (unsigned id = 0; rules && id < LS_FID_LIMIT; id++)
+        p->fid_may_enter[id] =
+            rx_rules_may(rules, LDRSNAP_M_DLL_NAME, LDRSNAP_D_VISTA,
+                         LDRSNAP_L_ENTER, id, false, 0);
 }
 
 void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,
@@ -356,6 +363,17 @@ void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,
     p->nwatch = k <= 4 ? k : 0;
     for (size_t i = 0; i < 4 && p->nwatch; i++) /* unused ones repeat */
         memset(p->watch[i], bytes[i < k ? i : 0], 16);
+    for (unsigned id = 0; id < LS_FID_LIMIT; id++) {
+        const char *name = ldrsnap__fid_names[id];
+        /* names_watched() reads the 16 bytes before a name's end: the
+         * name after 16 of none */
+        char room[16 + 64] = {0};
+        size_t len = name ? strlen(name) : 0;
+        if (name && len < 64)
+            memcpy(room + 16, name, len);
+        p->fid_watched[id] =
+            !name || len >= 64 || names_watched(p, room, 16, 16 + len);
+    }
 }
 
 /* Split a logical line at glued record heads and emit each piece.  Only

@@ -143,6 +143,11 @@ struct ldrsnap_parser {
     _Alignas(16) unsigned char watch[4][16];
     size_t nwatch;
     const struct ldrsnap_rules *rules; /* with batches: for rules_may */
+    /* by function id, worked out once: whether a known name holds a
+     * watched byte, and whether a rule could start on an ENTER record of
+     * that function */
+    bool fid_watched[LS_FID_LIMIT];
+    bool fid_may_enter[LS_FID_LIMIT];
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;
