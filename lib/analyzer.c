@@ -70,8 +70,8 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     int rc = ldrsnap__trace_record(a, rec, &note);
     /* a compact item no rule can start on, nor find a literal in, while
      * no sequence is under way: the rules have nothing to do with it */
-    if (rc == 0 && a->rx && a->plain && !a->plain->rules_may &&
-        !a->plain->watched && !ldrsnap__rx_busy(a->rx))
+    if (rc == 0 && a->rx && a->item_gated && !a->item_may &&
+        !a->item_watched && !ldrsnap__rx_busy(a->rx))
         return a->cb_rc;
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);

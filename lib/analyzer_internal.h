@@ -185,6 +185,9 @@ struct ldrsnap_analyzer {
     bool pulling;          /* bytes come from ldrsnap_analyzer_pull() */
     bool item_watched;     /* the tokenizer thread's item may hold one of
                               the literals' rarest bytes */
+    bool item_gated;       /* a compact item: its shape says whether a
+                              rule could start on it (item_may) */
+    bool item_may;
     size_t noise, handled, exceptions, total_failures;
     /* summary */
     ldrsnap_summary summary;

@@ -304,6 +304,12 @@ bool ldrsnap__lex_begins_record(const char *s, size_t n);
  * ldrsnap__lex_find_start() would find none.  False: perhaps one. */
 bool ldrsnap__lex_no_start(const char *s, size_t n);
 
+/* A debugger ModLoad line of the usual form, on which no record start
+ * was found: both addresses with their backtick, no trailing blank.  Its
+ * range, and where its path begins; false: not such a line. */
+bool ldrsnap__lex_modload_usual(const char *s, size_t n, uint64_t *base,
+                                uint64_t *end, size_t *path);
+
 /* A start for ldrsnap__lex_line() that says ldrsnap__lex_find_start()
  * found none on the line (nor will it on the line trimmed): the lexer
  * does not search again. */

@@ -1262,6 +1262,30 @@ static void lex_modload(lexctx *c, const char *s)
     r->dll = put_str(c, ldrsnap__basename(p));
 }
 
+bool ldrsnap__lex_modload_usual(const char *s, size_t n, uint64_t *base,
+                                uint64_t *end, size_t *path)
+{
+    if (n < 8 || memcmp(s, "ModLoad:", 8) != 0 || s[n - 1] == ' ' ||
+        s[n - 1] == '\t')
+        return false;
+    const char *p = s + 8, *e = s + n;
+    uint64_t v[2];
+    for (int i = 0; i < 2; i++) {
+        while (p < e && *p == ' ')
+            p++;
+        /* lex_modload()'s test, the line's end for its NUL */
+        if (e - p < 18 || !windbg_addr(p, &v[i]))
+            return false;
+        p += 17;
+    }
+    while (p < e && *p == ' ')
+        p++;
+    *base = v[0];
+    *end = v[1];
+    *path = (size_t)(p - s);
+    return true;
+}
+
 static bool lex_debugger(lexctx *c, const char *s, size_t n)
 {
     ldrsnap_record *r = c->rec;

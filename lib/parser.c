@@ -347,6 +347,37 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     return LDRSNAP_OK;
 }
 
+/* A ModLoad line of the usual form, in its compact form (see
+ * ldrsnap__modload_record()): the line, and its numbers. */
+static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
+                        uint64_t line, uint64_t base, uint64_t end,
+                        size_t path)
+{
+    size_t span = (n + 1 + 15) & ~(size_t)15, at;
+    int rc = batch_room(p, span, &at);
+    if (rc < 0)
+        return rc;
+    ls_batch *b = p->batch;
+    ls_buf *wb = work_buffer(p);
+    if ((rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
+        return rc;
+    char *w = wb->ptr;
+    copy_line(w, s, n);
+    w[n] = '\0';
+    ldrsnap__stream_copy(b->mem + at, w, span);
+    /* the whole line: its frame is not the plain records' (n >= 44) */
+    bool watched = !p->nwatch || names_watched(p, s, 0, n);
+    ls_modload ml = {LS_ITEM_MODLOAD, watched, !p->rules || p->modload_may,
+                     line, p->cur_offset, base, end, (uint32_t)at,
+                     (uint32_t)n, (uint32_t)path};
+    _Static_assert(sizeof ml <= 64, "a compact item is one cache line");
+    ldrsnap__stream_copy(&b->items[b->nrec], &ml, sizeof ml);
+    b->used = at + span;
+    b->nrec++;
+    p->prev_dialect = LDRSNAP_D_DEBUGGER;
+    return LDRSNAP_OK;
+}
+
 void ldrsnap__parser_rules(ldrsnap_parser *p,
                            const struct ldrsnap_rules *rules)
 {
@@ -355,6 +386,9 @@ void ldrsnap__parser_rules(ldrsnap_parser *p,
         p->fid_may_enter[id] =
             rx_rules_may(rules, LDRSNAP_M_DLL_NAME, LDRSNAP_D_VISTA,
                          LDRSNAP_L_ENTER, id, false, 0);
+    p->modload_may = rules && rx_rules_may(rules, LDRSNAP_M_MODLOAD,
+                                           LDRSNAP_D_DEBUGGER, LDRSNAP_L_NONE,
+                                           LS_FID_UNKNOWN, false, 0);
 }
 
 void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,
@@ -482,8 +516,13 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     p->seg[0].line = line;
     p->cur_offset = offset;
     p->line_watched = watched;
+    uint64_t base, end;
+    size_t path;
     int rc = plain ? emit_plain(p, s, n, line, &st)
-                   : emit_piece(p, s, n, line, 0, start);
+             : start == &ldrsnap__no_start &&
+                     ldrsnap__lex_modload_usual(s, n, &base, &end, &path)
+                 ? emit_modload(p, s, n, line, base, end, path)
+                 : emit_piece(p, s, n, line, 0, start);
     return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
 }
 

@@ -37,10 +37,24 @@ typedef struct ls_plain {
                                   (rx_rules_may(); 1 without rules) */
 } ls_plain;
 
+/* The compact form of a debugger ModLoad line of the usual form (both
+ * addresses with their backtick): its string is the line and its NUL;
+ * the path is the end of the line, the DLL's name the end of the path. */
+#define LS_ITEM_MODLOAD 0x444F4D4Cu /* never a dialect */
+typedef struct ls_modload {
+    uint32_t tag;              /* LS_ITEM_MODLOAD */
+    uint8_t watched, rules_may; /* as ls_plain's */
+    uint64_t line, offset;
+    uint64_t base, end;        /* the image's range */
+    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t path;             /* the path's offset in it */
+} ls_modload;
+
 struct ls_item {
     union {
         ldrsnap_record rec;
         ls_plain plain;
+        ls_modload modload;
     };
     uintptr_t from, delta;     /* delta: modulo 2^64 */
     uint32_t len;
@@ -101,6 +115,33 @@ ldrsnap__plain_record(const ls_plain *pl, const char *mem, ldrsnap_record *r)
     return r;
 }
 
+/* The record of a compact ModLoad item: what lex_modload() makes. */
+static inline const ldrsnap_record *
+ldrsnap__modload_record(const ls_modload *ml, const char *mem,
+                        ldrsnap_record *r)
+{
+    const char *w = mem + ml->at;
+    r->dialect = LDRSNAP_D_DEBUGGER;
+    r->msg = LDRSNAP_M_MODLOAD;
+    r->level = LDRSNAP_L_NONE;
+    r->flags = ml->base || ml->end ? LDRSNAP_RF_BASE : 0;
+    r->line = ml->line;
+    r->offset = ml->offset;
+    r->pid = r->tid = 0;
+    r->tick = 0;
+    r->status = r->status_orig = 0;
+    r->base = ml->base;
+    r->end = ml->end;
+    r->address = 0;
+    r->text = r->raw = w;
+    r->prefix = "";
+    r->function = r->message = NULL;
+    r->dll_path = w + ml->path;
+    r->dll = ldrsnap__basename(r->dll_path);
+    r->parent = r->symbol = r->search_path = r->image = NULL;
+    return r;
+}
+
 
 /* With batches, tell compact items whose names (function, DLL) hold none
  * of bytes[0..k), k <= 4 (0: call every item watched). */
@@ -148,6 +189,7 @@ struct ldrsnap_parser {
      * that function */
     bool fid_watched[LS_FID_LIMIT];
     bool fid_may_enter[LS_FID_LIMIT];
+    bool modload_may;          /* likewise for a ModLoad line */
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;

@@ -271,16 +271,27 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
                 a->text_len = it->plain.len;
                 a->plain = &it->plain;
                 a->item_watched = it->plain.watched;
+                a->item_gated = true;
+                a->item_may = it->plain.rules_may;
+            } else if (it->plain.tag == LS_ITEM_MODLOAD) {
+                r = ldrsnap__modload_record(&it->modload, b->mem, &built);
+                a->text_len = it->modload.len;
+                a->plain = NULL;
+                a->item_watched = it->modload.watched;
+                a->item_gated = true;
+                a->item_may = it->modload.rules_may;
             } else {
                 r = ldrsnap__item_record(it);
                 a->text_len = LS_LEN_UNKNOWN;
                 a->plain = NULL;
                 a->item_watched = true;
+                a->item_gated = false;
             }
             rc = pp->consume(r, a);
         }
         a->text_len = LS_LEN_UNKNOWN;
         a->plain = NULL;
+        a->item_gated = false;
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;

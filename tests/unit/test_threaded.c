@@ -250,7 +250,9 @@ ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
  * (emit_plain): the same records as the general lexer's, for function
  * names of every length (short ones are moved as two vectors) and for
  * known ones (whose name the record takes from the table), with the
- * owner a continuation line takes, and around lines that are not plain. */
+ * owner a continuation line takes, and around lines that are not plain;
+ * likewise ModLoad lines (emit_modload), and those that are not of the
+ * usual form. */
 Test(threaded, plain_records_as_the_lexer_makes_them)
 {
     static const char *const known[5] = {
@@ -281,6 +283,24 @@ Test(threaded, plain_records_as_the_lexer_makes_them)
                              "0x%08x\n",
                              0x100 + k % 3, tid, 10000000 + k, fn,
                              k % 4 ? 0u : 0xc0000135u);
+        if (k % 6 == 0) { /* ModLoad lines, usual and not */
+            static const char *const forms[][2] = {
+                {"ModLoad: 00007ffd`e0ae9a19 00007ffd`e1714b4f   "
+                 "C:\\Windows\\SYSTEM32\\m", ".dll"},
+                {"ModLoad: 00007ffd`e0ae9a19 00007ffd`e1714b4f C:\\x\\m",
+                 ".dll "},
+                {"ModLoad: 00007ffde0ae9a19 00007ffd`e1714b4f   C:\\m", ".dll"},
+                {"ModLoad: 00000000`00000000 00000000`00000000   m", ".dll"},
+                {"ModLoad: 00007ffd`e0ae9a19 00007ffd`e1714b4f   C:\\a@b\\m",
+                 ""},
+                {"ModLoad: 00007ffd`e0ae9a19 00007ffd`e1714b4g   C:\\m", ".dll"},
+                {"ModLoad:   00007ffd`e0ae9a19  00007ffd`e1714b4f", ""},
+            };
+            const char *const *f = forms[k / 6 % 7];
+            n += (size_t)sprintf(buf + n, "%s%u%s\n", f[0], k, f[1]);
+            if (k % 12 == 0) /* not a continuation after ModLoad */
+                n += (size_t)sprintf(buf + n, "\tafter ModLoad %u\n", k);
+        }
         if (k % 13 == 0) /* not plain: a blank at the end */
             n += (size_t)sprintf(buf + n,
                                  "%04x:%04x @ %08u - %s - RETURN: Status: "
