@@ -56,10 +56,10 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     if (a->rec_cb && a->rec_cb(rec, a->rec_ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
     ls_note note = {LS_FID_UNKNOWN, 0, SIZE_MAX, SIZE_MAX};
-    if (a->plain) { /* the tokenizer thread's */
-        note.fid = a->plain->fid;
-        note.fflags = a->plain->fflags;
-        if (rec->level == LDRSNAP_L_ENTER) /* "DLL name: " and the name */
+    if (a->item_fid) { /* the tokenizer thread's */
+        note.fid = a->fid;
+        note.fflags = a->fflags;
+        if (a->plain && rec->level == LDRSNAP_L_ENTER) /* "DLL name: " */
             note.dll_len = a->plain->len - a->plain->msg - 10;
     } else if (rec->function) {
         note.fid = ldrsnap__func_id(rec->function, strlen(rec->function),

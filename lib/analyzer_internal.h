@@ -188,6 +188,8 @@ struct ldrsnap_analyzer {
     bool item_gated;       /* a compact item: its shape says whether a
                               rule could start on it (item_may) */
     bool item_may;
+    bool item_fid;         /* a compact item with the id of its function */
+    uint8_t fid, fflags;
     size_t noise, handled, exceptions, total_failures;
     /* summary */
     ldrsnap_summary summary;

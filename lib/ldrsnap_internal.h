@@ -304,6 +304,16 @@ bool ldrsnap__lex_begins_record(const char *s, size_t n);
  * ldrsnap__lex_find_start() would find none.  False: perhaps one. */
 bool ldrsnap__lex_no_start(const char *s, size_t n);
 
+/* A Vista "Calling init routine <16 digits> for DLL "<name>"" line with
+ * the usual head and spacing, the quoted name ending the line: where its
+ * function name ends (sep), its message, its name; its routine. */
+typedef struct ls_init_line {
+    size_t sep, msg, dll, dll_len;
+    uint64_t address;
+} ls_init_line;
+bool ldrsnap__lex_init_usual(const char *s, size_t n, const ls_start *st,
+                             ls_init_line *out);
+
 /* A debugger ModLoad line of the usual form, on which no record start
  * was found: both addresses with their backtick, no trailing blank.  Its
  * range, and where its path begins; false: not such a line. */

@@ -1752,6 +1752,38 @@ done:
     return true;
 }
 
+bool ldrsnap__lex_init_usual(const char *s, size_t n, const ls_start *st,
+                             ls_init_line *out)
+{
+    /* what vista_body() and vista_info() find, on the usual spacing */
+    if (!st->head || st->pos || st->head >= n)
+        return false;
+    const char *f = s + st->head, *end = s + n;
+    const char *sep = first_space(f, (size_t)(end - f));
+    if (!sep || end - sep < 60 || sep[1] != '-' || sep[2] != ' ' ||
+        memcmp(sep + 3, "INFO:", 5) != 0)
+        return false;
+    const char *m = sep + 8;
+    while (m < end && *m == ' ')
+        m++;
+    const char *v = m + 21;
+    if (end - m < 21 + 16 + 10 + 1 ||
+        memcmp(m, "Calling init routine ", 21) != 0 ||
+        memcmp(v + 16, " for DLL \"", 10) != 0 ||
+        !hex8_8(v, v + 8, &out->address)) /* usual_init_address() */
+        return false;
+    /* the name, quoted to the end of the line (put_quoted() stops at the
+     * first quote) */
+    const char *b = v + 26;
+    if (end[-1] != '"' || end - 1 < b || memchr(b, '"', (size_t)(end - 1 - b)))
+        return false;
+    out->sep = (size_t)(sep - s);
+    out->msg = (size_t)(m - s);
+    out->dll = (size_t)(b - s);
+    out->dll_len = (size_t)(end - 1 - b);
+    return true;
+}
+
 bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
 {
     st->plain = LDRSNAP_L_NONE;

@@ -347,6 +347,67 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     return LDRSNAP_OK;
 }
 
+/* A "Calling init routine" line of the usual form in its compact form
+ * (see ldrsnap__init_record()). */
+static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
+                     uint64_t line, const ls_start *st, const ls_init_line *il)
+{
+    size_t fl = il->sep - st->head;
+    unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
+    size_t func = n + 1 + il->dll_len + 1;
+    size_t len = fid != LS_FID_UNKNOWN ? func : func + fl + 1;
+    size_t span = (len + 15) & ~(size_t)15, at;
+    int rc = batch_room(p, span, &at);
+    if (rc < 0)
+        return rc;
+    ls_batch *b = p->batch;
+    ls_buf *wb = work_buffer(p);
+    if ((rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
+        return rc;
+    char *w = wb->ptr;
+    copy_line(w, s, n);
+    w[n] = '\0';
+    memcpy(w + n + 1, s + il->dll, il->dll_len);
+    w[n + 1 + il->dll_len] = '\0';
+    const char *fn = ldrsnap__fid_names[fid];
+    if (fid == LS_FID_UNKNOWN) {
+        memcpy(w + func, s + st->head, fl);
+        w[func + fl] = '\0';
+        fn = w + func;
+    }
+    ldrsnap__stream_copy(b->mem + at, w, span);
+    /* the whole line: its frame is not the plain records' */
+    bool watched = !p->nwatch || names_watched(p, s, 0, n);
+    ls_init in = {LS_ITEM_INIT,
+                  watched,
+                  !p->rules || p->fid_may_init[fid],
+                  (uint8_t)fid,
+                  (uint8_t)fflags,
+                  line,
+                  p->cur_offset,
+                  st->tick,
+                  il->address,
+                  st->pid,
+                  st->tid,
+                  (uint32_t)at,
+                  (uint32_t)n,
+                  (uint32_t)il->msg,
+                  fid != LS_FID_UNKNOWN ? 0 : (uint32_t)func};
+    _Static_assert(sizeof in <= 64, "a compact item is one cache line");
+    ldrsnap__stream_copy(&b->items[b->nrec], &in, sizeof in);
+    b->used = at + span;
+    b->nrec++;
+    /* the owner a continuation takes */
+    p->prev_pid = st->pid;
+    p->prev_tid = st->tid;
+    p->prev_tick = st->tick;
+    p->prev_flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    p->prev_level = LDRSNAP_L_INFO;
+    p->prev_function = fn; /* the table's, or in the work buffer */
+    p->prev_dialect = LDRSNAP_D_VISTA;
+    return LDRSNAP_OK;
+}
+
 /* A ModLoad line of the usual form, in its compact form (see
  * ldrsnap__modload_record()): the line, and its numbers. */
 static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
@@ -386,6 +447,10 @@ void ldrsnap__parser_rules(ldrsnap_parser *p,
         p->fid_may_enter[id] =
             rx_rules_may(rules, LDRSNAP_M_DLL_NAME, LDRSNAP_D_VISTA,
                          LDRSNAP_L_ENTER, id, false, 0);
+    for (unsigned id = 0; rules && id < LS_FID_LIMIT; id++)
+        p->fid_may_init[id] =
+            rx_rules_may(rules, LDRSNAP_M_CALLING_INIT, LDRSNAP_D_VISTA,
+                         LDRSNAP_L_INFO, id, false, 0);
     p->modload_may = rules && rx_rules_may(rules, LDRSNAP_M_MODLOAD,
                                            LDRSNAP_D_DEBUGGER, LDRSNAP_L_NONE,
                                            LS_FID_UNKNOWN, false, 0);
@@ -518,11 +583,18 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     p->line_watched = watched;
     uint64_t base, end;
     size_t path;
-    int rc = plain ? emit_plain(p, s, n, line, &st)
-             : start == &ldrsnap__no_start &&
-                     ldrsnap__lex_modload_usual(s, n, &base, &end, &path)
+    ls_init_line il;
+    int rc;
+    if (plain)
+        rc = emit_plain(p, s, n, line, &st);
+    else if (start == &ldrsnap__no_start)
+        rc = ldrsnap__lex_modload_usual(s, n, &base, &end, &path)
                  ? emit_modload(p, s, n, line, base, end, path)
                  : emit_piece(p, s, n, line, 0, start);
+    else if (ldrsnap__lex_init_usual(s, n, &st, &il))
+        rc = emit_init(p, s, n, line, &st, &il);
+    else
+        rc = emit_piece(p, s, n, line, 0, start);
     return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
 }
 

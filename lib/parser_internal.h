@@ -50,11 +50,28 @@ typedef struct ls_modload {
     uint32_t path;             /* the path's offset in it */
 } ls_modload;
 
+/* The compact form of a "Calling init routine" line of the usual form
+ * (ldrsnap__lex_init_usual()): its strings are the line, its NUL, the
+ * DLL's name and its NUL, then the function's name and its NUL unless
+ * the function has an id. */
+#define LS_ITEM_INIT 0x54494E49u /* never a dialect */
+typedef struct ls_init {
+    uint32_t tag;              /* LS_ITEM_INIT */
+    uint8_t watched, rules_may; /* as ls_plain's */
+    uint8_t fid, fflags;
+    uint64_t line, offset, tick, address;
+    uint32_t pid, tid;
+    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t msg;              /* the message's offset in it */
+    uint32_t func;             /* the function name's, without an id */
+} ls_init;
+
 struct ls_item {
     union {
         ldrsnap_record rec;
         ls_plain plain;
         ls_modload modload;
+        ls_init init;
     };
     uintptr_t from, delta;     /* delta: modulo 2^64 */
     uint32_t len;
@@ -112,6 +129,34 @@ ldrsnap__plain_record(const ls_plain *pl, const char *mem, ldrsnap_record *r)
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
                    LDRSNAP_RF_STATUS;
     }
+    return r;
+}
+
+/* The record of a compact init-routine item: what vista_info() makes. */
+static inline const ldrsnap_record *
+ldrsnap__init_record(const ls_init *in, const char *mem, ldrsnap_record *r)
+{
+    const char *w = mem + in->at;
+    r->dialect = LDRSNAP_D_VISTA;
+    r->msg = LDRSNAP_M_CALLING_INIT;
+    r->level = LDRSNAP_L_INFO;
+    r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
+               LDRSNAP_RF_ADDRESS;
+    r->line = in->line;
+    r->offset = in->offset;
+    r->pid = in->pid;
+    r->tid = in->tid;
+    r->tick = in->tick;
+    r->status = r->status_orig = 0;
+    r->base = r->end = 0;
+    r->address = in->address;
+    r->text = r->raw = w;
+    r->prefix = "";
+    r->function = in->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[in->fid]
+                                            : w + in->func;
+    r->message = w + in->msg;
+    r->dll = r->dll_path = w + in->len + 1;
+    r->parent = r->symbol = r->search_path = r->image = NULL;
     return r;
 }
 
@@ -190,6 +235,8 @@ struct ldrsnap_parser {
     bool fid_watched[LS_FID_LIMIT];
     bool fid_may_enter[LS_FID_LIMIT];
     bool modload_may;          /* likewise for a ModLoad line */
+    bool fid_may_init[LS_FID_LIMIT]; /* and for a "Calling init routine"
+                                        line of each function */
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;

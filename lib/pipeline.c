@@ -273,6 +273,19 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
                 a->item_watched = it->plain.watched;
                 a->item_gated = true;
                 a->item_may = it->plain.rules_may;
+                a->item_fid = true;
+                a->fid = it->plain.fid;
+                a->fflags = it->plain.fflags;
+            } else if (it->plain.tag == LS_ITEM_INIT) {
+                r = ldrsnap__init_record(&it->init, b->mem, &built);
+                a->text_len = it->init.len;
+                a->plain = NULL;
+                a->item_watched = it->init.watched;
+                a->item_gated = true;
+                a->item_may = it->init.rules_may;
+                a->item_fid = true;
+                a->fid = it->init.fid;
+                a->fflags = it->init.fflags;
             } else if (it->plain.tag == LS_ITEM_MODLOAD) {
                 r = ldrsnap__modload_record(&it->modload, b->mem, &built);
                 a->text_len = it->modload.len;
@@ -280,18 +293,21 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
                 a->item_watched = it->modload.watched;
                 a->item_gated = true;
                 a->item_may = it->modload.rules_may;
+                a->item_fid = false;
             } else {
                 r = ldrsnap__item_record(it);
                 a->text_len = LS_LEN_UNKNOWN;
                 a->plain = NULL;
                 a->item_watched = true;
                 a->item_gated = false;
+                a->item_fid = false;
             }
             rc = pp->consume(r, a);
         }
         a->text_len = LS_LEN_UNKNOWN;
         a->plain = NULL;
         a->item_gated = false;
+        a->item_fid = false;
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;

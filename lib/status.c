@@ -85,7 +85,9 @@ typedef struct func_info {
     X("LdrpFindLoadedDllInternal", LS_FID_OTHER_KNOWN + 14, LS_FN_PROBE) \
     X("LdrpFindLoadedDllByName", LS_FID_OTHER_KNOWN + 15, LS_FN_PROBE) \
     X("LdrpFindLoadedDllByHandle", LS_FID_OTHER_KNOWN + 16, LS_FN_PROBE) \
-    X("LdrShutdownProcess", LS_FID_SHUTDOWN, 0)
+    X("LdrShutdownProcess", LS_FID_SHUTDOWN, 0)                              \
+    X("LdrpInitializeNode", LS_FID_OTHER_KNOWN + 17, 0)                     \
+    X("LdrpRunInitializeRoutines", LS_FID_OTHER_KNOWN + 18, 0)
 
 #define F(name, id, flags) {name, sizeof(name) - 1, id, flags},
 static const func_info funcs[] = {LS_FUNCS(F)};
@@ -101,9 +103,9 @@ const char *const ldrsnap__fid_names[LS_FID_LIMIT] = {LS_FUNCS(N)};
 static const unsigned char by_len[28][3] = {
     [10] = {1, 10},     [11] = {3},         [14] = {6},
     [15] = {14},        [16] = {4, 7},      [17] = {13, 17},
-    [18] = {5, 21},     [19] = {2},         [20] = {8, 9, 11},
+    [18] = {5, 21, 22}, [19] = {2},         [20] = {8, 9, 11},
     [21] = {15},        [23] = {19},        [24] = {16},
-    [25] = {18, 20},    [27] = {12},
+    [25] = {18, 20, 23}, [27] = {12},
 };
 
 /* An id for a loader function name (LS_FID_UNKNOWN for names not in the

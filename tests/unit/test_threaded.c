@@ -251,8 +251,8 @@ ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
  * names of every length (short ones are moved as two vectors) and for
  * known ones (whose name the record takes from the table), with the
  * owner a continuation line takes, and around lines that are not plain;
- * likewise ModLoad lines (emit_modload), and those that are not of the
- * usual form. */
+ * likewise ModLoad and init-routine lines (emit_modload, emit_init),
+ * and those that are not of the usual form. */
 Test(threaded, plain_records_as_the_lexer_makes_them)
 {
     static const char *const known[5] = {
@@ -300,6 +300,35 @@ Test(threaded, plain_records_as_the_lexer_makes_them)
             n += (size_t)sprintf(buf + n, "%s%u%s\n", f[0], k, f[1]);
             if (k % 12 == 0) /* not a continuation after ModLoad */
                 n += (size_t)sprintf(buf + n, "\tafter ModLoad %u\n", k);
+        }
+        if (k % 4 == 1) { /* init-routine lines, usual and not */
+            static const char *const forms[][4] = {
+                {"LdrpInitializeNode", "INFO: Calling init routine ",
+                 "00007FFD0F2F0A77 for DLL \"C:\\W\\m", ".dll\""},
+                {"LdrpFuncX", "INFO: Calling init routine ",
+                 "00007ffd0f2f0a77 for DLL \"C:\\W\\m", ".dll\""},
+                {"LdrpInitializeNode", "INFO:  Calling init routine ",
+                 "00007FFD0F2F0A77 for DLL \"m", ".dll\""},
+                {"LdrpInitializeNode", "INFO: Calling init routine ",
+                 "00007FFD0F2F0A7 for DLL \"C:\\W\\m", ".dll\""},
+                {"LdrpInitializeNode", "INFO: Calling init routine ",
+                 "00007FFD0F2F0A77 for DLL \"C:\\W\\m", ".dll"},
+                {"LdrpInitializeNode", "INFO: Calling init routine ",
+                 "00007FFD0F2F0A77 for DLL \"C:\\W\\m", ".dll\" x\""},
+                {"LdrpRunInitializeRoutines", "INFO: Calling init routine ",
+                 "00007FFD0F2F0A77 for DLL \"C:\\W\\m", ".dll\" "},
+                {"LdrpInitializeNode", "INFO: Calling init routine ",
+                 "00007FFD0F2F0A77 for DLL \"", "\""},
+            };
+            const char *const *f = forms[k / 4 % 8];
+            n += (size_t)sprintf(buf + n, "%04x:%04x @ %08u - %s - %s%s",
+                                 0x100 + k % 3, tid, 10000000 + k, f[0],
+                                 f[1], f[2]);
+            if (k / 4 % 8 != 7) /* the last one's name is empty */
+                n += (size_t)sprintf(buf + n, "%u", k);
+            n += (size_t)sprintf(buf + n, "%s\n", f[3]);
+            if (k % 3 == 0) /* a continuation takes its function */
+                n += (size_t)sprintf(buf + n, "\tafter init %u\n", k);
         }
         if (k % 13 == 0) /* not plain: a blank at the end */
             n += (size_t)sprintf(buf + n,
