@@ -372,7 +372,36 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
         if (p[0] == '\n')
             i = 1;
     }
+    /* LF-only plain text whose lines all take the fast way: a loop of its
+     * own, with the line count in a register (the callback cannot see
+     * this state); any other line leaves it for the loop below */
+    const bool tight = nl && !has_cr && !t->nwatch && t->fast &&
+                       t->chunk_plain;
+    bool refused = false; /* the fast way refused the line at i */
     while (i < n) {
+        if (tight && !t->in_line && !t->line.len && !t->line_capped) {
+            uint64_t lineno = t->lineno;
+            while (i < n) {
+                size_t end = next_nl(nl, i, n);
+                if (end == n || end - i > t->max_line)
+                    break;
+                rc = t->fast(p + i, end - i, lineno + 1,
+                             orig + (uint64_t)i * scale, true, t->ud);
+                if (rc == 0) { /* this line takes the general way */
+                    refused = true;
+                    break;
+                }
+                if (rc < 0) {
+                    t->lineno = lineno;
+                    return rc;
+                }
+                lineno++;
+                i = end + 1;
+            }
+            t->lineno = lineno;
+            if (i >= n)
+                break;
+        }
         if (!t->in_line) {
             t->line_offset = orig + (uint64_t)i * scale;
             t->in_line = true;
@@ -404,10 +433,12 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             t->line_capped = false;
             t->line_watched = false;
         } else {
-            rc = t->fast && t->chunk_plain && end - i <= t->max_line
+            rc = !refused && t->fast && t->chunk_plain &&
+                         end - i <= t->max_line
                      ? t->fast(p + i, end - i, t->lineno + 1, t->line_offset,
                                watched, t->ud)
                      : 0;
+            refused = false;
             if (rc == 0)
                 rc = emit_line(t, p + i, end - i, false, watched);
             else if (rc > 0)
