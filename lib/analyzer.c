@@ -121,6 +121,7 @@ int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
     if (a->threaded) { /* the names of compact items, as they are sent */
         ldrsnap__parser_watch(&a->parser, bytes,
                               ldrsnap__rx_watch_names(rules, bytes));
+        memcpy(a->watch, a->parser.watch, sizeof a->watch);
         ldrsnap__parser_rules(&a->parser, rules);
     } else {
         size_t k = ldrsnap__rx_watch_bytes(rules, bytes);

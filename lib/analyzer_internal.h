@@ -188,6 +188,9 @@ struct ldrsnap_analyzer {
     bool item_gated;       /* a compact item: its shape says whether a
                               rule could start on it (item_may) */
     bool item_may;
+    /* the parser's watch bytes, copied (the tokenizer thread writes next
+     * to the parser's own) for the items it leaves to this thread */
+    _Alignas(16) unsigned char watch[4][16];
     bool item_fid;         /* a compact item with the id of its function */
     uint8_t fid, fflags;
     size_t noise, handled, exceptions, total_failures;

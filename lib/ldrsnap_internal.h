@@ -177,6 +177,41 @@ static inline bool ldrsnap__any_byte(const char *s, size_t n,
     return false;
 }
 
+/* Does s[a..b) of a plain line hold a watched byte (each of watch[] is
+ * one, 16 times)?  16 bytes at a time,
+ * the last 16 ending at b (b >= 16 in such a line): bytes before a that
+ * this reads are the line's frame, which holds none of them
+ * (ldrsnap__rx_watch_names()).  The line is ASCII. */
+static inline bool ldrsnap__names_watched(const unsigned char (*watch)[16],
+                                          const char *s, size_t a, size_t b)
+{
+#ifdef __SSE2__
+    const __m128i w0 = _mm_load_si128((const __m128i *)(const void *)watch[0]),
+                  w1 = _mm_load_si128((const __m128i *)(const void *)watch[1]),
+                  w2 = _mm_load_si128((const __m128i *)(const void *)watch[2]),
+                  w3 = _mm_load_si128((const __m128i *)(const void *)watch[3]);
+#define LS_WIN(v)                                                             \
+    _mm_movemask_epi8(                                                        \
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)), \
+                     _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))))
+#define LS_LOAD(at) _mm_loadu_si128((const __m128i *)(const void *)(at))
+    for (; a + 16 < b; a += 16) {
+        __m128i v = LS_LOAD(s + a);
+        if (LS_WIN(v))
+            return true;
+    }
+    __m128i v = LS_LOAD(s + b - 16);
+    return LS_WIN(v) != 0;
+#undef LS_LOAD
+#undef LS_WIN
+#else
+    return ldrsnap__any_byte(s + a, b - a, watch[0], 1) ||
+           ldrsnap__any_byte(s + a, b - a, watch[1], 1) ||
+           ldrsnap__any_byte(s + a, b - a, watch[2], 1) ||
+           ldrsnap__any_byte(s + a, b - a, watch[3], 1);
+#endif
+}
+
 static inline void ldrsnap__stream_fence(void)
 {
 #if defined(__SSE2__) && defined(__x86_64__)

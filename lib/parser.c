@@ -225,38 +225,10 @@ static inline void copy_line(char *d, const char *s, size_t n)
     memcpy(d, s, n);
 }
 
-/* Does s[a..b) of a plain line hold a watched byte?  16 bytes at a time,
- * the last 16 ending at b (b >= 16 in such a line): bytes before a that
- * this reads are the line's frame, which holds none of them
- * (ldrsnap__rx_watch_names()).  The line is ASCII. */
 static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
                           size_t b)
 {
-#ifdef __SSE2__
-    const __m128i w0 = _mm_load_si128((const __m128i *)(const void *)p->watch[0]),
-                  w1 = _mm_load_si128((const __m128i *)(const void *)p->watch[1]),
-                  w2 = _mm_load_si128((const __m128i *)(const void *)p->watch[2]),
-                  w3 = _mm_load_si128((const __m128i *)(const void *)p->watch[3]);
-#define LS_WIN(v)                                                             \
-    _mm_movemask_epi8(                                                        \
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)), \
-                     _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))))
-#define LS_LOAD(at) _mm_loadu_si128((const __m128i *)(const void *)(at))
-    for (; a + 16 < b; a += 16) {
-        __m128i v = LS_LOAD(s + a);
-        if (LS_WIN(v))
-            return true;
-    }
-    __m128i v = LS_LOAD(s + b - 16);
-    return LS_WIN(v) != 0;
-#undef LS_LOAD
-#undef LS_WIN
-#else
-    return ldrsnap__any_byte(s + a, b - a, p->watch[0], 1) ||
-           ldrsnap__any_byte(s + a, b - a, p->watch[1], 1) ||
-           ldrsnap__any_byte(s + a, b - a, p->watch[2], 1) ||
-           ldrsnap__any_byte(s + a, b - a, p->watch[3], 1);
-#endif
+    return ldrsnap__names_watched(p->watch, s, a, b);
 }
 
 /* A line ldrsnap__lex_plain_line() took, sent to the batch in its compact
@@ -301,12 +273,14 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     }
     ldrsnap__stream_copy(b->mem + at, w, span);
     /* may the names hold a watched byte (the rest of the line cannot)? */
-    bool watched = !p->nwatch ||
-                   (fid != LS_FID_UNKNOWN
-                        ? p->fid_watched[fid]
-                        : names_watched(p, s, st->head, st->sep)) ||
-                   (st->plain == LDRSNAP_L_ENTER &&
-                    names_watched(p, s, st->msg + 10, n));
+    /* the DLL's name, the analyzing thread checks (it has the time) */
+    uint8_t watched = !p->nwatch ||
+                              (fid != LS_FID_UNKNOWN
+                                   ? p->fid_watched[fid]
+                                   : names_watched(p, s, st->head, st->sep))
+                          ? LS_WATCH_YES
+                      : st->plain == LDRSNAP_L_ENTER ? LS_WATCH_CHECK
+                                                      : LS_WATCH_NO;
     /* and whether a rule could start on it, by its shape: the analyzing
      * thread skips the rules for most records */
     bool may = !p->rules ||
@@ -376,8 +350,8 @@ static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
         fn = w + func;
     }
     ldrsnap__stream_copy(b->mem + at, w, span);
-    /* the whole line: its frame is not the plain records' */
-    bool watched = !p->nwatch || names_watched(p, s, 0, n);
+    /* the whole line, likewise */
+    uint8_t watched = p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES;
     ls_init in = {LS_ITEM_INIT,
                   watched,
                   !p->rules || p->fid_may_init[fid],
@@ -426,8 +400,9 @@ static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
     copy_line(w, s, n);
     w[n] = '\0';
     ldrsnap__stream_copy(b->mem + at, w, span);
-    /* the whole line: its frame is not the plain records' (n >= 44) */
-    bool watched = !p->nwatch || names_watched(p, s, 0, n);
+    /* the whole line (its frame is not the plain records'), which the
+     * analyzing thread checks */
+    uint8_t watched = p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES;
     ls_modload ml = {LS_ITEM_MODLOAD, watched, !p->rules || p->modload_may,
                      line, p->cur_offset, base, end, (uint32_t)at,
                      (uint32_t)n, (uint32_t)path};

@@ -22,10 +22,15 @@ typedef struct ls_item ls_item;
  * memory at `at`, are the line, its NUL, the function name and its NUL;
  * the analyzing thread builds the record from it. */
 #define LS_ITEM_PLAIN 0x4E49414Cu /* never a dialect */
+/* Whether an item may hold one of the bytes the rules watch for: no, yes,
+ * or the analyzing thread checks (the DLL's name of an ENTER record, the
+ * whole line of a ModLoad or init-routine one). */
+enum { LS_WATCH_NO, LS_WATCH_YES, LS_WATCH_CHECK };
 typedef struct ls_plain {
     uint32_t tag;              /* LS_ITEM_PLAIN, where rec.dialect is */
     uint8_t level;             /* LDRSNAP_L_ENTER or _RETURN */
-    uint8_t watched;           /* its names may hold a watched byte */
+    uint8_t watched;           /* its names may hold a watched byte:
+                                  LS_WATCH_* */
     uint8_t fid, fflags;       /* ldrsnap__func_id() of its function */
     uint64_t line, offset, tick;
     uint32_t pid, tid, status;

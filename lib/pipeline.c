@@ -270,7 +270,12 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
                 r = ldrsnap__plain_record(&it->plain, b->mem, &built);
                 a->text_len = it->plain.len;
                 a->plain = &it->plain;
-                a->item_watched = it->plain.watched;
+                a->item_watched =
+                    it->plain.watched == LS_WATCH_CHECK
+                        ? ldrsnap__names_watched(a->watch, r->text,
+                                                 it->plain.msg + 10,
+                                                 it->plain.len)
+                        : it->plain.watched;
                 a->item_gated = true;
                 a->item_may = it->plain.rules_may;
                 a->item_fid = true;
@@ -280,7 +285,11 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
                 r = ldrsnap__init_record(&it->init, b->mem, &built);
                 a->text_len = it->init.len;
                 a->plain = NULL;
-                a->item_watched = it->init.watched;
+                a->item_watched =
+                    it->init.watched == LS_WATCH_CHECK
+                        ? ldrsnap__names_watched(a->watch, r->text, 0,
+                                                 it->init.len)
+                        : it->init.watched;
                 a->item_gated = true;
                 a->item_may = it->init.rules_may;
                 a->item_fid = true;
@@ -290,7 +299,11 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
                 r = ldrsnap__modload_record(&it->modload, b->mem, &built);
                 a->text_len = it->modload.len;
                 a->plain = NULL;
-                a->item_watched = it->modload.watched;
+                a->item_watched =
+                    it->modload.watched == LS_WATCH_CHECK
+                        ? ldrsnap__names_watched(a->watch, r->text, 0,
+                                                 it->modload.len)
+                        : it->modload.watched;
                 a->item_gated = true;
                 a->item_may = it->modload.rules_may;
                 a->item_fid = false;

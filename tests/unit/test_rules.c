@@ -658,7 +658,8 @@ Test(rules, literals_in_the_names_of_plain_records_are_found_threaded)
 {
     /* the second literal's rarest byte, 'x', is in every RETURN line's
      * frame, and in no name; the third is in a known function's name
-     * (whose bytes are checked once, by its id) */
+     * (whose bytes are checked once, by its id); the first is also in
+     * ModLoad and init-routine lines (their whole line is checked) */
     static const char *const pats[] = {"qw3core\\.dll", "Status: 0x00000000",
                                        "HandleByMapping"};
     for (size_t pi = 0; pi < 3; pi++) {
@@ -691,6 +692,23 @@ Test(rules, literals_in_the_names_of_plain_records_are_found_threaded)
                                  : pi == 0   ? "Ldrpqw3core.dllX"
                                              : "LdrGetDllHandleByMapping");
             planted += pi == 1 ? 1 : k % 11 == 0;
+            if (pi == 0 && k % 9 == 0) { /* in a ModLoad line's path */
+                n += (size_t)sprintf(log + n,
+                                     "ModLoad: 00007ffd`e0ae9a19 "
+                                     "00007ffd`e1714b4f   C:\\%s\n",
+                                     k % 18 ? "qw3core.dll" : "other.dll");
+                planted += k % 18 != 0;
+            }
+            if (pi == 0 && k % 10 == 0) { /* in an init routine's DLL */
+                n += (size_t)sprintf(log + n,
+                                     "0100:%04x @ %08u - LdrpInitializeNode"
+                                     " - INFO: Calling init routine "
+                                     "00007FFD0F2F0A77 for DLL "
+                                     "\"C:\\%s\"\n",
+                                     0x1000 + k % 3, 10000000 + k,
+                                     k % 20 ? "qw3core.dll" : "other.dll");
+                planted += k % 20 != 0;
+            }
         }
         size_t one = summary_sigs(r, log, n, 0);
         cr_assert_eq(one, planted, "pattern %zu: %zu of %zu", pi, one,
