@@ -1,6 +1,8 @@
 /*
  * fuzz_analyze.c - libFuzzer target: any bytes through the analyzer with
- * the built-in rules, split into two chunks at a point the input chooses.
+ * the built-in rules, split into two chunks at a point the input chooses,
+ * on one thread and with a tokenizer thread (whose compact items are
+ * built their own way): every record, event and summary must agree.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -8,18 +10,91 @@
 
 #include <ldrsnap.h>
 
-static int touch(const ldrsnap_event *ev, void *ud)
+/* FNV-1a over what the runs give, in order. */
+static void mix(uint64_t *h, const void *p, size_t n)
 {
-    size_t *n = ud;
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        *h = (*h ^ b[i]) * 0x100000001B3ull;
+}
+
+static void mix_str(uint64_t *h, const char *s)
+{
+    if (s)
+        mix(h, s, strlen(s) + 1);
+    else
+        mix(h, "\xff", 1); /* NULL is not "" */
+}
+
+static void mix_num(uint64_t *h, uint64_t v)
+{
+    mix(h, &v, sizeof v);
+}
+
+static int on_record(const ldrsnap_record *r, void *ud)
+{
+    uint64_t *h = ud;
+    const uint64_t nums[] = {r->dialect, r->msg,  r->level,      r->flags,
+                             r->line,    r->offset, r->pid,      r->tid,
+                             r->tick,    r->status, r->status_orig, r->base,
+                             r->end,     r->address};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        mix_num(h, nums[i]);
+    const char *strs[] = {r->text,    r->raw,         r->prefix,
+                          r->function, r->message,    r->dll,
+                          r->dll_path, r->parent,     r->symbol,
+                          r->search_path, r->image};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        mix_str(h, strs[i]);
+    return 0;
+}
+
+static int on_event(const ldrsnap_event *ev, void *ud)
+{
+    uint64_t *h = ud;
+    mix_num(h, ev->type);
     if (ev->type == LDRSNAP_EV_FAILURE) {
         const ldrsnap_failure *f = ev->failure;
-        *n += strlen(f->text ? f->text : "") + f->chain_len;
+        mix_num(h, f->line);
+        mix_num(h, f->role);
+        mix_str(h, f->text);
+        mix_str(h, f->dll);
         for (size_t i = 0; i < f->chain_len; i++)
-            *n += strlen(f->chain[i]);
+            mix_str(h, f->chain[i]);
     } else if (ev->type == LDRSNAP_EV_SIGNATURE) {
-        *n += strlen(ev->signature->title) + ev->signature->n_lines;
+        mix_str(h, ev->signature->title);
+        mix_num(h, ev->signature->n_lines);
     }
     return 0;
+}
+
+static uint64_t run(const ldrsnap_rules *rules, const uint8_t *data,
+                    size_t size, size_t cut, unsigned flags)
+{
+    uint64_t h = 0xCBF29CE484222325ull;
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.max_line = 300; /* small: exercise the caps */
+    o.flags = flags;
+    ldrsnap_analyzer *a;
+    if (ldrsnap_analyzer_new(&a, &o, on_event, &h) != 0)
+        return 0;
+    ldrsnap_analyzer_set_record_cb(a, on_record, &h);
+    ldrsnap_analyzer_set_rules(a, rules);
+    ldrsnap_analyzer_feed(a, data, cut);
+    ldrsnap_analyzer_feed(a, data + cut, size - cut);
+    ldrsnap_analyzer_finish(a);
+    const ldrsnap_summary *s = ldrsnap_analyzer_summary(a);
+    if (s) {
+        const uint64_t nums[] = {s->lines,      s->bytes,   s->processes,
+                                 s->failures,   s->noise,   s->handled,
+                                 s->exceptions, s->signatures, s->n_verdicts};
+        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+            mix_num(&h, nums[i]);
+        for (size_t i = 0; i < s->n_verdicts; i++)
+            mix_num(&h, s->verdicts[i].chain_len);
+    }
+    ldrsnap_analyzer_free(a);
+    return h;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,19 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static ldrsnap_rules *rules;
     if (!rules && ldrsnap_rules_new(&rules, NULL, 0) != 0)
         __builtin_trap();
-    size_t n = 0, cut = size ? data[0] % (size + 1) : 0;
-    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
-    o.max_line = 300; /* small: exercise the caps */
-    ldrsnap_analyzer *a;
-    if (ldrsnap_analyzer_new(&a, &o, touch, &n) != 0)
-        return 0;
-    ldrsnap_analyzer_set_rules(a, rules);
-    ldrsnap_analyzer_feed(a, data, cut);
-    ldrsnap_analyzer_feed(a, data + cut, size - cut);
-    ldrsnap_analyzer_finish(a);
-    const ldrsnap_summary *s = ldrsnap_analyzer_summary(a);
-    for (size_t i = 0; s && i < s->n_verdicts; i++)
-        n += s->verdicts[i].chain_len;
-    ldrsnap_analyzer_free(a);
+    size_t cut = size ? data[0] % (size + 1) : 0;
+    uint64_t one = run(rules, data, size, cut, 0);
+    uint64_t two = run(rules, data, size, cut, LDRSNAP_OPT_THREADED);
+    if (one != two)
+        __builtin_trap(); /* the two ways disagree */
     return 0;
 }

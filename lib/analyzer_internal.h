@@ -89,6 +89,8 @@ typedef struct ls_thread {
 
 typedef struct ls_fail {
     ldrsnap_failure pub;
+    uint64_t seq;          /* the order it was found in (several can share
+                              a line: glued records) */
     ls_proc *proc;
     enum ls_tier tier;
     bool process_level;    /* says the process failed, not what failed */
@@ -178,6 +180,7 @@ struct ldrsnap_analyzer {
     size_t dropped;
     /* counts */
     uint64_t vista_records, xp_records;
+    uint64_t fail_seq;     /* failures found so far */
     /* lengths the tokenizer thread sent with the record being analyzed
      * (LS_LEN_UNKNOWN: none) */
     unsigned text_len;

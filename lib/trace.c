@@ -548,6 +548,7 @@ static ls_fail *add_fail(ldrsnap_analyzer *a, ls_proc *p, ls_thread *t,
     ls_fail *f = ldrsnap__calloc(&a->al, sizeof *f);
     if (!f)
         return NULL;
+    f->seq = a->fail_seq++;
     f->proc = p;
     f->tier = s->tier;
     f->pub.line = rec->line;

@@ -152,7 +152,9 @@ static int cmp_line(const void *x, const void *y)
     const ls_fail *a = *(ls_fail *const *)x, *b = *(ls_fail *const *)y;
     if (a->pub.line != b->pub.line)
         return a->pub.line < b->pub.line ? -1 : 1;
-    return a < b ? -1 : a > b;
+    /* then the order they were found in: the same on every run (their
+     * addresses are not) */
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 /* Keep the root failure alive behind a verdict. */

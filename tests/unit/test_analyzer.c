@@ -136,6 +136,70 @@ Test(analyzer, results_do_not_depend_on_chunking)
     }
 }
 
+/* An allocator that hands out memory from the top of an arena down, so
+ * that each block lies below the one before (free does nothing). */
+static _Alignas(16) char down_arena[8u << 20];
+static size_t down_used;
+
+static void *down_malloc(size_t n, void *ctx)
+{
+    (void)ctx;
+    size_t k = (n + sizeof(size_t) + 15) & ~(size_t)15;
+    if (down_used + k > sizeof down_arena)
+        return NULL;
+    down_used += k;
+    char *p = down_arena + sizeof down_arena - down_used;
+    memcpy(p, &n, sizeof n);
+    return p + 16;
+}
+
+static void *down_realloc(void *old, size_t n, void *ctx)
+{
+    char *p = down_malloc(n, ctx);
+    if (p && old) {
+        size_t was;
+        memcpy(&was, (char *)old - 16, sizeof was);
+        memcpy(p, old, was < n ? was : n);
+    }
+    return p;
+}
+
+static void down_free(void *p, void *ctx)
+{
+    (void)p, (void)ctx;
+}
+
+/* Two failures on one line (glued records) come in the order they were
+ * found, whatever addresses the allocator gives them. */
+Test(analyzer, failures_on_one_line_keep_their_order)
+{
+    const char *log =
+        "LDR: Loading (STATIC, NON_REDIRECTED) C:\\app\\w3core.dll\n"
+        "LDR: LdrLoadDll - failing because of DLL (w3isapi.dll) status "
+        "0xc0000135LDR: Unloading C:\\app\\w3core.dll because either its "
+        "static imports failed; status = 0xc0000135\n";
+    ldrsnap_allocator down = {down_malloc, down_realloc, down_free, NULL};
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.allocator = &down;
+    analysis ways[2];
+    for (int w = 0; w < 2; w++) {
+        analysis *an = &ways[w];
+        memset(an, 0, sizeof *an);
+        down_used = 0;
+        cr_assert_eq(ldrsnap_analyzer_new(&an->a, w ? &o : NULL,
+                                          collect_event, an), LDRSNAP_OK);
+        cr_assert_eq(ldrsnap_analyzer_feed(an->a, log, strlen(log)), 0);
+        cr_assert_eq(ldrsnap_analyzer_finish(an->a), 0);
+        cr_assert_eq(an->events.n, 2);
+    }
+    cr_assert(strstr(ways[0].events.lines[0], "w3isapi.dll"), "%s",
+              ways[0].events.lines[0]);
+    for (size_t i = 0; i < 2; i++)
+        cr_assert_str_eq(ways[1].events.lines[i], ways[0].events.lines[i]);
+    for (int w = 0; w < 2; w++)
+        analysis_free(&ways[w]);
+}
+
 Test(analyzer, attribution_follows_the_thread_not_the_previous_line)
 {
     /* The ERROR is on worker 0f44 while the lines around it belong to
