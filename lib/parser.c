@@ -231,6 +231,69 @@ static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
     return ldrsnap__names_watched(p->watch, s, a, b);
 }
 
+/* The strings of a compact item are built in the work buffer, hot in this
+ * core's cache, then streamed with the item (see publish()): room for len
+ * bytes, the line and its NUL copied first; NULL and *rc on failure. */
+static LS_ALWAYS_INLINE char *compact_stage(ldrsnap_parser *p,
+                                            const char *s, size_t n,
+                                            size_t len, size_t *at, int *rc)
+{
+    size_t span = (len + 15) & ~(size_t)15;
+    if ((*rc = batch_room(p, span, at)) < 0)
+        return NULL;
+    ls_buf *wb = work_buffer(p);
+    /* 32 more: a short name is moved as two vectors */
+    if ((*rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
+        return NULL;
+    char *w = wb->ptr;
+    copy_line(w, s, n);
+    w[n] = '\0';
+    return w;
+}
+
+/* Stream the len bytes of strings staged at w, and the item. */
+static LS_ALWAYS_INLINE void compact_send(ldrsnap_parser *p, const char *w,
+                                          size_t len, size_t at,
+                                          const void *item, size_t size)
+{
+    ls_batch *b = p->batch;
+    size_t span = (len + 15) & ~(size_t)15;
+    ldrsnap__stream_copy(b->mem + at, w, span);
+    ldrsnap__stream_copy(&b->items[b->nrec], item, size);
+    b->used = at + span;
+    b->nrec++;
+}
+
+/* The function name at w + at, fl bytes, copied to w + to with its NUL
+ * (the buffer has 32 bytes of room past the strings). */
+static inline const char *stage_name(char *w, size_t at, size_t fl, size_t to)
+{
+    char *f = w + to;
+    if (fl < 32) { /* two vector moves */
+        char tmp[32];
+        memcpy(tmp, w + at, 32);
+        memcpy(f, tmp, 32);
+    } else {
+        memcpy(f, w + at, fl);
+    }
+    f[fl] = '\0';
+    return f;
+}
+
+/* The owner a continuation takes after a Vista record sent compact: its
+ * values and its function's name (the table's, or in the work buffer). */
+static inline void vista_owner(ldrsnap_parser *p, const ls_start *st,
+                        ldrsnap_level level, const char *fn)
+{
+    p->prev_pid = st->pid;
+    p->prev_tid = st->tid;
+    p->prev_tick = st->tick;
+    p->prev_flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    p->prev_level = level;
+    p->prev_function = fn;
+    p->prev_dialect = LDRSNAP_D_VISTA;
+}
+
 /* A line ldrsnap__lex_plain_line() took, sent to the batch in its compact
  * form: the record emit_piece() would make of it (a test compares the
  * two), built by the analyzing thread (ldrsnap__plain_record()). */
@@ -238,42 +301,24 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, const ls_start *st)
 {
     size_t fl = st->sep - st->head; /* the function name */
-    /* the function's id, here where the name is at hand (the analyzing
-     * thread has the more work); a known one's name is not sent */
+    /* the function's id, here where the name is at hand: a known one's
+     * name is not sent */
     unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
     _Static_assert(LS_FID_LIMIT < 256, "ids fit a byte");
     /* the strings: the line and, unless known, the name, each with its
      * NUL */
-    size_t len = fid != LS_FID_UNKNOWN ? n + 1 : n + 1 + fl + 1;
-    size_t span = (len + 15) & ~(size_t)15, at;
-    int rc = batch_room(p, span, &at);
-    if (rc < 0)
+    size_t len = fid != LS_FID_UNKNOWN ? n + 1 : n + 1 + fl + 1, at;
+    int rc;
+    char *w = compact_stage(p, s, n, len, &at, &rc);
+    if (!w)
         return rc;
-    ls_batch *b = p->batch;
-    /* built in the work buffer, hot in this core's cache, then streamed
-     * (see publish()) */
-    ls_buf *wb = work_buffer(p);
-    if ((rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
-        return rc;
-    char *w = wb->ptr;
-    const char *fn = ldrsnap__fid_names[fid];
-    copy_line(w, s, n);
-    w[n] = '\0';
-    if (fid == LS_FID_UNKNOWN) {
-        char *f = w + n + 1;
-        if (fl < 32) { /* two vector moves (the buffer has the room) */
-            char tmp[32];
-            memcpy(tmp, w + st->head, 32);
-            memcpy(f, tmp, 32);
-        } else {
-            memcpy(f, w + st->head, fl);
-        }
-        f[fl] = '\0';
-        fn = f;
-    }
-    ldrsnap__stream_copy(b->mem + at, w, span);
-    /* may the names hold a watched byte (the rest of the line cannot)? */
-    /* the DLL's name, the analyzing thread checks (it has the time) */
+    const char *fn = fid != LS_FID_UNKNOWN
+                         ? ldrsnap__fid_names[fid]
+                         : stage_name(w, st->head, fl, n + 1);
+    /* may the names hold a watched byte (the rest of the line cannot)?
+     * The function's, known by its id or checked here; the DLL's, the
+     * analyzing thread checks (the two threads have about the same work
+     * that way) */
     uint8_t watched = !p->nwatch ||
                               (fid != LS_FID_UNKNOWN
                                    ? p->fid_watched[fid]
@@ -306,18 +351,8 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                    (uint32_t)fl,
                    may};
     _Static_assert(sizeof pl <= 64, "a compact item is one cache line");
-    ldrsnap__stream_copy(&b->items[b->nrec], &pl, sizeof pl);
-    b->used = at + span;
-    b->nrec++;
-    /* the owner a continuation takes: the name (the table's, or in the
-     * work buffer) */
-    p->prev_pid = st->pid;
-    p->prev_tid = st->tid;
-    p->prev_tick = st->tick;
-    p->prev_flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
-    p->prev_level = st->plain;
-    p->prev_function = fn;
-    p->prev_dialect = LDRSNAP_D_VISTA;
+    compact_send(p, w, len, at, &pl, sizeof pl);
+    vista_owner(p, st, (ldrsnap_level)st->plain, fn);
     return LDRSNAP_OK;
 }
 
@@ -328,32 +363,21 @@ static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
 {
     size_t fl = il->sep - st->head;
     unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
+    /* the strings: the line, the DLL's name, and the function's unless
+     * known, each with its NUL */
     size_t func = n + 1 + il->dll_len + 1;
-    size_t len = fid != LS_FID_UNKNOWN ? func : func + fl + 1;
-    size_t span = (len + 15) & ~(size_t)15, at;
-    int rc = batch_room(p, span, &at);
-    if (rc < 0)
+    size_t len = fid != LS_FID_UNKNOWN ? func : func + fl + 1, at;
+    int rc;
+    char *w = compact_stage(p, s, n, len, &at, &rc);
+    if (!w)
         return rc;
-    ls_batch *b = p->batch;
-    ls_buf *wb = work_buffer(p);
-    if ((rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
-        return rc;
-    char *w = wb->ptr;
-    copy_line(w, s, n);
-    w[n] = '\0';
     memcpy(w + n + 1, s + il->dll, il->dll_len);
     w[n + 1 + il->dll_len] = '\0';
-    const char *fn = ldrsnap__fid_names[fid];
-    if (fid == LS_FID_UNKNOWN) {
-        memcpy(w + func, s + st->head, fl);
-        w[func + fl] = '\0';
-        fn = w + func;
-    }
-    ldrsnap__stream_copy(b->mem + at, w, span);
-    /* the whole line, likewise */
-    uint8_t watched = p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES;
+    const char *fn = fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
+                                           : stage_name(w, st->head, fl, func);
+    /* the whole line, which the analyzing thread checks */
     ls_init in = {LS_ITEM_INIT,
-                  watched,
+                  p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
                   !p->rules || p->fid_may_init[fid],
                   (uint8_t)fid,
                   (uint8_t)fflags,
@@ -368,17 +392,8 @@ static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
                   (uint32_t)il->msg,
                   fid != LS_FID_UNKNOWN ? 0 : (uint32_t)func};
     _Static_assert(sizeof in <= 64, "a compact item is one cache line");
-    ldrsnap__stream_copy(&b->items[b->nrec], &in, sizeof in);
-    b->used = at + span;
-    b->nrec++;
-    /* the owner a continuation takes */
-    p->prev_pid = st->pid;
-    p->prev_tid = st->tid;
-    p->prev_tick = st->tick;
-    p->prev_flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
-    p->prev_level = LDRSNAP_L_INFO;
-    p->prev_function = fn; /* the table's, or in the work buffer */
-    p->prev_dialect = LDRSNAP_D_VISTA;
+    compact_send(p, w, len, at, &in, sizeof in);
+    vista_owner(p, st, LDRSNAP_L_INFO, fn);
     return LDRSNAP_OK;
 }
 
@@ -388,28 +403,25 @@ static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
                         uint64_t line, uint64_t base, uint64_t end,
                         size_t path)
 {
-    size_t span = (n + 1 + 15) & ~(size_t)15, at;
-    int rc = batch_room(p, span, &at);
-    if (rc < 0)
+    size_t at;
+    int rc;
+    char *w = compact_stage(p, s, n, n + 1, &at, &rc);
+    if (!w)
         return rc;
-    ls_batch *b = p->batch;
-    ls_buf *wb = work_buffer(p);
-    if ((rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
-        return rc;
-    char *w = wb->ptr;
-    copy_line(w, s, n);
-    w[n] = '\0';
-    ldrsnap__stream_copy(b->mem + at, w, span);
     /* the whole line (its frame is not the plain records'), which the
      * analyzing thread checks */
-    uint8_t watched = p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES;
-    ls_modload ml = {LS_ITEM_MODLOAD, watched, !p->rules || p->modload_may,
-                     line, p->cur_offset, base, end, (uint32_t)at,
-                     (uint32_t)n, (uint32_t)path};
+    ls_modload ml = {LS_ITEM_MODLOAD,
+                     p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
+                     !p->rules || p->modload_may,
+                     line,
+                     p->cur_offset,
+                     base,
+                     end,
+                     (uint32_t)at,
+                     (uint32_t)n,
+                     (uint32_t)path};
     _Static_assert(sizeof ml <= 64, "a compact item is one cache line");
-    ldrsnap__stream_copy(&b->items[b->nrec], &ml, sizeof ml);
-    b->used = at + span;
-    b->nrec++;
+    compact_send(p, w, n + 1, at, &ml, sizeof ml);
     p->prev_dialect = LDRSNAP_D_DEBUGGER;
     return LDRSNAP_OK;
 }

@@ -240,6 +240,29 @@ fail:
     return LDRSNAP_ENOMEM;
 }
 
+/* What the analyzing thread learns of a compact item with its record r:
+ * its line's length, whether it may hold a watched byte (LS_WATCH_CHECK:
+ * look from byte `from` of the line on), whether a rule could start on
+ * it, and its function's id when it has one. */
+static LS_ALWAYS_INLINE void compact_seen(ldrsnap_analyzer *a,
+                                          const ldrsnap_record *r,
+                                          uint32_t len, uint8_t watched,
+                                          size_t from, bool may, bool has_fid,
+                                          uint8_t fid, uint8_t fflags)
+{
+    a->text_len = len;
+    a->plain = NULL;
+    a->item_watched =
+        watched == LS_WATCH_CHECK
+            ? ldrsnap__names_watched(a->watch, r->text, from, len)
+            : watched;
+    a->item_gated = true;
+    a->item_may = may;
+    a->item_fid = has_fid;
+    a->fid = fid;
+    a->fflags = fflags;
+}
+
 /* Caller side, with the lock held: analyze the full batches queued; with
  * `wait`, first wait until wait(pp) holds or a batch comes, and go on
  * until wait(pp) holds.  Returns the first error, the tokenizer's or the
@@ -267,46 +290,21 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
             const ldrsnap_record *r;
             ldrsnap_record built;
             if (it->plain.tag == LS_ITEM_PLAIN) {
-                r = ldrsnap__plain_record(&it->plain, b->mem, &built);
-                a->text_len = it->plain.len;
-                a->plain = &it->plain;
-                a->item_watched =
-                    it->plain.watched == LS_WATCH_CHECK
-                        ? ldrsnap__names_watched(a->watch, r->text,
-                                                 it->plain.msg + 10,
-                                                 it->plain.len)
-                        : it->plain.watched;
-                a->item_gated = true;
-                a->item_may = it->plain.rules_may;
-                a->item_fid = true;
-                a->fid = it->plain.fid;
-                a->fflags = it->plain.fflags;
+                const ls_plain *pl = &it->plain;
+                r = ldrsnap__plain_record(pl, b->mem, &built);
+                compact_seen(a, r, pl->len, pl->watched, pl->msg + 10,
+                             pl->rules_may, true, pl->fid, pl->fflags);
+                a->plain = pl;
             } else if (it->plain.tag == LS_ITEM_INIT) {
-                r = ldrsnap__init_record(&it->init, b->mem, &built);
-                a->text_len = it->init.len;
-                a->plain = NULL;
-                a->item_watched =
-                    it->init.watched == LS_WATCH_CHECK
-                        ? ldrsnap__names_watched(a->watch, r->text, 0,
-                                                 it->init.len)
-                        : it->init.watched;
-                a->item_gated = true;
-                a->item_may = it->init.rules_may;
-                a->item_fid = true;
-                a->fid = it->init.fid;
-                a->fflags = it->init.fflags;
+                const ls_init *in = &it->init;
+                r = ldrsnap__init_record(in, b->mem, &built);
+                compact_seen(a, r, in->len, in->watched, 0, in->rules_may,
+                             true, in->fid, in->fflags);
             } else if (it->plain.tag == LS_ITEM_MODLOAD) {
-                r = ldrsnap__modload_record(&it->modload, b->mem, &built);
-                a->text_len = it->modload.len;
-                a->plain = NULL;
-                a->item_watched =
-                    it->modload.watched == LS_WATCH_CHECK
-                        ? ldrsnap__names_watched(a->watch, r->text, 0,
-                                                 it->modload.len)
-                        : it->modload.watched;
-                a->item_gated = true;
-                a->item_may = it->modload.rules_may;
-                a->item_fid = false;
+                const ls_modload *ml = &it->modload;
+                r = ldrsnap__modload_record(ml, b->mem, &built);
+                compact_seen(a, r, ml->len, ml->watched, 0, ml->rules_may,
+                             false, 0, 0);
             } else {
                 r = ldrsnap__item_record(it);
                 a->text_len = LS_LEN_UNKNOWN;
