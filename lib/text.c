@@ -171,14 +171,20 @@ static bool scan_chunk(const ls_text *t, const unsigned char *s, size_t n,
 #define TEXT_AVX2 1
 /* scan_chunk() without a watch map, 64 bytes as two AVX2 vectors: the
  * pass every chunk of a large input takes.  It also marks each '\n' in
- * nl (a bit per byte, n / 64 + 1 words, none past n) and tells whether
- * the chunk holds a '\r', so that lines are found without a search each. */
+ * nl (a bit per byte, n / 64 + 1 words, none past n), and tells whether
+ * the chunk holds a '\r' and whether one is not followed by '\n' (a
+ * lone CR, which ends a line; one in the last byte does not count: it
+ * ends the partial line split() keeps), so that lines are found without
+ * a search each, in CRLF text as in LF text. */
 __attribute__((target("avx2"))) static bool
-plain_chunk_avx2(const unsigned char *s, size_t n, uint64_t *nl, bool *cr)
+plain_chunk_avx2(const unsigned char *s, size_t n, uint64_t *nl, bool *cr,
+                 bool *lone_cr)
 {
     const __m256i zero = _mm256_setzero_si256(),
                   lf = _mm256_set1_epi8('\n'), ret = _mm256_set1_epi8('\r');
-    __m256i bad = zero, crs = zero;
+    __m256i bad = zero;
+    bool any = false, lone = false;
+    uint64_t carry = 0; /* the block before ended with '\r' */
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
         __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
@@ -190,22 +196,34 @@ plain_chunk_avx2(const unsigned char *s, size_t n, uint64_t *nl, bool *cr)
                      _mm256_or_si256(a, b),
                      _mm256_or_si256(_mm256_cmpeq_epi8(a, zero),
                                      _mm256_cmpeq_epi8(b, zero))));
-        crs = _mm256_or_si256(crs, _mm256_or_si256(_mm256_cmpeq_epi8(a, ret),
-                                                   _mm256_cmpeq_epi8(b, ret)));
         uint32_t la = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, lf));
         uint32_t lb = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, lf));
-        nl[i / 64] = la | (uint64_t)lb << 32;
+        uint32_t ca = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, ret));
+        uint32_t cb = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, ret));
+        uint64_t l = la | (uint64_t)lb << 32, c = ca | (uint64_t)cb << 32;
+        nl[i / 64] = l;
+        if (c | carry) {
+            any = true;
+            /* each '\r' wants a '\n' next: in this block, or the next
+             * block's first byte for the last one */
+            lone |= (carry && !(l & 1)) ||
+                    (c & ~(l >> 1) & ~(1ull << 63)) != 0;
+            carry = c >> 63;
+        }
     }
     bool plain = !_mm256_movemask_epi8(bad);
-    *cr = _mm256_movemask_epi8(crs) != 0;
     uint64_t bits = 0;
     for (size_t k = 0; i + k < n; k++) {
         unsigned char c = s[i + k];
         plain &= c < 0x80 && c != 0;
-        *cr |= c == '\r';
+        lone |= carry && c != '\n';
+        carry = c == '\r';
+        any |= c == '\r';
         bits |= (uint64_t)(c == '\n') << k;
     }
     nl[i / 64] = bits; /* the short last block, or an empty word */
+    *cr = any;
+    *lone_cr = lone;
     return plain;
 }
 
@@ -349,7 +367,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
         map = (uint64_t *)(void *)t->wmap.ptr;
     }
     const uint64_t *nl = NULL; /* '\n' map, from the AVX2 pass */
-    bool has_cr;
+    bool has_cr, lone_cr = true;
 #ifdef TEXT_AVX2
     if (!map && ldrsnap__cpu_avx2()) {
         rc = ldrsnap__buf_reserve(t->al, &t->nlmap,
@@ -358,7 +376,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             return rc;
         uint64_t *m = (uint64_t *)(void *)t->nlmap.ptr;
         t->chunk_plain = plain_chunk_avx2((const unsigned char *)p, n, m,
-                                          &has_cr);
+                                          &has_cr, &lone_cr);
         nl = m;
     } else
 #endif
@@ -372,10 +390,11 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
         if (p[0] == '\n')
             i = 1;
     }
-    /* LF-only plain text whose lines all take the fast way: a loop of its
-     * own, with the line count in a register (the callback cannot see
-     * this state); any other line leaves it for the loop below */
-    const bool tight = nl && !has_cr && !t->nwatch && t->fast &&
+    /* plain text with LF or CRLF line ends whose lines take the fast way:
+     * a loop of its own, with the line count in a register (the callback
+     * cannot see this state); any other line leaves it for the loop
+     * below */
+    const bool tight = nl && !lone_cr && !t->nwatch && t->fast &&
                        t->chunk_plain;
     bool refused = false; /* the fast way refused the line at i */
     while (i < n) {
@@ -383,9 +402,14 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             uint64_t lineno = t->lineno;
             while (i < n) {
                 size_t end = next_nl(nl, i, n);
-                if (end == n || end - i > t->max_line)
+                /* every '\r' comes right before a '\n' here */
+                size_t stop = has_cr && end > i && end < n &&
+                                      p[end - 1] == '\r'
+                                  ? end - 1
+                                  : end;
+                if (end == n || stop - i > t->max_line)
                     break;
-                rc = t->fast(p + i, end - i, lineno + 1,
+                rc = t->fast(p + i, stop - i, lineno + 1,
                              orig + (uint64_t)i * scale, true, t->ud);
                 if (rc == 0) { /* this line takes the general way */
                     refused = true;

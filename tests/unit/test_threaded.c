@@ -252,7 +252,8 @@ ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
  * known ones (whose name the record takes from the table), with the
  * owner a continuation line takes, and around lines that are not plain;
  * likewise ModLoad and init-routine lines (emit_modload, emit_init),
- * and those that are not of the usual form. */
+ * and those that are not of the usual form; with LF and with CRLF line
+ * ends. */
 Test(threaded, plain_records_as_the_lexer_makes_them)
 {
     static const char *const known[5] = {
@@ -342,6 +343,41 @@ Test(threaded, plain_records_as_the_lexer_makes_them)
                  LDRSNAP_OK);
     cr_assert_gt(one.records.n, 30000);
     same_runs(&one, &two);
+    /* the same with CRLF line ends (as Windows tools write them), cut so
+     * that some pairs fall across two chunks, and with a lone CR too */
+    char *crlf = malloc(2 * n + 2);
+    cr_assert_not_null(crlf);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\n')
+            crlf[m++] = '\r';
+        crlf[m++] = buf[i];
+    }
+    static const size_t cuts[] = {65536, 4097, 333};
+    for (int lone = 0; lone < 3; lone++) {
+        /* then one line ended by a CR alone, in the middle: at the end of
+         * a 64-byte block (blocks of input start on one), then inside
+         * one */
+        size_t q = m / 2 / 64 * 64 + (lone == 1 ? 63 : 17);
+        while (lone && (crlf[q] == '\r' || crlf[q] == '\n' ||
+                        crlf[q + 1] == '\n' || crlf[q - 1] == '\r'))
+            q += 64;
+        char was = crlf[q];
+        if (lone)
+            crlf[q] = '\r';
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+            run x = {0}, y = {0};
+            cr_assert_eq(analyze(crlf, m, 0, 0, NULL, &x), LDRSNAP_OK);
+            cr_assert_eq(analyze(crlf, m, cuts[c], LDRSNAP_OPT_THREADED, NULL,
+                                 &y),
+                         LDRSNAP_OK);
+            cr_assert_gt(x.records.n, 30000);
+            same_runs(&x, &y);
+        }
+        if (lone)
+            crlf[q] = was;
+    }
+    free(crlf);
     free(buf);
 }
 
