@@ -2,9 +2,10 @@
 # make bench: speed and memory of ldrsnap on a generated 200 MB log, as a
 # ratio against `grep -c -E 'failed|exception|ERROR'` measured in the same
 # run on the same file (best of RUNS runs, file in the page cache): the
-# default run (built-in rules, tokenizer thread), then without rules, on
-# one thread, and with 1, 50 and 500 user rules.  Each row takes turns
-# with grep, run for run, so that drift in the machine's speed moves both.
+# default run (built-in rules, tokenizer thread), then without rules, as
+# text, on a CRLF copy (as Windows tools write logs), on one thread, and
+# with 1, 50 and 500 user rules.  Each row takes turns with grep, run for
+# run, so that drift in the machine's speed moves both.
 set -eu
 LDRSNAP=${1:-build/ldrsnap}
 MB=${BENCH_MB:-200}
@@ -59,6 +60,15 @@ best=$last_s peak=$last_k base=$last_g
 row "ldrsnap, no rules" --json --no-builtin-rules
 row "ldrsnap text (default)"
 [ "$last_k" -gt "$peak" ] && peak=$last_k
+# Windows tools write CRLF line ends: the same log so, with its own grep
+crlf="$OUT/big-$MB-crlf.log"
+[ -s "$crlf" ] || sed 's/$/\r/' "$LOG" > "$crlf"
+cat "$crlf" > /dev/null
+lf=$LOG lf_bytes=$bytes
+LOG=$crlf bytes=$(wc -c < "$crlf")
+row "ldrsnap CRLF (default)" --json
+[ "$last_k" -gt "$peak" ] && peak=$last_k
+LOG=$lf bytes=$lf_bytes
 row "ldrsnap -j 1 (one thread)" --json -j 1
 row "ldrsnap -j 1, no rules" --json -j 1 --no-builtin-rules
 for n in 1 50 500; do
