@@ -51,11 +51,15 @@ endif
 LIBS_PRIVATE := -lpcre2-8 -lyaml -lz -lpthread
 TEST_LIBS := -lcriterion $(LIBS_PRIVATE)
 
-LIB_SRC := lib/util.c lib/text.c lib/lex.c lib/parser.c lib/status.c \
-           lib/trace.c lib/verdict.c lib/analyzer.c lib/source.c \
-           lib/codes.c lib/errtab.c lib/rules.c lib/rxmatch.c \
-           lib/pipeline.c
-RULE_FILES := $(sort $(wildcard lib/rules/*.yml))
+# One folder per stage (docs/ARCHITECTURE.md); lib/analyzer.c is where
+# they meet.
+LIB_SRC := lib/core/util.c lib/text/text.c lib/lex/lex.c lib/parse/parser.c \
+           lib/codes/status.c lib/trace/trace.c lib/verdict/verdict.c \
+           lib/analyzer.c lib/source/source.c lib/codes/codes.c \
+           lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c \
+           lib/pipe/pipeline.c
+LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
+RULE_FILES := $(sort $(wildcard lib/rules/builtin/*.yml))
 GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c
 CLI_SRC := cli/main.c cli/analyze.c cli/render_text.c cli/render_json.c \
            cli/json.c cli/report.c cli/decode.c cli/rules_cmd.c
@@ -91,7 +95,7 @@ help:
 	@echo "make install    PREFIX=/usr/local DESTDIR="
 	@echo "make update-golden  refresh tests/cli/*.out from the current CLI"
 
-$(BUILDDIR)/lib/%.o: lib/%.c include/ldrsnap.h lib/ldrsnap_internal.h $(wildcard lib/*_internal.h) $(PGO_STAMP)
+$(BUILDDIR)/lib/%.o: lib/%.c include/ldrsnap.h $(LIB_HDR) $(PGO_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) $(PGO_USE) -c $< -o $@
 
@@ -114,7 +118,7 @@ $(BUILDDIR)/cli/%.o: cli/%.c include/ldrsnap.h $(wildcard cli/*.h) $(PGO_STAMP)
 # The profile: an instrumented build, then its training run.
 ifeq ($(PGO),1)
 $(PGO_STAMP): $(LIB_SRC) $(CLI_SRC) $(RULE_FILES) tools/embed.c bench/gen.c \
-              include/ldrsnap.h $(wildcard lib/*.h cli/*.h)
+              include/ldrsnap.h $(LIB_HDR) $(wildcard cli/*.h)
 	rm -rf $(BUILDDIR)/pgo
 	$(MAKE) --no-print-directory PGO=0 BUILDDIR=$(BUILDDIR)/pgo/gen \
 	    CFLAGS="$(CFLAGS) -fprofile-generate -fprofile-update=atomic -fprofile-dir=$(PGO_ABS)/pgo/prof -fprofile-prefix-path=$(PGO_ABS)/pgo/gen" \
@@ -134,7 +138,7 @@ endif
 # the unit tests read internal headers too: a struct that changes there
 # must rebuild them
 $(BUILDDIR)/tests/%.o: tests/%.c include/ldrsnap.h $(wildcard tests/unit/*.h) \
-                       $(wildcard lib/*_internal.h) lib/ldrsnap_internal.h
+                       $(LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes -DSRCDIR=\"$(CURDIR)\" $(CFLAGS) -c $< -o $@
 
@@ -204,15 +208,15 @@ WINAPI_DIR ?= /usr/share/cargo/registry/winapi-0.3.9/src/shared
 MINGW_DIR ?= /usr/share/mingw-w64/include
 
 regen:
-	python3 tools/gen_errtab.py --winapi $(WINAPI_DIR) --mingw $(MINGW_DIR) > lib/errtab.c.new
-	mv lib/errtab.c.new lib/errtab.c
+	python3 tools/gen_errtab.py --winapi $(WINAPI_DIR) --mingw $(MINGW_DIR) > lib/codes/errtab.c.new
+	mv lib/codes/errtab.c.new lib/codes/errtab.c
 
 check-generated:
 	@if command -v python3 >/dev/null && [ -f $(WINAPI_DIR)/winerror.rs ] && \
 	    [ -f $(MINGW_DIR)/winerror.h ]; then \
 	    mkdir -p $(BUILDDIR); \
 	    python3 tools/gen_errtab.py --winapi $(WINAPI_DIR) --mingw $(MINGW_DIR) > $(BUILDDIR)/errtab.c && \
-	    diff -q lib/errtab.c $(BUILDDIR)/errtab.c && echo "check-generated: lib/errtab.c is up to date"; \
+	    diff -q lib/codes/errtab.c $(BUILDDIR)/errtab.c && echo "check-generated: lib/codes/errtab.c is up to date"; \
 	else echo "check-generated: skipped (needs python3, librust-winapi-dev, mingw-w64-common)"; fi
 
 check: all unit golden headercheck symcheck example mancheck check-generated \

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "analyzer_internal.h"
-#include "pipeline_internal.h"
+#include "pipe/pipeline_internal.h"
 
 #define ANALYZER_MAGIC 0x4C445241u /* "LDRA" */
 /* LDRSNAP_OPT_THREADED: below this, a thread costs more than it saves */

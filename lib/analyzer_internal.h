@@ -8,9 +8,9 @@
 #ifndef LDRSNAP_ANALYZER_INTERNAL_H
 #define LDRSNAP_ANALYZER_INTERNAL_H
 
-#include "ldrsnap_internal.h"
-#include "parser_internal.h"
-#include "rules_internal.h"
+#include "core/ldrsnap_internal.h"
+#include "parse/parser_internal.h"
+#include "rules/rules_internal.h"
 
 #define LS_MAX_FRAMES 64        /* ENTER frames kept per thread */
 #define LS_MAX_CHAIN 16         /* modules named in one load chain */

@@ -266,7 +266,7 @@ def main():
     w(" * Values the sources disagree on (the mingw-w64 value is kept): %d\n" % len(conflicts))
     for c in conflicts:
         w(" *   %s\n" % c)
-    w(" */\n#include \"codes_internal.h\"\n\n")
+    w(" */\n#include \"codes/codes_internal.h\"\n\n")
     w("const char ldrsnap__code_pool[] =\n")
     for s in pool.parts:
         w("    %s \"\\0\"\n" % c_string(s))

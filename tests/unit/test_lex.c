@@ -13,7 +13,7 @@
 
 #include "helpers.h"
 #include "analyzer_internal.h"
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 typedef struct lexcase {
     const char *line;

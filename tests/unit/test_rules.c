@@ -470,7 +470,7 @@ Test(rules, many_rules_share_one_prefilter)
 
 /* ---- the literal prefilter ----------------------------------------------- */
 
-#include "rules_internal.h"
+#include "rules/rules_internal.h"
 
 static bool ci_has(const char *s, size_t n, const char *lit)
 {

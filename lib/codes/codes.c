@@ -13,8 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "codes_internal.h"
-#include "ldrsnap_internal.h"
+#include "codes/codes_internal.h"
+#include "core/ldrsnap_internal.h"
 
 static const char *pool(uint32_t off)
 {

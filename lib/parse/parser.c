@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ldrsnap_internal.h"
-#include "parser_internal.h"
-#include "rules_internal.h"
+#include "core/ldrsnap_internal.h"
+#include "parse/parser_internal.h"
+#include "rules/rules_internal.h"
 
 #define PARSER_MAGIC 0x4C445250u /* "LDRP" */
 #define MAX_SEGMENTS 64

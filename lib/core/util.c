@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #endif
 
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 static void *std_malloc(size_t n, void *ctx)
 {

@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "analyzer_internal.h"
-#include "pipeline_internal.h"
-#include "rules_internal.h"
+#include "pipe/pipeline_internal.h"
+#include "rules/rules_internal.h"
 
 #define PIPE_BATCHES 4
 #define BATCH_RECORDS 4096

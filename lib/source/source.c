@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 #define BATCH_MAGIC 0x4C445242u /* "LDRB" */
 #define MAX_DEPTH 64

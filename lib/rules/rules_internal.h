@@ -7,7 +7,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 enum rx_target { RX_LINE = 0, RX_FAILURE = 1 };
 enum rx_scope { RX_FILE = 0, RX_PROCESS, RX_THREAD };

@@ -9,7 +9,7 @@
  *   STATUS_GRAPHICS_DRIVER_MISMATCH: winapi 0xC01E0009, mingw-w64 0x401E0117 (kept)
  *   STATUS_PKU2U_CERT_FAILURE: winapi 0xC000042F, mingw-w64 0xC000042E (kept)
  */
-#include "codes_internal.h"
+#include "codes/codes_internal.h"
 
 const char ldrsnap__code_pool[] =
     "ERROR_SUCCESS" "\0"

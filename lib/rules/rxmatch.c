@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "rules_internal.h"
+#include "rules/rules_internal.h"
 
 #define MAX_INST 4096 /* partial sequences kept; the oldest goes first */
 #define MAX_CAPS 512  /* bytes of captured text per partial sequence */

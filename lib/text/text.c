@@ -17,7 +17,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 /* CP1252 0x80..0x9F; 0 marks bytes CP1252 leaves undefined. */
 static const uint16_t cp1252_c1[32] = {

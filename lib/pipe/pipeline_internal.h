@@ -4,7 +4,7 @@
 #ifndef LDRSNAP_PIPELINE_INTERNAL_H
 #define LDRSNAP_PIPELINE_INTERNAL_H
 
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 typedef struct ls_pipe ls_pipe;
 /* Move a's parser to a new tokenizer thread; consume(rec, a) is then

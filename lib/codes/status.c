@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 ldrsnap_kind ldrsnap_status_kind(uint32_t code)
 {

@@ -4,7 +4,7 @@
 #ifndef LDRSNAP_PARSER_INTERNAL_H
 #define LDRSNAP_PARSER_INTERNAL_H
 
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 /*
  * Records handed between threads: the analyzer's tokenizer thread lexes

@@ -16,7 +16,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "ldrsnap_internal.h"
+#include "core/ldrsnap_internal.h"
 
 /* ---- small scanners ---------------------------------------------------- */
 

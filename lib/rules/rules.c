@@ -15,7 +15,7 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "rules_internal.h"
+#include "rules/rules_internal.h"
 
 #define RULES_MAGIC 0x4C445252u /* "LDRR" */
 #define MAX_STEPS 16
