@@ -31,14 +31,19 @@ endif
 LIB_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
               -fPIC -fvisibility=hidden -Iinclude -Ilib
 CLI_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude
-# Profile-guided optimization (GCC): the library and the CLI are first
-# built instrumented in $(BUILDDIR)/pgo/gen, a training run analyzes a
-# generated log (with its tokenizer thread and on one thread) and the
+# Profile-guided optimization (GCC), for release builds only: plain `make`
+# builds without it (a fast edit loop); `make release`, `make install` and
+# `make bench` build in $(BUILDDIR)/release with it.  There the library and
+# the CLI are first built instrumented in pgo/gen, a training run analyzes
+# a generated log (with its tokenizer thread and on one thread) and the
 # samples, and the objects are then built with that profile (the bench
-# log: a few percent faster).  PGO=0 builds without; so does a compiler
-# that lacks the options.
+# log: a few percent faster).  RELEASE_PGO=0 builds a release without; so
+# does a compiler that lacks the options.  PGO=1 puts a profile into any
+# build.
 PGO_OK := $(shell $(CC) -fprofile-use -fprofile-prefix-path=/ -Wno-missing-profile -Werror -x c -c /dev/null -o /dev/null 2>/dev/null && echo 1 || echo 0)
-PGO ?= $(PGO_OK)
+PGO ?= 0
+RELEASE_PGO ?= $(PGO_OK)
+RELEASE_DIR ?= $(BUILDDIR)/release
 ifeq ($(PGO),1)
 PGO_ABS := $(abspath $(BUILDDIR))
 PGO_STAMP := $(BUILDDIR)/pgo/profile.done
@@ -48,6 +53,8 @@ PGO_STAMP := $(BUILDDIR)/pgo/profile.done
 PGO_USE := -fprofile-use=$(PGO_ABS)/pgo/prof -fprofile-prefix-path=$(PGO_ABS) \
            -fprofile-partial-training -w
 endif
+# Header dependencies: each object's .d file lists the headers it read.
+DEPFLAGS := -MMD -MP
 LIBS_PRIVATE := -lpcre2-8 -lyaml -lz -lpthread
 TEST_LIBS := -lcriterion $(LIBS_PRIVATE)
 
@@ -78,8 +85,9 @@ PC := $(BUILDDIR)/ldrsnap.pc
 UNIT := $(BUILDDIR)/tests/unit_tests
 
 .PHONY: all lib cli check unit golden headercheck symcheck example mancheck \
-        asan tsan bench demo deps install uninstall clean update-golden help \
-        regen check-generated fuzz fuzz-run fuzz-replay
+        asan tsan bench demo deps install install-built release uninstall \
+        clean update-golden help \
+        regen check-generated fuzz fuzz-run fuzz-replay format-check
 
 all: $(STATIC) $(SHARED) $(CLI) $(PC)
 lib: $(STATIC) $(SHARED)
@@ -87,17 +95,20 @@ cli: $(CLI)
 
 help:
 	@echo "make            build libldrsnap.a, libldrsnap.so, ldrsnap, ldrsnap.pc"
+	@echo "make release    the same with profile-guided optimization (in $(RELEASE_DIR)/)"
 	@echo "make demo       build and analyze samples/ (after make deps)"
 	@echo "make check      unit tests, CLI golden tests, header, symbols, example"
 	@echo "make asan       the same tests under ASan + UBSan (in build-asan/)"
+	@echo "make format-check  the files listed in FORMAT_FILES follow .clang-format"
 	@echo "make bench      speed and memory against grep on a generated log"
 	@echo "make deps       install the Debian packages the build needs"
-	@echo "make install    PREFIX=/usr/local DESTDIR="
+	@echo "make install    the release build: PREFIX=/usr/local DESTDIR="
+	@echo "make clean      remove every build folder (build, build-asan, ...)"
 	@echo "make update-golden  refresh tests/cli/*.out from the current CLI"
 
-$(BUILDDIR)/lib/%.o: lib/%.c include/ldrsnap.h $(LIB_HDR) $(PGO_STAMP)
+$(BUILDDIR)/lib/%.o: lib/%.c $(PGO_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) $(PGO_USE) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) $(PGO_USE) $(DEPFLAGS) -c $< -o $@
 
 # The built-in rules, embedded at build time by a host tool.
 $(BUILDDIR)/tools/embed: tools/embed.c
@@ -111,9 +122,9 @@ $(GEN_BUILTIN): $(RULE_FILES) $(BUILDDIR)/tools/embed
 $(BUILDDIR)/gen/builtin_rules.o: $(GEN_BUILTIN) $(PGO_STAMP)
 	$(CC) $(CPPFLAGS) -std=c11 -fPIC -fvisibility=hidden $(CFLAGS) $(PGO_USE) -c $< -o $@
 
-$(BUILDDIR)/cli/%.o: cli/%.c include/ldrsnap.h $(wildcard cli/*.h) $(PGO_STAMP)
+$(BUILDDIR)/cli/%.o: cli/%.c $(PGO_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) $(CFLAGS) $(PGO_USE) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) $(CFLAGS) $(PGO_USE) $(DEPFLAGS) -c $< -o $@
 
 # The profile: an instrumented build, then its training run.
 ifeq ($(PGO),1)
@@ -135,12 +146,12 @@ $(PGO_STAMP): $(LIB_SRC) $(CLI_SRC) $(RULE_FILES) tools/embed.c bench/gen.c \
 	touch $@
 endif
 
-# the unit tests read internal headers too: a struct that changes there
-# must rebuild them
-$(BUILDDIR)/tests/%.o: tests/%.c include/ldrsnap.h $(wildcard tests/unit/*.h) \
-                       $(LIB_HDR)
+# the unit tests read internal headers too (their .d files list them)
+$(BUILDDIR)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes -DSRCDIR=\"$(CURDIR)\" $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes -DSRCDIR=\"$(CURDIR)\" $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
 $(STATIC): $(LIB_OBJ)
 	@rm -f $@
@@ -190,7 +201,7 @@ symcheck: $(SHARED)
 # installed copy, through pkg-config.
 example: all
 	rm -rf $(BUILDDIR)/stage
-	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILDDIR)/stage PREFIX=/usr >/dev/null
+	$(MAKE) --no-print-directory install-built DESTDIR=$(CURDIR)/$(BUILDDIR)/stage PREFIX=/usr >/dev/null
 	PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILDDIR)/stage \
 	PKG_CONFIG_PATH=$(CURDIR)/$(BUILDDIR)/stage/usr/lib/pkgconfig \
 	sh -c '$(CC) -std=c99 -Wall -Werror docs/examples/analyze.c -o $(BUILDDIR)/analyze_example $$(pkg-config --cflags --libs ldrsnap) -Wl,-rpath,$(CURDIR)/$(BUILDDIR)/stage/usr/lib'
@@ -273,8 +284,20 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/replay_%)
 	for t in $(FUZZ_TARGETS); do \
 	    $(BUILDDIR)/fuzz/replay_$$t fuzz/corpus/$$t/* || exit 1; done
 
-bench: $(CLI)
-	sh bench/run.sh $(CLI)
+# The files that follow .clang-format already (it describes the code as
+# written): make format-check fails when one of them drifts.  A file joins
+# the list when it is reformatted, in a commit of its own.
+CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
+FORMAT_FILES := bench/measure.c docs/examples/analyze.c fuzz/fuzz_decode.c \
+                fuzz/fuzz_rules.c fuzz/replay.c lib/codes/codes_internal.h \
+                tests/unit/helpers.h
+format-check:
+	@if [ -z "$(CLANG_FORMAT)" ]; then echo "format-check: no clang-format"; exit 1; fi
+	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
+	@echo "make format-check: $(words $(FORMAT_FILES)) files follow .clang-format"
+
+bench: release
+	sh bench/run.sh $(RELEASE_DIR)/ldrsnap
 
 demo: $(CLI)
 	$(CLI) samples/win10-missing-vcruntime.log || true
@@ -282,9 +305,18 @@ demo: $(CLI)
 deps:
 	sh tools/deps.sh
 
-# ---- install -------------------------------------------------------------
+# ---- release, install ----------------------------------------------------
 
-install: all
+# The release build: the same objects, with the profile (RELEASE_PGO=0:
+# without), in a folder of their own so that `make` stays fast.
+release:
+	$(MAKE) --no-print-directory BUILDDIR=$(RELEASE_DIR) PGO=$(RELEASE_PGO) all
+
+install:
+	$(MAKE) --no-print-directory BUILDDIR=$(RELEASE_DIR) PGO=$(RELEASE_PGO) install-built
+
+# install what $(BUILDDIR) holds, as built (make example stages it so)
+install-built: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5
@@ -310,4 +342,4 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/ldrsnap-rules.5
 
 clean:
-	rm -rf build build-asan
+	rm -rf $(sort $(BUILDDIR) build) build-*/
