@@ -67,13 +67,14 @@ static int on_event(const ldrsnap_event *ev, void *ud)
     return 0;
 }
 
+/* An error goes to stderr in every format; with --format=jsonl also as
+ * an "error" record, in its place among the input's records. */
 static void say_error(const cli_opts *o, FILE *out, FILE *err,
                       const char *source, const char *msg)
 {
     if (o->format == FMT_JSONL)
         json_error(out, source, msg);
-    else
-        text_error(err, source, msg, o);
+    text_error(err, source, msg, o);
 }
 
 static int read_entry(void *ctx, void *buf, size_t cap, size_t *got)

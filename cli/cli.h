@@ -12,12 +12,23 @@
 
 enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_TROUBLE = 2 };
 
-enum out_format { FMT_TEXT, FMT_JSONL };
+enum out_format { FMT_TEXT, FMT_JSONL, FMT_HTML };
+
+/* The subcommands (options.c has their table). */
+enum cli_cmd { CMD_ANALYZE, CMD_DECODE, CMD_RULES, CMD_TOKENS, CMD_COUNT };
+
+#define CLI_MAX_RULE_FILES 64
 
 typedef struct cli_opts {
+    enum cli_cmd cmd;
     enum out_format format;
+    bool format_given;
     bool all;
-    bool color;
+    bool brief;        /* one line per log */
+    int color_mode;    /* -1 auto, 0 never, 1 always */
+    bool color;        /* resolved: colour this output */
+    bool help, version;
+    const char *output; /* -o FILE, or NULL for standard output */
     unsigned jobs;
     bool threaded;     /* cores to spare: tokenize each input on a thread */
     bool no_builtin_rules;
@@ -28,6 +39,48 @@ typedef struct cli_opts {
                                     (cmd_analyze()): a task waits for them
                                     and sets them here */
 } cli_opts;
+
+struct cli_opts;
+
+/* A subcommand: its name, what runs it, how its operands are read, and
+ * its help. */
+#define CMDF_INPUTS 0x1u   /* operands are inputs: '-' (stdin) when none
+                              are given and stdin is not a terminal */
+#define CMDF_NUMBERS 0x2u  /* "-123" is an operand, not an option */
+#define CMDF_OPERAND 0x4u  /* needs at least one operand */
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv, const struct cli_opts *o);
+    unsigned flags;    /* CMDF_* */
+    const char *usage; /* after "ldrsnap " */
+    const char *about;
+} cli_command;
+
+/* An option: --name, -short; the subcommands that take it (a bit per
+ * enum cli_cmd); set() stores its value (NULL for ARG_NONE, and for an
+ * ARG_CHOICE option given alone) and returns 0, or -1 after
+ * cli_usage_error(). */
+enum cli_arg { ARG_NONE, ARG_REQUIRED, ARG_CHOICE };
+
+typedef struct cli_option {
+    const char *name;
+    char short_name;
+    enum cli_arg arg;
+    const char *choices;   /* ARG_CHOICE: "a\0b\0" */
+    unsigned cmds;
+    int (*set)(struct cli_opts *o, const char *value);
+    const char *metavar;
+    const char *help;      /* NULL: not listed (an alias) */
+} cli_option;
+
+/* options.c */
+int cli_parse(struct cli_opts *o, int argc, char **argv);
+bool cli_want_colour(int mode);
+void cli_help(FILE *out, enum cli_cmd c, bool overview);
+const cli_command *cli_command_of(enum cli_cmd c);
+__attribute__((format(printf, 2, 3))) int
+cli_usage_error(const struct cli_opts *o, const char *fmt, ...);
 
 /* json.c: JSON Lines output, valid whatever bytes come in. */
 void json_str(FILE *out, const char *s);       /* "..." or null */

@@ -237,10 +237,9 @@ int cmd_decode(int argc, char **argv, const cli_opts *o)
                 json_key_str(stdout, "input", argv[i], false);
                 fputs(",\"value\":null,\"matches\":[],\"error\":\"not a "
                       "number nor a known code name\"}\n", stdout);
-            } else {
-                fprintf(stderr, "ldrsnap: decode: '%s' is not a number nor "
-                                "a known code name\n", argv[i]);
             }
+            fprintf(stderr, "ldrsnap: decode: '%s' is not a number nor "
+                            "a known code name\n", argv[i]);
             status = EXIT_TROUBLE;
             continue;
         }
