@@ -87,7 +87,8 @@ UNIT := $(BUILDDIR)/tests/unit_tests
 .PHONY: all lib cli check unit golden headercheck symcheck example mancheck \
         asan tsan bench demo deps install install-built release uninstall \
         clean update-golden help \
-        regen check-generated fuzz fuzz-run fuzz-replay format-check
+        regen check-generated fuzz fuzz-run fuzz-replay format-check \
+        check-portable
 
 all: $(STATIC) $(SHARED) $(CLI) $(PC)
 lib: $(STATIC) $(SHARED)
@@ -100,6 +101,7 @@ help:
 	@echo "make check      unit tests, CLI golden tests, header, symbols, example"
 	@echo "make asan       the same tests under ASan + UBSan (in build-asan/)"
 	@echo "make format-check  the files listed in FORMAT_FILES follow .clang-format"
+	@echo "make check-portable  the tests on a build without SIMD or byte-order macros"
 	@echo "make bench      speed and memory against grep on a generated log"
 	@echo "make deps       install the Debian packages the build needs"
 	@echo "make install    the release build: PREFIX=/usr/local DESTDIR="
@@ -239,6 +241,18 @@ asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" WERROR=$(WERROR) unit golden
 	@echo "make asan: all passed"
+
+# The portable build, as a compiler without x86 vectors or byte-order
+# macros builds it (MSVC, a big-endian target): every scalar twin, under
+# ASan + UBSan, through the unit and golden tests (zstd's
+# ZSTD_NO_INTRINSICS job).
+PORTABLE_CPPFLAGS := -DLS_NO_SIMD -U__BYTE_ORDER__ -U__SSE2__ -U__AVX2__
+check-portable:
+	$(MAKE) --no-print-directory BUILDDIR=build-portable PGO=0 \
+	    CPPFLAGS="$(PORTABLE_CPPFLAGS)" \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" WERROR=$(WERROR) unit golden
+	@echo "make check-portable: all passed"
 
 # ThreadSanitizer on the tokenizer thread (Criterion's runner cannot start
 # under TSan, so the CLI is run): a generated 8 MB log and every sample

@@ -20,6 +20,17 @@
 
 /* ---- small scanners ---------------------------------------------------- */
 
+/* Byte order.  The word-at-a-time readers below take the first byte of a
+ * word as its low byte; where the compiler does not say the target is
+ * little-endian (MSVC, a big-endian target: make check-portable builds so)
+ * each has a scalar twin that reads a byte at a time and gives the same
+ * answers. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LS_LE_WORDS 1
+#else
+#define LS_LE_WORDS 0
+#endif
+
 /* Hex digit value + 1; 0 for anything else (unlisted entries are 0). */
 static const unsigned char hexv1[256] = {
     ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
@@ -120,7 +131,7 @@ static inline bool digits8(const char *s, uint64_t *out)
         ((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) !=
             0x3030303030303030ULL)
         return false;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if LS_LE_WORDS
     /* pairs, then fours, then all eight (the first digit is the low byte) */
     w = ((w & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
     w = ((w & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
@@ -157,7 +168,7 @@ static inline bool hex_field(const char *s, size_t n, size_t *i, uint32_t *v)
     return true;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if LS_LE_WORDS
 /* Eight hex digits, the bytes of w (the first in the low byte), as two
  * 16-bit values, the first four digits in the low half; false unless all
  * eight are hex digits.  A word at a time: a digit is 0x30..0x39 as is, a
@@ -204,12 +215,25 @@ static inline size_t head_usual(const char *s, size_t n, vhead *h)
         *h = (vhead){p4 | (uint64_t)t4 << 32, digits};
     return 23;
 }
+#else
+/* The usual head, its scalar twin: the same shape, a byte at a time. */
+static inline size_t head_usual(const char *s, size_t n, vhead *h)
+{
+    uint32_t pid, tid;
+    uint64_t digits;
+    if (n < 24 || !head_4_4(s, n, &pid, &tid) || s[20] != ' ' ||
+        s[21] != '-' || s[22] != ' ' || !digits8(s + 12, &digits))
+        return 0;
+    if (h)
+        *h = (vhead){pid | (uint64_t)tid << 32, digits};
+    return 23;
+}
 #endif
 
 /* Eight hex digits at p: their value. */
 static inline bool hex8(const char *p, uint32_t *out)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if LS_LE_WORDS
     uint64_t w;
     uint32_t hi, lo;
     memcpy(&w, p, 8);
@@ -284,11 +308,9 @@ tick:;
 /* The usual head a word at a time where it can be, else any. */
 static size_t vista_head_parse(const char *s, size_t n, vhead *h)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     size_t k = head_usual(s, n, h);
     if (k)
         return k;
-#endif
     return head_general(s, n, h);
 }
 
@@ -366,10 +388,7 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
     st->pos = 0;
     st->plain = LDRSNAP_L_NONE;
     vhead h;
-    size_t k = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    k = head_usual(s, n, &h); /* inline: most lines */
-#endif
+    size_t k = head_usual(s, n, &h); /* inline: most lines */
     if (!k && s[0] >= '0')
         k = head_general(s, n, &h);
     if (vista_fill(st, k, &h))
@@ -1620,13 +1639,18 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
 /* Do the 8 bytes at p equal lit's in the bits of mask? */
 static inline bool word_eq(const char *p, const char *lit, uint64_t mask)
 {
+#if LS_LE_WORDS
     uint64_t a, b;
     memcpy(&a, p, 8);
     memcpy(&b, lit, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    mask = __builtin_bswap64(mask); /* the mask names bytes from the left */
-#endif
     return ((a ^ b) & mask) == 0;
+#else
+    /* the mask names bytes from the left of a little-endian word */
+    for (int k = 0; k < 8; k++)
+        if ((mask >> (8 * k) & 0xFF) && p[k] != lit[k])
+            return false;
+    return true;
+#endif
 }
 
 /* The first space in f[0..n), or NULL: 16 bytes at a time while they are
@@ -1794,17 +1818,12 @@ bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
 
 bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     vhead h;
     st->pos = 0;
     st->head = 0; /* none, unless vista_fill() sets it */
     st->plain = LDRSNAP_L_NONE;
     return vista_fill(st, head_usual(s, n, &h), &h) &&
            plain_after_head(s, n, st);
-#else
-    LS_UNUSED(s), LS_UNUSED(n), LS_UNUSED(st);
-    return false;
-#endif
 }
 
 /* A line ldrsnap__lex_plain() took, lexed from what it found: exactly

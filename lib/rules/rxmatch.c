@@ -116,7 +116,8 @@ size_t ldrsnap__rx_count(const rx_state *x)
 
 /* ---- the literal prefilter ------------------------------------------------ */
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__) && \
+    !defined(LS_NO_SIMD)
 #include <immintrin.h>
 #define RX_AVX2 1
 /* ldrsnap__any_byte() 32 bytes a vector, on a CPU that has AVX2 (this

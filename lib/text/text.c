@@ -166,7 +166,8 @@ static bool scan_chunk(const ls_text *t, const unsigned char *s, size_t n,
     return true;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__) && \
+    !defined(LS_NO_SIMD)
 #include <immintrin.h>
 #define TEXT_AVX2 1
 /* scan_chunk() without a watch map, 64 bytes as two AVX2 vectors: the
@@ -226,6 +227,7 @@ plain_chunk_avx2(const unsigned char *s, size_t n, uint64_t *nl, bool *cr,
     *lone_cr = lone;
     return plain;
 }
+#endif
 
 /* The next '\n' at or after i in the chunk of n bytes, by its map; n when
  * there is none. */
@@ -240,7 +242,6 @@ static inline size_t next_nl(const uint64_t *nl, size_t i, size_t n)
     }
     return w * 64 + (size_t)__builtin_ctzll(bits);
 }
-#endif
 
 static bool plain_ascii(const unsigned char *s, size_t n)
 {
