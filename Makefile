@@ -85,7 +85,7 @@ PC := $(BUILDDIR)/ldrsnap.pc
 UNIT := $(BUILDDIR)/tests/unit_tests
 
 .PHONY: all lib cli check unit golden headercheck symcheck example mancheck \
-        asan tsan bench demo deps install install-built release uninstall \
+        asan tsan bench score demo deps install install-built release uninstall \
         clean update-golden help \
         regen check-generated fuzz fuzz-run fuzz-replay format-check \
         check-portable
@@ -233,7 +233,7 @@ check-generated:
 	else echo "check-generated: skipped (needs python3, librust-winapi-dev, mingw-w64-common)"; fi
 
 check: all unit golden headercheck symcheck example mancheck check-generated \
-       fuzz-replay
+       fuzz-replay score
 	@echo "make check: all passed"
 
 asan:
@@ -312,6 +312,22 @@ format-check:
 
 bench: release
 	sh bench/run.sh $(RELEASE_DIR)/ldrsnap
+
+# Precision and recall of root causes on generated captures with their
+# truth (bench/capgen.c, tests/score/): SCORE_MIN is the floor, raised as
+# the analyzer gets better (a ratchet); SCORE_VERBOSE=1 lists every miss.
+SCORE_MIN ?= 0.60
+$(BUILDDIR)/capgen: bench/capgen.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 $(WARN) -o $@ $<
+
+$(BUILDDIR)/tests/score: tests/score/score.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude -o $@ $< $(STATIC) $(LIBS_PRIVATE)
+
+score: $(BUILDDIR)/capgen $(BUILDDIR)/tests/score
+	SCORE_MIN=$(SCORE_MIN) sh tests/score/run.sh $(BUILDDIR)/capgen \
+	    $(BUILDDIR)/tests/score $(BUILDDIR)/score
 
 demo: $(CLI)
 	$(CLI) samples/win10-missing-vcruntime.log || true
