@@ -206,7 +206,7 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
         json_summary(out, t->name, sum);
     else {
         report_sort(&s.rep);
-        text_report(out, &s.rep, sum, o);
+        s.oom |= text_report(out, &s.rep, sum, o) < 0;
     }
     if (s.oom)
         say_error(o, out, err, t->name, "out of memory: report incomplete");

@@ -29,6 +29,8 @@ typedef struct cli_opts {
     bool color;        /* resolved: colour this output */
     bool help, version;
     const char *output; /* -o FILE, or NULL for standard output */
+    int width;         /* a terminal's columns; 0: not a terminal, no
+                          wrapping */
     unsigned jobs;
     bool threaded;     /* cores to spare: tokenize each input on a thread */
     bool no_builtin_rules;
@@ -137,12 +139,26 @@ void json_error(FILE *out, const char *source, const char *message);
 void json_signature(FILE *out, const char *source, const ldrsnap_signature *s);
 void json_record(FILE *out, const char *source, const ldrsnap_record *r);
 
-/* render_text.c */
-void text_report(FILE *out, const report *r, const ldrsnap_summary *s,
-                 const cli_opts *o);
+/* render_text.c: 0, or -1 out of memory */
+int text_report(FILE *out, const report *r, const ldrsnap_summary *s,
+                const cli_opts *o);
 void text_error(FILE *out, const char *source, const char *message,
                 const cli_opts *o);
 void text_record(FILE *out, const ldrsnap_record *r);
+
+/* term.c: text from logs and file names, escaped (control bytes, C1
+ * controls and bytes that are not UTF-8 as \e, \n, \x07, \u009b), and
+ * prose wrapped at a terminal's width (width 0: not wrapped), never
+ * inside a path or a quoted stretch. */
+int term_width(int fd);               /* 0 when fd is not a terminal */
+void term_put(FILE *out, const char *s);
+size_t term_putn(FILE *out, const char *s, size_t n, size_t max_cols,
+                 bool *cut);          /* max_cols 0: all; returns columns */
+size_t term_cols(const char *s, size_t n);
+void term_para(FILE *out, int width, size_t indent, const char *lead,
+               const char *text, size_t cont);
+const char *cli_basename(const char *path);   /* after the last \ or / */
+size_t cli_stem_len(const char *name);        /* without its extension */
 
 /* analyze.c */
 int cmd_analyze(int argc, char **argv, const cli_opts *o);

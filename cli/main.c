@@ -85,5 +85,6 @@ int main(int argc, char **argv)
     if (o.output && redirect_output(o.output) < 0)
         return EXIT_TROUBLE;
     o.color = cli_want_colour(o.color_mode);
+    o.width = term_width(STDOUT_FILENO);
     return c->run(n, ops, &o);
 }

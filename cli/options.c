@@ -49,6 +49,13 @@ static int set_all(cli_opts *o, const char *v)
     return 0;
 }
 
+static int set_brief(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->brief = true;
+    return 0;
+}
+
 static int set_jobs(cli_opts *o, const char *v)
 {
     char *end;
@@ -159,6 +166,8 @@ static const cli_option options[] = {
      "the same as --format=jsonl"},
     {"output", 'o', ARG_REQUIRED, NULL, ON_ALL, set_output, "FILE",
      "write the output to FILE instead of standard output"},
+    {"brief", 0, ARG_NONE, NULL, ON(CMD_ANALYZE), set_brief, NULL,
+     "one line per log: path: DLL status kind (text)"},
     {"all", 0, ARG_NONE, NULL, ON(CMD_ANALYZE), set_all, NULL,
      "also list handled failures and probe misses"},
     {"jobs", 'j', ARG_REQUIRED, NULL, ON(CMD_ANALYZE), set_jobs, "N",

@@ -1,8 +1,18 @@
 /*
- * render_text.c - the report for a person at a terminal: the verdict
- * first (what failed, on which thread, loaded by whom, the load chain,
- * the status and its name), then the evidence with line numbers.
+ * render_text.c - the report for a person at a terminal.
+ *
+ * Per log: for each failing process the verdict first (what failed, the
+ * process and thread, the status and its name, who loaded it, the load
+ * chain, the confidence, the meaning), its signatures by severity, and its
+ * evidence with line numbers; then, once for the log, the advice and the
+ * next steps, and the totals.  --brief: one line per log.
+ *
+ * Every failure, exception and signature is shown under one verdict only:
+ * the verdict of its process (by pid; among processes that reused a pid,
+ * or logs that give none, the one whose root-cause line is nearest).  The
+ * report is linear in what the log holds.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -26,298 +36,673 @@ static paint colours(const cli_opts *o)
     return p;
 }
 
+/* Which verdict each event is shown under: index arrays bucketed by
+ * verdict, bucket n_verdicts holding what no verdict takes. */
+typedef struct buckets {
+    size_t *idx;
+    size_t *start; /* n_verdicts + 2 */
+} buckets;
+
+typedef struct ctx {
+    FILE *out;
+    const cli_opts *o;
+    const report *r;
+    const ldrsnap_summary *s;
+    paint p;
+    int width;
+    size_t *vorder;       /* verdicts by (pid, line) */
+    buckets fails, excs, sigs;
+    const char **explained; /* rule ids whose explanation was shown */
+    size_t nexplained;
+} ctx;
+
+/* ---- who owns what ---------------------------------------------------- */
+
+static uint64_t pid_key(unsigned flags, uint32_t pid)
+{
+    return flags & LDRSNAP_FF_PID ? (1ull << 32) | pid : 0;
+}
+
+static const ldrsnap_summary *sort_s;
+
+static int by_key_line(const void *x, const void *y)
+{
+    const ldrsnap_verdict *a = &sort_s->verdicts[*(const size_t *)x];
+    const ldrsnap_verdict *b = &sort_s->verdicts[*(const size_t *)y];
+    uint64_t ka = pid_key(a->flags, a->pid), kb = pid_key(b->flags, b->pid);
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* The verdict an event of this process and line belongs to, or
+ * n_verdicts when no verdict has its pid: O(log n). */
+static size_t owner(const ctx *c, unsigned flags, uint32_t pid,
+                    uint64_t line)
+{
+    const ldrsnap_verdict *v = c->s->verdicts;
+    size_t n = c->s->n_verdicts, lo = 0, hi = n;
+    uint64_t k = pid_key(flags, pid);
+    while (lo < hi) { /* first verdict whose (key, line) >= (k, line) */
+        size_t mid = (lo + hi) / 2;
+        const ldrsnap_verdict *m = &v[c->vorder[mid]];
+        uint64_t km = pid_key(m->flags, m->pid);
+        if (km < k || (km == k && m->line < line))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const ldrsnap_verdict *after =
+        lo < n && pid_key(v[c->vorder[lo]].flags, v[c->vorder[lo]].pid) == k
+            ? &v[c->vorder[lo]] : NULL;
+    const ldrsnap_verdict *before =
+        lo > 0 &&
+                pid_key(v[c->vorder[lo - 1]].flags, v[c->vorder[lo - 1]].pid) ==
+                    k
+            ? &v[c->vorder[lo - 1]] : NULL;
+    if (before && (!after || line - before->line <= after->line - line))
+        return c->vorder[lo - 1];
+    return after ? c->vorder[lo] : n;
+}
+
+static int bucket(buckets *b, size_t n, size_t nv, const size_t *own)
+{
+    b->idx = malloc((n + 1) * sizeof *b->idx);
+    b->start = calloc(nv + 2, sizeof *b->start);
+    if (!b->idx || !b->start)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        b->start[own[i] + 1]++;
+    for (size_t k = 0; k <= nv; k++)
+        b->start[k + 1] += b->start[k];
+    size_t *fill = malloc((nv + 1) * sizeof *fill);
+    if (!fill)
+        return -1;
+    memcpy(fill, b->start, (nv + 1) * sizeof *fill);
+    for (size_t i = 0; i < n; i++)
+        b->idx[fill[own[i]]++] = i;
+    free(fill);
+    return 0;
+}
+
+static int severity_rank(const char *s)
+{
+    static const char *const order[] = {"critical", "high", "medium", "low",
+                                        "info"};
+    for (int i = 0; s && i < 5; i++)
+        if (!strcmp(s, order[i]))
+            return i;
+    return 5;
+}
+
+static const report *sort_r;
+
+static int by_severity(const void *x, const void *y)
+{
+    const ldrsnap_signature *a = &sort_r->sigs[*(const size_t *)x].s;
+    const ldrsnap_signature *b = &sort_r->sigs[*(const size_t *)y].s;
+    int ra = severity_rank(a->severity), rb = severity_rank(b->severity);
+    if (ra != rb)
+        return ra - rb;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+}
+
+static int assign(ctx *c)
+{
+    const report *r = c->r;
+    size_t nv = c->s->n_verdicts;
+    size_t most = r->nfails > r->nexcs ? r->nfails : r->nexcs;
+    most = most > r->nsigs ? most : r->nsigs;
+    size_t *own = malloc((most + 1) * sizeof *own);
+    c->vorder = malloc((nv + 1) * sizeof *c->vorder);
+    if (!own || !c->vorder) {
+        free(own);
+        return -1;
+    }
+    for (size_t i = 0; i < nv; i++)
+        c->vorder[i] = i;
+    sort_s = c->s;
+    qsort(c->vorder, nv, sizeof *c->vorder, by_key_line);
+    int rc = 0;
+    for (size_t i = 0; i < r->nfails; i++)
+        own[i] = owner(c, r->fails[i].f.flags, r->fails[i].f.pid,
+                       r->fails[i].f.line);
+    rc |= bucket(&c->fails, r->nfails, nv, own);
+    for (size_t i = 0; i < r->nexcs; i++)
+        own[i] = owner(c, r->excs[i].e.flags, r->excs[i].e.pid,
+                       r->excs[i].e.line);
+    rc |= bucket(&c->excs, r->nexcs, nv, own);
+    for (size_t i = 0; i < r->nsigs; i++)
+        own[i] = owner(c, r->sigs[i].s.flags, r->sigs[i].s.pid,
+                       r->sigs[i].s.line);
+    rc |= bucket(&c->sigs, r->nsigs, nv, own);
+    free(own);
+    if (rc == 0) {
+        sort_r = r;
+        for (size_t k = 0; k <= nv; k++)
+            qsort(c->sigs.idx + c->sigs.start[k],
+                  c->sigs.start[k + 1] - c->sigs.start[k], sizeof(size_t),
+                  by_severity);
+    }
+    return rc;
+}
+
+/* ---- pieces ------------------------------------------------------------ */
+
+static void put(ctx *c, const char *s)
+{
+    term_put(c->out, s);
+}
+
+static void lit(ctx *c, const char *s)
+{
+    fputs(s, c->out);
+}
+
 static const char *name_or(const char *s, const char *dflt)
 {
     return s && *s ? s : dflt;
 }
 
 /* One line saying what failed. */
-static void headline(FILE *out, const ldrsnap_verdict *v)
+static void headline(ctx *c, const ldrsnap_verdict *v)
 {
     const char *dll = v->dll;
     if (v->confidence == LDRSNAP_CONF_LOW)
-        fputs("possibly: ", out);
+        lit(c, "possibly: ");
     switch (v->kind) {
     case LDRSNAP_K_DLL_NOT_FOUND:
-        if (dll)
-            fprintf(out, "%s was not found", dll);
-        else
-            fputs("a DLL was not found (the log does not name it)", out);
+        put(c, name_or(dll, "a DLL"));
+        lit(c, dll ? " was not found"
+                   : " was not found (the log does not name it)");
         break;
     case LDRSNAP_K_EXPORT_NOT_FOUND:
     case LDRSNAP_K_ORDINAL_NOT_FOUND:
-        fprintf(out, "%s%s lacks %s%s", dll ? "" : "a DLL",
-                dll ? dll : "", v->symbol ? "the export " : "an export",
-                v->symbol ? v->symbol : "");
-        if (v->parent)
-            fprintf(out, " needed by %s", v->parent);
+        put(c, name_or(dll, "a DLL"));
+        lit(c, v->symbol ? " lacks the export " : " lacks an export");
+        put(c, v->symbol);
+        if (v->parent) {
+            lit(c, " needed by ");
+            put(c, v->parent);
+        }
         break;
     case LDRSNAP_K_BAD_IMAGE:
-        fprintf(out, "%s is not a valid image for this process "
-                     "(32/64-bit mismatch or damaged file)",
-                name_or(dll, "a DLL"));
+        put(c, name_or(dll, "a DLL"));
+        lit(c, " is not a valid image for this process (32/64-bit mismatch "
+               "or damaged file)");
         break;
     case LDRSNAP_K_INIT_FAILED:
-        fprintf(out, "%s failed to initialize (its DllMain)",
-                name_or(dll, "a DLL"));
+        put(c, name_or(dll, "a DLL"));
+        lit(c, " failed to initialize (its DllMain)");
         break;
     case LDRSNAP_K_ACCESS_DENIED:
-        fprintf(out, "access denied%s%s", dll ? " loading " : "",
-                dll ? dll : "");
+        lit(c, dll ? "access denied loading " : "access denied");
+        put(c, dll);
         break;
     case LDRSNAP_K_SXS:
-        fprintf(out, "side-by-side configuration of %s failed",
-                name_or(dll, "a DLL"));
+        lit(c, "side-by-side configuration of ");
+        put(c, name_or(dll, "a DLL"));
+        lit(c, " failed");
         break;
     case LDRSNAP_K_PROCESS_INIT_FAILED:
-        fputs("the process failed to initialize", out);
+        lit(c, "the process failed to initialize");
         break;
     case LDRSNAP_K_OTHER:
-        if (dll)
-            fprintf(out, "%s could not be loaded", dll);
-        else
-            fputs("the process failed", out);
+        put(c, name_or(dll, "the process"));
+        lit(c, dll ? " could not be loaded" : " failed");
         break;
     }
 }
 
-static void status_text(FILE *out, unsigned flags, unsigned status,
-                        const char *name)
+static void field(ctx *c, const char *label, const char *value)
 {
-    if (flags & LDRSNAP_FF_STATUS)
-        fprintf(out, "0x%08x%s%s", status, name ? " " : "", name ? name : "");
-    else
-        fputs("not in the log", out);
+    fprintf(c->out, "  %-10s ", label);
+    put(c, value);
+    putc('\n', c->out);
 }
 
-/* Our explanation and advice for the verdict's status, from the code
- * table: the candidate whose name the verdict shows. */
-static void meaning(FILE *out, const ldrsnap_verdict *v)
+/* The code table's entry for the verdict's status: the candidate whose
+ * name the verdict shows. */
+static bool status_code(const ldrsnap_verdict *v, ldrsnap_code *out)
 {
-    ldrsnap_code c[16];
+    ldrsnap_code m[16];
     if (!(v->flags & LDRSNAP_FF_STATUS))
-        return;
-    size_t n = ldrsnap_code_lookup(v->status, c, 16);
+        return false;
+    size_t n = ldrsnap_code_lookup(v->status, m, 16);
     for (size_t i = 0; i < n && i < 16; i++) {
-        if (!c[i].explanation ||
-            (v->status_name && strcmp(c[i].name, v->status_name) != 0))
+        if (!m[i].explanation ||
+            (v->status_name && strcmp(m[i].name, v->status_name) != 0))
             continue;
-        text_wrapped(out, 2, "meaning    ", c[i].explanation, 13);
-        if (c[i].advice)
-            text_wrapped(out, 2, "advice     ", c[i].advice, 13);
-        return;
+        *out = m[i];
+        return true;
     }
+    return false;
 }
 
-static void verdict_block(FILE *out, const char *source,
-                          const ldrsnap_verdict *v, const paint *p)
+static void verdict_block(ctx *c, const ldrsnap_verdict *v)
 {
-    fprintf(out, "%s%s:%s %s", p->bold, source, p->off, p->red);
-    headline(out, v);
-    fprintf(out, "%s\n", p->off);
-    fputs("  process    ", out);
+    const paint *p = &c->p;
+    fputs(p->bold, c->out);
+    put(c, c->r->source);
+    fprintf(c->out, ":%s %s", p->off, p->red);
+    headline(c, v);
+    fprintf(c->out, "%s\n", p->off);
+    lit(c, "  process    ");
     if (v->flags & LDRSNAP_FF_PID)
-        fprintf(out, "%04x", v->pid);
+        fprintf(c->out, "%04x", v->pid);
     else
-        fputs("(not in the log)", out);
-    if (v->image)
-        fprintf(out, " %s", v->image);
-    if (v->flags & LDRSNAP_FF_TID)
-        fprintf(out, ", thread %04x", v->tid);
-    fputs("\n  status     ", out);
-    status_text(out, v->flags, v->status, v->status_name);
-    fputc('\n', out);
-    if (v->dll_path && v->dll && strcmp(v->dll_path, v->dll) != 0)
-        fprintf(out, "  path       %s\n", v->dll_path);
-    if (v->parent)
-        fprintf(out, "  loaded by  %s\n", v->parent);
-    if (v->chain_len > 1) {
-        fputs("  chain      ", out);
-        for (size_t i = 0; i < v->chain_len; i++)
-            fprintf(out, "%s%s", i ? " > " : "", v->chain[i]);
-        fputc('\n', out);
+        lit(c, "(not in the log)");
+    if (v->image) {
+        putc(' ', c->out);
+        put(c, v->image);
     }
-    fprintf(out, "  kind       %s (confidence: %s)\n",
+    if (v->flags & LDRSNAP_FF_TID)
+        fprintf(c->out, ", thread %04x", v->tid);
+    lit(c, "\n  status     ");
+    if (v->flags & LDRSNAP_FF_STATUS) {
+        fprintf(c->out, "0x%08x", v->status);
+        if (v->status_name) {
+            putc(' ', c->out);
+            put(c, v->status_name);
+        }
+    } else {
+        lit(c, "not in the log");
+    }
+    putc('\n', c->out);
+    if (v->dll_path && v->dll && strcmp(v->dll_path, v->dll) != 0)
+        field(c, "path", v->dll_path);
+    if (v->parent)
+        field(c, "loaded by", v->parent);
+    if (v->chain_len > 1) {
+        lit(c, "  chain      ");
+        for (size_t i = 0; i < v->chain_len; i++) {
+            lit(c, i ? " > " : "");
+            put(c, v->chain[i]);
+        }
+        putc('\n', c->out);
+    }
+    fprintf(c->out, "  kind       %s (confidence: %s)\n",
             ldrsnap_kind_name(v->kind),
             ldrsnap_confidence_name(v->confidence));
     if (v->note)
-        fprintf(out, "  why        %s\n", v->note);
-    meaning(out, v);
+        term_para(c->out, c->width, 2, "why        ", v->note, 13);
+    ldrsnap_code code;
+    if (status_code(v, &code))
+        term_para(c->out, c->width, 2, "meaning    ", code.explanation, 13);
 }
 
-static void evidence_line(FILE *out, unsigned long long line,
-                          const char *text, const char *tag, const paint *p,
-                          const char *colour)
+static bool explained(ctx *c, const char *id)
 {
-    size_t n = strlen(text);
-    fprintf(out, "    %s%6llu%s  ", p->dim, line, p->off);
-    if (n > EVIDENCE_WIDTH) {
-        size_t cut = EVIDENCE_WIDTH;
-        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-            cut--;
-        fprintf(out, "%.*s...", (int)cut, text);
-    } else {
-        fputs(text, out);
+    for (size_t i = 0; i < c->nexplained; i++)
+        if (!strcmp(c->explained[i], id))
+            return true;
+    const char **e =
+        realloc(c->explained, (c->nexplained + 1) * sizeof *e);
+    if (e) {
+        c->explained = e;
+        e[c->nexplained++] = id;
     }
-    fprintf(out, "  %s[%s]%s\n", colour, tag, p->off);
+    return false;
 }
 
-static bool same_process(unsigned flags, unsigned pid,
-                         const ldrsnap_verdict *v)
+static void signature_block(ctx *c, const ldrsnap_signature *sg)
 {
-    if (!(v->flags & LDRSNAP_FF_PID) || !(flags & LDRSNAP_FF_PID))
-        return (v->flags & LDRSNAP_FF_PID) == (flags & LDRSNAP_FF_PID);
-    return v->pid == pid;
+    const paint *p = &c->p;
+    fprintf(c->out, "  signature  %s[%s] ", p->yellow, sg->severity);
+    put(c, sg->title);
+    fprintf(c->out, "%s\n             rule %s; line%s", p->off, sg->id,
+            sg->n_lines == 1 ? "" : "s");
+    for (size_t i = 0; i < sg->n_lines; i++)
+        fprintf(c->out, "%s%llu", i ? ", " : " ",
+                (unsigned long long)sg->lines[i]);
+    putc('\n', c->out);
+    if (sg->explanation && !explained(c, sg->id))
+        term_para(c->out, c->width, 13, "", sg->explanation, 13);
 }
 
-/* Was this exception turned into a failure (the same line)? */
+static void signatures_of(ctx *c, size_t k)
+{
+    for (size_t i = c->sigs.start[k]; i < c->sigs.start[k + 1]; i++)
+        signature_block(c, &c->r->sigs[c->sigs.idx[i]].s);
+}
+
+static void evidence_line(ctx *c, unsigned long long line, const char *text,
+                          const char *tag, const char *colour)
+{
+    const paint *p = &c->p;
+    fprintf(c->out, "    %s%6llu%s  ", p->dim, line, p->off);
+    size_t room = EVIDENCE_WIDTH;
+    if (c->width > 0) { /* a terminal: one screen line each */
+        size_t used = 12 + 4 + strlen(tag) + 3;
+        room = (size_t)c->width > used + 40 ? (size_t)c->width - used : 40;
+    }
+    bool cut;
+    term_putn(c->out, text ? text : "", text ? strlen(text) : 0, room, &cut);
+    fprintf(c->out, "%s  %s[%s]%s\n", cut ? "..." : "", colour, tag, p->off);
+}
+
+static int cmp_line_key(const void *key, const void *elem)
+{
+    uint64_t line = *(const uint64_t *)key;
+    const fail_copy *f = elem;
+    return line < f->f.line ? -1 : line > f->f.line;
+}
+
+/* Was this exception turned into a failure (the same line)?  The
+ * failures are sorted by line: O(log n). */
 static bool promoted(const report *r, const ldrsnap_exception *e)
 {
-    for (size_t i = 0; i < r->nfails; i++)
-        if (r->fails[i].f.line == e->line && r->fails[i].f.text &&
-            e->text && !strcmp(r->fails[i].f.text, e->text))
+    uint64_t line = e->line;
+    const fail_copy *hit =
+        bsearch(&line, r->fails, r->nfails, sizeof *r->fails, cmp_line_key);
+    if (!hit || !e->text)
+        return false;
+    while (hit > r->fails && hit[-1].f.line == line)
+        hit--;
+    for (; hit < r->fails + r->nfails && hit->f.line == line; hit++)
+        if (hit->f.text && !strcmp(hit->f.text, e->text))
             return true;
     return false;
 }
 
-/* The evidence of one process (or, with v NULL, of every process). */
-static void evidence(FILE *out, const report *r, const ldrsnap_verdict *v,
-                     const cli_opts *o, const paint *p)
+static bool shown_failure(const cli_opts *o, const ldrsnap_failure *f)
 {
-    size_t fi = 0, ei = 0;
+    return o->all || (f->role != LDRSNAP_ROLE_NOISE &&
+                      f->role != LDRSNAP_ROLE_HANDLED);
+}
+
+static bool shown_exception(const ctx *c, const ldrsnap_exception *e)
+{
+    return !promoted(c->r, e) &&
+           (c->o->all || !(e->flags & LDRSNAP_FF_BENIGN));
+}
+
+/* The evidence of bucket k, failures and exceptions in line order. */
+static void evidence(ctx *c, size_t k)
+{
+    const report *r = c->r;
+    size_t fi = c->fails.start[k], fe = c->fails.start[k + 1];
+    size_t ei = c->excs.start[k], ee = c->excs.start[k + 1];
     bool any = false;
-    while (fi < r->nfails || ei < r->nexcs) {
-        bool take_exc = ei < r->nexcs &&
-                        (fi >= r->nfails ||
-                         r->excs[ei].e.line < r->fails[fi].f.line);
+    while (fi < fe || ei < ee) {
+        const ldrsnap_exception *e =
+            ei < ee ? &r->excs[c->excs.idx[ei]].e : NULL;
+        const ldrsnap_failure *f =
+            fi < fe ? &r->fails[c->fails.idx[fi]].f : NULL;
+        bool take_exc = e && (!f || e->line < f->line);
+        const char *tag, *colour, *text;
+        unsigned long long line;
         if (take_exc) {
-            const ldrsnap_exception *e = &r->excs[ei++].e;
-            if (v && !same_process(e->flags, e->pid, v))
+            ei++;
+            if (!shown_exception(c, e))
                 continue;
-            if (promoted(r, e) || (!o->all && (e->flags & LDRSNAP_FF_BENIGN)))
-                continue; /* listed as the failure it became */
-            if (!any)
-                fputs("  evidence\n", out);
-            any = true;
-            evidence_line(out, e->line, e->text, "exception", p, p->yellow);
-            continue;
+            tag = "exception", colour = c->p.yellow;
+            line = e->line, text = e->text;
+        } else {
+            fi++;
+            if (!shown_failure(c->o, f))
+                continue;
+            tag = ldrsnap_role_name(f->role);
+            colour = f->role == LDRSNAP_ROLE_ROOT_CAUSE ? c->p.red
+                                                        : c->p.dim;
+            line = f->line, text = f->text;
         }
-        const ldrsnap_failure *f = &r->fails[fi++].f;
-        if (v && !same_process(f->flags, f->pid, v))
-            continue;
-        if (!o->all && (f->role == LDRSNAP_ROLE_NOISE ||
-                        f->role == LDRSNAP_ROLE_HANDLED))
-            continue;
         if (!any)
-            fputs("  evidence\n", out);
+            lit(c, "  evidence\n");
         any = true;
-        const char *c = f->role == LDRSNAP_ROLE_ROOT_CAUSE ? p->red : p->dim;
-        evidence_line(out, f->line, f->text, ldrsnap_role_name(f->role), p,
-                      c);
+        evidence_line(c, line, text, tag, colour);
     }
 }
 
-/* Advice keeps its own line breaks (it often holds commands and is
- * wrapped by its author); only a line too long for a terminal is wrapped. */
-static void advice_lines(FILE *out, const char *advice)
+/* ---- advice, once per log ---------------------------------------------- */
+
+/* The advice's placeholders filled with the names the log gave:
+ * <dll>! becomes the module (WinDbg's name, no extension), <dll> the
+ * DLL, <program>.exe and <program> the process image. */
+static char *fill_names(const char *text, const char *dll,
+                        const char *image)
 {
-    char line[1024];
-    bool first = true;
-    for (const char *p = advice; *p;) {
-        size_t k = strcspn(p, "\n");
-        size_t n = k < sizeof line ? k : sizeof line - 1;
-        memcpy(line, p, n);
-        line[n] = '\0';
-        const char *lead = first ? "             advice: " : "               ";
-        if (n && strlen(lead) + n <= 100) {
-            fprintf(out, "%s%s\n", lead, line);
-        } else if (n) {
-            size_t ind = strspn(line, " ");
-            text_wrapped(out, first ? 13 : 15 + ind,
-                         first ? "advice: " : "", line + ind,
-                         first ? 15 : 17 + ind);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    const char *dll_base = dll ? cli_basename(dll) : NULL;
+    const char *img_base = image ? cli_basename(image) : NULL;
+    for (const char *p = text; *p;) {
+        if (dll_base && !strncmp(p, "<dll>!", 6)) {
+            fwrite(dll_base, 1, cli_stem_len(dll_base), m);
+            p += 5;
+        } else if (dll_base && !strncmp(p, "<dll>", 5)) {
+            fputs(dll_base, m);
+            p += 5;
+        } else if (img_base && !strncmp(p, "<program>.exe", 13)) {
+            fputs(img_base, m);
+            p += 13;
+        } else if (img_base && !strncmp(p, "<program>", 9)) {
+            fwrite(img_base, 1, cli_stem_len(img_base), m);
+            p += 9;
+        } else {
+            putc(*p++, m);
         }
-        first = first && !n;
+    }
+    fclose(m);
+    return buf;
+}
+
+/* Advice keeps its own line breaks (it often holds commands, laid out by
+ * its author); each line is shown whole. */
+static void advice_text(ctx *c, const char *advice, const char *dll,
+                        const char *image)
+{
+    char *filled = fill_names(advice, dll, image);
+    const char *t = filled ? filled : advice;
+    if (!strchr(t, '\n')) { /* prose: wrapped on a terminal */
+        term_para(c->out, c->width, 2, "advice     ", t, 13);
+        free(filled);
+        return;
+    }
+    bool first = true;
+    for (const char *p = t; *p;) {
+        size_t k = strcspn(p, "\n");
+        if (k) {
+            lit(c, first ? "  advice     " : "             ");
+            term_putn(c->out, p, k, 0, NULL);
+            putc('\n', c->out);
+            first = false;
+        }
         p += k + (p[k] == '\n');
     }
+    free(filled);
 }
 
-static void signature_block(FILE *out, const ldrsnap_signature *sg,
-                            const paint *p)
+static int by_status(const void *x, const void *y)
 {
-    fprintf(out, "  signature  %s[%s] %s%s\n", p->yellow, sg->severity,
-            sg->title, p->off);
-    fprintf(out, "             rule %s; line%s", sg->id,
-            sg->n_lines == 1 ? "" : "s");
-    for (size_t i = 0; i < sg->n_lines; i++)
-        fprintf(out, "%s%llu", i ? ", " : " ",
-                (unsigned long long)sg->lines[i]);
-    fputc('\n', out);
-    if (sg->explanation)
-        text_wrapped(out, 13, "", sg->explanation, 13);
-    if (sg->advice)
-        advice_lines(out, sg->advice);
+    const ldrsnap_verdict *a = &sort_s->verdicts[*(const size_t *)x];
+    const ldrsnap_verdict *b = &sort_s->verdicts[*(const size_t *)y];
+    if (a->status != b->status)
+        return a->status < b->status ? -1 : 1;
+    return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
 }
 
-/* Signatures of one process (v), or those no verdict took (v NULL). */
-static void signatures(FILE *out, const report *r, const ldrsnap_summary *s,
-                       const ldrsnap_verdict *v, const paint *p)
+static int by_id(const void *x, const void *y)
 {
-    for (size_t i = 0; i < r->nsigs; i++) {
-        const ldrsnap_signature *sg = &r->sigs[i].s;
-        bool mine;
-        if (v) {
-            mine = same_process(sg->flags, sg->pid, v);
-        } else {
-            mine = true;
-            for (size_t k = 0; k < s->n_verdicts; k++)
-                mine &= !same_process(sg->flags, sg->pid, &s->verdicts[k]);
-        }
-        if (mine)
-            signature_block(out, sg, p);
+    const ldrsnap_signature *a = &sort_r->sigs[*(const size_t *)x].s;
+    const ldrsnap_signature *b = &sort_r->sigs[*(const size_t *)y].s;
+    int d = strcmp(a->id, b->id);
+    if (d)
+        return d;
+    return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+}
+
+/* The verdict a signature is shown under, for the names in its advice. */
+static const ldrsnap_verdict *verdict_of_sig(const ctx *c, size_t si)
+{
+    for (size_t k = 0; k < c->s->n_verdicts; k++)
+        if (c->sigs.start[k] <= si && si < c->sigs.start[k + 1])
+            return &c->s->verdicts[k];
+    return NULL;
+}
+
+/* Does a signature of verdict k give advice? */
+static bool rule_advice(const ctx *c, size_t k)
+{
+    for (size_t i = c->sigs.start[k]; i < c->sigs.start[k + 1]; i++)
+        if (c->r->sigs[c->sigs.idx[i]].s.advice)
+            return true;
+    return false;
+}
+
+static void advice(ctx *c)
+{
+    const ldrsnap_summary *s = c->s;
+    const report *r = c->r;
+    size_t n = s->n_verdicts > r->nsigs ? s->n_verdicts : r->nsigs;
+    size_t *ix = malloc((n + 1) * sizeof *ix);
+    size_t *pos = malloc((r->nsigs + 1) * sizeof *pos);
+    if (!ix || !pos)
+        goto out;
+    /* the status's advice, once per status */
+    for (size_t i = 0; i < s->n_verdicts; i++)
+        ix[i] = i;
+    sort_s = s;
+    qsort(ix, s->n_verdicts, sizeof *ix, by_status);
+    bool said = false;
+    uint32_t said_status = 0;
+    for (size_t i = 0; i < s->n_verdicts; i++) {
+        const ldrsnap_verdict *v = &s->verdicts[ix[i]];
+        ldrsnap_code code;
+        if ((said && said_status == v->status) || rule_advice(c, ix[i]) ||
+            !status_code(v, &code) || !code.advice)
+            continue; /* said, or a signature's advice says it here */
+        advice_text(c, code.advice, v->dll, v->image);
+        said = true;
+        said_status = v->status;
     }
+    /* each rule's advice, once per rule, by severity */
+    for (size_t k = 0; k < r->nsigs; k++)
+        pos[c->sigs.idx[k]] = k;
+    size_t m = 0;
+    for (size_t i = 0; i < r->nsigs; i++)
+        ix[i] = i;
+    sort_r = r;
+    qsort(ix, r->nsigs, sizeof *ix, by_id);
+    for (size_t i = 0; i < r->nsigs; i++)
+        if (!i || strcmp(r->sigs[ix[i]].s.id, r->sigs[ix[i - 1]].s.id))
+            ix[m++] = ix[i];
+    qsort(ix, m, sizeof *ix, by_severity);
+    for (size_t i = 0; i < m; i++) {
+        const ldrsnap_signature *sg = &r->sigs[ix[i]].s;
+        const ldrsnap_verdict *v = verdict_of_sig(c, pos[ix[i]]);
+        if (!v && s->n_verdicts)
+            v = &s->verdicts[0];
+        if (sg->advice)
+            advice_text(c, sg->advice, v ? v->dll : NULL,
+                        v ? v->image : NULL);
+    }
+out:
+    free(ix);
+    free(pos);
 }
 
-static void totals(FILE *out, const ldrsnap_summary *s, const paint *p)
+static void totals(ctx *c)
 {
-    fprintf(out, "  %s%llu lines, %s, %s; %zu process%s; %zu failure "
-                 "line%s (%zu probe miss%s, %zu handled)%s\n",
-            p->dim, (unsigned long long)s->lines, s->dialect, s->encoding,
+    const ldrsnap_summary *s = c->s;
+    fprintf(c->out, "  %s%llu lines, %s, %s; %zu process%s; %zu failure "
+                    "line%s (%zu probe miss%s, %zu handled)%s\n",
+            c->p.dim, (unsigned long long)s->lines, s->dialect, s->encoding,
             s->processes, s->processes == 1 ? "" : "es", s->failures,
             s->failures == 1 ? "" : "s", s->noise,
-            s->noise == 1 ? "" : "es", s->handled, p->off);
+            s->noise == 1 ? "" : "es", s->handled, c->p.off);
 }
 
-void text_report(FILE *out, const report *r, const ldrsnap_summary *s,
-                 const cli_opts *o)
+/* ---- one line per log -------------------------------------------------- */
+
+static void brief(FILE *out, const char *source, const ldrsnap_summary *s,
+                  const paint *p)
 {
-    paint p = colours(o);
-    for (size_t i = 0; i < s->n_verdicts; i++) {
-        verdict_block(out, r->source, &s->verdicts[i], &p);
-        signatures(out, r, s, &s->verdicts[i], &p);
-        evidence(out, r, &s->verdicts[i], o, &p);
-    }
+    fputs(p->bold, out);
+    term_put(out, source);
+    fprintf(out, ":%s ", p->off);
     if (s->n_verdicts == 0) {
-        fprintf(out, "%s%s:%s no loader failure found%s\n", p.bold,
-                r->source, p.off,
-                r->nsigs ? "; signatures of known problems:" : "");
-        if (o->all)
-            evidence(out, r, NULL, o, &p);
-    } else if (r->nsigs) {
-        bool orphans = false;
-        for (size_t i = 0; i < r->nsigs; i++) {
-            bool taken = false;
-            for (size_t k = 0; k < s->n_verdicts; k++)
-                taken |= same_process(r->sigs[i].s.flags, r->sigs[i].s.pid,
-                                      &s->verdicts[k]);
-            orphans |= !taken;
-        }
-        if (orphans)
-            fprintf(out, "%s%s:%s other signatures\n", p.bold, r->source,
-                    p.off);
+        if (s->signatures)
+            fprintf(out, "no loader failure; %zu signature%s\n",
+                    s->signatures, s->signatures == 1 ? "" : "s");
+        else
+            fputs("no loader failure found\n", out);
+        return;
     }
-    signatures(out, r, s, NULL, &p);
-    totals(out, s, &p);
+    const ldrsnap_verdict *v = &s->verdicts[0];
+    fputs(p->red, out);
+    term_put(out, v->dll ? cli_basename(v->dll) : "-");
+    fputs(p->off, out);
+    if (v->flags & LDRSNAP_FF_STATUS)
+        fprintf(out, " 0x%08x", v->status);
+    if (v->status_name) {
+        putc(' ', out);
+        term_put(out, v->status_name);
+    }
+    fprintf(out, " %s", ldrsnap_kind_name(v->kind));
+    if (s->n_verdicts > 1)
+        fprintf(out, " (+%zu more failing process%s)", s->n_verdicts - 1,
+                s->n_verdicts == 2 ? "" : "es");
+    putc('\n', out);
+}
+
+/* ---- the report -------------------------------------------------------- */
+
+static void free_ctx(ctx *c)
+{
+    free(c->vorder);
+    free(c->fails.idx);
+    free(c->fails.start);
+    free(c->excs.idx);
+    free(c->excs.start);
+    free(c->sigs.idx);
+    free(c->sigs.start);
+    free(c->explained);
+}
+
+int text_report(FILE *out, const report *r, const ldrsnap_summary *s,
+                const cli_opts *o)
+{
+    ctx c = {.out = out, .o = o, .r = r, .s = s, .p = colours(o),
+             .width = o->width};
+    if (o->brief) {
+        brief(out, r->source, s, &c.p);
+        return 0;
+    }
+    if (assign(&c) < 0) {
+        free_ctx(&c);
+        return -1;
+    }
+    size_t nv = s->n_verdicts;
+    for (size_t k = 0; k < nv; k++) {
+        verdict_block(&c, &s->verdicts[k]);
+        signatures_of(&c, k);
+        evidence(&c, k);
+    }
+    bool orphans = c.sigs.start[nv + 1] > c.sigs.start[nv];
+    bool others = o->all && (c.fails.start[nv + 1] > c.fails.start[nv] ||
+                             c.excs.start[nv + 1] > c.excs.start[nv]);
+    if (nv == 0 || orphans || others) {
+        fputs(c.p.bold, out);
+        put(&c, r->source);
+        fprintf(out, ":%s %s\n", c.p.off,
+                nv ? "other processes"
+                   : r->nsigs ? "no loader failure found; signatures of "
+                                "known problems:"
+                              : "no loader failure found");
+        signatures_of(&c, nv);
+        if (o->all)
+            evidence(&c, nv);
+    }
+    advice(&c);
+    totals(&c);
+    free_ctx(&c);
+    return 0;
 }
 
 void text_error(FILE *out, const char *source, const char *message,
@@ -325,12 +710,15 @@ void text_error(FILE *out, const char *source, const char *message,
 {
     paint p = colours(o);
     (void)source;
-    fprintf(out, "%sldrsnap: error:%s %s\n", p.red, p.off, message);
+    fprintf(out, "%sldrsnap: error:%s ", p.red, p.off);
+    term_put(out, message);
+    putc('\n', out);
 }
 
 void text_record(FILE *out, const ldrsnap_record *r)
 {
-    fprintf(out, "%llu\t%s\t%s\t%s\n", (unsigned long long)r->line,
-            ldrsnap_dialect_name(r->dialect), ldrsnap_msg_name(r->msg),
-            r->text);
+    fprintf(out, "%llu\t%s\t%s\t", (unsigned long long)r->line,
+            ldrsnap_dialect_name(r->dialect), ldrsnap_msg_name(r->msg));
+    term_put(out, r->text);
+    putc('\n', out);
 }
