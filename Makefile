@@ -61,7 +61,9 @@ TEST_LIBS := -lcriterion $(LIBS_PRIVATE)
 # One folder per stage (docs/ARCHITECTURE.md); lib/analyzer.c is where
 # they meet.
 LIB_SRC := lib/core/util.c lib/text/text.c lib/lex/lex.c lib/parse/parser.c \
-           lib/codes/status.c lib/trace/trace.c lib/verdict/verdict.c \
+           lib/codes/status.c lib/trace/trace.c lib/trace/trace_vista.c \
+           lib/trace/trace_xp.c lib/trace/trace_debugger.c lib/trace/procs.c \
+           lib/trace/modules.c lib/trace/fail.c lib/verdict/verdict.c \
            lib/analyzer.c lib/source/source.c lib/codes/codes.c \
            lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c \
            lib/pipe/pipeline.c

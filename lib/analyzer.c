@@ -1,6 +1,8 @@
 /*
- * analyzer.c - the public analyzer handle: a parser whose records feed the
- * trace, and at the end the verdicts.
+ * analyzer.c - the public analyzer handle, the one place where the stages
+ * meet: the parser's records go to the trace (and the rules), the
+ * processes the trace ends go to the verdicts, and every result comes
+ * back through the sink below, to the rules and the caller's callback.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,15 +28,75 @@ static bool valid(const ldrsnap_analyzer *a)
     return a && a->magic == ANALYZER_MAGIC;
 }
 
-static int emit_signature(const ldrsnap_signature *sig, void *ud)
+/* ---- the sink: results of the trace, the verdicts and the rules ------- */
+
+static int event(ldrsnap_analyzer *a, const ldrsnap_event *ev)
 {
-    ldrsnap_analyzer *a = ud;
-    if (!a->cb)
-        return LDRSNAP_OK;
-    ldrsnap_event ev = {LDRSNAP_EV_SIGNATURE, NULL, NULL, sig};
-    if (a->cb(&ev, a->ud) != 0)
+    if (a->cb && a->cb(ev, a->ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;
+}
+
+static int emit_signature(const ldrsnap_signature *sig, void *ud)
+{
+    ldrsnap_event ev = {LDRSNAP_EV_SIGNATURE, NULL, NULL, sig};
+    return event(ud, &ev);
+}
+
+static int sink_signature(void *ctx, const ldrsnap_signature *sig)
+{
+    return emit_signature(sig, ctx);
+}
+
+/* A failure may complete a rule's sequence (noise never does). */
+static int sink_failure(void *ctx, const ldrsnap_failure *f)
+{
+    ldrsnap_analyzer *a = ctx;
+    if (a->rx && f->role != LDRSNAP_ROLE_NOISE) {
+        int rc = ldrsnap__rx_failure(a->rx, f, emit_signature, a);
+        if (rc != 0)
+            return rc;
+    }
+    ldrsnap_event ev = {LDRSNAP_EV_FAILURE, f, NULL, NULL};
+    return event(a, &ev);
+}
+
+static int sink_exception(void *ctx, const ldrsnap_exception *e)
+{
+    ldrsnap_event ev = {LDRSNAP_EV_EXCEPTION, NULL, e, NULL};
+    return event(ctx, &ev);
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+/* Judge the processes the trace has ended, first ended first. */
+static int judge_ended(ldrsnap_analyzer *a)
+{
+    int rc = LDRSNAP_OK;
+    for (ls_proc *p; (p = ldrsnap__trace_ended(a->trace));) {
+        if (rc == LDRSNAP_OK)
+            rc = ldrsnap__verdict_process(a->verdicts, a->trace, p,
+                                          &a->sink);
+        ldrsnap__trace_release(a->trace, p);
+    }
+    return rc;
+}
+
+/* The trace, and the verdicts of the processes it ends; a record that
+ * had to end a process first is offered again once it is judged. */
+static int trace(ldrsnap_analyzer *a, const ldrsnap_record *rec,
+                 const ls_note *note)
+{
+    int rc;
+    do {
+        rc = ldrsnap__trace_record(a->trace, rec, note, &a->sink);
+        if (rc >= 0) {
+            int vrc = judge_ended(a);
+            if (vrc != 0)
+                rc = vrc;
+        }
+    } while (rc == LS_TRACE_AGAIN);
+    return rc;
 }
 
 /* The process and thread rules scope a record to: its own, or for XP
@@ -43,8 +105,10 @@ static rx_where where_of(const ldrsnap_analyzer *a, const ldrsnap_record *rec)
 {
     rx_where w = {rec->pid, rec->tid, (rec->flags & LDRSNAP_RF_PID) != 0,
                   (rec->flags & LDRSNAP_RF_TID) != 0};
-    if (!w.has_pid && rec->dialect == LDRSNAP_D_XP && a->has_xp_pid) {
-        w.pid = a->xp_pid, w.tid = a->xp_tid;
+    uint32_t pid, tid;
+    if (!w.has_pid && rec->dialect == LDRSNAP_D_XP &&
+        ldrsnap__trace_xp_context(a->trace, &pid, &tid)) {
+        w.pid = pid, w.tid = tid;
         w.has_pid = w.has_tid = true;
     }
     return w;
@@ -67,7 +131,7 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     }
     if (a->text_len != LS_LEN_UNKNOWN)
         note.text_len = a->text_len;
-    int rc = ldrsnap__trace_record(a, rec, &note);
+    int rc = trace(a, rec, &note);
     /* a compact item no rule can start on, nor find a literal in, while
      * no sequence is under way: the rules have nothing to do with it */
     if (rc == 0 && a->rx && a->item_gated && !a->item_may &&
@@ -82,21 +146,6 @@ static int on_record(const ldrsnap_record *rec, void *ud)
                                 emit_signature, a);
     }
     return rc < 0 ? rc : a->cb_rc;
-}
-
-int ldrsnap__emit_failure(ldrsnap_analyzer *a, const ldrsnap_failure *f)
-{
-    if (a->rx && f->role != LDRSNAP_ROLE_NOISE) {
-        int rc = ldrsnap__rx_failure(a->rx, f, emit_signature, a);
-        if (rc != 0)
-            return rc;
-    }
-    if (!a->cb)
-        return LDRSNAP_OK;
-    ldrsnap_event ev = {LDRSNAP_EV_FAILURE, f, NULL, NULL};
-    if (a->cb(&ev, a->ud) != 0)
-        return a->cb_rc = LDRSNAP_ECALLBACK;
-    return LDRSNAP_OK;
 }
 
 int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
@@ -148,6 +197,13 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     a->ud = userdata;
     a->quiet_noise = !cb || (opts && (opts->flags & LDRSNAP_OPT_QUIET_NOISE));
     a->threaded = opts && (opts->flags & LDRSNAP_OPT_THREADED);
+    a->sink = (ls_sink){sink_failure, sink_exception, sink_signature, a};
+    if ((rc = ldrsnap__trace_new(&a->trace, &a->al, a->quiet_noise)) != 0 ||
+        (rc = ldrsnap__verdicts_new(&a->verdicts, &a->al)) != 0) {
+        ldrsnap__trace_free(a->trace);
+        ldrsnap__free(&al, a);
+        return rc;
+    }
     ldrsnap__parser_init(&a->parser, opts, on_record, a);
     *out = a;
     return LDRSNAP_OK;
@@ -261,11 +317,12 @@ int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
 
 static const char *dialect_of(const ldrsnap_analyzer *a)
 {
-    if (a->vista_records && a->xp_records)
+    const ls_trace_counts *n = ldrsnap__trace_counts(a->trace);
+    if (n->vista_records && n->xp_records)
         return "mixed";
-    if (a->vista_records)
+    if (n->vista_records)
         return "vista";
-    if (a->xp_records)
+    if (n->xp_records)
         return "xp";
     return "none";
 }
@@ -283,23 +340,32 @@ int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
     } else {
         rc = ldrsnap__parser_finish(&a->parser);
     }
-    if (rc == 0)
-        rc = ldrsnap__verdict_run(a);
+    if (rc == 0) {
+        ldrsnap__trace_end(a->trace);
+        rc = judge_ended(a);
+    }
     if (rc != 0)
         return fail(a, rc);
     ldrsnap_summary *s = &a->summary;
+    const ls_trace_counts *n = ldrsnap__trace_counts(a->trace);
+    s->verdicts = ldrsnap__verdicts(a->verdicts, &s->n_verdicts);
     s->lines = a->parser.text.lineno;
     s->bytes = a->parser.text.in_bytes;
     s->dialect = dialect_of(a);
     s->encoding = ldrsnap__text_encoding(&a->parser.text);
-    s->processes = a->procs_seen;
-    s->failures = a->total_failures;
-    s->noise = a->noise;
-    s->handled = a->handled;
-    s->exceptions = a->exceptions;
+    s->processes = n->procs_seen;
+    s->failures = n->failures;
+    s->noise = n->noise;
+    s->handled = ldrsnap__verdicts_handled(a->verdicts);
+    s->exceptions = n->exceptions;
     s->signatures = ldrsnap__rx_count(a->rx);
     a->state = A_FINISHED;
     return LDRSNAP_OK;
+}
+
+ls_trace *ldrsnap__analyzer_trace(ldrsnap_analyzer *a)
+{
+    return a->trace;
 }
 
 const ldrsnap_summary *ldrsnap_analyzer_summary(const ldrsnap_analyzer *a)
@@ -319,8 +385,8 @@ void ldrsnap_analyzer_free(ldrsnap_analyzer *a)
     ls_alloc al = a->al;
     ldrsnap__pipe_free(a->pipe);
     ldrsnap__free(&al, a->inbuf);
-    ldrsnap__trace_free(a);
-    ldrsnap__verdict_free(a);
+    ldrsnap__trace_free(a->trace);
+    ldrsnap__verdicts_free(a->verdicts);
     ldrsnap__rx_free(a->rx);
     ldrsnap__parser_fini(&a->parser);
     a->magic = 0;

@@ -14,6 +14,7 @@
 #endif
 
 #include "ldrsnap.h"
+#include "core/common.h"
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

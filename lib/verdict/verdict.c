@@ -2,7 +2,7 @@
  * verdict.c - a role for every failure and one verdict per process.
  *
  * Within a process the strongest tier of evidence present decides
- * (analyzer_internal.h, enum ls_tier).  Among the failures of that tier the
+ * (trace/fail.h, enum ls_tier).  Among the failures of that tier the
  * root cause is the earliest one whose DLL is not itself the parent of
  * another failure (a DLL that failed only because its dependency did is a
  * consequence).  Independent failures of the same tier (four missing DLLs
@@ -15,7 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer_internal.h"
+#include "verdict/verdict.h"
+
+struct ls_verdicts {
+    ls_alloc al;
+    /* verdicts of judged processes; their root failures are kept */
+    ldrsnap_verdict *verdicts;
+    ls_fail **kept;
+    size_t nverdicts, verdicts_cap;
+    size_t handled;
+};
 
 static bool same_dll(const ls_fail *a, const ls_fail *b)
 {
@@ -40,7 +49,7 @@ static ldrsnap_confidence tier_confidence(enum ls_tier t)
 }
 
 /* Turn exceptions the process did not survive into failures. */
-static void promote_exceptions(ldrsnap_analyzer *a, ls_proc *p)
+static void promote_exceptions(ls_trace *t, ls_proc *p)
 {
     for (size_t i = 0; i < p->nexc; i++) {
         const ls_exc *e = &p->exc[i];
@@ -55,7 +64,7 @@ static void promote_exceptions(ldrsnap_analyzer *a, ls_proc *p)
                  e->dll ? " while the thread was in " : "",
                  e->dll ? e->dll : "",
                  e->second ? "crashed" : "ran down");
-        ldrsnap__fail_exception(a, p, e, note);
+        ldrsnap__fail_exception(t, p, e, note);
     }
 }
 
@@ -95,7 +104,7 @@ static void fill_verdict(ldrsnap_verdict *v, const ls_fail *r,
 }
 
 /* Roles for one process; returns its root cause or NULL. */
-static ls_fail *decide(ldrsnap_analyzer *a, ls_proc *p, ls_fail **buf)
+static ls_fail *decide(ls_verdicts *v, ls_proc *p, ls_fail **buf)
 {
     size_t n = 0;
     enum ls_tier top = 0;
@@ -105,7 +114,7 @@ static ls_fail *decide(ldrsnap_analyzer *a, ls_proc *p, ls_fail **buf)
         if (!f->process_level && f->tier != LS_T_INFERRED &&
             p->went_on_enter > f->pub.line) {
             f->pub.role = LDRSNAP_ROLE_HANDLED;
-            a->handled++;
+            v->handled++;
         } else if (f->absorbed) {
             f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
         } else {
@@ -158,57 +167,67 @@ static int cmp_line(const void *x, const void *y)
 }
 
 /* Keep the root failure alive behind a verdict. */
-static int keep_verdict(ldrsnap_analyzer *a, ls_fail *root, ls_proc *p)
+static int keep_verdict(ls_verdicts *v, ls_fail *root, ls_proc *p)
 {
-    if (a->nverdicts == a->verdicts_cap) {
-        size_t cap = a->verdicts_cap ? a->verdicts_cap * 2 : 8;
-        ldrsnap_verdict *v =
-            ldrsnap__realloc(&a->al, a->verdicts, cap * sizeof *v);
-        if (!v)
+    if (v->nverdicts == v->verdicts_cap) {
+        size_t cap = v->verdicts_cap ? v->verdicts_cap * 2 : 8;
+        ldrsnap_verdict *n =
+            ldrsnap__realloc(&v->al, v->verdicts, cap * sizeof *n);
+        if (!n)
             return LDRSNAP_ENOMEM;
-        a->verdicts = v;
-        ls_fail **k = ldrsnap__realloc(&a->al, a->kept, cap * sizeof *k);
+        v->verdicts = n;
+        ls_fail **k = ldrsnap__realloc(&v->al, v->kept, cap * sizeof *k);
         if (!k)
             return LDRSNAP_ENOMEM;
-        a->kept = k;
-        a->verdicts_cap = cap;
+        v->kept = k;
+        v->verdicts_cap = cap;
     }
-    if (p->image && !root->strings[6])
-        root->strings[6] = ldrsnap__strdup(&a->al, p->image);
-    a->kept[a->nverdicts] = root;
-    fill_verdict(&a->verdicts[a->nverdicts], root, p);
-    a->verdicts[a->nverdicts].image = root->strings[6];
-    a->nverdicts++;
+    if (p->image && !root->strings[LS_FS_IMAGE])
+        root->strings[LS_FS_IMAGE] = ldrsnap__strdup(&v->al, p->image);
+    v->kept[v->nverdicts] = root;
+    fill_verdict(&v->verdicts[v->nverdicts], root, p);
+    v->verdicts[v->nverdicts].image = root->strings[LS_FS_IMAGE];
+    v->nverdicts++;
     return LDRSNAP_OK;
 }
 
-/* The process has ended (or the log has): give every failure its role,
- * report them in line order, keep the verdict, free the rest. */
-int ldrsnap__proc_finalize(ldrsnap_analyzer *a, ls_proc *p)
+int ldrsnap__verdicts_new(ls_verdicts **out, const ls_alloc *al)
+{
+    ls_verdicts *v = ldrsnap__calloc(al, sizeof *v);
+    *out = v;
+    if (!v)
+        return LDRSNAP_ENOMEM;
+    v->al = *al;
+    return LDRSNAP_OK;
+}
+
+/* Give every failure its role, report them in line order, keep the
+ * verdict; the other failures stay in p, freed with it. */
+int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
+                             const ls_sink *sink)
 {
     int rc = LDRSNAP_OK;
-    ldrsnap__proc_pending(a, p);
-    promote_exceptions(a, p);
-    ls_fail **buf = ldrsnap__malloc(&a->al, (p->nfails + 1) * sizeof *buf);
+    ldrsnap__trace_pending(t, p);
+    promote_exceptions(t, p);
+    ls_fail **buf = ldrsnap__malloc(&v->al, (p->nfails + 1) * sizeof *buf);
     if (!buf)
         return LDRSNAP_ENOMEM;
-    ls_fail *root = decide(a, p, buf);
-    ldrsnap__free(&a->al, buf);
+    ls_fail *root = decide(v, p, buf);
+    ldrsnap__free(&v->al, buf);
     if (p->nfails > 1)
         qsort(p->fails, p->nfails, sizeof *p->fails, cmp_line);
     for (size_t i = 0; i < p->nfails && rc == LDRSNAP_OK; i++)
-        rc = ldrsnap__emit_failure(a, &p->fails[i]->pub);
-    if (root && rc == LDRSNAP_OK && (rc = keep_verdict(a, root, p)) == 0) {
+        rc = sink->failure(sink->ctx, &p->fails[i]->pub);
+    if (root && rc == LDRSNAP_OK && (rc = keep_verdict(v, root, p)) == 0) {
         for (size_t i = 0; i < p->nfails; i++)
             if (p->fails[i] == root)
-                p->fails[i] = NULL; /* now owned by a->kept */
+                p->fails[i] = NULL; /* now owned by v->kept */
     }
     size_t w = 0;
     for (size_t i = 0; i < p->nfails; i++)
         if (p->fails[i])
             p->fails[w++] = p->fails[i];
     p->nfails = w;
-    ldrsnap__proc_free(a, p);
     return rc;
 }
 
@@ -218,37 +237,28 @@ static int cmp_verdict(const void *x, const void *y)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
-int ldrsnap__verdict_run(ldrsnap_analyzer *a)
+const ldrsnap_verdict *ldrsnap__verdicts(ls_verdicts *v, size_t *n)
 {
-    while (a->nprocs) {
-        int rc = ldrsnap__proc_finalize(a, a->procs[0]);
-        if (rc != 0)
-            return rc;
-    }
-    /* verdicts point into a->kept, not into each other: sorting the
+    /* verdicts point into v->kept, not into each other: sorting the
      * verdict array alone is safe */
-    if (a->nverdicts > 1)
-        qsort(a->verdicts, a->nverdicts, sizeof *a->verdicts, cmp_verdict);
-    a->summary.n_verdicts = a->nverdicts;
-    a->summary.verdicts = a->verdicts;
-    return LDRSNAP_OK;
+    if (v->nverdicts > 1)
+        qsort(v->verdicts, v->nverdicts, sizeof *v->verdicts, cmp_verdict);
+    *n = v->nverdicts;
+    return v->verdicts;
 }
 
-void ldrsnap__fail_free(ldrsnap_analyzer *a, ls_fail *f)
+size_t ldrsnap__verdicts_handled(const ls_verdicts *v)
 {
-    if (!f)
+    return v->handled;
+}
+
+void ldrsnap__verdicts_free(ls_verdicts *v)
+{
+    if (!v)
         return;
-    for (size_t j = 0; j < sizeof f->strings / sizeof f->strings[0]; j++)
-        ldrsnap__free(&a->al, f->strings[j]);
-    for (size_t j = 0; j < f->pub.chain_len; j++)
-        ldrsnap__free(&a->al, f->chain_store[j]);
-    ldrsnap__free(&a->al, f);
-}
-
-void ldrsnap__verdict_free(ldrsnap_analyzer *a)
-{
-    for (size_t i = 0; i < a->nverdicts; i++)
-        ldrsnap__fail_free(a, a->kept[i]);
-    ldrsnap__free(&a->al, a->kept);
-    ldrsnap__free(&a->al, a->verdicts);
+    for (size_t i = 0; i < v->nverdicts; i++)
+        ldrsnap__fail_free(&v->al, v->kept[i]);
+    ldrsnap__free(&v->al, v->kept);
+    ldrsnap__free(&v->al, v->verdicts);
+    ldrsnap__free(&v->al, v);
 }

@@ -13,6 +13,7 @@
 
 #include "helpers.h"
 #include "analyzer_internal.h"
+#include "trace/trace_internal.h"
 #include "core/ldrsnap_internal.h"
 
 typedef struct lexcase {
@@ -656,18 +657,19 @@ Test(util, module_names_fold_ascii_case_only)
     ldrsnap_analyzer *a;
     cr_assert_eq(ldrsnap_analyzer_new(&a, NULL, no_event, NULL), LDRSNAP_OK);
     cr_assert_eq(ldrsnap_analyzer_feed(a, log, sizeof log - 1), LDRSNAP_OK);
+    ls_trace *t = ldrsnap__analyzer_trace(a);
     const ls_module *m =
-        ldrsnap__module_find(a, "abcdefghijklmnopqrstuvwxyz@[`{.dll");
+        ldrsnap__module_find(t, "abcdefghijklmnopqrstuvwxyz@[`{.dll");
     cr_assert_not_null(m);
     cr_assert_eq(m->base, 0x10000000);
-    m = ldrsnap__module_find(a, "D:\\ABCDEFGHIJKLMNOPQRSTUVWXYZ.DLL");
+    m = ldrsnap__module_find(t, "D:\\ABCDEFGHIJKLMNOPQRSTUVWXYZ.DLL");
     cr_assert_not_null(m);
     cr_assert_eq(m->base, 0x20000000);
-    cr_assert_not_null(ldrsnap__module_find(a, "\xc3\x89T\xc3\xa9.DLL"));
-    cr_assert_null(ldrsnap__module_find(a, "\xc3\xa9t\xc3\xa9.dll"));
+    cr_assert_not_null(ldrsnap__module_find(t, "\xc3\x89T\xc3\xa9.DLL"));
+    cr_assert_null(ldrsnap__module_find(t, "\xc3\xa9t\xc3\xa9.dll"));
     /* '@' is not '`', nor '[' '{': no folding outside the letters */
-    cr_assert_null(ldrsnap__module_find(a, "abcdefghijklmnopqrstuvwxyz`{`{.dll"));
-    cr_assert_not_null(ldrsnap__module_find(a, "k.dll"));
-    cr_assert_null(ldrsnap__module_find(a, "k.dl"));
+    cr_assert_null(ldrsnap__module_find(t, "abcdefghijklmnopqrstuvwxyz`{`{.dll"));
+    cr_assert_not_null(ldrsnap__module_find(t, "k.dll"));
+    cr_assert_null(ldrsnap__module_find(t, "k.dl"));
     ldrsnap_analyzer_free(a);
 }

@@ -1,0 +1,237 @@
+/*
+ * fail.c - failures as the trace finds them: their public form, the
+ * strings they own (enum ls_fail_str), their load chain (the image, the
+ * requesting thread's or the module map's parents, the frames open on the
+ * thread, the DLL), and probe misses, sent to the sink at once as noise.
+ */
+#include <string.h>
+
+#include "trace/trace_internal.h"
+
+/* ---- chains ------------------------------------------------------------ */
+
+typedef struct chain_b {
+    const char *item[LS_MAX_CHAIN * 2];
+    size_t n;
+} chain_b;
+
+static void chain_add(chain_b *c, const char *name)
+{
+    if (!ls_nonempty(name) || c->n >= sizeof c->item / sizeof c->item[0])
+        return;
+    const char *b = ldrsnap__basename(name);
+    for (size_t i = 0; i < c->n; i++)
+        if (ldrsnap__name_eq(c->item[i], b))
+            return;
+    c->item[c->n++] = b;
+}
+
+static void chain_frames(chain_b *c, const ls_thread *t, size_t upto)
+{
+    for (size_t i = 0; t && i < upto && i < t->depth; i++)
+        if (!(t->frames[i].fflags & LS_FN_PROBE))
+            chain_add(c, t->frames[i].dll);
+}
+
+/* The frames of another thread of the process that is loading `parent`,
+ * up to and including that frame: the requesting thread of a worker. */
+static bool chain_requester(chain_b *c,
+                            const ls_proc *p, const char *parent)
+{
+    const char *pb = ldrsnap__basename(parent);
+    for (const ls_thread *o = p->threads; o; o = o->proc_next) {
+        for (size_t d = 0; d < o->depth; d++) {
+            if (o->frames[d].dll &&
+                ldrsnap__name_eq(ldrsnap__basename(o->frames[d].dll), pb)) {
+                chain_frames(c, o, d + 1);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static void chain_ancestors(ls_trace *tr, chain_b *c,
+                            const char *parent)
+{
+    const char *up[8];
+    size_t n = 0;
+    const ls_module *m = ldrsnap__module_find(tr, parent);
+    while (m && m->parent && n < 8) {
+        up[n++] = m->parent;
+        m = ldrsnap__module_find(tr, m->parent);
+    }
+    while (n)
+        chain_add(c, up[--n]);
+}
+
+static void build_chain(ls_trace *tr, ls_fail *f, const ls_thread *t,
+                        const char *dll, const char *parent)
+{
+    chain_b c = {{0}, 0};
+    const ls_proc *p = f->proc;
+    chain_add(&c, p ? p->image : NULL);
+    if (parent) {
+        if (!chain_requester(&c, p, parent))
+            chain_ancestors(tr, &c, parent);
+        chain_add(&c, parent);
+    }
+    else if (dll)
+        chain_ancestors(tr, &c, dll); /* "X used by Y" said who needs it */
+    chain_frames(&c, t, t ? t->depth : 0);
+    chain_add(&c, dll);
+    size_t skip = c.n > LS_MAX_CHAIN ? c.n - LS_MAX_CHAIN : 0;
+    for (size_t i = skip; i < c.n; i++) {
+        char *s = ldrsnap__strdup(&tr->al, c.item[i]);
+        if (!s)
+            break;
+        f->chain_store[f->pub.chain_len] = s;
+        f->chain[f->pub.chain_len++] = s;
+    }
+    f->pub.chain = f->chain;
+}
+
+/* ---- failures ---------------------------------------------------------- */
+
+static const char *keep(ls_trace *tr, ls_fail *f, enum ls_fail_str slot,
+                        const char *s)
+{
+    if (!ls_nonempty(s))
+        return NULL;
+    f->strings[slot] = ldrsnap__strdup(&tr->al, s);
+    return f->strings[slot];
+}
+
+ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
+                           const ldrsnap_record *rec, const fail_spec *s)
+{
+    tr->n.failures++;
+    if (p->nfails >= LS_MAX_FAILURES) {
+        tr->dropped++;
+        return NULL;
+    }
+    if (p->nfails == p->fails_cap) {
+        size_t cap = p->fails_cap ? p->fails_cap * 2 : 16;
+        ls_fail **n = ldrsnap__realloc(&tr->al, p->fails, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        p->fails = n;
+        p->fails_cap = cap;
+    }
+    ls_fail *f = ldrsnap__calloc(&tr->al, sizeof *f);
+    if (!f)
+        return NULL;
+    f->seq = tr->fail_seq++;
+    f->proc = p;
+    f->tier = s->tier;
+    f->pub.line = rec->line;
+    f->pub.kind = s->kind;
+    f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
+    if (p && p->has_pid) {
+        f->pub.pid = p->pid;
+        f->pub.flags |= LDRSNAP_FF_PID;
+    }
+    if (t && t->has_tid) {
+        f->pub.tid = t->tid;
+        f->pub.flags |= LDRSNAP_FF_TID;
+    }
+    if (s->has_status) {
+        f->pub.status = s->status;
+        f->pub.status_name = ldrsnap_status_name(s->status);
+        f->pub.flags |= LDRSNAP_FF_STATUS;
+    }
+    f->pub.dll = keep(tr, f, LS_FS_DLL, s->dll);
+    f->pub.dll_path = keep(tr, f, LS_FS_DLL_PATH, s->dll_path);
+    f->pub.parent = keep(tr, f, LS_FS_PARENT, s->parent);
+    f->pub.symbol = keep(tr, f, LS_FS_SYMBOL, s->symbol);
+    f->pub.text = keep(tr, f, LS_FS_TEXT, rec->text);
+    f->pub.note = keep(tr, f, LS_FS_NOTE, s->note);
+    build_chain(tr, f, t, s->dll, s->parent);
+    p->fails[p->nfails++] = f;
+    return f;
+}
+
+ls_fail *ldrsnap__fail_exception(ls_trace *tr, ls_proc *p,
+                                 const ls_exc *e, const char *note)
+{
+    ldrsnap_record r;
+    memset(&r, 0, sizeof r);
+    r.line = e->line;
+    r.text = e->text;
+    fail_spec s = {ldrsnap_status_kind(e->code),
+                   e->second ? LS_T_CHAIN : LS_T_SOFT,
+                   NULL, NULL, NULL, NULL, note, true, e->code};
+    ls_fail *f = ldrsnap__fail_add(tr, p, NULL, &r, &s);
+    if (f) {
+        f->pub.tid = e->tid;
+        f->pub.flags |= LDRSNAP_FF_TID;
+    }
+    return f;
+}
+
+int ldrsnap__fail_noise(ls_trace *tr, ls_proc *p, ls_thread *t,
+                        const ldrsnap_record *rec, const char *dll,
+                        const char *note)
+{
+    ldrsnap_failure f;
+    tr->n.failures++;
+    tr->n.noise++;
+    if (tr->quiet_noise)
+        return LDRSNAP_OK;
+    memset(&f, 0, sizeof f);
+    f.line = rec->line;
+    f.kind = ldrsnap_status_kind(rec->status);
+    f.role = LDRSNAP_ROLE_NOISE;
+    f.confidence = LDRSNAP_CONF_HIGH;
+    f.status = rec->status;
+    f.status_name = ldrsnap_status_name(rec->status);
+    f.flags = LDRSNAP_FF_STATUS;
+    if (p->has_pid) {
+        f.pid = p->pid;
+        f.flags |= LDRSNAP_FF_PID;
+    }
+    if (t->has_tid) {
+        f.tid = t->tid;
+        f.flags |= LDRSNAP_FF_TID;
+    }
+    f.dll = ls_nonempty(dll);
+    f.text = rec->text;
+    f.note = note;
+    chain_b c = {{0}, 0};
+    chain_add(&c, p->image);
+    chain_frames(&c, t, t->depth);
+    chain_add(&c, dll);
+    f.chain = c.item;
+    f.chain_len = c.n;
+    return tr->sink->failure(tr->sink->ctx, &f);
+}
+
+int ldrsnap__fail_process(ls_trace *tr, ls_proc *p, ls_thread *t,
+                          const ldrsnap_record *rec, ldrsnap_kind k,
+                          enum ls_tier tier, const char *note)
+{
+    fail_spec s = {k, tier, NULL, NULL, NULL, rec->symbol, note,
+                   (rec->flags & LDRSNAP_RF_STATUS) != 0, rec->status};
+    ls_fail *f = ldrsnap__fail_add(tr, p, t, rec, &s);
+    if (f)
+        f->process_level = tier == LS_T_PROCESS;
+    p->died = true;
+    if ((rec->flags & LDRSNAP_RF_STATUS) && !p->has_exit) {
+        p->exit_status = rec->status;
+        p->has_exit = true;
+    }
+    if (!p->teardown_line)
+        p->teardown_line = rec->line;
+    return ls_fail_rc(tr, f);
+}
+
+void ldrsnap__fail_free(const ls_alloc *al, ls_fail *f)
+{
+    if (!f)
+        return;
+    for (size_t j = 0; j < LS_FS_COUNT; j++)
+        ldrsnap__free(al, f->strings[j]);
+    for (size_t j = 0; j < f->pub.chain_len; j++)
+        ldrsnap__free(al, f->chain_store[j]);
+    ldrsnap__free(al, f);
+}

@@ -1,0 +1,155 @@
+/*
+ * modules.c - the module map: every module the log shows (name, path,
+ * base, the module that needed it), by file name without case.  It names
+ * the exporter LdrpNameToOrdinal gives only by address, and the parents
+ * of a failure's load chain.
+ */
+#include <string.h>
+
+#include "trace/trace_internal.h"
+
+/* A hash of a file name without case (ASCII), never 0: eight bytes at a
+ * time, each word folded to lower case first. */
+static uint32_t name_hash(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t h = n * 0x9E3779B97F4A7C15ULL;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        if (n - i >= 8)
+            memcpy(&w, s + i, 8);
+        else /* the tail, as the low bytes of a little-endian load */
+            for (size_t k = 0; k < n - i; k++)
+                w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+        /* 0x20 into each byte in 'A'..'Z' (bytes below 0x80; others keep
+         * their value, whatever the fold does to them, on every call) */
+        uint64_t lo = w & 0x7F7F7F7F7F7F7F7FULL;
+        uint64_t ge_a = (lo + (0x80 - 'A') * ones) & ~w;
+        uint64_t gt_z = (lo + (0x7F - 'Z') * ones) & ~w;
+        w |= ((ge_a & ~gt_z) & (0x80 * ones)) >> 2;
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 29;
+    }
+    uint32_t r = (uint32_t)(h ^ (h >> 32));
+    return r ? r : 1;
+}
+
+/* The module of file name b (n bytes, hash h), or NULL. */
+static ls_module *module_find_base(ls_trace *tr, const char *b,
+                                   uint32_t h)
+{
+    if (!tr->mod_cap)
+        return NULL;
+    for (size_t i = h & (tr->mod_cap - 1);; i = (i + 1) & (tr->mod_cap - 1)) {
+        ls_module *m = &tr->mods[i];
+        if (!m->hash)
+            return NULL;
+        if (m->hash == h && ldrsnap__name_eq(m->name, b))
+            return m;
+    }
+}
+
+ls_module *ldrsnap__module_find(ls_trace *tr, const char *name)
+{
+    if (!tr->mod_cap || !name)
+        return NULL;
+    const char *b = ldrsnap__basename(name);
+    return module_find_base(tr, b, name_hash(b, strlen(b)));
+}
+
+static int module_grow(ls_trace *tr)
+{
+    size_t cap = tr->mod_cap ? tr->mod_cap * 2 : 256;
+    ls_module *n = ldrsnap__calloc(&tr->al, cap * sizeof *n);
+    if (!n)
+        return LDRSNAP_ENOMEM;
+    for (size_t i = 0; i < tr->mod_cap; i++) {
+        ls_module *m = &tr->mods[i];
+        if (!m->hash)
+            continue;
+        size_t j = m->hash & (cap - 1);
+        while (n[j].hash)
+            j = (j + 1) & (cap - 1);
+        n[j] = *m;
+    }
+    ldrsnap__free(&tr->al, tr->mods);
+    tr->mods = n;
+    tr->mod_cap = cap;
+    return LDRSNAP_OK;
+}
+
+/* Find or add a module by name or path, whose file name b (n bytes) the
+ * caller found; NULL when the map is full. */
+static ls_module *module_get_base(ls_trace *tr, const char *name,
+                                  const char *b, size_t n)
+{
+    if (!ls_nonempty(name))
+        return NULL;
+    uint32_t h = name_hash(b, n);
+    ls_module *m = module_find_base(tr, b, h);
+    if (m)
+        return m;
+    if (tr->nmods >= LS_MAX_MODULES)
+        return NULL;
+    if ((tr->nmods + 1) * 2 > tr->mod_cap && module_grow(tr) < 0)
+        return NULL;
+    size_t i = h & (tr->mod_cap - 1);
+    while (tr->mods[i].hash)
+        i = (i + 1) & (tr->mod_cap - 1);
+    m = &tr->mods[i];
+    if (!(m->name = ldrsnap__strdup(&tr->al, b)))
+        return NULL;
+    m->hash = h;
+    tr->nmods++;
+    return m;
+}
+
+ls_module *ldrsnap__module_get(ls_trace *tr, const char *name)
+{
+    const char *b = ldrsnap__basename(name);
+    return module_get_base(tr, name, b, b ? strlen(b) : 0);
+}
+
+/* Note a module that exists (seen mapped or loaded), whose file name b
+ * (n bytes) the caller found: its path when the name is one, its range. */
+void ldrsnap__module_seen_base(ls_trace *tr, const char *name, const char *b,
+                               size_t n, uint64_t base, uint64_t end)
+{
+    ls_module *m = module_get_base(tr, name, b, n);
+    if (!m)
+        return;
+    if (!m->path && b != name)
+        m->path = ldrsnap__strdup(&tr->al, name);
+    m->present = true;
+    if (base) {
+        m->base = base, m->end = end, m->has_base = true;
+    }
+}
+
+void ldrsnap__module_seen(ls_trace *tr, const char *name, uint64_t base,
+                          uint64_t end)
+{
+    const char *b = ldrsnap__basename(name);
+    ldrsnap__module_seen_base(tr, name, b, b ? strlen(b) : 0, base, end);
+}
+
+const ls_module *ldrsnap__module_at(const ls_trace *tr, uint64_t addr)
+{
+    for (size_t i = 0; i < tr->mod_cap; i++) {
+        const ls_module *m = &tr->mods[i];
+        if (m->hash && m->has_base &&
+            (addr == m->base || (addr > m->base && addr < m->end)))
+            return m;
+    }
+    return NULL;
+}
+
+void ldrsnap__modules_free(ls_trace *tr)
+{
+    for (size_t i = 0; i < tr->mod_cap; i++) {
+        ldrsnap__free(&tr->al, tr->mods[i].name);
+        ldrsnap__free(&tr->al, tr->mods[i].path);
+        ldrsnap__free(&tr->al, tr->mods[i].parent);
+    }
+    ldrsnap__free(&tr->al, tr->mods);
+}

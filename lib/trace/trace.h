@@ -1,0 +1,98 @@
+/*
+ * trace/trace.h - stage 3: records -> failures, per process and thread.
+ *
+ * Takes records (with the note of what was learnt of each) and gives
+ * failures: noise and exceptions to the sink at once, every other failure
+ * kept in its process until the process ends.  An ended process (its pid
+ * began again, the program exited, it was evicted, the log ended) is
+ * queued; the caller takes it with ldrsnap__trace_ended(), has it judged
+ * (verdict/) and gives it back with ldrsnap__trace_release().
+ *
+ * libc only: knows records, notes and sinks; never the analyzer, the
+ * rules, the pipe or the verdicts.
+ */
+#ifndef LDRSNAP_TRACE_H
+#define LDRSNAP_TRACE_H
+
+#include "core/ldrsnap_internal.h"
+#include "trace/fail.h"
+
+#define LS_MAX_PROCS 64         /* live processes; the least recently
+                                   active one is ended beyond */
+#define LS_MAX_FAILURES 100000  /* non-noise failures kept per process */
+
+/* ldrsnap__trace_record(): a process had to end before the record could
+ * be taken (its pid began again, or the table was full).  Judge the ended
+ * processes, then offer the same record again. */
+#define LS_TRACE_AGAIN 1
+
+typedef struct ls_trace ls_trace;
+
+/* An exception kept until its process is judged. */
+typedef struct ls_exc {
+    uint64_t line;
+    uint32_t code;
+    bool second;
+    uint32_t tid;
+    char *text;
+    char *dll;
+} ls_exc;
+
+/* What the verdicts read of a process that ended. */
+struct ls_proc {
+    uint32_t pid;
+    bool has_pid;
+    char *image;
+    bool died;                   /* a process-level failure was seen */
+    uint32_t exit_status;        /* failing exit code / process status */
+    bool has_exit;
+    uint64_t teardown_line;      /* first UNINIT LIST / unmapping / exit */
+    uint64_t went_on_enter;      /* ENTER line of the latest top-level load
+                                    that succeeded */
+    uint64_t last_line;
+    bool seen_begin, seen_init;  /* "Beginning execution", "Initializing" */
+    ls_exc *exc;
+    size_t nexc, exc_cap;
+    size_t nthreads;
+    struct ls_thread *threads;   /* its threads, oldest first */
+    struct ls_thread **threads_end;
+    ls_fail **fails;             /* non-noise failures waiting for roles */
+    size_t nfails, fails_cap;
+    ls_proc *ended_next;         /* the queue of ended processes */
+};
+
+/* What the summary counts. */
+typedef struct ls_trace_counts {
+    uint64_t vista_records, xp_records;
+    size_t procs_seen;
+    size_t failures;             /* every failure found, noise too */
+    size_t noise, exceptions;
+} ls_trace_counts;
+
+/* quiet_noise: probe misses are counted, not sent to the sink. */
+int ldrsnap__trace_new(ls_trace **out, const ls_alloc *al, bool quiet_noise);
+/* One record; note says what was learnt of it (its function's id).
+ * Returns 0, LS_TRACE_AGAIN, or an error (< 0, or the sink's). */
+int ldrsnap__trace_record(ls_trace *t, const ldrsnap_record *rec,
+                          const ls_note *note, const ls_sink *sink);
+/* The log is over: every live process is queued, oldest first. */
+void ldrsnap__trace_end(ls_trace *t);
+/* The next ended process, first ended first; NULL: none. */
+ls_proc *ldrsnap__trace_ended(ls_trace *t);
+/* For the verdicts: what the threads of ended process p were in the
+ * middle of (a DllMain that never returned, a search that never ended),
+ * as failures of p. */
+void ldrsnap__trace_pending(ls_trace *t, ls_proc *p);
+/* For the verdicts: an exception p did not survive, as a failure of p. */
+ls_fail *ldrsnap__fail_exception(ls_trace *t, ls_proc *p, const ls_exc *e,
+                                 const char *note);
+/* Free an ended process, its threads and the failures left in it. */
+void ldrsnap__trace_release(ls_trace *t, ls_proc *p);
+const ls_trace_counts *ldrsnap__trace_counts(const ls_trace *t);
+/* The process and thread the XP stream named last (XP lines that name
+ * none belong to them); false: none yet. */
+bool ldrsnap__trace_xp_context(const ls_trace *t, uint32_t *pid,
+                               uint32_t *tid);
+void ldrsnap__trace_free(ls_trace *t);
+
+#endif

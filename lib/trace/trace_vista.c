@@ -1,0 +1,447 @@
+/*
+ * trace_vista.c - Vista+ records: ENTER frames matched by RETURNs
+ * (tolerating RETURNs whose ENTER was cut off and ENTERs whose RETURN
+ * never came), Windows 11 compact twins folded, the DllMain a thread
+ * runs, the DLL whose directories it probes, and the INFO, WARNING and
+ * ERROR lines that name a failure.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "trace/trace_internal.h"
+
+/* ---- ENTER / RETURN ---------------------------------------------------- */
+
+static void copy_func(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= LS_FUNC_LEN)
+        n = LS_FUNC_LEN - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* What the trace knows of the current record's function. */
+typedef struct fn {
+    unsigned id, flags;
+} fn;
+
+static bool same_func(unsigned fid, const char *stored, unsigned want,
+                      const char *name)
+{
+    if (fid != want)
+        return false;
+    return fid != LS_FID_UNKNOWN ||
+           strncmp(stored, name, LS_FUNC_LEN - 1) == 0;
+}
+
+static void remember(ls_thread *t, const ldrsnap_record *rec, fn f,
+                     bool compactable)
+{
+    t->last_level = rec->level;
+    t->last_fid = f.id;
+    if (f.id == LS_FID_UNKNOWN)
+        copy_func(t->last_func, rec->function ? rec->function : "");
+    t->last_status = rec->status;
+    t->last_compactable = compactable;
+}
+
+/* Windows 11 prints a compact twin straight after the long form. */
+static bool compact_twin(const ls_thread *t, const ldrsnap_record *rec, fn f)
+{
+    return (rec->flags & LDRSNAP_RF_COMPACT) && t->last_compactable &&
+           t->last_level == rec->level &&
+           same_func(t->last_fid, t->last_func, f.id, rec->function) &&
+           (rec->level != LDRSNAP_L_RETURN || t->last_status == rec->status);
+}
+
+/* b: the file name in rec->dll */
+static void probe_track(ls_trace *tr, ls_thread *t,
+                        const ldrsnap_record *rec, const char *b)
+{
+    if (!t->probe_base || !ldrsnap__name_eq(t->probe_base, b)) {
+        ls_renew(tr, &t->probe_dll, &t->probe_dll_cap, rec->dll);
+        t->probe_base = ldrsnap__basename(t->probe_dll);
+        t->probe_misses = 0;
+        t->probe_found = false;
+        t->probe_line = rec->line;
+        ls_renew(tr, &t->probe_text, &t->probe_text_cap, rec->text);
+    }
+}
+
+static int on_enter(ls_trace *tr, ls_thread *t,
+                    const ldrsnap_record *rec, fn f, const ls_note *note)
+{
+    if (compact_twin(t, rec, f))
+        return LDRSNAP_OK;
+    /* the name's length, and its file name once it is needed: kept in the
+     * frame for the module map when the frame returns */
+    size_t n = !rec->dll                    ? 0
+               : note->dll_len != SIZE_MAX ? note->dll_len
+                                           : strlen(rec->dll);
+    const char *b = NULL;
+    if ((f.flags & LS_FN_SEARCH) || (f.id == LS_FID_RESOLVE && rec->dll)) {
+        if (f.flags & LS_FN_SEARCH)
+            t->search_fail = 0;
+        b = ldrsnap__basename(rec->dll);
+        probe_track(tr, t, rec, b);
+    }
+    if (t->depth >= LS_MAX_FRAMES)
+        return LDRSNAP_OK; /* deeper ENTERs are not kept */
+    if (t->depth == t->frames_cap) {
+        size_t cap = t->frames_cap ? t->frames_cap * 2 : 8;
+        ls_frame *fs = ldrsnap__realloc(&tr->al, t->frames, cap * sizeof *fs);
+        if (!fs)
+            return LDRSNAP_ENOMEM;
+        memset(fs + t->frames_cap, 0, (cap - t->frames_cap) * sizeof *fs);
+        t->frames = fs;
+        t->frames_cap = cap;
+    }
+    ls_frame *fr = &t->frames[t->depth];
+    fr->fid = f.id;
+    if (f.id == LS_FID_UNKNOWN)
+        copy_func(fr->func, rec->function);
+    fr->fflags = f.flags;
+    fr->line = rec->line;
+    if (rec->dll ? ls_set_strn(tr, &fr->dll, &fr->dll_cap, rec->dll, n) < 0
+                 : ls_set_str(tr, &fr->dll, &fr->dll_cap, NULL) < 0)
+        return LDRSNAP_ENOMEM;
+    fr->dll_len = n;
+    fr->dll_base = b ? (size_t)(b - rec->dll) : SIZE_MAX;
+    if (fr->fail_dll)
+        fr->fail_dll[0] = '\0';
+    t->depth++;
+    return LDRSNAP_OK;
+}
+
+/* Index + 1 of the innermost open frame of this function, or 0. */
+static size_t frame_of(const ls_thread *t, fn f, const char *func)
+{
+    for (size_t i = t->depth; i > 0; i--)
+        if (same_func(t->frames[i - 1].fid, t->frames[i - 1].func, f.id,
+                      func))
+            return i;
+    return 0;
+}
+
+static void init_clear(ls_thread *t)
+{
+    if (t->init_dll)
+        t->init_dll[0] = '\0';
+}
+
+static int init_failed_by_return(ls_trace *tr, ls_proc *p,
+                                 ls_thread *t, const ldrsnap_record *rec)
+{
+    char note[160];
+    snprintf(note, sizeof note,
+             "the loader returned this status right after calling the "
+             "DLL's init routine (DllMain) at line %llu",
+             (unsigned long long)t->init_line);
+    fail_spec s = {LDRSNAP_K_INIT_FAILED, LS_T_ERROR, t->init_dll,
+                   t->init_dll, NULL, NULL, note, true, rec->status};
+    if (rec->status != 0xC0000142u)
+        s.kind = ldrsnap_status_kind(rec->status) == LDRSNAP_K_OTHER
+                     ? LDRSNAP_K_INIT_FAILED
+                     : ldrsnap_status_kind(rec->status);
+    ls_fail *f = ldrsnap__fail_add(tr, p, t, rec, &s);
+    init_clear(t);
+    return ls_fail_rc(tr, f);
+}
+
+static int chain_failure(ls_trace *tr, ls_proc *p, ls_thread *t,
+                         const ldrsnap_record *rec, ls_frame *fr)
+{
+    const char *dll = fr && fr->fail_dll && fr->fail_dll[0] ? fr->fail_dll
+                      : fr                                 ? fr->dll
+                                                           : NULL;
+    fail_spec s = {ldrsnap_status_kind(rec->status), LS_T_CHAIN,
+                   dll, NULL, NULL, NULL, NULL, true, rec->status};
+    if (fr && (fr->fflags & LS_FN_MAP)) {
+        s.dll_path = fr->dll;
+        s.note = "mapping the image failed";
+        s.tier = LS_T_ERROR;
+    } else if (fr && (fr->fflags & LS_FN_SEARCH)) {
+        s.note = "the search of every directory gave up";
+    } else {
+        s.note = dll ? "the loader's RETURN chain carries this failure for "
+                       "this DLL (Windows 7 and 8 print no ERROR line)"
+                     : "a loader function returned this failure";
+    }
+    ls_fail *f = ldrsnap__fail_add(tr, p, t, rec, &s);
+    if (f && fr && (fr->fflags & LS_FN_SEARCH))
+        t->search_fail = p->nfails;
+    return ls_fail_rc(tr, f);
+}
+
+/* Hand the failing DLL up to the caller's frame. */
+static int propagate(ls_trace *tr, ls_thread *t, const ls_frame *fr)
+{
+    if (t->depth == 0)
+        return LDRSNAP_OK;
+    ls_frame *up = &t->frames[t->depth - 1];
+    const char *d = fr->fail_dll && fr->fail_dll[0] ? fr->fail_dll : fr->dll;
+    if (!d || (up->fail_dll && up->fail_dll[0]))
+        return LDRSNAP_OK;
+    return ls_set_str(tr, &up->fail_dll, &up->fail_cap, d);
+}
+
+static int on_return(ls_trace *tr, ls_proc *p, ls_thread *t,
+                     const ldrsnap_record *rec, fn f)
+{
+    if (compact_twin(t, rec, f))
+        return LDRSNAP_OK;
+    size_t at = frame_of(t, f, rec->function);
+    ls_frame *fr = at ? &t->frames[at - 1] : NULL;
+    unsigned ff = f.flags;
+    bool failed = (rec->flags & LDRSNAP_RF_STATUS) &&
+                  ldrsnap__status_is_error(rec->status);
+    int rc = LDRSNAP_OK;
+
+    bool init_fail = false;
+    if (ls_init_pending(t) && at && at - 1 <= t->init_depth) {
+        if (failed && fr &&
+            ls_set_str(tr, &fr->fail_dll, &fr->fail_cap, t->init_dll) == 0) {
+            rc = init_failed_by_return(tr, p, t, rec);
+            init_fail = true;
+        } else {
+            init_clear(t);
+        }
+    }
+    if (at)
+        t->depth = at; /* drop frames whose RETURN never came */
+    if (!(ff & LS_FN_PROBE))
+        t->probe_misses = 0, t->probe_found = true; /* the search is over */
+    else if (f.id == LS_FID_RESOLVE) {
+        if (failed)
+            t->probe_misses++;
+        else
+            t->probe_found = true;
+    }
+    if (!failed) {
+        if (fr && (ff & (LS_FN_MAP | LS_FN_PROBE)) && !(ff & LS_FN_HANDLE) &&
+            fr->dll) {
+            if (fr->dll_base == SIZE_MAX)
+                fr->dll_base = (size_t)(ldrsnap__basename(fr->dll) - fr->dll);
+            if ((ff & LS_FN_MAP) || fr->dll_base)
+                ldrsnap__module_seen_base(tr, fr->dll, fr->dll + fr->dll_base,
+                                          fr->dll_len - fr->dll_base, 0, 0);
+        }
+        if (fr && (ff & LS_FN_TOP) && fr->line > p->went_on_enter)
+            p->went_on_enter = fr->line;
+    } else if (ff & LS_FN_PROBE) {
+        rc = ldrsnap__fail_noise(
+            tr, p, t, rec, fr ? fr->dll : NULL,
+            ff & LS_FN_HANDLE ? "a module-handle lookup missed: normal "
+                                "before a load or for an optional DLL"
+                              : "a probe missed: the loader goes on to the "
+                                "next place to look");
+    } else if (rc >= 0 && !init_fail) {
+        rc = chain_failure(tr, p, t, rec, fr);
+    }
+    if (fr) {
+        t->depth = at - 1;
+        if (failed && !(ff & LS_FN_PROBE) && rc >= 0)
+            rc = propagate(tr, t, fr);
+    }
+    return rc;
+}
+
+/* ---- INFO / WARNING / ERROR -------------------------------------------- */
+
+static ls_fail *fail_at(const ls_proc *p, size_t idx1)
+{
+    return idx1 && idx1 <= p->nfails ? p->fails[idx1 - 1] : NULL;
+}
+
+static int on_unable(ls_trace *tr, ls_proc *p, ls_thread *t,
+                     const ldrsnap_record *rec)
+{
+    bool st = rec->flags & LDRSNAP_RF_STATUS;
+    fail_spec s = {st ? ldrsnap_status_kind(rec->status) : LDRSNAP_K_OTHER,
+                   LS_T_ERROR, rec->dll, NULL, rec->parent, NULL,
+                   st ? "the loader reports it could not load this DLL"
+                      : "the loader reports it could not load this DLL "
+                        "(the status was cut from the log)",
+                   st, rec->status};
+    ls_module *m = ldrsnap__module_get(tr, rec->dll);
+    if (m && !m->path && rec->dll && ldrsnap__basename(rec->dll) != rec->dll)
+        m->path = ldrsnap__strdup(&tr->al, rec->dll);
+    if (m)
+        s.dll_path = m->path;
+    if (rec->parent) {
+        ldrsnap__module_seen(tr, rec->parent, 0, 0);
+        if (m && !m->parent)
+            m->parent = ldrsnap__strdup(&tr->al,
+                                        ldrsnap__basename(rec->parent));
+    }
+    ls_fail *sf = fail_at(p, t->search_fail);
+    if (sf && sf->pub.dll &&
+        ldrsnap__name_eq(ldrsnap__basename(sf->pub.dll),
+                         ldrsnap__basename(rec->dll)))
+        sf->absorbed = true;
+    t->search_fail = 0;
+    t->probe_misses = 0;
+    return ls_fail_rc(tr, ldrsnap__fail_add(tr, p, t, rec, &s));
+}
+
+static int on_export(ls_trace *tr, ls_proc *p, ls_thread *t,
+                     const ldrsnap_record *rec)
+{
+    const ls_module *m = NULL;
+    char note[160];
+    bool same = t->nto_symbol && rec->symbol &&
+                strcmp(t->nto_symbol, rec->symbol) == 0;
+    if (same && t->nto_has_base)
+        m = ldrsnap__module_at(tr, t->nto_base);
+    ldrsnap_kind k = rec->symbol && rec->symbol[0] == '#'
+                         ? LDRSNAP_K_ORDINAL_NOT_FOUND
+                         : LDRSNAP_K_EXPORT_NOT_FOUND;
+    if (rec->flags & LDRSNAP_RF_STATUS &&
+        ldrsnap_status_kind(rec->status) == LDRSNAP_K_ORDINAL_NOT_FOUND)
+        k = LDRSNAP_K_ORDINAL_NOT_FOUND;
+    if (m)
+        snprintf(note, sizeof note,
+                 "%s (mapped at 0x%llx) does not export it; the loader "
+                 "names only that address, the module map names the DLL",
+                 m->name, (unsigned long long)t->nto_base);
+    else if (same && t->nto_has_base)
+        snprintf(note, sizeof note,
+                 "the DLL lacking it is named only by its base 0x%llx; no "
+                 "ModLoad or map line in the log names that address",
+                 (unsigned long long)t->nto_base);
+    else
+        snprintf(note, sizeof note, "the loader could not find the export");
+    if (rec->level == LDRSNAP_L_WARNING)
+        snprintf(note, sizeof note, "%s",
+                 "GetProcAddress found no such export; the program gets "
+                 "NULL and decides what to do");
+    fail_spec s = {k, rec->level == LDRSNAP_L_WARNING ? LS_T_SOFT
+                                                       : LS_T_ERROR,
+                   m ? m->name : NULL, m ? m->path : NULL, rec->parent,
+                   rec->symbol, note, (rec->flags & LDRSNAP_RF_STATUS) != 0,
+                   rec->status};
+    if (rec->parent)
+        ldrsnap__module_seen(tr, rec->parent, 0, 0);
+    ls_replace(tr, &t->nto_symbol, NULL);
+    return ls_fail_rc(tr, ldrsnap__fail_add(tr, p, t, rec, &s));
+}
+
+
+static int on_init_call(ls_trace *tr, ls_thread *t,
+                        const ldrsnap_record *rec)
+{
+    if (!rec->dll)
+        return LDRSNAP_OK;
+    ldrsnap__module_seen(tr, rec->dll, 0, 0);
+    t->init_depth = t->depth;
+    t->init_line = rec->line;
+    /* both buffers are reused: every DLL load calls an init routine */
+    ls_renew(tr, &t->init_text, &t->init_text_cap, rec->text);
+    return ls_set_str(tr, &t->init_dll, &t->init_dll_cap, rec->dll);
+}
+
+static int on_vista_msg(ls_trace *tr, ls_proc *p, ls_thread *t,
+                        const ldrsnap_record *rec)
+{
+    switch (rec->msg) {
+    case LDRSNAP_M_UNABLE_TO_LOAD:
+        return on_unable(tr, p, t, rec);
+    case LDRSNAP_M_PROC_NOT_FOUND:
+        ls_replace(tr, &t->nto_symbol, rec->symbol);
+        t->nto_base = rec->base;
+        t->nto_has_base = (rec->flags & LDRSNAP_RF_BASE) != 0;
+        return LDRSNAP_OK;
+    case LDRSNAP_M_EXPORT_FAILED:
+        return on_export(tr, p, t, rec);
+    case LDRSNAP_M_KNOWNDLLS_FAILED:
+        return ldrsnap__fail_process(
+            tr, p, t, rec, ldrsnap_status_kind(rec->status), LS_T_ERROR,
+            "the loader could not open the \\KnownDlls object directory");
+    case LDRSNAP_M_IMPORTS_FAILED:
+        return ldrsnap__fail_process(
+            tr, p, t, rec, LDRSNAP_K_PROCESS_INIT_FAILED, LS_T_PROCESS,
+            "loading the executable's static imports failed");
+    case LDRSNAP_M_PROCESS_INIT_FAILED:
+        return ldrsnap__fail_process(tr, p, t, rec,
+                                     LDRSNAP_K_PROCESS_INIT_FAILED,
+                                     LS_T_PROCESS,
+                                     "the process could not start");
+    case LDRSNAP_M_EXCEPTION_RAISED:
+        return ldrsnap__fail_process(
+            tr, p, t, rec, ldrsnap_status_kind(rec->status), LS_T_PROCESS,
+            "a loader function raised this status as an exception");
+    case LDRSNAP_M_CALLING_INIT:
+        return on_init_call(tr, t, rec);
+    case LDRSNAP_M_BEGIN_EXEC:
+        p->seen_begin = true;
+        if (!p->image)
+            ls_replace(tr, &p->image, rec->dll);
+        ldrsnap__module_seen(tr, rec->dll_path ? rec->dll_path : rec->dll, 0,
+                             0);
+        return LDRSNAP_OK;
+    case LDRSNAP_M_MAPPED_DLL:
+        ldrsnap__module_seen(tr, rec->dll, rec->base, 0);
+        return LDRSNAP_OK;
+    default:
+        return LDRSNAP_OK;
+    }
+}
+
+/* A pid that begins again is a new process: the old one has ended.  (Not
+ * asked again of the record that ended it, when it is offered again.) */
+static bool restarts(const ls_trace *tr, const ls_proc *p,
+                     const ldrsnap_record *rec)
+{
+    return !tr->retry &&
+           ((rec->msg == LDRSNAP_M_BEGIN_EXEC && p->seen_begin) ||
+            (rec->msg == LDRSNAP_M_INIT_PROCESS &&
+             (p->seen_init || p->seen_begin)));
+}
+
+int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
+                         const ls_note *note)
+{
+    bool has_pid = (rec->flags & LDRSNAP_RF_PID) != 0;
+    ls_proc *p = ldrsnap__proc_get(tr, rec->pid, has_pid);
+    if (p && restarts(tr, p, rec)) {
+        ldrsnap__proc_end(tr, p);
+        tr->again = true;
+        return LS_TRACE_AGAIN;
+    }
+    if (!p)
+        return ls_no_proc(tr);
+    if (rec->msg == LDRSNAP_M_INIT_PROCESS)
+        p->seen_init = true;
+    ls_thread *t = ldrsnap__thread_get(tr, p, rec->tid,
+                                       (rec->flags & LDRSNAP_RF_TID) != 0);
+    if (!t)
+        return LDRSNAP_OK; /* thread table full: the record is counted only */
+    tr->n.vista_records++;
+    p->last_line = rec->line;
+    if (rec->image && !p->image &&
+        ls_replace(tr, &p->image, rec->image) < 0)
+        return LDRSNAP_ENOMEM;
+    int rc = LDRSNAP_OK;
+    fn f = {LS_FID_UNKNOWN, 0};
+    if (!rec->function) {
+        remember(t, rec, f, false);
+        return rc;
+    }
+    f.id = note->fid, f.flags = note->fflags;
+    if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME)
+        rc = on_enter(tr, t, rec, f, note);
+    else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
+        rc = on_return(tr, p, t, rec, f);
+    else {
+        if (ls_init_pending(t) && t->depth <= t->init_depth &&
+            rec->msg != LDRSNAP_M_CALLING_INIT)
+            init_clear(t); /* the thread went on after DllMain */
+        rc = on_vista_msg(tr, p, t, rec);
+    }
+    if (f.id == LS_FID_SHUTDOWN && !p->teardown_line)
+        p->teardown_line = rec->line;
+    remember(t, rec, f,
+             rec->level == LDRSNAP_L_ENTER || rec->level == LDRSNAP_L_RETURN);
+    return rc;
+}
