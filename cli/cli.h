@@ -160,6 +160,24 @@ void term_para(FILE *out, int width, size_t indent, const char *lead,
 const char *cli_basename(const char *path);   /* after the last \ or / */
 size_t cli_stem_len(const char *name);        /* without its extension */
 
+/* next_steps.c: the commands to run next, with the log's names. */
+#define STEP_MAX_CMDS 3
+typedef struct step {
+    char *title;                 /* what it finds out, or what to do */
+    char *cmds[STEP_MAX_CMDS];   /* ready to paste, one a line */
+    size_t ncmds;
+} step;
+typedef struct steps {
+    step *v;
+    size_t n, cap;
+} steps;
+/* The steps for a log's verdicts (arch[k]: "x86", "x64", "arm64" or NULL
+ * for verdict k, or arch NULL); 0, or -1 out of memory. */
+int next_steps(steps *st, const ldrsnap_summary *s, const char *const *arch);
+void steps_free(steps *st);
+/* The architecture these texts of a process show, or NULL. */
+const char *guess_arch(const char *const *texts, size_t n);
+
 /* analyze.c */
 int cmd_analyze(int argc, char **argv, const cli_opts *o);
 int cmd_tokens(int argc, char **argv, const cli_opts *o);

@@ -607,6 +607,47 @@ out:
     free(pos);
 }
 
+/* The architecture the texts of verdict k's process show. */
+static const char *arch_of(const ctx *c, size_t k)
+{
+    const ldrsnap_verdict *v = &c->s->verdicts[k];
+    const char *t[80];
+    size_t n = 0;
+    t[n++] = v->dll_path, t[n++] = v->parent, t[n++] = v->text;
+    t[n++] = v->note, t[n++] = v->image;
+    for (size_t i = 0; i < v->chain_len && n < 16; i++)
+        t[n++] = v->chain[i];
+    for (size_t i = c->fails.start[k]; i < c->fails.start[k + 1] && n < 80;
+         i++)
+        t[n++] = c->r->fails[c->fails.idx[i]].f.text;
+    return guess_arch(t, n);
+}
+
+static int next(ctx *c)
+{
+    size_t nv = c->s->n_verdicts;
+    const char **arch = calloc(nv + 1, sizeof *arch);
+    steps st = {0};
+    if (!arch)
+        return -1;
+    for (size_t k = 0; k < nv && k < 64; k++)
+        arch[k] = arch_of(c, k);
+    int rc = next_steps(&st, c->s, arch);
+    if (rc == 0 && st.n)
+        lit(c, "  next steps\n");
+    for (size_t i = 0; rc == 0 && i < st.n; i++) {
+        term_para(c->out, c->width, 4, "", st.v[i].title, 4);
+        for (size_t k = 0; k < st.v[i].ncmds; k++) {
+            lit(c, "      ");
+            put(c, st.v[i].cmds[k]);
+            putc('\n', c->out);
+        }
+    }
+    steps_free(&st);
+    free(arch);
+    return rc;
+}
+
 static void totals(ctx *c)
 {
     const ldrsnap_summary *s = c->s;
@@ -700,9 +741,10 @@ int text_report(FILE *out, const report *r, const ldrsnap_summary *s,
             evidence(&c, nv);
     }
     advice(&c);
+    int rc = next(&c);
     totals(&c);
     free_ctx(&c);
-    return 0;
+    return rc;
 }
 
 void text_error(FILE *out, const char *source, const char *message,
