@@ -105,6 +105,9 @@ static void json_match(FILE *out, const ldrsnap_code *c, const reading *r,
     json_key_str(out, "reading", r->how, true);
     json_key_str(out, "explanation", c->explanation, true);
     json_key_str(out, "advice", c->advice, true);
+    char meaning[512];
+    ldrsnap_code_meaning(c, meaning, sizeof meaning);
+    json_key_str(out, "meaning", meaning, true);
     putc('}', out);
 }
 
@@ -180,8 +183,11 @@ static void text_match(FILE *out, const ldrsnap_code *c)
         fprintf(out, "  (NTSTATUS 0x%08x inside the HRESULT: N bit)",
                 c->value);
     putc('\n', out);
+    char meaning[512];
     if (c->explanation)
         wrapped(out, "", c->explanation);
+    else if (ldrsnap_code_meaning(c, meaning, sizeof meaning))
+        wrapped(out, "", meaning);
     if (c->advice)
         wrapped(out, "advice: ", c->advice);
 }

@@ -697,6 +697,20 @@ LDRSNAP_API int ldrsnap_code_context(uint32_t value, const char *context,
                                      const char **explanation,
                                      const char **advice);
 
+/**
+ * A one-line meaning for a name we have no explanation of (c->explanation
+ * is NULL): the component its prefix names, its name in words, and what
+ * its value says (the Win32 code inside a FACILITY_WIN32 HRESULT, the
+ * facility, the severity), e.g. for 0x80070002 COR_E_FILENOTFOUND: 'the
+ * HRESULT of a .NET exception (common language runtime): "filenotfound";
+ * Win32 error 2 (ERROR_FILE_NOT_FOUND) as an HRESULT'.
+ * @param buf room for n bytes, NUL-terminated (may be NULL when n is 0)
+ * @return the length of the whole meaning (as snprintf()); 0 for a code
+ *         without a name.  Thread-safe.
+ */
+LDRSNAP_API size_t ldrsnap_code_meaning(const ldrsnap_code *c, char *buf,
+                                        size_t n);
+
 /** @return "win32", "hresult", "ntstatus" or "exception". */
 LDRSNAP_API const char *ldrsnap_family_name(ldrsnap_family f);
 
@@ -710,7 +724,8 @@ typedef struct ldrsnap_code_input {
 /**
  * Read a code as logs and people write it: 0x80070005, 0X80070005,
  * c0000135 (hex with letters), 80070005 (digits only: tried as decimal and
- * as hex), -2147024891 (signed decimal), 2147942405 (unsigned decimal).
+ * as hex), -2147024891 (signed decimal), 2147942405 (unsigned decimal),
+ * 0n126 and 0n-1073741515 (the Windows debuggers' decimal).
  * @return LDRSNAP_OK, or LDRSNAP_EINVAL when it is not a number (try
  *         ldrsnap_code_by_name()).
  */

@@ -112,20 +112,28 @@ def c_eval(expr, names):
     return u32(v) if isinstance(v, int) else None
 
 
-def parse_header(path, family_of):
+def parse_header(path, family_of, known):
+    """The codes a header defines; `known` holds the names and values of
+    the headers read before it (corerror.h defines COR_E_FILENOTFOUND as
+    HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) and COR_E_NULLREFERENCE as
+    E_POINTER, both from winerror.h); its own are added to it."""
     defs = []
     for line in open(path, encoding="latin-1"):
         m = DEFINE.match(line)
         if m and "(" not in m.group(1):
             defs.append((m.group(1), c_clean(m.group(2))))
-    names, out = {}, {}
+    names, out = dict(known), {}
+    own = set()
     for _ in range(4):  # references may point forward
         for name, expr in defs:
-            if name in names:
+            if name in own:
                 continue
             v = c_eval(expr, names)
             if v is not None:
                 names[name] = v
+                own.add(name)
+    known.update((n, names[n]) for n in own)
+    names = {n: names[n] for n in own}
     for name, expr in defs:
         if name in names and not NOT_CODES.match(name):
             fam = family_of(name, expr)
@@ -135,7 +143,8 @@ def parse_header(path, family_of):
 
 
 def winerror_family(name, expr):
-    if "_HRESULT_TYPEDEF_" in expr or "MAKE_HRESULT" in expr:
+    if ("_HRESULT_TYPEDEF_" in expr or "MAKE_HRESULT" in expr or
+            "HRESULT_FROM_WIN32" in expr):
         return HRESULT
     if re.match(r"^(ERROR_|WSA|RPC_|EPT_|DNS_|NO_ERROR$|OR_|EVENT_|SCHED_|"
                 r"PEERDIST_|WARNING_|APPMODEL_|STORE_|DS_|FRS_|SEC_E_|"
@@ -226,13 +235,13 @@ def main():
     for (fam, name), expr in sorted(rs_refs.items()):
         if expr in by_name:
             codes[(fam, name)] = by_name[expr]
-    mingw = {}
+    mingw, known = {}, {}
     for f, fam_of in (("winerror.h", winerror_family),
                       ("ntstatus.h", ntstatus_family),
                       ("lmerr.h", lmerr_family),
                       ("wininet.h", wininet_family),
                       ("corerror.h", corerror_family)):
-        mingw.update(parse_header(os.path.join(a.mingw, f), fam_of))
+        mingw.update(parse_header(os.path.join(a.mingw, f), fam_of, known))
     for key, v in sorted(mingw.items()):
         if key in codes and codes[key] != v:
             conflicts.append("%s: winapi 0x%08X, mingw-w64 0x%08X (kept)"

@@ -32,6 +32,13 @@ static const parse_case parses[] = {
     {"-2147483649", 0, 0, 0},
     {"E_ACCESSDENIED", 0, 0, 0},            /* a name, not a number */
     {"12g", 0, 0, 0},
+    {"0n126", 1, 126u, 0},                  /* the debuggers' decimal */
+    {"0N126", 1, 126u, 0},
+    {"0n-1073741515", 1, 0xC0000135u, 0},
+    {"0n3221225781", 1, 0xC0000135u, 0},
+    {"0n", 0, 0, 0},
+    {"0n12a", 0, 0, 0},
+    {"0n4294967296", 0, 0, 0},
 };
 
 #define NPARSES (sizeof parses / sizeof parses[0])
@@ -179,4 +186,73 @@ Test(codes, analyzer_names_come_from_the_table)
                      "STATUS_SXS_CANT_GEN_ACTCTX");
     cr_assert_null(ldrsnap_status_name(1)); /* an exit code: the program's */
     cr_assert_str_eq(ldrsnap_family_name(LDRSNAP_FAM_EXCEPTION), "exception");
+}
+
+/* Every name the headers give a value, also those defined through another
+ * name (HRESULT_FROM_WIN32(), E_POINTER), and the debuggers' names of the
+ * CLR and C++ exception codes. */
+static bool has_name(uint32_t v, const char *name)
+{
+    ldrsnap_code c[32];
+    size_t n = ldrsnap_code_lookup(v, c, 32);
+    for (size_t i = 0; i < n && i < 32; i++)
+        if (!strcmp(c[i].name, name))
+            return true;
+    return false;
+}
+
+Test(codes, every_alias_of_a_value_is_listed)
+{
+    cr_assert(has_name(0x80070002u, "COR_E_FILENOTFOUND"));
+    cr_assert(has_name(0x80070002u, "ERROR_FILE_NOT_FOUND"));
+    cr_assert(has_name(0x80004003u, "COR_E_NULLREFERENCE"));
+    cr_assert(has_name(0x80004003u, "E_POINTER"));
+    cr_assert(has_name(0x80070005u, "COR_E_UNAUTHORIZEDACCESS"));
+    cr_assert(has_name(0x8007007Au, "E_NOT_SUFFICIENT_BUFFER"));
+    cr_assert(has_name(0xE0434F4Du, "STATUS_CLR_EXCEPTION"));
+    cr_assert(has_name(0xE0434F4Du, "CLR_EXCEPTION_COMPLUS"));
+    cr_assert(has_name(0xE06D7363u, "STATUS_CPP_EH_EXCEPTION"));
+    /* the names people know stay first */
+    cr_assert_str_eq(ldrsnap_status_name(0x80004003u), "E_POINTER");
+    cr_assert_str_eq(ldrsnap_status_name(0x80070005u), "E_ACCESSDENIED");
+}
+
+/* A name we have not explained gets a meaning that says more than the
+ * name: the component, the words, what the value holds. */
+Test(codes, a_name_without_explanation_has_a_meaning)
+{
+    static const uint32_t values[] = {0x80004003u, 0xC0000131u, 0x8013150Au,
+                                      0x80070002u, 0x0000085Au, 0x00002747u,
+                                      0xE06D7363u, 0x800706BAu};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        ldrsnap_code c[16];
+        size_t n = ldrsnap_code_lookup(values[i], c, 16);
+        cr_assert_gt(n, 0, "0x%08x", values[i]);
+        for (size_t j = 0; j < n && j < 16; j++) {
+            char m[256];
+            size_t k = ldrsnap_code_meaning(&c[j], m, sizeof m);
+            cr_assert_eq(k, strlen(m), "%s", c[j].name);
+            cr_assert_gt(k, strlen(c[j].name) + 10, "%s: %s", c[j].name, m);
+            cr_assert(strstr(m, c[j].name) == NULL ||
+                          c[j].via != LDRSNAP_VIA_VALUE,
+                      "%s: the name repeated: %s", c[j].name, m);
+        }
+    }
+    ldrsnap_code c;
+    cr_assert_eq(ldrsnap_code_by_name("COR_E_NULLREFERENCE", &c, 1), 1);
+    char m[256];
+    ldrsnap_code_meaning(&c, m, sizeof m);
+    cr_assert(strstr(m, ".NET"), "%s", m);
+    cr_assert_eq(ldrsnap_code_by_name("COR_E_FILENOTFOUND", &c, 1), 1);
+    ldrsnap_code_meaning(&c, m, sizeof m);
+    cr_assert(strstr(m, "Win32 error 2 (ERROR_FILE_NOT_FOUND)"), "%s", m);
+    cr_assert_eq(ldrsnap_code_by_name("NERR_WkstaNotStarted", &c, 1), 1);
+    ldrsnap_code_meaning(&c, m, sizeof m);
+    cr_assert(strstr(m, "wksta not started"), "%s", m);
+    /* as snprintf(): the whole length, a short buffer cut and ended */
+    char small[8];
+    size_t whole = ldrsnap_code_meaning(&c, small, sizeof small);
+    cr_assert_eq(whole, strlen(m));
+    cr_assert_eq(strlen(small), 7u);
+    cr_assert_eq(ldrsnap_code_meaning(&c, NULL, 0), whole);
 }
