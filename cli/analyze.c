@@ -38,8 +38,15 @@ typedef struct sink {
     const char *source;
     FILE *out;
     report rep;
+    tree *tree;        /* ldrsnap tree: the load tree, or NULL */
     bool oom;
 } sink;
+
+static int on_tree_record(const ldrsnap_record *r, void *ud)
+{
+    sink *s = ud;
+    return tree_record(s->tree, r) < 0 ? (s->oom = true, 0) : 0;
+}
 
 static int on_event(const ldrsnap_event *ev, void *ud)
 {
@@ -56,6 +63,12 @@ static int on_event(const ldrsnap_event *ev, void *ud)
         return 0;
     }
     int rc = 0;
+    if (s->tree) {
+        if (ev->type == LDRSNAP_EV_FAILURE)
+            rc = tree_failure(s->tree, ev->failure);
+        s->oom |= rc < 0;
+        return 0;
+    }
     if (ev->type == LDRSNAP_EV_FAILURE &&
         (s->o->all || ev->failure->role != LDRSNAP_ROLE_NOISE))
         rc = report_add_failure(&s->rep, ev->failure);
@@ -180,7 +193,7 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
     }
     ldrsnap_analyzer *a = NULL;
     sink s = {o, t->name, out, {t->name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
-              false};
+              NULL, false};
     int status = EXIT_TROUBLE;
     if (opened < 0) {
         say_error(o, out, err, t->name, input_error(b));
@@ -191,8 +204,11 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
     if (o->threaded)
         opts.flags |= LDRSNAP_OPT_THREADED;
-    if (ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
-        ldrsnap_analyzer_set_rules(a, o->rules) < 0) {
+    if ((o->cmd == CMD_TREE && tree_new(&s.tree) < 0) ||
+        ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
+        ldrsnap_analyzer_set_rules(a, o->rules) < 0 ||
+        (s.tree && ldrsnap_analyzer_set_record_cb(a, on_tree_record, &s) <
+                       0)) {
         say_error(o, out, err, t->name, "out of memory");
         goto out;
     }
@@ -202,7 +218,9 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
         goto out;
     }
     const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
-    if (o->format == FMT_JSONL)
+    if (s.tree)
+        tree_text(out, s.tree, t->name, o);
+    else if (o->format == FMT_JSONL)
         json_summary(out, t->name, sum);
     else {
         report_sort(&s.rep);
@@ -215,6 +233,7 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
                                                   : EXIT_CLEAN;
 out:
     report_free(&s.rep);
+    tree_free(s.tree);
     ldrsnap_analyzer_free(a);
     ldrsnap_batch_free(b);
     return status;

@@ -15,7 +15,14 @@ enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_TROUBLE = 2 };
 enum out_format { FMT_TEXT, FMT_JSONL, FMT_HTML };
 
 /* The subcommands (options.c has their table). */
-enum cli_cmd { CMD_ANALYZE, CMD_DECODE, CMD_RULES, CMD_TOKENS, CMD_COUNT };
+enum cli_cmd {
+    CMD_ANALYZE,
+    CMD_DECODE,
+    CMD_RULES,
+    CMD_TOKENS,
+    CMD_TREE,
+    CMD_COUNT
+};
 
 #define CLI_MAX_RULE_FILES 64
 
@@ -25,6 +32,7 @@ typedef struct cli_opts {
     bool format_given;
     bool all;
     bool brief;        /* one line per log */
+    bool ascii;        /* tree: ASCII lines, not box drawing */
     int color_mode;    /* -1 auto, 0 never, 1 always */
     bool color;        /* resolved: colour this output */
     bool help, version;
@@ -177,6 +185,45 @@ int next_steps(steps *st, const ldrsnap_summary *s, const char *const *arch);
 void steps_free(steps *st);
 /* The architecture these texts of a process show, or NULL. */
 const char *guess_arch(const char *const *texts, size_t n);
+
+/* tree.c: the load tree of each process of an input. */
+#define TREE_NONE UINT32_MAX
+typedef struct tnode {
+    char *name;          /* the file name */
+    char *path;          /* a full path when the log gave one, or NULL */
+    size_t proc;         /* its process (index) */
+    uint64_t line;       /* first seen */
+    uint32_t parent, first, last, next; /* TREE_NONE: none */
+    bool sure;           /* the log names its parent */
+    bool shown;          /* tree_mark() */
+    size_t nhidden;      /* children not shown */
+    int rank;            /* 0 no failure; 1 noise, 2 handled, 3 consequence,
+                            4 root cause */
+    ldrsnap_role role;
+    ldrsnap_kind kind;
+    bool has_status;
+    uint32_t status;
+    uint64_t fail_line;
+} tnode;
+typedef struct tproc {
+    uint64_t key;        /* 1 << 32 | pid, or 0: the log gives no pid */
+    uint64_t first_line;
+    uint32_t root;       /* the image's node */
+    char *image;
+    bool began, failing;
+    struct tthread *threads;
+} tproc;
+typedef struct tree tree;
+int tree_new(tree **out);
+void tree_free(tree *t);
+int tree_record(tree *t, const ldrsnap_record *r);
+int tree_failure(tree *t, const ldrsnap_failure *f);
+void tree_mark(tree *t, bool all);  /* the failing paths, or all */
+size_t tree_nprocs(const tree *t);
+const tproc *tree_proc(const tree *t, size_t i);
+const tnode *tree_node(const tree *t, uint32_t i);
+size_t tree_dropped(const tree *t);
+void tree_text(FILE *out, tree *t, const char *source, const cli_opts *o);
 
 /* analyze.c */
 int cmd_analyze(int argc, char **argv, const cli_opts *o);

@@ -56,6 +56,13 @@ static int set_brief(cli_opts *o, const char *v)
     return 0;
 }
 
+static int set_ascii(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->ascii = true;
+    return 0;
+}
+
 static int set_jobs(cli_opts *o, const char *v)
 {
     char *end;
@@ -132,7 +139,8 @@ static int set_version(cli_opts *o, const char *v)
 
 #define ON(c) (1u << (c))
 #define ON_ALL (~0u)
-#define ON_INPUTS (ON(CMD_ANALYZE) | ON(CMD_TOKENS))
+#define ON_INPUTS (ON(CMD_ANALYZE) | ON(CMD_TREE) | ON(CMD_TOKENS))
+#define ON_ANALYSIS (ON(CMD_ANALYZE) | ON(CMD_TREE))
 
 static const cli_command commands[CMD_COUNT] = {
     [CMD_ANALYZE] = {"analyze", cmd_analyze, CMDF_INPUTS,
@@ -150,6 +158,11 @@ static const cli_command commands[CMD_COUNT] = {
                    "rules list | show ID... | check FILE...",
                    "List the signatures of known problems, show one, or "
                    "check a rule file (ldrsnap-rules(5))."},
+    [CMD_TREE] = {"tree", cmd_analyze, CMDF_INPUTS, "tree [OPTIONS] [PATH...]",
+                  "The load tree of each failing process: the program at "
+                  "the root, each DLL under the module that loaded it, the "
+                  "failing path marked with its status; --all shows every "
+                  "process and module.  Exit status as analyze's."},
     [CMD_TOKENS] = {"tokens", cmd_tokens, CMDF_INPUTS,
                     "tokens [--format=text|jsonl] [PATH...]",
                     "The records the tokenizer reads, one per logical "
@@ -168,9 +181,13 @@ static const cli_option options[] = {
      "write the output to FILE instead of standard output"},
     {"brief", 0, ARG_NONE, NULL, ON(CMD_ANALYZE), set_brief, NULL,
      "one line per log: path: DLL status kind (text)"},
-    {"all", 0, ARG_NONE, NULL, ON(CMD_ANALYZE), set_all, NULL,
-     "also list handled failures and probe misses"},
-    {"jobs", 'j', ARG_REQUIRED, NULL, ON(CMD_ANALYZE), set_jobs, "N",
+    {"all", 0, ARG_NONE, NULL, ON_ANALYSIS, set_all, NULL,
+     "also list handled failures and probe misses (tree: every process "
+     "and module)"},
+    {"ascii", 0, ARG_NONE, NULL, ON(CMD_TREE), set_ascii, NULL,
+     "ASCII lines instead of box drawing (also where the locale is not "
+     "UTF-8)"},
+    {"jobs", 'j', ARG_REQUIRED, NULL, ON_ANALYSIS, set_jobs, "N",
      "analyze N inputs in parallel (default: the cores)"},
     {"color", 0, ARG_CHOICE, "auto\0always\0never\0", ON_ALL, set_color,
      "WHEN", "auto (a terminal, NO_COLOR unset, TERM not dumb), always, "
@@ -179,9 +196,9 @@ static const cli_option options[] = {
      NULL, NULL},
     {"no-color", 0, ARG_NONE, NULL, ON_ALL, set_no_color, NULL,
      "the same as --color=never"},
-    {"rules", 0, ARG_REQUIRED, NULL, ON(CMD_ANALYZE) | ON(CMD_RULES),
+    {"rules", 0, ARG_REQUIRED, NULL, ON_ANALYSIS | ON(CMD_RULES),
      set_rules, "FILE", "add a YAML rule file (repeatable)"},
-    {"no-builtin-rules", 0, ARG_NONE, NULL, ON(CMD_ANALYZE) | ON(CMD_RULES),
+    {"no-builtin-rules", 0, ARG_NONE, NULL, ON_ANALYSIS | ON(CMD_RULES),
      set_no_builtin, NULL, "leave the built-in signatures out"},
     {"help", 'h', ARG_NONE, NULL, ON_ALL, set_help, NULL,
      "this help (ldrsnap SUBCOMMAND --help: that subcommand's)"},
@@ -348,6 +365,8 @@ static int check_seen(cli_opts *o, const seen *s, size_t n)
         if (!(s[i].op->cmds & ON(o->cmd)))
             return cli_usage_error(o, "%s does not apply here",
                                    s[i].spelled);
+    if (o->cmd == CMD_TREE && o->format != FMT_TEXT)
+        return cli_usage_error(o, "%s", "the tree is text only");
     if (o->format == FMT_HTML && o->cmd != CMD_ANALYZE)
         return cli_usage_error(o, "%s", "--format=html is for analyze");
     return 0;

@@ -1,0 +1,728 @@
+/*
+ * tree.c - the load tree of each process: who loaded whom, from the
+ * records as they stream (the analyzer's record callback), then the
+ * failures and their load chains once the analysis is done.
+ *
+ * A DLL hangs under the module that loaded it:
+ *   - the loader says so: "Unable to load DLL: X, Parent Module: Y", XP's
+ *     "X used by Y", "Snapping imports for Y from X", a failure's chain
+ *     (the library's trace: exe > a.dll > b.dll, authoritative);
+ *   - else the load functions open on the same thread (an ENTER for b.dll
+ *     inside the frames of a.dll's load);
+ *   - else the process image (LoadLibrary by the program, a ModLoad or
+ *     Visual Studio "Loaded" line).
+ * One node per DLL name (case-blind) per process; a pid that begins again
+ * is a new process.  Memory: bounded by TREE_MAX_NODES per input.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+#define TREE_MAX_NODES 65536
+#define TREE_MAX_PROCS 4096
+#define STACK_MAX 64
+
+typedef struct frame {
+    uint32_t node;
+    const char *fn; /* interned function name (the record's may go) */
+} frame;
+
+typedef struct tthread {
+    uint32_t tid;
+    bool has_tid;
+    frame stack[STACK_MAX];
+    unsigned depth;
+    struct tthread *next;
+} tthread;
+
+struct tree {
+    tnode *nodes;
+    size_t nnodes, cap;
+    tproc *procs;
+    size_t nprocs, pcap;
+    uint32_t *hash; /* node index + 1, by (proc, name) */
+    size_t hcap;
+    size_t dropped;
+    char **fns; /* interned function names */
+    size_t nfns;
+};
+
+static uint64_t name_hash(size_t proc, const char *s)
+{
+    uint64_t h = 1469598103934665603ull ^ proc;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 'A' && c <= 'Z')
+            c += 32;
+        h = (h ^ c) * 1099511628211ull;
+    }
+    return h;
+}
+
+int tree_new(tree **out)
+{
+    tree *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    t->hcap = 1024;
+    t->hash = calloc(t->hcap, sizeof *t->hash);
+    if (!t->hash) {
+        free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+void tree_free(tree *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        free(t->nodes[i].name);
+        free(t->nodes[i].path);
+    }
+    for (size_t i = 0; i < t->nprocs; i++) {
+        free(t->procs[i].image);
+        for (tthread *th = t->procs[i].threads, *n; th; th = n) {
+            n = th->next;
+            free(th);
+        }
+    }
+    for (size_t i = 0; i < t->nfns; i++)
+        free(t->fns[i]);
+    free(t->fns);
+    free(t->nodes);
+    free(t->procs);
+    free(t->hash);
+    free(t);
+}
+
+const tnode *tree_node(const tree *t, uint32_t i)
+{
+    return i == TREE_NONE ? NULL : &t->nodes[i];
+}
+
+size_t tree_nprocs(const tree *t)
+{
+    return t->nprocs;
+}
+
+const tproc *tree_proc(const tree *t, size_t i)
+{
+    return &t->procs[i];
+}
+
+/* ---- processes and nodes --------------------------------------------- */
+
+static uint64_t key_of(bool has_pid, uint32_t pid)
+{
+    return has_pid ? (1ull << 32) | pid : 0;
+}
+
+static tproc *new_proc(tree *t, uint64_t key, uint64_t line)
+{
+    if (t->nprocs == TREE_MAX_PROCS)
+        return NULL;
+    if (t->nprocs == t->pcap) {
+        size_t cap = t->pcap ? t->pcap * 2 : 8;
+        tproc *p = realloc(t->procs, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        t->procs = p;
+        t->pcap = cap;
+    }
+    tproc *p = &t->procs[t->nprocs++];
+    memset(p, 0, sizeof *p);
+    p->key = key;
+    p->first_line = line;
+    p->root = TREE_NONE;
+    return p;
+}
+
+/* The latest process of this pid (or of none), made when missing. */
+static tproc *proc_of(tree *t, uint64_t key, uint64_t line)
+{
+    for (size_t i = t->nprocs; i-- > 0;)
+        if (t->procs[i].key == key)
+            return &t->procs[i];
+    /* a debugger's lines (ModLoad of the program) before the first line
+     * that names a pid: the same process */
+    if (key && t->nprocs == 1 && t->procs[0].key == 0 && !t->procs[0].began) {
+        t->procs[0].key = key;
+        return &t->procs[0];
+    }
+    return new_proc(t, key, line);
+}
+
+static bool name_eq(const char *a, const char *b)
+{
+    return !strcasecmp(a, b);
+}
+
+static int rehash(tree *t)
+{
+    size_t cap = t->hcap * 2;
+    uint32_t *h = calloc(cap, sizeof *h);
+    if (!h)
+        return -1;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        size_t k = name_hash(t->nodes[i].proc, t->nodes[i].name) & (cap - 1);
+        while (h[k])
+            k = (k + 1) & (cap - 1);
+        h[k] = (uint32_t)i + 1;
+    }
+    free(t->hash);
+    t->hash = h;
+    t->hcap = cap;
+    return 0;
+}
+
+static void link_child(tree *t, uint32_t parent, uint32_t child)
+{
+    tnode *c = &t->nodes[child];
+    c->parent = parent;
+    c->next = TREE_NONE;
+    if (parent == TREE_NONE)
+        return;
+    tnode *p = &t->nodes[parent];
+    if (p->last == TREE_NONE)
+        p->first = child;
+    else
+        t->nodes[p->last].next = child;
+    p->last = child;
+}
+
+static void unlink_child(tree *t, uint32_t child)
+{
+    tnode *c = &t->nodes[child];
+    if (c->parent == TREE_NONE)
+        return;
+    tnode *p = &t->nodes[c->parent];
+    uint32_t prev = TREE_NONE;
+    for (uint32_t i = p->first; i != TREE_NONE; prev = i, i = t->nodes[i].next) {
+        if (i != child)
+            continue;
+        if (prev == TREE_NONE)
+            p->first = c->next;
+        else
+            t->nodes[prev].next = c->next;
+        if (p->last == child)
+            p->last = prev;
+        break;
+    }
+    c->parent = TREE_NONE;
+}
+
+/* The node of a DLL in process p (its file name), made when missing. */
+static uint32_t node_of(tree *t, tproc *p, const char *dll, const char *path,
+                        uint64_t line)
+{
+    const char *name = cli_basename(dll);
+    size_t proc = (size_t)(p - t->procs);
+    if (!*name)
+        return TREE_NONE;
+    size_t k = name_hash(proc, name) & (t->hcap - 1);
+    for (uint32_t i; (i = t->hash[k]); k = (k + 1) & (t->hcap - 1)) {
+        tnode *n = &t->nodes[i - 1];
+        if (n->proc == proc && name_eq(n->name, name)) {
+            if (!n->path && path && strcmp(path, name))
+                n->path = strdup(path); /* NULL: shown without */
+            return i - 1;
+        }
+    }
+    if (t->nnodes == TREE_MAX_NODES) {
+        t->dropped++;
+        return TREE_NONE;
+    }
+    if (t->nnodes == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        tnode *v = realloc(t->nodes, cap * sizeof *v);
+        if (!v)
+            return TREE_NONE;
+        t->nodes = v;
+        t->cap = cap;
+    }
+    uint32_t i = (uint32_t)t->nnodes;
+    tnode *n = &t->nodes[i];
+    memset(n, 0, sizeof *n);
+    n->name = strdup(name);
+    if (!n->name)
+        return TREE_NONE;
+    n->path = path && strcmp(path, name) ? strdup(path) : NULL;
+    n->proc = proc;
+    n->line = line;
+    n->parent = n->first = n->last = n->next = TREE_NONE;
+    t->nnodes++;
+    t->hash[k] = i + 1;
+    if (t->nnodes * 2 > t->hcap && rehash(t) < 0)
+        return TREE_NONE;
+    return i;
+}
+
+/* Is a an ancestor of (or) b? */
+static bool above(const tree *t, uint32_t a, uint32_t b)
+{
+    for (unsigned hops = 0; b != TREE_NONE && hops < 4096; hops++) {
+        if (a == b)
+            return true;
+        b = t->nodes[b].parent;
+    }
+    return false;
+}
+
+/* Hang child under parent.  `sure`: the log says so (an explicit parent
+ * or a chain), which moves a node the guesses had placed. */
+static void attach(tree *t, uint32_t parent, uint32_t child, bool sure)
+{
+    if (parent == TREE_NONE || child == TREE_NONE || above(t, child, parent))
+        return;
+    tnode *c = &t->nodes[child];
+    if (c->parent == parent || (c->parent != TREE_NONE && c->sure) ||
+        (c->parent != TREE_NONE && !sure &&
+         c->parent != t->procs[c->proc].root))
+        return;
+    unlink_child(t, child);
+    link_child(t, parent, child);
+    c->sure = sure;
+}
+
+static uint32_t root_of(tree *t, tproc *p, const char *image, uint64_t line)
+{
+    if (p->root == TREE_NONE && image) {
+        p->root = node_of(t, p, image, image, line);
+        if (p->root != TREE_NONE) {
+            free(p->image);
+            p->image = strdup(cli_basename(image));
+            /* what was found before the image was named hangs under it */
+            for (size_t i = 0; i < t->nnodes; i++)
+                if (t->nodes[i].proc == (size_t)(p - t->procs) &&
+                    i != p->root && t->nodes[i].parent == TREE_NONE)
+                    link_child(t, p->root, (uint32_t)i);
+        }
+    }
+    return p->root;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+static const char *intern(tree *t, const char *fn)
+{
+    for (size_t i = 0; i < t->nfns; i++)
+        if (!strcmp(t->fns[i], fn))
+            return t->fns[i];
+    if (t->nfns >= 512)
+        return NULL;
+    char **v = realloc(t->fns, (t->nfns + 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    t->fns = v;
+    if (!(v[t->nfns] = strdup(fn)))
+        return NULL;
+    return v[t->nfns++];
+}
+
+static tthread *thread_of(tproc *p, const ldrsnap_record *r)
+{
+    bool has = (r->flags & LDRSNAP_RF_TID) != 0;
+    for (tthread *th = p->threads; th; th = th->next)
+        if (th->has_tid == has && (!has || th->tid == r->tid))
+            return th;
+    tthread *th = calloc(1, sizeof *th);
+    if (!th)
+        return NULL;
+    th->tid = r->tid;
+    th->has_tid = has;
+    th->next = p->threads;
+    p->threads = th;
+    return th;
+}
+
+/* A new top-level node hangs under the image when there is one. */
+static void place(tree *t, tproc *p, uint32_t n)
+{
+    if (n != TREE_NONE && t->nodes[n].parent == TREE_NONE && n != p->root &&
+        p->root != TREE_NONE)
+        link_child(t, p->root, n);
+}
+
+static void on_enter(tree *t, tproc *p, const ldrsnap_record *r)
+{
+    tthread *th = thread_of(p, r);
+    uint32_t n = node_of(t, p, r->dll, r->dll_path ? r->dll_path : r->dll,
+                         r->line);
+    if (!th || n == TREE_NONE)
+        return;
+    for (unsigned i = th->depth; i-- > 0;) {
+        if (th->stack[i].node != n) {
+            attach(t, th->stack[i].node, n, false);
+            break;
+        }
+    }
+    place(t, p, n);
+    if (th->depth < STACK_MAX && r->function) {
+        th->stack[th->depth].node = n;
+        th->stack[th->depth].fn = intern(t, r->function);
+        th->depth++;
+    }
+}
+
+static void on_return(tproc *p, const ldrsnap_record *r)
+{
+    tthread *th = thread_of(p, r);
+    if (!th || !r->function)
+        return;
+    for (unsigned i = th->depth; i-- > 0;) {
+        if (th->stack[i].fn && !strcmp(th->stack[i].fn, r->function)) {
+            th->depth = i;
+            return;
+        }
+    }
+}
+
+static void edge(tree *t, tproc *p, const char *parent, const char *dll,
+                 const ldrsnap_record *r)
+{
+    if (!dll)
+        return;
+    uint32_t c = node_of(t, p, dll, r->dll_path ? r->dll_path : dll, r->line);
+    if (parent) {
+        uint32_t q = node_of(t, p, parent, parent, r->line);
+        place(t, p, q);
+        attach(t, q, c, true);
+    }
+    place(t, p, c);
+}
+
+int tree_record(tree *t, const ldrsnap_record *r)
+{
+    uint64_t key = key_of((r->flags & LDRSNAP_RF_PID) != 0, r->pid);
+    bool pidless = !(r->flags & LDRSNAP_RF_PID);
+    tproc *p;
+    if (r->msg == LDRSNAP_M_BEGIN_EXEC) {
+        p = proc_of(t, key, r->line);
+        if (p && p->began)
+            p = new_proc(t, key, r->line);
+        if (!p)
+            return 0;
+        p->began = true;
+        root_of(t, p, r->dll_path ? r->dll_path : r->dll, r->line);
+        return 0;
+    }
+    /* lines that name no process belong to the last one seen */
+    p = pidless && t->nprocs ? &t->procs[t->nprocs - 1]
+                             : proc_of(t, key, r->line);
+    if (!p)
+        return 0;
+    switch (r->msg) {
+    case LDRSNAP_M_DLL_NAME:
+    case LDRSNAP_M_LOADING_DLL:
+        if (r->dll && r->level == LDRSNAP_L_ENTER)
+            on_enter(t, p, r);
+        else if (r->dll && r->dialect == LDRSNAP_D_XP) {
+            if (p->root == TREE_NONE && cli_stem_len(r->dll) + 4 ==
+                                            strlen(r->dll) &&
+                !strcasecmp(r->dll + strlen(r->dll) - 4, ".exe"))
+                root_of(t, p, r->dll, r->line);
+            else
+                place(t, p, node_of(t, p, r->dll, r->dll, r->line));
+        }
+        break;
+    case LDRSNAP_M_STATUS:
+        if (r->level == LDRSNAP_L_RETURN)
+            on_return(p, r);
+        break;
+    case LDRSNAP_M_UNABLE_TO_LOAD:
+    case LDRSNAP_M_USED_BY:
+    case LDRSNAP_M_SNAPPING:
+    case LDRSNAP_M_BINDING:
+        edge(t, p, r->parent, r->dll, r);
+        break;
+    case LDRSNAP_M_MODLOAD:
+    case LDRSNAP_M_IDE_LOADED:
+        if (r->image)
+            root_of(t, p, r->image, r->line);
+        if (r->dll && strlen(r->dll) > 4 &&
+            !strcasecmp(r->dll + strlen(r->dll) - 4, ".exe") &&
+            p->root == TREE_NONE)
+            root_of(t, p, r->dll_path ? r->dll_path : r->dll, r->line);
+        else if (r->dll)
+            place(t, p, node_of(t, p, r->dll, r->dll_path, r->line));
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* ---- failures ------------------------------------------------------------ */
+
+static int role_rank(ldrsnap_role r)
+{
+    switch (r) {
+    case LDRSNAP_ROLE_ROOT_CAUSE:
+        return 4;
+    case LDRSNAP_ROLE_CONSEQUENCE:
+        return 3;
+    case LDRSNAP_ROLE_HANDLED:
+        return 2;
+    case LDRSNAP_ROLE_NOISE:
+        return 1;
+    }
+    return 0;
+}
+
+/* The process a failure belongs to: the latest of its pid begun before
+ * its line. */
+static tproc *proc_at(tree *t, unsigned flags, uint32_t pid, uint64_t line)
+{
+    uint64_t key = key_of((flags & LDRSNAP_FF_PID) != 0, pid);
+    tproc *any = NULL;
+    for (size_t i = t->nprocs; i-- > 0;) {
+        if (t->procs[i].key != key)
+            continue;
+        if (t->procs[i].first_line <= line)
+            return &t->procs[i];
+        any = &t->procs[i];
+    }
+    if (!any && key == 0 && t->nprocs)
+        return &t->procs[0]; /* XP: one process, named by no pid */
+    return any ? any : new_proc(t, key, line);
+}
+
+int tree_failure(tree *t, const ldrsnap_failure *f)
+{
+    tproc *p = proc_at(t, f->flags, f->pid, f->line);
+    if (!p)
+        return 0;
+    /* the chain, outermost first, is the library's reading of who loaded
+     * whom: it wins over guesses */
+    uint32_t prev = TREE_NONE;
+    for (size_t i = 0; i < f->chain_len; i++) {
+        uint32_t n;
+        if (i == 0 && p->root == TREE_NONE &&
+            strlen(f->chain[0]) > 4 &&
+            !strcasecmp(f->chain[0] + strlen(f->chain[0]) - 4, ".exe"))
+            n = root_of(t, p, f->chain[0], f->line);
+        else
+            n = node_of(t, p, f->chain[i], f->chain[i], f->line);
+        if (prev != TREE_NONE)
+            attach(t, prev, n, true);
+        else
+            place(t, p, n);
+        prev = n;
+    }
+    if (!f->dll)
+        return 0;
+    uint32_t n = node_of(t, p, f->dll, f->dll_path, f->line);
+    if (n == TREE_NONE)
+        return 0;
+    if (f->parent)
+        attach(t, node_of(t, p, f->parent, f->parent, f->line), n, true);
+    place(t, p, n);
+    tnode *d = &t->nodes[n];
+    if (role_rank(f->role) > d->rank) {
+        d->rank = role_rank(f->role);
+        d->role = f->role;
+        d->has_status = (f->flags & LDRSNAP_FF_STATUS) != 0;
+        d->status = f->status;
+        d->fail_line = f->line;
+        d->kind = f->kind;
+    }
+    if (f->role == LDRSNAP_ROLE_ROOT_CAUSE || f->role == LDRSNAP_ROLE_CONSEQUENCE)
+        p->failing = true;
+    return 0;
+}
+
+size_t tree_dropped(const tree *t)
+{
+    return t->dropped;
+}
+
+/* ---- what to show -------------------------------------------------------- */
+
+/* Mark the nodes that matter: failures (not noise unless all), their
+ * ancestors.  Returns whether any node of the process matters. */
+void tree_mark(tree *t, bool all)
+{
+    /* a process whose image the log does not name: its top-level modules
+     * under a stand-in */
+    for (size_t i = 0, n = t->nnodes; i < n; i++) {
+        tnode *nd = &t->nodes[i];
+        tproc *p = &t->procs[nd->proc];
+        if (nd->parent != TREE_NONE || (uint32_t)i == p->root)
+            continue;
+        if (p->root == TREE_NONE) {
+            p->root = node_of(t, p, "(the program: the log does not name "
+                                    "it)", NULL, 0);
+            if (p->root == TREE_NONE)
+                continue;
+        }
+        link_child(t, p->root, (uint32_t)i);
+    }
+    for (size_t i = 0; i < t->nnodes; i++) {
+        t->nodes[i].shown = all;
+        t->nodes[i].nhidden = 0;
+    }
+    for (size_t i = 0; !all && i < t->nnodes; i++) {
+        tnode *n = &t->nodes[i];
+        if (n->rank < 3)
+            continue;
+        for (uint32_t k = (uint32_t)i; k != TREE_NONE && !t->nodes[k].shown;
+             k = t->nodes[k].parent)
+            t->nodes[k].shown = true;
+    }
+    for (size_t i = 0; i < t->nnodes; i++)
+        if (!t->nodes[i].shown && t->nodes[i].parent != TREE_NONE)
+            t->nodes[t->nodes[i].parent].nhidden++;
+}
+
+/* ---- the tree in a terminal ---------------------------------------------- */
+
+#define SHOW_DEPTH 48
+
+typedef struct glyphs {
+    const char *tee, *elbow, *pipe, *blank;
+} glyphs;
+
+static bool utf8_locale(void)
+{
+    const char *v[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    for (int i = 0; i < 3; i++) {
+        const char *s = getenv(v[i]);
+        if (!s || !*s)
+            continue;
+        for (; *s; s++)
+            if (!strncasecmp(s, "utf-8", 5) || !strncasecmp(s, "utf8", 4))
+                return true;
+        return false;
+    }
+    return false;
+}
+
+static void label(FILE *out, const tree *t, const tnode *n, const cli_opts *o)
+{
+    const char *red = o->color ? "\033[1;31m" : "";
+    const char *yel = o->color ? "\033[33m" : "";
+    const char *dim = o->color ? "\033[2m" : "";
+    const char *off = o->color ? "\033[0m" : "";
+    (void)t;
+    const char *c = n->rank == 4 ? red : n->rank == 3 ? yel
+                  : n->rank == 2 ? dim : "";
+    fputs(c, out);
+    term_put(out, n->name);
+    if (n->rank >= 2) { /* not a probe miss: the search went on */
+        fputs(n->rank < 3 ? " " : o->ascii ? "  x" : "  \u2717", out);
+        if (n->has_status) {
+            const char *nm = ldrsnap_status_name(n->status);
+            fprintf(out, " 0x%08x%s%s", n->status, nm ? " " : "",
+                    nm ? nm : "");
+        }
+        fprintf(out, " (%s, line %llu)", ldrsnap_role_name(n->role),
+                (unsigned long long)n->fail_line);
+    }
+    fputs(*c ? off : "", out);
+    putc('\n', out);
+}
+
+/* How many children of n are not shown (counted by tree_mark()). */
+static size_t hidden(const tree *t, const tnode *n)
+{
+    (void)t;
+    return n->nhidden;
+}
+
+static uint32_t next_shown(const tree *t, uint32_t i)
+{
+    while (i != TREE_NONE && !t->nodes[i].shown)
+        i = t->nodes[i].next;
+    return i;
+}
+
+/* Depth first, without recursion (a hostile log may nest deep). */
+static void subtree(FILE *out, const tree *t, uint32_t top,
+                    const glyphs *g, const cli_opts *o)
+{
+    uint32_t stack[SHOW_DEPTH + 1];
+    bool last[SHOW_DEPTH + 1];
+    int d = 0;
+    stack[0] = next_shown(t, t->nodes[top].first);
+    while (d >= 0) {
+        uint32_t i = stack[d];
+        if (i == TREE_NONE) {
+            /* the parent's folded children, after its shown ones */
+            uint32_t parent = d ? stack[d - 1] : top;
+            size_t h = hidden(t, &t->nodes[parent]);
+            if (h) {
+                for (int k = 0; k < d; k++)
+                    fputs(last[k] ? g->blank : g->pipe, out);
+                fprintf(out, "%s(%zu more loaded)\n", g->elbow, h);
+            }
+            if (--d >= 0)
+                stack[d] = next_shown(t, t->nodes[stack[d]].next);
+            continue;
+        }
+        const tnode *n = &t->nodes[i];
+        uint32_t after = next_shown(t, n->next);
+        uint32_t parent = n->parent;
+        last[d] = after == TREE_NONE &&
+                  !(parent != TREE_NONE && hidden(t, &t->nodes[parent]));
+        for (int k = 0; k < d; k++)
+            fputs(last[k] ? g->blank : g->pipe, out);
+        fputs(last[d] ? g->elbow : g->tee, out);
+        label(out, t, n, o);
+        if (d < SHOW_DEPTH && n->first != TREE_NONE) {
+            stack[++d] = next_shown(t, n->first);
+        } else {
+            if (n->first != TREE_NONE) {
+                for (int k = 0; k <= d; k++)
+                    fputs(last[k] ? g->blank : g->pipe, out);
+                fprintf(out, "%s(deeper levels not shown)\n", g->elbow);
+            }
+            stack[d] = after;
+        }
+    }
+}
+
+void tree_text(FILE *out, tree *t, const char *source, const cli_opts *o)
+{
+    static const glyphs box = {"\u251c\u2500\u2500 ", "\u2514\u2500\u2500 ",
+                               "\u2502   ", "    "};
+    static const glyphs ascii = {"|-- ", "`-- ", "|   ", "    "};
+    const glyphs *g = o->ascii || !utf8_locale() ? &ascii : &box;
+    cli_opts oo = *o;
+    oo.ascii = g == &ascii;
+    tree_mark(t, o->all);
+    bool any = false;
+    for (size_t pi = 0; pi < t->nprocs; pi++) {
+        tproc *p = &t->procs[pi];
+        if (!o->all && !p->failing)
+            continue;
+        any = true;
+        term_put(out, source);
+        fputs(": process ", out);
+        if (p->key)
+            fprintf(out, "%04x", (unsigned)(p->key & 0xffffffffu));
+        else
+            fputs("(no pid in the log)", out);
+        if (p->image) {
+            putc(' ', out);
+            term_put(out, p->image);
+        }
+        putc('\n', out);
+        uint32_t root = p->root;
+        if (root == TREE_NONE)
+            continue;
+        label(out, t, &t->nodes[root], &oo);
+        subtree(out, t, root, g, &oo);
+    }
+    if (!any) {
+        term_put(out, source);
+        fputs(": no loader failure found\n", out);
+    }
+    if (t->dropped)
+        fprintf(out, "(%zu modules beyond %d not shown)\n", t->dropped,
+                TREE_MAX_NODES);
+}
