@@ -19,8 +19,7 @@ typedef struct task {
     char *path;        /* what to open; "-" for standard input */
     int error;         /* could not even be listed */
     char *errmsg;
-    char *out, *err;   /* rendered output, when buffered */
-    size_t outlen, errlen;
+    obuf out, err;     /* rendered output, when buffered */
     int status;        /* EXIT_* */
     bool done;
 } task;
@@ -36,7 +35,7 @@ typedef struct run {
 typedef struct sink {
     const cli_opts *o;
     const char *source;
-    FILE *out;
+    obuf *out;
     report rep;
     tree *tree;        /* ldrsnap tree: the load tree, or NULL */
     bool oom;
@@ -60,7 +59,9 @@ static int on_event(const ldrsnap_event *ev, void *ud)
             json_exception(s->out, s->source, ev->exception);
         else if (ev->type == LDRSNAP_EV_SIGNATURE)
             json_signature(s->out, s->source, ev->signature);
-        return 0;
+        if (s->out->tty)
+            ob_flush(s->out);
+        return s->out->err ? -1 : 0; /* the output is lost: stop */
     }
     int rc = 0;
     if (s->tree) {
@@ -82,12 +83,15 @@ static int on_event(const ldrsnap_event *ev, void *ud)
 
 /* An error goes to stderr in every format; with --format=jsonl also as
  * an "error" record, in its place among the input's records. */
-static void say_error(const cli_opts *o, FILE *out, FILE *err,
+static void say_error(const cli_opts *o, obuf *out, obuf *err,
                       const char *source, const char *msg)
 {
     if (o->format == FMT_JSONL)
         json_error(out, source, msg);
+    if (out->tty && err->fd >= 0)
+        ob_flush(out); /* on a terminal, what came before first */
     text_error(err, source, msg, o);
+    ob_flush(err); /* standard error: at once (a task's: no-op) */
 }
 
 static int read_entry(void *ctx, void *buf, size_t cap, size_t *got)
@@ -98,7 +102,7 @@ static int read_entry(void *ctx, void *buf, size_t cap, size_t *got)
 /* Let the analyzer pull the entry's bytes (on its tokenizer thread, when
  * it has one); returns 0, or the read error (already said). */
 static int pump(ldrsnap_batch *b, ldrsnap_analyzer *a, const cli_opts *o,
-                FILE *out, FILE *err, const char *source)
+                obuf *out, obuf *err, const char *source)
 {
     int rc = ldrsnap_analyzer_pull(a, read_entry, b);
     if (rc < 0) {
@@ -179,7 +183,7 @@ static int rules_loaded(cli_opts *o)
 /* a task that met a bad rule file: no output, the run stops */
 #define EXIT_RULES 99
 
-static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
+static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
 {
     ldrsnap_batch *b = NULL;
     int opened = t->error ? -1 : open_input(t->path, &b);
@@ -213,7 +217,10 @@ static int analyze_task(task *t, const cli_opts *o, FILE *out, FILE *err)
         goto out;
     }
     int rrc = pump(b, a, o, out, err, t->name);
-    if (ldrsnap_analyzer_finish(a) < 0) {
+    int frc = ldrsnap_analyzer_finish(a);
+    if (out->err)
+        goto out; /* said once, at the end (main()) */
+    if (frc < 0) {
         say_error(o, out, err, t->name, ldrsnap_analyzer_errmsg(a));
         goto out;
     }
@@ -302,17 +309,9 @@ static void *worker(void *arg)
         if (i >= r->n)
             return NULL;
         task *t = &r->tasks[i];
-        FILE *out = open_memstream(&t->out, &t->outlen);
-        FILE *err = open_memstream(&t->err, &t->errlen);
-        if (out && err) {
-            t->status = analyze_task(t, r->o, out, err);
-        } else {
-            t->status = EXIT_TROUBLE;
-        }
-        if (out)
-            fclose(out);
-        if (err)
-            fclose(err);
+        ob_init_mem(&t->out);
+        ob_init_mem(&t->err);
+        t->status = analyze_task(t, r->o, &t->out, &t->err);
         pthread_mutex_lock(&r->mu);
         t->done = true;
         pthread_cond_broadcast(&r->cv);
@@ -342,14 +341,17 @@ static int run_parallel(run *r, unsigned jobs)
         while (!t->done)
             pthread_cond_wait(&r->cv, &r->mu);
         pthread_mutex_unlock(&r->mu);
-        if (t->out)
-            fwrite(t->out, 1, t->outlen, stdout);
-        if (t->err)
-            fwrite(t->err, 1, t->errlen, stderr);
-        fflush(stdout);
-        free(t->out);
-        free(t->err);
-        t->out = t->err = NULL;
+        ob_write(&ob_stdout, t->out.buf, t->out.len);
+        ob_write(&ob_stderr, t->err.buf, t->err.len);
+        if (t->out.err || t->err.err) {
+            ob_printf(&ob_stderr, "ldrsnap: error: %s: out of memory "
+                                  "keeping the output\n", t->name);
+            t->status = EXIT_TROUBLE;
+        }
+        ob_flush(&ob_stdout);
+        ob_flush(&ob_stderr);
+        ob_free(&t->out);
+        ob_free(&t->err);
         status = worst(status, t->status);
     }
     for (unsigned i = 0; i < started; i++)
@@ -383,10 +385,11 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     } else {
         opts.rules_wait = &opts; /* the first task waits for them */
         for (size_t i = 0; i < r.n && status != EXIT_RULES; i++) {
-            status = worst(status,
-                           analyze_task(&r.tasks[i], o, stdout, stderr));
+            status = worst(status, analyze_task(&r.tasks[i], o, &ob_stdout,
+                                                &ob_stderr));
             opts.rules_wait = NULL;
-            fflush(stdout);
+            if (ob_flush(&ob_stdout) < 0)
+                break; /* said at the end (main()) */
         }
     }
     if (rules_loaded(&opts) < 0) /* also when there was no input */
@@ -415,10 +418,10 @@ static int on_record(const ldrsnap_record *rec, void *ud)
 {
     tok_ctx *c = ud;
     if (c->o->format == FMT_JSONL)
-        json_record(stdout, c->source, rec);
+        json_record(&ob_stdout, c->source, rec);
     else
-        text_record(stdout, rec);
-    return 0;
+        text_record(&ob_stdout, rec);
+    return ob_stdout.err ? -1 : 0; /* the output is lost: stop */
 }
 
 int cmd_tokens(int argc, char **argv, const cli_opts *o)
@@ -430,10 +433,10 @@ int cmd_tokens(int argc, char **argv, const cli_opts *o)
         const char *src = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
         tok_ctx c = {o, src};
         if (open_input(argv[i], &b) < 0) {
-            say_error(o, stdout, stderr, src, input_error(b));
+            say_error(o, &ob_stdout, &ob_stderr, src, input_error(b));
             status = EXIT_TROUBLE;
         } else if (ldrsnap_parser_new(&p, NULL, on_record, &c) < 0) {
-            say_error(o, stdout, stderr, src, "out of memory");
+            say_error(o, &ob_stdout, &ob_stderr, src, "out of memory");
             status = EXIT_TROUBLE;
         } else {
             char buf[65536];
@@ -444,7 +447,8 @@ int cmd_tokens(int argc, char **argv, const cli_opts *o)
                 ldrsnap_parser_feed(p, buf, got);
             ldrsnap_parser_finish(p);
             if (rc < 0) {
-                say_error(o, stdout, stderr, src, ldrsnap_batch_errmsg(b));
+                say_error(o, &ob_stdout, &ob_stderr, src,
+                          ldrsnap_batch_errmsg(b));
                 status = EXIT_TROUBLE;
             }
         }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <ldrsnap.h>
 
@@ -50,6 +51,56 @@ typedef struct cli_opts {
                                     and sets them here */
 } cli_opts;
 
+/* out.c: output into a buffer handed to the system in large writes (no
+ * stdio: its putc() locks the stream per character); the first failed
+ * write is kept and the rest dropped.  fd -1: the buffer grows instead. */
+typedef struct obuf {
+    char *buf;
+    size_t len, cap;
+    int fd;
+    int err;   /* errno of the first failure (ENOMEM in memory), or 0 */
+    bool tty;  /* fd is a terminal: hand over each finished line */
+} obuf;
+
+extern obuf ob_stdout, ob_stderr;
+
+void ob_init_fd(obuf *o, int fd);
+void ob_init_mem(obuf *o);
+int ob_flush(obuf *o);                  /* 0, or -1 after any failure */
+void ob_putc_slow(obuf *o, char c);
+void ob_write_slow(obuf *o, const void *p, size_t n);
+__attribute__((format(printf, 2, 3))) void ob_printf(obuf *o,
+                                                     const char *fmt, ...);
+void ob_u64(obuf *o, unsigned long long v);
+void ob_hex8(obuf *o, unsigned v);        /* 0x%08x */
+void ob_free(obuf *o);
+/* Flush; after a failure say so on standard error (naming `what`) and
+ * return -1. */
+int ob_finish(obuf *o, const char *what);
+
+static inline void ob_putc(obuf *o, char c)
+{
+    if (o->len < o->cap)
+        o->buf[o->len++] = c;
+    else
+        ob_putc_slow(o, c);
+}
+
+static inline void ob_write(obuf *o, const void *p, size_t n)
+{
+    if (n - 1 < o->cap - o->len) { /* 0 < n <= room */
+        memcpy(o->buf + o->len, p, n);
+        o->len += n;
+    } else {
+        ob_write_slow(o, p, n);
+    }
+}
+
+static inline void ob_puts(obuf *o, const char *s)
+{
+    ob_write(o, s, strlen(s));
+}
+
 struct cli_opts;
 
 /* A subcommand: its name, what runs it, how its operands are read, and
@@ -87,20 +138,20 @@ typedef struct cli_option {
 /* options.c */
 int cli_parse(struct cli_opts *o, int argc, char **argv);
 bool cli_want_colour(int mode);
-void cli_help(FILE *out, enum cli_cmd c, bool overview);
+void cli_help(obuf *out, enum cli_cmd c, bool overview);
 const cli_command *cli_command_of(enum cli_cmd c);
 __attribute__((format(printf, 2, 3))) int
 cli_usage_error(const struct cli_opts *o, const char *fmt, ...);
 
 /* json.c: JSON Lines output, valid whatever bytes come in. */
-void json_str(FILE *out, const char *s);       /* "..." or null */
-void json_key_str(FILE *out, const char *key, const char *s, bool comma);
-void json_key_u64(FILE *out, const char *key, unsigned long long v,
+void json_str(obuf *out, const char *s);       /* "..." or null */
+void json_key_str(obuf *out, const char *key, const char *s, bool comma);
+void json_key_u64(obuf *out, const char *key, unsigned long long v,
                   bool comma);
-void json_key_hex(FILE *out, const char *key, bool has, unsigned v,
+void json_key_hex(obuf *out, const char *key, bool has, unsigned v,
                   bool comma);               /* "0x%08x" or null */
-void json_chain(FILE *out, const char *const *chain, size_t n);
-void json_key_strs(FILE *out, const char *key, const char *const *v,
+void json_chain(obuf *out, const char *const *chain, size_t n);
+void json_key_strs(obuf *out, const char *key, const char *const *v,
                    size_t n);                /* ,"key":[...] */
 
 /* A deep copy of what the analyzer reports for one input. */
@@ -139,31 +190,31 @@ void report_free(report *r);
 void report_sort(report *r);
 
 /* render_json.c */
-void json_failure(FILE *out, const char *source, const ldrsnap_failure *f);
-void json_exception(FILE *out, const char *source,
+void json_failure(obuf *out, const char *source, const ldrsnap_failure *f);
+void json_exception(obuf *out, const char *source,
                     const ldrsnap_exception *e);
-void json_summary(FILE *out, const char *source, const ldrsnap_summary *s);
-void json_error(FILE *out, const char *source, const char *message);
-void json_signature(FILE *out, const char *source, const ldrsnap_signature *s);
-void json_record(FILE *out, const char *source, const ldrsnap_record *r);
+void json_summary(obuf *out, const char *source, const ldrsnap_summary *s);
+void json_error(obuf *out, const char *source, const char *message);
+void json_signature(obuf *out, const char *source, const ldrsnap_signature *s);
+void json_record(obuf *out, const char *source, const ldrsnap_record *r);
 
 /* render_text.c: 0, or -1 out of memory */
-int text_report(FILE *out, const report *r, const ldrsnap_summary *s,
+int text_report(obuf *out, const report *r, const ldrsnap_summary *s,
                 const cli_opts *o);
-void text_error(FILE *out, const char *source, const char *message,
+void text_error(obuf *out, const char *source, const char *message,
                 const cli_opts *o);
-void text_record(FILE *out, const ldrsnap_record *r);
+void text_record(obuf *out, const ldrsnap_record *r);
 
 /* term.c: text from logs and file names, escaped (control bytes, C1
  * controls and bytes that are not UTF-8 as \e, \n, \x07, \u009b), and
  * prose wrapped at a terminal's width (width 0: not wrapped), never
  * inside a path or a quoted stretch. */
 int term_width(int fd);               /* 0 when fd is not a terminal */
-void term_put(FILE *out, const char *s);
-size_t term_putn(FILE *out, const char *s, size_t n, size_t max_cols,
+void term_put(obuf *out, const char *s);
+size_t term_putn(obuf *out, const char *s, size_t n, size_t max_cols,
                  bool *cut);          /* max_cols 0: all; returns columns */
 size_t term_cols(const char *s, size_t n);
-void term_para(FILE *out, int width, size_t indent, const char *lead,
+void term_para(obuf *out, int width, size_t indent, const char *lead,
                const char *text, size_t cont);
 const char *cli_basename(const char *path);   /* after the last \ or / */
 size_t cli_stem_len(const char *name);        /* without its extension */
@@ -223,7 +274,7 @@ size_t tree_nprocs(const tree *t);
 const tproc *tree_proc(const tree *t, size_t i);
 const tnode *tree_node(const tree *t, uint32_t i);
 size_t tree_dropped(const tree *t);
-void tree_text(FILE *out, tree *t, const char *source, const cli_opts *o);
+void tree_text(obuf *out, tree *t, const char *source, const cli_opts *o);
 
 /* analyze.c */
 int cmd_analyze(int argc, char **argv, const cli_opts *o);
@@ -235,7 +286,7 @@ int cmd_rules(int argc, char **argv, const cli_opts *o);
 
 /* decode.c */
 int cmd_decode(int argc, char **argv, const cli_opts *o);
-void text_wrapped(FILE *out, size_t indent, const char *lead,
+void text_wrapped(obuf *out, size_t indent, const char *lead,
                   const char *text, size_t cont);
 
 #endif

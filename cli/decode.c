@@ -85,19 +85,19 @@ static const reading *primary(const decoded *d)
 
 /* ---- JSON Lines ------------------------------------------------------------ */
 
-static void json_fields(FILE *out, uint32_t v)
+static void json_fields(obuf *out, uint32_t v)
 {
-    fprintf(out,
+    ob_printf(out,
             ",\"fields\":{\"severity\":%u,\"customer\":%u,\"n\":%u,"
             "\"facility\":%u,\"code\":%u}",
             v >> 30, (v >> 29) & 1, (v >> 28) & 1, (v >> 16) & 0xFFF,
             v & 0xFFFF);
 }
 
-static void json_match(FILE *out, const ldrsnap_code *c, const reading *r,
+static void json_match(obuf *out, const ldrsnap_code *c, const reading *r,
                        bool first)
 {
-    fputs(first ? "{" : ",{", out);
+    ob_puts(out, first ? "{" : ",{");
     json_key_str(out, "family", ldrsnap_family_name(c->family), false);
     json_key_str(out, "name", c->name, true);
     json_key_hex(out, "value", true, c->value, true);
@@ -108,42 +108,42 @@ static void json_match(FILE *out, const ldrsnap_code *c, const reading *r,
     char meaning[512];
     ldrsnap_code_meaning(c, meaning, sizeof meaning);
     json_key_str(out, "meaning", meaning, true);
-    putc('}', out);
+    ob_putc(out, '}');
 }
 
-static void json_decoded(FILE *out, const decoded *d)
+static void json_decoded(obuf *out, const decoded *d)
 {
     const reading *p = primary(d);
-    fputs("{", out);
+    ob_puts(out, "{");
     json_key_str(out, "input", d->input, false);
     json_key_hex(out, "value", true, p->value, true);
-    fputs(",\"matches\":[", out);
+    ob_puts(out, ",\"matches\":[");
     bool first = true;
     for (unsigned i = 0; i < d->n; i++)
         for (size_t j = 0; j < d->r[i].n; j++, first = false)
             json_match(out, &d->r[i].m[j], &d->r[i], first);
-    putc(']', out);
+    ob_putc(out, ']');
     json_fields(out, p->value);
-    fputs(",\"contexts\":[", out);
+    ob_puts(out, ",\"contexts\":[");
     const char *ex, *adv;
     if (ldrsnap_code_context(p->value, "iis_exit", &ex, &adv) == 0) {
-        fputs("{\"context\":\"iis_exit\"", out);
+        ob_puts(out, "{\"context\":\"iis_exit\"");
         json_key_str(out, "explanation", ex, true);
         json_key_str(out, "advice", adv, true);
-        putc('}', out);
+        ob_putc(out, '}');
     }
-    fputs("]}\n", out);
+    ob_puts(out, "]}\n");
 }
 
 /* ---- text ------------------------------------------------------------------ */
 
 /* Print text wrapped at WRAP columns, the first line after `lead`,
  * continuation lines indented by `cont`. */
-void text_wrapped(FILE *out, size_t indent, const char *lead,
+void text_wrapped(obuf *out, size_t indent, const char *lead,
                   const char *text, size_t cont)
 {
     size_t col = indent + strlen(lead);
-    fprintf(out, "%*s%s", (int)indent, "", lead);
+    ob_printf(out, "%*s%s", (int)indent, "", lead);
     bool line_start = true;
     for (const char *p = text; *p;) {
         while (*p == ' ')
@@ -152,37 +152,37 @@ void text_wrapped(FILE *out, size_t indent, const char *lead,
         if (!w)
             break;
         if (!line_start && col + 1 + w > WRAP) {
-            fprintf(out, "\n%*s", (int)cont, "");
+            ob_printf(out, "\n%*s", (int)cont, "");
             col = cont;
             line_start = true;
         }
         if (!line_start) {
-            putc(' ', out);
+            ob_putc(out, ' ');
             col++;
         }
-        fwrite(p, 1, w, out);
+        ob_write(out, p, w);
         col += w;
         p += w;
         line_start = false;
     }
-    putc('\n', out);
+    ob_putc(out, '\n');
 }
 
-static void wrapped(FILE *out, const char *lead, const char *text)
+static void wrapped(obuf *out, const char *lead, const char *text)
 {
     text_wrapped(out, 13, lead, text, 15);
 }
 
-static void text_match(FILE *out, const ldrsnap_code *c)
+static void text_match(obuf *out, const ldrsnap_code *c)
 {
-    fprintf(out, "  %-10s %s", ldrsnap_family_name(c->family), c->name);
+    ob_printf(out, "  %-10s %s", ldrsnap_family_name(c->family), c->name);
     if (c->via == LDRSNAP_VIA_FACILITY_WIN32)
-        fprintf(out, "  (Win32 %u inside the HRESULT: FACILITY_WIN32)",
+        ob_printf(out, "  (Win32 %u inside the HRESULT: FACILITY_WIN32)",
                 c->value);
     else if (c->via == LDRSNAP_VIA_NT_BIT)
-        fprintf(out, "  (NTSTATUS 0x%08x inside the HRESULT: N bit)",
+        ob_printf(out, "  (NTSTATUS 0x%08x inside the HRESULT: N bit)",
                 c->value);
-    putc('\n', out);
+    ob_putc(out, '\n');
     char meaning[512];
     if (c->explanation)
         wrapped(out, "", c->explanation);
@@ -192,40 +192,40 @@ static void text_match(FILE *out, const ldrsnap_code *c)
         wrapped(out, "advice: ", c->advice);
 }
 
-static void text_reading(FILE *out, const reading *r)
+static void text_reading(obuf *out, const reading *r)
 {
     int32_t sv = (int32_t)r->value;
-    fprintf(out, "0x%08x  (read as %s; decimal %u", r->value, r->how,
+    ob_printf(out, "0x%08x  (read as %s; decimal %u", r->value, r->how,
             r->value);
     if (sv < 0)
-        fprintf(out, " / %d", sv);
-    fputs(")\n", out);
+        ob_printf(out, " / %d", sv);
+    ob_puts(out, ")\n");
     for (size_t j = 0; j < r->n; j++)
         text_match(out, &r->m[j]);
     if (!r->n)
-        fputs("  unknown    no Win32, HRESULT, NTSTATUS or exception code "
-              "has this value\n", out);
+        ob_puts(out, "  unknown    no Win32, HRESULT, NTSTATUS or exception "
+                     "code has this value\n");
     uint32_t v = r->value;
-    fprintf(out, "  fields     severity %u, customer %u, N %u, facility "
+    ob_printf(out, "  fields     severity %u, customer %u, N %u, facility "
                  "0x%03x, code 0x%04x (%u)\n",
             v >> 30, (v >> 29) & 1, (v >> 28) & 1, (v >> 16) & 0xFFF,
             v & 0xFFFF, v & 0xFFFF);
     const char *ex, *adv;
     if (ldrsnap_code_context(v, "iis_exit", &ex, &adv) == 0) {
-        fputs("  as an IIS worker exit code (W3SVC Event 1009)\n", out);
+        ob_puts(out, "  as an IIS worker exit code (W3SVC Event 1009)\n");
         wrapped(out, "", ex);
         wrapped(out, "advice: ", adv);
     }
 }
 
-static void text_decoded(FILE *out, const decoded *d)
+static void text_decoded(obuf *out, const decoded *d)
 {
-    fprintf(out, "# %s\n", d->input);
+    ob_printf(out, "# %s\n", d->input);
     for (unsigned i = 0; i < d->n; i++) {
         const reading *r = &d->r[i];
         bool other_names = d->n > 1 && d->r[1 - i].n > 0;
         if (!r->n && other_names)
-            fprintf(out, "  (read as %s, 0x%08x names nothing)\n", r->how,
+            ob_printf(out, "  (read as %s, 0x%08x names nothing)\n", r->how,
                     r->value);
         else
             text_reading(out, r);
@@ -239,20 +239,23 @@ int cmd_decode(int argc, char **argv, const cli_opts *o)
         decoded d;
         if (!decode_one(argv[i], &d)) {
             if (o->format == FMT_JSONL) {
-                fputs("{", stdout);
-                json_key_str(stdout, "input", argv[i], false);
-                fputs(",\"value\":null,\"matches\":[],\"error\":\"not a "
-                      "number nor a known code name\"}\n", stdout);
+                ob_puts(&ob_stdout, "{");
+                json_key_str(&ob_stdout, "input", argv[i], false);
+                ob_puts(&ob_stdout, ",\"value\":null,\"matches\":[],"
+                                    "\"error\":\"not a number nor a known "
+                                    "code name\"}\n");
             }
+            if (ob_stdout.tty)
+                ob_flush(&ob_stdout); /* what came before, first */
             fprintf(stderr, "ldrsnap: decode: '%s' is not a number nor "
                             "a known code name\n", argv[i]);
             status = EXIT_TROUBLE;
             continue;
         }
         if (o->format == FMT_JSONL)
-            json_decoded(stdout, &d);
+            json_decoded(&ob_stdout, &d);
         else
-            text_decoded(stdout, &d);
+            text_decoded(&ob_stdout, &d);
     }
     return status;
 }

@@ -34,7 +34,6 @@ static int redirect_output(const char *path)
         fprintf(stderr, "ldrsnap: error: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    fflush(stdout);
     if (fd != STDOUT_FILENO && dup2(fd, STDOUT_FILENO) < 0) {
         fprintf(stderr, "ldrsnap: error: %s: %s\n", path, strerror(errno));
         close(fd);
@@ -45,7 +44,7 @@ static int redirect_output(const char *path)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     const char *rule_files[CLI_MAX_RULE_FILES];
     cli_opts o = {.cmd = CMD_ANALYZE, .format = FMT_TEXT, .color_mode = -1,
@@ -55,14 +54,14 @@ int main(int argc, char **argv)
         return EXIT_TROUBLE;
     char **ops = argv + 1;
     if (o.version) {
-        printf("ldrsnap %s (library %s, JSON schema %d)\n",
-               LDRSNAP_VERSION_STRING, ldrsnap_version(),
-               LDRSNAP_SCHEMA_VERSION);
+        ob_printf(&ob_stdout, "ldrsnap %s (library %s, JSON schema %d)\n",
+                  LDRSNAP_VERSION_STRING, ldrsnap_version(),
+                  LDRSNAP_SCHEMA_VERSION);
         return EXIT_CLEAN;
     }
     const cli_command *c = cli_command_of(o.cmd);
     if (o.help) {
-        cli_help(stdout, o.cmd, o.cmd == CMD_ANALYZE);
+        cli_help(&ob_stdout, o.cmd, o.cmd == CMD_ANALYZE);
         return EXIT_CLEAN;
     }
     static char stdin_name[] = "-";
@@ -84,7 +83,24 @@ int main(int argc, char **argv)
     }
     if (o.output && redirect_output(o.output) < 0)
         return EXIT_TROUBLE;
+    ob_init_fd(&ob_stdout, STDOUT_FILENO); /* a terminal no more, maybe */
     o.color = cli_want_colour(o.color_mode);
     o.width = term_width(STDOUT_FILENO);
     return c->run(n, ops, &o);
+}
+
+/* Every write is checked: output that could not be written (a full disk,
+ * a closed pipe) is exit 2, said on standard error. */
+int main(int argc, char **argv)
+{
+    ob_init_fd(&ob_stdout, STDOUT_FILENO);
+    ob_init_fd(&ob_stderr, STDERR_FILENO);
+    int status = run(argc, argv);
+    if (ob_finish(&ob_stdout, "standard output") < 0 ||
+        ob_finish(&ob_stderr, "standard error") < 0 || fflush(stderr) != 0 ||
+        ferror(stderr))
+        status = EXIT_TROUBLE;
+    ob_free(&ob_stdout);
+    ob_free(&ob_stderr);
+    return status;
 }

@@ -229,7 +229,7 @@ int cli_usage_error(const cli_opts *o, const char *fmt, ...)
     return -1;
 }
 
-static void option_help(FILE *out, const cli_option *op)
+static void option_help(obuf *out, const cli_option *op)
 {
     char spelled[64];
     if (op->short_name)
@@ -241,35 +241,35 @@ static void option_help(FILE *out, const cli_option *op)
                  op->metavar ? "=" : "", op->metavar ? op->metavar : "");
     char lead[96];
     if (strlen(spelled) > 24) {
-        fprintf(out, "  %s\n", spelled);
+        ob_printf(out, "  %s\n", spelled);
         spelled[0] = '\0';
     }
     snprintf(lead, sizeof lead, "  %-24s ", spelled);
     text_wrapped(out, 0, lead, op->help, 27);
 }
 
-void cli_help(FILE *out, enum cli_cmd c, bool overview)
+void cli_help(obuf *out, enum cli_cmd c, bool overview)
 {
     if (overview) {
-        fputs("usage:", out);
+        ob_puts(out, "usage:");
         for (int i = 0; i < CMD_COUNT; i++)
-            fprintf(out, "%s ldrsnap %s\n", i ? "      " : "",
-                    commands[i].usage);
-        fputs("       ldrsnap --version | --help\n", out);
+            ob_printf(out, "%s ldrsnap %s\n", i ? "      " : "",
+                      commands[i].usage);
+        ob_puts(out, "       ldrsnap --version | --help\n");
     } else {
-        fprintf(out, "usage: ldrsnap %s\n", commands[c].usage);
+        ob_printf(out, "usage: ldrsnap %s\n", commands[c].usage);
     }
-    fputc('\n', out);
+    ob_putc(out, '\n');
     text_wrapped(out, 0, "", commands[c].about, 0);
-    fputs("\noptions (anywhere on the line; '--' ends them):\n", out);
+    ob_puts(out, "\noptions (anywhere on the line; '--' ends them):\n");
     for (size_t i = 0; i < N_OPTIONS; i++)
         if (options[i].help && (options[i].cmds & ON(c)))
             option_help(out, &options[i]);
     if (overview)
-        fputs("\nldrsnap SUBCOMMAND --help tells more of each.\n", out);
-    fputs("\nexit status: 0 no failure found, 1 a failure found, 2 an "
-          "input could\nnot be read or the usage was wrong (the other "
-          "inputs are analyzed).\n", out);
+        ob_puts(out, "\nldrsnap SUBCOMMAND --help tells more of each.\n");
+    ob_puts(out, "\nexit status: 0 no failure found, 1 a failure found, 2 "
+                 "an input could\nnot be read or the usage was wrong (the "
+                 "other inputs are analyzed).\n");
 }
 
 /* ---- parsing --------------------------------------------------------- */

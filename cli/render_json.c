@@ -6,25 +6,27 @@
 
 #include "cli.h"
 
-static void head(FILE *out, const char *type, const char *source)
+static void head(obuf *out, const char *type, const char *source)
 {
-    fprintf(out, "{\"type\":\"%s\"", type);
+    ob_write(out, "{\"type\":\"", 9);
+    ob_puts(out, type);
+    ob_putc(out, '"');
     json_key_str(out, "source", source, true);
 }
 
-static void pid_tid(FILE *out, unsigned flags, unsigned pid, unsigned tid)
+static void pid_tid(obuf *out, unsigned flags, unsigned pid, unsigned tid)
 {
     if (flags & LDRSNAP_FF_PID)
         json_key_u64(out, "pid", pid, true);
     else
-        fputs(",\"pid\":null", out);
+        ob_puts(out, ",\"pid\":null");
     if (flags & LDRSNAP_FF_TID)
         json_key_u64(out, "tid", tid, true);
     else
-        fputs(",\"tid\":null", out);
+        ob_puts(out, ",\"tid\":null");
 }
 
-void json_failure(FILE *out, const char *source, const ldrsnap_failure *f)
+void json_failure(obuf *out, const char *source, const ldrsnap_failure *f)
 {
     head(out, "failure", source);
     json_key_u64(out, "line", f->line, true);
@@ -43,10 +45,10 @@ void json_failure(FILE *out, const char *source, const ldrsnap_failure *f)
     json_chain(out, f->chain, f->chain_len);
     json_key_str(out, "note", f->note, true);
     json_key_str(out, "text", f->text, true);
-    fputs("}\n", out);
+    ob_puts(out, "}\n");
 }
 
-void json_exception(FILE *out, const char *source,
+void json_exception(obuf *out, const char *source,
                     const ldrsnap_exception *e)
 {
     head(out, "exception", source);
@@ -60,16 +62,16 @@ void json_exception(FILE *out, const char *source,
     json_key_str(out, "description", e->description, true);
     json_key_str(out, "dll", e->dll, true);
     json_key_str(out, "text", e->text, true);
-    fputs("}\n", out);
+    ob_puts(out, "}\n");
 }
 
-static void root_cause(FILE *out, const ldrsnap_verdict *v)
+static void root_cause(obuf *out, const ldrsnap_verdict *v)
 {
-    putc('{', out);
+    ob_putc(out, '{');
     if (v->flags & LDRSNAP_FF_PID)
         json_key_u64(out, "pid", v->pid, false);
     else
-        fputs("\"pid\":null", out);
+        ob_puts(out, "\"pid\":null");
     json_key_str(out, "kind", ldrsnap_kind_name(v->kind), true);
     json_key_str(out, "dll", v->dll, true);
     json_key_str(out, "parent", v->parent, true);
@@ -80,23 +82,26 @@ static void root_cause(FILE *out, const ldrsnap_verdict *v)
     if (v->flags & LDRSNAP_FF_TID)
         json_key_u64(out, "tid", v->tid, true);
     else
-        fputs(",\"tid\":null", out);
+        ob_puts(out, ",\"tid\":null");
     json_key_str(out, "symbol", v->symbol, true);
     json_key_str(out, "image", v->image, true);
     json_key_str(out, "confidence", ldrsnap_confidence_name(v->confidence),
                  true);
     json_chain(out, v->chain, v->chain_len);
-    putc('}', out);
+    ob_putc(out, '}');
 }
 
-void json_signature(FILE *out, const char *source, const ldrsnap_signature *s)
+void json_signature(obuf *out, const char *source, const ldrsnap_signature *s)
 {
     head(out, "signature", source);
     json_key_u64(out, "line", s->line, true);
-    fputs(",\"lines\":[", out);
-    for (size_t i = 0; i < s->n_lines; i++)
-        fprintf(out, "%s%llu", i ? "," : "", (unsigned long long)s->lines[i]);
-    putc(']', out);
+    ob_puts(out, ",\"lines\":[");
+    for (size_t i = 0; i < s->n_lines; i++) {
+        if (i)
+            ob_putc(out, ',');
+        ob_u64(out, s->lines[i]);
+    }
+    ob_putc(out, ']');
     pid_tid(out, s->flags, s->pid, s->tid);
     json_key_str(out, "id", s->id, true);
     json_key_str(out, "title", s->title, true);
@@ -104,10 +109,10 @@ void json_signature(FILE *out, const char *source, const ldrsnap_signature *s)
     json_key_str(out, "explanation", s->explanation, true);
     json_key_str(out, "advice", s->advice, true);
     json_key_strs(out, "references", s->references, s->n_references);
-    fputs("}\n", out);
+    ob_puts(out, "}\n");
 }
 
-void json_summary(FILE *out, const char *source, const ldrsnap_summary *s)
+void json_summary(obuf *out, const char *source, const ldrsnap_summary *s)
 {
     head(out, "summary", source);
     json_key_u64(out, "lines", s->lines, true);
@@ -120,23 +125,23 @@ void json_summary(FILE *out, const char *source, const ldrsnap_summary *s)
     json_key_u64(out, "handled", s->handled, true);
     json_key_u64(out, "exceptions", s->exceptions, true);
     json_key_u64(out, "signatures", s->signatures, true);
-    fputs(",\"root_causes\":[", out);
+    ob_puts(out, ",\"root_causes\":[");
     for (size_t i = 0; i < s->n_verdicts; i++) {
         if (i)
-            putc(',', out);
+            ob_putc(out, ',');
         root_cause(out, &s->verdicts[i]);
     }
-    fprintf(out, "],\"schema\":%d}\n", LDRSNAP_SCHEMA_VERSION);
+    ob_printf(out, "],\"schema\":%d}\n", LDRSNAP_SCHEMA_VERSION);
 }
 
-void json_error(FILE *out, const char *source, const char *message)
+void json_error(obuf *out, const char *source, const char *message)
 {
     head(out, "error", source);
     json_key_str(out, "message", message, true);
-    fputs("}\n", out);
+    ob_puts(out, "}\n");
 }
 
-void json_record(FILE *out, const char *source, const ldrsnap_record *r)
+void json_record(obuf *out, const char *source, const ldrsnap_record *r)
 {
     head(out, "record", source);
     json_key_u64(out, "line", r->line, true);
@@ -153,7 +158,7 @@ void json_record(FILE *out, const char *source, const ldrsnap_record *r)
     if (r->flags & LDRSNAP_RF_STATUS_ORIG)
         json_key_hex(out, "status_orig", true, r->status_orig, true);
     if (r->flags & LDRSNAP_RF_BASE)
-        fprintf(out, ",\"base\":\"0x%llx\"", (unsigned long long)r->base);
+        ob_printf(out, ",\"base\":\"0x%llx\"", (unsigned long long)r->base);
     static const struct {
         const char *k;
         size_t off;
@@ -178,7 +183,7 @@ void json_record(FILE *out, const char *source, const ldrsnap_record *r)
               {LDRSNAP_RF_SPLIT, "split"},     {LDRSNAP_RF_RECODED, "recoded"}};
     for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++)
         if (r->flags & fl[i].bit)
-            fprintf(out, ",\"%s\":true", fl[i].name);
+            ob_printf(out, ",\"%s\":true", fl[i].name);
     json_key_str(out, "text", r->text, true);
-    fputs("}\n", out);
+    ob_puts(out, "}\n");
 }

@@ -44,7 +44,7 @@ typedef struct buckets {
 } buckets;
 
 typedef struct ctx {
-    FILE *out;
+    obuf *out;
     const cli_opts *o;
     const report *r;
     const ldrsnap_summary *s;
@@ -198,7 +198,7 @@ static void put(ctx *c, const char *s)
 
 static void lit(ctx *c, const char *s)
 {
-    fputs(s, c->out);
+    ob_puts(c->out, s);
 }
 
 static const char *name_or(const char *s, const char *dflt)
@@ -258,9 +258,9 @@ static void headline(ctx *c, const ldrsnap_verdict *v)
 
 static void field(ctx *c, const char *label, const char *value)
 {
-    fprintf(c->out, "  %-10s ", label);
+    ob_printf(c->out, "  %-10s ", label);
     put(c, value);
-    putc('\n', c->out);
+    ob_putc(c->out, '\n');
 }
 
 /* The code table's entry for the verdict's status: the candidate whose
@@ -284,33 +284,33 @@ static bool status_code(const ldrsnap_verdict *v, ldrsnap_code *out)
 static void verdict_block(ctx *c, const ldrsnap_verdict *v)
 {
     const paint *p = &c->p;
-    fputs(p->bold, c->out);
+    ob_puts(c->out, p->bold);
     put(c, c->r->source);
-    fprintf(c->out, ":%s %s", p->off, p->red);
+    ob_printf(c->out, ":%s %s", p->off, p->red);
     headline(c, v);
-    fprintf(c->out, "%s\n", p->off);
+    ob_printf(c->out, "%s\n", p->off);
     lit(c, "  process    ");
     if (v->flags & LDRSNAP_FF_PID)
-        fprintf(c->out, "%04x", v->pid);
+        ob_printf(c->out, "%04x", v->pid);
     else
         lit(c, "(not in the log)");
     if (v->image) {
-        putc(' ', c->out);
+        ob_putc(c->out, ' ');
         put(c, v->image);
     }
     if (v->flags & LDRSNAP_FF_TID)
-        fprintf(c->out, ", thread %04x", v->tid);
+        ob_printf(c->out, ", thread %04x", v->tid);
     lit(c, "\n  status     ");
     if (v->flags & LDRSNAP_FF_STATUS) {
-        fprintf(c->out, "0x%08x", v->status);
+        ob_printf(c->out, "0x%08x", v->status);
         if (v->status_name) {
-            putc(' ', c->out);
+            ob_putc(c->out, ' ');
             put(c, v->status_name);
         }
     } else {
         lit(c, "not in the log");
     }
-    putc('\n', c->out);
+    ob_putc(c->out, '\n');
     if (v->dll_path && v->dll && strcmp(v->dll_path, v->dll) != 0)
         field(c, "path", v->dll_path);
     if (v->parent)
@@ -321,9 +321,9 @@ static void verdict_block(ctx *c, const ldrsnap_verdict *v)
             lit(c, i ? " > " : "");
             put(c, v->chain[i]);
         }
-        putc('\n', c->out);
+        ob_putc(c->out, '\n');
     }
-    fprintf(c->out, "  kind       %s (confidence: %s)\n",
+    ob_printf(c->out, "  kind       %s (confidence: %s)\n",
             ldrsnap_kind_name(v->kind),
             ldrsnap_confidence_name(v->confidence));
     if (v->note)
@@ -350,14 +350,14 @@ static bool explained(ctx *c, const char *id)
 static void signature_block(ctx *c, const ldrsnap_signature *sg)
 {
     const paint *p = &c->p;
-    fprintf(c->out, "  signature  %s[%s] ", p->yellow, sg->severity);
+    ob_printf(c->out, "  signature  %s[%s] ", p->yellow, sg->severity);
     put(c, sg->title);
-    fprintf(c->out, "%s\n             rule %s; line%s", p->off, sg->id,
+    ob_printf(c->out, "%s\n             rule %s; line%s", p->off, sg->id,
             sg->n_lines == 1 ? "" : "s");
     for (size_t i = 0; i < sg->n_lines; i++)
-        fprintf(c->out, "%s%llu", i ? ", " : " ",
+        ob_printf(c->out, "%s%llu", i ? ", " : " ",
                 (unsigned long long)sg->lines[i]);
-    putc('\n', c->out);
+    ob_putc(c->out, '\n');
     if (sg->explanation && !explained(c, sg->id))
         term_para(c->out, c->width, 13, "", sg->explanation, 13);
 }
@@ -372,7 +372,7 @@ static void evidence_line(ctx *c, unsigned long long line, const char *text,
                           const char *tag, const char *colour)
 {
     const paint *p = &c->p;
-    fprintf(c->out, "    %s%6llu%s  ", p->dim, line, p->off);
+    ob_printf(c->out, "    %s%6llu%s  ", p->dim, line, p->off);
     size_t room = EVIDENCE_WIDTH;
     if (c->width > 0) { /* a terminal: one screen line each */
         size_t used = 12 + 4 + strlen(tag) + 3;
@@ -380,7 +380,7 @@ static void evidence_line(ctx *c, unsigned long long line, const char *text,
     }
     bool cut;
     term_putn(c->out, text ? text : "", text ? strlen(text) : 0, room, &cut);
-    fprintf(c->out, "%s  %s[%s]%s\n", cut ? "..." : "", colour, tag, p->off);
+    ob_printf(c->out, "%s  %s[%s]%s\n", cut ? "..." : "", colour, tag, p->off);
 }
 
 static int cmp_line_key(const void *key, const void *elem)
@@ -464,32 +464,33 @@ static void evidence(ctx *c, size_t k)
 static char *fill_names(const char *text, const char *dll,
                         const char *image)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m)
-        return NULL;
+    obuf mem, *m = &mem;
+    ob_init_mem(m);
     const char *dll_base = dll ? cli_basename(dll) : NULL;
     const char *img_base = image ? cli_basename(image) : NULL;
     for (const char *p = text; *p;) {
         if (dll_base && !strncmp(p, "<dll>!", 6)) {
-            fwrite(dll_base, 1, cli_stem_len(dll_base), m);
+            ob_write(m, dll_base, cli_stem_len(dll_base));
             p += 5;
         } else if (dll_base && !strncmp(p, "<dll>", 5)) {
-            fputs(dll_base, m);
+            ob_puts(m, dll_base);
             p += 5;
         } else if (img_base && !strncmp(p, "<program>.exe", 13)) {
-            fputs(img_base, m);
+            ob_puts(m, img_base);
             p += 13;
         } else if (img_base && !strncmp(p, "<program>", 9)) {
-            fwrite(img_base, 1, cli_stem_len(img_base), m);
+            ob_write(m, img_base, cli_stem_len(img_base));
             p += 9;
         } else {
-            putc(*p++, m);
+            ob_putc(m, *p++);
         }
     }
-    fclose(m);
-    return buf;
+    ob_putc(m, '\0');
+    if (m->err) {
+        ob_free(m);
+        return NULL;
+    }
+    return m->buf;
 }
 
 /* Advice keeps its own line breaks (it often holds commands, laid out by
@@ -510,7 +511,7 @@ static void advice_text(ctx *c, const char *advice, const char *dll,
         if (k) {
             lit(c, first ? "  advice     " : "             ");
             term_putn(c->out, p, k, 0, NULL);
-            putc('\n', c->out);
+            ob_putc(c->out, '\n');
             first = false;
         }
         p += k + (p[k] == '\n');
@@ -640,7 +641,7 @@ static int next(ctx *c)
         for (size_t k = 0; k < st.v[i].ncmds; k++) {
             lit(c, "      ");
             put(c, st.v[i].cmds[k]);
-            putc('\n', c->out);
+            ob_putc(c->out, '\n');
         }
     }
     steps_free(&st);
@@ -651,7 +652,7 @@ static int next(ctx *c)
 static void totals(ctx *c)
 {
     const ldrsnap_summary *s = c->s;
-    fprintf(c->out, "  %s%llu lines, %s, %s; %zu process%s; %zu failure "
+    ob_printf(c->out, "  %s%llu lines, %s, %s; %zu process%s; %zu failure "
                     "line%s (%zu probe miss%s, %zu handled)%s\n",
             c->p.dim, (unsigned long long)s->lines, s->dialect, s->encoding,
             s->processes, s->processes == 1 ? "" : "es", s->failures,
@@ -661,35 +662,35 @@ static void totals(ctx *c)
 
 /* ---- one line per log -------------------------------------------------- */
 
-static void brief(FILE *out, const char *source, const ldrsnap_summary *s,
+static void brief(obuf *out, const char *source, const ldrsnap_summary *s,
                   const paint *p)
 {
-    fputs(p->bold, out);
+    ob_puts(out, p->bold);
     term_put(out, source);
-    fprintf(out, ":%s ", p->off);
+    ob_printf(out, ":%s ", p->off);
     if (s->n_verdicts == 0) {
         if (s->signatures)
-            fprintf(out, "no loader failure; %zu signature%s\n",
+            ob_printf(out, "no loader failure; %zu signature%s\n",
                     s->signatures, s->signatures == 1 ? "" : "s");
         else
-            fputs("no loader failure found\n", out);
+            ob_puts(out, "no loader failure found\n");
         return;
     }
     const ldrsnap_verdict *v = &s->verdicts[0];
-    fputs(p->red, out);
+    ob_puts(out, p->red);
     term_put(out, v->dll ? cli_basename(v->dll) : "-");
-    fputs(p->off, out);
+    ob_puts(out, p->off);
     if (v->flags & LDRSNAP_FF_STATUS)
-        fprintf(out, " 0x%08x", v->status);
+        ob_printf(out, " 0x%08x", v->status);
     if (v->status_name) {
-        putc(' ', out);
+        ob_putc(out, ' ');
         term_put(out, v->status_name);
     }
-    fprintf(out, " %s", ldrsnap_kind_name(v->kind));
+    ob_printf(out, " %s", ldrsnap_kind_name(v->kind));
     if (s->n_verdicts > 1)
-        fprintf(out, " (+%zu more failing process%s)", s->n_verdicts - 1,
+        ob_printf(out, " (+%zu more failing process%s)", s->n_verdicts - 1,
                 s->n_verdicts == 2 ? "" : "es");
-    putc('\n', out);
+    ob_putc(out, '\n');
 }
 
 /* ---- the report -------------------------------------------------------- */
@@ -706,7 +707,7 @@ static void free_ctx(ctx *c)
     free(c->explained);
 }
 
-int text_report(FILE *out, const report *r, const ldrsnap_summary *s,
+int text_report(obuf *out, const report *r, const ldrsnap_summary *s,
                 const cli_opts *o)
 {
     ctx c = {.out = out, .o = o, .r = r, .s = s, .p = colours(o),
@@ -729,9 +730,9 @@ int text_report(FILE *out, const report *r, const ldrsnap_summary *s,
     bool others = o->all && (c.fails.start[nv + 1] > c.fails.start[nv] ||
                              c.excs.start[nv + 1] > c.excs.start[nv]);
     if (nv == 0 || orphans || others) {
-        fputs(c.p.bold, out);
+        ob_puts(out, c.p.bold);
         put(&c, r->source);
-        fprintf(out, ":%s %s\n", c.p.off,
+        ob_printf(out, ":%s %s\n", c.p.off,
                 nv ? "other processes"
                    : r->nsigs ? "no loader failure found; signatures of "
                                 "known problems:"
@@ -747,20 +748,20 @@ int text_report(FILE *out, const report *r, const ldrsnap_summary *s,
     return rc;
 }
 
-void text_error(FILE *out, const char *source, const char *message,
+void text_error(obuf *out, const char *source, const char *message,
                 const cli_opts *o)
 {
     paint p = colours(o);
     (void)source;
-    fprintf(out, "%sldrsnap: error:%s ", p.red, p.off);
+    ob_printf(out, "%sldrsnap: error:%s ", p.red, p.off);
     term_put(out, message);
-    putc('\n', out);
+    ob_putc(out, '\n');
 }
 
-void text_record(FILE *out, const ldrsnap_record *r)
+void text_record(obuf *out, const ldrsnap_record *r)
 {
-    fprintf(out, "%llu\t%s\t%s\t", (unsigned long long)r->line,
+    ob_printf(out, "%llu\t%s\t%s\t", (unsigned long long)r->line,
             ldrsnap_dialect_name(r->dialect), ldrsnap_msg_name(r->msg));
     term_put(out, r->text);
-    putc('\n', out);
+    ob_putc(out, '\n');
 }

@@ -10,10 +10,10 @@
 static void rule_error(const cli_opts *o, const char *msg)
 {
     if (o->format == FMT_JSONL) {
-        fputs("{\"type\":\"error\"", stdout);
-        json_key_str(stdout, "source", "rules", true);
-        json_key_str(stdout, "message", msg, true);
-        fputs("}\n", stdout);
+        ob_puts(&ob_stdout, "{\"type\":\"error\"");
+        json_key_str(&ob_stdout, "source", "rules", true);
+        json_key_str(&ob_stdout, "message", msg, true);
+        ob_puts(&ob_stdout, "}\n");
     }
     fprintf(stderr, "ldrsnap: error: %s\n", msg);
 }
@@ -40,47 +40,48 @@ int load_rules(cli_opts *o, ldrsnap_rules **out)
 
 static void json_rule(const ldrsnap_rule_info *in, bool full)
 {
-    fputs("{\"type\":\"rule\"", stdout);
-    json_key_str(stdout, "id", in->id, true);
-    json_key_str(stdout, "severity", in->severity, true);
-    json_key_str(stdout, "title", in->title, true);
-    json_key_str(stdout, "source", in->source, true);
-    json_key_u64(stdout, "line", in->line, true);
+    ob_puts(&ob_stdout, "{\"type\":\"rule\"");
+    json_key_str(&ob_stdout, "id", in->id, true);
+    json_key_str(&ob_stdout, "severity", in->severity, true);
+    json_key_str(&ob_stdout, "title", in->title, true);
+    json_key_str(&ob_stdout, "source", in->source, true);
+    json_key_u64(&ob_stdout, "line", in->line, true);
     if (full) {
-        json_key_str(stdout, "explanation", in->explanation, true);
-        json_key_str(stdout, "advice", in->advice, true);
-        json_key_str(stdout, "scope", in->scope, true);
-        json_key_u64(stdout, "window", in->window, true);
-        json_key_u64(stdout, "steps", in->n_steps, true);
-        json_key_strs(stdout, "references", in->references,
+        json_key_str(&ob_stdout, "explanation", in->explanation, true);
+        json_key_str(&ob_stdout, "advice", in->advice, true);
+        json_key_str(&ob_stdout, "scope", in->scope, true);
+        json_key_u64(&ob_stdout, "window", in->window, true);
+        json_key_u64(&ob_stdout, "steps", in->n_steps, true);
+        json_key_strs(&ob_stdout, "references", in->references,
                       in->n_references);
     }
-    fputs("}\n", stdout);
+    ob_puts(&ob_stdout, "}\n");
 }
 
 static void text_show(const ldrsnap_rule_info *in)
 {
-    printf("id           %s\nseverity     %s\ntitle        %s\n"
+    ob_printf(&ob_stdout, "id           %s\nseverity     %s\ntitle        %s\n"
            "source       %s:%lu\nmatch        %zu step%s, scope %s",
            in->id, in->severity, in->title, in->source, in->line,
            in->n_steps, in->n_steps == 1 ? "" : "s", in->scope);
     if (in->window)
-        printf(", window %lu line%s", in->window, in->window == 1 ? "" : "s");
-    putchar('\n');
+        ob_printf(&ob_stdout, ", window %lu line%s", in->window,
+                  in->window == 1 ? "" : "s");
+    ob_putc(&ob_stdout, '\n');
     if (in->explanation)
-        text_wrapped(stdout, 0, "explanation  ", in->explanation, 13);
+        text_wrapped(&ob_stdout, 0, "explanation  ", in->explanation, 13);
     if (in->advice) {
-        printf("advice\n");
+        ob_printf(&ob_stdout, "advice\n");
         /* advice keeps its own lines: commands stay intact */
         const char *p = in->advice;
         while (*p) {
             size_t k = strcspn(p, "\n");
-            printf("  %.*s\n", (int)k, p);
+            ob_printf(&ob_stdout, "  %.*s\n", (int)k, p);
             p += k + (p[k] == '\n');
         }
     }
     for (size_t i = 0; i < in->n_references; i++)
-        printf("reference    %s\n", in->references[i]);
+        ob_printf(&ob_stdout, "reference    %s\n", in->references[i]);
 }
 
 static int rules_list(const ldrsnap_rules *r, const cli_opts *o)
@@ -91,7 +92,8 @@ static int rules_list(const ldrsnap_rules *r, const cli_opts *o)
         if (o->format == FMT_JSONL)
             json_rule(&in, false);
         else
-            printf("%-32s %-8s %s\n", in.id, in.severity, in.title);
+            ob_printf(&ob_stdout, "%-32s %-8s %s\n", in.id, in.severity,
+                      in.title);
     }
     return EXIT_CLEAN;
 }
@@ -115,7 +117,7 @@ static int rules_show(const ldrsnap_rules *r, int argc, char **argv,
         else
             text_show(&in);
         if (o->format != FMT_JSONL && i + 1 < argc)
-            putchar('\n');
+            ob_putc(&ob_stdout, '\n');
     }
     return status;
 }
@@ -137,12 +139,12 @@ static int rules_check(int argc, char **argv, const cli_opts *o)
             rule_error(o, ldrsnap_rules_errmsg(r));
             status = EXIT_TROUBLE;
         } else if (o->format == FMT_JSONL) {
-            printf("{\"type\":\"check\"");
-            json_key_str(stdout, "source", argv[i], true);
-            printf(",\"rules\":%zu,\"ok\":true}\n",
+            ob_printf(&ob_stdout, "{\"type\":\"check\"");
+            json_key_str(&ob_stdout, "source", argv[i], true);
+            ob_printf(&ob_stdout, ",\"rules\":%zu,\"ok\":true}\n",
                    ldrsnap_rules_count(r) - before);
         } else {
-            printf("%s: %zu rule%s, ok\n", argv[i],
+            ob_printf(&ob_stdout, "%s: %zu rule%s, ok\n", argv[i],
                    ldrsnap_rules_count(r) - before,
                    ldrsnap_rules_count(r) - before == 1 ? "" : "s");
         }

@@ -94,7 +94,7 @@ size_t term_cols(const char *s, size_t n)
     return cols;
 }
 
-size_t term_putn(FILE *out, const char *s, size_t n, size_t max_cols,
+size_t term_putn(obuf *out, const char *s, size_t n, size_t max_cols,
                  bool *cut)
 {
     size_t cols = 0;
@@ -110,14 +110,14 @@ size_t term_putn(FILE *out, const char *s, size_t n, size_t max_cols,
                 *cut = true;
             break;
         }
-        fwrite(o, 1, ol, out);
+        ob_write(out, o, ol);
         cols += w;
         i += k;
     }
     return cols;
 }
 
-void term_put(FILE *out, const char *s)
+void term_put(obuf *out, const char *s)
 {
     if (s)
         term_putn(out, s, strlen(s), 0, NULL);
@@ -163,10 +163,10 @@ static size_t atom(const char *p, size_t *len_out)
     return n;
 }
 
-void term_para(FILE *out, int width, size_t indent, const char *lead,
+void term_para(obuf *out, int width, size_t indent, const char *lead,
                const char *text, size_t cont)
 {
-    fprintf(out, "%*s", (int)indent, "");
+    ob_printf(out, "%*s", (int)indent, "");
     term_put(out, lead);
     size_t col = indent + term_cols(lead, strlen(lead));
     bool line_start = true;
@@ -178,12 +178,12 @@ void term_para(FILE *out, int width, size_t indent, const char *lead,
             break;
         size_t w = term_cols(p, n);
         if (width > 0 && !line_start && col + 1 + w > (size_t)width) {
-            fprintf(out, "\n%*s", (int)cont, "");
+            ob_printf(out, "\n%*s", (int)cont, "");
             col = cont;
             line_start = true;
         }
         if (!line_start) {
-            putc(' ', out);
+            ob_putc(out, ' ');
             col++;
         }
         term_putn(out, p, n, 0, NULL);
@@ -191,7 +191,7 @@ void term_para(FILE *out, int width, size_t indent, const char *lead,
         p += n;
         line_start = false;
     }
-    putc('\n', out);
+    ob_putc(out, '\n');
 }
 
 const char *cli_basename(const char *path)

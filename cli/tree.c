@@ -602,7 +602,7 @@ static bool utf8_locale(void)
     return false;
 }
 
-static void label(FILE *out, const tree *t, const tnode *n, const cli_opts *o)
+static void label(obuf *out, const tree *t, const tnode *n, const cli_opts *o)
 {
     const char *red = o->color ? "\033[1;31m" : "";
     const char *yel = o->color ? "\033[33m" : "";
@@ -611,20 +611,20 @@ static void label(FILE *out, const tree *t, const tnode *n, const cli_opts *o)
     (void)t;
     const char *c = n->rank == 4 ? red : n->rank == 3 ? yel
                   : n->rank == 2 ? dim : "";
-    fputs(c, out);
+    ob_puts(out, c);
     term_put(out, n->name);
     if (n->rank >= 2) { /* not a probe miss: the search went on */
-        fputs(n->rank < 3 ? " " : o->ascii ? "  x" : "  \u2717", out);
+        ob_puts(out, n->rank < 3 ? " " : o->ascii ? "  x" : "  \u2717");
         if (n->has_status) {
             const char *nm = ldrsnap_status_name(n->status);
-            fprintf(out, " 0x%08x%s%s", n->status, nm ? " " : "",
+            ob_printf(out, " 0x%08x%s%s", n->status, nm ? " " : "",
                     nm ? nm : "");
         }
-        fprintf(out, " (%s, line %llu)", ldrsnap_role_name(n->role),
+        ob_printf(out, " (%s, line %llu)", ldrsnap_role_name(n->role),
                 (unsigned long long)n->fail_line);
     }
-    fputs(*c ? off : "", out);
-    putc('\n', out);
+    ob_puts(out, *c ? off : "");
+    ob_putc(out, '\n');
 }
 
 /* How many children of n are not shown (counted by tree_mark()). */
@@ -642,7 +642,7 @@ static uint32_t next_shown(const tree *t, uint32_t i)
 }
 
 /* Depth first, without recursion (a hostile log may nest deep). */
-static void subtree(FILE *out, const tree *t, uint32_t top,
+static void subtree(obuf *out, const tree *t, uint32_t top,
                     const glyphs *g, const cli_opts *o)
 {
     uint32_t stack[SHOW_DEPTH + 1];
@@ -657,8 +657,8 @@ static void subtree(FILE *out, const tree *t, uint32_t top,
             size_t h = hidden(t, &t->nodes[parent]);
             if (h) {
                 for (int k = 0; k < d; k++)
-                    fputs(last[k] ? g->blank : g->pipe, out);
-                fprintf(out, "%s(%zu more loaded)\n", g->elbow, h);
+                    ob_puts(out, last[k] ? g->blank : g->pipe);
+                ob_printf(out, "%s(%zu more loaded)\n", g->elbow, h);
             }
             if (--d >= 0)
                 stack[d] = next_shown(t, t->nodes[stack[d]].next);
@@ -670,23 +670,23 @@ static void subtree(FILE *out, const tree *t, uint32_t top,
         last[d] = after == TREE_NONE &&
                   !(parent != TREE_NONE && hidden(t, &t->nodes[parent]));
         for (int k = 0; k < d; k++)
-            fputs(last[k] ? g->blank : g->pipe, out);
-        fputs(last[d] ? g->elbow : g->tee, out);
+            ob_puts(out, last[k] ? g->blank : g->pipe);
+        ob_puts(out, last[d] ? g->elbow : g->tee);
         label(out, t, n, o);
         if (d < SHOW_DEPTH && n->first != TREE_NONE) {
             stack[++d] = next_shown(t, n->first);
         } else {
             if (n->first != TREE_NONE) {
                 for (int k = 0; k <= d; k++)
-                    fputs(last[k] ? g->blank : g->pipe, out);
-                fprintf(out, "%s(deeper levels not shown)\n", g->elbow);
+                    ob_puts(out, last[k] ? g->blank : g->pipe);
+                ob_printf(out, "%s(deeper levels not shown)\n", g->elbow);
             }
             stack[d] = after;
         }
     }
 }
 
-void tree_text(FILE *out, tree *t, const char *source, const cli_opts *o)
+void tree_text(obuf *out, tree *t, const char *source, const cli_opts *o)
 {
     static const glyphs box = {"\u251c\u2500\u2500 ", "\u2514\u2500\u2500 ",
                                "\u2502   ", "    "};
@@ -702,16 +702,16 @@ void tree_text(FILE *out, tree *t, const char *source, const cli_opts *o)
             continue;
         any = true;
         term_put(out, source);
-        fputs(": process ", out);
+        ob_puts(out, ": process ");
         if (p->key)
-            fprintf(out, "%04x", (unsigned)(p->key & 0xffffffffu));
+            ob_printf(out, "%04x", (unsigned)(p->key & 0xffffffffu));
         else
-            fputs("(no pid in the log)", out);
+            ob_puts(out, "(no pid in the log)");
         if (p->image) {
-            putc(' ', out);
+            ob_putc(out, ' ');
             term_put(out, p->image);
         }
-        putc('\n', out);
+        ob_putc(out, '\n');
         uint32_t root = p->root;
         if (root == TREE_NONE)
             continue;
@@ -720,9 +720,9 @@ void tree_text(FILE *out, tree *t, const char *source, const cli_opts *o)
     }
     if (!any) {
         term_put(out, source);
-        fputs(": no loader failure found\n", out);
+        ob_puts(out, ": no loader failure found\n");
     }
     if (t->dropped)
-        fprintf(out, "(%zu modules beyond %d not shown)\n", t->dropped,
+        ob_printf(out, "(%zu modules beyond %d not shown)\n", t->dropped,
                 TREE_MAX_NODES);
 }
