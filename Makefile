@@ -65,7 +65,7 @@ LIB_SRC := lib/core/util.c lib/text/text.c lib/lex/lex.c lib/parse/parser.c \
            lib/trace/trace_xp.c lib/trace/trace_debugger.c lib/trace/procs.c \
            lib/trace/modules.c lib/trace/fail.c lib/verdict/verdict.c \
            lib/analyzer.c lib/source/source.c lib/codes/codes.c \
-           lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c \
+           lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c lib/rules/gate.c \
            lib/pipe/pipeline.c
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
 RULE_FILES := $(sort $(wildcard lib/rules/builtin/*.yml))

@@ -37,15 +37,10 @@ static int event(ldrsnap_analyzer *a, const ldrsnap_event *ev)
     return LDRSNAP_OK;
 }
 
-static int emit_signature(const ldrsnap_signature *sig, void *ud)
-{
-    ldrsnap_event ev = {LDRSNAP_EV_SIGNATURE, NULL, NULL, sig};
-    return event(ud, &ev);
-}
-
 static int sink_signature(void *ctx, const ldrsnap_signature *sig)
 {
-    return emit_signature(sig, ctx);
+    ldrsnap_event ev = {LDRSNAP_EV_SIGNATURE, NULL, NULL, sig};
+    return event(ctx, &ev);
 }
 
 /* A failure may complete a rule's sequence (noise never does). */
@@ -53,7 +48,7 @@ static int sink_failure(void *ctx, const ldrsnap_failure *f)
 {
     ldrsnap_analyzer *a = ctx;
     if (a->rx && f->role != LDRSNAP_ROLE_NOISE) {
-        int rc = ldrsnap__rx_failure(a->rx, f, emit_signature, a);
+        int rc = ldrsnap__rx_failure(a->rx, f, &a->sink);
         if (rc != 0)
             return rc;
     }
@@ -114,36 +109,27 @@ static rx_where where_of(const ldrsnap_analyzer *a, const ldrsnap_record *rec)
     return w;
 }
 
-static int on_record(const ldrsnap_record *rec, void *ud)
+/* A record from the parser, or from the tokenizer thread, with what was
+ * learnt of it there: the trace, then the rules. */
+static int on_record(void *ctx, const ldrsnap_record *rec,
+                     const ls_note *learnt)
 {
-    ldrsnap_analyzer *a = ud;
+    ldrsnap_analyzer *a = ctx;
     if (a->rec_cb && a->rec_cb(rec, a->rec_ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
-    ls_note note = {LS_FID_UNKNOWN, 0, SIZE_MAX, SIZE_MAX};
-    if (a->item_fid) { /* the tokenizer thread's */
-        note.fid = a->fid;
-        note.fflags = a->fflags;
-        if (a->plain && rec->level == LDRSNAP_L_ENTER) /* "DLL name: " */
-            note.dll_len = a->plain->len - a->plain->msg - 10;
-    } else if (rec->function) {
+    ls_note note = *learnt;
+    if (!note.has_fid && rec->function)
         note.fid = ldrsnap__func_id(rec->function, strlen(rec->function),
                                     &note.fflags);
-    }
-    if (a->text_len != LS_LEN_UNKNOWN)
-        note.text_len = a->text_len;
     int rc = trace(a, rec, &note);
     /* a compact item no rule can start on, nor find a literal in, while
      * no sequence is under way: the rules have nothing to do with it */
-    if (rc == 0 && a->rx && a->item_gated && !a->item_may &&
-        !a->item_watched && !ldrsnap__rx_busy(a->rx))
+    if (rc == 0 && a->rx && note.gated && !note.rules_may &&
+        !note.watched && !ldrsnap__rx_busy(a->rx))
         return a->cb_rc;
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);
-        /* the parser's own, on this thread; with a tokenizer thread, its
-         * item's (ldrsnap_analyzer_set_rules()) */
-        bool watched = a->pipe ? a->item_watched : a->parser.line_watched;
-        rc = ldrsnap__rx_record(a->rx, rec, &note, watched, &w,
-                                emit_signature, a);
+        rc = ldrsnap__rx_record(a->rx, rec, &note, &w, &a->sink);
     }
     return rc < 0 ? rc : a->cb_rc;
 }
@@ -155,26 +141,25 @@ int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
         return LDRSNAP_EMISUSE;
     ldrsnap__rx_free(a->rx);
     a->rx = NULL;
-    ldrsnap__text_watch(&a->parser.text, NULL, 0);
-    ldrsnap__parser_watch(&a->parser, NULL, 0);
-    ldrsnap__parser_rules(&a->parser, NULL);
-    if (!rules || !ldrsnap_rules_count(rules))
-        return LDRSNAP_OK; /* nothing to match: no per-record cost */
+    ldrsnap__gate_build(&a->gate, rules);
+    if (!a->gate.on) { /* nothing to match: no per-record cost */
+        ldrsnap__text_watch(&a->parser.text, NULL, 0);
+        ldrsnap__parser_gate(&a->parser, NULL);
+        return LDRSNAP_OK;
+    }
     /* Lines lacking every literal's rarest byte are told apart as their
      * chunk is checked for ASCII: their records skip the literal scan.
      * With a tokenizer thread, a pass of its own over every chunk
-     * measured slower (0.252 s against 0.243 s on the bench log); it
-     * checks only the names of the plain records it sends compact, where
-     * the rest of the line is a frame without those bytes. */
-    unsigned char bytes[4];
+     * measured slower; it checks only the names of the plain records it
+     * sends compact, where the rest of the line is a frame without those
+     * bytes. */
     if (a->threaded) { /* the names of compact items, as they are sent */
-        ldrsnap__parser_watch(&a->parser, bytes,
-                              ldrsnap__rx_watch_names(rules, bytes));
-        memcpy(a->watch, a->parser.watch, sizeof a->watch);
-        ldrsnap__parser_rules(&a->parser, rules);
+        ldrsnap__text_watch(&a->parser.text, NULL, 0);
+        ldrsnap__parser_gate(&a->parser, &a->gate);
     } else {
-        size_t k = ldrsnap__rx_watch_bytes(rules, bytes);
-        ldrsnap__text_watch(&a->parser.text, bytes, k);
+        ldrsnap__text_watch(&a->parser.text, a->gate.line_bytes,
+                            a->gate.nline_bytes);
+        ldrsnap__parser_gate(&a->parser, NULL);
     }
     return ldrsnap__rx_new(&a->rx, &a->al, rules);
 }
@@ -191,7 +176,6 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     if (!a)
         return rc;
     a->magic = ANALYZER_MAGIC;
-    a->text_len = LS_LEN_UNKNOWN;
     a->al = al;
     a->cb = cb;
     a->ud = userdata;
@@ -239,7 +223,7 @@ int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
     if (a->threaded && !a->pipe &&
         a->parser.text.in_bytes + len >=
             (a->pulling ? PULL_PIPE_AFTER_BYTES : PIPE_AFTER_BYTES) &&
-        ldrsnap__pipe_start(&a->pipe, a, on_record) != 0)
+        ldrsnap__pipe_start(&a->pipe, &a->al, &a->parser, on_record, a) != 0)
         a->threaded = false; /* no thread: go on with one */
     int rc = a->pipe ? ldrsnap__pipe_feed(a->pipe, buf, len)
                      : ldrsnap__parser_feed(&a->parser, buf, len);

@@ -9,6 +9,7 @@
 
 #include "core/ldrsnap_internal.h"
 #include "parse/parser_internal.h"
+#include "rules/gate.h"
 #include "rules/rules_internal.h"
 #include "trace/trace.h"
 #include "verdict/verdict.h"
@@ -36,21 +37,8 @@ struct ldrsnap_analyzer {
     ls_trace *trace;
     ls_verdicts *verdicts;
     ls_sink sink;
-    /* lengths the tokenizer thread sent with the record being analyzed
-     * (LS_LEN_UNKNOWN: none) */
-    unsigned text_len;
-    const ls_plain *plain; /* the compact item analyzed, or NULL */
     bool pulling;          /* bytes come from ldrsnap_analyzer_pull() */
-    bool item_watched;     /* the tokenizer thread's item may hold one of
-                              the literals' rarest bytes */
-    bool item_gated;       /* a compact item: its shape says whether a
-                              rule could start on it (item_may) */
-    bool item_may;
-    /* the parser's watch bytes, copied (the tokenizer thread writes next
-     * to the parser's own) for the items it leaves to this thread */
-    _Alignas(16) unsigned char watch[4][16];
-    bool item_fid;         /* a compact item with the id of its function */
-    uint8_t fid, fflags;
+    ls_gate gate;          /* the rules' prefilter decisions */
     /* summary */
     ldrsnap_summary summary;
     char errmsg[160];

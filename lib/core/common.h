@@ -1,14 +1,102 @@
 /*
  * core/common.h - the small types every stage may see.
  *
- * libc only.  ls_sink: the one way results leave the trace, the verdicts
- * and the rules; the analyzer implements it, and no stage sees the
- * analyzer behind it.
+ * libc only, plain data.  The ids of the loader functions the stages tell
+ * apart; ls_note: what was learnt of a record before the analyzer takes
+ * it (on the tokenizer thread, say), travelling with it; ls_gate: what a
+ * rule set asks of the stages before the rules, compiled by rules/gate.c
+ * and read without PCRE2; ls_sink: the one way results leave the trace,
+ * the verdicts and the rules (the analyzer implements it, and no stage
+ * sees the analyzer behind it).
  */
 #ifndef LDRSNAP_CORE_COMMON_H
 #define LDRSNAP_CORE_COMMON_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/hash.h"
 #include "ldrsnap.h"
+
+/* Known loader function names and what the trace must know about them. */
+enum ls_func_flags {
+    LS_FN_PROBE = 0x1,     /* a failing RETURN is a probe miss */
+    LS_FN_TOP = 0x2,       /* a top-level request (LdrLoadDll) */
+    LS_FN_SEARCH = 0x4,    /* the whole path search (LdrpSearchPath) */
+    LS_FN_HANDLE = 0x8,    /* GetModuleHandle-style lookup */
+    LS_FN_MAP = 0x10       /* maps an image: a failure is a real one */
+};
+
+/* Ids of the functions the trace tells apart; LS_FID_UNKNOWN is compared
+ * by name. */
+enum ls_func_id {
+    LS_FID_UNKNOWN = 0,
+    LS_FID_LOADDLL,
+    LS_FID_RESOLVE,
+    LS_FID_SEARCH,
+    LS_FID_SHUTDOWN,
+    LS_FID_OTHER_KNOWN, /* and up */
+    LS_FID_LIMIT = 64   /* ids stay below (the rules keep them in a mask) */
+};
+
+/* What was learnt of a record before the analyzer takes it: by the
+ * tokenizer thread for a compact item, else by the parser, else nothing
+ * (the analyzer works out the rest). */
+typedef struct ls_note {
+    unsigned fid, fflags;    /* ldrsnap__func_id() of rec->function */
+    size_t text_len;         /* strlen(rec->text); SIZE_MAX: not known */
+    size_t dll_len;          /* strlen(rec->dll); SIZE_MAX: not known */
+    bool has_fid;            /* fid and fflags are set */
+    bool watched;            /* the line may hold one of the bytes the
+                                rules watch for (ls_gate) */
+    bool gated;              /* its shape told whether a rule could start
+                                on it: rules_may */
+    bool rules_may;
+} ls_note;
+
+/* A note that knows nothing: the line may hold anything. */
+#define LS_NOTE_NONE                                                      \
+    ((ls_note){LS_FID_UNKNOWN, 0, SIZE_MAX, SIZE_MAX, false, true, false, \
+               true})
+
+/* Where a record goes, with its note: returns 0, or an error that stops
+ * the stage sending it. */
+typedef int (*ls_record_fn)(void *ctx, const ldrsnap_record *rec,
+                            const ls_note *note);
+
+/* The bucket hash of a status in ls_gate.return_status: 6 bits. */
+#define LS_STATUS_BITS 6
+
+/* What a rule set asks of the stages before the rules, as plain data
+ * (rules/gate.c builds it; its header lists the prefilter layers in the
+ * order a line meets them).  All false and zero: no rules. */
+typedef struct ls_gate {
+    bool on;                         /* there are rules */
+    /* The bytes a line must hold for a rule's first step to start on it
+     * by its literal (ASCII, at most four; 0: every line may).  line_: any
+     * line (text/ marks them per chunk); name_: the names of plain ENTER
+     * and RETURN records, whose frame holds none of them (0 otherwise) */
+    unsigned char line_bytes[4], name_bytes[4];
+    size_t nline_bytes, nname_bytes;
+    /* Could a rule's first step start on a record of this shape? */
+    bool enter_may[LS_FID_LIMIT];    /* Vista ENTER "DLL name:", by fid */
+    bool init_may[LS_FID_LIMIT];     /* "Calling init routine", by fid */
+    bool modload_may;                /* a debugger ModLoad line */
+    /* The RETURN gate: a Vista RETURN of function fid with status s may
+     * start a rule when return_any[fid], or when bit
+     * ls_hash_bits(s, LS_STATUS_BITS) of return_status[fid] is set. */
+    bool return_any[LS_FID_LIMIT];
+    uint64_t return_status[LS_FID_LIMIT];
+} ls_gate;
+
+/* Could a rule start on a Vista RETURN of function fid with status s? */
+static inline bool ls_gate_return_may(const ls_gate *g, unsigned fid,
+                                      uint32_t s)
+{
+    return g->return_any[fid] ||
+           (g->return_status[fid] >> ls_hash_bits(s, LS_STATUS_BITS) & 1);
+}
 
 /* Where the results of a stage go.  Each function returns 0, or an error
  * (< 0) that stops the stage and is returned by it. */

@@ -361,6 +361,10 @@ bool ldrsnap__lex_modload_usual(const char *s, size_t n, uint64_t *base,
  * does not search again. */
 extern const ls_start ldrsnap__no_start;
 
+/* What an ENTER record's message begins with, before the DLL's name. */
+#define LS_DLL_NAME_TAG "DLL name: "
+#define LS_DLL_NAME_TAG_LEN (sizeof LS_DLL_NAME_TAG - 1)
+
 /* Room the lexer may need for the fields of a line of n bytes. */
 #define LS_LEX_ROOM(n) (4 * (size_t)(n) + 512)
 
@@ -388,39 +392,11 @@ typedef struct ls_parser_hooks {
 
 /* ---- loader status knowledge ----------------------------------------- */
 
-/* Known loader function names and what the trace must know about them. */
-enum ls_func_flags {
-    LS_FN_PROBE = 0x1,     /* a failing RETURN is a probe miss */
-    LS_FN_TOP = 0x2,       /* a top-level request (LdrLoadDll) */
-    LS_FN_SEARCH = 0x4,    /* the whole path search (LdrpSearchPath) */
-    LS_FN_HANDLE = 0x8,    /* GetModuleHandle-style lookup */
-    LS_FN_MAP = 0x10       /* maps an image: a failure is a real one */
-};
-
-/* Ids of the functions the trace tells apart; LS_FID_UNKNOWN is compared
- * by name. */
-enum ls_func_id {
-    LS_FID_UNKNOWN = 0,
-    LS_FID_LOADDLL,
-    LS_FID_RESOLVE,
-    LS_FID_SEARCH,
-    LS_FID_SHUTDOWN,
-    LS_FID_OTHER_KNOWN, /* and up */
-    LS_FID_LIMIT = 64   /* ids stay below (the rules keep them in a mask) */
-};
 /* The name of each known id (NULL for LS_FID_UNKNOWN and unused ones). */
 extern const char *const ldrsnap__fid_names[LS_FID_LIMIT];
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags);
 /* For the tests: the i-th name of the function table, NULL past its end. */
 const char *ldrsnap__func_name(size_t i);
-
-/* What the analyzer works out about a record once, for the trace and the
- * rules. */
-typedef struct ls_note {
-    unsigned fid, fflags;    /* ldrsnap__func_id() of rec->function */
-    size_t text_len;         /* strlen(rec->text) */
-    size_t dll_len;          /* strlen(rec->dll); SIZE_MAX: not known */
-} ls_note;
 
 bool ldrsnap__status_is_error(uint32_t code);
 /* Name of an exception code: exception names first, then NTSTATUS. */

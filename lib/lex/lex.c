@@ -600,7 +600,7 @@ static const char *put_until(lexctx *c, const char *s, const char *stop,
 static void vista_enter(lexctx *c, const char *m)
 {
     ldrsnap_record *r = c->rec;
-    const char *v = after(m, "DLL name: ");
+    const char *v = after(m, LS_DLL_NAME_TAG);
     r->msg = LDRSNAP_M_DLL_NAME;
     if (!v) {
         r->flags |= LDRSNAP_RF_COMPACT;
@@ -1844,7 +1844,7 @@ static void lex_plain(lexctx *c, char *s, const ls_start *st)
     r->message = s + st->msg;
     if (st->plain == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
-        r->dll = s + st->msg + 10;
+        r->dll = s + st->msg + LS_DLL_NAME_TAG_LEN;
     } else {
         r->msg = LDRSNAP_M_STATUS;
         r->status = st->status;

@@ -16,7 +16,6 @@
 
 #include "core/ldrsnap_internal.h"
 #include "parse/parser_internal.h"
-#include "rules/rules_internal.h"
 
 #define PARSER_MAGIC 0x4C445250u /* "LDRP" */
 #define MAX_SEGMENTS 64
@@ -203,6 +202,11 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
         p->prev_dialect = rec->dialect;
     if (p->batch)
         return publish(p, &it, n + 1 + used);
+    if (p->fn) {
+        ls_note note = LS_NOTE_NONE;
+        note.watched = p->line_watched;
+        return p->fn(p->ud, rec, &note);
+    }
     if (p->cb(rec, p->ud) != 0)
         return LDRSNAP_ECALLBACK;
     return LDRSNAP_OK;
@@ -328,12 +332,10 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                                                       : LS_WATCH_NO;
     /* and whether a rule could start on it, by its shape: the analyzing
      * thread skips the rules for most records */
-    bool may = !p->rules ||
+    bool may = !p->gate.on ||
                (st->plain == LDRSNAP_L_ENTER
-                    ? p->fid_may_enter[fid]
-                    : rx_rules_may(p->rules, LDRSNAP_M_STATUS,
-                                   LDRSNAP_D_VISTA, LDRSNAP_L_RETURN, fid,
-                                   true, st->status));
+                    ? p->gate.enter_may[fid]
+                    : ls_gate_return_may(&p->gate, fid, st->status));
     ls_plain pl = {LS_ITEM_PLAIN,
                    (uint8_t)st->plain,
                    watched,
@@ -378,7 +380,7 @@ static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
     /* the whole line, which the analyzing thread checks */
     ls_init in = {LS_ITEM_INIT,
                   p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
-                  !p->rules || p->fid_may_init[fid],
+                  !p->gate.on || p->gate.init_may[fid],
                   (uint8_t)fid,
                   (uint8_t)fflags,
                   line,
@@ -412,7 +414,7 @@ static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
      * analyzing thread checks */
     ls_modload ml = {LS_ITEM_MODLOAD,
                      p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
-                     !p->rules || p->modload_may,
+                     !p->gate.on || p->gate.modload_may,
                      line,
                      p->cur_offset,
                      base,
@@ -426,26 +428,12 @@ static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
     return LDRSNAP_OK;
 }
 
-void ldrsnap__parser_rules(ldrsnap_parser *p,
-                           const struct ldrsnap_rules *rules)
+void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g)
 {
-    p->rules = rules;
-    for (unsigned id = 0; rules && id < LS_FID_LIMIT; id++)
-        p->fid_may_enter[id] =
-            rx_rules_may(rules, LDRSNAP_M_DLL_NAME, LDRSNAP_D_VISTA,
-                         LDRSNAP_L_ENTER, id, false, 0);
-    for (unsigned id = 0; rules && id < LS_FID_LIMIT; id++)
-        p->fid_may_init[id] =
-            rx_rules_may(rules, LDRSNAP_M_CALLING_INIT, LDRSNAP_D_VISTA,
-                         LDRSNAP_L_INFO, id, false, 0);
-    p->modload_may = rules && rx_rules_may(rules, LDRSNAP_M_MODLOAD,
-                                           LDRSNAP_D_DEBUGGER, LDRSNAP_L_NONE,
-                                           LS_FID_UNKNOWN, false, 0);
-}
-
-void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,
-                           size_t k)
-{
+    static const ls_gate off;
+    p->gate = g ? *g : off;
+    const unsigned char *bytes = p->gate.name_bytes;
+    size_t k = p->gate.nname_bytes;
     p->nwatch = k <= 4 ? k : 0;
     for (size_t i = 0; i < 4 && p->nwatch; i++) /* unused ones repeat */
         memset(p->watch[i], bytes[i < k ? i : 0], 16);
@@ -626,7 +614,7 @@ static int on_line(const ls_line *ln, void *ud)
 }
 
 int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
-                         ldrsnap_record_cb cb, void *userdata)
+                         ls_record_fn fn, void *ctx)
 {
     memset(p, 0, sizeof *p);
     p->magic = PARSER_MAGIC;
@@ -636,8 +624,8 @@ int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
                                          : LS_DEFAULT_MAX_LINE;
     if (p->max_line < LS_MIN_MAX_LINE)
         p->max_line = LS_MIN_MAX_LINE;
-    p->cb = cb;
-    p->ud = userdata;
+    p->fn = fn;
+    p->ud = ctx;
     p->prev_dialect = LDRSNAP_D_BLANK;
     ldrsnap__text_init(&p->text, &p->al, p->max_line, on_line, p);
     p->text.fast = on_fast_line;
@@ -702,7 +690,8 @@ int ldrsnap_parser_new(ldrsnap_parser **out, const ldrsnap_options *opts,
     ldrsnap_parser *p = ldrsnap__handle_alloc(opts, sizeof *p, &al, &rc);
     if (!p)
         return rc;
-    ldrsnap__parser_init(p, opts, cb, userdata);
+    ldrsnap__parser_init(p, opts, NULL, userdata);
+    p->cb = cb;
     *out = p;
     return LDRSNAP_OK;
 }

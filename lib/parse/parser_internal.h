@@ -124,7 +124,7 @@ ldrsnap__plain_record(const ls_plain *pl, const char *mem, ldrsnap_record *r)
     r->message = w + pl->msg;
     if (r->level == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
-        r->dll = w + pl->msg + 10;
+        r->dll = w + pl->msg + LS_DLL_NAME_TAG_LEN;
         r->status = 0;
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
     } else {
@@ -193,14 +193,12 @@ ldrsnap__modload_record(const ls_modload *ml, const char *mem,
 }
 
 
-/* With batches, tell compact items whose names (function, DLL) hold none
- * of bytes[0..k), k <= 4 (0: call every item watched). */
-void ldrsnap__parser_watch(ldrsnap_parser *p, const unsigned char *bytes,
-                           size_t k);
-/* With batches, the rules compact items are checked against (NULL: none;
- * every item says a rule may start on it). */
-void ldrsnap__parser_rules(ldrsnap_parser *p,
-                           const struct ldrsnap_rules *rules);
+/* With batches, the gate of the rules compact items are checked against
+ * (a copy is kept; NULL or off: no rules, every item says a rule may
+ * start on it and may hold a watched byte): whether a rule could start
+ * on its shape, and whether its names (function, DLL) hold none of
+ * g->name_bytes. */
+void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g);
 
 /* Bytes of a continuation's function name, its NUL included, at most. */
 #define LS_CONT_FUNC 64
@@ -229,19 +227,14 @@ struct ldrsnap_parser {
      * analyzer as each record is handed to it, on the same thread) */
     bool line_watched;
     /* with batches: the bytes the names of a compact item are checked for
-     * (ldrsnap__parser_watch(); none: every item may hold them), each
+     * (the gate's name_bytes; none: every item may hold them), each
      * repeated 16 times for a vector compare */
     _Alignas(16) unsigned char watch[4][16];
     size_t nwatch;
-    const struct ldrsnap_rules *rules; /* with batches: for rules_may */
+    ls_gate gate;              /* with batches: for rules_may */
     /* by function id, worked out once: whether a known name holds a
-     * watched byte, and whether a rule could start on an ENTER record of
-     * that function */
+     * watched byte */
     bool fid_watched[LS_FID_LIMIT];
-    bool fid_may_enter[LS_FID_LIMIT];
-    bool modload_may;          /* likewise for a ModLoad line */
-    bool fid_may_init[LS_FID_LIMIT]; /* and for a "Calling init routine"
-                                        line of each function */
     /* an 80-column line waiting to see whether the next one continues it */
     ls_buf held;
     bool holding;
@@ -262,13 +255,16 @@ struct ldrsnap_parser {
     ldrsnap_level prev_level;
     const char *prev_function; /* in the previous piece's work buffer */
     bool xp_seen;
-    ldrsnap_record_cb cb;
+    ldrsnap_record_cb cb;      /* the public parser's callback */
+    ls_record_fn fn;           /* or the analyzer's, with each note */
     void *ud;
     char errmsg[128];
 };
 
+/* Records go to fn(ctx, rec, note) (the note says whether the line may
+ * hold a watched byte). */
 int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
-                         ldrsnap_record_cb cb, void *userdata);
+                         ls_record_fn fn, void *ctx);
 void ldrsnap__parser_fini(ldrsnap_parser *p);
 int ldrsnap__parser_feed(ldrsnap_parser *p, const void *buf, size_t len);
 int ldrsnap__parser_finish(ldrsnap_parser *p);

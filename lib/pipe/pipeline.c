@@ -18,9 +18,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "analyzer_internal.h"
 #include "pipe/pipeline_internal.h"
-#include "rules/rules_internal.h"
 
 #define PIPE_BATCHES 4
 #define BATCH_RECORDS 4096
@@ -36,8 +34,14 @@ typedef struct ls_block {
 } ls_block;
 
 struct ls_pipe {
-    ldrsnap_analyzer *a;
-    ldrsnap_record_cb consume;
+    ls_alloc al;
+    ldrsnap_parser *parser;      /* the tokenizer thread's while it runs */
+    ls_record_fn consume;        /* on the caller's thread, with notes */
+    void *ctx;
+    /* the parser's watch bytes, copied (the tokenizer thread writes next
+     * to the parser's own) for the items it leaves to this thread: a
+     * cache line of their own */
+    _Alignas(64) unsigned char watch[4][16];
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t to_worker, to_caller;
@@ -102,7 +106,7 @@ static ls_batch *swap(void *ud, ls_batch *full)
 static void *worker(void *arg)
 {
     ls_pipe *pp = arg;
-    ldrsnap_parser *p = &pp->a->parser;
+    ldrsnap_parser *p = pp->parser;
     int rc = LDRSNAP_OK;
     pthread_mutex_lock(&pp->mu);
     for (;;) {
@@ -168,7 +172,7 @@ static void *worker(void *arg)
 /* Free a pipe whose thread is not running (never started, or joined). */
 static void release(ls_pipe *pp)
 {
-    const ls_alloc *al = &pp->a->al;
+    const ls_alloc *al = &pp->al;
     ldrsnap__big_free(al, pp->arena, pp->arena_len);
     pthread_mutex_destroy(&pp->mu);
     pthread_cond_destroy(&pp->to_worker);
@@ -176,21 +180,24 @@ static void release(ls_pipe *pp)
     ldrsnap__free(al, pp);
 }
 
-int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
-                        ldrsnap_record_cb consume)
+int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
+                        ldrsnap_parser *parser, ls_record_fn consume,
+                        void *ctx)
 {
-    const ls_alloc *al = &a->al;
     ls_pipe *pp = ldrsnap__malloc(al, sizeof *pp);
     *out = NULL;
     if (!pp)
         return LDRSNAP_ENOMEM;
     memset(pp, 0, sizeof *pp);
-    pp->a = a;
+    pp->al = *al;
+    pp->parser = parser;
     pp->consume = consume;
+    pp->ctx = ctx;
+    memcpy(pp->watch, parser->watch, sizeof pp->watch);
     pthread_mutex_init(&pp->mu, NULL);
     pthread_cond_init(&pp->to_worker, NULL);
     pthread_cond_init(&pp->to_caller, NULL);
-    size_t cap = ldrsnap__batch_room(a->parser.max_line);
+    size_t cap = ldrsnap__batch_room(parser->max_line);
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;
     cap = (cap + 63) & ~(size_t)63;
@@ -226,11 +233,11 @@ int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
     /* the parser moves to the tokenizer thread with its first batch */
     ls_batch *first = &pp->slot[0].b;
     first->next = NULL;
-    a->parser.batch = first;
-    a->parser.swap = swap;
-    a->parser.swap_ud = pp;
+    parser->batch = first;
+    parser->swap = swap;
+    parser->swap_ud = pp;
     if (pthread_create(&pp->th, NULL, worker, pp) != 0) {
-        a->parser.batch = NULL;
+        parser->batch = NULL;
         goto fail;
     }
     *out = pp;
@@ -240,27 +247,27 @@ fail:
     return LDRSNAP_ENOMEM;
 }
 
-/* What the analyzing thread learns of a compact item with its record r:
- * its line's length, whether it may hold a watched byte (LS_WATCH_CHECK:
- * look from byte `from` of the line on), whether a rule could start on
- * it, and its function's id when it has one. */
-static LS_ALWAYS_INLINE void compact_seen(ldrsnap_analyzer *a,
+/* The note of a compact item with its record r: its line's length,
+ * whether it may hold a watched byte (LS_WATCH_CHECK: this thread looks,
+ * from byte `from` of the line on), whether a rule could start on it, and
+ * its function's id when it has one. */
+static LS_ALWAYS_INLINE void compact_note(const ls_pipe *pp, ls_note *n,
                                           const ldrsnap_record *r,
                                           uint32_t len, uint8_t watched,
-                                          size_t from, bool may, bool has_fid,
-                                          uint8_t fid, uint8_t fflags)
+                                          size_t from, bool may,
+                                          bool has_fid, uint8_t fid,
+                                          uint8_t fflags)
 {
-    a->text_len = len;
-    a->plain = NULL;
-    a->item_watched =
-        watched == LS_WATCH_CHECK
-            ? ldrsnap__names_watched(a->watch, r->text, from, len)
-            : watched;
-    a->item_gated = true;
-    a->item_may = may;
-    a->item_fid = has_fid;
-    a->fid = fid;
-    a->fflags = fflags;
+    n->fid = fid;
+    n->fflags = fflags;
+    n->text_len = len;
+    n->dll_len = SIZE_MAX;
+    n->has_fid = has_fid;
+    n->watched = watched == LS_WATCH_CHECK
+                     ? ldrsnap__names_watched(pp->watch, r->text, from, len)
+                     : watched;
+    n->gated = true;
+    n->rules_may = may;
 }
 
 /* Caller side, with the lock held: analyze the full batches queued; with
@@ -284,41 +291,35 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
         if (!pp->full_head)
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
-        ldrsnap_analyzer *a = pp->a;
         for (size_t i = 0; i < b->nrec && rc == 0; i++) {
             ls_item *it = &b->items[i];
             const ldrsnap_record *r;
             ldrsnap_record built;
+            ls_note note; /* what the tokenizer thread learnt */
             if (it->plain.tag == LS_ITEM_PLAIN) {
                 const ls_plain *pl = &it->plain;
                 r = ldrsnap__plain_record(pl, b->mem, &built);
-                compact_seen(a, r, pl->len, pl->watched, pl->msg + 10,
-                             pl->rules_may, true, pl->fid, pl->fflags);
-                a->plain = pl;
+                compact_note(pp, &note, r, pl->len, pl->watched,
+                             pl->msg + LS_DLL_NAME_TAG_LEN, pl->rules_may,
+                             true, pl->fid, pl->fflags);
+                if (pl->level == LDRSNAP_L_ENTER) /* the name ends it */
+                    note.dll_len = pl->len - pl->msg - LS_DLL_NAME_TAG_LEN;
             } else if (it->plain.tag == LS_ITEM_INIT) {
                 const ls_init *in = &it->init;
                 r = ldrsnap__init_record(in, b->mem, &built);
-                compact_seen(a, r, in->len, in->watched, 0, in->rules_may,
-                             true, in->fid, in->fflags);
+                compact_note(pp, &note, r, in->len, in->watched, 0,
+                             in->rules_may, true, in->fid, in->fflags);
             } else if (it->plain.tag == LS_ITEM_MODLOAD) {
                 const ls_modload *ml = &it->modload;
                 r = ldrsnap__modload_record(ml, b->mem, &built);
-                compact_seen(a, r, ml->len, ml->watched, 0, ml->rules_may,
-                             false, 0, 0);
+                compact_note(pp, &note, r, ml->len, ml->watched, 0,
+                             ml->rules_may, false, 0, 0);
             } else {
                 r = ldrsnap__item_record(it);
-                a->text_len = LS_LEN_UNKNOWN;
-                a->plain = NULL;
-                a->item_watched = true;
-                a->item_gated = false;
-                a->item_fid = false;
+                note = LS_NOTE_NONE;
             }
-            rc = pp->consume(r, a);
+            rc = pp->consume(pp->ctx, r, &note);
         }
-        a->text_len = LS_LEN_UNKNOWN;
-        a->plain = NULL;
-        a->item_gated = false;
-        a->item_fid = false;
         pthread_mutex_lock(&pp->mu);
         b->next = pp->free_list;
         pp->free_list = b;
@@ -469,7 +470,7 @@ void ldrsnap__pipe_free(ls_pipe *pp)
     pthread_cond_broadcast(&pp->to_worker);
     pthread_mutex_unlock(&pp->mu);
     pthread_join(pp->th, NULL);
-    pp->a->parser.batch = NULL;
-    pp->a->parser.swap = NULL;
+    pp->parser->batch = NULL;
+    pp->parser->swap = NULL;
     release(pp);
 }

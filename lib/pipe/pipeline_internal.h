@@ -5,12 +5,15 @@
 #define LDRSNAP_PIPELINE_INTERNAL_H
 
 #include "core/ldrsnap_internal.h"
+#include "parse/parser_internal.h"
 
 typedef struct ls_pipe ls_pipe;
-/* Move a's parser to a new tokenizer thread; consume(rec, a) is then
- * called on the caller's thread for each record, in order. */
-int ldrsnap__pipe_start(ls_pipe **out, ldrsnap_analyzer *a,
-                        ldrsnap_record_cb consume);
+/* Move parser (its gate set) to a new tokenizer thread; consume(ctx,
+ * rec, note) is then called on the caller's thread for each record, in
+ * order, with what the tokenizer thread learnt of it. */
+int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
+                        ldrsnap_parser *parser, ls_record_fn consume,
+                        void *ctx);
 /* Tokenize buf on the tokenizer thread while analyzing; returns once the
  * tokenizer is done with buf.  On error, free the pipe at once. */
 int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len);

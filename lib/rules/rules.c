@@ -660,7 +660,7 @@ static uint32_t lit_key(const char *s)
 
 static size_t key_hash(uint32_t k, size_t slots)
 {
-    return (size_t)((k * 2654435761u) >> 7) & (slots - 1);
+    return (size_t)(ls_hash32(k) >> 7) & (slots - 1);
 }
 
 /* How common a byte is in loader logs (lower is rarer): letters, digits
@@ -819,7 +819,8 @@ static void bucket_gate(const ldrsnap_rules *r, rx_bucket *b)
         if (!st->nstatus)
             b->any_status = true;
         for (size_t k = 0; k < st->nstatus; k++)
-            b->statuses |= 1ull << (st->status[k] * 2654435761u >> 26);
+            b->statuses |= 1ull
+                            << ls_hash_bits(st->status[k], LS_STATUS_BITS);
     }
 }
 

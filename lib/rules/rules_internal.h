@@ -8,6 +8,7 @@
 #include <pcre2.h>
 
 #include "core/ldrsnap_internal.h"
+#include "rules/gate.h"
 
 enum rx_target { RX_LINE = 0, RX_FAILURE = 1 };
 enum rx_scope { RX_FILE = 0, RX_PROCESS, RX_THREAD };
@@ -90,7 +91,7 @@ typedef struct rx_lits {
  * be the key's last two letters, a common pair in most lines). */
 static inline uint32_t rx_bloom_bit(uint32_t key)
 {
-    return (key * 2654435761u) >> 16;
+    return ls_hash_bits(key, 16);
 }
 
 /* Which rules a record of one dialect could start. */
@@ -115,7 +116,8 @@ static inline bool rx_bucket_may(const rx_bucket *b, unsigned level,
     return b->n && (b->levels >> level & 1) &&
            (b->any_fid || (fid < 64 && (b->fids >> fid & 1))) &&
            (b->any_status ||
-            (has_status && (b->statuses >> (status * 2654435761u >> 26) & 1)));
+            (has_status &&
+             (b->statuses >> ls_hash_bits(status, LS_STATUS_BITS) & 1)));
 }
 
 #define RX_NMSG (LDRSNAP_M_SHELL_COMMAND + 1)
@@ -177,22 +179,12 @@ typedef struct rx_where {
     bool has_pid, has_tid;
 } rx_where;
 
-typedef int (*rx_emit_fn)(const ldrsnap_signature *sig, void *ud);
-
-/* note: the record's function id; watched: false when its line surely
- * lacks the bytes of ldrsnap__rx_watch_bytes(). */
+/* A record; note: its function id, and note->watched false when its
+ * line surely lacks the bytes of ldrsnap__rx_watch_bytes().  Signatures
+ * go to sink. */
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const ls_note *note, bool watched, const rx_where *w,
-                       rx_emit_fn emit, void *ud);
-/* The bytes a line must hold for a rule's first step to start on it by
- * its literal: up to four, into out; 0 when lines cannot be told apart
- * by a few ASCII bytes (or no rule starts by a literal): every line is
- * then scanned. */
-size_t ldrsnap__rx_watch_bytes(const ldrsnap_rules *R, unsigned char out[4]);
-/* ldrsnap__rx_watch_bytes() for the names of plain ENTER and RETURN
- * records only (the rest of their line is a fixed frame): 0 unless the
- * frame holds none of the bytes. */
-size_t ldrsnap__rx_watch_names(const ldrsnap_rules *R, unsigned char out[4]);
+                       const ls_note *note, const rx_where *w,
+                       const ls_sink *sink);
 /* Words of the literal set of a rule set (0: no literals to look for). */
 size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
 /* The literals of R on text[0..len), into lits[ldrsnap__rx_lit_words(R)]:
@@ -200,7 +192,7 @@ size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
 void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
                          size_t len, uint64_t *lits);
 int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
-                        rx_emit_fn emit, void *ud);
+                        const ls_sink *sink);
 size_t ldrsnap__rx_count(const rx_state *x);
 /* Is a sequence under way (a later step may come on any record)? */
 bool ldrsnap__rx_busy(const rx_state *x);

@@ -199,7 +199,7 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
         if (i < 3 || !(L->bloom[bit >> 6] & (1ull << (bit & 63))))
             continue;
         size_t start = i - 3;
-        for (size_t j = (size_t)((k * 2654435761u) >> 7) & (L->slots - 1);
+        for (size_t j = (size_t)(ls_hash32(k) >> 7) & (L->slots - 1);
              L->key_slot[j]; j = (j + 1) & (L->slots - 1)) {
             size_t id = L->key_slot[j] - 1;
             if (L->key[id] == k && L->len[id] <= n - start &&
@@ -431,7 +431,7 @@ static size_t expand(rx_state *x, const char *s, const rx_inst *in)
 }
 
 static int emit(rx_state *x, const rx_rule *r, const rx_inst *in,
-                const rx_where *w, rx_emit_fn fn, void *ud)
+                const rx_where *w, const ls_sink *sink)
 {
     x->out.len = 0;
     size_t t = expand(x, r->title, in);
@@ -460,7 +460,7 @@ static int emit(rx_state *x, const rx_rule *r, const rx_inst *in,
         sig.flags |= LDRSNAP_FF_TID;
     }
     x->count++;
-    return fn(&sig, ud);
+    return sink->signature(sink->ctx, &sig);
 }
 
 /* ---- sequences --------------------------------------------------------------------- */
@@ -546,8 +546,7 @@ static bool step_ok(rx_state *x, const rx_step *st, const event *ev,
 /* Advance `in` over as many steps as this event satisfies; emits and
  * returns 1 when the rule completes. */
 static int advance(rx_state *x, const rx_rule *r, rx_inst *in,
-                   const event *ev, const rx_where *w, rx_emit_fn fn,
-                   void *ud)
+                   const event *ev, const rx_where *w, const ls_sink *sink)
 {
     while (in->next < r->nsteps && step_ok(x, &r->steps[in->next], ev, in)) {
         in->lines[in->next++] = ev->line;
@@ -555,12 +554,12 @@ static int advance(rx_state *x, const rx_rule *r, rx_inst *in,
     }
     if (in->next < r->nsteps)
         return 0;
-    int rc = emit(x, r, in, w, fn, ud);
+    int rc = emit(x, r, in, w, sink);
     return rc < 0 ? rc : 1;
 }
 
 static int try_rule(rx_state *x, size_t ri, const event *ev,
-                    const rx_where *w, rx_emit_fn fn, void *ud)
+                    const rx_where *w, const ls_sink *sink)
 {
     const rx_rule *r = &x->rules->rules[ri];
     uint64_t key = scope_key(r, w);
@@ -572,7 +571,7 @@ static int try_rule(rx_state *x, size_t ri, const event *ev,
     }
     if (in) {
         size_t before = in->next;
-        if ((rc = advance(x, r, in, ev, w, fn, ud)) != 0) {
+        if ((rc = advance(x, r, in, ev, w, sink)) != 0) {
             inst_drop(x, in);
             return rc < 0 ? rc : 0;
         }
@@ -582,7 +581,7 @@ static int try_rule(rx_state *x, size_t ri, const event *ev,
     /* a fresh start: on a first-step match, a partial one is restarted */
     rx_inst *s = &x->scratch;
     s->rule = ri, s->key = key, s->next = 0, s->caps_len = 0;
-    if ((rc = advance(x, r, s, ev, w, fn, ud)) != 0)
+    if ((rc = advance(x, r, s, ev, w, sink)) != 0)
         return rc < 0 ? rc : 0;
     if (s->next == 0)
         return 0;
@@ -594,12 +593,12 @@ static int try_rule(rx_state *x, size_t ri, const event *ev,
 
 /* Try a rule on this event unless it was tried already. */
 static int try_once(rx_state *x, size_t ri, const event *ev,
-                    const rx_where *w, rx_emit_fn fn, void *ud)
+                    const rx_where *w, const ls_sink *sink)
 {
     if (x->seen[ri] == x->stamp)
         return LDRSNAP_OK;
     x->seen[ri] = x->stamp;
-    int rc = try_rule(x, ri, ev, w, fn, ud);
+    int rc = try_rule(x, ri, ev, w, sink);
     return rc < 0 ? rc : LDRSNAP_OK;
 }
 
@@ -616,31 +615,31 @@ static bool may_start(const rx_state *x, size_t ri, const ldrsnap_record *r)
 }
 
 static int run_bucket(rx_state *x, const rx_bucket *b, const event *ev,
-                      const rx_where *w, rx_emit_fn fn, void *ud)
+                      const rx_where *w, const ls_sink *sink)
 {
     int rc = LDRSNAP_OK;
     for (size_t i = 0; i < b->n && rc == LDRSNAP_OK; i++)
         if (may_start(x, b->rule[i], ev->rec))
-            rc = try_once(x, b->rule[i], ev, w, fn, ud);
+            rc = try_once(x, b->rule[i], ev, w, sink);
     return rc;
 }
 
 /* Rules with a partial sequence whose first step is of another dialect
  * must still see this record. */
 static int run_partials(rx_state *x, const event *ev, const rx_where *w,
-                        rx_emit_fn fn, void *ud)
+                        const ls_sink *sink)
 {
     int rc = LDRSNAP_OK;
     for (size_t i = 0; i < x->ninst && rc == LDRSNAP_OK; i++)
         if (x->inst[i].used &&
             x->rules->rules[x->inst[i].rule].target == RX_LINE)
-            rc = try_once(x, x->inst[i].rule, ev, w, fn, ud);
+            rc = try_once(x, x->inst[i].rule, ev, w, sink);
     return rc;
 }
 
 /* Rules whose first step needs a literal that is on this line. */
 static int run_literals(rx_state *x, const event *ev, const rx_where *w,
-                        rx_emit_fn fn, void *ud)
+                        const ls_sink *sink)
 {
     const ldrsnap_rules *R = x->rules;
     if (!R->n_lit_rules || !ev->rec->text)
@@ -652,7 +651,7 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
             size_t id = wd * 64 + (size_t)__builtin_ctzll(bits);
             int rc = R->lit_rule[id] < 0
                          ? LDRSNAP_OK
-                         : try_once(x, (size_t)R->lit_rule[id], ev, w, fn, ud);
+                         : try_once(x, (size_t)R->lit_rule[id], ev, w, sink);
             if (rc < 0)
                 return rc;
         }
@@ -660,27 +659,9 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
     return LDRSNAP_OK;
 }
 
-size_t ldrsnap__rx_watch_names(const ldrsnap_rules *R, unsigned char out[4])
-{
-    return R->lits.plain_safe ? ldrsnap__rx_watch_bytes(R, out) : 0;
-}
-
-size_t ldrsnap__rx_watch_bytes(const ldrsnap_rules *R, unsigned char out[4])
-{
-    const rx_lits *L = &R->lits;
-    if (!R->n_lit_rules || L->scan_always || !L->nprobe)
-        return 0;
-    /* ASCII only: recoding a line (CP1252 to UTF-8) keeps those bytes */
-    for (size_t i = 0; i < L->nprobe; i++)
-        if (L->probe[i] >= 0x80)
-            return 0;
-    memcpy(out, L->probe, L->nprobe);
-    return L->nprobe;
-}
-
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const ls_note *note, bool watched, const rx_where *w,
-                       rx_emit_fn fn, void *ud)
+                       const ls_note *note, const rx_where *w,
+                       const ls_sink *sink)
 {
     const ldrsnap_rules *R = x->rules;
     const rx_bucket *by_msg = &R->by_msg[rec->msg % RX_NMSG];
@@ -694,7 +675,7 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     x->text = rec->text;
     x->text_len = note->text_len;
     bool lits = false;
-    if (R->n_lit_rules && rec->text && watched) {
+    if (R->n_lit_rules && rec->text && note->watched) {
         /* the anchor pass here, inline: most lines end with it (a line
          * found to lack them is left unscanned: a literal's step would
          * scan it, and find nothing) */
@@ -714,20 +695,20 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     }
     x->fid = note->fid;
     event ev = {rec, NULL, rec->line};
-    int rc = m ? run_bucket(x, by_msg, &ev, w, fn, ud) : 0;
+    int rc = m ? run_bucket(x, by_msg, &ev, w, sink) : 0;
     if (rc == 0 && d)
-        rc = run_bucket(x, by_d, &ev, w, fn, ud);
+        rc = run_bucket(x, by_d, &ev, w, sink);
     if (rc == 0 && any)
-        rc = run_bucket(x, &R->any, &ev, w, fn, ud);
+        rc = run_bucket(x, &R->any, &ev, w, sink);
     if (rc == 0 && lits)
-        rc = run_literals(x, &ev, w, fn, ud);
+        rc = run_literals(x, &ev, w, sink);
     if (rc == 0 && x->ninst)
-        rc = run_partials(x, &ev, w, fn, ud);
+        rc = run_partials(x, &ev, w, sink);
     return rc;
 }
 
 int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
-                        rx_emit_fn fn, void *ud)
+                        const ls_sink *sink)
 {
     const ldrsnap_rules *R = x->rules;
     if (!R->failure_rules.n)
@@ -736,7 +717,7 @@ int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
                   (f->flags & LDRSNAP_FF_TID) != 0};
     event ev = {NULL, f, f->line};
     for (size_t i = 0; i < R->failure_rules.n; i++) {
-        int rc = try_rule(x, R->failure_rules.rule[i], &ev, &w, fn, ud);
+        int rc = try_rule(x, R->failure_rules.rule[i], &ev, &w, sink);
         if (rc < 0)
             return rc;
     }
