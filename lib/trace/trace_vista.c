@@ -270,7 +270,10 @@ static int on_unable(ls_trace *tr, ls_proc *p, ls_thread *t,
     if (m)
         s.dll_path = m->path;
     if (rec->parent) {
+        /* noting the parent may grow the map and move m */
         ldrsnap__module_seen(tr, rec->parent, 0, 0);
+        if (m)
+            m = ldrsnap__module_find(tr, rec->dll);
         if (m && !m->parent)
             m->parent = ldrsnap__strdup(&tr->al,
                                         ldrsnap__basename(rec->parent));
