@@ -91,7 +91,7 @@ UNIT := $(BUILDDIR)/tests/unit_tests
         asan tsan bench score demo deps install install-built release uninstall \
         clean update-golden help \
         regen check-generated fuzz fuzz-run fuzz-replay format-check \
-        check-portable
+        check-portable check-layers
 
 all: $(STATIC) $(SHARED) $(CLI) $(PC)
 lib: $(STATIC) $(SHARED)
@@ -102,6 +102,7 @@ help:
 	@echo "make release    the same with profile-guided optimization (in $(RELEASE_DIR)/)"
 	@echo "make demo       build and analyze samples/ (after make deps)"
 	@echo "make check      unit tests, CLI golden tests, header, symbols, example"
+	@echo "make check-layers  no stage includes a later one; the heart reads no PCRE2/yaml/zlib"
 	@echo "make asan       the same tests under ASan + UBSan (in build-asan/)"
 	@echo "make format-check  the files listed in FORMAT_FILES follow .clang-format"
 	@echo "make check-portable  the tests on a build without SIMD or byte-order macros"
@@ -227,6 +228,11 @@ regen:
 	python3 tools/gen_errtab.py --winapi $(WINAPI_DIR) --mingw $(MINGW_DIR) > lib/codes/errtab.c.new
 	mv lib/codes/errtab.c.new lib/codes/errtab.c
 
+# The folders of lib/ are layers: no file includes a header of a later
+# stage, and the heart reads no PCRE2, libyaml, zlib or libarchive header.
+check-layers:
+	sh tools/check_layers.sh "$(CC)" $(CPPFLAGS)
+
 check-generated:
 	@if command -v python3 >/dev/null && [ -f $(WINAPI_DIR)/winerror.rs ] && \
 	    [ -f $(MINGW_DIR)/winerror.h ]; then \
@@ -236,7 +242,7 @@ check-generated:
 	else echo "check-generated: skipped (needs python3, librust-winapi-dev, mingw-w64-common)"; fi
 
 check: all unit golden headercheck symcheck example mancheck check-generated \
-       fuzz-replay score
+       check-layers fuzz-replay score
 	@echo "make check: all passed"
 
 asan:
