@@ -16,6 +16,7 @@
 
 #include "codes/codes_internal.h"
 #include "core/ldrsnap_internal.h"
+#include "codes/status.h"
 
 static const char *pool(uint32_t off)
 {

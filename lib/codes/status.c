@@ -3,10 +3,13 @@
  * kind a status implies, and the loader functions the trace tells apart.
  * Names of codes come from the generated table (codes.c, errtab.c).
  */
+#include <assert.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ldrsnap_internal.h"
+#include "codes/status.h"
 
 ldrsnap_kind ldrsnap_status_kind(uint32_t code)
 {
@@ -98,15 +101,41 @@ static const func_info funcs[] = {LS_FUNCS(F)};
 const char *const ldrsnap__fid_names[LS_FID_LIMIT] = {LS_FUNCS(N)};
 #undef N
 
-/* funcs[] index + 1 of the names of each length: a name is compared
- * with at most three of the same length. */
-static const unsigned char by_len[28][3] = {
-    [10] = {1, 10},     [11] = {3},         [14] = {6},
-    [15] = {14},        [16] = {4, 7},      [17] = {13, 17},
-    [18] = {5, 21, 22}, [19] = {2},         [20] = {8, 9, 11},
-    [21] = {15},        [23] = {19},        [24] = {16},
-    [25] = {18, 20, 23}, [27] = {12},
-};
+/* The longest name by_len takes: a longer one in LS_FUNCS does not
+ * compile. */
+#define FUNC_MAX_LEN 27
+#define L(name, id, flags)                                                  \
+    _Static_assert(sizeof(name) - 1 <= FUNC_MAX_LEN,                        \
+                   name " is longer than FUNC_MAX_LEN");
+LS_FUNCS(L)
+#undef L
+#define BY_LEN_SLOTS 3
+
+/* funcs[] index + 1 of the names of each length, built from LS_FUNCS at
+ * first use (by_len_ready): a name is compared with at most
+ * BY_LEN_SLOTS of the same length. */
+static unsigned char by_len[FUNC_MAX_LEN + 1][BY_LEN_SLOTS];
+static atomic_int by_len_ready; /* 0, 1: being built, 2: built */
+
+static void by_len_build(void)
+{
+    int expect = 0;
+    if (!atomic_compare_exchange_strong(&by_len_ready, &expect, 1)) {
+        while (atomic_load_explicit(&by_len_ready, memory_order_acquire) !=
+               2)
+            ; /* another thread builds it: a few hundred instructions */
+        return;
+    }
+    for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
+        unsigned char *slot = by_len[funcs[i].len];
+        size_t k = 0;
+        while (slot[k])
+            k++;
+        assert(k < BY_LEN_SLOTS); /* else raise BY_LEN_SLOTS */
+        slot[k] = (unsigned char)(i + 1);
+    }
+    atomic_store_explicit(&by_len_ready, 2, memory_order_release);
+}
 
 /* An id for a loader function name (LS_FID_UNKNOWN for names not in the
  * table, which are then compared as strings) and what the trace must know
@@ -130,8 +159,10 @@ static inline bool same_name(const char *a, const char *b, size_t len)
 
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags)
 {
+    if (atomic_load_explicit(&by_len_ready, memory_order_acquire) != 2)
+        by_len_build();
     if (len < sizeof by_len / sizeof by_len[0]) {
-        for (size_t i = 0; i < 3 && by_len[len][i]; i++) {
+        for (size_t i = 0; i < BY_LEN_SLOTS && by_len[len][i]; i++) {
             const func_info *f = &funcs[by_len[len][i] - 1];
             if (len >= 8 ? same_name(f->name, name, len)
                          : memcmp(f->name, name, len) == 0) {

@@ -19,6 +19,16 @@
 #include "core/hash.h"
 #include "ldrsnap.h"
 
+#define LS_UNUSED(x) ((void)(x))
+#define LS_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* For a small helper of a per-line path that the compiler would call. */
+#ifdef __GNUC__
+#define LS_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define LS_ALWAYS_INLINE inline
+#endif
+
 /* Known loader function names and what the trace must know about them. */
 enum ls_func_flags {
     LS_FN_PROBE = 0x1,     /* a failing RETURN is a probe miss */

@@ -1,6 +1,9 @@
 /*
- * ldrsnap_internal.h - declarations shared by the library's modules.
- * Not installed.  Internal non-static symbols are named ldrsnap__*.
+ * ldrsnap_internal.h - the core's headers in one (common, hash, alloc,
+ * buf, path), and the inline vector helpers of the per-line paths until
+ * lib/simd/ takes them.  Not installed.  Internal non-static symbols are
+ * named ldrsnap__*.  Each stage declares its own parts in its own header
+ * (text/text.h, lex/lex.h, codes/status.h, trace/trace.h, ...).
  */
 #ifndef LDRSNAP_INTERNAL_H
 #define LDRSNAP_INTERNAL_H
@@ -13,68 +16,14 @@
 #include <emmintrin.h>
 #endif
 
-#include "ldrsnap.h"
+#include "core/alloc.h"
+#include "core/buf.h"
 #include "core/common.h"
+#include "core/path.h"
+#include "ldrsnap.h"
 
-#define LS_UNUSED(x) ((void)(x))
-#define LS_MIN(a, b) ((a) < (b) ? (a) : (b))
-
-#define LS_DEFAULT_MAX_LINE (64u * 1024u)
-#define LS_MIN_MAX_LINE 256u
-
-/* ---- allocation ------------------------------------------------------ */
-
-/* For a small helper of a per-line path that the compiler would call. */
-#ifdef __GNUC__
-#define LS_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define LS_ALWAYS_INLINE inline
-#endif
-
-typedef struct ls_alloc {
-    ldrsnap_allocator a;
-} ls_alloc;
-
-void ldrsnap__alloc_init(ls_alloc *al, const ldrsnap_options *opts);
-void *ldrsnap__malloc(const ls_alloc *al, size_t n);
-void *ldrsnap__calloc(const ls_alloc *al, size_t n);
-void *ldrsnap__realloc(const ls_alloc *al, void *p, size_t n);
-void ldrsnap__free(const ls_alloc *al, void *p);
 /* Does this CPU run AVX2 code (the few passes that have such a form)? */
 bool ldrsnap__cpu_avx2(void);
-/* Large memory filled once and reused (huge pages where it can). */
-void *ldrsnap__big_alloc(const ls_alloc *al, size_t n);
-void ldrsnap__big_free(const ls_alloc *al, void *p, size_t n);
-char *ldrsnap__strndup(const ls_alloc *al, const char *s, size_t n);
-char *ldrsnap__strdup(const ls_alloc *al, const char *s);
-
-/* The start of every *_new() (after its own out-parameter check): check
- * the options, set up the allocator, allocate a zeroed handle of `size`
- * bytes.  Returns it, or NULL with *rc saying why. */
-void *ldrsnap__handle_alloc(const ldrsnap_options *opts, size_t size,
-                            ls_alloc *al, int *rc);
-
-/* Validate caller options; fills defaults.  Returns LDRSNAP_EINVAL on a
- * version or allocator the library does not know. */
-int ldrsnap__options_check(const ldrsnap_options *opts);
-
-/* ---- growable byte buffer --------------------------------------------- */
-
-typedef struct ls_buf {
-    char *ptr;
-    size_t len, cap;
-} ls_buf;
-
-int ldrsnap__buf_grow(const ls_alloc *al, ls_buf *b, size_t need);
-/* Room for need bytes in b (the check inline: most calls have it). */
-static inline int ldrsnap__buf_reserve(const ls_alloc *al, ls_buf *b,
-                                       size_t need)
-{
-    return need <= b->cap ? LDRSNAP_OK : ldrsnap__buf_grow(al, b, need);
-}
-int ldrsnap__buf_append(const ls_alloc *al, ls_buf *b, const void *p,
-                        size_t n);
-void ldrsnap__buf_free(const ls_alloc *al, ls_buf *b);
 
 /* ---- stores another thread will read ----------------------------------- */
 
@@ -219,195 +168,5 @@ static inline void ldrsnap__stream_fence(void)
     _mm_sfence();
 #endif
 }
-
-/* ---- text: bytes -> UTF-8 lines --------------------------------------- */
-
-enum ls_encoding {
-    LS_ENC_UNKNOWN = 0,
-    LS_ENC_UTF8,
-    LS_ENC_UTF16LE,
-    LS_ENC_UTF16BE
-};
-
-/* A physical line, UTF-8, not NUL-terminated; valid during the callback. */
-typedef struct ls_line {
-    const char *ptr;
-    size_t len;
-    uint64_t line;   /* 1-based */
-    uint64_t offset; /* byte offset of the line start in the input */
-    bool capped;     /* longer than max_line; the rest was dropped */
-    bool recoded;    /* invalid UTF-8 or NUL replaced */
-    bool ascii;      /* every byte < 0x80: characters == bytes */
-    bool watched;    /* may hold a watched byte (ldrsnap__text_watch) */
-} ls_line;
-
-typedef int (*ls_line_cb)(const ls_line *line, void *ud);
-/* Offered each line of a plain ASCII chunk that is whole in it, no longer
- * than max_line and not the end of a line begun in an earlier chunk:
- * returns 1 when it took the line, 0 to have it go to the line callback,
- * or an error (< 0). */
-typedef int (*ls_fast_cb)(const char *s, size_t n, uint64_t line,
-                          uint64_t offset, bool watched, void *ud);
-
-typedef struct ls_text {
-    const ls_alloc *al;
-    enum ls_encoding enc;
-    bool bom;
-    bool saw_invalid;        /* UTF-8 input held invalid sequences */
-    unsigned char sniff[4];
-    size_t nsniff;
-    /* UTF-16 state: a dangling byte, a pending high surrogate */
-    int odd_byte;            /* -1 when none */
-    uint32_t high_surrogate; /* 0 when none */
-    ls_buf u8;               /* scratch for transcoded UTF-16 */
-    /* line assembly */
-    ls_buf line;             /* partial line carried across chunks */
-    bool line_capped;
-    bool pending_cr;         /* the last byte seen was '\r' */
-    bool in_line;            /* the current line has begun */
-    bool chunk_plain;        /* the chunk being split is plain ASCII */
-    uint64_t lineno;         /* lines completed */
-    uint64_t line_offset;    /* input offset where the current line began */
-    uint64_t in_bytes;       /* raw bytes consumed */
-    size_t max_line;
-    ls_buf recode;           /* scratch for recoded lines */
-    /* bytes lines are checked for (nwatch of them, 0: none, and every
-     * line may hold one), found by the chunk's ASCII pass: a bit per
-     * 64-byte block of the chunk */
-    unsigned char watch[4];
-    size_t nwatch;
-    ls_buf wmap;
-    bool line_watched;       /* the partial line held one of them */
-    ls_buf nlmap;            /* the chunk's '\n' bytes, a bit each, when
-                                its AVX2 pass found them */
-    ls_line_cb cb;
-    ls_fast_cb fast;         /* NULL: every line goes to cb */
-    void *ud;
-} ls_text;
-
-void ldrsnap__text_init(ls_text *t, const ls_alloc *al, size_t max_line,
-                        ls_line_cb cb, void *ud);
-/* Mark the lines that may hold one of bytes[0..k) (ASCII, k <= 4; 0:
- * none, every line is marked). */
-void ldrsnap__text_watch(ls_text *t, const unsigned char *bytes, size_t k);
-int ldrsnap__text_feed(ls_text *t, const unsigned char *p, size_t n);
-int ldrsnap__text_finish(ls_text *t);
-void ldrsnap__text_free(ls_text *t);
-const char *ldrsnap__text_encoding(const ls_text *t);
-
-/* ---- lex: one logical line -> one record ------------------------------ */
-
-/* Where a record begins inside a line, and which grammar it has. */
-typedef struct ls_start {
-    size_t pos;             /* offset of the record after the prefix */
-    ldrsnap_dialect dialect;
-    size_t head;            /* Vista: length of "pid:tid @ tick - " */
-    uint32_t pid, tid;      /* Vista: parsed head */
-    uint64_t tick;
-    /* ldrsnap__lex_plain(): the line is one plain ENTER or RETURN record
-     * (plain: its level, else LDRSNAP_L_NONE), function up to sep, the
-     * message from msg, a RETURN's status */
-    ldrsnap_level plain;
-    size_t sep, msg;
-    uint32_t status;
-} ls_start;
-
-/* Is s[0..n), whose start st is a Vista head at 0, one of the two records
- * that make most of a log: "<head>Function - ENTER: DLL name: <dll>"
- * (no " DLL path: ") or "<head>Function - RETURN: Status: 0x<8 hex>",
- * with no trailing blank?  Such a line holds no glued record; its shape
- * is kept in st for ldrsnap__lex_line(). */
-bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st);
-/* The same, for a whole line that starts with the usual Vista head
- * "hhhh:hhhh @ dddddddd - ": ldrsnap__lex_find_start() and
- * ldrsnap__lex_plain() in one call.  False for any other line; st->head
- * is then 0 unless the line starts with that head. */
-bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st);
-
-/* Find where the first record begins (after any capture-tool prefix).
- * Returns false when the line holds no Vista/XP/debugger record start. */
-bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st);
-
-/* Offset of the next glued record start after `from`, or n when none. */
-size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
-                               bool xp_seen);
-
-/* Does this line begin a record of its own (and so must not be joined to
- * an 80-column line before it)?  s must be NUL-terminated at s[n]. */
-bool ldrsnap__lex_begins_record(const char *s, size_t n);
-
-/* Surely no record start on s[0..n) (no '@', no "LDR:"), where
- * ldrsnap__lex_find_start() would find none.  False: perhaps one. */
-bool ldrsnap__lex_no_start(const char *s, size_t n);
-
-/* A Vista "Calling init routine <16 digits> for DLL "<name>"" line with
- * the usual head and spacing, the quoted name ending the line: where its
- * function name ends (sep), its message, its name; its routine. */
-typedef struct ls_init_line {
-    size_t sep, msg, dll, dll_len;
-    uint64_t address;
-} ls_init_line;
-bool ldrsnap__lex_init_usual(const char *s, size_t n, const ls_start *st,
-                             ls_init_line *out);
-
-/* A debugger ModLoad line of the usual form, on which no record start
- * was found: both addresses with their backtick, no trailing blank.  Its
- * range, and where its path begins; false: not such a line. */
-bool ldrsnap__lex_modload_usual(const char *s, size_t n, uint64_t *base,
-                                uint64_t *end, size_t *path);
-
-/* A start for ldrsnap__lex_line() that says ldrsnap__lex_find_start()
- * found none on the line (nor will it on the line trimmed): the lexer
- * does not search again. */
-extern const ls_start ldrsnap__no_start;
-
-/* What an ENTER record's message begins with, before the DLL's name. */
-#define LS_DLL_NAME_TAG "DLL name: "
-#define LS_DLL_NAME_TAG_LEN (sizeof LS_DLL_NAME_TAG - 1)
-
-/* Room the lexer may need for the fields of a line of n bytes. */
-#define LS_LEX_ROOM(n) (4 * (size_t)(n) + 512)
-
-/* Classify one NUL-terminated logical line into rec.  `line` is mutable
- * scratch the lexer may cut with NULs; the substrings it copies out go to
- * `out`, which has LS_LEX_ROOM(len) bytes.  Returns the bytes used there.
- * prev_dialect is the dialect of the previous record on the stream, for
- * continuations; start, when not NULL, is where ldrsnap__lex_find_start()
- * found the record (pos relative to line), saving a second search. */
-size_t ldrsnap__lex_line(char *out, char *line, size_t len,
-                         ldrsnap_dialect prev_dialect, const ls_start *start,
-                         ldrsnap_record *rec);
-
-/* Hex / decimal helpers shared by the lexer and the trace. */
-bool ldrsnap__parse_hex32(const char *s, size_t n, uint32_t *out);
-bool ldrsnap__parse_hex64(const char *s, size_t n, uint64_t *out);
-size_t ldrsnap__hex_run(const char *s, size_t n);
-
-/* ---- parser internals used by the analyzer ---------------------------- */
-
-typedef struct ls_parser_hooks {
-    ldrsnap_record_cb cb;
-    void *ud;
-} ls_parser_hooks;
-
-/* ---- loader status knowledge ----------------------------------------- */
-
-/* The name of each known id (NULL for LS_FID_UNKNOWN and unused ones). */
-extern const char *const ldrsnap__fid_names[LS_FID_LIMIT];
-unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags);
-/* For the tests: the i-th name of the function table, NULL past its end. */
-const char *ldrsnap__func_name(size_t i);
-
-bool ldrsnap__status_is_error(uint32_t code);
-/* Name of an exception code: exception names first, then NTSTATUS. */
-const char *ldrsnap__exception_name(uint32_t code);
-bool ldrsnap__exception_is_benign(uint32_t code);
-
-/* ---- path helpers ----------------------------------------------------- */
-
-/* The file-name part of a Windows or POSIX path (after the last \ or /). */
-const char *ldrsnap__basename(const char *path);
-/* ASCII case-insensitive comparison of two file names. */
-bool ldrsnap__name_eq(const char *a, const char *b);
 
 #endif /* LDRSNAP_INTERNAL_H */

@@ -17,6 +17,7 @@
 #endif
 
 #include "core/ldrsnap_internal.h"
+#include "lex/lex.h"
 
 /* ---- small scanners ---------------------------------------------------- */
 

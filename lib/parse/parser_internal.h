@@ -5,6 +5,9 @@
 #define LDRSNAP_PARSER_INTERNAL_H
 
 #include "core/ldrsnap_internal.h"
+#include "codes/status.h"
+#include "lex/lex.h"
+#include "text/text.h"
 
 /*
  * Records handed between threads: the analyzer's tokenizer thread lexes

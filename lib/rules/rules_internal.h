@@ -8,6 +8,7 @@
 #include <pcre2.h>
 
 #include "core/ldrsnap_internal.h"
+#include "codes/status.h"
 #include "rules/gate.h"
 
 enum rx_target { RX_LINE = 0, RX_FAILURE = 1 };

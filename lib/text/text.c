@@ -18,6 +18,7 @@
 #endif
 
 #include "core/ldrsnap_internal.h"
+#include "text/text.h"
 
 /* CP1252 0x80..0x9F; 0 marks bytes CP1252 leaves undefined. */
 static const uint16_t cp1252_c1[32] = {

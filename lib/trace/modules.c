@@ -13,7 +13,7 @@
 static uint32_t name_hash(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ULL;
-    uint64_t h = n * 0x9E3779B97F4A7C15ULL;
+    uint64_t h = n * LS_HASH_MUL64;
     for (size_t i = 0; i < n; i += 8) {
         uint64_t w = 0;
         if (n - i >= 8)
@@ -27,7 +27,7 @@ static uint32_t name_hash(const char *s, size_t n)
         uint64_t ge_a = (lo + (0x80 - 'A') * ones) & ~w;
         uint64_t gt_z = (lo + (0x7F - 'Z') * ones) & ~w;
         w |= ((ge_a & ~gt_z) & (0x80 * ones)) >> 2;
-        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h = (h ^ w) * LS_MIX64;
         h ^= h >> 29;
     }
     uint32_t r = (uint32_t)(h ^ (h >> 32));

@@ -76,7 +76,7 @@ static uint64_t thread_key(uint32_t pid, uint32_t tid)
 static size_t key_slot(uint64_t k, size_t cap)
 {
     k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
+    k *= LS_MIX64;
     k ^= k >> 33;
     return (size_t)k & (cap - 1);
 }

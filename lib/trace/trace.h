@@ -15,6 +15,7 @@
 #define LDRSNAP_TRACE_H
 
 #include "core/ldrsnap_internal.h"
+#include "codes/status.h"
 #include "trace/fail.h"
 
 #define LS_MAX_PROCS 64         /* live processes; the least recently

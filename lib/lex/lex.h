@@ -1,0 +1,102 @@
+/*
+ * lex/lex.h - stage 2: one logical line -> one ldrsnap_record.
+ *
+ * Takes a line (after the parser has joined and split it); finds the
+ * record after any capture-tool prefix, tells its grammar (Vista+, XP,
+ * debugger, IDE, continuation, other) and parses its payload into the
+ * record's fields.  Also the pure recognizers of the usual shapes the
+ * parser sends compact.  libc only: knows lines and records; never the
+ * trace, the rules, the pipe or the analyzer.
+ */
+#ifndef LDRSNAP_LEX_H
+#define LDRSNAP_LEX_H
+
+#include "core/ldrsnap_internal.h"
+
+/* Where a record begins inside a line, and which grammar it has. */
+typedef struct ls_start {
+    size_t pos;             /* offset of the record after the prefix */
+    ldrsnap_dialect dialect;
+    size_t head;            /* Vista: length of "pid:tid @ tick - " */
+    uint32_t pid, tid;      /* Vista: parsed head */
+    uint64_t tick;
+    /* ldrsnap__lex_plain(): the line is one plain ENTER or RETURN record
+     * (plain: its level, else LDRSNAP_L_NONE), function up to sep, the
+     * message from msg, a RETURN's status */
+    ldrsnap_level plain;
+    size_t sep, msg;
+    uint32_t status;
+} ls_start;
+
+/* Is s[0..n), whose start st is a Vista head at 0, one of the two records
+ * that make most of a log: "<head>Function - ENTER: DLL name: <dll>"
+ * (no " DLL path: ") or "<head>Function - RETURN: Status: 0x<8 hex>",
+ * with no trailing blank?  Such a line holds no glued record; its shape
+ * is kept in st for ldrsnap__lex_line(). */
+bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st);
+/* The same, for a whole line that starts with the usual Vista head
+ * "hhhh:hhhh @ dddddddd - ": ldrsnap__lex_find_start() and
+ * ldrsnap__lex_plain() in one call.  False for any other line; st->head
+ * is then 0 unless the line starts with that head. */
+bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st);
+
+/* Find where the first record begins (after any capture-tool prefix).
+ * Returns false when the line holds no Vista/XP/debugger record start. */
+bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st);
+
+/* Offset of the next glued record start after `from`, or n when none. */
+size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
+                               bool xp_seen);
+
+/* Does this line begin a record of its own (and so must not be joined to
+ * an 80-column line before it)?  s must be NUL-terminated at s[n]. */
+bool ldrsnap__lex_begins_record(const char *s, size_t n);
+
+/* Surely no record start on s[0..n) (no '@', no "LDR:"), where
+ * ldrsnap__lex_find_start() would find none.  False: perhaps one. */
+bool ldrsnap__lex_no_start(const char *s, size_t n);
+
+/* A Vista "Calling init routine <16 digits> for DLL "<name>"" line with
+ * the usual head and spacing, the quoted name ending the line: where its
+ * function name ends (sep), its message, its name; its routine. */
+typedef struct ls_init_line {
+    size_t sep, msg, dll, dll_len;
+    uint64_t address;
+} ls_init_line;
+bool ldrsnap__lex_init_usual(const char *s, size_t n, const ls_start *st,
+                             ls_init_line *out);
+
+/* A debugger ModLoad line of the usual form, on which no record start
+ * was found: both addresses with their backtick, no trailing blank.  Its
+ * range, and where its path begins; false: not such a line. */
+bool ldrsnap__lex_modload_usual(const char *s, size_t n, uint64_t *base,
+                                uint64_t *end, size_t *path);
+
+/* A start for ldrsnap__lex_line() that says ldrsnap__lex_find_start()
+ * found none on the line (nor will it on the line trimmed): the lexer
+ * does not search again. */
+extern const ls_start ldrsnap__no_start;
+
+/* What an ENTER record's message begins with, before the DLL's name. */
+#define LS_DLL_NAME_TAG "DLL name: "
+#define LS_DLL_NAME_TAG_LEN (sizeof LS_DLL_NAME_TAG - 1)
+
+/* Room the lexer may need for the fields of a line of n bytes. */
+#define LS_LEX_ROOM(n) (4 * (size_t)(n) + 512)
+
+/* Classify one NUL-terminated logical line into rec.  `line` is mutable
+ * scratch the lexer may cut with NULs; the substrings it copies out go to
+ * `out`, which has LS_LEX_ROOM(len) bytes.  Returns the bytes used there.
+ * prev_dialect is the dialect of the previous record on the stream, for
+ * continuations; start, when not NULL, is where ldrsnap__lex_find_start()
+ * found the record (pos relative to line), saving a second search. */
+size_t ldrsnap__lex_line(char *out, char *line, size_t len,
+                         ldrsnap_dialect prev_dialect, const ls_start *start,
+                         ldrsnap_record *rec);
+
+/* Hex / decimal helpers shared by the lexer and the trace. */
+bool ldrsnap__parse_hex32(const char *s, size_t n, uint32_t *out);
+bool ldrsnap__parse_hex64(const char *s, size_t n, uint64_t *out);
+size_t ldrsnap__hex_run(const char *s, size_t n);
+
+#endif

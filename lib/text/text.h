@@ -1,0 +1,92 @@
+/*
+ * text/text.h - stage 1: bytes -> UTF-8 lines.
+ *
+ * Takes the input's bytes in chunks of any size; gives numbered UTF-8
+ * lines (BOM or zero-byte detection of UTF-16, transcoding, \n, \r\n and
+ * lone \r, invalid UTF-8 recoded as CP1252, NUL as U+FFFD), each marked
+ * when it may hold one of the bytes the rules watch for, and plain ASCII
+ * lines to a fast callback when one is set.  libc only: knows bytes and
+ * lines; never records, rules or the analyzer.
+ */
+#ifndef LDRSNAP_TEXT_H
+#define LDRSNAP_TEXT_H
+
+#include "core/ldrsnap_internal.h"
+
+#define LS_DEFAULT_MAX_LINE (64u * 1024u)
+#define LS_MIN_MAX_LINE 256u
+
+enum ls_encoding {
+    LS_ENC_UNKNOWN = 0,
+    LS_ENC_UTF8,
+    LS_ENC_UTF16LE,
+    LS_ENC_UTF16BE
+};
+
+/* A physical line, UTF-8, not NUL-terminated; valid during the callback. */
+typedef struct ls_line {
+    const char *ptr;
+    size_t len;
+    uint64_t line;   /* 1-based */
+    uint64_t offset; /* byte offset of the line start in the input */
+    bool capped;     /* longer than max_line; the rest was dropped */
+    bool recoded;    /* invalid UTF-8 or NUL replaced */
+    bool ascii;      /* every byte < 0x80: characters == bytes */
+    bool watched;    /* may hold a watched byte (ldrsnap__text_watch) */
+} ls_line;
+
+typedef int (*ls_line_cb)(const ls_line *line, void *ud);
+/* Offered each line of a plain ASCII chunk that is whole in it, no longer
+ * than max_line and not the end of a line begun in an earlier chunk:
+ * returns 1 when it took the line, 0 to have it go to the line callback,
+ * or an error (< 0). */
+typedef int (*ls_fast_cb)(const char *s, size_t n, uint64_t line,
+                          uint64_t offset, bool watched, void *ud);
+
+typedef struct ls_text {
+    const ls_alloc *al;
+    enum ls_encoding enc;
+    bool bom;
+    bool saw_invalid;        /* UTF-8 input held invalid sequences */
+    unsigned char sniff[4];
+    size_t nsniff;
+    /* UTF-16 state: a dangling byte, a pending high surrogate */
+    int odd_byte;            /* -1 when none */
+    uint32_t high_surrogate; /* 0 when none */
+    ls_buf u8;               /* scratch for transcoded UTF-16 */
+    /* line assembly */
+    ls_buf line;             /* partial line carried across chunks */
+    bool line_capped;
+    bool pending_cr;         /* the last byte seen was '\r' */
+    bool in_line;            /* the current line has begun */
+    bool chunk_plain;        /* the chunk being split is plain ASCII */
+    uint64_t lineno;         /* lines completed */
+    uint64_t line_offset;    /* input offset where the current line began */
+    uint64_t in_bytes;       /* raw bytes consumed */
+    size_t max_line;
+    ls_buf recode;           /* scratch for recoded lines */
+    /* bytes lines are checked for (nwatch of them, 0: none, and every
+     * line may hold one), found by the chunk's ASCII pass: a bit per
+     * 64-byte block of the chunk */
+    unsigned char watch[4];
+    size_t nwatch;
+    ls_buf wmap;
+    bool line_watched;       /* the partial line held one of them */
+    ls_buf nlmap;            /* the chunk's '\n' bytes, a bit each, when
+                                its AVX2 pass found them */
+    ls_line_cb cb;
+    ls_fast_cb fast;         /* NULL: every line goes to cb */
+    void *ud;
+} ls_text;
+
+void ldrsnap__text_init(ls_text *t, const ls_alloc *al, size_t max_line,
+                        ls_line_cb cb, void *ud);
+/* Mark the lines that may hold one of bytes[0..k) (ASCII, k <= 4; 0:
+ * none, every line is marked). */
+void ldrsnap__text_watch(ls_text *t, const unsigned char *bytes, size_t k);
+int ldrsnap__text_feed(ls_text *t, const unsigned char *p, size_t n);
+int ldrsnap__text_finish(ls_text *t);
+void ldrsnap__text_free(ls_text *t);
+const char *ldrsnap__text_encoding(const ls_text *t);
+
+#endif
