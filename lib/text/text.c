@@ -512,18 +512,96 @@ static void detect(ls_text *t, bool final)
     }
 }
 
-/* Transcode UTF-16 and hand pieces ending at line ends to split(). */
+/*
+ * UTF-16LE -> UTF-8 for the ASCII stretches that are nearly all of a log:
+ * how many of the n code units at p are U+0001..U+007F (one UTF-8 byte
+ * each), written to out.  The scalar twin is the reference; the SSE2 pass
+ * takes 16 units at a time and hands the rest of a block to the twin.
+ */
+static size_t utf16le_ascii_scalar(const unsigned char *p, size_t n,
+                                   char *out)
+{
+    size_t k = 0;
+    for (; k < n; k++) {
+        unsigned lo = p[2 * k], hi = p[2 * k + 1];
+        if (hi || !lo || lo >= 0x80)
+            break;
+        out[k] = (char)lo;
+    }
+    return k;
+}
+
+#ifdef __SSE2__
+static size_t utf16le_ascii_sse2(const unsigned char *p, size_t n, char *out)
+{
+    const __m128i high = _mm_set1_epi16((short)0xFF80);
+    const __m128i zero = _mm_setzero_si128();
+    size_t k = 0;
+    for (; n - k >= 16; k += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * k));
+        __m128i b =
+            _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * k + 16));
+        __m128i big = _mm_and_si128(_mm_or_si128(a, b), high);
+        __m128i nul = _mm_or_si128(_mm_cmpeq_epi16(a, zero),
+                                   _mm_cmpeq_epi16(b, zero));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(big, zero)) != 0xFFFF ||
+            _mm_movemask_epi8(nul))
+            break;
+        _mm_storeu_si128((__m128i *)(void *)(out + k), _mm_packus_epi16(a, b));
+    }
+    return k + utf16le_ascii_scalar(p + 2 * k, n - k, out + k);
+}
+#define utf16le_ascii utf16le_ascii_sse2
+#else
+#define utf16le_ascii utf16le_ascii_scalar
+#endif
+
+/*
+ * Transcode UTF-16 and hand pieces to split().  A piece whose code units
+ * each became one byte (ASCII) may hold many lines and end anywhere: the
+ * offset of each line in it is exact.  Once a unit became more (or less)
+ * than one byte, the piece ends at the next line end, so that the lines
+ * after it start a piece of their own.
+ */
 static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
                       uint64_t orig)
 {
     const bool le = t->enc == LS_ENC_UTF16LE;
-    int rc = ldrsnap__buf_reserve(t->al, &t->u8, 8192);
+    const bool bulk = le && !t->utf16_units;
+    int rc = ldrsnap__buf_reserve(t->al, &t->u8, 65536);
     if (rc < 0)
         return rc;
     size_t i = 0;
     uint64_t piece_orig = orig - (t->odd_byte >= 0 ? 1 : 0);
+    bool one_to_one = t->odd_byte < 0; /* every unit so far: one byte */
     t->u8.len = 0;
     while (i < n) {
+        if (bulk && t->odd_byte < 0 && !t->high_surrogate && n - i >= 2) {
+            size_t units = (n - i) / 2;
+            size_t room = t->u8.cap - t->u8.len - 8;
+            char *o = t->u8.ptr + t->u8.len;
+            size_t k = utf16le_ascii(p + i, units < room ? units : room, o);
+            bool line_end = false;
+            if (!one_to_one) { /* the piece ends at the line's end */
+                size_t j = 0;
+                while (j < k && o[j] != '\n' && o[j] != '\r')
+                    j++;
+                line_end = j < k;
+                k = line_end ? j + 1 : k;
+            }
+            t->u8.len += k;
+            i += 2 * k;
+            if (line_end || t->u8.len + 8 >= t->u8.cap) {
+                if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig)) != 0)
+                    return rc;
+                t->u8.len = 0;
+                piece_orig = orig + i;
+                one_to_one = true;
+                continue;
+            }
+            if (i + 1 >= n)
+                continue; /* the end, or an odd byte left */
+        }
         unsigned b0, b1;
         if (t->odd_byte >= 0) {
             b0 = (unsigned)t->odd_byte, b1 = p[i++];
@@ -537,7 +615,9 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
         }
         uint32_t u = le ? (b0 | (b1 << 8)) : ((b0 << 8) | b1);
         uint32_t c;
+        size_t before = t->u8.len;
         if (t->high_surrogate) {
+            one_to_one = false;
             if (u >= 0xDC00 && u <= 0xDFFF) {
                 c = 0x10000 + ((t->high_surrogate - 0xD800) << 10) +
                     (u - 0xDC00);
@@ -547,18 +627,22 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
             }
             t->high_surrogate = 0;
             t->u8.len += put_utf8(t->u8.ptr + t->u8.len, 0xFFFD);
+            before = t->u8.len;
         }
         if (u >= 0xD800 && u <= 0xDBFF) {
             t->high_surrogate = u;
+            one_to_one = false;
             goto next;
         }
         c = (u >= 0xDC00 && u <= 0xDFFF) || u == 0 ? 0xFFFD : u;
         t->u8.len += put_utf8(t->u8.ptr + t->u8.len, c);
-        if (u == '\n' || u == '\r') {
+        one_to_one &= t->u8.len - before == 1;
+        if ((u == '\n' || u == '\r') && (!one_to_one || !bulk)) {
             if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig)) != 0)
                 return rc;
             t->u8.len = 0;
             piece_orig = orig + i;
+            one_to_one = true;
         }
     next:
         if (t->u8.len + 8 > t->u8.cap) {
@@ -566,6 +650,7 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
                 return rc;
             t->u8.len = 0;
             piece_orig = orig + i;
+            one_to_one = true;
         }
     }
     rc = t->u8.len ? split(t, t->u8.ptr, t->u8.len, piece_orig) : 0;

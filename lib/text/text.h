@@ -54,6 +54,8 @@ typedef struct ls_text {
     int odd_byte;            /* -1 when none */
     uint32_t high_surrogate; /* 0 when none */
     ls_buf u8;               /* scratch for transcoded UTF-16 */
+    bool utf16_units;        /* UTF-16LE a code unit at a time, without
+                                the ASCII pass (its oracle, for tests) */
     /* line assembly */
     ls_buf line;             /* partial line carried across chunks */
     bool line_capped;

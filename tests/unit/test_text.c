@@ -1,0 +1,170 @@
+/*
+ * test_text.c - the text layer on its own: the UTF-16LE ASCII pass (16
+ * code units at a time) against the code-unit loop it skips, its oracle.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "core/alloc.h"
+#include "text/text.h"
+
+/* Every line as "<line> <offset> <flags> <text>\n", one string. */
+typedef struct seen {
+    char *s;
+    size_t len, cap;
+} seen;
+
+static int keep_line(const ls_line *l, void *ud)
+{
+    seen *v = ud;
+    size_t need = v->len + l->len + 64;
+    if (need > v->cap) {
+        v->cap = need * 2;
+        v->s = realloc(v->s, v->cap);
+        cr_assert(v->s);
+    }
+    v->len += (size_t)snprintf(v->s + v->len, 64, "%llu %llu %d%d%d ",
+                               (unsigned long long)l->line,
+                               (unsigned long long)l->offset, l->capped,
+                               l->recoded, l->ascii);
+    memcpy(v->s + v->len, l->ptr, l->len);
+    v->len += l->len;
+    v->s[v->len++] = '\n';
+    return 0;
+}
+
+static uint64_t rng = 88172645463325252ULL;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* A UTF-16LE log: long ASCII stretches, line ends of every kind, and now
+ * and then a unit the ASCII pass must leave (past ASCII, NUL, a surrogate
+ * pair, a lone surrogate). */
+static unsigned char *make_utf16(size_t units, size_t *len)
+{
+    unsigned char *p = malloc(2 * units + 2);
+    size_t o = 0;
+    if (rnd(2)) {
+        p[o++] = 0xFF, p[o++] = 0xFE;
+    }
+    while (o + 4 <= 2 * units) {
+        unsigned u, k = rnd(1000);
+        if (k < 30)
+            u = '\n';
+        else if (k < 40)
+            u = '\r';
+        else if (k < 43)
+            u = 0xE4 + rnd(3); /* ä */
+        else if (k < 45)
+            u = 0x4E2D;        /* 中 */
+        else if (k < 46)
+            u = 0;
+        else if (k < 47)
+            u = 0xDC00 + rnd(16); /* lone low surrogate */
+        else if (k < 48) {
+            p[o++] = 0x3D, p[o++] = 0xD8; /* a pair: U+1F6xx */
+            u = 0xDE00 + rnd(64);
+        } else if (k < 49)
+            u = 0xD800 + rnd(16); /* a high one, maybe alone */
+        else if (k < 50)
+            u = 0x80 + rnd(0x780);
+        else
+            u = 0x20 + rnd(0x5F);
+        p[o++] = (unsigned char)(u & 0xFF);
+        p[o++] = (unsigned char)(u >> 8);
+    }
+    *len = o;
+    return p;
+}
+
+static void run(const unsigned char *p, size_t n, bool units, size_t max_line,
+                unsigned cut, seen *v)
+{
+    ls_alloc al;
+    ls_text t;
+    ldrsnap__alloc_init(&al, NULL);
+    ldrsnap__text_init(&t, &al, max_line, keep_line, v);
+    t.utf16_units = units;
+    for (size_t i = 0; i < n;) {
+        size_t k = cut ? 1 + rnd(cut) : n;
+        if (k > n - i)
+            k = n - i;
+        cr_assert_eq(ldrsnap__text_feed(&t, p + i, k), 0);
+        i += k;
+    }
+    cr_assert_eq(ldrsnap__text_finish(&t), 0);
+    ldrsnap__text_free(&t);
+}
+
+Test(text, utf16le_ascii_pass_gives_what_the_unit_loop_gives)
+{
+    static const unsigned cuts[] = {0, 1, 7, 33, 4096, 200000};
+    for (int round = 0; round < 12; round++) {
+        size_t len;
+        unsigned char *p = make_utf16(50000 + rnd(150000), &len);
+        if (round == 0) /* no NUL in the first units: sniffed as UTF-16 */
+            p[0] = 0xFF, p[1] = 0xFE;
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+            size_t max_line = round % 3 == 2 ? 64 : 65536;
+            unsigned seed = (unsigned)rng;
+            seen a = {0}, b = {0};
+            rng = seed;
+            run(p, len, false, max_line, cuts[c], &a);
+            rng = seed;
+            run(p, len, true, max_line, cuts[c], &b);
+            cr_assert_gt(a.len, 0);
+            cr_assert_eq(a.len, b.len, "round %d cut %u", round, cuts[c]);
+            cr_assert(memcmp(a.s, b.s, a.len) == 0, "round %d cut %u", round,
+                      cuts[c]);
+            free(a.s);
+            free(b.s);
+        }
+        free(p);
+    }
+}
+
+/* An all-ASCII log in UTF-16LE gives the lines (and their offsets) of
+ * the same log in UTF-8, offsets doubled. */
+Test(text, utf16le_ascii_lines_match_utf8)
+{
+    const char *lines[] = {"1a2c:0e10 @ 01 - LdrpLoadDll - ENTER: DLL name: x.dll",
+                           "", "LDR: PID: 0x1, a", "x"};
+    char u8[4096];
+    size_t n8 = 0;
+    for (int r = 0; r < 40; r++)
+        for (size_t i = 0; i < 4; i++)
+            n8 += (size_t)snprintf(u8 + n8, sizeof u8 - n8, "%s%s", lines[i],
+                                   i % 2 ? "\r\n" : "\n");
+    unsigned char u16[8192 + 2];
+    u16[0] = 0xFF, u16[1] = 0xFE;
+    for (size_t i = 0; i < n8; i++)
+        u16[2 + 2 * i] = (unsigned char)u8[i], u16[3 + 2 * i] = 0;
+    seen a = {0}, b = {0};
+    run((const unsigned char *)u8, n8, false, 65536, 0, &a);
+    run(u16, 2 + 2 * n8, false, 65536, 0, &b);
+    /* same lines; offsets: 2 + 2 * the UTF-8 offset */
+    char *pa = a.s, *pb = b.s;
+    size_t lines_seen = 0;
+    while (pa < a.s + a.len) {
+        unsigned long long la, oa, lb, ob;
+        cr_assert_eq(sscanf(pa, "%llu %llu", &la, &oa), 2);
+        cr_assert_eq(sscanf(pb, "%llu %llu", &lb, &ob), 2);
+        cr_assert_eq(la, lb);
+        cr_assert_eq(ob, 2 + 2 * oa, "line %llu", la);
+        pa = strchr(pa, '\n') + 1;
+        pb = strchr(pb, '\n') + 1;
+        lines_seen++;
+    }
+    cr_assert_eq(lines_seen, 160);
+    free(a.s);
+    free(b.s);
+}
