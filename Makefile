@@ -35,8 +35,9 @@ CLI_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinc
 # builds without it (a fast edit loop); `make release`, `make install` and
 # `make bench` build in $(BUILDDIR)/release with it.  There the library and
 # the CLI are first built instrumented in pgo/gen, a training run analyzes
-# a generated log (with its tokenizer thread and on one thread) and the
-# samples, and the objects are then built with that profile (the bench
+# a generated log and realistic captures (bench/capgen.c: plain, prefixed,
+# UTF-16; with its tokenizer thread and on one thread) and the samples,
+# and the objects are then built with that profile (the bench
 # log: a few percent faster).  RELEASE_PGO=0 builds a release without; so
 # does a compiler that lacks the options.  PGO=1 puts a profile into any
 # build.
@@ -135,6 +136,7 @@ $(BUILDDIR)/cli/%.o: cli/%.c $(PGO_STAMP)
 # The profile: an instrumented build, then its training run.
 ifeq ($(PGO),1)
 $(PGO_STAMP): $(LIB_SRC) $(CLI_SRC) $(RULE_FILES) tools/embed.c bench/gen.c \
+              bench/capgen.c \
               include/ldrsnap.h $(LIB_HDR) $(wildcard cli/*.h)
 	rm -rf $(BUILDDIR)/pgo
 	$(MAKE) --no-print-directory PGO=0 BUILDDIR=$(BUILDDIR)/pgo/gen \
@@ -142,13 +144,23 @@ $(PGO_STAMP): $(LIB_SRC) $(CLI_SRC) $(RULE_FILES) tools/embed.c bench/gen.c \
 	    LDFLAGS="$(LDFLAGS) -fprofile-generate" WERROR=$(WERROR) \
 	    $(BUILDDIR)/pgo/gen/ldrsnap
 	$(CC) -O2 -o $(BUILDDIR)/pgo/train-gen bench/gen.c
-	$(BUILDDIR)/pgo/train-gen 16 > $(BUILDDIR)/pgo/train.log
+	$(CC) -O2 -o $(BUILDDIR)/pgo/train-capgen bench/capgen.c
+	$(BUILDDIR)/pgo/train-gen 8 > $(BUILDDIR)/pgo/train.log
+	$(BUILDDIR)/pgo/train-capgen -m 16 -s 7 > $(BUILDDIR)/pgo/train-real.log
+	$(BUILDDIR)/pgo/train-capgen -m 4 -s 8 --prefix > $(BUILDDIR)/pgo/train-prefix.log
+	$(BUILDDIR)/pgo/train-capgen -m 4 -s 9 --utf16 > $(BUILDDIR)/pgo/train-utf16.log
 	for a in "--json" "--json -j 1" "--all -j 1"; do \
-	    $(BUILDDIR)/pgo/gen/ldrsnap $$a $(BUILDDIR)/pgo/train.log > /dev/null; \
+	    for f in train train-real; do \
+	        $(BUILDDIR)/pgo/gen/ldrsnap $$a $(BUILDDIR)/pgo/$$f.log > /dev/null; \
+	        [ $$? -le 1 ] || exit 1; done; done
+	for f in train-real train-prefix train-utf16; do \
+	    $(BUILDDIR)/pgo/gen/ldrsnap $(BUILDDIR)/pgo/$$f.log > /dev/null; \
+	    [ $$? -le 1 ] || exit 1; \
+	    $(BUILDDIR)/pgo/gen/ldrsnap --json $(BUILDDIR)/pgo/$$f.log > /dev/null; \
 	    [ $$? -le 1 ] || exit 1; done
 	$(BUILDDIR)/pgo/gen/ldrsnap --json samples tests/data > /dev/null; \
 	    [ $$? -le 2 ] || exit 1
-	rm -f $(BUILDDIR)/pgo/train.log
+	rm -f $(BUILDDIR)/pgo/train*.log
 	touch $@
 endif
 
