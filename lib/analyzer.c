@@ -347,11 +347,6 @@ int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
     return LDRSNAP_OK;
 }
 
-ls_trace *ldrsnap__analyzer_trace(ldrsnap_analyzer *a)
-{
-    return a->trace;
-}
-
 const ldrsnap_summary *ldrsnap_analyzer_summary(const ldrsnap_analyzer *a)
 {
     return valid(a) && a->state == A_FINISHED ? &a->summary : NULL;

@@ -44,7 +44,4 @@ struct ldrsnap_analyzer {
     char errmsg[160];
 };
 
-/* For the tests: the analyzer's trace. */
-ls_trace *ldrsnap__analyzer_trace(ldrsnap_analyzer *a);
-
 #endif

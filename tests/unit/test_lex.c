@@ -13,7 +13,6 @@
 
 #include "helpers.h"
 #include "analyzer_internal.h"
-#include "trace/trace_internal.h"
 #include "core/ldrsnap_internal.h"
 
 typedef struct lexcase {
@@ -634,42 +633,4 @@ Test(util, basename_every_alignment_and_length)
                      "KERNEL32.DLL");
     cr_assert_str_eq(ldrsnap__basename("a/b\\c"), "c");
     cr_assert_str_eq(ldrsnap__basename("\\"), "");
-}
-
-/* The module map finds a name whatever its ASCII case (its hash folds a
- * word at a time), and only ASCII letters fold. */
-static int no_event(const ldrsnap_event *ev, void *ud)
-{
-    (void)ev, (void)ud;
-    return 0;
-}
-
-Test(util, module_names_fold_ascii_case_only)
-{
-    static const char log[] =
-        "ModLoad: 00000000`10000000 00000000`10010000   "
-        "C:\\X\\ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{.DLL\n"
-        "ModLoad: 00000000`20000000 00000000`20010000   "
-        "C:\\X\\abcdefghijklmnopqrstuvwxyz.dll\n"
-        "ModLoad: 00000000`30000000 00000000`30010000   "
-        "C:\\X\\\xc3\x89t\xc3\xa9.dll\n"
-        "ModLoad: 00000000`40000000 00000000`40010000   C:\\X\\K.DLL\n";
-    ldrsnap_analyzer *a;
-    cr_assert_eq(ldrsnap_analyzer_new(&a, NULL, no_event, NULL), LDRSNAP_OK);
-    cr_assert_eq(ldrsnap_analyzer_feed(a, log, sizeof log - 1), LDRSNAP_OK);
-    ls_trace *t = ldrsnap__analyzer_trace(a);
-    const ls_module *m =
-        ldrsnap__module_find(t, "abcdefghijklmnopqrstuvwxyz@[`{.dll");
-    cr_assert_not_null(m);
-    cr_assert_eq(m->base, 0x10000000);
-    m = ldrsnap__module_find(t, "D:\\ABCDEFGHIJKLMNOPQRSTUVWXYZ.DLL");
-    cr_assert_not_null(m);
-    cr_assert_eq(m->base, 0x20000000);
-    cr_assert_not_null(ldrsnap__module_find(t, "\xc3\x89T\xc3\xa9.DLL"));
-    cr_assert_null(ldrsnap__module_find(t, "\xc3\xa9t\xc3\xa9.dll"));
-    /* '@' is not '`', nor '[' '{': no folding outside the letters */
-    cr_assert_null(ldrsnap__module_find(t, "abcdefghijklmnopqrstuvwxyz`{`{.dll"));
-    cr_assert_not_null(ldrsnap__module_find(t, "k.dll"));
-    cr_assert_null(ldrsnap__module_find(t, "k.dl"));
-    ldrsnap_analyzer_free(a);
 }

@@ -753,3 +753,76 @@ Test(rules, a_sequence_ends_on_a_plain_record_threaded)
     free(log);
     ldrsnap_rules_free(r);
 }
+
+/* ---- the gate: the rules' prefilter decisions as plain data ------------- */
+
+#include "rules/gate.h"
+
+/* ls_gate answers as the rules' buckets do, for every function id and
+ * statuses of every hash bucket: the parser reads the one without PCRE2,
+ * the matcher the other. */
+static void gate_matches_the_buckets(const ldrsnap_rules *r)
+{
+    ls_gate g;
+    ldrsnap__gate_build(&g, r);
+    cr_assert_eq(g.on, ldrsnap_rules_count(r) != 0);
+    static const uint32_t known[] = {0, 0xC0000135u, 0xC0000034u,
+                                     0xC0000142u, 0xC000007Bu, 0x80070005u,
+                                     0xC0150002u, 0xE0434F4Du};
+    for (unsigned fid = 0; fid < LS_FID_LIMIT; fid++) {
+        cr_assert_eq(g.enter_may[fid],
+                     rx_rules_may(r, LDRSNAP_M_DLL_NAME, LDRSNAP_D_VISTA,
+                                  LDRSNAP_L_ENTER, fid, false, 0));
+        cr_assert_eq(g.init_may[fid],
+                     rx_rules_may(r, LDRSNAP_M_CALLING_INIT, LDRSNAP_D_VISTA,
+                                  LDRSNAP_L_INFO, fid, false, 0));
+        for (uint32_t i = 0; i < 4096 + 8; i++) {
+            uint32_t st = i < 8 ? known[i] : (i - 8) * 0x9E3779B1u;
+            cr_assert_eq(ls_gate_return_may(&g, fid, st),
+                         rx_rules_may(r, LDRSNAP_M_STATUS, LDRSNAP_D_VISTA,
+                                      LDRSNAP_L_RETURN, fid, true, st),
+                         "fid %u status 0x%08x", fid, st);
+        }
+    }
+    cr_assert_eq(g.modload_may,
+                 rx_rules_may(r, LDRSNAP_M_MODLOAD, LDRSNAP_D_DEBUGGER,
+                              LDRSNAP_L_NONE, LS_FID_UNKNOWN, false, 0));
+}
+
+Test(rules, gate_matches_the_buckets_builtin)
+{
+    ldrsnap_rules *r;
+    cr_assert_eq(ldrsnap_rules_new(&r, NULL, 0), 0);
+    gate_matches_the_buckets(r);
+    ldrsnap_rules_free(r);
+}
+
+Test(rules, gate_matches_the_buckets_user)
+{
+    ldrsnap_rules *r = user_rules(
+        "rules:\n"
+        "  - id: ret-status\n"
+        "    title: t\n    severity: low\n"
+        "    match: {function: LdrpLoadDll, level: RETURN,"
+        " status: [0xc0000135, 0xc000007b]}\n"
+        "  - id: ret-any\n"
+        "    title: t\n    severity: low\n"
+        "    match: {function: LdrpSearchPath, level: RETURN}\n"
+        "  - id: enter\n"
+        "    title: t\n    severity: low\n"
+        "    match: {function: LdrpMinimalMapModule, level: ENTER}\n"
+        "  - id: modload\n"
+        "    title: t\n    severity: low\n"
+        "    match: {msg: modload, pattern: 'x\\.dll'}\n");
+    gate_matches_the_buckets(r);
+    ls_gate g;
+    ldrsnap__gate_build(&g, r);
+    unsigned fl, load = ldrsnap__func_id("LdrpLoadDll", 11, &fl);
+    unsigned search = ldrsnap__func_id("LdrpSearchPath", 14, &fl);
+    cr_assert(ls_gate_return_may(&g, load, 0xC0000135u));
+    cr_assert(g.return_any[search]);
+    cr_assert(g.modload_may);
+    ldrsnap__gate_build(&g, NULL);
+    cr_assert_not(g.on);
+    ldrsnap_rules_free(r);
+}
