@@ -71,7 +71,7 @@ LIB_SRC := lib/core/util.c lib/text/text.c lib/lex/lex.c lib/parse/parser.c \
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
 RULE_FILES := $(sort $(wildcard lib/rules/builtin/*.yml))
 GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c
-CLI_SRC := cli/main.c cli/options.c cli/term.c cli/next_steps.c cli/tree.c cli/analyze.c cli/render_text.c cli/render_json.c \
+CLI_SRC := cli/main.c cli/options.c cli/term.c cli/next_steps.c cli/tree.c cli/analyze.c cli/render_text.c cli/render_html.c cli/render_json.c \
            cli/out.c \
            cli/json.c cli/report.c cli/decode.c cli/rules_cmd.c
 TEST_SRC := $(wildcard tests/unit/*.c)
