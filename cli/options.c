@@ -30,11 +30,8 @@ static int set_format(cli_opts *o, const char *v)
         o->format = FMT_TEXT;
     else if (!strcmp(v, "jsonl") || !strcmp(v, "json"))
         o->format = FMT_JSONL;
-    else if (!strcmp(v, "html"))
-        o->format = FMT_HTML;
     else
-        return cli_usage_error(o, "unknown format '%s' (text, jsonl or "
-                                  "html)", v);
+        return cli_usage_error(o, "unknown format '%s' (text or jsonl)", v);
     o->format_given = true;
     return 0;
 }
@@ -177,7 +174,7 @@ static const cli_command commands[CMD_COUNT] = {
  * and `--color` alone before a path). */
 static const cli_option options[] = {
     {"format", 0, ARG_REQUIRED, NULL, ON_ALL, set_format, "FMT",
-     "text (default), jsonl, or html (analyze: one self-contained page)"},
+     "text (default) or jsonl"},
     {"json", 0, ARG_NONE, NULL, ON_ALL, set_json, NULL,
      "the same as --format=jsonl"},
     {"output", 'o', ARG_REQUIRED, NULL, ON_ALL, set_output, "FILE",

@@ -216,7 +216,18 @@ typedef enum ldrsnap_msg {
     LDRSNAP_M_IDE_BREAKPOINT,    /**< image */
     /* editorial */
     LDRSNAP_M_ELISION,           /**< "...", "[SNIP]": lines were left out */
-    LDRSNAP_M_SHELL_COMMAND      /**< "$ cdb ... | grep": the capture command */
+    LDRSNAP_M_SHELL_COMMAND,     /**< "$ cdb ... | grep": the capture command */
+    /* added in 0.x: newer and older vocabularies, process boundaries */
+    LDRSNAP_M_INIT_ROUTINE_FAILED, /**< dll, address: "Init routine ... for
+                                        DLL ... failed during
+                                        DLL_PROCESS_ATTACH" (Windows 10/11) */
+    LDRSNAP_M_SUBSYSTEM_FAILED,  /**< dll, status: "Loading Windows subsystem
+                                      DLL ... failed" */
+    LDRSNAP_M_PROCESS_START,     /**< XP "PID: 0x... started - '...'" (pid
+                                      and dll, the image) or "NEW PROCESS" */
+    LDRSNAP_M_COMMAND_LINE       /**< a debugger's "CommandLine:": a
+                                      debugging session begins (symbol: the
+                                      command line) */
 } ldrsnap_msg;
 
 /* ldrsnap_record.flags */

@@ -797,9 +797,33 @@ static void vista_error(lexctx *c, const char *m)
     } else if (strncmp(m, "Failed to open \\KnownDlls", 25) == 0) {
         r->msg = LDRSNAP_M_KNOWNDLLS_FAILED;
         find_status(c, m);
-    } else if (strncmp(m, "Process initialization failed", 29) == 0) {
+    } else if (strncmp(m, "Process initialization failed", 29) == 0 ||
+               strncmp(m, "Running the init routines", 25) == 0) {
+        /* the second: Windows 10/11, when a static import's DllMain
+         * failed */
         r->msg = LDRSNAP_M_PROCESS_INIT_FAILED;
         find_status(c, m);
+    } else if ((v = after(m, "Init routine ")) != NULL &&
+               strstr(v, " failed")) {
+        /* "Init routine <address> for DLL "<path>" failed during
+         * DLL_PROCESS_ATTACH" */
+        r->msg = LDRSNAP_M_INIT_ROUTINE_FAILED;
+        if (ldrsnap__parse_hex64(v, ldrsnap__hex_run(v, strlen(v)),
+                                 &r->address))
+            r->flags |= LDRSNAP_RF_ADDRESS;
+        const char *q = strstr(v, "for DLL ");
+        if (q) {
+            q += strlen("for DLL ");
+            r->dll = *q == '"' ? put_quoted(c, &q, '"')
+                               : put_until(c, q, " failed", NULL);
+            r->dll_path = r->dll;
+        }
+    } else if ((v = after(m, "Loading Windows subsystem DLL ")) != NULL) {
+        r->msg = LDRSNAP_M_SUBSYSTEM_FAILED;
+        r->dll = *v == '"' ? put_quoted(c, &v, '"')
+                           : put_until(c, v, " failed", &v);
+        r->dll_path = r->dll;
+        find_status(c, v);
     } else if ((v = after(m, "Procedure ")) != NULL &&
                strstr(v, "could not be located")) {
         r->msg = LDRSNAP_M_PROC_NOT_FOUND;
@@ -1061,6 +1085,26 @@ static bool xp_lists(lexctx *c, const char *m)
         r->dll = put_until(c, v, "]", NULL);
     } else if ((v = after(m, "Real INIT LIST")) != NULL) {
         r->msg = LDRSNAP_M_INIT_LIST;
+    } else if ((v = after(m, "PID: 0x")) != NULL ||
+               (v = after(m, "PID: ")) != NULL) {
+        /* "PID: 0x1a4 started - '"C:\x\app.exe" args'" */
+        r->msg = LDRSNAP_M_PROCESS_START;
+        size_t k = ldrsnap__hex_run(v, strlen(v));
+        if (k && ldrsnap__parse_hex32(v, k, &r->pid))
+            r->flags |= LDRSNAP_RF_PID;
+        const char *q = strstr(v, " - '");
+        if (q) {
+            q += 4;
+            q += *q == '"';
+            const char *e = q;
+            while (*e && *e != '"' && *e != '\'' &&
+                   !(e[0] == ' ' && strstr(e, ".exe") == NULL))
+                e++;
+            if (e > q)
+                r->dll = put(c, q, (size_t)(e - q));
+        }
+    } else if (strncmp(m, "NEW PROCESS", 11) == 0) {
+        r->msg = LDRSNAP_M_PROCESS_START;
     } else {
         return false;
     }
@@ -1328,9 +1372,18 @@ static bool lex_debugger(lexctx *c, const char *s, size_t n)
         r->msg = LDRSNAP_M_REGISTERS;
         return true;
     }
+    if (n >= 12 && memcmp(s, "CommandLine:", 12) == 0) {
+        r->dialect = LDRSNAP_D_DEBUGGER;
+        r->msg = LDRSNAP_M_COMMAND_LINE;
+        const char *v = s + 12;
+        while (*v == ' ')
+            v++;
+        r->symbol = put_str(c, v);
+        return true;
+    }
     static const char *const banner[] = {
         "Microsoft (R) Windows Debugger", "Copyright (c) Microsoft",
-        "CommandLine:", "Symbol search path is:",
+        "Symbol search path is:",
         "Executable search path is:", "************* "};
     for (size_t i = 0; i < sizeof banner / sizeof banner[0]; i++) {
         if (strncmp(s, banner[i], strlen(banner[i])) == 0) {
@@ -1551,20 +1604,44 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
         if (k && text[k - 1] == '"')
             text[k - 1] = '\0';
     }
-    const char *b = memchr(pre, '[', n);
-    if (b) {
-        const char *comma = memchr(b, ',', n - (size_t)(b - pre));
-        const char *e = memchr(b, ']', n - (size_t)(b - pre));
-        if (comma && e && comma < e &&
+    /* XP's "[pid,tid]" (hex); else DebugView's "[pid]" (decimal) */
+    bool decimal = false;
+    uint32_t dpid = 0;
+    for (const char *b = memchr(pre, '[', n); b;
+         b = memchr(b + 1, '[', n - (size_t)(b + 1 - pre))) {
+        size_t left = n - (size_t)(b - pre);
+        const char *comma = memchr(b, ',', left);
+        const char *e = memchr(b, ']', left);
+        if (!e)
+            break;
+        if (comma && comma < e &&
             ldrsnap__parse_hex32(b + 1, (size_t)(comma - b - 1), &r->pid) &&
             ldrsnap__parse_hex32(comma + 1, (size_t)(e - comma - 1),
-                                 &r->tid))
+                                 &r->tid)) {
             r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID;
+            return;
+        }
+        if (e > b + 1 && digit_run(b + 1, (size_t)(e - b - 1)) ==
+                             (size_t)(e - b - 1) && e - b - 1 <= 10) {
+            decimal = true;
+            dpid = (uint32_t)strtoul(b + 1, NULL, 10);
+        }
     }
     const char *o = memchr(pre, '(', n);
     if (o && o > pre && n >= 4 && pre[n - 1] == ' ' && pre[n - 2] == ':' &&
-        pre[n - 3] == ')')
+        pre[n - 3] == ')') {
+        /* "app(1234): " (KDE's VSD): the image and its decimal pid */
         r->image = put(c, pre, (size_t)(o - pre));
+        if (digit_run(o + 1, (size_t)(pre + n - 3 - o - 1)) ==
+                (size_t)(pre + n - 3 - o - 1) && pre + n - 3 > o + 1) {
+            decimal = true;
+            dpid = (uint32_t)strtoul(o + 1, NULL, 10);
+        }
+    }
+    if (decimal) {
+        r->pid = dpid;
+        r->flags |= LDRSNAP_RF_PID;
+    }
 }
 
 static void trim_right(char *s, size_t *n)
@@ -1962,6 +2039,9 @@ const char *ldrsnap_msg_name(ldrsnap_msg m)
         M(IDE_PROGRAM_EXIT, "ide_program_exit")
         M(IDE_BREAKPOINT, "ide_breakpoint") M(ELISION, "elision")
         M(SHELL_COMMAND, "shell_command")
+        M(INIT_ROUTINE_FAILED, "init_routine_failed")
+        M(SUBSYSTEM_FAILED, "subsystem_failed")
+        M(PROCESS_START, "process_start") M(COMMAND_LINE, "command_line")
     }
 #undef M
     return "none";

@@ -45,6 +45,7 @@ typedef struct ls_fail {
     bool process_level;    /* says the process failed, not what failed */
     bool absorbed;         /* folded into a stronger line of the same
                               failure */
+    bool survived;         /* the process went on after it: handled */
     char *strings[LS_FS_COUNT]; /* owned copies behind pub */
     char *chain_store[LS_MAX_CHAIN];
     const char *chain[LS_MAX_CHAIN];

@@ -1,6 +1,7 @@
 /*
- * modules.c - the module map: every module the log shows (name, path,
- * base, the module that needed it), by file name without case.  It names
+ * modules.c - the module map of a process: every module the log shows
+ * it has (name, path, base, the module that needed it), by file name
+ * without case.  It names
  * the exporter LdrpNameToOrdinal gives only by address, and the parents
  * of a failure's load chain.
  */
@@ -35,13 +36,13 @@ static uint32_t name_hash(const char *s, size_t n)
 }
 
 /* The module of file name b (n bytes, hash h), or NULL. */
-static ls_module *module_find_base(ls_trace *tr, const char *b,
+static ls_module *module_find_base(const ls_proc *p, const char *b,
                                    uint32_t h)
 {
-    if (!tr->mod_cap)
+    if (!p->mod_cap)
         return NULL;
-    for (size_t i = h & (tr->mod_cap - 1);; i = (i + 1) & (tr->mod_cap - 1)) {
-        ls_module *m = &tr->mods[i];
+    for (size_t i = h & (p->mod_cap - 1);; i = (i + 1) & (p->mod_cap - 1)) {
+        ls_module *m = &p->mods[i];
         if (!m->hash)
             return NULL;
         if (m->hash == h && ldrsnap__name_eq(m->name, b))
@@ -49,22 +50,22 @@ static ls_module *module_find_base(ls_trace *tr, const char *b,
     }
 }
 
-ls_module *ldrsnap__module_find(ls_trace *tr, const char *name)
+ls_module *ldrsnap__module_find(const ls_proc *p, const char *name)
 {
-    if (!tr->mod_cap || !name)
+    if (!p || !p->mod_cap || !name)
         return NULL;
     const char *b = ldrsnap__basename(name);
-    return module_find_base(tr, b, name_hash(b, strlen(b)));
+    return module_find_base(p, b, name_hash(b, strlen(b)));
 }
 
-static int module_grow(ls_trace *tr)
+static int module_grow(ls_trace *tr, ls_proc *p)
 {
-    size_t cap = tr->mod_cap ? tr->mod_cap * 2 : 256;
+    size_t cap = p->mod_cap ? p->mod_cap * 2 : 64;
     ls_module *n = ldrsnap__calloc(&tr->al, cap * sizeof *n);
     if (!n)
         return LDRSNAP_ENOMEM;
-    for (size_t i = 0; i < tr->mod_cap; i++) {
-        ls_module *m = &tr->mods[i];
+    for (size_t i = 0; i < p->mod_cap; i++) {
+        ls_module *m = &p->mods[i];
         if (!m->hash)
             continue;
         size_t j = m->hash & (cap - 1);
@@ -72,50 +73,51 @@ static int module_grow(ls_trace *tr)
             j = (j + 1) & (cap - 1);
         n[j] = *m;
     }
-    ldrsnap__free(&tr->al, tr->mods);
-    tr->mods = n;
-    tr->mod_cap = cap;
+    ldrsnap__free(&tr->al, p->mods);
+    p->mods = n;
+    p->mod_cap = cap;
     return LDRSNAP_OK;
 }
 
 /* Find or add a module by name or path, whose file name b (n bytes) the
  * caller found; NULL when the map is full. */
-static ls_module *module_get_base(ls_trace *tr, const char *name,
-                                  const char *b, size_t n)
+static ls_module *module_get_base(ls_trace *tr, ls_proc *p,
+                                  const char *name, const char *b, size_t n)
 {
-    if (!ls_nonempty(name))
+    if (!p || !ls_nonempty(name))
         return NULL;
     uint32_t h = name_hash(b, n);
-    ls_module *m = module_find_base(tr, b, h);
+    ls_module *m = module_find_base(p, b, h);
     if (m)
         return m;
-    if (tr->nmods >= LS_MAX_MODULES)
+    if (p->nmods >= LS_MAX_MODULES)
         return NULL;
-    if ((tr->nmods + 1) * 2 > tr->mod_cap && module_grow(tr) < 0)
+    if ((p->nmods + 1) * 2 > p->mod_cap && module_grow(tr, p) < 0)
         return NULL;
-    size_t i = h & (tr->mod_cap - 1);
-    while (tr->mods[i].hash)
-        i = (i + 1) & (tr->mod_cap - 1);
-    m = &tr->mods[i];
+    size_t i = h & (p->mod_cap - 1);
+    while (p->mods[i].hash)
+        i = (i + 1) & (p->mod_cap - 1);
+    m = &p->mods[i];
     if (!(m->name = ldrsnap__strdup(&tr->al, b)))
         return NULL;
     m->hash = h;
-    tr->nmods++;
+    p->nmods++;
     return m;
 }
 
-ls_module *ldrsnap__module_get(ls_trace *tr, const char *name)
+ls_module *ldrsnap__module_get(ls_trace *tr, ls_proc *p, const char *name)
 {
     const char *b = ldrsnap__basename(name);
-    return module_get_base(tr, name, b, b ? strlen(b) : 0);
+    return module_get_base(tr, p, name, b, b ? strlen(b) : 0);
 }
 
 /* Note a module that exists (seen mapped or loaded), whose file name b
  * (n bytes) the caller found: its path when the name is one, its range. */
-void ldrsnap__module_seen_base(ls_trace *tr, const char *name, const char *b,
-                               size_t n, uint64_t base, uint64_t end)
+void ldrsnap__module_seen_base(ls_trace *tr, ls_proc *p, const char *name,
+                               const char *b, size_t n, uint64_t base,
+                               uint64_t end)
 {
-    ls_module *m = module_get_base(tr, name, b, n);
+    ls_module *m = module_get_base(tr, p, name, b, n);
     if (!m)
         return;
     if (!m->path && b != name)
@@ -126,30 +128,37 @@ void ldrsnap__module_seen_base(ls_trace *tr, const char *name, const char *b,
     }
 }
 
-void ldrsnap__module_seen(ls_trace *tr, const char *name, uint64_t base,
-                          uint64_t end)
+void ldrsnap__module_seen(ls_trace *tr, ls_proc *p, const char *name,
+                          uint64_t base, uint64_t end)
 {
     const char *b = ldrsnap__basename(name);
-    ldrsnap__module_seen_base(tr, name, b, b ? strlen(b) : 0, base, end);
+    ldrsnap__module_seen_base(tr, p, name, b, b ? strlen(b) : 0, base, end);
 }
 
-const ls_module *ldrsnap__module_at(const ls_trace *tr, uint64_t addr)
+/* The module that starts at addr, else the one whose range holds it. */
+const ls_module *ldrsnap__module_at(const ls_proc *p, uint64_t addr)
 {
-    for (size_t i = 0; i < tr->mod_cap; i++) {
-        const ls_module *m = &tr->mods[i];
-        if (m->hash && m->has_base &&
-            (addr == m->base || (addr > m->base && addr < m->end)))
+    const ls_module *inside = NULL;
+    for (size_t i = 0; p && i < p->mod_cap; i++) {
+        const ls_module *m = &p->mods[i];
+        if (!m->hash || !m->has_base)
+            continue;
+        if (addr == m->base)
             return m;
+        if (!inside && addr > m->base && addr < m->end)
+            inside = m;
     }
-    return NULL;
+    return inside;
 }
 
-void ldrsnap__modules_free(ls_trace *tr)
+void ldrsnap__modules_free(ls_trace *tr, ls_proc *p)
 {
-    for (size_t i = 0; i < tr->mod_cap; i++) {
-        ldrsnap__free(&tr->al, tr->mods[i].name);
-        ldrsnap__free(&tr->al, tr->mods[i].path);
-        ldrsnap__free(&tr->al, tr->mods[i].parent);
+    for (size_t i = 0; i < p->mod_cap; i++) {
+        ldrsnap__free(&tr->al, p->mods[i].name);
+        ldrsnap__free(&tr->al, p->mods[i].path);
+        ldrsnap__free(&tr->al, p->mods[i].parent);
     }
-    ldrsnap__free(&tr->al, tr->mods);
+    ldrsnap__free(&tr->al, p->mods);
+    p->mods = NULL;
+    p->mod_cap = p->nmods = 0;
 }

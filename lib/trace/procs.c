@@ -32,7 +32,6 @@ static ls_proc *proc_new(ls_trace *tr, uint32_t pid, bool has_pid)
     p->pid = pid;
     p->has_pid = has_pid;
     tr->procs[tr->nprocs++] = p;
-    tr->n.procs_seen++;
     return p;
 }
 
@@ -152,6 +151,8 @@ void ldrsnap__thread_free(ls_trace *tr, ls_thread *t)
     ldrsnap__free(&tr->al, t->probe_text);
     ldrsnap__free(&tr->al, t->nto_symbol);
     ldrsnap__free(&tr->al, t->xp_loading);
+    ldrsnap__free(&tr->al, t->xp_req);
+    ldrsnap__free(&tr->al, t->xp_req_text);
     ldrsnap__free(&tr->al, t);
 }
 
@@ -208,6 +209,10 @@ ls_thread *ldrsnap__thread_by_tid(ls_trace *tr, uint32_t tid)
 
 void ldrsnap__proc_end(ls_trace *tr, ls_proc *p)
 {
+    /* a process is counted once it printed something of its own: not one
+     * that only a debugger's module lines made */
+    if (p->nrecords || p->seen)
+        tr->n.procs_seen++;
     for (size_t i = 0; i < tr->nprocs; i++) {
         if (tr->procs[i] == p) {
             memmove(&tr->procs[i], &tr->procs[i + 1],
@@ -252,6 +257,7 @@ void ldrsnap__trace_release(ls_trace *tr, ls_proc *p)
     for (size_t j = 0; j < p->nfails; j++)
         ldrsnap__fail_free(&tr->al, p->fails[j]);
     ldrsnap__free(&tr->al, p->fails);
+    ldrsnap__modules_free(tr, p);
     ldrsnap__free(&tr->al, p->image);
     ldrsnap__free(&tr->al, p);
 }

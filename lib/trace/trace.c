@@ -74,6 +74,9 @@ bool ldrsnap__trace_xp_context(const ls_trace *tr, uint32_t *pid,
 static int pending_at_end(ls_trace *tr, ls_thread *t)
 {
     ls_proc *p = t->proc;
+    if (p->exited_ok)
+        return LDRSNAP_OK; /* the program exited with code 0: whatever a
+                              thread was doing last, it came back */
     ldrsnap_record r;
     memset(&r, 0, sizeof r);
     if (ls_init_pending(t)) {
@@ -98,6 +101,7 @@ static int pending_at_end(ls_trace *tr, ls_thread *t)
         }
         ldrsnap__fail_add(tr, p, t, &r, &s);
     }
+    ldrsnap__trace_xp_unfound(tr, t, false);
     bool searching = false;
     for (size_t i = 0; i < t->depth; i++)
         searching |= (t->frames[i].fflags & LS_FN_SEARCH) != 0;
@@ -134,6 +138,5 @@ void ldrsnap__trace_free(ls_trace *tr)
         if (tr->threads[i])
             ldrsnap__thread_free(tr, tr->threads[i]);
     ldrsnap__free(&tr->al, tr->threads);
-    ldrsnap__modules_free(tr);
     ldrsnap__free(&tr->al, tr);
 }

@@ -50,6 +50,14 @@ struct ls_proc {
     uint64_t teardown_line;      /* first UNINIT LIST / unmapping / exit */
     uint64_t went_on_enter;      /* ENTER line of the latest top-level load
                                     that succeeded */
+    uint64_t went_on_line;       /* the latest line where the process went
+                                    on: a load that worked, a procedure
+                                    resolved (an exception before it was
+                                    survived) */
+    bool exited_ok;              /* the program exited with code 0 */
+    bool xp_fresh;               /* XP: only its start lines so far */
+    size_t nrecords;             /* its loader records */
+    bool seen;                   /* an exception or exit line named it */
     uint64_t last_line;
     bool seen_begin, seen_init;  /* "Beginning execution", "Initializing" */
     ls_exc *exc;
@@ -57,6 +65,9 @@ struct ls_proc {
     size_t nthreads;
     struct ls_thread *threads;   /* its threads, oldest first */
     struct ls_thread **threads_end;
+    struct ls_module *mods;      /* its module map, open addressing by
+                                    name: modules belong to one process */
+    size_t mod_cap, nmods;
     ls_fail **fails;             /* non-noise failures waiting for roles */
     size_t nfails, fails_cap;
     ls_proc *ended_next;         /* the queue of ended processes */

@@ -71,6 +71,7 @@ static int on_exception(ls_trace *tr, const ldrsnap_record *rec)
     e.text = rec->text;
     tr->n.exceptions++;
     p->last_line = rec->line;
+    p->seen = true;
     int rc = LDRSNAP_OK;
     if (!benign)
         rc = keep_exception(tr, p, rec, e.dll);
@@ -79,69 +80,142 @@ static int on_exception(ls_trace *tr, const ldrsnap_record *rec)
     return rc;
 }
 
-static ls_proc *ide_proc(ls_trace *tr, const ldrsnap_record *rec,
-                         ls_thread **t)
+/* The process a line that names none belongs to (a ModLoad line, an
+ * IDE module line): the one whose session is starting and has no pid yet,
+ * else the XP stream's, else the one that printed last.  NULL: no memory,
+ * or (tr->again) a process had to end first. */
+static ls_proc *host_proc(ls_trace *tr)
 {
-    *t = NULL;
-    if (rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT && (rec->flags & LDRSNAP_RF_PID))
-        return ldrsnap__proc_get(tr, rec->pid, true);
-    if (rec->flags & LDRSNAP_RF_TID) {
-        *t = ldrsnap__thread_by_tid(tr, rec->tid);
-        if (*t)
-            return (*t)->proc;
-    }
-    return tr->nprocs ? tr->procs[tr->nprocs - 1]
-                      : ldrsnap__proc_get(tr, 0, false);
+    if (!tr->anon && !tr->has_xp_pid && tr->last_proc)
+        return tr->last_proc;
+    return ldrsnap__proc_get(tr, 0, false);
 }
 
-static int on_ide(ls_trace *tr, const ldrsnap_record *rec)
+/* A debugging session begins (a debugger's CommandLine, or an IDE session
+ * that loads its program): what printed before it has ended, and lines
+ * that name no process belong to the new one. */
+static void session_start(ls_trace *tr, bool all)
 {
-    if (rec->msg == LDRSNAP_M_IDE_LOADED) {
-        ldrsnap__module_seen(tr, rec->dll_path, 0, 0);
-        return LDRSNAP_OK;
+    if (all)
+        ldrsnap__trace_end(tr);
+    else if (tr->anon && tr->anon->nrecords)
+        ldrsnap__proc_end(tr, tr->anon);
+    tr->has_xp_pid = false;
+    tr->last_proc = NULL;
+}
+
+/* Visual Studio's "'x.exe' (Win32): Loaded 'C:\...\x.exe'": the
+ * program itself, loaded first in a session. */
+static bool loads_its_program(const ldrsnap_record *rec)
+{
+    const char *b = ldrsnap__basename(rec->dll_path);
+    size_t n = b ? strlen(b) : 0;
+    return rec->image && n > 4 && ldrsnap__name_eq(b, rec->image) &&
+           b[n - 4] == '.' && (b[n - 3] | 0x20) == 'e' &&
+           (b[n - 2] | 0x20) == 'x' && (b[n - 1] | 0x20) == 'e';
+}
+
+/* An exit line: a consequence, never a failure of its own.  It confirms
+ * a status (kept for what the process was in the middle of) and the
+ * program's exit ends its process.  A thread id is looked up in the
+ * process that printed last only, never in another one. */
+static int on_exit_line(ls_trace *tr, const ldrsnap_record *rec)
+{
+    ls_proc *p = NULL;
+    bool program = rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT;
+    if (program && (rec->flags & LDRSNAP_RF_PID)) {
+        p = ldrsnap__proc_find(tr, rec->pid);
+        if (!p && tr->anon) { /* the decimal pid names it */
+            p = ldrsnap__proc_get(tr, rec->pid, true);
+            if (!p)
+                return ls_no_proc(tr);
+        }
+    } else {
+        p = tr->anon ? tr->anon : tr->last_proc;
+        if (p && (rec->flags & LDRSNAP_RF_TID)) {
+            bool mine = false;
+            for (ls_thread *t = p->threads; t && !mine; t = t->proc_next)
+                mine = t->has_tid && t->tid == rec->tid;
+            if (!mine && p->nthreads > 0 && p->has_pid)
+                p = NULL; /* a thread of no process we know */
+        }
     }
-    if (rec->msg != LDRSNAP_M_IDE_THREAD_EXIT &&
-        rec->msg != LDRSNAP_M_IDE_PROGRAM_EXIT)
-        return LDRSNAP_OK;
-    ls_thread *t;
-    ls_proc *p = ide_proc(tr, rec, &t);
     if (!p)
-        return ls_no_proc(tr);
-    if (rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT) {
+        return LDRSNAP_OK;
+    p->seen = true;
+    bool st = (rec->flags & LDRSNAP_RF_STATUS) != 0;
+    if (st && ldrsnap__status_is_error(rec->status) && !p->has_exit) {
+        p->exit_status = rec->status;
+        p->has_exit = true;
+    }
+    if (program) {
         if (rec->image && !p->image)
             ls_replace(tr, &p->image, rec->image);
         if (!p->teardown_line)
             p->teardown_line = rec->line;
+        if (st && rec->status == 0)
+            p->exited_ok = true;
+        ldrsnap__proc_end(tr, p);
     }
-    if (!(rec->flags & LDRSNAP_RF_STATUS) ||
-        !ldrsnap__status_is_error(rec->status))
-        return LDRSNAP_OK;
-    return ldrsnap__fail_process(tr, p, t, rec,
-                                 ldrsnap_status_kind(rec->status),
-                                 LS_T_PROCESS,
-                                 rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT
-                                     ? "the program exited with this code"
-                                     : "a thread exited with this code");
+    return LDRSNAP_OK;
 }
 
-/* The program's exit ends the process: its verdict can be given. */
 int ldrsnap__trace_ide(ls_trace *tr, const ldrsnap_record *rec)
 {
-    int rc = on_ide(tr, rec);
-    if (rc == LDRSNAP_OK && rec->msg == LDRSNAP_M_IDE_PROGRAM_EXIT &&
-        (rec->flags & LDRSNAP_RF_PID)) {
-        ls_proc *p = ldrsnap__proc_find(tr, rec->pid);
-        if (p)
-            ldrsnap__proc_end(tr, p);
+    switch (rec->msg) {
+    case LDRSNAP_M_IDE_LOADED: {
+        if (loads_its_program(rec))
+            session_start(tr, false);
+        ls_proc *p = host_proc(tr);
+        if (!p)
+            return ls_no_proc(tr);
+        if (!p->image && loads_its_program(rec))
+            ls_replace(tr, &p->image, rec->image);
+        ldrsnap__module_seen(tr, p, rec->dll_path, 0, 0);
+        return LDRSNAP_OK;
     }
-    return rc;
+    case LDRSNAP_M_IDE_THREAD_EXIT:
+    case LDRSNAP_M_IDE_PROGRAM_EXIT:
+        return on_exit_line(tr, rec);
+    default:
+        return LDRSNAP_OK;
+    }
+}
+
+/* The program a debugger's CommandLine starts: the image of the process
+ * its session begins with. */
+static int command_line_image(ls_trace *tr, const char *cmd)
+{
+    if (!cmd || !*cmd)
+        return LDRSNAP_OK;
+    char exe[260];
+    const char *s = cmd + (*cmd == '"');
+    size_t n = 0;
+    while (s[n] && n + 1 < sizeof exe &&
+           (*cmd == '"' ? s[n] != '"' : s[n] != ' '))
+        n++;
+    memcpy(exe, s, n);
+    exe[n] = '\0';
+    ls_proc *p = ldrsnap__proc_get(tr, 0, false);
+    if (!p)
+        return ls_no_proc(tr);
+    const char *b = ldrsnap__basename(exe);
+    return b && *b && !p->image ? ls_replace(tr, &p->image, b) : LDRSNAP_OK;
 }
 
 int ldrsnap__trace_debugger(ls_trace *tr, const ldrsnap_record *rec)
 {
     if (rec->msg == LDRSNAP_M_MODLOAD) {
-        ldrsnap__module_seen(tr, rec->dll_path, rec->base, rec->end);
+        ls_proc *p = host_proc(tr);
+        if (!p)
+            return ls_no_proc(tr);
+        ldrsnap__module_seen(tr, p, rec->dll_path, rec->base, rec->end);
+        ldrsnap__trace_xp_found(tr, p, rec->dll_path);
         return LDRSNAP_OK;
+    }
+    if (rec->msg == LDRSNAP_M_COMMAND_LINE) {
+        session_start(tr, true);
+        return command_line_image(tr, rec->symbol);
     }
     if (rec->msg == LDRSNAP_M_EXCEPTION && (rec->flags & LDRSNAP_RF_STATUS))
         return on_exception(tr, rec);

@@ -69,6 +69,13 @@ typedef struct ls_thread {
     size_t search_fail;          /* index + 1 in the failure list, or 0 */
     /* XP: the DLL the thread is loading */
     char *xp_loading;
+    /* XP: "LdrLoadDll, loading X from ..." with nothing yet of X after
+     * it (Server 2003 prints nothing more when X is not found) */
+    char *xp_req;
+    size_t xp_req_cap;
+    uint64_t xp_req_line;
+    char *xp_req_text;
+    size_t xp_req_text_cap;
 } ls_thread;
 
 typedef struct ls_module {
@@ -99,9 +106,6 @@ struct ls_trace {
     ls_thread **threads;         /* open-addressing table */
     size_t thread_cap, nthreads;
     ls_thread *last_thread;
-    /* modules */
-    ls_module *mods;             /* open-addressing table by name */
-    size_t mod_cap, nmods;
     /* failures */
     uint64_t fail_seq;           /* failures found so far */
     size_t dropped;              /* past LS_MAX_FAILURES in a process */
@@ -193,19 +197,22 @@ void ldrsnap__thread_free(ls_trace *a, ls_thread *t);
 
 /* ---- the module map (modules.c) --------------------------------------- */
 
-ls_module *ldrsnap__module_find(ls_trace *a, const char *name);
+/* Each process has its own map: a module of an earlier process at the
+ * same base is not the one a warning of this process names. */
+ls_module *ldrsnap__module_find(const ls_proc *p, const char *name);
 /* Find or add a module by name or path; NULL when the map is full. */
-ls_module *ldrsnap__module_get(ls_trace *a, const char *name);
+ls_module *ldrsnap__module_get(ls_trace *a, ls_proc *p, const char *name);
 /* Note a module that exists (seen mapped or loaded): its path when the
  * name is one, its range.  _base: the caller found its file name b, of
  * n bytes. */
-void ldrsnap__module_seen(ls_trace *a, const char *name, uint64_t base,
-                          uint64_t end);
-void ldrsnap__module_seen_base(ls_trace *a, const char *name, const char *b,
-                               size_t n, uint64_t base, uint64_t end);
-/* The module mapped at addr, or NULL. */
-const ls_module *ldrsnap__module_at(const ls_trace *a, uint64_t addr);
-void ldrsnap__modules_free(ls_trace *a);
+void ldrsnap__module_seen(ls_trace *a, ls_proc *p, const char *name,
+                          uint64_t base, uint64_t end);
+void ldrsnap__module_seen_base(ls_trace *a, ls_proc *p, const char *name,
+                               const char *b, size_t n, uint64_t base,
+                               uint64_t end);
+/* The module of p mapped at addr, or NULL. */
+const ls_module *ldrsnap__module_at(const ls_proc *p, uint64_t addr);
+void ldrsnap__modules_free(ls_trace *a, ls_proc *p);
 
 /* ---- failures (fail.c) ------------------------------------------------ */
 
@@ -247,6 +254,11 @@ int ldrsnap__trace_vista(ls_trace *a, const ldrsnap_record *rec,
 int ldrsnap__trace_xp(ls_trace *a, const ldrsnap_record *rec);
 /* XP lines name no process: they belong to the last one named. */
 void ldrsnap__trace_xp_named(ls_trace *a, const ldrsnap_record *rec);
+/* A module of p seen (mapped, loaded): an XP load of it that waited for
+ * news of it found it. */
+void ldrsnap__trace_xp_found(ls_trace *a, ls_proc *p, const char *name);
+/* An XP load that got no news of its DLL: not found (thread t of p). */
+int ldrsnap__trace_xp_unfound(ls_trace *a, ls_thread *t, bool went_on);
 int ldrsnap__trace_debugger(ls_trace *a, const ldrsnap_record *rec);
 int ldrsnap__trace_ide(ls_trace *a, const ldrsnap_record *rec);
 

@@ -224,11 +224,14 @@ static int on_return(ls_trace *tr, ls_proc *p, ls_thread *t,
             if (fr->dll_base == SIZE_MAX)
                 fr->dll_base = (size_t)(ldrsnap__basename(fr->dll) - fr->dll);
             if ((ff & LS_FN_MAP) || fr->dll_base)
-                ldrsnap__module_seen_base(tr, fr->dll, fr->dll + fr->dll_base,
+                ldrsnap__module_seen_base(tr, p, fr->dll,
+                                          fr->dll + fr->dll_base,
                                           fr->dll_len - fr->dll_base, 0, 0);
         }
-        if (fr && (ff & LS_FN_TOP) && fr->line > p->went_on_enter)
+        if (fr && (ff & LS_FN_TOP) && fr->line > p->went_on_enter) {
             p->went_on_enter = fr->line;
+            p->went_on_line = rec->line;
+        }
     } else if (ff & LS_FN_PROBE) {
         rc = ldrsnap__fail_noise(
             tr, p, t, rec, fr ? fr->dll : NULL,
@@ -264,16 +267,16 @@ static int on_unable(ls_trace *tr, ls_proc *p, ls_thread *t,
                       : "the loader reports it could not load this DLL "
                         "(the status was cut from the log)",
                    st, rec->status};
-    ls_module *m = ldrsnap__module_get(tr, rec->dll);
+    ls_module *m = ldrsnap__module_get(tr, p, rec->dll);
     if (m && !m->path && rec->dll && ldrsnap__basename(rec->dll) != rec->dll)
         m->path = ldrsnap__strdup(&tr->al, rec->dll);
     if (m)
         s.dll_path = m->path;
     if (rec->parent) {
         /* noting the parent may grow the map and move m */
-        ldrsnap__module_seen(tr, rec->parent, 0, 0);
+        ldrsnap__module_seen(tr, p, rec->parent, 0, 0);
         if (m)
-            m = ldrsnap__module_find(tr, rec->dll);
+            m = ldrsnap__module_find(p, rec->dll);
         if (m && !m->parent)
             m->parent = ldrsnap__strdup(&tr->al,
                                         ldrsnap__basename(rec->parent));
@@ -296,7 +299,7 @@ static int on_export(ls_trace *tr, ls_proc *p, ls_thread *t,
     bool same = t->nto_symbol && rec->symbol &&
                 strcmp(t->nto_symbol, rec->symbol) == 0;
     if (same && t->nto_has_base)
-        m = ldrsnap__module_at(tr, t->nto_base);
+        m = ldrsnap__module_at(p, t->nto_base);
     ldrsnap_kind k = rec->symbol && rec->symbol[0] == '#'
                          ? LDRSNAP_K_ORDINAL_NOT_FOUND
                          : LDRSNAP_K_EXPORT_NOT_FOUND;
@@ -325,23 +328,51 @@ static int on_export(ls_trace *tr, ls_proc *p, ls_thread *t,
                    rec->symbol, note, (rec->flags & LDRSNAP_RF_STATUS) != 0,
                    rec->status};
     if (rec->parent)
-        ldrsnap__module_seen(tr, rec->parent, 0, 0);
+        ldrsnap__module_seen(tr, p, rec->parent, 0, 0);
     ls_replace(tr, &t->nto_symbol, NULL);
     return ls_fail_rc(tr, ldrsnap__fail_add(tr, p, t, rec, &s));
 }
 
 
-static int on_init_call(ls_trace *tr, ls_thread *t,
+static int on_init_call(ls_trace *tr, ls_proc *p, ls_thread *t,
                         const ldrsnap_record *rec)
 {
     if (!rec->dll)
         return LDRSNAP_OK;
-    ldrsnap__module_seen(tr, rec->dll, 0, 0);
+    ldrsnap__module_seen(tr, p, rec->dll, 0, 0);
     t->init_depth = t->depth;
     t->init_line = rec->line;
     /* both buffers are reused: every DLL load calls an init routine */
     ls_renew(tr, &t->init_text, &t->init_text_cap, rec->text);
     return ls_set_str(tr, &t->init_dll, &t->init_dll_cap, rec->dll);
+}
+
+/* The process failed to initialize with STATUS_DLL_INIT_FAILED while a
+ * thread's last act was to call a DLL's init routine: that DLL's DllMain
+ * failed (a first-chance exception between them is how it failed). */
+static int init_failed_by_name(ls_trace *tr, ls_proc *p,
+                               const ldrsnap_record *rec)
+{
+    ls_thread *last = NULL;
+    for (ls_thread *o = p->threads; o; o = o->proc_next)
+        if (ls_init_pending(o) && (!last || o->init_line > last->init_line))
+            last = o;
+    if (!last)
+        return LDRSNAP_OK;
+    char note[200];
+    snprintf(note, sizeof note,
+             "the process failed to initialize with this status (line "
+             "%llu) right after calling this DLL's init routine (DllMain)",
+             (unsigned long long)rec->line);
+    ldrsnap_record r;
+    memset(&r, 0, sizeof r);
+    r.line = last->init_line;
+    r.text = last->init_text;
+    fail_spec s = {LDRSNAP_K_INIT_FAILED, LS_T_ERROR, last->init_dll,
+                   last->init_dll, NULL, NULL, note, true, 0xC0000142u};
+    ls_fail *f = ldrsnap__fail_add(tr, p, last, &r, &s);
+    init_clear(last);
+    return ls_fail_rc(tr, f);
 }
 
 static int on_vista_msg(ls_trace *tr, ls_proc *p, ls_thread *t,
@@ -370,21 +401,49 @@ static int on_vista_msg(ls_trace *tr, ls_proc *p, ls_thread *t,
                                      LDRSNAP_K_PROCESS_INIT_FAILED,
                                      LS_T_PROCESS,
                                      "the process could not start");
-    case LDRSNAP_M_EXCEPTION_RAISED:
+    case LDRSNAP_M_EXCEPTION_RAISED: {
+        /* the function named is the loader's own (LdrpSnapIAT,
+         * LdrpSnapModule), not a symbol that was missing */
+        ldrsnap_record r = *rec;
+        r.symbol = NULL;
         return ldrsnap__fail_process(
-            tr, p, t, rec, ldrsnap_status_kind(rec->status), LS_T_PROCESS,
+            tr, p, t, &r, ldrsnap_status_kind(rec->status), LS_T_PROCESS,
             "a loader function raised this status as an exception");
+    }
+    case LDRSNAP_M_INIT_ROUTINE_FAILED: {
+        fail_spec s = {LDRSNAP_K_INIT_FAILED, LS_T_ERROR, rec->dll,
+                       rec->dll_path, NULL, NULL,
+                       "its init routine (DllMain) failed during "
+                       "DLL_PROCESS_ATTACH",
+                       true, 0xC0000142u};
+        ldrsnap__module_seen(tr, p, rec->dll, 0, 0);
+        init_clear(t);
+        return ls_fail_rc(tr, ldrsnap__fail_add(tr, p, t, rec, &s));
+    }
+    case LDRSNAP_M_SUBSYSTEM_FAILED: {
+        bool st = (rec->flags & LDRSNAP_RF_STATUS) != 0;
+        ldrsnap_kind k = st ? ldrsnap_status_kind(rec->status)
+                            : LDRSNAP_K_OTHER;
+        fail_spec s = {k, LS_T_ERROR, rec->dll, rec->dll_path, NULL, NULL,
+                       "the Windows subsystem DLL could not be loaded: the "
+                       "process cannot start",
+                       st, rec->status};
+        return ls_fail_rc(tr, ldrsnap__fail_add(tr, p, t, rec, &s));
+    }
+    case LDRSNAP_M_LOCATE_PROC:
+        p->went_on_line = rec->line;
+        return LDRSNAP_OK;
     case LDRSNAP_M_CALLING_INIT:
-        return on_init_call(tr, t, rec);
+        return on_init_call(tr, p, t, rec);
     case LDRSNAP_M_BEGIN_EXEC:
         p->seen_begin = true;
         if (!p->image)
             ls_replace(tr, &p->image, rec->dll);
-        ldrsnap__module_seen(tr, rec->dll_path ? rec->dll_path : rec->dll, 0,
-                             0);
+        ldrsnap__module_seen(tr, p, rec->dll_path ? rec->dll_path : rec->dll,
+                             0, 0);
         return LDRSNAP_OK;
     case LDRSNAP_M_MAPPED_DLL:
-        ldrsnap__module_seen(tr, rec->dll, rec->base, 0);
+        ldrsnap__module_seen(tr, p, rec->dll, rec->base, 0);
         return LDRSNAP_OK;
     default:
         return LDRSNAP_OK;
@@ -422,6 +481,7 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
         return LDRSNAP_OK; /* thread table full: the record is counted only */
     tr->n.vista_records++;
     p->last_line = rec->line;
+    p->nrecords++;
     if (rec->image && !p->image &&
         ls_replace(tr, &p->image, rec->image) < 0)
         return LDRSNAP_ENOMEM;
@@ -437,10 +497,15 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
     else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
         rc = on_return(tr, p, t, rec, f);
     else {
+        if (rec->msg == LDRSNAP_M_PROCESS_INIT_FAILED &&
+            (rec->flags & LDRSNAP_RF_STATUS) &&
+            rec->status == 0xC0000142u)
+            rc = init_failed_by_name(tr, p, rec);
         if (ls_init_pending(t) && t->depth <= t->init_depth &&
             rec->msg != LDRSNAP_M_CALLING_INIT)
             init_clear(t); /* the thread went on after DllMain */
-        rc = on_vista_msg(tr, p, t, rec);
+        if (rc == LDRSNAP_OK)
+            rc = on_vista_msg(tr, p, t, rec);
     }
     if (f.id == LS_FID_SHUTDOWN && !p->teardown_line)
         p->teardown_line = rec->line;

@@ -8,8 +8,9 @@
  * consequence).  Independent failures of the same tier (four missing DLLs
  * on four worker threads) are all root causes; the verdict names the
  * first.  A failure is "handled" when the process later started a new
- * top-level load that succeeded: the program went on.  No evidence, no
- * verdict.
+ * top-level load that succeeded, or went on after it otherwise (an XP
+ * load request that got no news, followed by another), or exited with
+ * code 0: the program went on.  No evidence, no verdict.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,11 @@ static void promote_exceptions(ls_trace *t, ls_proc *p)
 {
     for (size_t i = 0; i < p->nexc; i++) {
         const ls_exc *e = &p->exc[i];
-        bool fatal = e->second || p->teardown_line > e->line;
+        /* a first-chance exception the process went on after (loaded,
+         * resolved a procedure) was caught: only one that the run-down
+         * followed with nothing else between ended the process */
+        bool fatal = e->second || (p->teardown_line > e->line &&
+                                   p->went_on_line < e->line);
         if (!fatal)
             continue;
         char note[200];
@@ -111,8 +116,14 @@ static ls_fail *decide(ls_verdicts *v, ls_proc *p, ls_fail **buf)
     for (size_t i = 0; i < p->nfails; i++) {
         ls_fail *f = p->fails[i];
         f->pub.confidence = tier_confidence(f->tier);
-        if (!f->process_level && f->tier != LS_T_INFERRED &&
-            p->went_on_enter > f->pub.line) {
+        if (!(f->pub.flags & LDRSNAP_FF_PID) && p->has_pid) {
+            /* the process was named after the failure was found */
+            f->pub.pid = p->pid;
+            f->pub.flags |= LDRSNAP_FF_PID;
+        }
+        if (!f->process_level &&
+            (f->survived || (p->exited_ok && !p->died) ||
+             (f->tier != LS_T_INFERRED && p->went_on_enter > f->pub.line))) {
             f->pub.role = LDRSNAP_ROLE_HANDLED;
             v->handled++;
         } else if (f->absorbed) {

@@ -35,7 +35,8 @@ static const expect samples[] = {
      "Archiver.exe>ZipHelper.dll", ""},
     {"samples/win10-1507-bad-image.log", 1,
      "C:\\Tools\\Scanner\\plugins\\ScanEngine.dll", "0xc000007b",
-     LDRSNAP_K_BAD_IMAGE, LDRSNAP_CONF_HIGH, 1, 0, "", ""},
+     LDRSNAP_K_BAD_IMAGE, LDRSNAP_CONF_HIGH, 1, 0,
+     "Scanner.exe>ScanEngine.dll", ""}, /* the image from the VS session */
     {"samples/win11-arm64-compact.log", 1, "VCRUNTIME140.dll", "0xc0000135",
      LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 2, 0,
      "Markdown.WinUI.dll>VCRUNTIME140.dll", NULL},
@@ -47,7 +48,8 @@ static const expect samples[] = {
      "C:\\WINDOWS\\system32\\inetsrv\\w3core.dll"},
     {"samples/windbg-missing-export.log", 1, "Charting.dll", "0xc0000139",
      LDRSNAP_K_EXPORT_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
-     "PdfExport.dll>Charting.dll", "C:\\build\\out\\PdfExport.dll"},
+     "ReportTool.exe>PdfExport.dll>Charting.dll",
+     "C:\\build\\out\\PdfExport.dll"}, /* the image: its CommandLine */
     {"samples/two-processes.log", 1, "libssl-3-x64.dll", "0xc0000135",
      LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
      "worker.exe>libssl-3-x64.dll", "C:\\Tools\\Suite\\worker.exe"},
@@ -63,6 +65,45 @@ static const expect samples[] = {
      "C:\\Program Files\\Fabrikam\\Licensing\\FabLicense.dll", "0xc0000142",
      LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_HIGH, 1, 0, "", ""},
     {"samples/win10-handled-optional.log", 0, "", "", 0, 0, 0, 4, "", ""},
+    /* issue 11: one sample per pattern of real logs */
+    /* 1: XP processes begin at "PID: ... started" and "NEW PROCESS" */
+    {"samples/xp-new-process.log", 1, "txflog.dll", "0xc0000135",
+     LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "dllhost.exe>comsvcs.dll>txflog.dll",
+     "C:\\WINDOWS\\system32\\comsvcs.dll"},
+    /* 2: an XP load request with no news after it was not found */
+    {"samples/xp-not-found-inferred.log", 1, "crdb_odbc.dll", "0xc0000135",
+     LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 1,
+     "reports.exe>crdb_odbc.dll", ""},
+    /* 3: DCOM's E_ACCESSDENIED ends the process; the earlier first-chance
+     * exceptions were survived */
+    {"samples/xp-iis6-dcom-handled-first.log", 1, "", "0x80070005",
+     LDRSNAP_K_ACCESS_DENIED, LDRSNAP_CONF_MEDIUM, 1, 0, "", ""},
+    /* 4: an init failure names its DLL; the access violation is how */
+    {"samples/cdb-init-routine-av.log", 1, "C:\\Tools\\Ledger\\LedgerCore.dll",
+     "0xc0000142", LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_HIGH, 1, 0,
+     "ledger.exe>LedgerCore.dll", ""},
+    /* 5: ERROR lines the program went on after, and exit code 0 */
+    {"samples/vs-handled-plugins-exit-0.log", 0, "", "", 0, 0, 0, 12, "",
+     ""},
+    /* 6: exit lines are consequences, thread ids stay in their process */
+    {"samples/vs-exit-lines-three-programs.log", 1, "sqlite3.dll",
+     "0xc0000135", LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "suite.exe>sqlite3.dll", "C:\\Program Files\\Contoso\\Suite\\suite.exe"},
+    /* 7: the exporter at the warning's base is of the same process */
+    {"samples/cdb-export-base-reused.log", 1, "Charting.dll", "0xc0000139",
+     LDRSNAP_K_EXPORT_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "ReportTool.exe>PdfExport.dll>Charting.dll",
+     "C:\\build\\out\\PdfExport.dll"},
+    /* 8: newer and older vocabularies */
+    {"samples/win11-init-routine-failed.log", 1,
+     "C:\\Program Files\\WindowsApps\\Fabrikam.Notes_2.4.0.0_x64__"
+     "8wekyb3d8bbwe\\SyncEngine.dll",
+     "0xc0000142", LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_HIGH, 1, 0,
+     "Notes.exe>SyncEngine.dll", ""},
+    {"samples/win7-snapiat-exception.log", 1, "", "0xc0000005",
+     LDRSNAP_K_OTHER, LDRSNAP_CONF_MEDIUM, 1, 0, "", ""},
+    {"samples/nt4-relocations.log", 0, "", "", 0, 0, 0, 0, "", ""},
     {"tests/data/xp-console-wrapped.log", 1,
      "C:\\Program Files\\Acme\\bin\\acmehook.dll", "0xc0000142",
      LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_HIGH, 1, 0, "", ""},
@@ -440,4 +481,67 @@ Test(analyzer, threads_of_ended_processes_leave_the_others_reachable)
     cr_assert_eq(an.s->processes, 64u);
     analysis_free(&an);
     free(log);
+}
+
+/* ---- issue 11: what the patterns' samples show besides the verdict ---- */
+
+static void sample(const char *name, analysis *an)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/samples/%s", SRCDIR, name);
+    analyze_file(path, an);
+}
+
+/* A NEW PROCESS begins a process of its own: its failure is not the
+ * previous one's, and it takes the pid its [pid,tid] lines give. */
+Test(analyzer, an_xp_process_begins_at_its_start_lines)
+{
+    analysis an;
+    sample("xp-new-process.log", &an);
+    cr_assert_eq(an.s->processes, 2u);
+    cr_assert_eq(an.s->n_verdicts, 1u);
+    cr_assert_eq(an.s->verdicts[0].pid, 0x9e4u);
+    cr_assert_eq(an.s->verdicts[0].line, 28u);
+    analysis_free(&an);
+}
+
+/* Exit lines confirm a status; they are no failure of their own, and a
+ * thread id of an ended process is not looked up. */
+Test(analyzer, exit_lines_are_consequences)
+{
+    analysis an;
+    sample("vs-exit-lines-three-programs.log", &an);
+    cr_assert_eq(an.s->processes, 3u);
+    cr_assert_eq(an.s->n_verdicts, 1u);
+    cr_assert_eq(an.s->verdicts[0].pid, 7576u);
+    for (size_t i = 0; i < an.events.n; i++) {
+        unsigned long line = strtoul(an.events.lines[i] + 8, NULL, 10);
+        if (!strncmp(an.events.lines[i], "failure|", 8))
+            cr_assert(line < 19 || line > 24, "an exit line failed: %s",
+                      an.events.lines[i]);
+    }
+    analysis_free(&an);
+}
+
+/* Legacy.dll of the first session spans the base the second session's
+ * warning gives; the second session's Charting.dll starts there. */
+Test(analyzer, the_exporter_is_of_the_same_process)
+{
+    analysis an;
+    sample("cdb-export-base-reused.log", &an);
+    cr_assert_eq(an.s->processes, 2u);
+    cr_assert_str_eq(verdict_dll(&an), "Charting.dll");
+    analysis_free(&an);
+}
+
+/* "Function LdrpSnapIAT raised exception": the loader's function, not a
+ * symbol that was missing. */
+Test(analyzer, a_loader_function_is_not_a_missing_symbol)
+{
+    analysis an;
+    sample("win7-snapiat-exception.log", &an);
+    cr_assert_eq(an.s->n_verdicts, 1u);
+    cr_assert_null(an.s->verdicts[0].symbol);
+    cr_assert_eq(an.s->verdicts[0].line, 5u);
+    analysis_free(&an);
 }

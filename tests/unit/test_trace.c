@@ -81,7 +81,8 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     return rc;
 }
 
-static void run(seen *s, const char *log, bool quiet_noise, bool verdicts)
+static void run_open(seen *s, const char *log, bool quiet_noise,
+                     bool verdicts)
 {
     ls_alloc al;
     ldrsnap__alloc_init(&al, NULL);
@@ -96,6 +97,12 @@ static void run(seen *s, const char *log, bool quiet_noise, bool verdicts)
     cr_assert_eq(ldrsnap_parser_feed(p, log, strlen(log)), 0);
     cr_assert_eq(ldrsnap_parser_finish(p), 0);
     ldrsnap_parser_free(p);
+}
+
+/* The log, to its end: every process is ended and judged. */
+static void run(seen *s, const char *log, bool quiet_noise, bool verdicts)
+{
+    run_open(s, log, quiet_noise, verdicts);
     ldrsnap__trace_end(s->t);
     judge_ended(s);
 }
@@ -265,7 +272,7 @@ Test(trace, sink_error_is_returned)
 Test(trace, module_names_fold_ascii_case_only)
 {
     seen s;
-    run(&s,
+    run_open(&s,
         "ModLoad: 00000000`10000000 00000000`10010000   "
         "C:\\X\\ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{.DLL\n"
         "ModLoad: 00000000`20000000 00000000`20010000   "
@@ -274,7 +281,9 @@ Test(trace, module_names_fold_ascii_case_only)
         "C:\\X\\\xc3\x89t\xc3\xa9.dll\n"
         "ModLoad: 00000000`40000000 00000000`40010000   C:\\X\\K.DLL\n",
         false, false);
-    ls_trace *t = s.t;
+    /* the lines name no process: they are the one process's */
+    cr_assert_eq(s.t->nprocs, 1u);
+    const ls_proc *t = s.t->procs[0];
     const ls_module *m =
         ldrsnap__module_find(t, "abcdefghijklmnopqrstuvwxyz@[`{.dll");
     cr_assert_not_null(m);
@@ -289,5 +298,7 @@ Test(trace, module_names_fold_ascii_case_only)
         ldrsnap__module_find(t, "abcdefghijklmnopqrstuvwxyz`{`{.dll"));
     cr_assert_not_null(ldrsnap__module_find(t, "k.dll"));
     cr_assert_null(ldrsnap__module_find(t, "k.dl"));
+    ldrsnap__trace_end(s.t);
+    judge_ended(&s);
     done(&s);
 }
