@@ -71,7 +71,7 @@ LIB_SRC := lib/core/util.c lib/text/text.c lib/lex/lex.c lib/parse/parser.c \
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
 RULE_FILES := $(sort $(wildcard lib/rules/builtin/*.yml))
 GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c
-CLI_SRC := cli/main.c cli/options.c cli/term.c cli/next_steps.c cli/tree.c cli/analyze.c cli/render_text.c cli/render_json.c \
+CLI_SRC := cli/main.c cli/options.c cli/term.c cli/next_steps.c cli/tree.c cli/analyze.c cli/render_text.c cli/render_html.c cli/render_json.c \
            cli/out.c \
            cli/json.c cli/report.c cli/decode.c cli/rules_cmd.c
 TEST_SRC := $(wildcard tests/unit/*.c)
@@ -92,7 +92,7 @@ UNIT := $(BUILDDIR)/tests/unit_tests
         asan tsan bench score demo deps install install-built release uninstall \
         clean update-golden help \
         regen check-generated fuzz fuzz-run fuzz-replay format-check \
-        check-portable check-layers
+        check-portable check-layers check-fast
 
 all: $(STATIC) $(SHARED) $(CLI) $(PC)
 lib: $(STATIC) $(SHARED)
@@ -254,7 +254,7 @@ check-generated:
 	else echo "check-generated: skipped (needs python3, librust-winapi-dev, mingw-w64-common)"; fi
 
 check: all unit golden headercheck symcheck example mancheck check-generated \
-       check-layers fuzz-replay score
+       check-layers fuzz-replay score check-fast
 	@echo "make check: all passed"
 
 asan:
@@ -349,6 +349,11 @@ $(BUILDDIR)/tests/score: tests/score/score.c $(STATIC)
 score: $(BUILDDIR)/capgen $(BUILDDIR)/tests/score
 	SCORE_MIN=$(SCORE_MIN) sh tests/score/run.sh $(BUILDDIR)/capgen \
 	    $(BUILDDIR)/tests/score $(BUILDDIR)/score
+
+# Every fast way against the general way, on realistic captures: the
+# tokenizer thread's output must be the one thread's, byte for byte.
+check-fast: $(CLI) $(BUILDDIR)/capgen
+	sh tests/fast/run.sh $(CLI) $(BUILDDIR)/capgen $(BUILDDIR)/fast
 
 demo: $(CLI)
 	$(CLI) samples/win10-missing-vcruntime.log || true

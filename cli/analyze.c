@@ -22,6 +22,8 @@ typedef struct task {
     obuf out, err;     /* rendered output, when buffered */
     int status;        /* EXIT_* */
     bool done;
+    unsigned id;       /* its place among the inputs */
+    rollup_row row;    /* --format=html: its line of the rollup table */
 } task;
 
 typedef struct run {
@@ -68,7 +70,8 @@ static int on_event(const ldrsnap_event *ev, void *ud)
         if (ev->type == LDRSNAP_EV_FAILURE)
             rc = tree_failure(s->tree, ev->failure);
         s->oom |= rc < 0;
-        return 0;
+        if (s->o->format != FMT_HTML)
+            return 0;
     }
     if (ev->type == LDRSNAP_EV_FAILURE &&
         (s->o->all || ev->failure->role != LDRSNAP_ROLE_NOISE))
@@ -92,6 +95,32 @@ static void say_error(const cli_opts *o, obuf *out, obuf *err,
         ob_flush(out); /* on a terminal, what came before first */
     text_error(err, source, msg, o);
     ob_flush(err); /* standard error: at once (a task's: no-op) */
+}
+
+/* An input that gives no report: said, and in the page as a section. */
+static void task_error(const cli_opts *o, task *t, obuf *out, obuf *err,
+                       const char *msg)
+{
+    say_error(o, out, err, t->name, msg);
+    if (o->format == FMT_HTML) {
+        html_error(out, t->id, t->name, msg);
+        t->row.state = ROW_ERROR;
+    }
+}
+
+static void fill_row(task *t, const ldrsnap_summary *s)
+{
+    rollup_row *r = &t->row;
+    r->verdicts = s->n_verdicts;
+    r->state = s->n_verdicts ? ROW_FAILING : ROW_CLEAN;
+    if (!s->n_verdicts)
+        return;
+    const ldrsnap_verdict *v = &s->verdicts[0];
+    r->dll = v->dll ? strdup(cli_basename(v->dll)) : NULL;
+    r->has_status = (v->flags & LDRSNAP_FF_STATUS) != 0;
+    r->status = v->status;
+    r->status_name = r->has_status ? ldrsnap_status_name(v->status) : NULL;
+    r->kind = ldrsnap_kind_name(v->kind);
 }
 
 static int read_entry(void *ctx, void *buf, size_t cap, size_t *got)
@@ -192,7 +221,7 @@ static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
         return EXIT_RULES;
     }
     if (t->error) {
-        say_error(o, out, err, t->name, t->errmsg);
+        task_error(o, t, out, err, t->errmsg);
         return EXIT_TROUBLE;
     }
     ldrsnap_analyzer *a = NULL;
@@ -200,7 +229,7 @@ static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
               NULL, false};
     int status = EXIT_TROUBLE;
     if (opened < 0) {
-        say_error(o, out, err, t->name, input_error(b));
+        task_error(o, t, out, err, input_error(b));
         goto out;
     }
     ldrsnap_options opts = LDRSNAP_OPTIONS_INIT;
@@ -208,12 +237,13 @@ static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
     if (o->threaded)
         opts.flags |= LDRSNAP_OPT_THREADED;
-    if ((o->cmd == CMD_TREE && tree_new(&s.tree) < 0) ||
+    bool want_tree = o->cmd == CMD_TREE || o->format == FMT_HTML;
+    if ((want_tree && tree_new(&s.tree) < 0) ||
         ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
         ldrsnap_analyzer_set_rules(a, o->rules) < 0 ||
         (s.tree && ldrsnap_analyzer_set_record_cb(a, on_tree_record, &s) <
                        0)) {
-        say_error(o, out, err, t->name, "out of memory");
+        task_error(o, t, out, err, "out of memory");
         goto out;
     }
     int rrc = pump(b, a, o, out, err, t->name);
@@ -221,11 +251,18 @@ static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
     if (out->err)
         goto out; /* said once, at the end (main()) */
     if (frc < 0) {
-        say_error(o, out, err, t->name, ldrsnap_analyzer_errmsg(a));
+        task_error(o, t, out, err, ldrsnap_analyzer_errmsg(a));
         goto out;
     }
     const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
-    if (s.tree)
+    if (o->format == FMT_HTML) {
+        report_sort(&s.rep);
+        html_input in = {t->id, t->name,
+                         strcmp(t->path, "-") ? t->path : NULL, &s.rep, sum,
+                         s.tree, o};
+        s.oom |= html_log(out, &in) < 0;
+        fill_row(t, sum);
+    } else if (s.tree)
         tree_text(out, s.tree, t->name, o);
     else if (o->format == FMT_JSONL)
         json_summary(out, t->name, sum);
@@ -258,8 +295,10 @@ static task *add_task(run *r, const char *name, const char *path)
         r->tasks = t;
         r->cap = cap;
     }
-    task *t = &r->tasks[r->n++];
+    task *t = &r->tasks[r->n];
     memset(t, 0, sizeof *t);
+    t->id = (unsigned)++r->n;
+    t->row.id = t->id;
     t->name = strdup(name);
     t->path = path ? strdup(path) : NULL;
     return t;
@@ -376,7 +415,16 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     }
     /* a second thread per input when the cores outnumber the inputs */
     opts.threaded = o->jobs >= 2 * r.n;
-    if (o->jobs > 1 && r.n > 1) {
+    bool page = o->format == FMT_HTML;
+    if (page) { /* the page begins once the rules are known good */
+        if (rules_loaded(&opts) < 0)
+            status = EXIT_RULES;
+        else
+            html_begin(&ob_stdout, r.n);
+    }
+    if (status == EXIT_RULES) {
+        /* nothing analyzed */
+    } else if (o->jobs > 1 && r.n > 1) {
         /* the rules before any worker starts */
         if (rules_loaded(&opts) < 0)
             status = EXIT_RULES;
@@ -394,7 +442,18 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     }
     if (rules_loaded(&opts) < 0) /* also when there was no input */
         status = EXIT_RULES;
+    if (page && status != EXIT_RULES) {
+        rollup_row *rows = calloc(r.n + 1, sizeof *rows);
+        for (size_t i = 0; rows && i < r.n; i++) {
+            rows[i] = r.tasks[i].row;
+            rows[i].source = r.tasks[i].name;
+        }
+        html_end(&ob_stdout, rows, rows ? r.n : 0);
+        free(rows);
+        ob_flush(&ob_stdout);
+    }
     for (size_t i = 0; i < r.n; i++) {
+        free(r.tasks[i].row.dll);
         free(r.tasks[i].name);
         free(r.tasks[i].path);
         free(r.tasks[i].errmsg);

@@ -189,6 +189,65 @@ int report_add_signature(report *r, const ldrsnap_signature *s);
 void report_free(report *r);
 void report_sort(report *r);
 
+/* Which verdict each event of a report is shown under (render_text.c):
+ * index arrays bucketed by verdict, bucket n_verdicts holding what no
+ * verdict takes; signatures by severity within a bucket. */
+typedef struct buckets {
+    size_t *idx;
+    size_t *start; /* n_verdicts + 2 */
+} buckets;
+typedef struct report_index {
+    size_t *vorder;
+    buckets fails, excs, sigs;
+} report_index;
+int report_index_build(report_index *ix, const report *r,
+                       const ldrsnap_summary *s);
+void report_index_free(report_index *ix);
+/* Was this exception turned into a failure (the same line)? */
+bool report_promoted(const report *r, const ldrsnap_exception *e);
+
+const char *report_arch(const report *r, const ldrsnap_summary *s,
+                        const report_index *ix, size_t k);
+
+/* render_html.c */
+typedef struct excerpt_line {
+    uint64_t line;
+    char *text;
+    bool evidence;
+} excerpt_line;
+typedef struct excerpt {
+    excerpt_line *lines;
+    size_t n, cap;
+    const char *note;      /* why there is none */
+} excerpt;
+typedef struct html_input {
+    unsigned id;           /* the log's place in the run: anchors */
+    const char *source;    /* its name */
+    const char *path;      /* to read the excerpts again; NULL: stdin */
+    const report *rep;
+    const ldrsnap_summary *summary;
+    struct tree *tree;
+    const cli_opts *o;
+} html_input;
+enum row_state { ROW_CLEAN, ROW_FAILING, ROW_ERROR };
+typedef struct rollup_row {   /* a log, for the rollup table */
+    unsigned id;
+    const char *source;
+    enum row_state state;
+    char *dll;
+    const char *status_name;  /* static (the code table's) */
+    const char *kind;
+    bool has_status;
+    uint32_t status;
+    size_t verdicts;
+} rollup_row;
+void html_begin(obuf *out, size_t nlogs);
+int html_log(obuf *out, const html_input *in);
+void html_error(obuf *out, unsigned id, const char *source,
+                const char *message);
+void html_end(obuf *out, const rollup_row *rows, size_t n);
+void excerpt_free(excerpt *x);
+
 /* render_json.c */
 void json_failure(obuf *out, const char *source, const ldrsnap_failure *f);
 void json_exception(obuf *out, const char *source,
@@ -256,13 +315,38 @@ typedef struct tnode {
     uint32_t status;
     uint64_t fail_line;
 } tnode;
+#define TREE_MAX_LANES 32   /* threads per process in the timeline */
+#define TREE_MAX_SPANS 48   /* top-level loads per thread */
+typedef struct tspan {
+    uint32_t node;
+    uint64_t start, end; /* lines */
+    uint32_t status;
+    bool failed, open;
+} tspan;
+typedef struct tframe {
+    uint32_t node;
+    const char *fn;      /* interned function name */
+} tframe;
+typedef struct tthread {
+    uint32_t tid;
+    bool has_tid;
+    uint64_t first, last; /* lines */
+    tframe stack[24];
+    unsigned depth;
+    tspan *spans;
+    size_t nspans, cspans, more;
+    struct tthread *next;
+} tthread;
 typedef struct tproc {
     uint64_t key;        /* 1 << 32 | pid, or 0: the log gives no pid */
-    uint64_t first_line;
+    uint64_t first_line, last_line;
     uint32_t root;       /* the image's node */
+    size_t nthreads;
+    uint32_t *slots;     /* its nodes by name: index + 1 */
+    size_t nslots, nused;
     char *image;
     bool began, failing;
-    struct tthread *threads;
+    tthread *threads;
 } tproc;
 typedef struct tree tree;
 int tree_new(tree **out);
@@ -274,6 +358,9 @@ size_t tree_nprocs(const tree *t);
 const tproc *tree_proc(const tree *t, size_t i);
 const tnode *tree_node(const tree *t, uint32_t i);
 size_t tree_dropped(const tree *t);
+/* The process of a failure or verdict (index), or -1. */
+long tree_proc_at(const tree *t, unsigned flags, uint32_t pid,
+                  uint64_t line);
 void tree_text(obuf *out, tree *t, const char *source, const cli_opts *o);
 
 /* analyze.c */

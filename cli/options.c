@@ -30,8 +30,11 @@ static int set_format(cli_opts *o, const char *v)
         o->format = FMT_TEXT;
     else if (!strcmp(v, "jsonl") || !strcmp(v, "json"))
         o->format = FMT_JSONL;
+    else if (!strcmp(v, "html"))
+        o->format = FMT_HTML;
     else
-        return cli_usage_error(o, "unknown format '%s' (text or jsonl)", v);
+        return cli_usage_error(o, "unknown format '%s' (text, jsonl or "
+                                  "html)", v);
     o->format_given = true;
     return 0;
 }
@@ -174,7 +177,7 @@ static const cli_command commands[CMD_COUNT] = {
  * and `--color` alone before a path). */
 static const cli_option options[] = {
     {"format", 0, ARG_REQUIRED, NULL, ON_ALL, set_format, "FMT",
-     "text (default) or jsonl"},
+     "text (default), jsonl, or html (analyze: one self-contained page)"},
     {"json", 0, ARG_NONE, NULL, ON_ALL, set_json, NULL,
      "the same as --format=jsonl"},
     {"output", 'o', ARG_REQUIRED, NULL, ON_ALL, set_output, "FILE",

@@ -36,12 +36,6 @@ static paint colours(const cli_opts *o)
     return p;
 }
 
-/* Which verdict each event is shown under: index arrays bucketed by
- * verdict, bucket n_verdicts holding what no verdict takes. */
-typedef struct buckets {
-    size_t *idx;
-    size_t *start; /* n_verdicts + 2 */
-} buckets;
 
 typedef struct ctx {
     obuf *out;
@@ -188,6 +182,32 @@ static int assign(ctx *c)
     }
     return rc;
 }
+
+int report_index_build(report_index *ix, const report *r,
+                       const ldrsnap_summary *s)
+{
+    ctx c = {.r = r, .s = s};
+    int rc = assign(&c);
+    ix->vorder = c.vorder;
+    ix->fails = c.fails;
+    ix->excs = c.excs;
+    ix->sigs = c.sigs;
+    return rc;
+}
+
+void report_index_free(report_index *ix)
+{
+    free(ix->vorder);
+    free(ix->fails.idx);
+    free(ix->fails.start);
+    free(ix->excs.idx);
+    free(ix->excs.start);
+    free(ix->sigs.idx);
+    free(ix->sigs.start);
+    memset(ix, 0, sizeof *ix);
+}
+
+bool report_promoted(const report *r, const ldrsnap_exception *e);
 
 /* ---- pieces ------------------------------------------------------------ */
 
@@ -392,7 +412,7 @@ static int cmp_line_key(const void *key, const void *elem)
 
 /* Was this exception turned into a failure (the same line)?  The
  * failures are sorted by line: O(log n). */
-static bool promoted(const report *r, const ldrsnap_exception *e)
+bool report_promoted(const report *r, const ldrsnap_exception *e)
 {
     uint64_t line = e->line;
     const fail_copy *hit =
@@ -415,7 +435,7 @@ static bool shown_failure(const cli_opts *o, const ldrsnap_failure *f)
 
 static bool shown_exception(const ctx *c, const ldrsnap_exception *e)
 {
-    return !promoted(c->r, e) &&
+    return !report_promoted(c->r, e) &&
            (c->o->all || !(e->flags & LDRSNAP_FF_BENIGN));
 }
 
@@ -609,19 +629,26 @@ out:
 }
 
 /* The architecture the texts of verdict k's process show. */
-static const char *arch_of(const ctx *c, size_t k)
+const char *report_arch(const report *r, const ldrsnap_summary *s,
+                        const report_index *ix, size_t k)
 {
-    const ldrsnap_verdict *v = &c->s->verdicts[k];
+    const ldrsnap_verdict *v = &s->verdicts[k];
     const char *t[80];
     size_t n = 0;
     t[n++] = v->dll_path, t[n++] = v->parent, t[n++] = v->text;
     t[n++] = v->note, t[n++] = v->image;
     for (size_t i = 0; i < v->chain_len && n < 16; i++)
         t[n++] = v->chain[i];
-    for (size_t i = c->fails.start[k]; i < c->fails.start[k + 1] && n < 80;
+    for (size_t i = ix->fails.start[k]; i < ix->fails.start[k + 1] && n < 80;
          i++)
-        t[n++] = c->r->fails[c->fails.idx[i]].f.text;
+        t[n++] = r->fails[ix->fails.idx[i]].f.text;
     return guess_arch(t, n);
+}
+
+static const char *arch_of(const ctx *c, size_t k)
+{
+    report_index ix = {c->vorder, c->fails, c->excs, c->sigs};
+    return report_arch(c->r, c->s, &ix, k);
 }
 
 static int next(ctx *c)

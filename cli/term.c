@@ -196,11 +196,9 @@ void term_para(obuf *out, int width, size_t indent, const char *lead,
 
 const char *cli_basename(const char *path)
 {
-    const char *b = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '\\' || *p == '/')
-            b = p + 1;
-    return b;
+    const char *a = strrchr(path, '\\'), *b = strrchr(path, '/');
+    const char *sep = a > b ? a : b;
+    return sep ? sep + 1 : path;
 }
 
 size_t cli_stem_len(const char *name)

@@ -20,29 +20,19 @@
 
 #include "cli.h"
 
-#define TREE_MAX_NODES 65536
-#define TREE_MAX_PROCS 4096
-#define STACK_MAX 64
+#define TREE_MAX_NODES (1 << 20)
+#define TREE_MAX_PROCS (1 << 16)
+#define TREE_KEY_SLOTS 8192 /* distinct pids followed at once */
+#define STACK_MAX 24 /* = tthread.stack */
 
-typedef struct frame {
-    uint32_t node;
-    const char *fn; /* interned function name (the record's may go) */
-} frame;
 
-typedef struct tthread {
-    uint32_t tid;
-    bool has_tid;
-    frame stack[STACK_MAX];
-    unsigned depth;
-    struct tthread *next;
-} tthread;
 
 struct tree {
     tnode *nodes;
     size_t nnodes, cap;
     tproc *procs;
     size_t nprocs, pcap;
-    uint32_t *hash; /* node index + 1, by (proc, name) */
+    size_t keys[TREE_KEY_SLOTS]; /* process index + 1, by pid */
     size_t hcap;
     size_t dropped;
     char **fns; /* interned function names */
@@ -58,6 +48,13 @@ static uint64_t name_hash(size_t proc, const char *s)
             c += 32;
         h = (h ^ c) * 1099511628211ull;
     }
+    /* FNV's low bits depend only on the inputs' low bits: mix (the
+     * finalizer of MurmurHash3) before the table takes them */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
 }
 
@@ -66,12 +63,6 @@ int tree_new(tree **out)
     tree *t = calloc(1, sizeof *t);
     if (!t)
         return -1;
-    t->hcap = 1024;
-    t->hash = calloc(t->hcap, sizeof *t->hash);
-    if (!t->hash) {
-        free(t);
-        return -1;
-    }
     *out = t;
     return 0;
 }
@@ -86,8 +77,10 @@ void tree_free(tree *t)
     }
     for (size_t i = 0; i < t->nprocs; i++) {
         free(t->procs[i].image);
+        free(t->procs[i].slots);
         for (tthread *th = t->procs[i].threads, *n; th; th = n) {
             n = th->next;
+            free(th->spans);
             free(th);
         }
     }
@@ -96,7 +89,6 @@ void tree_free(tree *t)
     free(t->fns);
     free(t->nodes);
     free(t->procs);
-    free(t->hash);
     free(t);
 }
 
@@ -122,6 +114,26 @@ static uint64_t key_of(bool has_pid, uint32_t pid)
     return has_pid ? (1ull << 32) | pid : 0;
 }
 
+/* The latest process of each pid: a table by key. */
+static size_t *key_slot(tree *t, uint64_t key)
+{
+    size_t mask = TREE_KEY_SLOTS - 1;
+    size_t k = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+    for (size_t n = 0; n < TREE_KEY_SLOTS; n++, k = (k + 1) & mask) {
+        size_t v = t->keys[k];
+        if (!v || t->procs[v - 1].key == key)
+            return &t->keys[k];
+    }
+    return NULL;
+}
+
+static void key_set(tree *t, size_t i)
+{
+    size_t *slot = key_slot(t, t->procs[i].key);
+    if (slot)
+        *slot = i + 1;
+}
+
 static tproc *new_proc(tree *t, uint64_t key, uint64_t line)
 {
     if (t->nprocs == TREE_MAX_PROCS)
@@ -139,19 +151,24 @@ static tproc *new_proc(tree *t, uint64_t key, uint64_t line)
     p->key = key;
     p->first_line = line;
     p->root = TREE_NONE;
+    key_set(t, t->nprocs - 1);
     return p;
 }
 
 /* The latest process of this pid (or of none), made when missing. */
 static tproc *proc_of(tree *t, uint64_t key, uint64_t line)
 {
-    for (size_t i = t->nprocs; i-- > 0;)
-        if (t->procs[i].key == key)
-            return &t->procs[i];
+    size_t *slot = key_slot(t, key);
+    if (slot && *slot)
+        return &t->procs[*slot - 1];
     /* a debugger's lines (ModLoad of the program) before the first line
      * that names a pid: the same process */
     if (key && t->nprocs == 1 && t->procs[0].key == 0 && !t->procs[0].began) {
+        size_t *anon = key_slot(t, 0);
+        if (anon)
+            *anon = 0;
         t->procs[0].key = key;
+        key_set(t, 0);
         return &t->procs[0];
     }
     return new_proc(t, key, line);
@@ -162,21 +179,26 @@ static bool name_eq(const char *a, const char *b)
     return !strcasecmp(a, b);
 }
 
-static int rehash(tree *t)
+/* Each process has a table of its own: the few dozen DLLs of the process
+ * being read stay in the cache. */
+static int rehash(tree *t, tproc *p)
 {
-    size_t cap = t->hcap * 2;
+    size_t cap = p->nslots ? p->nslots * 2 : 32;
     uint32_t *h = calloc(cap, sizeof *h);
     if (!h)
         return -1;
-    for (size_t i = 0; i < t->nnodes; i++) {
-        size_t k = name_hash(t->nodes[i].proc, t->nodes[i].name) & (cap - 1);
+    for (size_t i = 0; i < p->nslots; i++) {
+        uint32_t v = p->slots[i];
+        if (!v)
+            continue;
+        size_t k = name_hash(0, t->nodes[v - 1].name) & (cap - 1);
         while (h[k])
             k = (k + 1) & (cap - 1);
-        h[k] = (uint32_t)i + 1;
+        h[k] = v;
     }
-    free(t->hash);
-    t->hash = h;
-    t->hcap = cap;
+    free(p->slots);
+    p->slots = h;
+    p->nslots = cap;
     return 0;
 }
 
@@ -224,10 +246,12 @@ static uint32_t node_of(tree *t, tproc *p, const char *dll, const char *path,
     size_t proc = (size_t)(p - t->procs);
     if (!*name)
         return TREE_NONE;
-    size_t k = name_hash(proc, name) & (t->hcap - 1);
-    for (uint32_t i; (i = t->hash[k]); k = (k + 1) & (t->hcap - 1)) {
+    if ((p->nused + 1) * 2 > p->nslots && rehash(t, p) < 0)
+        return TREE_NONE;
+    size_t k = name_hash(0, name) & (p->nslots - 1);
+    for (uint32_t i; (i = p->slots[k]); k = (k + 1) & (p->nslots - 1)) {
         tnode *n = &t->nodes[i - 1];
-        if (n->proc == proc && name_eq(n->name, name)) {
+        if (name_eq(n->name, name)) {
             if (!n->path && path && strcmp(path, name))
                 n->path = strdup(path); /* NULL: shown without */
             return i - 1;
@@ -256,9 +280,8 @@ static uint32_t node_of(tree *t, tproc *p, const char *dll, const char *path,
     n->line = line;
     n->parent = n->first = n->last = n->next = TREE_NONE;
     t->nnodes++;
-    t->hash[k] = i + 1;
-    if (t->nnodes * 2 > t->hcap && rehash(t) < 0)
-        return TREE_NONE;
+    p->slots[k] = i + 1;
+    p->nused++;
     return i;
 }
 
@@ -296,11 +319,8 @@ static uint32_t root_of(tree *t, tproc *p, const char *image, uint64_t line)
         if (p->root != TREE_NONE) {
             free(p->image);
             p->image = strdup(cli_basename(image));
-            /* what was found before the image was named hangs under it */
-            for (size_t i = 0; i < t->nnodes; i++)
-                if (t->nodes[i].proc == (size_t)(p - t->procs) &&
-                    i != p->root && t->nodes[i].parent == TREE_NONE)
-                    link_child(t, p->root, (uint32_t)i);
+            /* what was found before the image was named hangs under it
+             * once tree_mark() runs */
         }
     }
     return p->root;
@@ -327,17 +347,47 @@ static const char *intern(tree *t, const char *fn)
 static tthread *thread_of(tproc *p, const ldrsnap_record *r)
 {
     bool has = (r->flags & LDRSNAP_RF_TID) != 0;
-    for (tthread *th = p->threads; th; th = th->next)
+    tthread *th;
+    for (th = p->threads; th; th = th->next)
         if (th->has_tid == has && (!has || th->tid == r->tid))
-            return th;
-    tthread *th = calloc(1, sizeof *th);
-    if (!th)
-        return NULL;
-    th->tid = r->tid;
-    th->has_tid = has;
-    th->next = p->threads;
-    p->threads = th;
+            break;
+    if (!th) {
+        if (p->nthreads >= TREE_MAX_LANES || !(th = calloc(1, sizeof *th)))
+            return NULL;
+        th->tid = r->tid;
+        th->has_tid = has;
+        th->first = r->line;
+        /* in the order they first appear */
+        tthread **tail = &p->threads;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = th;
+        p->nthreads++;
+    }
+    th->last = r->line;
     return th;
+}
+
+/* A top-level load on a thread: a span of its lane in the timeline. */
+static void span_open(tthread *th, uint32_t node, uint64_t line)
+{
+    if (th->nspans == TREE_MAX_SPANS) {
+        th->more++;
+        return;
+    }
+    if (th->nspans == th->cspans) {
+        size_t cap = th->cspans ? th->cspans * 2 : 4;
+        tspan *v = realloc(th->spans, cap * sizeof *v);
+        if (!v)
+            return;
+        th->spans = v;
+        th->cspans = cap;
+    }
+    tspan *sp = &th->spans[th->nspans++];
+    memset(sp, 0, sizeof *sp);
+    sp->node = node;
+    sp->start = sp->end = line;
+    sp->open = true;
 }
 
 /* A new top-level node hangs under the image when there is one. */
@@ -351,9 +401,24 @@ static void place(tree *t, tproc *p, uint32_t n)
 static void on_enter(tree *t, tproc *p, const ldrsnap_record *r)
 {
     tthread *th = thread_of(p, r);
-    uint32_t n = node_of(t, p, r->dll, r->dll_path ? r->dll_path : r->dll,
-                         r->line);
-    if (!th || n == TREE_NONE)
+    if (!th)
+        return;
+    /* the load functions of one DLL nest: most ENTERs name the DLL of the
+     * frame above them, found without the table */
+    uint32_t n = TREE_NONE;
+    if (th->depth) {
+        tnode *top = &t->nodes[th->stack[th->depth - 1].node];
+        const char *name = cli_basename(r->dll);
+        if (top->name[0] == name[0] && name_eq(top->name, name)) {
+            n = th->stack[th->depth - 1].node;
+            if (!top->path && r->dll_path)
+                top->path = strdup(r->dll_path);
+        }
+    }
+    if (n == TREE_NONE)
+        n = node_of(t, p, r->dll, r->dll_path ? r->dll_path : r->dll,
+                    r->line);
+    if (n == TREE_NONE)
         return;
     for (unsigned i = th->depth; i-- > 0;) {
         if (th->stack[i].node != n) {
@@ -362,6 +427,8 @@ static void on_enter(tree *t, tproc *p, const ldrsnap_record *r)
         }
     }
     place(t, p, n);
+    if (th->depth == 0)
+        span_open(th, n, r->line);
     if (th->depth < STACK_MAX && r->function) {
         th->stack[th->depth].node = n;
         th->stack[th->depth].fn = intern(t, r->function);
@@ -377,6 +444,14 @@ static void on_return(tproc *p, const ldrsnap_record *r)
     for (unsigned i = th->depth; i-- > 0;) {
         if (th->stack[i].fn && !strcmp(th->stack[i].fn, r->function)) {
             th->depth = i;
+            if (i == 0 && th->nspans && th->spans[th->nspans - 1].open) {
+                tspan *sp = &th->spans[th->nspans - 1];
+                sp->open = false;
+                sp->end = r->line;
+                sp->status = r->status;
+                sp->failed = (r->flags & LDRSNAP_RF_STATUS) &&
+                             r->status >= 0xC0000000u;
+            }
             return;
         }
     }
@@ -416,6 +491,7 @@ int tree_record(tree *t, const ldrsnap_record *r)
                              : proc_of(t, key, r->line);
     if (!p)
         return 0;
+    p->last_line = r->line;
     switch (r->msg) {
     case LDRSNAP_M_DLL_NAME:
     case LDRSNAP_M_LOADING_DLL:
@@ -534,6 +610,23 @@ int tree_failure(tree *t, const ldrsnap_failure *f)
     if (f->role == LDRSNAP_ROLE_ROOT_CAUSE || f->role == LDRSNAP_ROLE_CONSEQUENCE)
         p->failing = true;
     return 0;
+}
+
+long tree_proc_at(const tree *t, unsigned flags, uint32_t pid,
+                  uint64_t line)
+{
+    uint64_t key = key_of((flags & LDRSNAP_FF_PID) != 0, pid);
+    long any = -1;
+    for (size_t i = t->nprocs; i-- > 0;) {
+        if (t->procs[i].key != key)
+            continue;
+        if (t->procs[i].first_line <= line)
+            return (long)i;
+        any = (long)i;
+    }
+    if (any < 0 && key == 0 && t->nprocs)
+        return 0;
+    return any;
 }
 
 size_t tree_dropped(const tree *t)

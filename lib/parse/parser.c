@@ -525,6 +525,17 @@ static bool wrapped_width(const ls_line *ln)
            count_chars(ln->ptr, ln->len) == WRAP_COLUMNS;
 }
 
+/* Does a record start after the one st found at st->pos (glued to it)?
+ * The search emit_logical() makes for its first piece. */
+static bool glued(const char *s, size_t n, const ls_start *st)
+{
+    size_t from = st->pos + (st->dialect == LDRSNAP_D_VISTA && st->head
+                                 ? st->head
+                                 : 4);
+    return ldrsnap__lex_find_glued(s, n, from,
+                                   st->dialect == LDRSNAP_D_XP) < n;
+}
+
 /* The fast way for the lines that make most of a log (text.c offers them):
  * a record with the usual Vista head, on a line that no wrap joins, going
  * to a batch; a plain ENTER or RETURN record in its compact form.  What
@@ -540,16 +551,23 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         return 0;
     bool plain = ldrsnap__lex_plain_line(s, n, &st);
     /* any other record with the usual head: a glued one would bring a
-     * head's '@' (emit_logical() looks for no XP head after a Vista one);
-     * a line without any record start (ModLoad, IDE, continuation and
-     * blank lines): none to split at either */
+     * head's '@' (emit_logical() looks for no XP head after a Vista one),
+     * and when there is one, the search emit_logical() makes; a line
+     * without any record start (ModLoad, IDE, continuation and blank
+     * lines): none to split at either; a record after a capture tool's
+     * prefix, an XP one, a Vista head of another width: found as
+     * emit_logical() finds it, when no record is glued to it */
     const ls_start *start = &st;
-    if (!plain && st.head && memchr(s + st.head, '@', n - st.head))
+    bool usual = plain || st.head;
+    if (!plain && st.head && memchr(s + st.head, '@', n - st.head) &&
+        glued(s, n, &st))
         return 0;
-    if (!plain && !st.head) {
-        if (!ldrsnap__lex_no_start(s, n))
+    if (!usual) {
+        if (ldrsnap__lex_no_start(s, n))
+            start = &ldrsnap__no_start;
+        else if (!ldrsnap__lex_find_start(s, n, &st) ||
+                 (!ldrsnap__lex_plain(s, n, &st) && glued(s, n, &st)))
             return 0;
-        start = &ldrsnap__no_start;
     }
     p->nseg = 1;
     p->seg[0].pos = 0;
@@ -566,7 +584,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         rc = ldrsnap__lex_modload_usual(s, n, &base, &end, &path)
                  ? emit_modload(p, s, n, line, base, end, path)
                  : emit_piece(p, s, n, line, 0, start);
-    else if (ldrsnap__lex_init_usual(s, n, &st, &il))
+    else if (usual && ldrsnap__lex_init_usual(s, n, &st, &il))
         rc = emit_init(p, s, n, line, &st, &il);
     else
         rc = emit_piece(p, s, n, line, 0, start);

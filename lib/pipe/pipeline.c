@@ -39,9 +39,10 @@ struct ls_pipe {
     ls_record_fn consume;        /* on the caller's thread, with notes */
     void *ctx;
     /* the parser's watch bytes, copied (the tokenizer thread writes next
-     * to the parser's own) for the items it leaves to this thread: a
-     * cache line of their own */
-    _Alignas(64) unsigned char watch[4][16];
+     * to the parser's own) for the items it leaves to this thread; 16
+     * bytes aligned for the vector loads, no more: the struct comes from
+     * the caller's allocator, which promises malloc()'s alignment only */
+    _Alignas(16) unsigned char watch[4][16];
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t to_worker, to_caller;

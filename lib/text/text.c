@@ -459,8 +459,15 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             t->line_capped = false;
             t->line_watched = false;
         } else {
-            rc = !refused && t->fast && t->chunk_plain &&
-                         end - i <= t->max_line
+            /* in a chunk that is not plain ASCII, a line that is takes
+             * the fast way too (one German or Chinese line in the chunk
+             * no longer sends all of its lines the general way) */
+            bool chunk = t->chunk_plain;
+            bool offer = !refused && t->fast && end - i <= t->max_line;
+            if (offer && !chunk)
+                t->chunk_plain =
+                    plain_ascii((const unsigned char *)p + i, end - i);
+            rc = offer && t->chunk_plain
                      ? t->fast(p + i, end - i, t->lineno + 1, t->line_offset,
                                watched, t->ud)
                      : 0;
@@ -469,6 +476,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
                 rc = emit_line(t, p + i, end - i, false, watched);
             else if (rc > 0)
                 rc = 0;
+            t->chunk_plain = chunk;
         }
         t->in_line = false;
         if (rc != 0)
