@@ -91,7 +91,7 @@ UNIT := $(BUILDDIR)/tests/unit_tests
 .PHONY: all lib cli check unit golden headercheck symcheck example mancheck \
         asan tsan bench score demo deps install install-built release uninstall \
         clean update-golden help \
-        regen check-generated fuzz fuzz-run fuzz-replay format-check \
+        regen check-generated fuzz fuzz-run fuzz-replay format-check check-browser \
         check-portable check-layers check-fast
 
 all: $(STATIC) $(SHARED) $(CLI) $(PC)
@@ -105,6 +105,7 @@ help:
 	@echo "make check      unit tests, CLI golden tests, header, symbols, example"
 	@echo "make check-layers  no stage includes a later one; the heart reads no PCRE2/yaml/zlib"
 	@echo "make asan       the same tests under ASan + UBSan (in build-asan/)"
+	@echo "make check-browser  the HTML report in headless Chromium (DOM, screenshot)"
 	@echo "make format-check  the files listed in FORMAT_FILES follow .clang-format"
 	@echo "make check-portable  the tests on a build without SIMD or byte-order macros"
 	@echo "make bench      speed and memory against grep on a generated log"
@@ -200,6 +201,13 @@ unit: $(UNIT)
 
 golden: $(CLI)
 	LDRSNAP=$(CURDIR)/$(CLI) sh tests/cli/run.sh
+
+# The HTML pages in a real browser: headless Chromium (Debian's chromium,
+# tools/deps.sh) renders them; the DOM after their scripts ran and a
+# screenshot are checked (tests/browser/).  SHOT=docs/report.png keeps the
+# screenshot of the first page.
+check-browser: $(CLI)
+	LDRSNAP=$(CURDIR)/$(CLI) sh tests/browser/run.sh
 
 update-golden: $(CLI)
 	LDRSNAP=$(CURDIR)/$(CLI) UPDATE=1 sh tests/cli/run.sh

@@ -206,6 +206,9 @@ void report_index_free(report_index *ix);
 /* Was this exception turned into a failure (the same line)? */
 bool report_promoted(const report *r, const ldrsnap_exception *e);
 
+/* Advice with the log's names in its placeholders: <dll>! the module,
+ * <dll> the DLL, <program>.exe the image (malloc'd; NULL out of memory). */
+char *cli_fill_names(const char *text, const char *dll, const char *image);
 const char *report_arch(const report *r, const ldrsnap_summary *s,
                         const report_index *ix, size_t k);
 

@@ -320,7 +320,8 @@ typedef struct hlog {
     unsigned id;
 } hlog;
 
-static void sig_html(hlog *h, const ldrsnap_signature *sg)
+static void sig_html(hlog *h, const ldrsnap_signature *sg,
+                     const ldrsnap_verdict *v)
 {
     obuf *out = h->out;
     ob_puts_("<div class=\"sig\" data-rule=\"", out);
@@ -343,8 +344,11 @@ static void sig_html(hlog *h, const ldrsnap_signature *sg)
         ob_puts_("</p>", out);
     }
     if (sg->advice) {
+        char *filled = cli_fill_names(sg->advice, v ? v->dll : NULL,
+                                      v ? v->image : NULL);
         ob_puts_("<div class=\"advice\">", out);
-        hput_lines(out, sg->advice);
+        hput_lines(out, filled ? filled : sg->advice);
+        free(filled);
         ob_puts_("</div>", out);
     }
     ob_puts_("</div>\n", out);
@@ -428,11 +432,13 @@ static void card(hlog *h, size_t k)
             (unsigned long long)v->line);
     const buckets *b = &h->ix.sigs;
     for (size_t i = b->start[k]; i < b->start[k + 1]; i++)
-        sig_html(h, &h->in->rep->sigs[b->idx[i]].s);
+        sig_html(h, &h->in->rep->sigs[b->idx[i]].s, v);
     if (has_code && code.advice &&
         b->start[k] == b->start[k + 1]) {
+        char *filled = cli_fill_names(code.advice, v->dll, v->image);
         ob_puts_("<div class=\"advice\"><strong>advice</strong> ", out);
-        hput(out, code.advice);
+        hput(out, filled ? filled : code.advice);
+        free(filled);
         ob_puts_("</div>\n", out);
     }
     ob_puts_("</article>\n", out);
@@ -628,9 +634,9 @@ static void timeline(hlog *h, const tree *t, const tproc *p, size_t k)
         /* the failures of this thread, marked */
         for (size_t i = fb->start[k]; i < fb->start[k + 1]; i++) {
             const ldrsnap_failure *f = &r->fails[fb->idx[i]].f;
-            if (f->role != LDRSNAP_ROLE_ROOT_CAUSE ||
-                !(f->flags & LDRSNAP_FF_TID) || !th->has_tid ||
-                f->tid != th->tid)
+            bool has = (f->flags & LDRSNAP_FF_TID) != 0;
+            if (f->role != LDRSNAP_ROLE_ROOT_CAUSE || has != th->has_tid ||
+                (has && f->tid != th->tid))
                 continue;
             ob_printf(out, "<i class=\"mark\" style=\"left:%.2f%%\" "
                          "title=\"line %llu: ",
@@ -1089,7 +1095,8 @@ int html_log(obuf *out, const html_input *in)
     const buckets *sb = &h.ix.sigs;
     for (size_t i = sb->start[s->n_verdicts];
          i < sb->start[s->n_verdicts + 1]; i++)
-        sig_html(&h, &in->rep->sigs[sb->idx[i]].s);
+        sig_html(&h, &in->rep->sigs[sb->idx[i]].s,
+                 s->n_verdicts ? &s->verdicts[0] : NULL);
     if (in->tree)
         tree_mark(in->tree, in->o->all);
     for (size_t k = 0; k < shown; k++) {

@@ -481,8 +481,7 @@ static void evidence(ctx *c, size_t k)
 /* The advice's placeholders filled with the names the log gave:
  * <dll>! becomes the module (WinDbg's name, no extension), <dll> the
  * DLL, <program>.exe and <program> the process image. */
-static char *fill_names(const char *text, const char *dll,
-                        const char *image)
+char *cli_fill_names(const char *text, const char *dll, const char *image)
 {
     obuf mem, *m = &mem;
     ob_init_mem(m);
@@ -518,7 +517,7 @@ static char *fill_names(const char *text, const char *dll,
 static void advice_text(ctx *c, const char *advice, const char *dll,
                         const char *image)
 {
-    char *filled = fill_names(advice, dll, image);
+    char *filled = cli_fill_names(advice, dll, image);
     const char *t = filled ? filled : advice;
     if (!strchr(t, '\n')) { /* prose: wrapped on a terminal */
         term_para(c->out, c->width, 2, "advice     ", t, 13);

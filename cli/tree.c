@@ -492,6 +492,8 @@ int tree_record(tree *t, const ldrsnap_record *r)
     if (!p)
         return 0;
     p->last_line = r->line;
+    if (r->dialect == LDRSNAP_D_VISTA || r->dialect == LDRSNAP_D_XP)
+        thread_of(p, r); /* a lane in the timeline, loads or not */
     switch (r->msg) {
     case LDRSNAP_M_DLL_NAME:
     case LDRSNAP_M_LOADING_DLL:

@@ -3,9 +3,10 @@
 # they are all present.  Run as root (or with sudo available).
 # python3, librust-winapi-dev and mingw-w64-common are only for checking the
 # generated code table (make check-generated), clang-format-14 only for make
-# format-check; the build itself needs none.
+# format-check, chromium only for make check-browser; the build itself needs
+# none.
 set -e
-pkgs="build-essential pkg-config zlib1g-dev libpcre2-dev libyaml-dev libcriterion-dev mandoc python3 librust-winapi-dev mingw-w64-common clang-format-14"
+pkgs="build-essential pkg-config zlib1g-dev libpcre2-dev libyaml-dev libcriterion-dev mandoc python3 librust-winapi-dev mingw-w64-common clang-format-14 chromium"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
