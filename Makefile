@@ -61,7 +61,9 @@ TEST_LIBS := -lcriterion $(LIBS_PRIVATE)
 
 # One folder per stage (docs/ARCHITECTURE.md); lib/analyzer.c is where
 # they meet.
-LIB_SRC := lib/core/util.c lib/text/text.c lib/lex/lex.c lib/parse/parser.c \
+LIB_SRC := lib/core/util.c lib/simd/simd.c lib/simd/simd_scalar.c \
+           lib/simd/simd_sse2.c lib/simd/simd_avx2.c lib/text/text.c \
+           lib/lex/lex.c lib/parse/parser.c \
            lib/codes/status.c lib/trace/trace.c lib/trace/trace_vista.c \
            lib/trace/trace_xp.c lib/trace/trace_debugger.c lib/trace/procs.c \
            lib/trace/modules.c lib/trace/fail.c lib/verdict/verdict.c \
@@ -116,7 +118,13 @@ help:
 
 $(BUILDDIR)/lib/%.o: lib/%.c $(PGO_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) $(PGO_USE) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) $(PGO_USE) $(FILE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# The AVX2 kernels, and only they, are built for AVX2 (simd.c calls them
+# only on a CPU that has it).
+ifneq ($(findstring x86_64,$(shell $(CC) -dumpmachine)),)
+$(BUILDDIR)/lib/simd/simd_avx2.o: FILE_CFLAGS := -mavx2
+endif
 
 # The built-in rules, embedded at build time by a host tool.
 $(BUILDDIR)/tools/embed: tools/embed.c

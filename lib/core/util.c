@@ -8,6 +8,7 @@
 #endif
 
 #include "core/ldrsnap_internal.h"
+#include "simd/simd.h"
 
 static void *std_malloc(size_t n, void *ctx)
 {
@@ -25,21 +26,6 @@ static void std_free(void *p, void *ctx)
 {
     LS_UNUSED(ctx);
     free(p);
-}
-
-bool ldrsnap__cpu_avx2(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    static int known = -1; /* the same answer on every thread */
-    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
-    if (k < 0) {
-        k = __builtin_cpu_supports("avx2") ? 1 : 0;
-        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
-    }
-    return k;
-#else
-    return false;
-#endif
 }
 
 /* Memory a thread fills once and reuses (the pipeline's batches and
@@ -200,47 +186,9 @@ void ldrsnap__buf_free(const ls_alloc *al, ls_buf *b)
     b->len = b->cap = 0;
 }
 
-/* It reads whole aligned 16-byte blocks, so up to 15 bytes past the
- * string's end (perhaps of a freed neighbour), but never past its page:
- * safe, and what the sanitizers must be told, as they are of libc's own
- * strlen(). */
-#if defined(__GNUC__) && defined(__SSE2__)
-__attribute__((no_sanitize("address", "thread")))
-#endif
 const char *ldrsnap__basename(const char *path)
 {
-    if (!path)
-        return NULL;
-#ifdef __SSE2__
-    /* one pass, 16 bytes at a time from the aligned block that holds the
-     * start (an aligned load never crosses into another page): the last
-     * separator before the terminating NUL */
-    const __m128i nul = _mm_setzero_si128(), bs = _mm_set1_epi8('\\'),
-                  sl = _mm_set1_epi8('/');
-    uintptr_t off = (uintptr_t)path & 15;
-    const char *blk = path - off;
-    const char *last = NULL;
-    unsigned skip = ~0u << off; /* the bytes before path */
-    for (;; blk += 16, skip = ~0u) {
-        __m128i v = _mm_load_si128((const __m128i *)(const void *)blk);
-        unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nul)) & skip;
-        unsigned sep = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-                           _mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, sl))) &
-                       skip;
-        if (z) {
-            sep &= (z & -z) - 1; /* before the NUL */
-            if (sep)
-                last = blk + 31 - __builtin_clz(sep);
-            return last ? last + 1 : path;
-        }
-        if (sep)
-            last = blk + 31 - __builtin_clz(sep);
-    }
-#else
-    const char *bs = strrchr(path, '\\'), *sl = strrchr(path, '/');
-    const char *b = !bs ? sl : !sl ? bs : bs > sl ? bs : sl;
-    return b ? b + 1 : path;
-#endif
+    return path ? ldrsnap__simd_basename(path) : NULL;
 }
 
 static inline unsigned char fold(unsigned char c)

@@ -12,12 +12,10 @@
  */
 #include <ctype.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "core/ldrsnap_internal.h"
 #include "lex/lex.h"
+#include "simd/simd.h"
 
 /* ---- small scanners ---------------------------------------------------- */
 
@@ -417,31 +415,8 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
 bool ldrsnap__lex_no_start(const char *s, size_t n)
 {
     /* every Vista head holds " @ ", every XP one "LDR:": one pass for
-     * '@' and "LD" (then "R:"), where ldrsnap__lex_find_start() takes a
-     * search for each */
-    size_t i = 0;
-#ifdef __SSE2__
-    const __m128i at = _mm_set1_epi8('@'), L = _mm_set1_epi8('L'),
-                  D = _mm_set1_epi8('D');
-    for (; i + 17 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)))
-            return false;
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_and_si128(_mm_cmpeq_epi8(v, L), _mm_cmpeq_epi8(w, D)));
-        for (; m; m &= m - 1) {
-            size_t j = i + (size_t)__builtin_ctz(m);
-            if (j + 4 <= n && s[j + 2] == 'R' && s[j + 3] == ':')
-                return false;
-        }
-    }
-#endif
-    for (; i < n; i++)
-        if (s[i] == '@' || (s[i] == 'L' && n - i >= 4 &&
-                            memcmp(s + i, "LDR:", 4) == 0))
-            return false;
-    return true;
+     * both, where ldrsnap__lex_find_start() takes a search for each */
+    return ls_no_at_ldr(s, n);
 }
 
 size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
@@ -1731,67 +1706,18 @@ static inline bool word_eq(const char *p, const char *lit, uint64_t mask)
 #endif
 }
 
-/* The first space in f[0..n), or NULL: 16 bytes at a time while they are
- * all in the range (a loader function's name, then " - ", fits the first
- * 32 most of the time: two vectors, one test). */
+/* The first space in f[0..n), or NULL (a loader function's name, then
+ * " - ", fits the first 32 bytes most of the time). */
 static inline const char *first_space(const char *f, size_t n)
 {
-#ifdef __SSE2__
-    const __m128i sp = _mm_set1_epi8(' ');
-    size_t i = 0;
-    if (n >= 32) {
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-                         _mm_loadu_si128((const __m128i *)(const void *)f), sp)) |
-                     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-                         _mm_loadu_si128((const __m128i *)(const void *)(f + 16)), sp))
-                         << 16;
-        if (m)
-            return f + __builtin_ctz(m);
-        i = 32;
-    }
-    for (; i + 16 <= n; i += 16) {
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-            _mm_loadu_si128((const __m128i *)(const void *)(f + i)), sp));
-        if (m)
-            return f + i + (size_t)__builtin_ctz(m);
-    }
-    return memchr(f + i, ' ', n - i);
-#else
-    return memchr(f, ' ', n);
-#endif
+    return ls_find_byte(f, n, ' ');
 }
 
 /* Does p[0..n) hold a ':'?  Inline: a DLL name is short, and a call to
  * memchr() costs more than the search. */
 static inline bool has_colon(const char *p, size_t n)
 {
-#ifdef __SSE2__
-    const __m128i c = _mm_set1_epi8(':');
-    if (n >= 16) {
-        size_t i = 0;
-        for (; i + 16 <= n; i += 16)
-            if (_mm_movemask_epi8(_mm_cmpeq_epi8(
-                    _mm_loadu_si128((const __m128i *)(const void *)(p + i)), c)))
-                return true;
-        /* the tail, as the last 16 bytes */
-        return i < n && _mm_movemask_epi8(_mm_cmpeq_epi8(
-                            _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
-                            c));
-    }
-#endif
-    return memchr(p, ':', n) != NULL;
-}
-
-/* Do the 16 bytes at p equal lit's 16? */
-static inline bool vec16_eq(const char *p, const char *lit)
-{
-#ifdef __SSE2__
-    return _mm_movemask_epi8(_mm_cmpeq_epi8(
-               _mm_loadu_si128((const __m128i *)(const void *)p),
-               _mm_loadu_si128((const __m128i *)(const void *)lit))) == 0xFFFF;
-#else
-    return memcmp(p, lit, 16) == 0;
-#endif
+    return ls_has_byte(p, n, ':');
 }
 
 /* ldrsnap__lex_plain() once its start is known to be a Vista head at 0. */
@@ -1809,7 +1735,7 @@ static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
     /* the usual spacing, 16 bytes at once: " - ENTER: DLL na" then "me: ",
      * " - RETURN: Statu" then "s: 0x" and eight digits; other spacing
      * takes the word-wise way below */
-    if (end - sep >= 20 && vec16_eq(sep, " - ENTER: DLL na") &&
+    if (end - sep >= 20 && ls_eq16(sep, " - ENTER: DLL na") &&
         memcmp(sep + 16, "me: ", 4) == 0) {
         m = sep + 10;
         if (end - m > 12 && has_colon(m + 12, (size_t)(end - m - 12)))
@@ -1817,7 +1743,7 @@ static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
         level = LDRSNAP_L_ENTER;
         goto done;
     }
-    if (end - sep == 29 && vec16_eq(sep, " - RETURN: Statu") &&
+    if (end - sep == 29 && ls_eq16(sep, " - RETURN: Statu") &&
         memcmp(sep + 16, "s: 0", 4) == 0 && (sep[20] == 'x' || sep[20] == 'X')) {
         m = sep + 11;
         if (!hex8(m + 10, &status))

@@ -16,6 +16,7 @@
 
 #include "core/ldrsnap_internal.h"
 #include "parse/parser_internal.h"
+#include "simd/simd.h"
 
 #define PARSER_MAGIC 0x4C445250u /* "LDRP" */
 #define MAX_SEGMENTS 64
@@ -149,11 +150,11 @@ static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
     ls_batch *b = p->batch;
     char *to = b->mem + at;
     const char *from = p->work[p->cur].ptr;
-    ldrsnap__stream_copy(to, from, span);
+    ls_stream_copy(to, from, span);
     it->from = (uintptr_t)from;
     it->delta = (uintptr_t)to - (uintptr_t)from;
     it->len = (uint32_t)len;
-    ldrsnap__stream_copy(&b->items[b->nrec], it, sizeof *it);
+    ls_stream_copy(&b->items[b->nrec], it, sizeof *it);
     b->used = at + span;
     b->nrec++;
     return LDRSNAP_OK;
@@ -212,27 +213,10 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     return LDRSNAP_OK;
 }
 
-/* memcpy(d, s, n) for a line: 16 bytes at a time, the last 16 ending at
- * its end (no call; a line is rarely shorter than that). */
-static inline void copy_line(char *d, const char *s, size_t n)
-{
-#ifdef __SSE2__
-    if (n >= 16) {
-        for (size_t i = 0; i + 16 < n; i += 16)
-            _mm_storeu_si128((__m128i *)(void *)(d + i),
-                             _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
-        _mm_storeu_si128((__m128i *)(void *)(d + n - 16),
-                         _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)));
-        return;
-    }
-#endif
-    memcpy(d, s, n);
-}
-
 static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
                           size_t b)
 {
-    return ldrsnap__names_watched(p->watch, s, a, b);
+    return ls_names_watched(p->watch, s, a, b);
 }
 
 /* The strings of a compact item are built in the work buffer, hot in this
@@ -250,7 +234,7 @@ static LS_ALWAYS_INLINE char *compact_stage(ldrsnap_parser *p,
     if ((*rc = ldrsnap__buf_reserve(&p->al, wb, span + 32)) < 0)
         return NULL;
     char *w = wb->ptr;
-    copy_line(w, s, n);
+    ls_copy_line(w, s, n);
     w[n] = '\0';
     return w;
 }
@@ -262,8 +246,8 @@ static LS_ALWAYS_INLINE void compact_send(ldrsnap_parser *p, const char *w,
 {
     ls_batch *b = p->batch;
     size_t span = (len + 15) & ~(size_t)15;
-    ldrsnap__stream_copy(b->mem + at, w, span);
-    ldrsnap__stream_copy(&b->items[b->nrec], item, size);
+    ls_stream_copy(b->mem + at, w, span);
+    ls_stream_copy(&b->items[b->nrec], item, size);
     b->used = at + span;
     b->nrec++;
 }

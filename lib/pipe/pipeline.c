@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "pipe/pipeline_internal.h"
+#include "simd/simd.h"
 
 #define PIPE_BATCHES 4
 #define BATCH_RECORDS 4096
@@ -75,7 +76,7 @@ struct ls_pipe {
 /* With the lock held: queue a full batch for the caller's thread. */
 static void push_full(ls_pipe *pp, ls_batch *b)
 {
-    ldrsnap__stream_fence(); /* the batch's streaming stores first */
+    ls_stream_fence(); /* the batch's streaming stores first */
     b->next = NULL;
     if (pp->full_tail)
         pp->full_tail->next = b;
@@ -265,7 +266,7 @@ static LS_ALWAYS_INLINE void compact_note(const ls_pipe *pp, ls_note *n,
     n->dll_len = SIZE_MAX;
     n->has_fid = has_fid;
     n->watched = watched == LS_WATCH_CHECK
-                     ? ldrsnap__names_watched(pp->watch, r->text, from, len)
+                     ? ls_names_watched(pp->watch, r->text, from, len)
                      : watched;
     n->gated = true;
     n->rules_may = may;

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "rules/rules_internal.h"
+#include "simd/simd.h"
 
 #define RULES_MAGIC 0x4C445252u /* "LDRR" */
 #define MAX_STEPS 16
@@ -781,7 +782,7 @@ static int index_literals(ldrsnap_rules *r)
     }
     if (L->nprobe > 4)
         L->nprobe = 0; /* too many for the vector pass: memchr each */
-    L->avx2 = ldrsnap__cpu_avx2();
+    L->any_of4 = ldrsnap__simd()->any_of4;
     static const char frame[] = "0123456789abcdefABCDEF:@ -xX"
                                 "ENTER DLL name RETURN Status";
     L->plain_safe = L->nprobe != 0;

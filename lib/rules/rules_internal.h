@@ -81,7 +81,9 @@ typedef struct rx_lits {
      * vector pass finds them all */
     unsigned char probe[4];
     size_t nprobe;
-    bool avx2;               /* the CPU has AVX2 for that pass */
+    /* that pass (simd/simd.h), chosen when the rules were compiled */
+    bool (*any_of4)(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k);
     /* no probe byte can be in the fixed frame of a plain ENTER or RETURN
      * line (its head, " - ENTER: DLL name: ", " - RETURN: Status: 0x" and
      * hex digits): such a line can hold an anchor only in its names */

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "rules/rules_internal.h"
+#include "simd/simd.h"
 
 #define MAX_INST 4096 /* partial sequences kept; the oldest goes first */
 #define MAX_CAPS 512  /* bytes of captured text per partial sequence */
@@ -116,49 +117,13 @@ size_t ldrsnap__rx_count(const rx_state *x)
 
 /* ---- the literal prefilter ------------------------------------------------ */
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__) && \
-    !defined(LS_NO_SIMD)
-#include <immintrin.h>
-#define RX_AVX2 1
-/* ldrsnap__any_byte() 32 bytes a vector, on a CPU that has AVX2 (this
- * runs once per record: half the work of the SSE2 pass). */
-__attribute__((target("avx2"))) static bool
-any_byte_avx2(const char *s, size_t n, const unsigned char *bytes, size_t k)
-{
-    if (n < 32)
-        return ldrsnap__any_byte(s, n, bytes, k);
-    const __m256i b0 = _mm256_set1_epi8((char)bytes[0]);
-    const __m256i b1 = _mm256_set1_epi8((char)bytes[k > 1 ? 1 : 0]);
-    const __m256i b2 = _mm256_set1_epi8((char)bytes[k > 2 ? 2 : 0]);
-    const __m256i b3 = _mm256_set1_epi8((char)bytes[k > 3 ? 3 : 0]);
-#define RX_HIT(v)                                                             \
-    _mm256_movemask_epi8(_mm256_or_si256(                                     \
-        _mm256_or_si256(                                                      \
-            _mm256_or_si256(_mm256_cmpeq_epi8(v, b0), _mm256_cmpeq_epi8(v, b1)), \
-            _mm256_or_si256(_mm256_cmpeq_epi8(v, b2), _mm256_cmpeq_epi8(v, b3))), \
-        v))
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        if (RX_HIT(_mm256_loadu_si256((const __m256i *)(const void *)(s + i))))
-            return true;
-    /* the tail, as the last 32 bytes */
-    return i < n &&
-           RX_HIT(_mm256_loadu_si256((const __m256i *)(const void *)(s + n - 32)));
-#undef RX_HIT
-}
-#endif
-
 /* Does s[0..n) hold one of the literals' rarest bytes?  No line that
  * lacks them all can hold a literal. */
 static bool has_anchor(const rx_lits *L, const char *s, size_t n)
 {
     if (L->nprobe) { /* the anchors in both cases, at most four; and any
                         byte past ASCII (see scan_into()) */
-#ifdef RX_AVX2
-        if (L->avx2)
-            return any_byte_avx2(s, n, L->probe, L->nprobe);
-#endif
-        return ldrsnap__any_byte(s, n, L->probe, L->nprobe);
+        return L->any_of4(s, n, L->probe, L->nprobe);
     }
     for (size_t i = 0; i < L->nanchor; i++) {
         unsigned a = L->anchor[i];
@@ -183,7 +148,7 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
     if (!L->n || (!L->scan_always && !has_anchor(L, text, n)))
         return;
     const unsigned char *t = (const unsigned char *)text;
-    if (!ldrsnap__ascii(text, n)) {
+    if (!ls_ascii(text, n)) {
         /* past ASCII, case-blind matching knows more equal letters
          * (U+212A KELVIN SIGN is a 'k' to (?i) in UTF mode): the patterns
          * decide */

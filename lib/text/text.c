@@ -13,12 +13,10 @@
  * and safe to put in JSON.
  */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "core/ldrsnap_internal.h"
 #include "text/text.h"
+#include "simd/simd.h"
 
 /* CP1252 0x80..0x9F; 0 marks bytes CP1252 leaves undefined. */
 static const uint16_t cp1252_c1[32] = {
@@ -83,153 +81,6 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 /* True when the bytes hold neither NUL nor any byte >= 0x80: eight bytes
  * at a time.  Run once per chunk, so that lines of plain chunks need no
  * check of their own. */
-/* The chunk's one pass: is it plain ASCII (no byte >= 0x80, no NUL), and
- * which of its 64-byte blocks hold a watched byte (bit b of map[b / 64];
- * map is NULL when nothing is watched). */
-static bool scan_chunk(const ls_text *t, const unsigned char *s, size_t n,
-                       uint64_t *map)
-{
-    size_t i = 0;
-    bool plain = true;
-#ifdef __SSE2__
-    const __m128i zero = _mm_setzero_si128();
-    const unsigned char *w = t->watch;
-    const size_t k = map ? t->nwatch : 1;
-    const __m128i w0 = _mm_set1_epi8((char)w[0]);
-    const __m128i w1 = _mm_set1_epi8((char)w[k > 1 ? 1 : 0]);
-    const __m128i w2 = _mm_set1_epi8((char)w[k > 2 ? 2 : 0]);
-    const __m128i w3 = _mm_set1_epi8((char)w[k > 3 ? 3 : 0]);
-    const bool two = k <= 2; /* the built-in rules' case: two compares */
-#define LS_W(v)                                                               \
-    (two ? _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1))         \
-         : _mm_or_si128(                                                      \
-               _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)),    \
-               _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))))
-    /* 64 bytes a round: a byte >= 0x80 sets its sign bit, a NUL compares
-     * equal to zero; either shows in the movemask */
-    uint64_t bits = 0; /* of the map word being filled */
-    for (; i + 64 <= n; i += 64) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
-        __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32));
-        __m128i d = _mm_loadu_si128((const __m128i *)(s + i + 48));
-        if (plain) {
-            __m128i hi = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
-            __m128i nul = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
-                _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero)));
-            plain = !_mm_movemask_epi8(_mm_or_si128(hi, nul));
-            if (!plain && !map)
-                return false;
-        }
-        if (map) {
-            size_t blk = i / 64;
-            /* a byte past ASCII counts (ldrsnap__any_byte()) */
-            __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
-            uint64_t hit = _mm_movemask_epi8(_mm_or_si128(
-                               any,
-                               _mm_or_si128(_mm_or_si128(LS_W(a), LS_W(b)),
-                                            _mm_or_si128(LS_W(c), LS_W(d))))) != 0;
-            bits |= hit << (blk % 64);
-            if (blk % 64 == 63) {
-                map[blk / 64] = bits;
-                bits = 0;
-            }
-        }
-    }
-    if (map && i % 4096) /* a word begun */
-        map[i / 4096] = bits;
-#undef LS_W
-#endif
-    /* the blocks left (the last, short one; all without SSE2) */
-    for (size_t j = i; map && j < n; j += 64) {
-        size_t blk = j / 64;
-        if (blk % 64 == 0)
-            map[blk / 64] = 0;
-        if (ldrsnap__any_byte((const char *)s + j, LS_MIN(64, n - j), t->watch,
-                              t->nwatch))
-            map[blk / 64] |= 1ull << (blk % 64);
-    }
-    if (!plain)
-        return false;
-    const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
-    uint64_t bad = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v;
-        memcpy(&v, s + i, 8);
-        bad |= v | ((v - lo) & ~v);
-    }
-    if (bad & hi)
-        return false;
-    for (; i < n; i++)
-        if (s[i] >= 0x80 || s[i] == 0)
-            return false;
-    return true;
-}
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__) && \
-    !defined(LS_NO_SIMD)
-#include <immintrin.h>
-#define TEXT_AVX2 1
-/* scan_chunk() without a watch map, 64 bytes as two AVX2 vectors: the
- * pass every chunk of a large input takes.  It also marks each '\n' in
- * nl (a bit per byte, n / 64 + 1 words, none past n), and tells whether
- * the chunk holds a '\r' and whether one is not followed by '\n' (a
- * lone CR, which ends a line; one in the last byte does not count: it
- * ends the partial line split() keeps), so that lines are found without
- * a search each, in CRLF text as in LF text. */
-__attribute__((target("avx2"))) static bool
-plain_chunk_avx2(const unsigned char *s, size_t n, uint64_t *nl, bool *cr,
-                 bool *lone_cr)
-{
-    const __m256i zero = _mm256_setzero_si256(),
-                  lf = _mm256_set1_epi8('\n'), ret = _mm256_set1_epi8('\r');
-    __m256i bad = zero;
-    bool any = false, lone = false;
-    uint64_t carry = 0; /* the block before ended with '\r' */
-    size_t i = 0;
-    for (; i + 64 <= n; i += 64) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
-        __m256i b =
-            _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 32));
-        /* a byte >= 0x80 sets its sign bit, a NUL compares equal to 0 */
-        bad = _mm256_or_si256(
-            bad, _mm256_or_si256(
-                     _mm256_or_si256(a, b),
-                     _mm256_or_si256(_mm256_cmpeq_epi8(a, zero),
-                                     _mm256_cmpeq_epi8(b, zero))));
-        uint32_t la = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, lf));
-        uint32_t lb = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, lf));
-        uint32_t ca = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, ret));
-        uint32_t cb = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, ret));
-        uint64_t l = la | (uint64_t)lb << 32, c = ca | (uint64_t)cb << 32;
-        nl[i / 64] = l;
-        if (c | carry) {
-            any = true;
-            /* each '\r' wants a '\n' next: in this block, or the next
-             * block's first byte for the last one */
-            lone |= (carry && !(l & 1)) ||
-                    (c & ~(l >> 1) & ~(1ull << 63)) != 0;
-            carry = c >> 63;
-        }
-    }
-    bool plain = !_mm256_movemask_epi8(bad);
-    uint64_t bits = 0;
-    for (size_t k = 0; i + k < n; k++) {
-        unsigned char c = s[i + k];
-        plain &= c < 0x80 && c != 0;
-        lone |= carry && c != '\n';
-        carry = c == '\r';
-        any |= c == '\r';
-        bits |= (uint64_t)(c == '\n') << k;
-    }
-    nl[i / 64] = bits; /* the short last block, or an empty word */
-    *cr = any;
-    *lone_cr = lone;
-    return plain;
-}
-#endif
-
 /* The next '\n' at or after i in the chunk of n bytes, by its map; n when
  * there is none. */
 static inline size_t next_nl(const uint64_t *nl, size_t i, size_t n)
@@ -242,12 +93,6 @@ static inline size_t next_nl(const uint64_t *nl, size_t i, size_t n)
         bits = nl[w];
     }
     return w * 64 + (size_t)__builtin_ctzll(bits);
-}
-
-static bool plain_ascii(const unsigned char *s, size_t n)
-{
-    static const ls_text none;
-    return scan_chunk(&none, s, n, NULL);
 }
 
 /* Whether p[from..to) of the chunk just scanned may hold a watched byte:
@@ -322,7 +167,7 @@ static int emit_line(ls_text *t, const char *s, size_t n, bool capped,
     ln.recoded = false;
     ln.ascii = true;
     n = cap_len(t, s, n, &ln.capped);
-    if (!t->chunk_plain && !plain_ascii((const unsigned char *)s, n)) {
+    if (!t->chunk_plain && !t->simd->plain((const unsigned char *)s, n)) {
         ln.ascii = false;
         int rc = recode_line(t, (const unsigned char *)s, n);
         if (rc < 0)
@@ -368,22 +213,22 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             return rc;
         map = (uint64_t *)(void *)t->wmap.ptr;
     }
-    const uint64_t *nl = NULL; /* '\n' map, from the AVX2 pass */
+    /* one pass over the chunk: is it plain ASCII, and where its '\n'
+     * bytes are (where its watched bytes are, when some are) */
+    const uint64_t *nl = NULL;
     bool has_cr, lone_cr = true;
-#ifdef TEXT_AVX2
-    if (!map && ldrsnap__cpu_avx2()) {
+    if (!map) {
         rc = ldrsnap__buf_reserve(t->al, &t->nlmap,
                                   (n / 64 + 1) * sizeof(uint64_t));
         if (rc < 0)
             return rc;
         uint64_t *m = (uint64_t *)(void *)t->nlmap.ptr;
-        t->chunk_plain = plain_chunk_avx2((const unsigned char *)p, n, m,
-                                          &has_cr, &lone_cr);
+        t->chunk_plain = t->simd->plain_chunk((const unsigned char *)p, n, m,
+                                              &has_cr, &lone_cr);
         nl = m;
-    } else
-#endif
-    {
-        t->chunk_plain = scan_chunk(t, (const unsigned char *)p, n, map);
+    } else {
+        t->chunk_plain = t->simd->watch_chunk((const unsigned char *)p, n,
+                                              t->watch, t->nwatch, map);
         /* one search per chunk spares one per line in LF-only text */
         has_cr = memchr(p, '\r', n) != NULL;
     }
@@ -466,7 +311,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             bool offer = !refused && t->fast && end - i <= t->max_line;
             if (offer && !chunk)
                 t->chunk_plain =
-                    plain_ascii((const unsigned char *)p + i, end - i);
+                    t->simd->plain((const unsigned char *)p + i, end - i);
             rc = offer && t->chunk_plain
                      ? t->fast(p + i, end - i, t->lineno + 1, t->line_offset,
                                watched, t->ud)
@@ -520,49 +365,6 @@ static void detect(ls_text *t, bool final)
     }
 }
 
-/*
- * UTF-16LE -> UTF-8 for the ASCII stretches that are nearly all of a log:
- * how many of the n code units at p are U+0001..U+007F (one UTF-8 byte
- * each), written to out.  The scalar twin is the reference; the SSE2 pass
- * takes 16 units at a time and hands the rest of a block to the twin.
- */
-static size_t utf16le_ascii_scalar(const unsigned char *p, size_t n,
-                                   char *out)
-{
-    size_t k = 0;
-    for (; k < n; k++) {
-        unsigned lo = p[2 * k], hi = p[2 * k + 1];
-        if (hi || !lo || lo >= 0x80)
-            break;
-        out[k] = (char)lo;
-    }
-    return k;
-}
-
-#ifdef __SSE2__
-static size_t utf16le_ascii_sse2(const unsigned char *p, size_t n, char *out)
-{
-    const __m128i high = _mm_set1_epi16((short)0xFF80);
-    const __m128i zero = _mm_setzero_si128();
-    size_t k = 0;
-    for (; n - k >= 16; k += 16) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * k));
-        __m128i b =
-            _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * k + 16));
-        __m128i big = _mm_and_si128(_mm_or_si128(a, b), high);
-        __m128i nul = _mm_or_si128(_mm_cmpeq_epi16(a, zero),
-                                   _mm_cmpeq_epi16(b, zero));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(big, zero)) != 0xFFFF ||
-            _mm_movemask_epi8(nul))
-            break;
-        _mm_storeu_si128((__m128i *)(void *)(out + k), _mm_packus_epi16(a, b));
-    }
-    return k + utf16le_ascii_scalar(p + 2 * k, n - k, out + k);
-}
-#define utf16le_ascii utf16le_ascii_sse2
-#else
-#define utf16le_ascii utf16le_ascii_scalar
-#endif
 
 /*
  * Transcode UTF-16 and hand pieces to split().  A piece whose code units
@@ -588,7 +390,7 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
             size_t units = (n - i) / 2;
             size_t room = t->u8.cap - t->u8.len - 8;
             char *o = t->u8.ptr + t->u8.len;
-            size_t k = utf16le_ascii(p + i, units < room ? units : room, o);
+            size_t k = t->simd->utf16le_ascii(p + i, units < room ? units : room, o);
             bool line_end = false;
             if (!one_to_one) { /* the piece ends at the line's end */
                 size_t j = 0;
@@ -699,6 +501,7 @@ void ldrsnap__text_init(ls_text *t, const ls_alloc *al, size_t max_line,
     t->max_line = max_line;
     t->cb = cb;
     t->ud = ud;
+    t->simd = ldrsnap__simd();
 }
 
 void ldrsnap__text_watch(ls_text *t, const unsigned char *bytes, size_t k)

@@ -74,8 +74,9 @@ typedef struct ls_text {
     size_t nwatch;
     ls_buf wmap;
     bool line_watched;       /* the partial line held one of them */
+    const struct ls_simd *simd; /* the chunk passes (simd/simd.h) */
     ls_buf nlmap;            /* the chunk's '\n' bytes, a bit each, when
-                                its AVX2 pass found them */
+                                nothing is watched */
     ls_line_cb cb;
     ls_fast_cb fast;         /* NULL: every line goes to cb */
     void *ud;

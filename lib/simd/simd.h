@@ -1,0 +1,333 @@
+/*
+ * simd/simd.h - every vector pass of the library, and the only place that
+ * includes <emmintrin.h> or <immintrin.h>.  libc only: takes bytes, gives
+ * answers about them; knows no record, line or rule, so any stage (core
+ * too) may include it.
+ *
+ * Two kinds of pass:
+ *
+ * - Kernels over a chunk or a record (ls_simd), chosen once per process
+ *   by what the CPU runs: "avx2", "sse2" or "scalar".  The scalar twins
+ *   (simd_scalar.c) are always built and are the reference the tests
+ *   compare every other form against (tests/unit/test_simd.c); the tests
+ *   and the differential test force one with ldrsnap__simd_use().  A
+ *   stage copies the table's pointer when it is made, so a kernel costs
+ *   one indirect call per chunk or record, never one per byte.
+ *
+ * - Small helpers that a per-line path calls, inline so that they unroll:
+ *   SSE2 where the compiler targets it (x86-64's baseline), else the
+ *   scalar twin beside each (ls_*_scalar), which the tests compare too.
+ *
+ * LS_NO_SIMD (make check-portable) builds no vector form at all: every
+ * pass is its scalar twin, as on a compiler without x86 intrinsics.
+ */
+#ifndef LS_SIMD_H
+#define LS_SIMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if !defined(LS_NO_SIMD) && defined(__SSE2__) && defined(__x86_64__)
+#define LS_SSE2 1
+#include <emmintrin.h>
+#else
+#define LS_SSE2 0
+#endif
+/* simd_avx2.c is built with -mavx2 (GCC and clang on x86-64) */
+#if !defined(LS_NO_SIMD) && defined(__x86_64__) && defined(__GNUC__)
+#define LS_AVX2 1
+#else
+#define LS_AVX2 0
+#endif
+
+/* ---- kernels, chosen once per process ---------------------------------- */
+
+typedef struct ls_simd {
+    const char *name; /* "scalar", "sse2", "avx2" */
+    /* Is s[0..n) plain ASCII (no byte >= 0x80, no NUL)?  Also marks each
+     * '\n' in nl (a bit per byte, bit i % 64 of nl[i / 64]; n / 64 + 1
+     * words are written, no bit past n), and tells whether s holds a '\r'
+     * (*cr) and whether one is not followed by '\n' (*lone_cr; a '\r' in
+     * the last byte does not count). */
+    bool (*plain_chunk)(const unsigned char *s, size_t n, uint64_t *nl,
+                        bool *cr, bool *lone_cr);
+    /* Is s[0..n) plain ASCII?  Also marks each 64-byte block that holds
+     * one of watch[0..k), 1 <= k <= 4, or a byte past ASCII: bit b % 64
+     * of map[b / 64] (words 0 .. (n - 1) / 4096 are written). */
+    bool (*watch_chunk)(const unsigned char *s, size_t n,
+                        const unsigned char *watch, size_t k, uint64_t *map);
+    /* Is s[0..n) plain ASCII (no byte >= 0x80, no NUL)? */
+    bool (*plain)(const unsigned char *s, size_t n);
+    /* Does s[0..n) hold one of bytes[0..k), 1 <= k <= 4, or a byte past
+     * ASCII (which could be a letter case-blind matching takes for one of
+     * them)? */
+    bool (*any_of4)(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k);
+    /* UTF-16LE -> UTF-8 for the ASCII stretches that are nearly all of a
+     * log: how many of the n code units at p, from the first, are
+     * U+0001..U+007F (one UTF-8 byte each); those are written to out. */
+    size_t (*utf16le_ascii)(const unsigned char *p, size_t n, char *out);
+} ls_simd;
+
+/* The kernels this process uses: the best the CPU runs, unless a test
+ * chose others.  Never NULL. */
+const ls_simd *ldrsnap__simd(void);
+/* Tests: use the kernels named "scalar", "sse2" or "avx2" from now on
+ * (stages made before keep theirs).  0, or -1 when this build or CPU has
+ * no such form. */
+int ldrsnap__simd_use(const char *name);
+
+/* The tables, for simd.c and the tests (a form this build lacks has NULL
+ * kernels). */
+extern const ls_simd ldrsnap__simd_scalar;
+extern const ls_simd ldrsnap__simd_sse2;
+extern const ls_simd ldrsnap__simd_avx2;
+
+/* ---- inline helpers: SSE2 or the scalar twin --------------------------- */
+
+#if LS_SSE2
+#define LS_LOADU(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#endif
+
+/* Is s[0..n) ASCII (no byte >= 0x80)? */
+static inline bool ls_ascii_scalar(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+static inline bool ls_ascii(const char *s, size_t n)
+{
+#if LS_SSE2
+    size_t i = 0;
+    __m128i acc = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16)
+        acc = _mm_or_si128(acc, LS_LOADU(s + i));
+    if (_mm_movemask_epi8(acc))
+        return false;
+    return ls_ascii_scalar(s + i, n - i);
+#else
+    return ls_ascii_scalar(s, n);
+#endif
+}
+
+/* Does s[a..b) of an ASCII line hold one of watch[0..4)[0] (each byte
+ * stands 16 times in its row)?  The SSE2 form reads 16 bytes at a time,
+ * the last 16 ending at b (b >= 16): bytes before a that it reads must
+ * hold none of them (a plain line's frame, ldrsnap__rx_watch_names()). */
+static inline bool ls_names_watched_scalar(const unsigned char (*watch)[16],
+                                           const char *s, size_t a, size_t b)
+{
+    for (size_t i = a; i < b; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == watch[0][0] || c == watch[1][0] || c == watch[2][0] ||
+            c == watch[3][0])
+            return true;
+    }
+    return false;
+}
+
+static inline bool ls_names_watched(const unsigned char (*watch)[16],
+                                    const char *s, size_t a, size_t b)
+{
+#if LS_SSE2
+    const __m128i w0 = _mm_load_si128((const __m128i *)(const void *)watch[0]),
+                  w1 = _mm_load_si128((const __m128i *)(const void *)watch[1]),
+                  w2 = _mm_load_si128((const __m128i *)(const void *)watch[2]),
+                  w3 = _mm_load_si128((const __m128i *)(const void *)watch[3]);
+#define LS_WIN(v)                                                             \
+    _mm_movemask_epi8(_mm_or_si128(                                           \
+        _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)),           \
+        _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))))
+    for (; a + 16 < b; a += 16) {
+        __m128i v = LS_LOADU(s + a);
+        if (LS_WIN(v))
+            return true;
+    }
+    __m128i v = LS_LOADU(s + b - 16);
+    return LS_WIN(v) != 0;
+#undef LS_WIN
+#else
+    return ls_names_watched_scalar(watch, s, a, b);
+#endif
+}
+
+/* The first c in f[0..n), or NULL.  The SSE2 form tests the first 32
+ * bytes as one (a loader function's name and " - " fit there most of the
+ * time), then 16 at a time. */
+static inline const char *ls_find_byte_scalar(const char *f, size_t n, char c)
+{
+    return memchr(f, c, n);
+}
+
+static inline const char *ls_find_byte(const char *f, size_t n, char c)
+{
+#if LS_SSE2
+    const __m128i sp = _mm_set1_epi8(c);
+    size_t i = 0;
+    if (n >= 32) {
+        unsigned m =
+            (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(LS_LOADU(f), sp)) |
+            (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(LS_LOADU(f + 16), sp))
+                << 16;
+        if (m)
+            return f + __builtin_ctz(m);
+        i = 32;
+    }
+    for (; i + 16 <= n; i += 16) {
+        unsigned m =
+            (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(LS_LOADU(f + i), sp));
+        if (m)
+            return f + i + (size_t)__builtin_ctz(m);
+    }
+    return memchr(f + i, c, n - i);
+#else
+    return ls_find_byte_scalar(f, n, c);
+#endif
+}
+
+/* Does p[0..n) hold c?  Inline: the SSE2 form spares a call to memchr()
+ * on short strings such as a DLL's name. */
+static inline bool ls_has_byte_scalar(const char *p, size_t n, char c)
+{
+    return memchr(p, c, n) != NULL;
+}
+
+static inline bool ls_has_byte(const char *p, size_t n, char c)
+{
+#if LS_SSE2
+    const __m128i v = _mm_set1_epi8(c);
+    if (n >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            if (_mm_movemask_epi8(_mm_cmpeq_epi8(LS_LOADU(p + i), v)))
+                return true;
+        /* the tail, as the last 16 bytes */
+        return i < n &&
+               _mm_movemask_epi8(_mm_cmpeq_epi8(LS_LOADU(p + n - 16), v));
+    }
+#endif
+    return ls_has_byte_scalar(p, n, c);
+}
+
+/* Do the 16 bytes at p equal lit's 16? */
+static inline bool ls_eq16_scalar(const char *p, const char *lit)
+{
+    return memcmp(p, lit, 16) == 0;
+}
+
+static inline bool ls_eq16(const char *p, const char *lit)
+{
+#if LS_SSE2
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(LS_LOADU(p), LS_LOADU(lit))) ==
+           0xFFFF;
+#else
+    return ls_eq16_scalar(p, lit);
+#endif
+}
+
+/* Does s[0..n) hold neither '@' nor "LDR:" (no Vista or XP record head
+ * can start in it)? */
+static inline bool ls_no_at_ldr_scalar(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '@' ||
+            (s[i] == 'L' && n - i >= 4 && memcmp(s + i, "LDR:", 4) == 0))
+            return false;
+    return true;
+}
+
+static inline bool ls_no_at_ldr(const char *s, size_t n)
+{
+    size_t i = 0;
+#if LS_SSE2
+    /* one pass for '@' and "LD" (then "R:") */
+    const __m128i at = _mm_set1_epi8('@'), L = _mm_set1_epi8('L'),
+                  D = _mm_set1_epi8('D');
+    for (; i + 17 <= n; i += 16) {
+        __m128i v = LS_LOADU(s + i);
+        __m128i w = LS_LOADU(s + i + 1);
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)))
+            return false;
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(v, L), _mm_cmpeq_epi8(w, D)));
+        for (; m; m &= m - 1) {
+            size_t j = i + (size_t)__builtin_ctz(m);
+            if (j + 4 <= n && s[j + 2] == 'R' && s[j + 3] == ':')
+                return false;
+        }
+    }
+#endif
+    return ls_no_at_ldr_scalar(s + i, n - i);
+}
+
+/* memcpy(d, s, n) for a line: 16 bytes at a time, the last 16 ending at
+ * its end (no call; a line is rarely shorter than that). */
+static inline void ls_copy_line(char *d, const char *s, size_t n)
+{
+#if LS_SSE2
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            _mm_storeu_si128((__m128i *)(void *)(d + i), LS_LOADU(s + i));
+        _mm_storeu_si128((__m128i *)(void *)(d + n - 16),
+                         LS_LOADU(s + n - 16));
+        return;
+    }
+#endif
+    memcpy(d, s, n);
+}
+
+/* Copy n bytes (a multiple of 8; dst 8-byte aligned) for another thread,
+ * with non-temporal stores where the CPU has them: the bytes go to memory
+ * without being read for ownership first, which here costs a round trip
+ * to the core that read them last.  ls_stream_fence() orders them before
+ * the hand-over.  Inline: a constant n unrolls. */
+static inline void ls_stream_copy(void *dst, const void *src, size_t n)
+{
+#if LS_SSE2
+    char *d = dst;
+    const char *s = src;
+    size_t i = 0;
+    if (((uintptr_t)d & 15) == 0) {
+#ifdef __GNUC__
+#pragma GCC unroll 12 /* a whole record item, when n is known */
+#endif
+        for (; i + 16 <= n; i += 16)
+            _mm_stream_si128((__m128i *)(void *)(d + i), LS_LOADU(s + i));
+    }
+    for (; i < n; i += 8) {
+        long long v;
+        memcpy(&v, s + i, 8);
+        _mm_stream_si64((long long *)(void *)(d + i), v);
+    }
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
+static inline void ls_stream_fence(void)
+{
+#if LS_SSE2
+    _mm_sfence();
+#endif
+}
+
+/* The file name in a path: after its last '\\' or '/', or the path. */
+static inline const char *ls_basename_scalar(const char *path)
+{
+    const char *bs = strrchr(path, '\\'), *sl = strrchr(path, '/');
+    const char *b = !bs ? sl : !sl ? bs : bs > sl ? bs : sl;
+    return b ? b + 1 : path;
+}
+
+/* The SSE2 form reads whole aligned 16-byte blocks, so up to 15 bytes
+ * past the string's end (perhaps of a freed neighbour), but never past
+ * its page: safe, and what the sanitizers must be told, as they are of
+ * libc's own strlen().  Not inline for that reason. */
+const char *ldrsnap__simd_basename(const char *path);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * simd_avx2.c - the kernels of simd.h that gain from AVX2, 32 bytes a
+ * vector.  Built with -mavx2 (this file only), called only where the CPU
+ * has AVX2 (simd.c): only static functions inside, and the table out.
+ * Each answers exactly as its twin in simd_scalar.c.
+ */
+#include "simd/simd.h"
+
+#if LS_AVX2
+#include <immintrin.h>
+
+#define LS_LOADU32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+
+/* 32 bytes a vector; shorter inputs 16 bytes at a time, then one by one */
+static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k)
+{
+    const unsigned char b0 = bytes[0], b1 = bytes[k > 1 ? 1 : 0],
+                        b2 = bytes[k > 2 ? 2 : 0], b3 = bytes[k > 3 ? 3 : 0];
+    if (n < 32) {
+        size_t i = 0;
+        if (n >= 16) {
+            const __m128i v0 = _mm_set1_epi8((char)b0),
+                          v1 = _mm_set1_epi8((char)b1),
+                          v2 = _mm_set1_epi8((char)b2),
+                          v3 = _mm_set1_epi8((char)b3);
+#define LS_HIT16(v)                                                           \
+    _mm_movemask_epi8(_mm_or_si128(                                           \
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, v0), _mm_cmpeq_epi8(v, v1)), \
+                     _mm_or_si128(_mm_cmpeq_epi8(v, v2), _mm_cmpeq_epi8(v, v3))), \
+        v))
+            __m128i a = LS_LOADU(s), b = LS_LOADU(s + n - 16);
+            return LS_HIT16(a) || LS_HIT16(b);
+#undef LS_HIT16
+        }
+        for (; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x80 || c == b0 || c == b1 || c == b2 || c == b3)
+                return true;
+        }
+        return false;
+    }
+    const __m256i w0 = _mm256_set1_epi8((char)b0);
+    const __m256i w1 = _mm256_set1_epi8((char)b1);
+    const __m256i w2 = _mm256_set1_epi8((char)b2);
+    const __m256i w3 = _mm256_set1_epi8((char)b3);
+#define LS_HIT(v)                                                             \
+    _mm256_movemask_epi8(_mm256_or_si256(                                     \
+        _mm256_or_si256(                                                      \
+            _mm256_or_si256(_mm256_cmpeq_epi8(v, w0), _mm256_cmpeq_epi8(v, w1)), \
+            _mm256_or_si256(_mm256_cmpeq_epi8(v, w2), _mm256_cmpeq_epi8(v, w3))), \
+        v))
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        if (LS_HIT(LS_LOADU32(s + i)))
+            return true;
+    /* the tail, as the last 32 bytes */
+    return i < n && LS_HIT(LS_LOADU32(s + n - 32));
+#undef LS_HIT
+}
+
+/* a byte >= 0x80 sets its sign bit, a NUL compares equal to zero: either
+ * shows in the movemask */
+static inline __m256i bad_bytes(__m256i a, __m256i b)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    return _mm256_or_si256(_mm256_or_si256(a, b),
+                           _mm256_or_si256(_mm256_cmpeq_epi8(a, zero),
+                                           _mm256_cmpeq_epi8(b, zero)));
+}
+
+static bool plain_tail(const unsigned char *s, size_t i, size_t n)
+{
+    for (; i < n; i++)
+        if (s[i] >= 0x80 || s[i] == 0)
+            return false;
+    return true;
+}
+
+static bool plain(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        if (_mm256_movemask_epi8(
+                bad_bytes(LS_LOADU32(s + i), LS_LOADU32(s + i + 32))))
+            return false;
+    return plain_tail(s, i, n);
+}
+
+/* 64 bytes a round: whether they are plain, and whether the block holds
+ * a watched byte */
+static bool watch_chunk(const unsigned char *s, size_t n,
+                        const unsigned char *w, size_t k, uint64_t *map)
+{
+    size_t i = 0;
+    const __m256i w0 = _mm256_set1_epi8((char)w[0]);
+    const __m256i w1 = _mm256_set1_epi8((char)w[k > 1 ? 1 : 0]);
+    const __m256i w2 = _mm256_set1_epi8((char)w[k > 2 ? 2 : 0]);
+    const __m256i w3 = _mm256_set1_epi8((char)w[k > 3 ? 3 : 0]);
+    __m256i bad = _mm256_setzero_si256();
+#define LS_W(v)                                                               \
+    _mm256_or_si256(                                                          \
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, w0), _mm256_cmpeq_epi8(v, w1)),  \
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, w2), _mm256_cmpeq_epi8(v, w3)))
+    uint64_t bits = 0; /* of the map word being filled */
+    for (; i + 64 <= n; i += 64) {
+        __m256i a = LS_LOADU32(s + i), b = LS_LOADU32(s + i + 32);
+        bad = _mm256_or_si256(bad, bad_bytes(a, b));
+        size_t blk = i / 64;
+        /* a byte past ASCII counts (any_of4()) */
+        uint64_t hit = _mm256_movemask_epi8(_mm256_or_si256(
+                           _mm256_or_si256(a, b),
+                           _mm256_or_si256(LS_W(a), LS_W(b)))) != 0;
+        bits |= hit << (blk % 64);
+        if (blk % 64 == 63) {
+            map[blk / 64] = bits;
+            bits = 0;
+        }
+    }
+#undef LS_W
+    if (i % 4096) /* a word begun */
+        map[i / 4096] = bits;
+    /* the last, short block */
+    if (i < n) {
+        size_t blk = i / 64;
+        if (blk % 64 == 0)
+            map[blk / 64] = 0;
+        if (any_of4((const char *)s + i, n - i, w, k))
+            map[blk / 64] |= 1ull << (blk % 64);
+    }
+    return !_mm256_movemask_epi8(bad) && plain_tail(s, i, n);
+}
+
+/* 64 bytes as two vectors: the pass every chunk of a large input takes */
+static bool plain_chunk(const unsigned char *s, size_t n, uint64_t *nl,
+                        bool *cr, bool *lone_cr)
+{
+    const __m256i zero = _mm256_setzero_si256(), lf = _mm256_set1_epi8('\n'),
+                  ret = _mm256_set1_epi8('\r');
+    __m256i bad = zero;
+    bool any = false, lone = false;
+    uint64_t carry = 0; /* the block before ended with '\r' */
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m256i a = LS_LOADU32(s + i);
+        __m256i b = LS_LOADU32(s + i + 32);
+        /* a byte >= 0x80 sets its sign bit, a NUL compares equal to 0 */
+        bad = _mm256_or_si256(
+            bad, _mm256_or_si256(_mm256_or_si256(a, b),
+                                 _mm256_or_si256(_mm256_cmpeq_epi8(a, zero),
+                                                 _mm256_cmpeq_epi8(b, zero))));
+        uint32_t la = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, lf));
+        uint32_t lb = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, lf));
+        uint32_t ca = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, ret));
+        uint32_t cb = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, ret));
+        uint64_t l = la | (uint64_t)lb << 32, c = ca | (uint64_t)cb << 32;
+        nl[i / 64] = l;
+        if (c | carry) {
+            any = true;
+            /* each '\r' wants a '\n' next: in this block, or the next
+             * block's first byte for the last one */
+            lone |= (carry && !(l & 1)) ||
+                    (c & ~(l >> 1) & ~(1ull << 63)) != 0;
+            carry = c >> 63;
+        }
+    }
+    bool ok = !_mm256_movemask_epi8(bad);
+    uint64_t bits = 0;
+    for (size_t k = 0; i + k < n; k++) {
+        unsigned char c = s[i + k];
+        ok &= c < 0x80 && c != 0;
+        lone |= carry && c != '\n';
+        carry = c == '\r';
+        any |= c == '\r';
+        bits |= (uint64_t)(c == '\n') << k;
+    }
+    nl[i / 64] = bits; /* the short last block, or an empty word */
+    *cr = any;
+    *lone_cr = lone;
+    return ok;
+}
+
+/* 32 units at a time; the rest of a block that is not all ASCII, a unit
+ * at a time */
+static size_t utf16le_ascii(const unsigned char *p, size_t n, char *out)
+{
+    const __m256i high = _mm256_set1_epi16((short)0xFF80);
+    const __m256i zero = _mm256_setzero_si256();
+    size_t k = 0;
+    for (; n - k >= 32; k += 32) {
+        __m256i a = LS_LOADU32(p + 2 * k), b = LS_LOADU32(p + 2 * k + 32);
+        __m256i big = _mm256_and_si256(_mm256_or_si256(a, b), high);
+        __m256i nul = _mm256_or_si256(_mm256_cmpeq_epi16(a, zero),
+                                      _mm256_cmpeq_epi16(b, zero));
+        if (_mm256_movemask_epi8(_mm256_cmpeq_epi8(big, zero)) != -1 ||
+            _mm256_movemask_epi8(nul))
+            break;
+        /* the pack works per 128-bit lane: put the quarters in order */
+        __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b),
+                                                  0xD8);
+        _mm256_storeu_si256((__m256i *)(void *)(out + k), packed);
+    }
+    for (; k < n; k++) {
+        unsigned lo = p[2 * k], hi = p[2 * k + 1];
+        if (hi || !lo || lo >= 0x80)
+            break;
+        out[k] = (char)lo;
+    }
+    return k;
+}
+
+const ls_simd ldrsnap__simd_avx2 = {
+    "avx2", plain_chunk, watch_chunk, plain, any_of4, utf16le_ascii,
+};
+
+#else
+const ls_simd ldrsnap__simd_avx2 = {"avx2", NULL, NULL, NULL, NULL, NULL};
+#endif

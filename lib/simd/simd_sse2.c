@@ -1,0 +1,220 @@
+/*
+ * simd_sse2.c - the kernels of simd.h with SSE2 (x86-64's baseline).
+ * Each answers exactly as its twin in simd_scalar.c.
+ */
+#include "simd/simd.h"
+
+#if LS_SSE2
+
+/* a byte >= 0x80 sets its sign bit, a NUL compares equal to zero: either
+ * shows in the movemask */
+static inline __m128i bad_bytes(__m128i a, __m128i b, __m128i c, __m128i d)
+{
+    const __m128i zero = _mm_setzero_si128();
+    return _mm_or_si128(
+        _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)),
+        _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
+            _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero))));
+}
+
+/* the bytes from i on, after the vectors: a word at a time, then bytes */
+static bool plain_tail(const unsigned char *s, size_t i, size_t n)
+{
+    const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
+    uint64_t bad = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        bad |= v | ((v - lo) & ~v);
+    }
+    if (bad & hi)
+        return false;
+    for (; i < n; i++)
+        if (s[i] >= 0x80 || s[i] == 0)
+            return false;
+    return true;
+}
+
+static bool plain(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        if (_mm_movemask_epi8(bad_bytes(LS_LOADU(s + i), LS_LOADU(s + i + 16),
+                                        LS_LOADU(s + i + 32),
+                                        LS_LOADU(s + i + 48))))
+            return false;
+    return plain_tail(s, i, n);
+}
+
+/* 32 bytes at a time, with two compares a vector for k <= 2 */
+static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k)
+{
+    size_t i = 0;
+    const __m128i b0 = _mm_set1_epi8((char)bytes[0]);
+    const __m128i b1 = _mm_set1_epi8((char)bytes[k > 1 ? 1 : 0]);
+    const __m128i b2 = _mm_set1_epi8((char)bytes[k > 2 ? 2 : 0]);
+    const __m128i b3 = _mm_set1_epi8((char)bytes[k > 3 ? 3 : 0]);
+#define LS_EQ2(v) _mm_or_si128(_mm_cmpeq_epi8(v, b0), _mm_cmpeq_epi8(v, b1))
+#define LS_EQ4(v)                                                             \
+    _mm_or_si128(LS_EQ2(v),                                                   \
+                 _mm_or_si128(_mm_cmpeq_epi8(v, b2), _mm_cmpeq_epi8(v, b3)))
+/* a byte past ASCII shows as its sign bit */
+#define LS_HIT(EQ, v) _mm_or_si128(EQ(v), v)
+#define LS_SCAN(EQ)                                                           \
+    do {                                                                      \
+        for (; i + 32 <= n; i += 32)                                          \
+            if (_mm_movemask_epi8(_mm_or_si128(LS_HIT(EQ, LS_LOADU(s + i)),   \
+                                               LS_HIT(EQ, LS_LOADU(s + i + 16))))) \
+                return true;                                                  \
+        if (i + 16 <= n) {                                                    \
+            if (_mm_movemask_epi8(LS_HIT(EQ, LS_LOADU(s + i))))               \
+                return true;                                                  \
+            i += 16;                                                          \
+        }                                                                     \
+        if (i < n && n >= 16) /* the tail, as the last 16 bytes */            \
+            return _mm_movemask_epi8(LS_HIT(EQ, LS_LOADU(s + n - 16))) != 0;  \
+    } while (0)
+    if (k <= 2)
+        LS_SCAN(LS_EQ2);
+    else
+        LS_SCAN(LS_EQ4);
+#undef LS_SCAN
+#undef LS_HIT
+#undef LS_EQ4
+#undef LS_EQ2
+    const unsigned b0s = bytes[0], b1s = bytes[k > 1 ? 1 : 0],
+                   b2s = bytes[k > 2 ? 2 : 0], b3s = bytes[k > 3 ? 3 : 0];
+    for (; i < n; i++) { /* short inputs: compares, not a call a byte */
+        unsigned c = (unsigned char)s[i];
+        if (c >= 0x80 || c == b0s || c == b1s || c == b2s || c == b3s)
+            return true;
+    }
+    return false;
+}
+
+/* 64 bytes a round: whether they are plain, and whether the block holds
+ * a watched byte */
+static bool watch_chunk(const unsigned char *s, size_t n,
+                        const unsigned char *w, size_t k, uint64_t *map)
+{
+    size_t i = 0;
+    bool ok = true;
+    const __m128i w0 = _mm_set1_epi8((char)w[0]);
+    const __m128i w1 = _mm_set1_epi8((char)w[k > 1 ? 1 : 0]);
+    const __m128i w2 = _mm_set1_epi8((char)w[k > 2 ? 2 : 0]);
+    const __m128i w3 = _mm_set1_epi8((char)w[k > 3 ? 3 : 0]);
+    const bool two = k <= 2; /* the built-in rules' case: two compares */
+#define LS_W(v)                                                               \
+    (two ? _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1))         \
+         : _mm_or_si128(                                                      \
+               _mm_or_si128(_mm_cmpeq_epi8(v, w0), _mm_cmpeq_epi8(v, w1)),    \
+               _mm_or_si128(_mm_cmpeq_epi8(v, w2), _mm_cmpeq_epi8(v, w3))))
+    uint64_t bits = 0; /* of the map word being filled */
+    for (; i + 64 <= n; i += 64) {
+        __m128i a = LS_LOADU(s + i), b = LS_LOADU(s + i + 16),
+                c = LS_LOADU(s + i + 32), d = LS_LOADU(s + i + 48);
+        if (ok)
+            ok = !_mm_movemask_epi8(bad_bytes(a, b, c, d));
+        size_t blk = i / 64;
+        /* a byte past ASCII counts (any_of4()) */
+        __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+        uint64_t hit = _mm_movemask_epi8(_mm_or_si128(
+                           any,
+                           _mm_or_si128(_mm_or_si128(LS_W(a), LS_W(b)),
+                                        _mm_or_si128(LS_W(c), LS_W(d))))) != 0;
+        bits |= hit << (blk % 64);
+        if (blk % 64 == 63) {
+            map[blk / 64] = bits;
+            bits = 0;
+        }
+    }
+#undef LS_W
+    if (i % 4096) /* a word begun */
+        map[i / 4096] = bits;
+    /* the last, short block */
+    if (i < n) {
+        size_t blk = i / 64;
+        if (blk % 64 == 0)
+            map[blk / 64] = 0;
+        if (any_of4((const char *)s + i, n - i, w, k))
+            map[blk / 64] |= 1ull << (blk % 64);
+    }
+    return ok && plain_tail(s, i, n);
+}
+
+/* Two vectors of 16 bytes make 32 bits of a mask. */
+static inline uint64_t mask32(__m128i a, __m128i b, __m128i x)
+{
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, x)) |
+           (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, x)) << 16;
+}
+
+static bool plain_chunk(const unsigned char *s, size_t n, uint64_t *nl,
+                        bool *cr, bool *lone_cr)
+{
+    const __m128i lf = _mm_set1_epi8('\n'), ret = _mm_set1_epi8('\r');
+    __m128i bad = _mm_setzero_si128();
+    bool any = false, lone = false;
+    uint64_t carry = 0; /* the block before ended with '\r' */
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m128i a = LS_LOADU(s + i), b = LS_LOADU(s + i + 16),
+                c = LS_LOADU(s + i + 32), d = LS_LOADU(s + i + 48);
+        bad = _mm_or_si128(bad, bad_bytes(a, b, c, d));
+        uint64_t l = mask32(a, b, lf) | mask32(c, d, lf) << 32;
+        uint64_t r = mask32(a, b, ret) | mask32(c, d, ret) << 32;
+        nl[i / 64] = l;
+        if (r | carry) {
+            any = true;
+            /* each '\r' wants a '\n' next: in this block, or the next
+             * block's first byte for the last one */
+            lone |= (carry && !(l & 1)) ||
+                    (r & ~(l >> 1) & ~(1ull << 63)) != 0;
+            carry = r >> 63;
+        }
+    }
+    bool ok = !_mm_movemask_epi8(bad);
+    uint64_t bits = 0;
+    for (size_t k = 0; i + k < n; k++) {
+        unsigned char c = s[i + k];
+        ok &= c < 0x80 && c != 0;
+        lone |= carry && c != '\n';
+        carry = c == '\r';
+        any |= c == '\r';
+        bits |= (uint64_t)(c == '\n') << k;
+    }
+    nl[i / 64] = bits; /* the short last block, or an empty word */
+    *cr = any;
+    *lone_cr = lone;
+    return ok;
+}
+
+/* 16 units at a time; the rest of a block that is not all ASCII, a unit
+ * at a time */
+static size_t utf16le_ascii(const unsigned char *p, size_t n, char *out)
+{
+    const __m128i high = _mm_set1_epi16((short)0xFF80);
+    const __m128i zero = _mm_setzero_si128();
+    size_t k = 0;
+    for (; n - k >= 16; k += 16) {
+        __m128i a = LS_LOADU(p + 2 * k), b = LS_LOADU(p + 2 * k + 16);
+        __m128i big = _mm_and_si128(_mm_or_si128(a, b), high);
+        __m128i nul = _mm_or_si128(_mm_cmpeq_epi16(a, zero),
+                                   _mm_cmpeq_epi16(b, zero));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(big, zero)) != 0xFFFF ||
+            _mm_movemask_epi8(nul))
+            break;
+        _mm_storeu_si128((__m128i *)(void *)(out + k), _mm_packus_epi16(a, b));
+    }
+    return k + ldrsnap__simd_scalar.utf16le_ascii(p + 2 * k, n - k, out + k);
+}
+
+const ls_simd ldrsnap__simd_sse2 = {
+    "sse2", plain_chunk, watch_chunk, plain, any_of4, utf16le_ascii,
+};
+
+#else
+const ls_simd ldrsnap__simd_sse2 = {"sse2", NULL, NULL, NULL, NULL, NULL};
+#endif

@@ -1,0 +1,324 @@
+/*
+ * test_simd.c - every vector pass answers as its scalar twin: each kernel
+ * of each form this build and CPU have ("scalar", "sse2", "avx2"), and
+ * each inline helper, over every length, alignment and needle position
+ * that crosses a vector, a 64-byte block or a map word.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "simd/simd.h"
+
+static const char *const forms[] = {"scalar", "sse2", "avx2"};
+
+/* Each kernel test runs once per form. */
+#define EACH_FORM(name)                                                       \
+    ParameterizedTestParameters(simd, name)                                   \
+    {                                                                         \
+        static size_t ix[] = {0, 1, 2};                                       \
+        return cr_make_param_array(size_t, ix, 3);                            \
+    }                                                                         \
+    ParameterizedTest(size_t *ix, simd, name)
+
+/* The form's table, or skip: this build or CPU has none. */
+static const ls_simd *use(size_t ix)
+{
+    if (ldrsnap__simd_use(forms[ix]) != 0)
+        cr_skip_test("this build or CPU has no %s", forms[ix]);
+    const ls_simd *s = ldrsnap__simd();
+    cr_assert_str_eq(s->name, forms[ix]);
+    return s;
+}
+
+/* A buffer of n bytes at the given alignment (a fresh allocation, so the
+ * sanitizers see any read past its end). */
+static unsigned char *at_align(unsigned char **base, size_t n, size_t align)
+{
+    *base = malloc(n + align + 1);
+    cr_assert(*base);
+    return *base + align;
+}
+
+static uint32_t rnd(uint32_t *st)
+{
+    *st = *st * 1664525u + 1013904223u;
+    return *st >> 8;
+}
+
+EACH_FORM(any_of4_equals_scalar)
+{
+    const ls_simd *s = use(*ix);
+    const unsigned char bytes[4] = {'x', 'Q', '"', '\\'};
+    for (size_t n = 0; n <= 160; n++)
+        for (size_t align = 0; align < 32; align += n < 70 ? 1 : 7) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            memset(b, 'a', n);
+            for (size_t k = 1; k <= 4; k++)
+                for (size_t pos = 0; pos <= n; pos++) { /* n: none */
+                    for (unsigned what = 0; what < k + 1; what++) {
+                        if (pos < n)
+                            b[pos] = what < k ? bytes[what] : 0x80 + pos % 128;
+                        bool want = ldrsnap__simd_scalar.any_of4(
+                            (const char *)b, n, bytes, k);
+                        cr_assert_eq(want, pos < n);
+                        cr_assert_eq(s->any_of4((const char *)b, n, bytes, k),
+                                     want, "%s: n %zu align %zu k %zu pos %zu",
+                                     s->name, n, align, k, pos);
+                        if (pos < n)
+                            b[pos] = 'a';
+                        if (pos == n)
+                            break;
+                    }
+                }
+            free(base);
+        }
+}
+
+EACH_FORM(plain_equals_scalar)
+{
+    const ls_simd *s = use(*ix);
+    const unsigned char bad[] = {0, 0x80, 0xC3, 0xFF};
+    for (size_t n = 0; n <= 200; n++)
+        for (size_t align = 0; align < 32; align += 5) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            memset(b, 'z', n);
+            for (size_t pos = 0; pos <= n; pos++)
+                for (size_t j = 0; j < sizeof bad; j++) {
+                    if (pos < n)
+                        b[pos] = bad[j];
+                    bool want = ldrsnap__simd_scalar.plain(b, n);
+                    cr_assert_eq(want, pos == n);
+                    cr_assert_eq(s->plain(b, n), want,
+                                 "%s: n %zu pos %zu byte %02x", s->name, n,
+                                 pos, bad[j]);
+                    if (pos < n)
+                        b[pos] = 'z';
+                }
+            free(base);
+        }
+}
+
+/* Fill b with text of lines: '\n', '\r\n', lone '\r', now and then a byte
+ * past ASCII or a NUL. */
+static void text(unsigned char *b, size_t n, uint32_t seed, unsigned odd)
+{
+    uint32_t st = seed;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = rnd(&st) % 64;
+        b[i] = (unsigned char)(r == 0          ? '\n'
+                               : r == 1        ? '\r'
+                               : r == 2 && odd ? (odd == 1 ? 0x80 + i % 128 : 0)
+                               : r == 3        ? '\n'
+                                               : 'a' + r % 26);
+        if (r == 4 && i + 1 < n) /* CRLF */
+            b[i++] = '\r', b[i] = '\n';
+    }
+}
+
+EACH_FORM(plain_chunk_equals_scalar)
+{
+    const ls_simd *s = use(*ix);
+    for (size_t n = 0; n <= 700; n += n < 200 ? 1 : 13)
+        for (uint32_t seed = 1; seed <= 6; seed++) {
+            unsigned char *base, *b = at_align(&base, n, seed * 3);
+            text(b, n, seed * 7919u + (uint32_t)n, seed % 3);
+            /* a '\r' at a block's end, and at the chunk's end */
+            if (seed == 4 && n > 64)
+                b[63] = '\r', b[64] = 'x';
+            if (seed == 5 && n)
+                b[n - 1] = '\r';
+            size_t words = n / 64 + 1;
+            uint64_t want[16], got[16];
+            memset(got, 0xA5, sizeof got);
+            bool wcr, wlone, gcr, glone;
+            bool wplain = ldrsnap__simd_scalar.plain_chunk(b, n, want, &wcr,
+                                                           &wlone);
+            bool gplain = s->plain_chunk(b, n, got, &gcr, &glone);
+            cr_assert_eq(gplain, wplain, "%s: n %zu seed %u", s->name, n, seed);
+            cr_assert_eq(gcr, wcr, "%s: n %zu seed %u", s->name, n, seed);
+            cr_assert_eq(glone, wlone, "%s: n %zu seed %u", s->name, n, seed);
+            for (size_t w = 0; w < words; w++)
+                cr_assert_eq(got[w], want[w], "%s: n %zu seed %u word %zu",
+                             s->name, n, seed, w);
+            free(base);
+        }
+}
+
+EACH_FORM(watch_chunk_equals_scalar)
+{
+    const ls_simd *s = use(*ix);
+    const unsigned char watch[4] = {'%', 'Q', '#', '~'};
+    uint32_t st = 42;
+    for (size_t n = 0; n <= 9000; n += n < 300 ? 1 : 61)
+        for (size_t k = 1; k <= 4; k++) {
+            unsigned char *base, *b = at_align(&base, n, k * 5);
+            text(b, n, (uint32_t)(n * 31 + k), k == 3 ? 1 : 0);
+            /* a few watched bytes (those past k are not watched) */
+            for (unsigned j = 0; n && j < 1 + n / 500; j++)
+                b[rnd(&st) % n] = watch[rnd(&st) % 4];
+            size_t words = n ? (n - 1) / 4096 + 1 : 0;
+            uint64_t want[4], got[4];
+            memset(got, 0xA5, sizeof got);
+            bool wplain = ldrsnap__simd_scalar.watch_chunk(b, n, watch, k,
+                                                           want);
+            bool gplain = s->watch_chunk(b, n, watch, k, got);
+            cr_assert_eq(gplain, wplain, "%s: n %zu k %zu", s->name, n, k);
+            for (size_t w = 0; w < words; w++)
+                cr_assert_eq(got[w], want[w], "%s: n %zu k %zu word %zu",
+                             s->name, n, k, w);
+            free(base);
+        }
+}
+
+EACH_FORM(utf16le_ascii_equals_scalar)
+{
+    const ls_simd *s = use(*ix);
+    /* units that stop the ASCII run: past ASCII, NUL, a high byte */
+    static const unsigned stops[] = {0x0080, 0x0000, 0x0100, 0x00E9, 0x4E2D};
+    for (size_t n = 0; n <= 100; n++)
+        for (size_t align = 0; align < 4; align++)
+            for (size_t pos = 0; pos <= n; pos++)
+                for (size_t j = 0; j < sizeof stops / sizeof stops[0]; j++) {
+                    unsigned char *base, *b = at_align(&base, 2 * n, align);
+                    for (size_t k = 0; k < n; k++)
+                        b[2 * k] = (unsigned char)('!' + k % 90),
+                                  b[2 * k + 1] = 0;
+                    if (pos < n)
+                        b[2 * pos] = (unsigned char)stops[j],
+                                  b[2 * pos + 1] = (unsigned char)(stops[j] >> 8);
+                    char want[128], got[128];
+                    size_t wk = ldrsnap__simd_scalar.utf16le_ascii(b, n, want);
+                    size_t gk = s->utf16le_ascii(b, n, got);
+                    cr_assert_eq(wk, pos, "n %zu pos %zu", n, pos);
+                    cr_assert_eq(gk, wk, "%s: n %zu pos %zu unit %04x",
+                                 s->name, n, pos, stops[j]);
+                    cr_assert_eq(memcmp(got, want, wk), 0);
+                    free(base);
+                    if (pos == n)
+                        break;
+                }
+}
+
+/* ---- the inline helpers: SSE2 where this build has it, else the scalar
+ * twin (make check-portable): the same answers either way -------------- */
+
+Test(simd, ascii_find_has_byte_equal_scalar)
+{
+    for (size_t n = 0; n <= 100; n++)
+        for (size_t align = 0; align < 16; align++) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            const char *c = (const char *)b;
+            memset(b, 'k', n);
+            for (size_t pos = 0; pos <= n; pos++) {
+                if (pos < n)
+                    b[pos] = 0x9C;
+                cr_assert_eq(ls_ascii(c, n), ls_ascii_scalar(c, n));
+                if (pos < n)
+                    b[pos] = ' ';
+                cr_assert_eq(ls_find_byte(c, n, ' '),
+                             ls_find_byte_scalar(c, n, ' '), "n %zu pos %zu",
+                             n, pos);
+                cr_assert_eq(ls_has_byte(c, n, ' '),
+                             ls_has_byte_scalar(c, n, ' '), "n %zu pos %zu",
+                             n, pos);
+                if (pos + 1 < n) { /* two: the first is found */
+                    b[pos + 1] = ' ';
+                    cr_assert_eq(ls_find_byte(c, n, ' '), c + pos);
+                    b[pos + 1] = 'k';
+                }
+                if (pos < n)
+                    b[pos] = 'k';
+            }
+            free(base);
+        }
+}
+
+Test(simd, eq16_equals_scalar)
+{
+    const char lit[17] = " - ENTER: DLL na";
+    char s[17];
+    for (int pos = -1; pos < 16; pos++) {
+        memcpy(s, lit, 17);
+        if (pos >= 0)
+            s[pos] ^= 0x20;
+        cr_assert_eq(ls_eq16(s, lit), ls_eq16_scalar(s, lit));
+        cr_assert_eq(ls_eq16(s, lit), pos < 0);
+    }
+}
+
+Test(simd, no_at_ldr_equals_scalar)
+{
+    static const char *const needles[] = {"@", "LDR:", "LD", "LDR", "L@"};
+    for (size_t n = 0; n <= 70; n++)
+        for (size_t k = 0; k < 5; k++)
+            for (size_t pos = 0; pos <= n; pos++) {
+                char *b = malloc(n + 1);
+                memset(b, 'L', n); /* "LL...": no "LD" */
+                size_t len = strlen(needles[k]);
+                if (pos + len <= n)
+                    memcpy(b + pos, needles[k], len);
+                bool want = ls_no_at_ldr_scalar(b, n);
+                cr_assert_eq(ls_no_at_ldr(b, n), want,
+                             "n %zu needle %s pos %zu", n, needles[k], pos);
+                free(b);
+            }
+}
+
+Test(simd, names_watched_equals_scalar)
+{
+    _Alignas(16) unsigned char watch[4][16];
+    const unsigned char w[4] = {'%', 'Q', '#', '~'};
+    for (int i = 0; i < 4; i++)
+        memset(watch[i], w[i], 16);
+    char line[200];
+    /* a frame of 16 bytes without watched bytes, then the names */
+    for (size_t a = 16; a < 40; a++)
+        for (size_t b = a + 1; b < 120; b++)
+            for (size_t pos = a - 1; pos <= b; pos++) {
+                memset(line, 'n', sizeof line);
+                if (pos >= a && pos < b)
+                    line[pos] = (char)w[pos % 4];
+                bool want = ls_names_watched_scalar(watch, line, a, b);
+                cr_assert_eq(want, pos >= a && pos < b);
+                cr_assert_eq(ls_names_watched(watch, line, a, b), want,
+                             "a %zu b %zu pos %zu", a, b, pos);
+            }
+}
+
+Test(simd, copy_line_copies)
+{
+    char src[100], dst[100];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (char)('!' + i % 90);
+    for (size_t n = 0; n < sizeof src; n++) {
+        memset(dst, 0, sizeof dst);
+        ls_copy_line(dst, src, n);
+        cr_assert_eq(memcmp(dst, src, n), 0);
+        cr_assert_eq(n < sizeof dst ? dst[n] : 0, 0, "n %zu", n);
+    }
+}
+
+Test(simd, basename_equals_scalar)
+{
+    static const char *const paths[] = {
+        "",
+        "a.dll",
+        "C:\\Windows\\System32\\kernel32.dll",
+        "C:/x/y.dll",
+        "C:\\mixed/sep\\last.dll",
+        "trailing\\",
+        "\\",
+        "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/after.dll",
+    };
+    char buf[160];
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        for (size_t off = 0; off < 32; off++) { /* every alignment */
+            strcpy(buf + off, paths[i]);
+            const char *p = buf + off;
+            cr_assert_eq(ldrsnap__simd_basename(p), ls_basename_scalar(p),
+                         "%s at %zu", paths[i], off);
+        }
+}
