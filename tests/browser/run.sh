@@ -50,7 +50,7 @@ page samples/vs-output-utf16-crlf.log libcrypto-3-x64.dll STATUS_DLL_NOT_FOUND \
 page samples/xp-w3wp-static-import.log w3isapi.dll STATUS_DLL_NOT_FOUND \
     'w3wp.exe>w3core.dll>w3isapi.dll' 'w3wp.exe>w3core.dll' marks
 page samples/windbg-missing-export.log Charting.dll STATUS_ENTRYPOINT_NOT_FOUND \
-    'PdfExport.dll>Charting.dll' 'ReportTool.exe>PdfExport.dll' marks
+    'ReportTool.exe>PdfExport.dll>Charting.dll' 'ReportTool.exe>PdfExport.dll' marks
 
 echo "== a folder: samples/ and tests/data/dir"
 "$LDRSNAP" --format=html -o "$T/folder.html" samples tests/data/dir
