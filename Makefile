@@ -69,7 +69,8 @@ LIB_SRC := lib/core/util.c lib/simd/simd.c lib/simd/simd_scalar.c \
            lib/trace/modules.c lib/trace/fail.c lib/verdict/verdict.c \
            lib/analyzer.c lib/source/source.c lib/codes/codes.c \
            lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c lib/rules/gate.c \
-           lib/pipe/pipeline.c
+           lib/pipe/pipeline.c lib/redact/redact.c lib/redact/names.c \
+           lib/redact/scan.c
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
 RULE_FILES := $(sort $(wildcard lib/rules/builtin/*.yml))
 GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c

@@ -803,6 +803,95 @@ LDRSNAP_API int ldrsnap_analyze_path(ldrsnap_analyzer **out,
                                      const ldrsnap_options *opts,
                                      ldrsnap_event_cb cb, void *userdata);
 
+/* ------------------------------------------------------------------------
+ * Redaction: a log with stable pseudonyms for the names in it, every other
+ * byte as it was, so that it can leave the customer.
+ *
+ * Found and replaced: user names (profile paths C:\Users\NAME\ and
+ * C:\Documents and Settings\NAME\, DOMAIN\NAME, NAME@DOMAIN, e-mail
+ * addresses, USERNAME=), machine names (UNC hosts \\HOST\share,
+ * HOST.domain.tld, COMPUTERNAME=), domain names, and with
+ * LDRSNAP_REDACT_PATHS the customer's own folder names outside Windows and
+ * Program Files.  A name found once is replaced wherever it stands as a
+ * word, in every input of the redactor (learn every input first for
+ * that).  Kept: the encoding (UTF-16 stays UTF-16, a BOM stays), line
+ * ends, every byte no name covers, and the file names of modules (DLL
+ * names), so the redacted log analyzes to the same verdicts.  A name that
+ * also stands inside a module's file name cannot be replaced there: that
+ * place is a leak, and the caller should not publish the output
+ * (ldrsnap_redactor_leaks()).  Pseudonyms are user1, host1, domain1,
+ * dir1... in the order found; with a key, user-<8 hex digits> from a keyed
+ * hash (SipHash-2-4) of the name, the same across runs.
+ */
+typedef struct ldrsnap_redactor ldrsnap_redactor;
+
+/* ldrsnap_redactor_new() flags */
+#define LDRSNAP_REDACT_PATHS 0x1u /**< also folder names outside Windows,
+                                       Program Files and the profile's
+                                       standard folders (dir1...) */
+
+/** Takes len bytes of output; returns 0, or non-zero to stop
+ *  (LDRSNAP_ECALLBACK). */
+typedef int (*ldrsnap_write_fn)(void *ctx, const void *buf, size_t len);
+
+/**
+ * Create a redactor.
+ * @param key NULL for numbered pseudonyms, else any string: the same key
+ *            gives the same pseudonym to a name in every run
+ * @return LDRSNAP_OK, LDRSNAP_EINVAL or LDRSNAP_ENOMEM.
+ */
+LDRSNAP_API int ldrsnap_redactor_new(ldrsnap_redactor **out,
+                                     const ldrsnap_options *opts,
+                                     unsigned flags, const char *key);
+
+/**
+ * Start an input.  With write NULL the input is only read for names (a
+ * first pass, so that a name found late is replaced from the first line
+ * on); else each line goes to write() redacted.
+ * @return LDRSNAP_OK or LDRSNAP_EMISUSE (an input is under way).
+ */
+LDRSNAP_API int ldrsnap_redactor_begin(ldrsnap_redactor *r,
+                                       ldrsnap_write_fn write, void *ctx);
+
+/** Feed bytes of the input; any chunk boundaries.
+ * @return LDRSNAP_OK, LDRSNAP_ENOMEM, LDRSNAP_ECALLBACK or
+ *         LDRSNAP_EMISUSE (no input begun). */
+LDRSNAP_API int ldrsnap_redactor_feed(ldrsnap_redactor *r, const void *buf,
+                                      size_t len);
+
+/** End the input (its last line needs no line end).  @return as feed. */
+LDRSNAP_API int ldrsnap_redactor_end(ldrsnap_redactor *r);
+
+/**
+ * Names of the last input (since ldrsnap_redactor_begin()) that could not
+ * be replaced: a name found elsewhere that also stands inside a module's
+ * file name, or is a word of the loader's own text.
+ * ldrsnap_redactor_errmsg() names the first ("line 12: 'jdoe' ...").
+ * @return their number; 0 when the output holds no name the redactor
+ *         knows.
+ */
+LDRSNAP_API uint64_t ldrsnap_redactor_leaks(const ldrsnap_redactor *r);
+
+/** What was replaced, for the engineer's eyes only.  Strings live as long
+ *  as the redactor. */
+typedef struct ldrsnap_redaction {
+    const char *kind;       /**< "user", "host", "domain" or "dir" */
+    const char *name;       /**< as found (UTF-8) */
+    const char *pseudonym;
+    uint64_t count;         /**< places replaced, over every input */
+} ldrsnap_redaction;
+
+/** @return the number of names found so far. */
+LDRSNAP_API size_t ldrsnap_redactor_count(const ldrsnap_redactor *r);
+/** Name i (0-based, in the order found).  @return LDRSNAP_OK or
+ *  LDRSNAP_EINVAL. */
+LDRSNAP_API int ldrsnap_redactor_get(const ldrsnap_redactor *r, size_t i,
+                                     ldrsnap_redaction *out);
+
+LDRSNAP_API const char *ldrsnap_redactor_errmsg(const ldrsnap_redactor *r);
+
+LDRSNAP_API void ldrsnap_redactor_free(ldrsnap_redactor *r);
+
 #ifdef __cplusplus
 }
 #endif
