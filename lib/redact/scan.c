@@ -185,7 +185,8 @@ static int by_start(const void *x, const void *y)
 /* Sort, and drop spans that overlap one before them. */
 static void settle(ldrsnap_redactor *r)
 {
-    qsort(r->reps, r->nreps, sizeof *r->reps, by_start);
+    if (r->nreps > 1)
+        qsort(r->reps, r->nreps, sizeof *r->reps, by_start);
     size_t o = 0;
     for (size_t i = 0; i < r->nreps; i++)
         if (o == 0 || r->reps[i].a >= r->reps[o - 1].b)
