@@ -318,7 +318,7 @@ fuzz:
 	$(MAKE) --no-print-directory BUILDDIR=build-fuzz CC=clang PGO=0 \
 	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" lib
 	for t in $(FUZZ_TARGETS); do \
-	    clang -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude fuzz/fuzz_$$t.c \
+	    clang -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Ilib fuzz/fuzz_$$t.c \
 	        build-fuzz/libldrsnap.a $(LIBS_PRIVATE) -o build-fuzz/fuzz_$$t || exit 1; \
 	done
 
@@ -330,7 +330,7 @@ fuzz-run: fuzz
 # Replay every saved fuzz input through a plain build of each target.
 $(BUILDDIR)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iinclude fuzz/replay.c $< $(STATIC) $(LIBS_PRIVATE) -o $@
+	$(CC) $(CFLAGS) -Iinclude -Ilib fuzz/replay.c $< $(STATIC) $(LIBS_PRIVATE) -o $@
 
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/replay_%)
 	for t in $(FUZZ_TARGETS); do \

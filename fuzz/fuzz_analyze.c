@@ -1,14 +1,18 @@
 /*
  * fuzz_analyze.c - libFuzzer target: any bytes through the analyzer with
  * the built-in rules, split into two chunks at a point the input chooses,
- * on one thread and with a tokenizer thread (whose compact items are
- * built their own way): every record, event and summary must agree.
+ * on one thread, with a tokenizer thread (whose compact items are built
+ * their own way) and on one thread every line the general way
+ * (LS_OPT_NO_FAST_LINES, the oracle of the fast ways): every record,
+ * event and summary must agree.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <ldrsnap.h>
+
+#include "core/common.h" /* LS_OPT_NO_FAST_LINES: the general way */
 
 /* FNV-1a over what the runs give, in order. */
 static void mix(uint64_t *h, const void *p, size_t n)
@@ -107,7 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t cut = size ? data[0] % (size + 1) : 0;
     uint64_t one = run(rules, data, size, cut, 0);
     uint64_t two = run(rules, data, size, cut, LDRSNAP_OPT_THREADED);
-    if (one != two)
-        __builtin_trap(); /* the two ways disagree */
+    uint64_t general = run(rules, data, size, cut, LS_OPT_NO_FAST_LINES);
+    if (one != two || one != general)
+        __builtin_trap(); /* the ways disagree */
     return 0;
 }

@@ -19,6 +19,14 @@
 #include "core/hash.h"
 #include "ldrsnap.h"
 
+/* Internal option bits, beside the public LDRSNAP_OPT_* in
+ * ldrsnap_options.flags, for the tests and the fuzz targets.
+ * LS_OPT_NO_FAST_LINES: every line the general way (text.c's offer of
+ * whole ASCII lines to the parser, the parser's fast ways on one thread
+ * and on the tokenizer's, the UTF-16LE ASCII pass): the oracle the fast
+ * ways are compared against. */
+#define LS_OPT_NO_FAST_LINES 0x80000000u
+
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))
 

@@ -522,15 +522,16 @@ static bool glued(const char *s, size_t n, const ls_start *st)
 
 /* The fast way for the lines that make most of a log (text.c offers them):
  * a record with the usual Vista head, on a line that no wrap joins, going
- * to a batch; a plain ENTER or RETURN record in its compact form.  What
- * on_line() and emit_logical() would do with it, without the steps that
- * cannot apply.  0: not such a line. */
+ * to a batch (a plain ENTER or RETURN record in its compact form), or on
+ * one thread straight to the record callback.  What on_line() and
+ * emit_logical() would do with it, without the steps that cannot apply.
+ * 0: not such a line.  LS_OPT_NO_FAST_LINES turns it off. */
 static int on_fast_line(const char *s, size_t n, uint64_t line,
                         uint64_t offset, bool watched, void *ud)
 {
     ldrsnap_parser *p = ud;
     ls_start st;
-    if (!p->batch || p->batch->cap > UINT32_MAX || p->holding ||
+    if ((p->batch && p->batch->cap > UINT32_MAX) || p->holding ||
         n == WRAP_COLUMNS || (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT))
         return 0;
     bool plain = ldrsnap__lex_plain_line(s, n, &st);
@@ -562,7 +563,9 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     size_t path;
     ls_init_line il;
     int rc;
-    if (plain)
+    if (!p->batch) /* one thread: the record, lexed from what we found */
+        rc = emit_piece(p, s, n, line, 0, start);
+    else if (plain)
         rc = emit_plain(p, s, n, line, &st);
     else if (start == &ldrsnap__no_start)
         rc = ldrsnap__lex_modload_usual(s, n, &base, &end, &path)
@@ -630,7 +633,10 @@ int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
     p->ud = ctx;
     p->prev_dialect = LDRSNAP_D_BLANK;
     ldrsnap__text_init(&p->text, &p->al, p->max_line, on_line, p);
-    p->text.fast = on_fast_line;
+    if (p->flags & LS_OPT_NO_FAST_LINES)
+        p->text.utf16_units = true;
+    else
+        p->text.fast = on_fast_line;
     return LDRSNAP_OK;
 }
 

@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "core/common.h"
 #include "helpers.h"
 
 /* Every log we wrote (samples, test data, rule fixtures), one after the
@@ -218,7 +219,8 @@ typedef int (*way_fn)(const char *buf, size_t len, const ldrsnap_rules *rules,
                       run *r, int param);
 
 /* Records, events and summary must equal those of the plain way: the
- * whole input fed at once to an analyzer without a thread. */
+ * whole input fed at once to an analyzer without a thread, every line
+ * the general way (LS_OPT_NO_FAST_LINES). */
 static void same_as_plain(size_t min, way_fn way, int param)
 {
     size_t len;
@@ -226,7 +228,8 @@ static void same_as_plain(size_t min, way_fn way, int param)
     ldrsnap_rules *rules;
     cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
     run one = {0}, two = {0};
-    cr_assert_eq(analyze(buf, len, 0, 0, rules, &one), LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, len, 0, LS_OPT_NO_FAST_LINES, rules, &one),
+                 LDRSNAP_OK);
     cr_assert_eq(way(buf, len, rules, &two, param), LDRSNAP_OK);
     cr_assert_gt(one.events.n, 100, "the input holds failures");
     cr_assert_gt(one.records.n, 30000);
@@ -244,6 +247,25 @@ static int threaded_in_chunks(const char *buf, size_t len,
 ParameterizedTest(int *i, threaded, same_answers_as_one_thread)
 {
     same_as_plain(5u << 20, threaded_in_chunks, *i);
+}
+
+/* One thread takes the fast ways too (whole ASCII lines offered by the
+ * text layer, records found without the general way's steps). */
+static int one_thread_in_chunks(const char *buf, size_t len,
+                                const ldrsnap_rules *rules, run *r, int i)
+{
+    return analyze(buf, len, chunks[i], 0, rules, r);
+}
+
+ParameterizedTestParameters(threaded, one_thread_fast_way_as_the_general_way)
+{
+    static int idx[] = {0, 1, 2, 3, 4};
+    return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
+}
+
+ParameterizedTest(int *i, threaded, one_thread_fast_way_as_the_general_way)
+{
+    same_as_plain(3u << 20, one_thread_in_chunks, *i);
 }
 
 /* The tokenizer thread builds plain ENTER and RETURN records its own way
