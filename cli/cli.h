@@ -22,6 +22,7 @@ enum cli_cmd {
     CMD_RULES,
     CMD_TOKENS,
     CMD_TREE,
+    CMD_REDACT,
     CMD_COUNT
 };
 
@@ -43,6 +44,11 @@ typedef struct cli_opts {
     unsigned jobs;
     bool threaded;     /* cores to spare: tokenize each input on a thread */
     bool no_builtin_rules;
+    bool redact;            /* analyze --redact: pseudonyms in the output */
+    bool redact_paths;      /* --paths: folder names too */
+    const char *redact_key; /* --key: pseudonyms stable across runs */
+    bool redact_list;       /* redact --list */
+    bool force;             /* diff --force: different programs too */
     const char **rule_files;
     size_t n_rule_files;
     const ldrsnap_rules *rules;  /* loaded once, shared by every task */
@@ -109,6 +115,7 @@ struct cli_opts;
                               are given and stdin is not a terminal */
 #define CMDF_NUMBERS 0x2u  /* "-123" is an operand, not an option */
 #define CMDF_OPERAND 0x4u  /* needs at least one operand */
+#define CMDF_OWN_OUTPUT 0x8u /* reads -o itself (a file or a directory) */
 
 typedef struct cli_command {
     const char *name;
@@ -369,6 +376,9 @@ void tree_text(obuf *out, tree *t, const char *source, const cli_opts *o);
 /* analyze.c */
 int cmd_analyze(int argc, char **argv, const cli_opts *o);
 int cmd_tokens(int argc, char **argv, const cli_opts *o);
+
+/* redact_cmd.c */
+int cmd_redact(int argc, char **argv, const cli_opts *o);
 
 /* rules_cmd.c */
 int load_rules(cli_opts *o, ldrsnap_rules **out);

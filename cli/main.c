@@ -6,6 +6,7 @@
  *   ldrsnap decode [--format=text|jsonl] CODE...
  *   ldrsnap rules list | show ID... | check FILE...
  *   ldrsnap tokens [--format=text|jsonl] [PATH...]
+ *   ldrsnap redact [--paths] [--key=KEY] [--list] PATH... [-o OUT]
  *   ldrsnap --version | --help
  *
  * Exit status: 0 no failure found, 1 a failure found, 2 an input could not
@@ -81,7 +82,8 @@ static int run(int argc, char **argv)
                                       : "nothing to do");
         return EXIT_TROUBLE;
     }
-    if (o.output && redirect_output(o.output) < 0)
+    if (o.output && !(c->flags & CMDF_OWN_OUTPUT) &&
+        redirect_output(o.output) < 0)
         return EXIT_TROUBLE;
     ob_init_fd(&ob_stdout, STDOUT_FILENO); /* a terminal no more, maybe */
     o.color = cli_want_colour(o.color_mode);

@@ -124,6 +124,35 @@ static int set_output(cli_opts *o, const char *v)
     return 0;
 }
 
+static int set_redact(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->redact = true;
+    return 0;
+}
+
+static int set_paths(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->redact_paths = true;
+    return 0;
+}
+
+static int set_key(cli_opts *o, const char *v)
+{
+    if (!*v)
+        return cli_usage_error(o, "%s", "--key needs a value");
+    o->redact_key = v;
+    return 0;
+}
+
+static int set_list(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->redact_list = true;
+    return 0;
+}
+
 static int set_help(cli_opts *o, const char *v)
 {
     (void)v;
@@ -166,6 +195,15 @@ static const cli_command commands[CMD_COUNT] = {
                   "the root, each DLL under the module that loaded it, the "
                   "failing path marked with its status; --all shows every "
                   "process and module.  Exit status as analyze's."},
+    [CMD_REDACT] = {"redact", cmd_redact, CMDF_INPUTS | CMDF_OWN_OUTPUT,
+                    "redact [--paths] [--key=KEY] [--list] PATH... [-o OUT]",
+                    "Each log with stable pseudonyms (user1, host1, "
+                    "domain1, dir1) for user, machine and domain names, "
+                    "every other byte kept (encoding, line ends, DLL "
+                    "names): one log to -o FILE or standard output, "
+                    "several or a directory into -o DIR in the same shape. "
+                    "A file that would keep a name found elsewhere is not "
+                    "written; an input is never written over."},
     [CMD_TOKENS] = {"tokens", cmd_tokens, CMDF_INPUTS,
                     "tokens [--format=text|jsonl] [PATH...]",
                     "The records the tokenizer reads, one per logical "
@@ -203,6 +241,18 @@ static const cli_option options[] = {
      set_rules, "FILE", "add a YAML rule file (repeatable)"},
     {"no-builtin-rules", 0, ARG_NONE, NULL, ON_ANALYSIS | ON(CMD_RULES),
      set_no_builtin, NULL, "leave the built-in signatures out"},
+    {"redact", 0, ARG_NONE, NULL, ON_ANALYSIS, set_redact, NULL,
+     "pseudonyms for user, machine and domain names in all output (as "
+     "ldrsnap redact gives them)"},
+    {"paths", 0, ARG_NONE, NULL, ON(CMD_REDACT) | ON_ANALYSIS, set_paths,
+     NULL, "redact: also the customer's folder names outside Windows and "
+           "Program Files (dir1...)"},
+    {"key", 0, ARG_REQUIRED, NULL, ON(CMD_REDACT) | ON_ANALYSIS, set_key,
+     "KEY", "redact: pseudonyms from a keyed hash, the same in every run "
+            "with this KEY"},
+    {"list", 0, ARG_NONE, NULL, ON(CMD_REDACT), set_list, NULL,
+     "print what was replaced with what on standard error (for your eyes "
+     "only)"},
     {"help", 'h', ARG_NONE, NULL, ON_ALL, set_help, NULL,
      "this help (ldrsnap SUBCOMMAND --help: that subcommand's)"},
     {"version", 0, ARG_NONE, NULL, ON_ALL, set_version, NULL,
@@ -372,6 +422,12 @@ static int check_seen(cli_opts *o, const seen *s, size_t n)
         return cli_usage_error(o, "%s", "the tree is text only");
     if (o->format == FMT_HTML && o->cmd != CMD_ANALYZE)
         return cli_usage_error(o, "%s", "--format=html is for analyze");
+    if (o->cmd == CMD_REDACT && o->format_given)
+        return cli_usage_error(o, "%s", "redact writes the log's own "
+                                        "format: no --format");
+    if ((o->redact_paths || o->redact_key) && o->cmd != CMD_REDACT &&
+        !o->redact)
+        return cli_usage_error(o, "%s", "--paths and --key go with --redact");
     return 0;
 }
 
