@@ -165,11 +165,11 @@ const ldrsnap_record *ldrsnap__item_record(ls_item *it)
     /* as integers: the pointers that do not point into the work buffer
      * (string literals) are not of the same object */
 #define MOVE(f)                                                               \
-    if ((uintptr_t)it->rec.f - it->from < it->len)                            \
-        it->rec.f = (const char *)((uintptr_t)it->rec.f + it->delta);
+    if ((uintptr_t)it->u.rec.f - it->from < it->len)                          \
+        it->u.rec.f = (const char *)((uintptr_t)it->u.rec.f + it->delta);
     REC_STRINGS(MOVE)
 #undef MOVE
-    return &it->rec;
+    return &it->u.rec;
 }
 
 static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
@@ -186,8 +186,9 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
      * becomes a slow `rep stos` */
     static const ldrsnap_record blank;
     ls_item it; /* the record, lexed where publish() sends it from */
-    it.rec = blank;
-    ldrsnap_record *rec = &it.rec;
+    it.kind = LS_ITEM_RECORD;
+    it.u.rec = blank;
+    ldrsnap_record *rec = &it.u.rec;
     char *fields = w + n + 1;
     size_t used = ldrsnap__lex_line(fields, w, n, p->prev_dialect, st, rec);
     rec->line = line;
@@ -252,22 +253,6 @@ static LS_ALWAYS_INLINE void compact_send(ldrsnap_parser *p, const char *w,
     b->nrec++;
 }
 
-/* The function name at w + at, fl bytes, copied to w + to with its NUL
- * (the buffer has 32 bytes of room past the strings). */
-static inline const char *stage_name(char *w, size_t at, size_t fl, size_t to)
-{
-    char *f = w + to;
-    if (fl < 32) { /* two vector moves */
-        char tmp[32];
-        memcpy(tmp, w + at, 32);
-        memcpy(f, tmp, 32);
-    } else {
-        memcpy(f, w + at, fl);
-    }
-    f[fl] = '\0';
-    return f;
-}
-
 /* The owner a continuation takes after a Vista record sent compact: its
  * values and its function's name (the table's, or in the work buffer). */
 static inline void vista_owner(ldrsnap_parser *p, const ls_start *st,
@@ -292,17 +277,11 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     /* the function's id, here where the name is at hand: a known one's
      * name is not sent */
     unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
-    _Static_assert(LS_FID_LIMIT < 256, "ids fit a byte");
-    /* the strings: the line and, unless known, the name, each with its
-     * NUL */
-    size_t len = fid != LS_FID_UNKNOWN ? n + 1 : n + 1 + fl + 1, at;
+    size_t len = ls_usual_size(n, fl, fid), at;
     int rc;
     char *w = compact_stage(p, s, n, len, &at, &rc);
     if (!w)
         return rc;
-    const char *fn = fid != LS_FID_UNKNOWN
-                         ? ldrsnap__fid_names[fid]
-                         : stage_name(w, st->head, fl, n + 1);
     /* may the names hold a watched byte (the rest of the line cannot)?
      * The function's, known by its id or checked here; the DLL's, the
      * analyzing thread checks (the two threads have about the same work
@@ -320,24 +299,10 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                (st->plain == LDRSNAP_L_ENTER
                     ? p->gate.enter_may[fid]
                     : ls_gate_return_may(&p->gate, fid, st->status));
-    ls_plain pl = {LS_ITEM_PLAIN,
-                   (uint8_t)st->plain,
-                   watched,
-                   (uint8_t)fid,
-                   (uint8_t)fflags,
-                   line,
-                   p->cur_offset,
-                   st->tick,
-                   st->pid,
-                   st->tid,
-                   st->status,
-                   (uint32_t)at,
-                   (uint32_t)n,
-                   (uint32_t)st->msg,
-                   (uint32_t)fl,
-                   may};
-    _Static_assert(sizeof pl <= 64, "a compact item is one cache line");
-    compact_send(p, w, len, at, &pl, sizeof pl);
+    ls_item it;
+    const char *fn = ls_usual_encode(&it, w, n, st, fid, fflags, watched,
+                                     may, line, p->cur_offset, at);
+    compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_usual));
     vista_owner(p, st, (ldrsnap_level)st->plain, fn);
     return LDRSNAP_OK;
 }
@@ -349,36 +314,18 @@ static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
 {
     size_t fl = il->sep - st->head;
     unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
-    /* the strings: the line, the DLL's name, and the function's unless
-     * known, each with its NUL */
-    size_t func = n + 1 + il->dll_len + 1;
-    size_t len = fid != LS_FID_UNKNOWN ? func : func + fl + 1, at;
+    size_t len = ls_init_size(n, st, il, fid), at;
     int rc;
     char *w = compact_stage(p, s, n, len, &at, &rc);
     if (!w)
         return rc;
-    memcpy(w + n + 1, s + il->dll, il->dll_len);
-    w[n + 1 + il->dll_len] = '\0';
-    const char *fn = fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
-                                           : stage_name(w, st->head, fl, func);
     /* the whole line, which the analyzing thread checks */
-    ls_init in = {LS_ITEM_INIT,
-                  p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
-                  !p->gate.on || p->gate.init_may[fid],
-                  (uint8_t)fid,
-                  (uint8_t)fflags,
-                  line,
-                  p->cur_offset,
-                  st->tick,
-                  il->address,
-                  st->pid,
-                  st->tid,
-                  (uint32_t)at,
-                  (uint32_t)n,
-                  (uint32_t)il->msg,
-                  fid != LS_FID_UNKNOWN ? 0 : (uint32_t)func};
-    _Static_assert(sizeof in <= 64, "a compact item is one cache line");
-    compact_send(p, w, len, at, &in, sizeof in);
+    ls_item it;
+    const char *fn = ls_init_encode(
+        &it, w, s, n, st, il, fid, fflags,
+        p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
+        !p->gate.on || p->gate.init_may[fid], line, p->cur_offset, at);
+    compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_init));
     vista_owner(p, st, LDRSNAP_L_INFO, fn);
     return LDRSNAP_OK;
 }
@@ -396,18 +343,12 @@ static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
         return rc;
     /* the whole line (its frame is not the plain records'), which the
      * analyzing thread checks */
-    ls_modload ml = {LS_ITEM_MODLOAD,
-                     p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
-                     !p->gate.on || p->gate.modload_may,
-                     line,
-                     p->cur_offset,
-                     base,
-                     end,
-                     (uint32_t)at,
-                     (uint32_t)n,
-                     (uint32_t)path};
-    _Static_assert(sizeof ml <= 64, "a compact item is one cache line");
-    compact_send(p, w, n + 1, at, &ml, sizeof ml);
+    ls_item it;
+    ls_modload_encode(&it, n, base, end, path,
+                      p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
+                      !p->gate.on || p->gate.modload_may, line,
+                      p->cur_offset, at);
+    compact_send(p, w, n + 1, at, &it, LS_ITEM_BYTES(ls_modload));
     p->prev_dialect = LDRSNAP_D_DEBUGGER;
     return LDRSNAP_OK;
 }

@@ -249,29 +249,6 @@ fail:
     return LDRSNAP_ENOMEM;
 }
 
-/* The note of a compact item with its record r: its line's length,
- * whether it may hold a watched byte (LS_WATCH_CHECK: this thread looks,
- * from byte `from` of the line on), whether a rule could start on it, and
- * its function's id when it has one. */
-static LS_ALWAYS_INLINE void compact_note(const ls_pipe *pp, ls_note *n,
-                                          const ldrsnap_record *r,
-                                          uint32_t len, uint8_t watched,
-                                          size_t from, bool may,
-                                          bool has_fid, uint8_t fid,
-                                          uint8_t fflags)
-{
-    n->fid = fid;
-    n->fflags = fflags;
-    n->text_len = len;
-    n->dll_len = SIZE_MAX;
-    n->has_fid = has_fid;
-    n->watched = watched == LS_WATCH_CHECK
-                     ? ls_names_watched(pp->watch, r->text, from, len)
-                     : watched;
-    n->gated = true;
-    n->rules_may = may;
-}
-
 /* Caller side, with the lock held: analyze the full batches queued; with
  * `wait`, first wait until wait(pp) holds or a batch comes, and go on
  * until wait(pp) holds.  Returns the first error, the tokenizer's or the
@@ -294,32 +271,10 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
         for (size_t i = 0; i < b->nrec && rc == 0; i++) {
-            ls_item *it = &b->items[i];
-            const ldrsnap_record *r;
             ldrsnap_record built;
             ls_note note; /* what the tokenizer thread learnt */
-            if (it->plain.tag == LS_ITEM_PLAIN) {
-                const ls_plain *pl = &it->plain;
-                r = ldrsnap__plain_record(pl, b->mem, &built);
-                compact_note(pp, &note, r, pl->len, pl->watched,
-                             pl->msg + LS_DLL_NAME_TAG_LEN, pl->rules_may,
-                             true, pl->fid, pl->fflags);
-                if (pl->level == LDRSNAP_L_ENTER) /* the name ends it */
-                    note.dll_len = pl->len - pl->msg - LS_DLL_NAME_TAG_LEN;
-            } else if (it->plain.tag == LS_ITEM_INIT) {
-                const ls_init *in = &it->init;
-                r = ldrsnap__init_record(in, b->mem, &built);
-                compact_note(pp, &note, r, in->len, in->watched, 0,
-                             in->rules_may, true, in->fid, in->fflags);
-            } else if (it->plain.tag == LS_ITEM_MODLOAD) {
-                const ls_modload *ml = &it->modload;
-                r = ldrsnap__modload_record(ml, b->mem, &built);
-                compact_note(pp, &note, r, ml->len, ml->watched, 0,
-                             ml->rules_may, false, 0, 0);
-            } else {
-                r = ldrsnap__item_record(it);
-                note = LS_NOTE_NONE;
-            }
+            const ldrsnap_record *r = ldrsnap__item_decode(
+                &b->items[i], b->mem, pp->watch, &built, &note);
             rc = pp->consume(pp->ctx, r, &note);
         }
         pthread_mutex_lock(&pp->mu);

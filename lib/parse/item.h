@@ -1,0 +1,366 @@
+/*
+ * parse/item.h - the items of a batch: how the parser, on the tokenizer
+ * thread, sends each record to the analyzing thread.  libc only: knows
+ * records, lexed shapes and notes; never the pipe, the trace or the rules.
+ *
+ * An item is either a record as lexed (LS_ITEM_RECORD) or the compact
+ * form of one of the usual line shapes the fast way recognizes (lex.c):
+ * a handful of numbers and offsets into the line, streamed as one cache
+ * line instead of three, from which the analyzing thread builds the same
+ * record the lexer makes (test_threaded.c and test_engine.c compare).
+ * Each compact shape's encoder stands right above its decoder; the kind
+ * is an enum of its own, beside the union, and the decoder's switch has
+ * no default, so a new shape is one row here and one test row.  Inline:
+ * both run once per line.  (The parser, not the pipe, owns the format:
+ * the parser writes batches and lib/pipe/ comes after lib/parse/.)
+ */
+#ifndef LS_PARSE_ITEM_H
+#define LS_PARSE_ITEM_H
+
+#include "codes/status.h"
+#include "core/ldrsnap_internal.h"
+#include "lex/lex.h"
+#include "simd/simd.h"
+
+enum ls_item_kind {
+    LS_ITEM_RECORD,  /* u.rec, its strings moved by delta */
+    LS_ITEM_USUAL,   /* u.usual: a plain ENTER or RETURN line */
+    LS_ITEM_INIT,    /* u.init: a "Calling init routine" line */
+    LS_ITEM_MODLOAD  /* u.modload: a debugger ModLoad line */
+};
+
+/* Whether an item may hold one of the bytes the rules watch for: no, yes,
+ * or the analyzing thread checks (the DLL's name of an ENTER record, the
+ * whole line of a ModLoad or init-routine one). */
+enum { LS_WATCH_NO, LS_WATCH_YES, LS_WATCH_CHECK };
+
+/* A plain ENTER or RETURN record (most of a log).  Its strings, in the
+ * batch's memory at `at`: the line, its NUL, and the function's name and
+ * its NUL when the function has no id. */
+typedef struct ls_usual {
+    uint64_t line, offset, tick;
+    uint32_t pid, tid, status;
+    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t msg, func_len;    /* the message's offset in it; the name's
+                                  length */
+} ls_usual;
+
+/* A "Calling init routine" line of the usual form
+ * (ldrsnap__lex_init_usual()).  Its strings: the line, its NUL, the DLL's
+ * name and its NUL, then the function's name and its NUL unless the
+ * function has an id. */
+typedef struct ls_init {
+    uint64_t line, offset, tick, address;
+    uint32_t pid, tid;
+    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t msg;              /* the message's offset in it */
+    uint32_t func;             /* the function name's, without an id */
+} ls_init;
+
+/* A debugger ModLoad line of the usual form (both addresses with their
+ * backtick).  Its string: the line and its NUL; the path is the end of the
+ * line, the DLL's name the end of the path. */
+typedef struct ls_modload {
+    uint64_t line, offset;
+    uint64_t base, end;        /* the image's range */
+    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t path;             /* the path's offset in it */
+} ls_modload;
+
+typedef struct ls_item {
+    uint8_t kind;              /* enum ls_item_kind: which of u is set */
+    /* compact kinds: what the tokenizer thread learnt */
+    uint8_t watched;           /* LS_WATCH_* */
+    uint8_t rules_may;         /* a rule could start on it, by its shape */
+    uint8_t fid, fflags;       /* ldrsnap__func_id() of its function */
+    uint8_t level;             /* LS_ITEM_USUAL: ENTER or RETURN */
+    union {
+        ldrsnap_record rec;
+        ls_usual usual;
+        ls_init init;
+        ls_modload modload;
+    } u;
+    /* LS_ITEM_RECORD: the strings were lexed at [from, from + len) and
+     * sent to from + delta (modulo 2^64) */
+    uintptr_t from, delta;
+    uint32_t len;
+} ls_item;
+
+/* The bytes of a compact item that are streamed: one cache line. */
+#define LS_ITEM_BYTES(member) (offsetof(ls_item, u) + sizeof(member))
+_Static_assert(LS_ITEM_BYTES(ls_usual) <= 64 && LS_ITEM_BYTES(ls_init) <= 64 &&
+                   LS_ITEM_BYTES(ls_modload) <= 64,
+               "a compact item is one cache line");
+_Static_assert(LS_FID_LIMIT < 256, "ids fit a byte");
+
+/* The function name at w + at, fl bytes, copied to w + to with its NUL
+ * (the buffer has 32 bytes of room past the strings). */
+static inline const char *ls_item_stage_name(char *w, size_t at, size_t fl,
+                                             size_t to)
+{
+    char *f = w + to;
+    if (fl < 32) { /* two vector moves */
+        char tmp[32];
+        memcpy(tmp, w + at, 32);
+        memcpy(f, tmp, 32);
+    } else {
+        memcpy(f, w + at, fl);
+    }
+    f[fl] = '\0';
+    return f;
+}
+
+/* A note with what the item says; watched checked here when the
+ * tokenizer thread left it to this one (from byte `from` of the line on,
+ * against watch, each byte 16 times). */
+static inline void ls_item_note(ls_note *n, const ls_item *it,
+                                const ldrsnap_record *r, uint32_t len,
+                                size_t from, bool has_fid,
+                                const unsigned char (*watch)[16])
+{
+    n->fid = it->fid;
+    n->fflags = it->fflags;
+    n->text_len = len;
+    n->dll_len = SIZE_MAX;
+    n->has_fid = has_fid;
+    n->watched = it->watched == LS_WATCH_CHECK
+                     ? ls_names_watched(watch, r->text, from, len)
+                     : it->watched;
+    n->gated = true;
+    n->rules_may = it->rules_may;
+}
+
+/* ---- LS_ITEM_USUAL --------------------------------------------------- */
+
+/* Bytes of strings of a usual line of n bytes, its function's name fl. */
+static inline size_t ls_usual_size(size_t n, size_t fl, unsigned fid)
+{
+    return fid != LS_FID_UNKNOWN ? n + 1 : n + 1 + fl + 1;
+}
+
+/* Encode the plain line w[0..n) (staged, NUL-terminated: its strings go
+ * to `at` in the batch) that ldrsnap__lex_plain_line() took as st.
+ * Returns its function's name, the table's or staged in w. */
+static inline const char *
+ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
+                unsigned fid, unsigned fflags, uint8_t watched, bool may,
+                uint64_t line, uint64_t offset, size_t at)
+{
+    size_t fl = st->sep - st->head;
+    it->kind = LS_ITEM_USUAL;
+    it->watched = watched;
+    it->rules_may = may;
+    it->fid = (uint8_t)fid;
+    it->fflags = (uint8_t)fflags;
+    it->level = (uint8_t)st->plain;
+    it->u.usual = (ls_usual){line,
+                             offset,
+                             st->tick,
+                             st->pid,
+                             st->tid,
+                             st->status,
+                             (uint32_t)at,
+                             (uint32_t)n,
+                             (uint32_t)st->msg,
+                             (uint32_t)fl};
+    return fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
+                                 : ls_item_stage_name(w, st->head, fl, n + 1);
+}
+
+/* The record lex_plain() makes of the line; mem: the batch's. */
+static inline const ldrsnap_record *
+ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
+                ls_note *note, const unsigned char (*watch)[16])
+{
+    const ls_usual *pl = &it->u.usual;
+    /* every field set here, none copied from a blank record first: half
+     * the stores */
+    const char *w = mem + pl->at;
+    r->status_orig = 0;
+    r->base = r->end = r->address = 0;
+    r->dll_path = r->parent = r->symbol = r->search_path = r->image = NULL;
+    r->dialect = LDRSNAP_D_VISTA;
+    r->level = (ldrsnap_level)it->level;
+    r->line = pl->line;
+    r->offset = pl->offset;
+    r->pid = pl->pid;
+    r->tid = pl->tid;
+    r->tick = pl->tick;
+    r->text = r->raw = w;
+    r->prefix = "";
+    /* a known function's name is the table's (the tokenizer sent none) */
+    r->function = it->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[it->fid]
+                                            : w + pl->len + 1;
+    r->message = w + pl->msg;
+    if (r->level == LDRSNAP_L_ENTER) {
+        r->msg = LDRSNAP_M_DLL_NAME;
+        r->dll = w + pl->msg + LS_DLL_NAME_TAG_LEN;
+        r->status = 0;
+        r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+    } else {
+        r->msg = LDRSNAP_M_STATUS;
+        r->dll = NULL;
+        r->status = pl->status;
+        r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
+                   LDRSNAP_RF_STATUS;
+    }
+    ls_item_note(note, it, r, pl->len, pl->msg + LS_DLL_NAME_TAG_LEN, true,
+                 watch);
+    if (r->level == LDRSNAP_L_ENTER) /* the name ends the line */
+        note->dll_len = pl->len - pl->msg - LS_DLL_NAME_TAG_LEN;
+    return r;
+}
+
+/* ---- LS_ITEM_INIT ---------------------------------------------------- */
+
+/* Bytes of strings of an init-routine line of n bytes. */
+static inline size_t ls_init_size(size_t n, const ls_start *st,
+                                  const ls_init_line *il, unsigned fid)
+{
+    size_t func = n + 1 + il->dll_len + 1;
+    return fid != LS_FID_UNKNOWN ? func : func + (il->sep - st->head) + 1;
+}
+
+/* Encode the line w[0..n) (staged, NUL-terminated) that
+ * ldrsnap__lex_init_usual() took as il; s: the line where it was read.
+ * Returns its function's name. */
+static inline const char *
+ls_init_encode(ls_item *it, char *w, const char *s, size_t n,
+               const ls_start *st, const ls_init_line *il, unsigned fid,
+               unsigned fflags, uint8_t watched, bool may, uint64_t line,
+               uint64_t offset, size_t at)
+{
+    size_t fl = il->sep - st->head, func = n + 1 + il->dll_len + 1;
+    memcpy(w + n + 1, s + il->dll, il->dll_len);
+    w[n + 1 + il->dll_len] = '\0';
+    it->kind = LS_ITEM_INIT;
+    it->watched = watched;
+    it->rules_may = may;
+    it->fid = (uint8_t)fid;
+    it->fflags = (uint8_t)fflags;
+    it->level = LDRSNAP_L_INFO;
+    it->u.init = (ls_init){line,
+                           offset,
+                           st->tick,
+                           il->address,
+                           st->pid,
+                           st->tid,
+                           (uint32_t)at,
+                           (uint32_t)n,
+                           (uint32_t)il->msg,
+                           fid != LS_FID_UNKNOWN ? 0 : (uint32_t)func};
+    return fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
+                                 : ls_item_stage_name(w, st->head, fl, func);
+}
+
+/* The record vista_info() makes of the line. */
+static inline const ldrsnap_record *
+ls_init_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
+               ls_note *note, const unsigned char (*watch)[16])
+{
+    const ls_init *in = &it->u.init;
+    const char *w = mem + in->at;
+    r->dialect = LDRSNAP_D_VISTA;
+    r->msg = LDRSNAP_M_CALLING_INIT;
+    r->level = LDRSNAP_L_INFO;
+    r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
+               LDRSNAP_RF_ADDRESS;
+    r->line = in->line;
+    r->offset = in->offset;
+    r->pid = in->pid;
+    r->tid = in->tid;
+    r->tick = in->tick;
+    r->status = r->status_orig = 0;
+    r->base = r->end = 0;
+    r->address = in->address;
+    r->text = r->raw = w;
+    r->prefix = "";
+    r->function = it->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[it->fid]
+                                            : w + in->func;
+    r->message = w + in->msg;
+    r->dll = r->dll_path = w + in->len + 1;
+    r->parent = r->symbol = r->search_path = r->image = NULL;
+    ls_item_note(note, it, r, in->len, 0, true, watch);
+    return r;
+}
+
+/* ---- LS_ITEM_MODLOAD ------------------------------------------------- */
+
+/* Encode the ModLoad line w[0..n) (staged, NUL-terminated; its string is
+ * the line) that ldrsnap__lex_modload_usual() took. */
+static inline void ls_modload_encode(ls_item *it, size_t n, uint64_t base,
+                                     uint64_t end, size_t path,
+                                     uint8_t watched, bool may, uint64_t line,
+                                     uint64_t offset, size_t at)
+{
+    it->kind = LS_ITEM_MODLOAD;
+    it->watched = watched;
+    it->rules_may = may;
+    it->fid = LS_FID_UNKNOWN;
+    it->fflags = 0;
+    it->level = LDRSNAP_L_NONE;
+    it->u.modload = (ls_modload){line,         offset,      base,
+                                 end,          (uint32_t)at, (uint32_t)n,
+                                 (uint32_t)path};
+}
+
+/* The record lex_modload() makes of the line. */
+static inline const ldrsnap_record *
+ls_modload_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
+                  ls_note *note, const unsigned char (*watch)[16])
+{
+    const ls_modload *ml = &it->u.modload;
+    const char *w = mem + ml->at;
+    r->dialect = LDRSNAP_D_DEBUGGER;
+    r->msg = LDRSNAP_M_MODLOAD;
+    r->level = LDRSNAP_L_NONE;
+    r->flags = ml->base || ml->end ? LDRSNAP_RF_BASE : 0;
+    r->line = ml->line;
+    r->offset = ml->offset;
+    r->pid = r->tid = 0;
+    r->tick = 0;
+    r->status = r->status_orig = 0;
+    r->base = ml->base;
+    r->end = ml->end;
+    r->address = 0;
+    r->text = r->raw = w;
+    r->prefix = "";
+    r->function = r->message = NULL;
+    r->dll_path = w + ml->path;
+    r->dll = ldrsnap__basename(r->dll_path);
+    r->parent = r->symbol = r->search_path = r->image = NULL;
+    ls_item_note(note, it, r, ml->len, 0, false, watch);
+    return r;
+}
+
+/* ---- LS_ITEM_RECORD -------------------------------------------------- */
+
+/* Its strings moved to the batch (parser.c, beside its encoder,
+ * publish()). */
+const ldrsnap_record *ldrsnap__item_record(ls_item *it);
+
+/* ---- any item -------------------------------------------------------- */
+
+/* The record of an item and its note; mem: the batch's memory, watch:
+ * the bytes the analyzing thread checks LS_WATCH_CHECK items for (each
+ * 16 times); built: room for a compact item's record. */
+static inline const ldrsnap_record *
+ldrsnap__item_decode(ls_item *it, const char *mem,
+                     const unsigned char (*watch)[16], ldrsnap_record *built,
+                     ls_note *note)
+{
+    switch ((enum ls_item_kind)it->kind) {
+    case LS_ITEM_USUAL:
+        return ls_usual_decode(it, mem, built, note, watch);
+    case LS_ITEM_INIT:
+        return ls_init_decode(it, mem, built, note, watch);
+    case LS_ITEM_MODLOAD:
+        return ls_modload_decode(it, mem, built, note, watch);
+    case LS_ITEM_RECORD:
+        *note = LS_NOTE_NONE;
+        return ldrsnap__item_record(it);
+    }
+    return NULL; /* not reached: every kind is a case */
+}
+
+#endif
