@@ -458,7 +458,14 @@ static void emit_excerpt(int style)
         if (root == merged.n)
             return;
         const qline *l = &merged.v[root];
-        const char *s = arena + l->off;
+        char s[8192];
+        snprintf(s, sizeof s, "%.*s", (int)l->len, arena + l->off);
+        char *at = (l->flags & LF_VISTA) ? strchr(s, '@') : NULL;
+        if (at && at[1] == ' ') {
+            char d[24];
+            snprintf(d, sizeof d, "%08llu", tick % 100000000ULL);
+            memcpy(at + 2, d, 8);
+        }
         const char *q = style == P_FRAGMENT ? strstr(s, "DLL: \"") : NULL;
         if (style == P_FRAGMENT && (!q || (size_t)(q - s) >= l->len))
             style = P_PROSE;
@@ -484,12 +491,32 @@ static void emit_excerpt(int style)
         emit_line(&merged.v[i], style);
 }
 
+/* Does the root cause's line hold the facts by itself (a loader ERROR
+ * line naming the DLL and the status)?  Only such a line is quoted alone
+ * in prose or cut in the middle. */
+static int root_says_it_all(void)
+{
+    for (size_t i = 0; i < merged.n; i++) {
+        const qline *l = &merged.v[i];
+        if (!(l->flags & LF_ROOT))
+            continue;
+        char st[16], s[8192];
+        snprintf(st, sizeof st, "%08x", T.status);
+        snprintf(s, sizeof s, "%.*s", (int)l->len, arena + l->off);
+        return (l->flags & LF_LOADER) && strstr(s, "ERROR") &&
+               (!T.dll[0] || strstr(s, T.dll)) && strstr(s, st);
+    }
+    return 0;
+}
+
 static void flush_process(void)
 {
     barrier();
     T.first = lineno + 1;
     if (opt.pasted) {
         int style = 1 + (int)rnd(P_NPASTE - 1);
+        if ((style == P_PROSE || style == P_FRAGMENT) && !root_says_it_all())
+            style = P_COMMENT;
         if (style == P_HEADLESS || style == P_HEADLESS2 ||
             style == P_PROSE || style == P_FRAGMENT)
             T.pid = 0; /* the head with the pid is gone */
@@ -1061,12 +1088,12 @@ static void vista_process(proc *p)
             V2(p, q, "LdrpMinimalMapModule", RETURN, NULL, 0, 0);
         }
         barrier();
+        /* an import by ordinal has no name to look up: no warning names
+         * the exporter's base then */
         int ord = chance(15);
         unsigned ordinal = 1 + rnd(400);
         if (ord)
-            V(p, 0, 0, "LdrpNameToOrdinal", WARNING,
-              "Ordinal %u could not be located in DLL at base 0x%0*llX.",
-              ordinal, p->x86 ? 8 : 16, b);
+            mapped = 0;
         else
             V(p, 0, 0, "LdrpNameToOrdinal", WARNING,
               "Procedure \"%s\" could not be located in DLL at base 0x%0*llX.",
@@ -1074,7 +1101,7 @@ static void vista_process(proc *p)
         unsigned st = ord ? 0xc0000138 : 0xc0000139;
         if (ord)
             V(p, 0, LF_ROOT, "LdrpReportError", ERROR,
-              "Locating export \"#%u\" for DLL \"%s\" failed with status: "
+              "Locating ordinal \"%u\" for DLL \"%s\" failed with status: "
               "0x%08x.", ordinal, ipath, st);
         else
             V(p, 0, LF_ROOT, "LdrpReportError", ERROR,
@@ -1452,8 +1479,10 @@ static void one_process(void)
         vista_process(&p);
     else
         xp_process(&p);
-    if (!T.pid && (is_vs(p.host) || p.host == H_DBGVIEW || opt.prefix))
-        T.pid = p.pid; /* the IDE's exit line, or the capture's prefix */
+    if (!T.pid && (is_vs(p.host) ||
+                   (!opt.pasted && (p.host == H_DBGVIEW || opt.prefix))))
+        T.pid = p.pid; /* the IDE's exit line, or the capture's prefix (not
+                          kept in a pasted excerpt) */
     if (!T.pattern)
         T.pattern = "other";
     if (!T.pid && p.win < 7 && !is_vs(p.host))

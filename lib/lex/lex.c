@@ -456,6 +456,7 @@ static bool known_prefix(const char *s, size_t n)
 
 static bool debugger_start(const char *s, size_t n);
 static bool ide_start(const char *s, size_t n);
+static char *bare_vista(char *s);
 
 bool ldrsnap__lex_begins_record(const char *s, size_t n)
 {
@@ -469,7 +470,12 @@ bool ldrsnap__lex_begins_record(const char *s, size_t n)
         return true;
     if (s[0] == '[' && memchr(s, ']', LS_MIN(n, 20)))
         return true; /* [pid,tid] detail lines */
-    return debugger_start(s, n) || ide_start(s, n);
+    if (debugger_start(s, n) || ide_start(s, n))
+        return true;
+    /* a record pasted with its head cut off: "- LdrpX - ENTER: ..." (s is
+     * terminated: the parser's copy) */
+    char *b = s[n] == '\0' ? bare_vista((char *)s) : NULL;
+    return b && (size_t)(b - s) <= 2;
 }
 
 /* ---- field storage ----------------------------------------------------- */
@@ -897,7 +903,10 @@ static void vista_body(lexctx *c, char *s)
         r->flags |= LDRSNAP_RF_CUT;
         return;
     }
-    r->function = put(c, s, (size_t)(sep - s));
+    char *fe = sep;
+    while (fe > s && fe[-1] == ' ')
+        fe--; /* a name padded to a column */
+    r->function = put(c, s, (size_t)(fe - s));
     size_t k;
     r->level = parse_level(sep + 3, &k);
     if (r->level == LDRSNAP_L_NONE) {
@@ -934,6 +943,54 @@ static void lex_vista(lexctx *c, char *s, const ls_start *st)
     vista_body(c, s + st->head);
 }
 
+/* The lead of a line quoted in a code comment: "// ", "///   ", "# ". */
+static size_t comment_lead(const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && s[k] == ' ')
+        k++;
+    size_t c = k;
+    while (k < n && (s[k] == '/' || s[k] == '#'))
+        k++;
+    if (k == c || (s[c] == '/' && k - c < 2))
+        return 0;
+    while (k < n && s[k] == ' ')
+        k++;
+    return k < n ? k : 0;
+}
+
+/* A fragment pasted from the middle of an ERROR message, its head and
+ * the start of its message cut off: `libfoo.dll", Parent Module: "C:\x
+ * \bar.dll", Status: 0xc0000135` still names a DLL, a parent and a
+ * status (an "Unable to load DLL" record, cut: no function, no level of
+ * its own). */
+static bool lex_fragment(lexctx *c, const char *s)
+{
+    const char *pm = strstr(s, "\", Parent Module: ");
+    if (!pm)
+        return false;
+    ldrsnap_record *r = c->rec;
+    const char *b = pm;
+    while (b > s && b[-1] != '"' && b[-1] != ' ')
+        b--;
+    if (b == pm)
+        return false;
+    r->msg = LDRSNAP_M_UNABLE_TO_LOAD;
+    r->level = LDRSNAP_L_ERROR;
+    r->flags |= LDRSNAP_RF_CUT;
+    r->dll = put(c, b, (size_t)(pm - b));
+    const char *q = pm + strlen("\", Parent Module: ");
+    if (*q == '"') {
+        const char *par = put_quoted(c, &q, '"');
+        if (strcmp(par, "(null)") != 0)
+            r->parent = par;
+    }
+    const char *st = strstr(q, "Status: ");
+    if (st)
+        set_status(c, st + strlen("Status: "));
+    return true;
+}
+
 /* "... LdrpProcessWork - ERROR: ..." with its head elided. */
 static char *bare_vista(char *s)
 {
@@ -945,8 +1002,11 @@ static char *bare_vista(char *s)
             while (isalnum((unsigned char)*e) || *e == '_')
                 e++;
             size_t k;
-            if (strncmp(e, " - ", 3) == 0 &&
-                parse_level(e + 3, &k) != LDRSNAP_L_NONE)
+            char *d = e;
+            while (*d == ' ' && d[1] == ' ')
+                d++; /* a name padded to a column */
+            if (strncmp(d, " - ", 3) == 0 &&
+                parse_level(d + 3, &k) != LDRSNAP_L_NONE)
                 return f;
         }
         p += 3;
@@ -1653,6 +1713,12 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
     r->text = s;
     if (lex_debugger(c, s, n) || lex_ide(c, s, n))
         return;
+    size_t cm = comment_lead(s, n);
+    if (cm && (lex_debugger(c, s + cm, n - cm) || lex_ide(c, s + cm, n - cm))) {
+        r->prefix = put(c, s, cm); /* quoted in a code comment */
+        r->text = s + cm;
+        return;
+    }
     if (s[0] == '[') { /* XP "[pid,tid]   detail" */
         char *e = strchr(s, ']');
         if (e) {
@@ -1678,6 +1744,10 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
         r->dialect = LDRSNAP_D_VISTA;
         r->flags |= LDRSNAP_RF_CUT;
         vista_body(c, bare);
+        return;
+    }
+    if (lex_fragment(c, s)) {
+        r->dialect = LDRSNAP_D_VISTA;
         return;
     }
     r->dialect = LDRSNAP_D_OTHER;

@@ -426,8 +426,9 @@ static unsigned line_flags(const ls_line *ln)
            (ln->recoded ? LDRSNAP_RF_RECODED : 0);
 }
 
-static int hold(ldrsnap_parser *p, const ls_line *ln)
+static int hold(ldrsnap_parser *p, const ls_line *ln, bool indent)
 {
+    p->hold_indent = indent;
     p->held.len = 0;
     int rc = ldrsnap__buf_append(&p->al, &p->held, ln->ptr, ln->len);
     if (rc < 0)
@@ -440,6 +441,78 @@ static int hold(ldrsnap_parser *p, const ls_line *ln)
     p->seg[0].pos = 0;
     p->seg[0].line = ln->line;
     return LDRSNAP_OK;
+}
+
+/* A failure record (a Vista ERROR or WARNING, an XP line that says
+ * "fail"): a pasted log may wrap it onto an indented line.  Checked only
+ * on the lines the fast way refuses. */
+static bool says_fail(const char *s, size_t n)
+{
+    for (const char *f = s; (f = memchr(f, 'f', (size_t)(s + n - f)));
+         f++)
+        if (s + n - f >= 4 && memcmp(f, "fail", 4) == 0)
+            return true;
+    return false;
+}
+
+static bool may_wrap_at(const char *s, size_t n, const ls_start *st)
+{
+    if (n < 40)
+        return false;
+    if (st->dialect == LDRSNAP_D_XP)
+        return says_fail(s + st->pos, n - st->pos);
+    size_t h = st->pos + st->head; /* the function's name */
+    const char *d = st->head && h < n ? memchr(s + h, ' ', n - h) : NULL;
+    while (d && d + 4 < s + n && d[1] == ' ')
+        d++; /* a name padded to a column */
+    if (!d || d + 4 >= s + n || d[1] != '-' || d[2] != ' ')
+        return false;
+    if (d[3] == 'W' || (d[3] == 'E' && d[4] == 'R'))
+        return true;
+    /* "Calling init routine <address>", its "for DLL" on the next line */
+    unsigned char last = (unsigned char)s[n - 1];
+    return d[3] == 'I' && ((last >= '0' && last <= '9') ||
+                           (last >= 'A' && last <= 'F') ||
+                           (last >= 'a' && last <= 'f'));
+}
+
+static bool may_wrap(const char *s, size_t n)
+{
+    ls_start st;
+    return n >= 40 && ldrsnap__lex_find_start(s, n, &st) &&
+           may_wrap_at(s, n, &st);
+}
+
+/* Is the line the indented rest of the held record?  Not a record, nor a
+ * continuation of its own kind (an exception filter's records, the
+ * directories after "Beginning execution", XP's process head).  0: no;
+ * else where the rest starts (after the indentation, and the marks of a
+ * code comment both lines are quoted in). */
+static size_t continues_indented(ldrsnap_parser *p, const char *s, size_t n)
+{
+    static const char *const own[] = {
+        "Exception record:", "Context record:", "Current directory:",
+        "Package directories:", "Image Path:", "Current Directory:",
+        "Search Path:", "[SNIP]", "("};
+    size_t k = 0, c;
+    while (k < n && (s[k] == '/' || s[k] == '#'))
+        k++; /* both lines quoted in a code comment */
+    c = k;
+    while (k < n && (s[k] == ' ' || s[k] == '\t'))
+        k++;
+    size_t indent = k - c;
+    if (k == n || (indent < 2 && !(indent && s[k - 1] == '\t')))
+        return 0;
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (n - k >= strlen(own[i]) &&
+            memcmp(s + k, own[i], strlen(own[i])) == 0)
+            return 0;
+    p->scratch.len = 0;
+    if (ldrsnap__buf_append(&p->al, &p->scratch, s, n) < 0 ||
+        ldrsnap__buf_append(&p->al, &p->scratch, "", 1) < 0)
+        return 0;
+    ls_start st;
+    return ldrsnap__lex_find_start(p->scratch.ptr, n, &st) ? 0 : k;
 }
 
 static bool wrapped_width(const ls_line *ln)
@@ -476,6 +549,9 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         n == WRAP_COLUMNS || (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT))
         return 0;
     bool plain = ldrsnap__lex_plain_line(s, n, &st);
+    bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
+    if (!plain && st.head && joinable && may_wrap_at(s, n, &st))
+        return 0; /* a failure record: on_line() holds it */
     /* any other record with the usual head: a glued one would bring a
      * head's '@' (emit_logical() looks for no XP head after a Vista one),
      * and when there is one, the search emit_logical() makes; a line
@@ -492,7 +568,8 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         if (ldrsnap__lex_no_start(s, n))
             start = &ldrsnap__no_start;
         else if (!ldrsnap__lex_find_start(s, n, &st) ||
-                 (!ldrsnap__lex_plain(s, n, &st) && glued(s, n, &st)))
+                 (!ldrsnap__lex_plain(s, n, &st) && glued(s, n, &st)) ||
+                 (joinable && may_wrap_at(s, n, &st)))
             return 0;
     }
     p->nseg = 1;
@@ -524,6 +601,25 @@ static int on_line(const ls_line *ln, void *ud)
     ldrsnap_parser *p = ud;
     int rc;
     bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
+    if (p->holding && p->hold_indent) {
+        size_t k = continues_indented(p, ln->ptr, ln->len);
+        if (k) {
+            /* the rest of the record, wrapped onto an indented line as
+             * people paste long lines: joined with one space */
+            p->seg[p->nseg].pos = p->held.len + 1;
+            p->seg[p->nseg].line = ln->line;
+            p->nseg++;
+            p->held_flags |= line_flags(ln);
+            p->held_watched |= ln->watched;
+            if ((rc = ldrsnap__buf_append(&p->al, &p->held, " ", 1)) < 0 ||
+                (rc = ldrsnap__buf_append(&p->al, &p->held, ln->ptr + k,
+                                          ln->len - k)) < 0)
+                return rc;
+            return flush_held(p);
+        }
+        if ((rc = flush_held(p)) != 0)
+            return rc;
+    }
     if (p->holding) {
         /* the classifier reads C strings: give it a terminated copy */
         p->scratch.len = 0;
@@ -550,7 +646,9 @@ static int on_line(const ls_line *ln, void *ud)
         }
     }
     if (joinable && wrapped_width(ln))
-        return hold(p, ln);
+        return hold(p, ln, false);
+    if (joinable && may_wrap(ln->ptr, ln->len))
+        return hold(p, ln, true);
     p->nseg = 1;
     p->seg[0].pos = 0;
     p->seg[0].line = ln->line;

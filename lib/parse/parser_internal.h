@@ -72,9 +72,12 @@ struct ldrsnap_parser {
     /* by function id, worked out once: whether a known name holds a
      * watched byte */
     bool fid_watched[LS_FID_LIMIT];
-    /* an 80-column line waiting to see whether the next one continues it */
+    /* an 80-column line waiting to see whether the next one continues it;
+     * or (hold_indent) a failure record waiting to see whether the next
+     * line, indented, is the rest of it (a record wrapped as pasted) */
     ls_buf held;
     bool holding;
+    bool hold_indent;
     bool held_watched;
     unsigned held_flags;
     uint64_t held_offset;

@@ -56,6 +56,7 @@ struct ls_proc {
                                     survived) */
     bool exited_ok;              /* the program exited with code 0 */
     bool xp_fresh;               /* XP: only its start lines so far */
+    bool xp;                     /* it printed XP records */
     size_t nrecords;             /* its loader records */
     bool seen;                   /* an exception or exit line named it */
     uint64_t last_line;

@@ -267,6 +267,12 @@ static int on_unable(ls_trace *tr, ls_proc *p, ls_thread *t,
                       : "the loader reports it could not load this DLL "
                         "(the status was cut from the log)",
                    st, rec->status};
+    if (!rec->function) {
+        s.tier = LS_T_INFERRED; /* a fragment: low confidence */
+        s.note = "a fragment of the loader's 'Unable to load DLL' line, "
+                 "its start cut off: the DLL, its parent and the status "
+                 "it names";
+    }
     ls_module *m = ldrsnap__module_get(tr, p, rec->dll);
     if (m && !m->path && rec->dll && ldrsnap__basename(rec->dll) != rec->dll)
         m->path = ldrsnap__strdup(&tr->al, rec->dll);
@@ -465,6 +471,13 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
                          const ls_note *note)
 {
     bool has_pid = (rec->flags & LDRSNAP_RF_PID) != 0;
+    if (has_pid && tr->anon && tr->anon->xp &&
+        !ldrsnap__proc_find(tr, rec->pid)) {
+        /* an XP process named by no pid is over: a Vista+ record is no
+         * line of it (two captures one after the other) */
+        ldrsnap__proc_end(tr, tr->anon);
+        tr->has_xp_pid = false;
+    }
     ls_proc *p = ldrsnap__proc_get(tr, rec->pid, has_pid);
     if (p && restarts(tr, p, rec)) {
         ldrsnap__proc_end(tr, p);
@@ -487,6 +500,8 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
         return LDRSNAP_ENOMEM;
     int rc = LDRSNAP_OK;
     fn f = {LS_FID_UNKNOWN, 0};
+    if (!rec->function && rec->msg == LDRSNAP_M_UNABLE_TO_LOAD)
+        rc = on_unable(tr, p, t, rec); /* a fragment of the message */
     if (!rec->function) {
         remember(t, rec, f, false);
         return rc;

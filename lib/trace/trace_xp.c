@@ -140,8 +140,12 @@ static int xp_news(ls_trace *tr, ls_proc *p, ls_thread *t,
     switch (rec->msg) {
     case LDRSNAP_M_LOADING_DLL:
         if (strncmp(m, "LdrLoadDll", 10) == 0) {
-            /* a new request: the one before it found nothing */
-            int rc = ldrsnap__trace_xp_unfound(tr, t, true);
+            /* a new request: the ones before it found nothing (on any
+             * thread: XP names few threads, and tells them apart badly) */
+            int rc = LDRSNAP_OK;
+            for (ls_thread *o = p->threads; o && rc == LDRSNAP_OK;
+                 o = o->proc_next)
+                rc = ldrsnap__trace_xp_unfound(tr, o, true);
             if (rc == LDRSNAP_OK && rec->dll) {
                 t->xp_req_line = rec->line;
                 ls_renew(tr, &t->xp_req_text, &t->xp_req_text_cap,
@@ -162,8 +166,9 @@ static int xp_news(ls_trace *tr, ls_proc *p, ls_thread *t,
         return LDRSNAP_OK;
     case LDRSNAP_M_LOCATE_PROC:
         /* the program resolves procedures: its load worked */
-        if (xp_req_pending(t))
-            t->xp_req[0] = '\0';
+        for (ls_thread *o = p->threads; o; o = o->proc_next)
+            if (xp_req_pending(o))
+                o->xp_req[0] = '\0';
         p->went_on_line = rec->line;
         return LDRSNAP_OK;
     case LDRSNAP_M_CALLING_INIT:
@@ -208,6 +213,7 @@ static int on_process_start(ls_trace *tr, const ldrsnap_record *rec)
     if (!p)
         return ls_no_proc(tr);
     p->xp_fresh = true;
+    p->xp = true;
     p->nrecords++;
     p->last_line = rec->line;
     tr->n.xp_records++;
@@ -233,6 +239,7 @@ int ldrsnap__trace_xp(ls_trace *tr, const ldrsnap_record *rec)
     tr->n.xp_records++;
     p->last_line = rec->line;
     p->xp_fresh = false;
+    p->xp = true;
     p->nrecords++;
     int rc = xp_news(tr, p, t, rec);
     if (rc != LDRSNAP_OK)

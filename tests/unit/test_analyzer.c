@@ -104,6 +104,22 @@ static const expect samples[] = {
     {"samples/win7-snapiat-exception.log", 1, "", "0xc0000005",
      LDRSNAP_K_OTHER, LDRSNAP_CONF_MEDIUM, 1, 0, "", ""},
     {"samples/nt4-relocations.log", 0, "", "", 0, 0, 0, 0, "", ""},
+    /* 9: logs as people paste them: in code comments, names padded, a
+     * record wrapped onto an indented line; heads cut off; a fragment of
+     * a message (low confidence) */
+    {"samples/pasted-code-comment-wrapped.log", 1, "libxml2-2.dll",
+     "0xc0000135", LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "Importer.exe>CsvBridge.dll>libxml2-2.dll",
+     "C:\\src\\Importer\\bin\\Debug\\CsvBridge.dll"},
+    {"samples/pasted-headless-lines.log", 1, "tesseract53.dll", "0xc0000135",
+     LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
+     "OcrEngine.dll>tesseract53.dll",
+     "C:\\Tools\\Scanner\\plugins\\OcrEngine.dll"},
+    {"samples/pasted-message-fragment.log", 1, "gtk-3-0.dll", "0xc0000135",
+     LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_LOW, 1, 0,
+     "node_gtk.node>gtk-3-0.dll",
+     "C:\\msys64\\home\\dev\\app\\node_modules\\node-gtk\\lib\\"
+     "binding\\node_gtk.node"},
     {"tests/data/xp-console-wrapped.log", 1,
      "C:\\Program Files\\Acme\\bin\\acmehook.dll", "0xc0000142",
      LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_HIGH, 1, 0, "", ""},
