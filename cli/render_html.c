@@ -846,7 +846,8 @@ static void wanted(hlog *h, size_t shown, want *w)
             for (size_t j = 0; j < sg->n_lines && j < 20; j++)
                 want_add(w, sg->lines[j]);
         }
-    qsort(w->lines, w->n, sizeof *w->lines, cmp_u64);
+    if (w->n > 1) /* no lines: w->lines may be NULL, not for qsort() */
+        qsort(w->lines, w->n, sizeof *w->lines, cmp_u64);
     size_t m = 0;
     for (size_t i = 0; i < w->n; i++)
         if (!m || w->lines[m - 1] != w->lines[i])
