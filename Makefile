@@ -56,7 +56,7 @@ PGO_USE := -fprofile-use=$(PGO_ABS)/pgo/prof -fprofile-prefix-path=$(PGO_ABS) \
 endif
 # Header dependencies: each object's .d file lists the headers it read.
 DEPFLAGS := -MMD -MP
-LIBS_PRIVATE := -lpcre2-8 -lyaml -lz -lpthread
+LIBS_PRIVATE := -lpcre2-8 -lyaml -larchive -lz -lpthread
 TEST_LIBS := -lcriterion $(LIBS_PRIVATE)
 
 # One folder per stage (docs/ARCHITECTURE.md); lib/analyzer.c is where
@@ -71,6 +71,8 @@ LIB_SRC := lib/core/util.c lib/simd/simd.c lib/simd/simd_scalar.c \
            lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c lib/rules/gate.c \
            lib/pipe/pipeline.c lib/redact/redact.c lib/redact/names.c \
            lib/redact/scan.c
+# libarchive: containers and compressors (lib/source/ alone knows it)
+LIB_SRC += lib/source/archive.c
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
 RULE_FILES := $(sort $(wildcard lib/rules/builtin/*.yml))
 GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c

@@ -24,6 +24,8 @@ typedef struct task {
     bool done;
     unsigned id;       /* its place among the inputs */
     rollup_row row;    /* --format=html: its line of the rollup table */
+    bool walked;       /* found in a directory walk (not named) */
+    const char *skipped; /* listed and not read (a link in a walk): why */
 } task;
 
 typedef struct run {
@@ -146,17 +148,19 @@ static int pump(ldrsnap_batch *b, ldrsnap_analyzer *a, const cli_opts *o,
     return rc;
 }
 
-/* Open one input and stand on its entry.  On failure *b may still hold
- * the batch, whose message says why; input_error() reads it. */
-static int open_input(const char *path, ldrsnap_batch **b)
+/* Open one input: a batch over its path (a file, standard input, an
+ * archive whose members are its entries), standing before its first
+ * entry.  NULL when out of memory. */
+static ldrsnap_batch *open_input(const char *path, const cli_opts *o)
 {
-    ldrsnap_entry *e;
-    *b = NULL;
-    if (ldrsnap_batch_new(b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
-        ldrsnap_batch_add(*b, path) < 0 || ldrsnap_batch_next(*b, &e) != 0 ||
-        e->error)
-        return -1;
-    return 0;
+    ldrsnap_batch *b = NULL;
+    if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
+        ldrsnap_batch_set_limits(b, &o->limits) < 0 ||
+        ldrsnap_batch_add(b, path) < 0) {
+        ldrsnap_batch_free(b);
+        return NULL;
+    }
+    return b;
 }
 
 static const char *input_error(const ldrsnap_batch *b)
@@ -212,26 +216,26 @@ static int rules_loaded(cli_opts *o)
 /* a task that met a bad rule file: no output, the run stops */
 #define EXIT_RULES 99
 
-static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
+/* An error of one log of a task (the task's input, or a member). */
+static void log_error(const cli_opts *o, task *t, const char *name,
+                      obuf *out, obuf *err, const char *msg)
 {
-    ldrsnap_batch *b = NULL;
-    int opened = t->error ? -1 : open_input(t->path, &b);
-    if (o->rules_wait && rules_loaded(o->rules_wait) < 0) {
-        ldrsnap_batch_free(b);
-        return EXIT_RULES;
+    say_error(o, out, err, name, msg);
+    if (o->format == FMT_HTML) {
+        html_error(out, t->id, name, msg);
+        t->row.state = ROW_ERROR;
     }
-    if (t->error) {
-        task_error(o, t, out, err, t->errmsg);
-        return EXIT_TROUBLE;
-    }
+}
+
+/* One log (a file, or an archive's member) through a fresh analyzer. */
+static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
+                       const char *name, const cli_opts *o, obuf *out,
+                       obuf *err)
+{
     ldrsnap_analyzer *a = NULL;
-    sink s = {o, t->name, out, {t->name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
+    sink s = {o, name, out, {name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
               NULL, false};
     int status = EXIT_TROUBLE;
-    if (opened < 0) {
-        task_error(o, t, out, err, input_error(b));
-        goto out;
-    }
     ldrsnap_options opts = LDRSNAP_OPTIONS_INIT;
     if (!o->all)
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
@@ -243,35 +247,35 @@ static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
         ldrsnap_analyzer_set_rules(a, o->rules) < 0 ||
         (s.tree && ldrsnap_analyzer_set_record_cb(a, on_tree_record, &s) <
                        0)) {
-        task_error(o, t, out, err, "out of memory");
+        log_error(o, t, name, out, err, "out of memory");
         goto out;
     }
-    int rrc = pump(b, a, o, out, err, t->name);
+    int rrc = pump(b, a, o, out, err, name);
     int frc = ldrsnap_analyzer_finish(a);
     if (out->err)
         goto out; /* said once, at the end (main()) */
     if (frc < 0) {
-        task_error(o, t, out, err, ldrsnap_analyzer_errmsg(a));
+        log_error(o, t, name, out, err, ldrsnap_analyzer_errmsg(a));
         goto out;
     }
     const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
     if (o->format == FMT_HTML) {
         report_sort(&s.rep);
-        html_input in = {t->id, t->name,
-                         strcmp(t->path, "-") ? t->path : NULL, &s.rep, sum,
-                         s.tree, o};
+        html_input in = {t->id, name,
+                         e->path && strcmp(e->path, "-") ? e->path : NULL,
+                         &s.rep, sum, s.tree, o};
         s.oom |= html_log(out, &in) < 0;
         fill_row(t, sum);
     } else if (s.tree)
-        tree_text(out, s.tree, t->name, o);
+        tree_text(out, s.tree, name, o);
     else if (o->format == FMT_JSONL)
-        json_summary(out, t->name, sum);
+        json_summary(out, name, sum);
     else {
         report_sort(&s.rep);
         s.oom |= text_report(out, &s.rep, sum, o) < 0;
     }
     if (s.oom)
-        say_error(o, out, err, t->name, "out of memory: report incomplete");
+        say_error(o, out, err, name, "out of memory: report incomplete");
     status = rrc < 0 || s.oom              ? EXIT_TROUBLE
              : sum->n_verdicts || sum->signatures ? EXIT_FOUND
                                                   : EXIT_CLEAN;
@@ -279,6 +283,49 @@ out:
     report_free(&s.rep);
     tree_free(s.tree);
     ldrsnap_analyzer_free(a);
+    return status;
+}
+
+static int worst(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+/* One task: every log of its input (one, or an archive's members), in
+ * order. */
+static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
+{
+    ldrsnap_batch *b =
+        t->error || t->skipped ? NULL : open_input(t->path, o);
+    if (o->rules_wait && rules_loaded(o->rules_wait) < 0) {
+        ldrsnap_batch_free(b);
+        return EXIT_RULES;
+    }
+    if (t->error) {
+        task_error(o, t, out, err, t->errmsg);
+        return EXIT_TROUBLE;
+    }
+    if (t->skipped)
+        return EXIT_CLEAN;
+    if (!b) {
+        task_error(o, t, out, err, "out of memory");
+        return EXIT_TROUBLE;
+    }
+    int status = EXIT_CLEAN, rc = LDRSNAP_DONE;
+    ldrsnap_entry *e;
+    while (!out->err && (rc = ldrsnap_batch_next(b, &e)) == LDRSNAP_OK) {
+        const char *name = e->member ? e->name : t->name;
+        if (e->error) {
+            log_error(o, t, name, out, err, input_error(b));
+            status = EXIT_TROUBLE;
+        } else if (!e->skipped) {
+            status = worst(status, analyze_log(t, b, e, name, o, out, err));
+        }
+    }
+    if (rc < 0) {
+        task_error(o, t, out, err, ldrsnap_strerror(rc));
+        status = EXIT_TROUBLE;
+    }
     ldrsnap_batch_free(b);
     return status;
 }
@@ -314,7 +361,11 @@ static int list_inputs(run *r, int argc, char **argv)
         }
         ldrsnap_batch *b = NULL;
         ldrsnap_entry *e;
-        if (ldrsnap_batch_new(&b, NULL, 0) < 0 ||
+        /* names only: each input is opened once, by its task (a FIFO or
+         * a pipe named by path gives its bytes once) */
+        unsigned flags = LDRSNAP_BATCH_NAMES_ONLY |
+                         (r->o->follow ? LDRSNAP_BATCH_FOLLOW : 0);
+        if (ldrsnap_batch_new(&b, NULL, flags) < 0 ||
             ldrsnap_batch_add(b, argv[i]) < 0) {
             ldrsnap_batch_free(b);
             return -1;
@@ -324,6 +375,8 @@ static int list_inputs(run *r, int argc, char **argv)
             task *t = add_task(r, e->name, e->path ? e->path : e->name);
             if (!t)
                 break;
+            t->walked = strcmp(e->name, argv[i]) != 0;
+            t->skipped = e->skipped;
             if (e->error) {
                 t->error = e->error;
                 t->errmsg = strdup(ldrsnap_batch_errmsg(b));
@@ -356,11 +409,6 @@ static void *worker(void *arg)
         pthread_cond_broadcast(&r->cv);
         pthread_mutex_unlock(&r->mu);
     }
-}
-
-static int worst(int a, int b)
-{
-    return a > b ? a : b;
 }
 
 static int run_parallel(run *r, unsigned jobs)
@@ -483,35 +531,50 @@ static int on_record(const ldrsnap_record *rec, void *ud)
     return ob_stdout.err ? -1 : 0; /* the output is lost: stop */
 }
 
+/* The records of one entry (a file, or an archive's member). */
+static int tokens_of(ldrsnap_batch *b, const char *src, const cli_opts *o)
+{
+    ldrsnap_parser *p = NULL;
+    tok_ctx c = {o, src};
+    if (ldrsnap_parser_new(&p, NULL, on_record, &c) < 0) {
+        say_error(o, &ob_stdout, &ob_stderr, src, "out of memory");
+        return EXIT_TROUBLE;
+    }
+    char buf[65536];
+    size_t got;
+    int rc;
+    while ((rc = ldrsnap_batch_read(b, buf, sizeof buf, &got)) == 0 && got)
+        ldrsnap_parser_feed(p, buf, got);
+    ldrsnap_parser_finish(p);
+    ldrsnap_parser_free(p);
+    if (rc < 0) {
+        say_error(o, &ob_stdout, &ob_stderr, src, ldrsnap_batch_errmsg(b));
+        return EXIT_TROUBLE;
+    }
+    return EXIT_CLEAN;
+}
+
 int cmd_tokens(int argc, char **argv, const cli_opts *o)
 {
     int status = EXIT_CLEAN;
     for (int i = 0; i < argc; i++) {
-        ldrsnap_batch *b = NULL;
-        ldrsnap_parser *p = NULL;
+        ldrsnap_batch *b = open_input(argv[i], o);
         const char *src = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
-        tok_ctx c = {o, src};
-        if (open_input(argv[i], &b) < 0) {
-            say_error(o, &ob_stdout, &ob_stderr, src, input_error(b));
-            status = EXIT_TROUBLE;
-        } else if (ldrsnap_parser_new(&p, NULL, on_record, &c) < 0) {
-            say_error(o, &ob_stdout, &ob_stderr, src, "out of memory");
-            status = EXIT_TROUBLE;
-        } else {
-            char buf[65536];
-            size_t got;
-            int rc;
-            while ((rc = ldrsnap_batch_read(b, buf, sizeof buf, &got)) == 0 &&
-                   got)
-                ldrsnap_parser_feed(p, buf, got);
-            ldrsnap_parser_finish(p);
-            if (rc < 0) {
-                say_error(o, &ob_stdout, &ob_stderr, src,
-                          ldrsnap_batch_errmsg(b));
+        ldrsnap_entry *e;
+        int rc = LDRSNAP_ENOMEM;
+        while (b && (rc = ldrsnap_batch_next(b, &e)) == LDRSNAP_OK) {
+            const char *name = e->member ? e->name : src;
+            if (e->error) {
+                say_error(o, &ob_stdout, &ob_stderr, name, input_error(b));
                 status = EXIT_TROUBLE;
+            } else if (!e->skipped) {
+                status = worst(status, tokens_of(b, name, o));
             }
         }
-        ldrsnap_parser_free(p);
+        if (rc < 0) {
+            say_error(o, &ob_stdout, &ob_stderr, src, ldrsnap_strerror(rc));
+            status = EXIT_TROUBLE;
+        }
         ldrsnap_batch_free(b);
     }
     return status;

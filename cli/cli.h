@@ -49,6 +49,8 @@ typedef struct cli_opts {
     const char *redact_key; /* --key: pseudonyms stable across runs */
     bool redact_list;       /* redact --list */
     bool force;             /* diff --force: different programs too */
+    bool follow;       /* follow symbolic links in directory walks */
+    ldrsnap_limits limits; /* --max-bytes, --max-total, --max-ratio */
     const char **rule_files;
     size_t n_rule_files;
     const ldrsnap_rules *rules;  /* loaded once, shared by every task */

@@ -49,7 +49,8 @@ static int run(int argc, char **argv)
 {
     const char *rule_files[CLI_MAX_RULE_FILES];
     cli_opts o = {.cmd = CMD_ANALYZE, .format = FMT_TEXT, .color_mode = -1,
-                  .jobs = default_jobs(), .rule_files = rule_files};
+                  .jobs = default_jobs(), .rule_files = rule_files,
+                  .limits = LDRSNAP_LIMITS_INIT};
     int n = cli_parse(&o, argc - 1, argv + 1);
     if (n < 0)
         return EXIT_TROUBLE;

@@ -16,6 +16,7 @@
  * `commands[]`, and its bit in the rows of the options it accepts.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -153,6 +154,63 @@ static int set_list(cli_opts *o, const char *v)
     return 0;
 }
 
+static int set_follow(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->follow = true;
+    return 0;
+}
+
+/* A size: 123, 64K, 512M, 16G, 1T (powers of 1024). */
+static int parse_size(const char *v, uint64_t *out)
+{
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    default: break;
+    }
+    if (*end == 'i' && shift)
+        end++;
+    if ((*end == 'B' || *end == 'b') && end[1] == '\0')
+        end++;
+    if (!*v || *v == '-' || *end || n == 0 || n > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)n << shift;
+    return 0;
+}
+
+static int set_max_bytes(cli_opts *o, const char *v)
+{
+    if (parse_size(v, &o->limits.max_bytes) < 0)
+        return cli_usage_error(o, "bad size '%s' (a number, with K, M, G "
+                                  "or T)", v);
+    return 0;
+}
+
+static int set_max_total(cli_opts *o, const char *v)
+{
+    if (parse_size(v, &o->limits.max_total) < 0)
+        return cli_usage_error(o, "bad size '%s' (a number, with K, M, G "
+                                  "or T)", v);
+    return 0;
+}
+
+static int set_max_ratio(cli_opts *o, const char *v)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *v == '-' || *end || n < 1 || n > 1000000)
+        return cli_usage_error(o, "bad ratio '%s' (a number from 1 to "
+                                  "1000000)", v);
+    o->limits.max_ratio = (uint32_t)n;
+    return 0;
+}
+
 static int set_help(cli_opts *o, const char *v)
 {
     (void)v;
@@ -253,6 +311,18 @@ static const cli_option options[] = {
     {"list", 0, ARG_NONE, NULL, ON(CMD_REDACT), set_list, NULL,
      "print what was replaced with what on standard error (for your eyes "
      "only)"},
+    {"follow", 0, ARG_NONE, NULL, ON(CMD_ANALYZE), set_follow, NULL,
+     "follow symbolic links met in a directory walk (a link named on "
+     "the line is always followed)"},
+    {"max-bytes", 0, ARG_REQUIRED, NULL, ON_INPUTS, set_max_bytes, "SIZE",
+     "stop reading an input or archive member after SIZE bytes, "
+     "decompressed (default 8G)"},
+    {"max-total", 0, ARG_REQUIRED, NULL, ON_INPUTS, set_max_total, "SIZE",
+     "stop inflating an archive after SIZE bytes, all members and "
+     "levels (default 32G)"},
+    {"max-ratio", 0, ARG_REQUIRED, NULL, ON_INPUTS, set_max_ratio, "N",
+     "refuse what expands more than N:1 past its first 64 MiB "
+     "(default 250)"},
     {"help", 'h', ARG_NONE, NULL, ON_ALL, set_help, NULL,
      "this help (ldrsnap SUBCOMMAND --help: that subcommand's)"},
     {"version", 0, ARG_NONE, NULL, ON_ALL, set_version, NULL,

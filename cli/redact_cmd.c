@@ -94,7 +94,7 @@ static int list_inputs(rd_run *run, int argc, char **argv, bool *dirs)
         *dirs |= dir;
         ldrsnap_batch *b = NULL;
         ldrsnap_entry *e;
-        if (ldrsnap_batch_new(&b, NULL, 0) < 0 ||
+        if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_ARCHIVES) < 0 ||
             ldrsnap_batch_add(b, argv[i]) < 0) {
             ldrsnap_batch_free(b);
             return -1;
@@ -152,7 +152,8 @@ static int read_input(rd_run *run, rd_input *in, chunk_fn fn, void *ctx)
         return fn(ctx, run->stdin_buf, run->stdin_len) < 0 ? -1 : 0;
     ldrsnap_batch *b = NULL;
     ldrsnap_entry *e;
-    if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
+    if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE |
+                                      LDRSNAP_BATCH_NO_ARCHIVES) < 0 ||
         ldrsnap_batch_add(b, in->path ? in->path : "-") < 0 ||
         ldrsnap_batch_next(b, &e) != 0 || e->error) {
         say(run, in->name, b && *ldrsnap_batch_errmsg(b)

@@ -16,8 +16,9 @@
  *                     state, failures with their role (root cause,
  *                     consequence, handled, noise), debugger exceptions and
  *                     one verdict per failing process.
- *   ldrsnap_batch     paths -> entries: files, directories, standard input
- *                     and gzip streams, each a named input to analyze.
+ *   ldrsnap_batch     paths and buffers -> entries: files, directories,
+ *                     standard input, compressed files and archive members
+ *                     (nested too), each a named input to analyze.
  *
  * Conventions
  *   - Fallible calls return int: LDRSNAP_OK (0), a negative LDRSNAP_E* code,
@@ -442,14 +443,28 @@ typedef struct ldrsnap_signature {
 typedef enum ldrsnap_event_type {
     LDRSNAP_EV_FAILURE = 1,
     LDRSNAP_EV_EXCEPTION = 2,
-    LDRSNAP_EV_SIGNATURE = 3
+    LDRSNAP_EV_SIGNATURE = 3,
+    /** ldrsnap_analyze_path() only: an input (a file, an archive member)
+     *  is done: its summary, or why it was not analyzed (message). */
+    LDRSNAP_EV_INPUT_END = 4
 } ldrsnap_event_type;
+
+struct ldrsnap_entry;
+struct ldrsnap_summary;
 
 typedef struct ldrsnap_event {
     ldrsnap_event_type type;
     const ldrsnap_failure *failure;     /**< LDRSNAP_EV_FAILURE */
     const ldrsnap_exception *exception; /**< LDRSNAP_EV_EXCEPTION */
     const ldrsnap_signature *signature; /**< LDRSNAP_EV_SIGNATURE */
+    /** ldrsnap_analyze_path(): the input every event comes from (its
+     *  name is "dir/x.log" or "a.zip!dir/x.log"); NULL otherwise. */
+    const struct ldrsnap_entry *input;
+    /** LDRSNAP_EV_INPUT_END: the input's summary (NULL when it could not
+     *  be read, or was skipped), and the error or why it was skipped
+     *  (NULL when it was read whole). */
+    const struct ldrsnap_summary *summary;
+    const char *message;
 } ldrsnap_event;
 
 /**
@@ -744,34 +759,95 @@ LDRSNAP_API int ldrsnap_code_parse(const char *input,
                                    ldrsnap_code_input *out);
 
 /* ------------------------------------------------------------------------
- * Batch: inputs by path.
+ * Batch: the input iterator, in libarchive's manner.  Queue paths (files,
+ * directories, "-") and memory buffers, then iterate their logs: each
+ * entry is one log to analyze, read with ldrsnap_batch_read().  Archives
+ * and compressed files are told from their bytes, never from their names:
+ * gzip (streamed through zlib), and through libarchive zip (deflate,
+ * store, zip64, UTF-8 names), tar and pax, tar.gz/bz2/xz/zst, plain
+ * .bz2/.xz/.zst, 7z, cab and rar.  Each member is an entry named
+ * "archive!dir/member"; archives inside archives are opened in memory
+ * ("outer.zip!inner.tar.gz!LDR.log").  Member names are only names: links,
+ * devices and encrypted members are entries with `skipped` set.
  */
 typedef struct ldrsnap_batch ldrsnap_batch;
 
 /** One input to analyze. */
 typedef struct ldrsnap_entry {
     const char *name;    /**< as given, "-" shown as "<stdin>"; files found
-                              in a directory as "dir/sub/file" */
+                              in a directory as "dir/sub/file"; archive
+                              members as "archive!dir/member" (invalid
+                              UTF-8 in member names as U+FFFD) */
     const char *path;    /**< a file that can be opened again, or NULL
-                              (standard input) */
+                              (standard input, a memory buffer, a member) */
     int error;           /**< LDRSNAP_OK, or why the entry cannot be read
                               (then ldrsnap_batch_errmsg() says more) */
-    const char *compression; /**< "none" or "gzip" */
+    const char *compression; /**< "none", "gzip", "bzip2", "xz", "zstd",
+                                  "lz4", "tar", "zip", "7z", "cab", "rar" */
+    const char *skipped; /**< not to be read, and why (a symbolic link in a
+                              walk or an archive, a device entry, an
+                              encrypted member); NULL for a log */
+    int member;          /**< 1: a member of an archive */
 } ldrsnap_entry;
 
 /* ldrsnap_batch_new() flags */
 #define LDRSNAP_BATCH_NO_RECURSE 0x1u  /**< do not descend into directories */
+/** Follow symbolic links met in a directory walk (a link named in
+ *  ldrsnap_batch_add() is always followed); loops are still refused. */
+#define LDRSNAP_BATCH_FOLLOW 0x2u
+/** List files without opening them: entries have a name and a path and
+ *  nothing to read (to share the files among workers). */
+#define LDRSNAP_BATCH_NAMES_ONLY 0x4u
+/** Read archives as the bytes they are (a single gzip stream is still
+ *  decompressed): for tools that copy an input, not analyze its logs. */
+#define LDRSNAP_BATCH_NO_ARCHIVES 0x8u
 
 LDRSNAP_API int ldrsnap_batch_new(ldrsnap_batch **out,
                                   const ldrsnap_options *opts,
                                   unsigned flags);
 
-/** Queue a path: a file, a directory, or "-" for standard input. */
+/** Queue a path: a file, a directory, or "-" for standard input.  Each
+ *  input is read once (a FIFO or a pipe loses nothing). */
 LDRSNAP_API int ldrsnap_batch_add(ldrsnap_batch *b, const char *path);
+
+/** Queue a memory buffer (a log, a compressed log or an archive) under a
+ *  name.  The buffer must stay valid until the batch has moved past it. */
+LDRSNAP_API int ldrsnap_batch_add_memory(ldrsnap_batch *b, const char *name,
+                                         const void *buf, size_t len);
+
+#define LDRSNAP_LIMITS_VERSION 1
+
+/** Limits against decompression bombs and endless inputs; 0 in a field
+ *  keeps its default.  A member or input over a limit ends with
+ *  LDRSNAP_ELIMIT and a message naming it and the limit; the batch goes
+ *  on with the next member. */
+typedef struct ldrsnap_limits {
+    unsigned version;      /**< LDRSNAP_LIMITS_VERSION */
+    uint64_t max_bytes;    /**< bytes read from one input or member, after
+                                decompression: 8 GiB (a plain file too:
+                                /dev/zero, a file that keeps growing) */
+    uint64_t max_total;    /**< bytes inflated for one input given to the
+                                batch, all its members and levels: 32 GiB */
+    uint32_t max_ratio;    /**< decompressed : compressed, checked once
+                                past ratio_floor bytes: 250 */
+    uint64_t ratio_floor;  /**< 64 MiB */
+    unsigned max_depth;    /**< archives within archives: 8 (at most 64) */
+    uint64_t max_members;  /**< members of one archive: 65536 */
+    uint64_t max_nested;   /**< bytes of an archive inside an archive,
+                                held in memory to open it: 512 MiB */
+} ldrsnap_limits;
+
+#define LDRSNAP_LIMITS_INIT { LDRSNAP_LIMITS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+
+/** Set the limits (before the first ldrsnap_batch_next()).
+ * @return LDRSNAP_OK, LDRSNAP_EMISUSE, or LDRSNAP_EINVAL (version). */
+LDRSNAP_API int ldrsnap_batch_set_limits(ldrsnap_batch *b,
+                                         const ldrsnap_limits *limits);
 
 /**
  * Move to the next entry.  Entries that cannot be read still come, with
- * entry->error set, so that the caller can report them.
+ * entry->error set, so that the caller can report them; a broken archive
+ * comes as an entry with an error naming the member after which it broke.
  * @return LDRSNAP_OK with *entry set, LDRSNAP_DONE at the end, or a
  *         negative code.  *entry is valid until the next call.
  */
@@ -786,17 +862,23 @@ LDRSNAP_API int ldrsnap_batch_next(ldrsnap_batch *b, ldrsnap_entry **entry);
 LDRSNAP_API int ldrsnap_batch_read(ldrsnap_batch *b, void *buf, size_t cap,
                                    size_t *got);
 
-/** @return the message for the last error, naming the input. */
+/** @return the message for the last error, naming the input (and the
+ *  member: "a.zip!x.log: ..."). */
 LDRSNAP_API const char *ldrsnap_batch_errmsg(const ldrsnap_batch *b);
 
 LDRSNAP_API void ldrsnap_batch_free(ldrsnap_batch *b);
 
 /**
- * Analyze one path (file, "-", gzip) with a fresh analyzer: a helper for
- * the common case.  *out receives the finished analyzer, whose summary the
- * caller reads and frees with ldrsnap_analyzer_free().
- * @return LDRSNAP_OK or an error; on error *out may still hold a partial
- *         analysis (the bytes read before the error), or NULL.
+ * Analyze every log of a path (a file, "-", a compressed file, an archive,
+ * a directory tree) with the default limits, each with a fresh analyzer.
+ * Every event names its input (ev->input), and each input ends with an
+ * LDRSNAP_EV_INPUT_END event carrying its summary, or why it was not read.
+ * *out receives the finished analyzer of the last log analyzed (of the
+ * only one, for a plain file), whose summary the caller reads and frees
+ * with ldrsnap_analyzer_free().
+ * @return LDRSNAP_OK when every input was read; else the first error (the
+ *         other inputs are still analyzed; LDRSNAP_ENOTFOUND for a path
+ *         with nothing in it); *out may still hold a partial analysis.
  */
 LDRSNAP_API int ldrsnap_analyze_path(ldrsnap_analyzer **out,
                                      const char *path,

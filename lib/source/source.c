@@ -19,14 +19,22 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "core/ldrsnap_internal.h"
+#include "source/source.h"
 
 #define BATCH_MAGIC 0x4C445242u /* "LDRB" */
 #define MAX_DEPTH 64
-#define GZ_MAX_OUT (16ULL << 30)   /* 16 GiB decompressed per input */
-#define GZ_MAX_RATIO 1000ULL       /* ... and at most 1000 x the input */
-#define GZ_RATIO_FLOOR (64ULL << 20)
-#define IN_CHUNK (256u * 1024u)
+#define IN_CHUNK LS_IN_CHUNK
+
+/* The documented defaults (ldrsnap.h, ldrsnap_limits): far above any
+ * real log (a loader-snaps log compresses 13:1 with gzip, 21:1 with
+ * bzip2 or zstd), far below what a bomb would take. */
+#define DEF_MAX_BYTES (8ULL << 30)
+#define DEF_MAX_TOTAL (32ULL << 30)
+#define DEF_MAX_RATIO 250u
+#define DEF_RATIO_FLOOR (64ULL << 20)
+#define DEF_MAX_DEPTH 8u
+#define DEF_MAX_MEMBERS 65536u
+#define DEF_MAX_NESTED (512ULL << 20)
 
 typedef struct dir_level {
     char *path;       /* directory path as shown */
@@ -36,11 +44,21 @@ typedef struct dir_level {
     ino_t ino;
 } dir_level;
 
+typedef struct queued {
+    char *path;              /* NULL: a memory input */
+    char *name;              /* a memory input's name */
+    const void *mem;
+    size_t len;
+} queued;
+
+enum kind { K_NONE, K_PLAIN, K_GZ, K_ARC };
+
 struct ldrsnap_batch {
     uint32_t magic;
     ls_alloc al;
     unsigned flags;
-    char **queue;
+    ls_limits lim;
+    queued *queue;
     size_t nqueue, qnext, qcap;
     dir_level dirs[MAX_DEPTH];
     size_t depth;
@@ -51,18 +69,33 @@ struct ldrsnap_batch {
     bool is_stdin;
     bool open;
     bool eof;
-    bool gz;
+    enum kind kind;
+    const unsigned char *mem;  /* a memory input */
+    size_t mem_len, mem_pos;
     z_stream zs;
     bool zs_init;
     unsigned char *in;
     size_t in_len, in_pos;
-    uint64_t in_total, out_total;
-    char errmsg[512];
+    uint64_t in_total, out_total, top_total;
+    ls_feed feed;
+    ls_arc *arc;
+    char errmsg[1024];
 };
 
 static bool valid(const ldrsnap_batch *b)
 {
     return b && b->magic == BATCH_MAGIC;
+}
+
+static void default_limits(ls_limits *l)
+{
+    l->max_bytes = DEF_MAX_BYTES;
+    l->max_total = DEF_MAX_TOTAL;
+    l->max_ratio = DEF_MAX_RATIO;
+    l->ratio_floor = DEF_RATIO_FLOOR;
+    l->max_depth = DEF_MAX_DEPTH;
+    l->max_members = DEF_MAX_MEMBERS;
+    l->max_nested = DEF_MAX_NESTED;
 }
 
 int ldrsnap_batch_new(ldrsnap_batch **out, const ldrsnap_options *opts,
@@ -80,8 +113,48 @@ int ldrsnap_batch_new(ldrsnap_batch **out, const ldrsnap_options *opts,
     b->al = al;
     b->flags = flags;
     b->fd = -1;
+    default_limits(&b->lim);
     *out = b;
     return LDRSNAP_OK;
+}
+
+int ldrsnap_batch_set_limits(ldrsnap_batch *b, const ldrsnap_limits *l)
+{
+    if (!valid(b))
+        return LDRSNAP_EMISUSE;
+    if (!l || l->version != LDRSNAP_LIMITS_VERSION)
+        return LDRSNAP_EINVAL;
+    default_limits(&b->lim);
+    if (l->max_bytes)
+        b->lim.max_bytes = l->max_bytes;
+    if (l->max_total)
+        b->lim.max_total = l->max_total;
+    if (l->max_ratio)
+        b->lim.max_ratio = l->max_ratio;
+    if (l->ratio_floor)
+        b->lim.ratio_floor = l->ratio_floor;
+    if (l->max_depth)
+        b->lim.max_depth = LS_MIN(l->max_depth, 64u);
+    if (l->max_members)
+        b->lim.max_members = l->max_members;
+    if (l->max_nested)
+        b->lim.max_nested = l->max_nested;
+    return LDRSNAP_OK;
+}
+
+static queued *enqueue(ldrsnap_batch *b)
+{
+    if (b->nqueue == b->qcap) {
+        size_t cap = b->qcap ? b->qcap * 2 : 8;
+        queued *n = ldrsnap__realloc(&b->al, b->queue, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        b->queue = n;
+        b->qcap = cap;
+    }
+    queued *q = &b->queue[b->nqueue];
+    memset(q, 0, sizeof *q);
+    return q;
 }
 
 int ldrsnap_batch_add(ldrsnap_batch *b, const char *path)
@@ -90,33 +163,55 @@ int ldrsnap_batch_add(ldrsnap_batch *b, const char *path)
         return LDRSNAP_EMISUSE;
     if (!path || !*path)
         return LDRSNAP_EINVAL;
-    if (b->nqueue == b->qcap) {
-        size_t cap = b->qcap ? b->qcap * 2 : 8;
-        char **n = ldrsnap__realloc(&b->al, b->queue, cap * sizeof *n);
-        if (!n)
-            return LDRSNAP_ENOMEM;
-        b->queue = n;
-        b->qcap = cap;
-    }
-    if (!(b->queue[b->nqueue] = ldrsnap__strdup(&b->al, path)))
+    queued *q = enqueue(b);
+    if (!q || !(q->path = ldrsnap__strdup(&b->al, path)))
         return LDRSNAP_ENOMEM;
+    b->nqueue++;
+    return LDRSNAP_OK;
+}
+
+int ldrsnap_batch_add_memory(ldrsnap_batch *b, const char *name,
+                             const void *buf, size_t len)
+{
+    if (!valid(b))
+        return LDRSNAP_EMISUSE;
+    if (!name || !*name || (!buf && len))
+        return LDRSNAP_EINVAL;
+    queued *q = enqueue(b);
+    if (!q || !(q->name = ldrsnap__strdup(&b->al, name)))
+        return LDRSNAP_ENOMEM;
+    q->mem = buf ? buf : "";
+    q->len = len;
     b->nqueue++;
     return LDRSNAP_OK;
 }
 
 /* ---- closing and errors ------------------------------------------------ */
 
-static void close_entry(ldrsnap_batch *b)
+static void close_top(ldrsnap_batch *b)
 {
+    ldrsnap__arc_free(b->arc);
+    b->arc = NULL;
     if (b->fd >= 0 && !b->is_stdin)
         close(b->fd);
     b->fd = -1;
     if (b->zs_init)
         inflateEnd(&b->zs);
     b->zs_init = false;
-    b->open = b->eof = b->gz = b->is_stdin = false;
+    b->kind = K_NONE;
+    b->is_stdin = false;
+    b->mem = NULL;
+    b->mem_len = b->mem_pos = 0;
     b->in_len = b->in_pos = 0;
-    b->in_total = b->out_total = 0;
+    b->in_total = b->top_total = 0;
+}
+
+static void close_entry(ldrsnap_batch *b)
+{
+    if (!b->arc)
+        close_top(b);
+    b->open = b->eof = false;
+    b->out_total = 0;
     ldrsnap__free(&b->al, b->name);
     b->name = NULL;
 }
@@ -134,31 +229,63 @@ static int errno_code(int e)
     return e == ENOENT || e == ENOTDIR ? LDRSNAP_ENOTFOUND : LDRSNAP_EIO;
 }
 
+static int set_entry(ldrsnap_batch *b, const char *name)
+{
+    memset(&b->entry, 0, sizeof b->entry);
+    b->errmsg[0] = '\0';
+    if (!(b->name = ldrsnap__strdup(&b->al, name)))
+        return LDRSNAP_ENOMEM;
+    b->entry.name = b->name;
+    b->entry.compression = "none";
+    return LDRSNAP_OK;
+}
+
 /* An entry that cannot be read: the caller reports it and goes on. */
 static int error_entry(ldrsnap_batch *b, const char *name, int code,
                        const char *why)
 {
     close_entry(b);
-    memset(&b->entry, 0, sizeof b->entry);
-    if (!(b->name = ldrsnap__strdup(&b->al, name)))
+    close_top(b);
+    if (set_entry(b, name) < 0)
         return LDRSNAP_ENOMEM;
-    b->entry.name = b->name;
-    b->entry.compression = "none";
     snprintf(b->errmsg, sizeof b->errmsg, "%s: %s", name, why);
     b->entry.error = code;
     return LDRSNAP_OK;
 }
 
-/* ---- opening a file ------------------------------------------------------ */
+/* An entry listed and not read (a link in a walk), with why. */
+static int skipped_entry(ldrsnap_batch *b, const char *name, const char *why)
+{
+    close_entry(b);
+    close_top(b);
+    if (set_entry(b, name) < 0)
+        return LDRSNAP_ENOMEM;
+    b->entry.skipped = why;
+    return LDRSNAP_OK;
+}
+
+/* ---- opening an input ---------------------------------------------------- */
+
+static ssize_t src_read(ldrsnap_batch *b, void *buf, size_t cap)
+{
+    if (b->mem) {
+        size_t k = LS_MIN(cap, b->mem_len - b->mem_pos);
+        memcpy(buf, b->mem + b->mem_pos, k);
+        b->mem_pos += k;
+        return (ssize_t)k;
+    }
+    ssize_t n;
+    do
+        n = read(b->fd, buf, cap);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
 
 static ssize_t fill(ldrsnap_batch *b)
 {
     if (b->in_pos < b->in_len)
         return (ssize_t)(b->in_len - b->in_pos);
-    ssize_t n;
-    do
-        n = read(b->fd, b->in, IN_CHUNK);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = src_read(b, b->in, IN_CHUNK);
     b->in_pos = 0;
     b->in_len = n > 0 ? (size_t)n : 0;
     if (n > 0)
@@ -166,44 +293,97 @@ static ssize_t fill(ldrsnap_batch *b)
     return n;
 }
 
+/* An archive: its first member becomes the entry (or none: DONE). */
+static int start_archive(ldrsnap_batch *b, bool seekable)
+{
+    b->feed.fd = b->mem ? -1 : b->fd;
+    b->feed.seekable = seekable;
+    b->feed.mem = b->mem;
+    b->feed.mem_len = b->mem_len;
+    b->feed.held = b->in;
+    b->feed.held_len = b->mem ? 0 : b->in_len;
+    b->feed.held_pos = 0;
+    b->feed.buf = b->in;
+    b->feed.in_total = &b->in_total;
+    if (b->mem)
+        b->in_total = b->mem_len;
+    b->kind = K_ARC;
+    return ldrsnap__arc_open(&b->arc, &b->al, b->name, &b->feed, &b->lim,
+                             &b->top_total, b->errmsg, sizeof b->errmsg);
+}
+
+static int start_gzip(ldrsnap_batch *b)
+{
+    memset(&b->zs, 0, sizeof b->zs);
+    if (inflateInit2(&b->zs, 15 + 16) != Z_OK)
+        return entry_error(b, LDRSNAP_ENOMEM, "cannot start gzip decoder");
+    b->zs_init = true;
+    b->kind = K_GZ;
+    b->entry.compression = "gzip";
+    return LDRSNAP_OK;
+}
+
+/* Open the top input on fd (or b->mem) and tell what it is: 1 when it is
+ * an archive (its members come from next_member()). */
 static int start_entry(ldrsnap_batch *b, const char *name, const char *path,
-                       int fd, bool is_stdin)
+                       int fd, bool is_stdin, const queued *q)
 {
     close_entry(b);
-    memset(&b->entry, 0, sizeof b->entry);
-    b->name = ldrsnap__strdup(&b->al, name);
-    if (!b->name)
+    close_top(b);
+    if (set_entry(b, name) < 0)
         return LDRSNAP_ENOMEM;
-    b->entry.name = b->name;
     b->entry.path = path ? b->name : NULL;
-    b->entry.compression = "none";
     b->fd = fd;
     b->is_stdin = is_stdin;
-    b->errmsg[0] = '\0';
+    if (q) {
+        b->mem = q->mem;
+        b->mem_len = q->len;
+    }
     if (!b->in && !(b->in = ldrsnap__malloc(&b->al, IN_CHUNK)))
         return LDRSNAP_ENOMEM;
     ssize_t n = fill(b);
     if (n < 0)
         return entry_error(b, LDRSNAP_EIO, strerror(errno));
     b->open = true;
-    if (b->in_len >= 2 && b->in[0] == 0x1F && b->in[1] == 0x8B) {
-        memset(&b->zs, 0, sizeof b->zs);
-        if (inflateInit2(&b->zs, 15 + 16) != Z_OK)
-            return entry_error(b, LDRSNAP_ENOMEM, "cannot start gzip decoder");
-        b->zs_init = true;
-        b->gz = true;
-        b->entry.compression = "gzip";
+    b->kind = K_PLAIN;
+    enum ls_sniff s = ldrsnap__sniff(b->in, b->in_len);
+    bool arcs = !(b->flags & LDRSNAP_BATCH_NO_ARCHIVES);
+    if (s == LS_SNIFF_GZIP &&
+        !(arcs && ldrsnap__gzip_is_tar(b->in, b->in_len)))
+        return start_gzip(b);
+    if (s == LS_SNIFF_PLAIN || !arcs)
+        return LDRSNAP_OK;
+    struct stat st;
+    bool seekable = !b->mem && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (b->mem) {
+        b->mem_pos = 0;
+        b->in_len = b->in_pos = 0;
     }
-    return LDRSNAP_OK;
+    int rc = start_archive(b, seekable);
+    if (rc == LDRSNAP_ENOMEM)
+        return rc;
+    b->open = false;
+    if (rc < 0) { /* the message names it */
+        b->entry.error = rc;
+        return LDRSNAP_OK;
+    }
+    return 2;
 }
 
 static int open_file(ldrsnap_batch *b, const char *path)
 {
+    if (b->flags & LDRSNAP_BATCH_NAMES_ONLY) {
+        close_entry(b);
+        close_top(b);
+        if (set_entry(b, path) < 0)
+            return LDRSNAP_ENOMEM;
+        b->entry.path = b->name;
+        return LDRSNAP_OK;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return error_entry(b, path, errno_code(errno), strerror(errno));
-    int rc = start_entry(b, path, path, fd, false);
-    return rc == LDRSNAP_ENOMEM ? rc : LDRSNAP_OK;
+    return start_entry(b, path, path, fd, false, NULL);
 }
 
 /* ---- directories --------------------------------------------------------- */
@@ -281,12 +461,21 @@ static int push_dir(ldrsnap_batch *b, const char *path, const struct stat *st)
     return 1; /* entered: no entry yet */
 }
 
-/* Visit one path: a file becomes the entry, a directory is entered. */
+/* Visit one path: a file becomes the entry (2: an archive, whose members
+ * come next), a directory is entered (1).  In a walk, symbolic links are
+ * followed only with LDRSNAP_BATCH_FOLLOW. */
 static int visit(ldrsnap_batch *b, const char *path, bool top)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (!top && !(b->flags & LDRSNAP_BATCH_FOLLOW)) {
+        if (lstat(path, &st) != 0)
+            return error_entry(b, path, errno_code(errno), strerror(errno));
+        if (S_ISLNK(st.st_mode))
+            return skipped_entry(b, path, "a symbolic link, not followed in "
+                                          "a directory walk (--follow)");
+    } else if (stat(path, &st) != 0) {
         return error_entry(b, path, errno_code(errno), strerror(errno));
+    }
     if (S_ISDIR(st.st_mode)) {
         if (!top && (b->flags & LDRSNAP_BATCH_NO_RECURSE))
             return 1;
@@ -321,27 +510,71 @@ static int next_in_dirs(ldrsnap_batch *b)
     return 1;
 }
 
+/* The next member of the open archive: 0, LDRSNAP_DONE or ENOMEM. */
+static int next_member(ldrsnap_batch *b)
+{
+    ldrsnap__free(&b->al, b->name);
+    b->name = NULL;
+    b->open = b->eof = false;
+    b->out_total = 0;
+    b->errmsg[0] = '\0';
+    ls_member m;
+    int rc = ldrsnap__arc_next(b->arc, &m);
+    if (rc != 0)
+        return rc;
+    memset(&b->entry, 0, sizeof b->entry);
+    if (!(b->name = ldrsnap__strdup(&b->al, m.name)))
+        return LDRSNAP_ENOMEM;
+    b->entry.name = b->name;
+    b->entry.compression = m.compression ? m.compression : "none";
+    b->entry.skipped = m.skipped;
+    b->entry.error = m.error;
+    b->entry.member = 1;
+    b->open = !m.error && !m.skipped;
+    return 0;
+}
+
+/* The next top input: 0 (an entry), 2 (an archive), 1 (none yet). */
+static int next_queued(ldrsnap_batch *b)
+{
+    const queued *q = &b->queue[b->qnext++];
+    int rc;
+    if (!q->path)
+        rc = start_entry(b, q->name, NULL, -1, false, q);
+    else if (!strcmp(q->path, "-"))
+        rc = start_entry(b, "<stdin>", NULL, STDIN_FILENO, true, NULL);
+    else
+        return visit(b, q->path, true);
+    return rc < 0 && rc != LDRSNAP_ENOMEM ? LDRSNAP_OK : rc;
+}
+
 int ldrsnap_batch_next(ldrsnap_batch *b, ldrsnap_entry **entry)
 {
     if (!valid(b) || !entry)
         return valid(b) ? LDRSNAP_EINVAL : LDRSNAP_EMISUSE;
     *entry = NULL;
-    close_entry(b);
+    int rc = b->arc ? 2 : 1;
+    if (!b->arc)
+        close_entry(b);
     for (;;) {
-        int rc = next_in_dirs(b);
-        if (rc == 1 && b->qnext < b->nqueue) {
-            const char *p = b->queue[b->qnext++];
-            if (!strcmp(p, "-")) {
-                rc = start_entry(b, "<stdin>", NULL, STDIN_FILENO, true);
-                rc = rc == LDRSNAP_ENOMEM ? rc : LDRSNAP_OK;
-            } else
-                rc = visit(b, p, true);
-        } else if (rc == 1) {
-            return LDRSNAP_DONE;
+        if (rc == 2) {
+            rc = next_member(b);
+            if (rc == LDRSNAP_DONE) {
+                close_entry(b);
+                close_top(b);
+                rc = 1;
+            }
         }
-        if (rc == LDRSNAP_ENOMEM)
+        if (rc == 1) {
+            rc = next_in_dirs(b);
+            if (rc == 1 && b->qnext < b->nqueue)
+                rc = next_queued(b);
+            else if (rc == 1)
+                return LDRSNAP_DONE;
+        }
+        if (rc < 0)
             return rc;
-        if (rc != 1) {
+        if (rc == 0) {
             *entry = &b->entry;
             return LDRSNAP_OK;
         }
@@ -378,13 +611,27 @@ static int read_gz(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
         }
     }
     *got = LS_MIN(cap, 1u << 30) - b->zs.avail_out;
-    b->out_total += *got;
-    if (b->out_total > GZ_MAX_OUT ||
-        (b->out_total > GZ_RATIO_FLOOR &&
-         b->out_total / (b->in_total ? b->in_total : 1) > GZ_MAX_RATIO))
-        return entry_error(b, LDRSNAP_ELIMIT,
-                           "decompressed size exceeds the safety limit "
-                           "(gzip bomb?)");
+    return LDRSNAP_OK;
+}
+
+static int read_plain(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
+{
+    if (b->in_pos == b->in_len && cap >= IN_CHUNK) {
+        /* nothing held: read straight into the caller's buffer */
+        ssize_t n = src_read(b, buf, cap);
+        if (n < 0)
+            return entry_error(b, LDRSNAP_EIO, strerror(errno));
+        b->in_total += (uint64_t)n;
+        *got = (size_t)n;
+        return LDRSNAP_OK;
+    }
+    ssize_t n = fill(b);
+    if (n < 0)
+        return entry_error(b, LDRSNAP_EIO, strerror(errno));
+    size_t k = LS_MIN(cap, b->in_len - b->in_pos);
+    memcpy(buf, b->in + b->in_pos, k);
+    b->in_pos += k;
+    *got = k;
     return LDRSNAP_OK;
 }
 
@@ -395,39 +642,27 @@ int ldrsnap_batch_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
     *got = 0;
     if (!b->open || b->eof || cap == 0)
         return b->open || !b->entry.error ? LDRSNAP_OK : b->entry.error;
-    if (b->gz) {
-        int rc = read_gz(b, buf, cap, got);
+    int rc;
+    if (b->kind == K_ARC) {
+        rc = ldrsnap__arc_read(b->arc, buf, cap, got);
         if (rc < 0)
-            b->eof = true;
-        return rc;
-    }
-    if (b->in_pos == b->in_len && cap >= IN_CHUNK) {
-        /* nothing held: read straight into the caller's buffer */
-        ssize_t n;
-        do
-            n = read(b->fd, buf, cap);
-        while (n < 0 && errno == EINTR);
-        if (n <= 0) {
-            b->eof = true;
-            return n < 0 ? entry_error(b, LDRSNAP_EIO, strerror(errno))
-                         : LDRSNAP_OK;
+            b->entry.error = rc;
+    } else {
+        rc = b->kind == K_GZ ? read_gz(b, buf, cap, got)
+                             : read_plain(b, buf, cap, got);
+        b->out_total += *got;
+        char why[300];
+        if (rc == 0 &&
+            (rc = ldrsnap__limit_check(&b->lim, b->out_total,
+                                       b->kind == K_GZ ? b->in_total : 0,
+                                       b->out_total, why, sizeof why)) < 0) {
+            entry_error(b, rc, why);
+            *got = 0;
         }
-        b->in_total += (uint64_t)n;
-        *got = (size_t)n;
-        return LDRSNAP_OK;
     }
-    ssize_t n = fill(b);
-    if (n < 0) {
+    if (rc < 0 || *got == 0)
         b->eof = true;
-        return entry_error(b, LDRSNAP_EIO, strerror(errno));
-    }
-    size_t k = LS_MIN(cap, b->in_len - b->in_pos);
-    memcpy(buf, b->in + b->in_pos, k);
-    b->in_pos += k;
-    *got = k;
-    if (k == 0)
-        b->eof = true;
-    return LDRSNAP_OK;
+    return rc;
 }
 
 const char *ldrsnap_batch_errmsg(const ldrsnap_batch *b)
@@ -440,10 +675,13 @@ void ldrsnap_batch_free(ldrsnap_batch *b)
     if (!valid(b))
         return;
     close_entry(b);
+    close_top(b);
     while (b->depth)
         free_level(b, &b->dirs[--b->depth]);
-    for (size_t i = 0; i < b->nqueue; i++)
-        ldrsnap__free(&b->al, b->queue[i]);
+    for (size_t i = 0; i < b->nqueue; i++) {
+        ldrsnap__free(&b->al, b->queue[i].path);
+        ldrsnap__free(&b->al, b->queue[i].name);
+    }
     ldrsnap__free(&b->al, b->queue);
     ldrsnap__free(&b->al, b->in);
     b->magic = 0;
@@ -453,6 +691,52 @@ void ldrsnap_batch_free(ldrsnap_batch *b)
 
 /* ---- one path, start to finish ------------------------------------------- */
 
+typedef struct path_run {
+    ldrsnap_event_cb cb;
+    void *ud;
+    const ldrsnap_entry *input;
+} path_run;
+
+/* Every event of ldrsnap_analyze_path() names its input. */
+static int with_input(const ldrsnap_event *ev, void *ud)
+{
+    path_run *r = ud;
+    ldrsnap_event e = *ev;
+    e.input = r->input;
+    return r->cb(&e, r->ud);
+}
+
+static int input_end(path_run *r, const ldrsnap_summary *sum,
+                     const char *message)
+{
+    if (!r->cb)
+        return 0;
+    ldrsnap_event e = {LDRSNAP_EV_INPUT_END, NULL, NULL, NULL, r->input, sum,
+                       message};
+    return r->cb(&e, r->ud) ? LDRSNAP_ECALLBACK : 0;
+}
+
+static int pull_entry(void *ctx, void *buf, size_t cap, size_t *got)
+{
+    return ldrsnap_batch_read(ctx, buf, cap, got);
+}
+
+/* One readable entry through a fresh analyzer (left in *a). */
+static int analyze_entry(ldrsnap_analyzer **a, ldrsnap_batch *b,
+                         const ldrsnap_options *opts, path_run *r)
+{
+    int rc = ldrsnap_analyzer_new(a, opts, r->cb ? with_input : NULL, r);
+    if (rc < 0)
+        return rc;
+    int rrc = ldrsnap_analyzer_pull(*a, pull_entry, b);
+    rc = ldrsnap_analyzer_finish(*a);
+    if (rc == LDRSNAP_ECALLBACK)
+        return rc;
+    int erc = input_end(r, ldrsnap_analyzer_summary(*a),
+                        rrc < 0 ? ldrsnap_batch_errmsg(b) : NULL);
+    return rc < 0 ? rc : erc < 0 ? erc : rrc;
+}
+
 int ldrsnap_analyze_path(ldrsnap_analyzer **out, const char *path,
                          const ldrsnap_options *opts, ldrsnap_event_cb cb,
                          void *userdata)
@@ -460,35 +744,37 @@ int ldrsnap_analyze_path(ldrsnap_analyzer **out, const char *path,
     ldrsnap_batch *b = NULL;
     ldrsnap_entry *e;
     ldrsnap_analyzer *a = NULL;
-    char *buf = NULL;
-    int rc;
+    path_run r = {cb, userdata, NULL};
+    int rc, first = LDRSNAP_OK;
+    size_t n = 0;
     if (!out || !path)
         return LDRSNAP_EINVAL;
     *out = NULL;
-    if ((rc = ldrsnap_batch_new(&b, opts, LDRSNAP_BATCH_NO_RECURSE)) < 0 ||
-        (rc = ldrsnap_batch_add(b, path)) < 0 ||
-        (rc = ldrsnap_batch_next(b, &e)) < 0)
+    if ((rc = ldrsnap_batch_new(&b, opts, 0)) < 0 ||
+        (rc = ldrsnap_batch_add(b, path)) < 0)
         goto out;
-    if (rc == LDRSNAP_DONE || e->error) {
-        rc = rc == LDRSNAP_DONE ? LDRSNAP_ENOTFOUND : e->error;
-        goto out;
-    }
-    if ((rc = ldrsnap_analyzer_new(&a, opts, cb, userdata)) < 0)
-        goto out;
-    if (!(buf = malloc(IN_CHUNK))) {
-        rc = LDRSNAP_ENOMEM;
-        goto out;
-    }
-    size_t got;
-    int rrc;
-    while ((rrc = ldrsnap_batch_read(b, buf, IN_CHUNK, &got)) == 0 && got)
-        if ((rc = ldrsnap_analyzer_feed(a, buf, got)) < 0)
+    while ((rc = ldrsnap_batch_next(b, &e)) == LDRSNAP_OK) {
+        r.input = e;
+        n++;
+        if (e->error || e->skipped) {
+            if (e->error && first == LDRSNAP_OK)
+                first = e->error;
+            if ((rc = input_end(&r, NULL, e->error ? ldrsnap_batch_errmsg(b)
+                                                   : e->skipped)) < 0)
+                goto out;
+            continue;
+        }
+        ldrsnap_analyzer_free(a);
+        a = NULL;
+        rc = analyze_entry(&a, b, opts, &r);
+        if (rc == LDRSNAP_ECALLBACK || rc == LDRSNAP_ENOMEM)
             goto out;
-    rc = ldrsnap_analyzer_finish(a);
-    if (rc == 0)
-        rc = rrc;
+        if (rc < 0 && first == LDRSNAP_OK)
+            first = rc;
+    }
+    if (rc == LDRSNAP_DONE)
+        rc = n ? first : LDRSNAP_ENOTFOUND;
 out:
-    free(buf);
     ldrsnap_batch_free(b);
     *out = a;
     return rc;

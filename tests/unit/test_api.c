@@ -269,7 +269,9 @@ Test(batch, truncated_gzip_is_an_error_naming_the_file)
     ldrsnap_batch_free(b);
 }
 
-Test(batch, directories_are_walked_in_order_and_loops_refused)
+/* A tree with a link back to its top: not followed in a walk (listed as
+ * skipped); with LDRSNAP_BATCH_FOLLOW, followed and the loop refused. */
+static void link_tree(void)
 {
     make_tmp();
     char p[400];
@@ -283,21 +285,40 @@ Test(batch, directories_are_walked_in_order_and_loops_refused)
     snprintf(p, sizeof p, "%s/b/loop", tmpdir);
     snprintf(target, sizeof target, "%s", tmpdir);
     cr_assert_eq(symlink(target, p), 0);
+}
+
+static void walk_tree(unsigned flags, int loop_error, bool loop_skipped)
+{
     ldrsnap_batch *b;
     ldrsnap_entry *e;
-    ldrsnap_batch_new(&b, NULL, 0);
+    char p[400];
+    ldrsnap_batch_new(&b, NULL, flags);
     ldrsnap_batch_add(b, tmpdir);
     snprintf(p, sizeof p, "%s/missing.log", tmpdir);
     ldrsnap_batch_add(b, p);
     const char *want[] = {"/a.log", "/b/2.log", "/b/loop", "/missing.log"};
-    int errors[] = {0, 0, LDRSNAP_ELIMIT, LDRSNAP_ENOTFOUND};
+    int errors[] = {0, 0, loop_error, LDRSNAP_ENOTFOUND};
     for (size_t i = 0; i < 4; i++) {
         cr_assert_eq(ldrsnap_batch_next(b, &e), 0, "entry %zu", i);
         cr_assert(strstr(e->name, want[i]), "%s", e->name);
         cr_assert_eq(e->error, errors[i], "%s: %d", e->name, e->error);
+        cr_assert_eq(e->skipped != NULL, i == 2 && loop_skipped, "%s",
+                     e->name);
     }
     cr_assert_eq(ldrsnap_batch_next(b, &e), LDRSNAP_DONE);
     ldrsnap_batch_free(b);
+}
+
+Test(batch, directories_are_walked_in_order_links_not_followed)
+{
+    link_tree();
+    walk_tree(0, 0, true);
+}
+
+Test(batch, followed_links_in_a_walk_refuse_loops)
+{
+    link_tree();
+    walk_tree(LDRSNAP_BATCH_FOLLOW, LDRSNAP_ELIMIT, false);
 }
 
 Test(batch, analyze_path_reports_missing_files)

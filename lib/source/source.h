@@ -1,0 +1,76 @@
+/*
+ * source/source.h - stage 0: paths and buffers -> named inputs (bytes).
+ * The only stage that knows zlib and libarchive.  source.c owns the
+ * batch (queue, directory walks, plain files, the streaming gzip path,
+ * the limits); archive.c reads containers and compressors through
+ * libarchive, archives inside archives in memory.
+ */
+#ifndef LS_SOURCE_H
+#define LS_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/ldrsnap_internal.h"
+
+#define LS_IN_CHUNK (256u * 1024u)
+
+/* What the first bytes of an input say it is. */
+enum ls_sniff {
+    LS_SNIFF_PLAIN,   /* text (or anything else): read as it is */
+    LS_SNIFF_GZIP,    /* gzip: a log, or a tar inside (ls_gzip_is_tar) */
+    LS_SNIFF_ARCHIVE  /* a container or compressor libarchive reads */
+};
+
+enum ls_sniff ldrsnap__sniff(const unsigned char *p, size_t n);
+/* Is the gzip stream starting at p[0..n) a tar? (inflates its start) */
+bool ldrsnap__gzip_is_tar(const unsigned char *p, size_t n);
+
+typedef struct ls_arc ls_arc; /* the archive levels of one top input */
+
+/* Where the archive reader gets the top input's bytes: the batch's held
+ * first chunk, then fd (or a caller's memory buffer). */
+typedef struct ls_feed {
+    int fd;                    /* -1: mem */
+    bool seekable;
+    const unsigned char *mem;  /* a memory input, whole */
+    size_t mem_len;
+    unsigned char *held;       /* first chunk, already read (sniffed) */
+    size_t held_len, held_pos;
+    unsigned char *buf;        /* room for reads, LS_IN_CHUNK */
+    uint64_t *in_total;        /* compressed bytes read, for the ratio */
+} ls_feed;
+
+/* The member the archive reader stands on. */
+typedef struct ls_member {
+    const char *name;       /* "top!dir/x.log" (valid until the next call) */
+    const char *compression;
+    const char *skipped;    /* why it is listed and not read, or NULL */
+    int error;              /* LDRSNAP_E*: the member (or the archive
+                               after it) could not be read */
+} ls_member;
+
+/* The limits, all set (defaults filled in). */
+typedef struct ls_limits {
+    uint64_t max_bytes, max_total, ratio_floor, max_members, max_nested;
+    uint32_t max_ratio;
+    unsigned max_depth;
+} ls_limits;
+
+int ldrsnap__arc_open(ls_arc **out, const ls_alloc *al, const char *top,
+                      ls_feed *feed, const ls_limits *lim, uint64_t *total,
+                      char *errmsg, size_t errlen);
+/* Next member: 0 with *m set, LDRSNAP_DONE, or LDRSNAP_ENOMEM.  Members
+ * that cannot be read come with m->error set and errmsg filled. */
+int ldrsnap__arc_next(ls_arc *arc, ls_member *m);
+/* Read the member's bytes: 0 (got 0 at its end) or an error (errmsg). */
+int ldrsnap__arc_read(ls_arc *arc, void *buf, size_t cap, size_t *got);
+void ldrsnap__arc_free(ls_arc *arc);
+
+/* Check one input's count against the limits: 0, or LDRSNAP_ELIMIT with
+ * why (for "<name>: <why>"). */
+int ldrsnap__limit_check(const ls_limits *lim, uint64_t out, uint64_t in,
+                         uint64_t total, char *why, size_t len);
+
+#endif
