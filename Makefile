@@ -70,7 +70,7 @@ LIB_SRC := lib/core/util.c lib/simd/simd.c lib/simd/simd_scalar.c \
            lib/analyzer.c lib/source/source.c lib/codes/codes.c \
            lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c lib/rules/gate.c \
            lib/pipe/pipeline.c lib/redact/redact.c lib/redact/names.c \
-           lib/redact/scan.c
+           lib/redact/scan.c lib/json/json.c
 # libarchive: containers and compressors (lib/source/ alone knows it)
 LIB_SRC += lib/source/archive.c
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
@@ -98,6 +98,7 @@ UNIT := $(BUILDDIR)/tests/unit_tests
         asan tsan bench score demo deps install install-built release uninstall \
         clean update-golden help \
         regen check-generated fuzz fuzz-run fuzz-replay format-check check-browser \
+        json-doc-check \
         check-portable check-layers check-fast
 
 all: $(STATIC) $(SHARED) $(CLI) $(PC)
@@ -248,7 +249,7 @@ example: all
 
 mancheck:
 	@if command -v mandoc >/dev/null; then \
-	    mandoc -Tlint -W warning docs/ldrsnap.1 docs/libldrsnap.3 docs/ldrsnap-rules.5; \
+	    mandoc -Tlint -W warning docs/ldrsnap.1 docs/libldrsnap.3 docs/ldrsnap-rules.5 docs/ldrsnap-json.5; \
 	else echo "mandoc not installed: man pages not linted"; fi
 
 # The generated code table: regenerate from the Debian packages' headers,
@@ -273,7 +274,11 @@ check-generated:
 	    diff -q lib/codes/errtab.c $(BUILDDIR)/errtab.c && echo "check-generated: lib/codes/errtab.c is up to date"; \
 	else echo "check-generated: skipped (needs python3, librust-winapi-dev, mingw-w64-common)"; fi
 
-check: all unit golden headercheck symcheck example mancheck check-generated \
+# Every record and field the CLI writes is in ldrsnap-json(5).
+json-doc-check: $(CLI)
+	python3 tools/check_json_doc.py $(CLI)
+
+check: all unit golden headercheck symcheck example mancheck json-doc-check check-generated \
        check-layers fuzz-replay score check-fast
 	@echo "make check: all passed"
 
@@ -408,6 +413,7 @@ install-built: all
 	install -m 644 docs/ldrsnap.1 $(DESTDIR)$(MANDIR)/man1/ldrsnap.1
 	install -m 644 docs/libldrsnap.3 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3
 	install -m 644 docs/ldrsnap-rules.5 $(DESTDIR)$(MANDIR)/man5/ldrsnap-rules.5
+	install -m 644 docs/ldrsnap-json.5 $(DESTDIR)$(MANDIR)/man5/ldrsnap-json.5
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ldrsnap $(DESTDIR)$(LIBDIR)/libldrsnap.a \
@@ -415,7 +421,8 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/$(SHARED_SONAME) $(DESTDIR)$(LIBDIR)/libldrsnap.so \
 	    $(DESTDIR)$(INCLUDEDIR)/ldrsnap.h $(DESTDIR)$(PKGCONFIGDIR)/ldrsnap.pc \
 	    $(DESTDIR)$(MANDIR)/man1/ldrsnap.1 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3 \
-	    $(DESTDIR)$(MANDIR)/man5/ldrsnap-rules.5
+	    $(DESTDIR)$(MANDIR)/man5/ldrsnap-rules.5 \
+	    $(DESTDIR)$(MANDIR)/man5/ldrsnap-json.5
 
 clean:
 	rm -rf $(sort $(BUILDDIR) build) build-*/

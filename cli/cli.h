@@ -82,6 +82,15 @@ __attribute__((format(printf, 2, 3))) void ob_printf(obuf *o,
 void ob_u64(obuf *o, unsigned long long v);
 void ob_hex8(obuf *o, unsigned v);        /* 0x%08x */
 void ob_free(obuf *o);
+/* Room for at least n bytes at the end of the buffer, for a writer of
+ * its own (the library's JSON records): *p and how many bytes there
+ * are, or 0 (a failure, or more than a descriptor's buffer holds); then
+ * ob_advance() by what was written. */
+size_t ob_room(obuf *o, size_t n, char **p);
+static inline void ob_advance(obuf *o, size_t n)
+{
+    o->len += n;
+}
 /* Flush; after a failure say so on standard error (naming `what`) and
  * return -1. */
 int ob_finish(obuf *o, const char *what);

@@ -102,6 +102,14 @@ static bool room(obuf *o, size_t n)
     return n <= o->cap - o->len;
 }
 
+size_t ob_room(obuf *o, size_t n, char **p)
+{
+    if (!room(o, n))
+        return 0;
+    *p = o->buf + o->len;
+    return o->cap - o->len;
+}
+
 void ob_putc_slow(obuf *o, char c)
 {
     if (room(o, 1))

@@ -974,6 +974,36 @@ LDRSNAP_API const char *ldrsnap_redactor_errmsg(const ldrsnap_redactor *r);
 
 LDRSNAP_API void ldrsnap_redactor_free(ldrsnap_redactor *r);
 
+/* ------------------------------------------------------------------------
+ * JSON Lines: the records of `ldrsnap --format=jsonl`, documented in
+ * ldrsnap-json(5), so that a program linking the library writes exactly
+ * the CLI's records.  Each function writes one record and its newline
+ * with snprintf()'s contract: it returns the record's length (without a
+ * NUL) and writes at most cap - 1 bytes and a NUL into buf (which may be
+ * NULL when cap is 0); when the return is cap or more, call again with a
+ * buffer of that length + 1.  The output is valid UTF-8 JSON whatever the
+ * strings hold (control characters escaped, invalid UTF-8 as U+FFFD).
+ * Thread-safe; no allocation.  source names the input ("type", "source"
+ * come first in every record).
+ */
+
+/** A "failure", "exception" or "signature" record for an event. */
+LDRSNAP_API size_t ldrsnap_event_to_json(char *buf, size_t cap,
+                                         const char *source,
+                                         const ldrsnap_event *ev);
+/** The "summary" record of a finished input (with "schema"). */
+LDRSNAP_API size_t ldrsnap_summary_to_json(char *buf, size_t cap,
+                                           const char *source,
+                                           const ldrsnap_summary *s);
+/** An "error" record: an input that could not be read, and why. */
+LDRSNAP_API size_t ldrsnap_error_to_json(char *buf, size_t cap,
+                                         const char *source,
+                                         const char *message);
+/** A "record" record (`ldrsnap tokens --format=jsonl`): one token. */
+LDRSNAP_API size_t ldrsnap_record_to_json(char *buf, size_t cap,
+                                          const char *source,
+                                          const ldrsnap_record *r);
+
 #ifdef __cplusplus
 }
 #endif

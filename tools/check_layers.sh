@@ -3,7 +3,7 @@
 #
 #  1. a file of one stage includes no header of a later stage, in this
 #     order: simd core codes text lex parse pipe trace verdict diff redact
-#     rules source, then lib/analyzer.c and its header, where they meet
+#     rules source json, then lib/analyzer.c and its header, where they meet
 #     (simd first: it knows bytes only, libc and the intrinsics headers,
 #     so that core's path helpers may use its passes);
 #  2. every library source outside lib/rules/, lib/source/ and
@@ -17,7 +17,7 @@
 CC=${1:-cc}
 [ $# -gt 0 ] && shift
 FLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Ilib $*"
-ORDER="simd core codes text lex parse pipe trace verdict diff redact rules source analyzer"
+ORDER="simd core codes text lex parse pipe trace verdict diff redact rules source json analyzer"
 
 # The rank of a stage in ORDER; empty for a folder this script does not know.
 rank() {

@@ -1,0 +1,467 @@
+/*
+ * json/json.c - the JSON Lines records of `ldrsnap --format=jsonl`
+ * (ldrsnap-json(5), schema LDRSNAP_SCHEMA_VERSION), for any program that
+ * links the library: the CLI writes its records with these functions, so
+ * a tool's records are the CLI's, byte for byte.
+ *
+ * Each function writes one record and its newline into the caller's
+ * buffer with snprintf()'s contract: it returns the record's length and
+ * writes at most cap - 1 bytes and a NUL; a caller whose buffer was too
+ * small gives one of that length + 1.  Strings stay valid JSON whatever
+ * their bytes: control characters are escaped and bytes that are not
+ * UTF-8 (a file name, say) become U+FFFD.  Knows only the public header.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ldrsnap.h>
+
+/* A writer with snprintf()'s contract: what does not fit is counted. */
+typedef struct jw {
+    char *buf;
+    size_t cap, len;
+} jw;
+
+static void jw_write(jw *w, const void *p, size_t n)
+{
+    if (w->len < w->cap) {
+        size_t k = w->cap - w->len;
+        memcpy(w->buf + w->len, p, n < k ? n : k);
+    }
+    w->len += n;
+}
+
+static void jw_putc(jw *w, char c)
+{
+    if (w->len < w->cap)
+        w->buf[w->len] = c;
+    w->len++;
+}
+
+static void jw_puts(jw *w, const char *s)
+{
+    jw_write(w, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3))) static void jw_printf(jw *w,
+                                                          const char *fmt,
+                                                          ...)
+{
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        jw_write(w, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static void jw_u64(jw *w, unsigned long long v)
+{
+    char tmp[20];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    jw_write(w, tmp + i, sizeof tmp - i);
+}
+
+static void jw_hex8(jw *w, unsigned v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[10] = {'0', 'x'};
+    for (int i = 0; i < 8; i++)
+        tmp[2 + i] = digits[(v >> (28 - 4 * i)) & 0xF];
+    jw_write(w, tmp, sizeof tmp);
+}
+
+/* The record's length; a NUL after what was written. */
+static size_t jw_end(jw *w)
+{
+    if (w->cap)
+        w->buf[w->len < w->cap ? w->len : w->cap - 1] = '\0';
+    return w->len;
+}
+
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t k;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF)
+        k = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        k = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        k = 4, cp = c & 0x07;
+    else
+        return 0;
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return k;
+}
+
+/* Bytes that go out as they are: printable ASCII but '"' and '\\'. */
+static bool plain(unsigned c)
+{
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Whether any of the 8 bytes in x needs a look of its own: a control
+ * byte, '"', '\\', DEL or a byte past ASCII (exact for the answer "none"). */
+static bool swar_special(uint64_t x)
+{
+    uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+    uint64_t ctl = (x - ONES * 0x20) & ~x;          /* < 0x20 (or >= 0x80) */
+    uint64_t hi = x | (x + ONES);                  /* >= 0x7F */
+    uint64_t qz = (q - ONES) & ~q, bz = (b - ONES) & ~b;
+    return ((ctl | hi | qz | bz) & HIGHS) != 0;
+}
+
+static void json_str(jw *out, const char *s)
+{
+    if (!s) {
+        jw_write(out, "null", 4);
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + strlen(s);
+    jw_putc(out, '"');
+    for (;;) {
+        const unsigned char *run = p;
+        uint64_t x;
+        while (end - p >= 8 && (memcpy(&x, p, 8), !swar_special(x)))
+            p += 8;
+        while (p < end && plain(*p))
+            p++;
+        if (p > run)
+            jw_write(out, run, (size_t)(p - run));
+        if (p == end)
+            break;
+        unsigned c = *p;
+        if (c == '"' || c == '\\') {
+            jw_putc(out, '\\');
+            jw_putc(out, (char)c);
+            p++;
+        } else if (c < 0x20 || c == 0x7F) {
+            switch (c) {
+            case '\n': jw_write(out, "\\n", 2); break;
+            case '\r': jw_write(out, "\\r", 2); break;
+            case '\t': jw_write(out, "\\t", 2); break;
+            default: jw_printf(out, "\\u%04x", c); break;
+            }
+            p++;
+        } else {
+            size_t k = utf8_len(p);
+            if (k) {
+                jw_write(out, p, k);
+                p += k;
+            } else {
+                jw_write(out, "\\ufffd", 6);
+                p++;
+            }
+        }
+    }
+    jw_putc(out, '"');
+}
+
+/* ,"key": (the comma when asked) */
+static void key(jw *out, const char *k, bool comma)
+{
+    if (comma)
+        jw_putc(out, ',');
+    jw_putc(out, '"');
+    jw_puts(out, k);
+    jw_write(out, "\":", 2);
+}
+
+static void json_key_str(jw *out, const char *k, const char *s, bool comma)
+{
+    key(out, k, comma);
+    json_str(out, s);
+}
+
+static void json_key_u64(jw *out, const char *k, unsigned long long v,
+                  bool comma)
+{
+    key(out, k, comma);
+    jw_u64(out, v);
+}
+
+static void json_key_hex(jw *out, const char *k, bool has, unsigned v,
+                  bool comma)
+{
+    key(out, k, comma);
+    if (has) {
+        jw_putc(out, '"');
+        jw_hex8(out, v);
+        jw_putc(out, '"');
+    } else {
+        jw_write(out, "null", 4);
+    }
+}
+
+static void json_key_strs(jw *out, const char *k, const char *const *v,
+                   size_t n)
+{
+    key(out, k, true);
+    jw_putc(out, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jw_putc(out, ',');
+        json_str(out, v[i]);
+    }
+    jw_putc(out, ']');
+}
+
+static void json_chain(jw *out, const char *const *chain, size_t n)
+{
+    json_key_strs(out, "chain", chain, n);
+}
+
+static void head(jw *out, const char *type, const char *source)
+{
+    jw_write(out, "{\"type\":\"", 9);
+    jw_puts(out, type);
+    jw_putc(out, '"');
+    json_key_str(out, "source", source, true);
+}
+
+static void pid_tid(jw *out, unsigned flags, unsigned pid, unsigned tid)
+{
+    if (flags & LDRSNAP_FF_PID)
+        json_key_u64(out, "pid", pid, true);
+    else
+        jw_puts(out, ",\"pid\":null");
+    if (flags & LDRSNAP_FF_TID)
+        json_key_u64(out, "tid", tid, true);
+    else
+        jw_puts(out, ",\"tid\":null");
+}
+
+static void json_failure(jw *out, const char *source, const ldrsnap_failure *f)
+{
+    head(out, "failure", source);
+    json_key_u64(out, "line", f->line, true);
+    pid_tid(out, f->flags, f->pid, f->tid);
+    json_key_str(out, "kind", ldrsnap_kind_name(f->kind), true);
+    json_key_str(out, "dll", f->dll, true);
+    json_key_str(out, "dll_path", f->dll_path, true);
+    json_key_str(out, "parent", f->parent, true);
+    json_key_str(out, "symbol", f->symbol, true);
+    json_key_hex(out, "status", f->flags & LDRSNAP_FF_STATUS, f->status,
+                 true);
+    json_key_str(out, "status_name", f->status_name, true);
+    json_key_str(out, "role", ldrsnap_role_name(f->role), true);
+    json_key_str(out, "confidence", ldrsnap_confidence_name(f->confidence),
+                 true);
+    json_chain(out, f->chain, f->chain_len);
+    json_key_str(out, "note", f->note, true);
+    json_key_str(out, "text", f->text, true);
+    jw_puts(out, "}\n");
+}
+
+static void json_exception(jw *out, const char *source,
+                    const ldrsnap_exception *e)
+{
+    head(out, "exception", source);
+    json_key_u64(out, "line", e->line, true);
+    pid_tid(out, e->flags, e->pid, e->tid);
+    json_key_hex(out, "code", true, e->code, true);
+    json_key_str(out, "code_name", e->code_name, true);
+    json_key_str(out, "chance",
+                 e->flags & LDRSNAP_FF_SECOND_CHANCE ? "second" : "first",
+                 true);
+    json_key_str(out, "description", e->description, true);
+    json_key_str(out, "dll", e->dll, true);
+    json_key_str(out, "text", e->text, true);
+    jw_puts(out, "}\n");
+}
+
+static void root_cause(jw *out, const ldrsnap_verdict *v)
+{
+    jw_putc(out, '{');
+    if (v->flags & LDRSNAP_FF_PID)
+        json_key_u64(out, "pid", v->pid, false);
+    else
+        jw_puts(out, "\"pid\":null");
+    json_key_str(out, "kind", ldrsnap_kind_name(v->kind), true);
+    json_key_str(out, "dll", v->dll, true);
+    json_key_str(out, "parent", v->parent, true);
+    json_key_hex(out, "status", v->flags & LDRSNAP_FF_STATUS, v->status,
+                 true);
+    json_key_str(out, "status_name", v->status_name, true);
+    json_key_u64(out, "line", v->line, true);
+    if (v->flags & LDRSNAP_FF_TID)
+        json_key_u64(out, "tid", v->tid, true);
+    else
+        jw_puts(out, ",\"tid\":null");
+    json_key_str(out, "symbol", v->symbol, true);
+    json_key_str(out, "image", v->image, true);
+    json_key_str(out, "confidence", ldrsnap_confidence_name(v->confidence),
+                 true);
+    json_chain(out, v->chain, v->chain_len);
+    jw_putc(out, '}');
+}
+
+static void json_signature(jw *out, const char *source, const ldrsnap_signature *s)
+{
+    head(out, "signature", source);
+    json_key_u64(out, "line", s->line, true);
+    jw_puts(out, ",\"lines\":[");
+    for (size_t i = 0; i < s->n_lines; i++) {
+        if (i)
+            jw_putc(out, ',');
+        jw_u64(out, s->lines[i]);
+    }
+    jw_putc(out, ']');
+    pid_tid(out, s->flags, s->pid, s->tid);
+    json_key_str(out, "id", s->id, true);
+    json_key_str(out, "title", s->title, true);
+    json_key_str(out, "severity", s->severity, true);
+    json_key_str(out, "explanation", s->explanation, true);
+    json_key_str(out, "advice", s->advice, true);
+    json_key_strs(out, "references", s->references, s->n_references);
+    jw_puts(out, "}\n");
+}
+
+static void json_summary(jw *out, const char *source, const ldrsnap_summary *s)
+{
+    head(out, "summary", source);
+    json_key_u64(out, "lines", s->lines, true);
+    json_key_u64(out, "bytes", s->bytes, true);
+    json_key_str(out, "dialect", s->dialect, true);
+    json_key_str(out, "encoding", s->encoding, true);
+    json_key_u64(out, "processes", s->processes, true);
+    json_key_u64(out, "failures", s->failures, true);
+    json_key_u64(out, "noise", s->noise, true);
+    json_key_u64(out, "handled", s->handled, true);
+    json_key_u64(out, "exceptions", s->exceptions, true);
+    json_key_u64(out, "signatures", s->signatures, true);
+    jw_puts(out, ",\"root_causes\":[");
+    for (size_t i = 0; i < s->n_verdicts; i++) {
+        if (i)
+            jw_putc(out, ',');
+        root_cause(out, &s->verdicts[i]);
+    }
+    jw_printf(out, "],\"schema\":%d}\n", LDRSNAP_SCHEMA_VERSION);
+}
+
+static void json_error(jw *out, const char *source, const char *message)
+{
+    head(out, "error", source);
+    json_key_str(out, "message", message, true);
+    jw_puts(out, "}\n");
+}
+
+static void json_record(jw *out, const char *source, const ldrsnap_record *r)
+{
+    head(out, "record", source);
+    json_key_u64(out, "line", r->line, true);
+    json_key_str(out, "dialect", ldrsnap_dialect_name(r->dialect), true);
+    json_key_str(out, "msg", ldrsnap_msg_name(r->msg), true);
+    if (r->level)
+        json_key_str(out, "level", ldrsnap_level_name(r->level), true);
+    if (r->flags & LDRSNAP_RF_PID)
+        json_key_u64(out, "pid", r->pid, true);
+    if (r->flags & LDRSNAP_RF_TID)
+        json_key_u64(out, "tid", r->tid, true);
+    if (r->flags & LDRSNAP_RF_STATUS)
+        json_key_hex(out, "status", true, r->status, true);
+    if (r->flags & LDRSNAP_RF_STATUS_ORIG)
+        json_key_hex(out, "status_orig", true, r->status_orig, true);
+    if (r->flags & LDRSNAP_RF_BASE)
+        jw_printf(out, ",\"base\":\"0x%llx\"", (unsigned long long)r->base);
+    static const struct {
+        const char *k;
+        size_t off;
+    } f[] = {{"prefix", offsetof(ldrsnap_record, prefix)},
+             {"function", offsetof(ldrsnap_record, function)},
+             {"dll", offsetof(ldrsnap_record, dll)},
+             {"dll_path", offsetof(ldrsnap_record, dll_path)},
+             {"parent", offsetof(ldrsnap_record, parent)},
+             {"symbol", offsetof(ldrsnap_record, symbol)},
+             {"search_path", offsetof(ldrsnap_record, search_path)},
+             {"image", offsetof(ldrsnap_record, image)}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        const char *v = *(const char *const *)((const char *)r + f[i].off);
+        if (v && *v)
+            json_key_str(out, f[i].k, v, true);
+    }
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } fl[] = {{LDRSNAP_RF_COMPACT, "compact"}, {LDRSNAP_RF_CUT, "cut"},
+              {LDRSNAP_RF_CAPPED, "capped"},   {LDRSNAP_RF_JOINED, "joined"},
+              {LDRSNAP_RF_SPLIT, "split"},     {LDRSNAP_RF_RECODED, "recoded"}};
+    for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++)
+        if (r->flags & fl[i].bit)
+            jw_printf(out, ",\"%s\":true", fl[i].name);
+    json_key_str(out, "text", r->text, true);
+    jw_puts(out, "}\n");
+}
+
+/* ---- the public entry points --------------------------------------------- */
+
+size_t ldrsnap_event_to_json(char *buf, size_t cap, const char *source,
+                             const ldrsnap_event *ev)
+{
+    jw w = {buf, buf ? cap : 0, 0};
+    if (!ev)
+        return 0;
+    switch (ev->type) {
+    case LDRSNAP_EV_FAILURE:
+        if (ev->failure)
+            json_failure(&w, source, ev->failure);
+        break;
+    case LDRSNAP_EV_EXCEPTION:
+        if (ev->exception)
+            json_exception(&w, source, ev->exception);
+        break;
+    case LDRSNAP_EV_SIGNATURE:
+        if (ev->signature)
+            json_signature(&w, source, ev->signature);
+        break;
+    }
+    return jw_end(&w);
+}
+
+size_t ldrsnap_summary_to_json(char *buf, size_t cap, const char *source,
+                               const ldrsnap_summary *s)
+{
+    jw w = {buf, buf ? cap : 0, 0};
+    if (s)
+        json_summary(&w, source, s);
+    return jw_end(&w);
+}
+
+size_t ldrsnap_error_to_json(char *buf, size_t cap, const char *source,
+                             const char *message)
+{
+    jw w = {buf, buf ? cap : 0, 0};
+    json_error(&w, source, message);
+    return jw_end(&w);
+}
+
+size_t ldrsnap_record_to_json(char *buf, size_t cap, const char *source,
+                              const ldrsnap_record *r)
+{
+    jw w = {buf, buf ? cap : 0, 0};
+    if (r)
+        json_record(&w, source, r);
+    return jw_end(&w);
+}
