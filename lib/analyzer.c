@@ -85,10 +85,10 @@ static int trace(ldrsnap_analyzer *a, const ldrsnap_record *rec,
     int rc;
     do {
         rc = ldrsnap__trace_record(a->trace, rec, note, &a->sink);
-        if (rc >= 0) {
+        if (rc >= 0 && ldrsnap__trace_has_ended(a->trace)) {
             int vrc = judge_ended(a);
             if (vrc != 0)
-                rc = vrc;
+                return vrc;
         }
     } while (rc == LS_TRACE_AGAIN);
     return rc;
@@ -117,19 +117,24 @@ static int on_record(void *ctx, const ldrsnap_record *rec,
     ldrsnap_analyzer *a = ctx;
     if (a->rec_cb && a->rec_cb(rec, a->rec_ud) != 0)
         return a->cb_rc = LDRSNAP_ECALLBACK;
-    ls_note note = *learnt;
-    if (!note.has_fid && rec->function)
-        note.fid = ldrsnap__func_id(rec->function, strlen(rec->function),
-                                    &note.fflags);
-    int rc = trace(a, rec, &note);
+    const ls_note *note = learnt;
+    ls_note known;
+    if (!learnt->has_fid && rec->function) { /* the id, worked out here */
+        known = *learnt;
+        known.fid = ldrsnap__func_id(rec->function, strlen(rec->function),
+                                     &known.fflags);
+        known.has_fid = true;
+        note = &known;
+    }
+    int rc = trace(a, rec, note);
     /* a compact item no rule can start on, nor find a literal in, while
      * no sequence is under way: the rules have nothing to do with it */
-    if (rc == 0 && a->rx && note.gated && !note.rules_may &&
-        !note.watched && !ldrsnap__rx_busy(a->rx))
+    if (rc == 0 && a->rx && note->gated && !note->rules_may &&
+        !note->watched && !ldrsnap__rx_busy(a->rx))
         return a->cb_rc;
     if (rc == 0 && a->rx) {
         rx_where w = where_of(a, rec);
-        rc = ldrsnap__rx_record(a->rx, rec, &note, &w, &a->sink);
+        rc = ldrsnap__rx_record(a->rx, rec, note, &w, &a->sink);
     }
     return rc < 0 ? rc : a->cb_rc;
 }

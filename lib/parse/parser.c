@@ -204,10 +204,14 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
         p->prev_dialect = rec->dialect;
     if (p->batch)
         return publish(p, &it, n + 1 + used);
-    if (p->fn) {
-        ls_note note = LS_NOTE_NONE;
-        note.watched = p->line_watched;
-        return p->fn(p->ud, rec, &note);
+    if (p->fn) { /* the analyzer's: what this thread learnt, noted */
+        p->note.watched = p->line_watched;
+        p->note.fid = rec->function
+                          ? ldrsnap__func_id(rec->function,
+                                             strlen(rec->function),
+                                             &p->note.fflags)
+                          : (p->note.fflags = 0, LS_FID_UNKNOWN);
+        return p->fn(p->ud, rec, &p->note);
     }
     if (p->cb(rec, p->ud) != 0)
         return LDRSNAP_ECALLBACK;
@@ -670,6 +674,8 @@ int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
         p->max_line = LS_MIN_MAX_LINE;
     p->fn = fn;
     p->ud = ctx;
+    p->note = LS_NOTE_NONE;
+    p->note.has_fid = true; /* emit_piece() sets it */
     p->prev_dialect = LDRSNAP_D_BLANK;
     ldrsnap__text_init(&p->text, &p->al, p->max_line, on_line, p);
     if (p->flags & LS_OPT_NO_FAST_LINES)

@@ -226,8 +226,8 @@ void ldrsnap__proc_end(ls_trace *tr, ls_proc *p)
     if (tr->anon == p)
         tr->anon = NULL;
     p->ended_next = NULL;
-    *(tr->ended_tail ? &tr->ended_tail->ended_next : &tr->ended_head) = p;
-    tr->ended_tail = p;
+    *(tr->q.ended_tail ? &tr->q.ended_tail->ended_next : &tr->q.ended_head) = p;
+    tr->q.ended_tail = p;
 }
 
 void ldrsnap__trace_end(ls_trace *tr)
@@ -238,9 +238,9 @@ void ldrsnap__trace_end(ls_trace *tr)
 
 ls_proc *ldrsnap__trace_ended(ls_trace *tr)
 {
-    ls_proc *p = tr->ended_head;
-    if (p && !(tr->ended_head = p->ended_next))
-        tr->ended_tail = NULL;
+    ls_proc *p = tr->q.ended_head;
+    if (p && !(tr->q.ended_head = p->ended_next))
+        tr->q.ended_tail = NULL;
     return p;
 }
 

@@ -84,14 +84,29 @@ typedef struct ls_trace_counts {
 
 /* quiet_noise: probe misses are counted, not sent to the sink. */
 int ldrsnap__trace_new(ls_trace **out, const ls_alloc *al, bool quiet_noise);
-/* One record; note says what was learnt of it (its function's id).
- * Returns 0, LS_TRACE_AGAIN, or an error (< 0, or the sink's). */
-int ldrsnap__trace_record(ls_trace *t, const ldrsnap_record *rec,
-                          const ls_note *note, const ls_sink *sink);
 /* The log is over: every live process is queued, oldest first. */
 void ldrsnap__trace_end(ls_trace *t);
 /* The next ended process, first ended first; NULL: none. */
 ls_proc *ldrsnap__trace_ended(ls_trace *t);
+
+/* The first member of every ls_trace: what a caller may read without a
+ * call, the queue of ended processes. */
+typedef struct ls_trace_head {
+    ls_proc *ended_head, *ended_tail;
+} ls_trace_head;
+
+/* Does a process wait in the queue?  Inline: asked after every record. */
+static inline bool ldrsnap__trace_has_ended(const ls_trace *t)
+{
+    return ((const ls_trace_head *)(const void *)t)->ended_head != NULL;
+}
+
+/* One record; note says what was learnt of it (its function's id).
+ * Returns 0, LS_TRACE_AGAIN, or an error (< 0, or the sink's).  Either
+ * way, ended processes may wait in the queue (ldrsnap__trace_has_ended()):
+ * judge them before the next record. */
+int ldrsnap__trace_record(ls_trace *t, const ldrsnap_record *rec,
+                          const ls_note *note, const ls_sink *sink);
 /* For the verdicts: what the threads of ended process p were in the
  * middle of (a DllMain that never returned, a search that never ended),
  * as failures of p. */

@@ -89,6 +89,7 @@ typedef struct ls_module {
 } ls_module;
 
 struct ls_trace {
+    ls_trace_head q;             /* first: ended, waiting for a verdict */
     ls_alloc al;
     bool quiet_noise;            /* probe misses are counted only */
     const ls_sink *sink;         /* the record's, while it is traced */
@@ -99,7 +100,6 @@ struct ls_trace {
     size_t nprocs;
     ls_proc *last_proc;
     ls_proc *anon;               /* lines that name no process */
-    ls_proc *ended_head, *ended_tail; /* ended, waiting for their verdict */
     uint32_t xp_pid, xp_tid;
     bool has_xp_pid;
     /* threads */

@@ -22,7 +22,7 @@ typedef struct seen {
     ls_trace *t;
     ls_verdicts *v;
     ls_sink sink;
-    bool judge;          /* take the ended processes as they come */
+    size_t ended;        /* records after which a process was queued */
 } seen;
 
 static void note_line(seen *s, const char *what, unsigned long long a,
@@ -76,8 +76,10 @@ static int on_record(const ldrsnap_record *rec, void *ud)
         s->again++;
         judge_ended(s);
     }
-    if (s->judge)
+    if (ldrsnap__trace_has_ended(s->t)) {
+        s->ended++;
         judge_ended(s);
+    }
     return rc;
 }
 
@@ -91,7 +93,6 @@ static void run_open(seen *s, const char *log, bool quiet_noise,
     if (verdicts)
         cr_assert_eq(ldrsnap__verdicts_new(&s->v, &al), 0);
     s->sink = (ls_sink){on_failure, on_exception, on_signature, s};
-    s->judge = true;
     ldrsnap_parser *p;
     cr_assert_eq(ldrsnap_parser_new(&p, NULL, on_record, s), 0);
     cr_assert_eq(ldrsnap_parser_feed(p, log, strlen(log)), 0);
@@ -217,6 +218,25 @@ Test(trace, eviction_judges_before_the_new_record)
     cr_assert_eq(nv, LS_MAX_PROCS);
     done(&s);
     free(log);
+}
+
+/* The program's exit ends its process: the record is taken, and a
+ * process waits in the queue (ldrsnap__trace_has_ended()). */
+Test(trace, program_exit_ends_the_process)
+{
+    seen s;
+    run(&s,
+        BEGIN("1f30", "Setup.exe") UNABLE("1f30")
+        "The program '[7984] Setup.exe' has exited with code 0 (0x0).\n"
+        BEGIN("0100", "b.exe"),
+        false, true);
+    cr_assert_eq(s.ended, 1);
+    cr_assert_eq(s.again, 0);
+    cr_assert_str_eq(s.lines[0], "ended pid 7984 Setup.exe");
+    /* its failure (whatever its role), before anything of the next */
+    cr_assert_eq(strncmp(s.lines[1], "failure 2 ", 10), 0, "%s", s.lines[1]);
+    cr_assert_str_eq(s.lines[2], "ended pid 256 b.exe");
+    done(&s);
 }
 
 /* Exceptions leave through the sink as they are read; one the process did
