@@ -987,7 +987,8 @@ LDRSNAP_API void ldrsnap_redactor_free(ldrsnap_redactor *r);
  * come first in every record).
  */
 
-/** A "failure", "exception" or "signature" record for an event. */
+/** A "failure", "exception" or "signature" record for an event; for
+ *  LDRSNAP_EV_INPUT_END the input's "summary", or an "error" record. */
 LDRSNAP_API size_t ldrsnap_event_to_json(char *buf, size_t cap,
                                          const char *source,
                                          const ldrsnap_event *ev);

@@ -436,6 +436,12 @@ size_t ldrsnap_event_to_json(char *buf, size_t cap, const char *source,
         if (ev->signature)
             json_signature(&w, source, ev->signature);
         break;
+    case LDRSNAP_EV_INPUT_END: /* its summary, or why it was not read */
+        if (ev->summary)
+            json_summary(&w, source, ev->summary);
+        else
+            json_error(&w, source, ev->message ? ev->message : "not read");
+        break;
     }
     return jw_end(&w);
 }
