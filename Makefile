@@ -70,7 +70,7 @@ LIB_SRC := lib/core/util.c lib/simd/simd.c lib/simd/simd_scalar.c \
            lib/analyzer.c lib/source/source.c lib/codes/codes.c \
            lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c lib/rules/gate.c \
            lib/pipe/pipeline.c lib/redact/redact.c lib/redact/names.c \
-           lib/redact/scan.c lib/json/json.c
+           lib/redact/scan.c lib/json/json.c lib/diff/diff.c
 # libarchive: containers and compressors (lib/source/ alone knows it)
 LIB_SRC += lib/source/archive.c
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
@@ -79,7 +79,7 @@ GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c
 CLI_SRC := cli/main.c cli/options.c cli/term.c cli/next_steps.c cli/tree.c cli/analyze.c cli/render_text.c cli/render_html.c cli/render_json.c \
            cli/out.c \
            cli/json.c cli/report.c cli/decode.c cli/rules_cmd.c \
-           cli/redact_cmd.c
+           cli/redact_cmd.c cli/diff_cmd.c
 TEST_SRC := $(wildcard tests/unit/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILDDIR)/%.o) $(BUILDDIR)/gen/builtin_rules.o

@@ -23,6 +23,7 @@ enum cli_cmd {
     CMD_TOKENS,
     CMD_TREE,
     CMD_REDACT,
+    CMD_DIFF,
     CMD_COUNT
 };
 
@@ -390,6 +391,9 @@ int cmd_tokens(int argc, char **argv, const cli_opts *o);
 
 /* redact_cmd.c */
 int cmd_redact(int argc, char **argv, const cli_opts *o);
+
+/* diff_cmd.c */
+int cmd_diff(int argc, char **argv, const cli_opts *o);
 
 /* rules_cmd.c */
 int load_rules(cli_opts *o, ldrsnap_rules **out);

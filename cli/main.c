@@ -7,6 +7,7 @@
  *   ldrsnap rules list | show ID... | check FILE...
  *   ldrsnap tokens [--format=text|jsonl] [PATH...]
  *   ldrsnap redact [--paths] [--key=KEY] [--list] PATH... [-o OUT]
+ *   ldrsnap diff [--format=text|jsonl] [--force] GOOD BAD
  *   ldrsnap --version | --help
  *
  * Exit status: 0 no failure found, 1 a failure found, 2 an input could not

@@ -211,6 +211,13 @@ static int set_max_ratio(cli_opts *o, const char *v)
     return 0;
 }
 
+static int set_force(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->force = true;
+    return 0;
+}
+
 static int set_help(cli_opts *o, const char *v)
 {
     (void)v;
@@ -262,6 +269,15 @@ static const cli_command commands[CMD_COUNT] = {
                     "several or a directory into -o DIR in the same shape. "
                     "A file that would keep a name found elsewhere is not "
                     "written; an input is never written over."},
+    [CMD_DIFF] = {"diff", cmd_diff, CMDF_OPERAND,
+                  "diff [--format=text|jsonl] [--force] GOOD BAD",
+                  "Where a failing run differs from a good one: the "
+                  "processes matched by image name, per DLL loaded in good "
+                  "and failed in bad, loaded from another folder, loaded "
+                  "in only one run, and where the main thread's load "
+                  "orders part.  GOOD and BAD are logs (or ARCHIVE!member)."
+                  "  Exit status 1 when the runs differ in what explains a "
+                  "failure, 0 when not, 2 when an input cannot be read."},
     [CMD_TOKENS] = {"tokens", cmd_tokens, CMDF_INPUTS,
                     "tokens [--format=text|jsonl] [PATH...]",
                     "The records the tokenizer reads, one per logical "
@@ -323,6 +339,8 @@ static const cli_option options[] = {
     {"max-ratio", 0, ARG_REQUIRED, NULL, ON_INPUTS, set_max_ratio, "N",
      "refuse what expands more than N:1 past its first 64 MiB "
      "(default 250)"},
+    {"force", 0, ARG_NONE, NULL, ON(CMD_DIFF), set_force, NULL,
+     "diff: compare logs of different programs too, by DLL name"},
     {"help", 'h', ARG_NONE, NULL, ON_ALL, set_help, NULL,
      "this help (ldrsnap SUBCOMMAND --help: that subcommand's)"},
     {"version", 0, ARG_NONE, NULL, ON_ALL, set_version, NULL,

@@ -886,6 +886,97 @@ LDRSNAP_API int ldrsnap_analyze_path(ldrsnap_analyzer **out,
                                      ldrsnap_event_cb cb, void *userdata);
 
 /* ------------------------------------------------------------------------
+ * Diff: where a failing run differs from a good one.  A run is what one
+ * log says of each process's loads: fill it from an analyzer's record and
+ * event callbacks (ldrsnap_run_record(), ldrsnap_run_failure()), then
+ * compare two runs.  Processes are matched by image name; per DLL (by file
+ * name, case folded, whatever the Windows version or the log's encoding)
+ * the comparison finds a DLL that loaded in the good run and failed in the
+ * bad one, one loaded from another folder, one loaded in only one run, and
+ * the first place where the main thread's loads part.  Ticks, pids, tids,
+ * the order of probes and the search path's misses never count.
+ */
+typedef struct ldrsnap_run ldrsnap_run;
+
+/** Create an empty run.  @return LDRSNAP_OK, LDRSNAP_EINVAL or
+ *  LDRSNAP_ENOMEM. */
+LDRSNAP_API int ldrsnap_run_new(ldrsnap_run **out,
+                                const ldrsnap_options *opts);
+/** Take one record of the log, in order (an analyzer's record callback).
+ *  @return LDRSNAP_OK, LDRSNAP_EINVAL or LDRSNAP_ENOMEM. */
+LDRSNAP_API int ldrsnap_run_record(ldrsnap_run *run,
+                                   const ldrsnap_record *rec);
+/** Take one failure (an analyzer's LDRSNAP_EV_FAILURE events; noise is
+ *  ignored).  @return LDRSNAP_OK, LDRSNAP_EINVAL or LDRSNAP_ENOMEM. */
+LDRSNAP_API int ldrsnap_run_failure(ldrsnap_run *run,
+                                    const ldrsnap_failure *f);
+/** @return the number of processes seen. */
+LDRSNAP_API size_t ldrsnap_run_processes(const ldrsnap_run *run);
+/** @return the image name of process i ("" when the log gives none). */
+LDRSNAP_API const char *ldrsnap_run_image(const ldrsnap_run *run, size_t i);
+LDRSNAP_API void ldrsnap_run_free(ldrsnap_run *run);
+
+typedef enum ldrsnap_diff_kind {
+    LDRSNAP_DIFF_FAILED_IN_BAD = 0, /**< loaded (or not needed) in good,
+                                         failed in bad */
+    LDRSNAP_DIFF_OTHER_PATH,        /**< loaded from another folder */
+    LDRSNAP_DIFF_ONLY_IN_GOOD,      /**< loaded in good only */
+    LDRSNAP_DIFF_ONLY_IN_BAD,       /**< loaded in bad only */
+    LDRSNAP_DIFF_ORDER              /**< where the main thread's loads part */
+} ldrsnap_diff_kind;
+
+/* ldrsnap_diff_side.flags */
+#define LDRSNAP_DS_LOADED 0x1u  /**< the run loaded the DLL */
+#define LDRSNAP_DS_FAILED 0x2u  /**< the run failed to load it: status */
+#define LDRSNAP_DS_PATH 0x4u    /**< path is where it was found */
+#define LDRSNAP_DS_ORDER 0x8u   /**< order is its place on the main thread */
+
+/** One run's side of a difference.  Borrowed strings. */
+typedef struct ldrsnap_diff_side {
+    unsigned flags;          /**< LDRSNAP_DS_* */
+    const char *path;        /**< full path it was loaded from, or NULL */
+    uint32_t status;         /**< when LDRSNAP_DS_FAILED */
+    ldrsnap_kind kind;       /**< when LDRSNAP_DS_FAILED */
+    ldrsnap_role role;       /**< when LDRSNAP_DS_FAILED */
+    uint64_t line;           /**< where the log shows it (0: nowhere) */
+    size_t order;            /**< 0-based, when LDRSNAP_DS_ORDER */
+} ldrsnap_diff_side;
+
+typedef struct ldrsnap_difference {
+    ldrsnap_diff_kind kind;
+    const char *dll;         /**< the file name, as the good run (else the
+                                  bad one) wrote it */
+    const char *image;       /**< the process's image name, or "" */
+    int explains;            /**< 1: may explain the bad run's failure
+                                  (failed_in_bad, other_path, only_in_bad) */
+    ldrsnap_diff_side good, bad;
+} ldrsnap_difference;
+
+/** Called once per difference, the most decisive first; return non-zero
+ *  to stop (LDRSNAP_ECALLBACK). */
+typedef int (*ldrsnap_difference_cb)(const ldrsnap_difference *d,
+                                     void *userdata);
+
+/* ldrsnap_diff() flags */
+#define LDRSNAP_DIFF_FORCE 0x1u /**< compare by DLL name even when the runs
+                                     are of different programs */
+
+/**
+ * Compare a good run with a bad one.
+ * @return LDRSNAP_OK; LDRSNAP_ENOTFOUND when no process of one runs a
+ *         program of the other (and not LDRSNAP_DIFF_FORCE: then every
+ *         process of each run counts as one); LDRSNAP_ECALLBACK,
+ *         LDRSNAP_EINVAL or LDRSNAP_ENOMEM.
+ */
+LDRSNAP_API int ldrsnap_diff(const ldrsnap_run *good, const ldrsnap_run *bad,
+                             unsigned flags, ldrsnap_difference_cb cb,
+                             void *userdata);
+
+/** @return "failed_in_bad", "other_path", "only_in_good", "only_in_bad"
+ *  or "order". */
+LDRSNAP_API const char *ldrsnap_diff_kind_name(ldrsnap_diff_kind k);
+
+/* ------------------------------------------------------------------------
  * Redaction: a log with stable pseudonyms for the names in it, every other
  * byte as it was, so that it can leave the customer.
  *
