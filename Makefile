@@ -262,9 +262,11 @@ regen:
 	mv lib/codes/errtab.c.new lib/codes/errtab.c
 
 # The folders of lib/ are layers: no file includes a header of a later
-# stage, and the heart reads no PCRE2, libyaml, zlib or libarchive header.
+# stage, and the heart reads no PCRE2, libyaml, zlib or libarchive header;
+# the self-test plants wrong includes in a copy and wants each caught.
 check-layers:
 	sh tools/check_layers.sh "$(CC)" $(CPPFLAGS)
+	sh tools/check_layers.sh --self-test "$(CC)"
 
 check-generated:
 	@if command -v python3 >/dev/null && [ -f $(WINAPI_DIR)/winerror.rs ] && \

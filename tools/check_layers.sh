@@ -13,6 +13,50 @@
 #
 # usage: tools/check_layers.sh [CC [CPPFLAGS...]]   (run from the top)
 # Prints each breach and exits 1 when there is one.
+#        tools/check_layers.sh --self-test [CC]
+# Checks the checker: on copies of lib/ with a wrong include planted (a
+# later stage's header, a PCRE2 header through one, zlib straight), each
+# must fail, and the copy as it is must pass.
+
+if [ "$1" = "--self-test" ]; then
+    shift
+    tmp=$(mktemp -d) || exit 1
+    trap 'rm -rf "$tmp"' EXIT
+    self=$(cd "$(dirname "$0")" && pwd)/check_layers.sh
+    top=$(pwd)
+    # name | file | the line after which to plant | the planted line
+    plant() {
+        rm -rf "$tmp/t" && mkdir -p "$tmp/t" &&
+            cp -R "$top/lib" "$top/include" "$tmp/t/" || exit 1
+        if [ -n "$2" ]; then
+            awk -v after="$3" -v line="$4" \
+                '{ print } !done && index($0, after) == 1 { print line; done = 1 }' \
+                "$tmp/t/lib/$2" > "$tmp/x" && mv "$tmp/x" "$tmp/t/lib/$2"
+            grep -qF "$4" "$tmp/t/lib/$2" || {
+                echo "check-layers self-test: could not plant in lib/$2"; exit 1; }
+        fi
+        (cd "$tmp/t" && sh "$self" "${1:-cc}" > "$tmp/out" 2>&1)
+    }
+    CC_=${1:-cc}
+    fails=0
+    plant "$CC_" "" || { echo "check-layers self-test: the tree as it is fails:"; cat "$tmp/out"; exit 1; }
+    for c in "parse/parser.c|#include \"parse/parser_internal.h\"|#include \"rules/rules_internal.h\"|later stage" \
+             "trace/trace.c|#include \"trace/trace_internal.h\"|#include \"verdict/verdict.h\"|later stage" \
+             "text/text.c|#include \"text/text.h\"|#include <zlib.h>|zlib.h" \
+             "core/common.h|#include \"ldrsnap.h\"|#include \"lex/lex.h\"|later stage"; do
+        f=${c%%|*}; r=${c#*|}; after=${r%%|*}; r=${r#*|}; line=${r%%|*}; want=${r#*|}
+        if plant "$CC_" "$f" "$after" "$line"; then
+            echo "check-layers self-test: '$line' in lib/$f was not caught"
+            fails=1
+        elif ! grep -q "$want" "$tmp/out"; then
+            echo "check-layers self-test: '$line' in lib/$f failed, but not for '$want':"
+            cat "$tmp/out"
+            fails=1
+        fi
+    done
+    [ $fails -eq 0 ] && echo "check-layers self-test: 4 planted includes caught"
+    exit $fails
+fi
 
 CC=${1:-cc}
 [ $# -gt 0 ] && shift

@@ -1,5 +1,14 @@
 /*
- * parser_internal.h - the parser struct, embedded by the analyzer.
+ * parse/parser_internal.h - stage 2b: the public tokenizer
+ * (ldrsnap_parser), whose struct the analyzer embeds.
+ *
+ * Takes bytes (through text/) and gives records: an 80-column line held
+ * until the next shows whether it continues it, lines holding several
+ * record heads split, each record lexed (lex/) and handed to a record
+ * function with its ls_note, or streamed to a batch (compact items for
+ * the usual shapes, gated by a copy of the rules' ls_gate).  libc only:
+ * knows lines, records, notes and gates; never the trace, the rules'
+ * PCRE2 side, the pipe's thread or the analyzer.
  */
 #ifndef LDRSNAP_PARSER_INTERNAL_H
 #define LDRSNAP_PARSER_INTERNAL_H

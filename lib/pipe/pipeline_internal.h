@@ -1,5 +1,12 @@
 /*
- * pipeline_internal.h - the tokenizer thread of LDRSNAP_OPT_THREADED.
+ * pipe/pipeline_internal.h - the tokenizer thread of
+ * LDRSNAP_OPT_THREADED.
+ *
+ * Takes a parser, moves it to a thread of its own, feeds it blocks of
+ * input, and gives each record back on the caller's thread, in order,
+ * to a record function with the ls_note of what the tokenizer thread
+ * learnt.  libc and pthreads only: knows the parser and notes; never the
+ * trace, the verdicts, the rules or the analyzer.
  */
 #ifndef LDRSNAP_PIPELINE_INTERNAL_H
 #define LDRSNAP_PIPELINE_INTERNAL_H

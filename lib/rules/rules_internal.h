@@ -1,5 +1,12 @@
 /*
- * rules_internal.h - compiled rules (rules.c) and the matcher (rxmatch.c).
+ * rules/rules_internal.h - stage 5: compiled rules (rules.c, libyaml and
+ * PCRE2) and the matcher (rxmatch.c).
+ *
+ * Takes records and failures, with their notes; gives signatures to the
+ * analyzer's ls_sink.  What the stages before it need to know of a rule
+ * set they get as plain data from gate.c (ls_gate), never from here:
+ * this header includes pcre2.h, and only lib/rules/ and lib/analyzer.c
+ * may include it (make check-layers).
  */
 #ifndef LDRSNAP_RULES_INTERNAL_H
 #define LDRSNAP_RULES_INTERNAL_H
