@@ -272,12 +272,19 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
         json_summary(out, name, sum);
     else {
         report_sort(&s.rep);
+        s.rep.truncated = rrc < 0;
         s.oom |= text_report(out, &s.rep, sum, o) < 0;
+        if (rrc < 0 && !o->brief)
+            s.oom |= text_truncated(out, name, sum, o) < 0;
     }
     if (s.oom)
         say_error(o, out, err, name, "out of memory: report incomplete");
-    status = rrc < 0 || s.oom              ? EXIT_TROUBLE
+    /* an input named on the command line (not a directory's or an
+     * archive's member) with no loader-snaps line is no all-clear */
+    bool named = !t->walked && strcmp(name, t->name) == 0;
+    status = rrc < 0 || s.oom                     ? EXIT_TROUBLE
              : sum->n_verdicts || sum->signatures ? EXIT_FOUND
+             : named && sum->loader_lines == 0    ? EXIT_TROUBLE
                                                   : EXIT_CLEAN;
 out:
     report_free(&s.rep);

@@ -200,6 +200,7 @@ typedef struct report {
     size_t nexcs, ecap;
     sig_copy *sigs;
     size_t nsigs, scap;
+    bool truncated;      /* the input ended early (a truncated .gz) */
 } report;
 
 int report_add_failure(report *r, const ldrsnap_failure *f);
@@ -280,6 +281,9 @@ void json_signature(obuf *out, const char *source, const ldrsnap_signature *s);
 void json_record(obuf *out, const char *source, const ldrsnap_record *r);
 
 /* render_text.c: 0, or -1 out of memory */
+/* An input that ended early: what the report covers. */
+int text_truncated(obuf *out, const char *source, const ldrsnap_summary *s,
+                   const cli_opts *o);
 int text_report(obuf *out, const report *r, const ldrsnap_summary *s,
                 const cli_opts *o);
 void text_error(obuf *out, const char *source, const char *message,

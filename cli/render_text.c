@@ -694,6 +694,12 @@ static void brief(obuf *out, const char *source, const ldrsnap_summary *s,
     ob_puts(out, p->bold);
     term_put(out, source);
     ob_printf(out, ":%s ", p->off);
+    if (s->n_verdicts == 0 && s->loader_lines == 0 && !s->signatures) {
+        ob_puts(out, s->host_lines ? "no loader-snaps lines: loader snaps "
+                                     "were not on\n"
+                                   : "no loader-snaps lines found\n");
+        return;
+    }
     if (s->n_verdicts == 0) {
         if (s->signatures)
             ob_printf(out, "no loader failure; %zu signature%s\n",
@@ -733,6 +739,53 @@ static void free_ctx(ctx *c)
     free(c->explained);
 }
 
+/* No loader-snaps line at all: not "no failure found", and what it
+ * likely means (for a debugger or IDE capture: snaps were off). */
+static void no_snaps(ctx *c)
+{
+    const ldrsnap_summary *s = c->s;
+    ob_puts(c->out, c->p.bold);
+    put(c, c->r->source);
+    ob_printf(c->out, ":%s no loader-snaps lines found\n", c->p.off);
+    if (c->r->truncated) {
+        ob_puts(c->out, "  meaning    the input ended before any loader-snaps "
+                        "line: nothing can be said\n"
+                        "             of what it held after that\n");
+    } else if (s->host_lines) {
+        ob_puts(c->out, "  meaning    a debugger or IDE capture without loader "
+                        "snaps: they were not\n"
+                        "             turned on for this program, so this log "
+                        "cannot say why it failed\n"
+                        "  next steps\n"
+                        "    Turn loader snaps on for the program (as an "
+                        "administrator), run it again\n"
+                        "    under the debugger, then turn them off\n");
+        const char *prog = s->program ? s->program : "<program>.exe";
+        ob_puts(c->out, "      gflags -i ");
+        put(c, prog);
+        ob_puts(c->out, " +sls\n      gflags -i ");
+        put(c, prog);
+        ob_puts(c->out, " -sls\n");
+    } else {
+        ob_puts(c->out, "  meaning    no line of this input is a loader-snaps "
+                        "record (empty, binary,\n"
+                        "             or another file?): it says nothing "
+                        "either way about DLL loading\n");
+    }
+}
+
+int text_truncated(obuf *out, const char *source, const ldrsnap_summary *s,
+                   const cli_opts *o)
+{
+    paint p = colours(o);
+    ob_puts(out, p.bold);
+    term_put(out, source);
+    ob_printf(out, ":%s truncated: the input ended early; this report covers "
+                   "its first %llu lines\n",
+              p.off, (unsigned long long)s->lines);
+    return 0;
+}
+
 int text_report(obuf *out, const report *r, const ldrsnap_summary *s,
                 const cli_opts *o)
 {
@@ -755,6 +808,12 @@ int text_report(obuf *out, const report *r, const ldrsnap_summary *s,
     bool orphans = c.sigs.start[nv + 1] > c.sigs.start[nv];
     bool others = o->all && (c.fails.start[nv + 1] > c.fails.start[nv] ||
                              c.excs.start[nv + 1] > c.excs.start[nv]);
+    if (nv == 0 && s->loader_lines == 0 && !r->nsigs) {
+        no_snaps(&c);
+        totals(&c);
+        free_ctx(&c);
+        return 0;
+    }
     if (nv == 0 || orphans || others) {
         ob_puts(out, c.p.bold);
         put(&c, r->source);

@@ -506,6 +506,20 @@ typedef struct ldrsnap_summary {
     size_t signatures;        /**< signatures recognised */
     size_t n_verdicts;
     const ldrsnap_verdict *verdicts; /**< one per failing process */
+    /* added in 0.x */
+    uint64_t loader_lines;    /**< loader-snaps records (Vista+ and XP);
+                                   0: the input holds none at all, which
+                                   is no "no failure found" */
+    uint64_t host_lines;      /**< debugger and IDE lines (ModLoad,
+                                   banners, exceptions, Visual Studio's
+                                   module and exit lines) */
+    const char *program;      /**< the program the log names first (a
+                                   debugger's CommandLine, an IDE session,
+                                   the loader's own lines), or NULL */
+    int truncated;            /**< nonzero: the input ended early (the read
+                                   of ldrsnap_analyzer_pull() failed part
+                                   way, as for a truncated .gz): the
+                                   analysis covers what was read */
 } ldrsnap_summary;
 
 typedef struct ldrsnap_analyzer ldrsnap_analyzer;

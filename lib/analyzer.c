@@ -283,6 +283,8 @@ int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
         if (a->pipe) {
             int read_rc;
             int rc = ldrsnap__pipe_pull(a->pipe, read, ctx, &read_rc);
+            if (rc == 0 && read_rc < 0)
+                a->summary.truncated = 1; /* the input ended early */
             return rc != 0 ? fail(a, rc) : read_rc;
         }
         void *buf;
@@ -294,6 +296,8 @@ int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
             rc = LDRSNAP_EINVAL; /* more than it was given room for */
         if (rc != 0 || !got) {
             a->room = NULL;
+            if (rc < 0)
+                a->summary.truncated = 1; /* the input ended early */
             return rc;
         }
         a->pulling = true;
@@ -343,6 +347,9 @@ int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
     s->dialect = dialect_of(a);
     s->encoding = ldrsnap__text_encoding(&a->parser.text);
     s->processes = n->procs_seen;
+    s->loader_lines = n->vista_records + n->xp_records;
+    s->host_lines = n->host_records;
+    s->program = n->program;
     s->failures = n->failures;
     s->noise = n->noise;
     s->handled = ldrsnap__verdicts_handled(a->verdicts);

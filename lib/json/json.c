@@ -358,7 +358,12 @@ static void json_summary(jw *out, const char *source, const ldrsnap_summary *s)
             jw_putc(out, ',');
         root_cause(out, &s->verdicts[i]);
     }
-    jw_printf(out, "],\"schema\":%d}\n", LDRSNAP_SCHEMA_VERSION);
+    jw_putc(out, ']');
+    /* 0: no loader-snaps line at all, which is no all-clear */
+    json_key_u64(out, "loader_lines", s->loader_lines, true);
+    if (s->truncated)
+        jw_puts(out, ",\"truncated\":true");
+    jw_printf(out, ",\"schema\":%d}\n", LDRSNAP_SCHEMA_VERSION);
 }
 
 static void json_error(jw *out, const char *source, const char *message)

@@ -39,12 +39,18 @@ int ldrsnap__trace_record(ls_trace *tr, const ldrsnap_record *rec,
     tr->again = false;
     switch (rec->dialect) {
     case LDRSNAP_D_VISTA:
+        if (!tr->program && rec->msg == LDRSNAP_M_BEGIN_EXEC)
+            ldrsnap__trace_program(tr, rec->dll);
         return ldrsnap__trace_vista(tr, rec, note);
     case LDRSNAP_D_XP:
         return ldrsnap__trace_xp(tr, rec);
     case LDRSNAP_D_DEBUGGER:
+        if (!tr->retry)
+            tr->n.host_records++;
         return ldrsnap__trace_debugger(tr, rec);
     case LDRSNAP_D_IDE:
+        if (!tr->retry)
+            tr->n.host_records++;
         return ldrsnap__trace_ide(tr, rec);
     case LDRSNAP_D_BLANK:
     case LDRSNAP_D_CONTINUATION:
@@ -57,6 +63,15 @@ int ldrsnap__trace_record(ls_trace *tr, const ldrsnap_record *rec,
 const ls_trace_counts *ldrsnap__trace_counts(const ls_trace *tr)
 {
     return &tr->n;
+}
+
+void ldrsnap__trace_program(ls_trace *tr, const char *image)
+{
+    const char *b = image ? ldrsnap__basename(image) : NULL;
+    if (tr->program || !b || !*b)
+        return;
+    tr->program = ldrsnap__strdup(&tr->al, b);
+    tr->n.program = tr->program;
 }
 
 bool ldrsnap__trace_xp_context(const ls_trace *tr, uint32_t *pid,
@@ -138,5 +153,6 @@ void ldrsnap__trace_free(ls_trace *tr)
         if (tr->threads[i])
             ldrsnap__thread_free(tr, tr->threads[i]);
     ldrsnap__free(&tr->al, tr->threads);
+    ldrsnap__free(&tr->al, tr->program);
     ldrsnap__free(&tr->al, tr);
 }

@@ -77,6 +77,8 @@ struct ls_proc {
 /* What the summary counts. */
 typedef struct ls_trace_counts {
     uint64_t vista_records, xp_records;
+    uint64_t host_records;       /* debugger and IDE lines */
+    const char *program;         /* the program named first, or NULL */
     size_t procs_seen;
     size_t failures;             /* every failure found, noise too */
     size_t noise, exceptions;

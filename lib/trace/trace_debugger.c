@@ -169,8 +169,11 @@ int ldrsnap__trace_ide(ls_trace *tr, const ldrsnap_record *rec)
         ls_proc *p = host_proc(tr);
         if (!p)
             return ls_no_proc(tr);
-        if (!p->image && loads_its_program(rec))
-            ls_replace(tr, &p->image, rec->image);
+        if (loads_its_program(rec)) {
+            ldrsnap__trace_program(tr, rec->image);
+            if (!p->image)
+                ls_replace(tr, &p->image, rec->image);
+        }
         ldrsnap__module_seen(tr, p, rec->dll_path, 0, 0);
         return LDRSNAP_OK;
     }
@@ -200,6 +203,7 @@ static int command_line_image(ls_trace *tr, const char *cmd)
     if (!p)
         return ls_no_proc(tr);
     const char *b = ldrsnap__basename(exe);
+    ldrsnap__trace_program(tr, b);
     return b && *b && !p->image ? ls_replace(tr, &p->image, b) : LDRSNAP_OK;
 }
 

@@ -108,6 +108,7 @@ struct ls_trace {
     ls_thread *last_thread;
     /* failures */
     uint64_t fail_seq;           /* failures found so far */
+    char *program;               /* the program the log names first */
     size_t dropped;              /* past LS_MAX_FAILURES in a process */
     ls_trace_counts n;
 };
@@ -260,6 +261,8 @@ void ldrsnap__trace_xp_found(ls_trace *a, ls_proc *p, const char *name);
 /* An XP load that got no news of its DLL: not found (thread t of p). */
 int ldrsnap__trace_xp_unfound(ls_trace *a, ls_thread *t, bool went_on);
 int ldrsnap__trace_debugger(ls_trace *a, const ldrsnap_record *rec);
+/* The program the log names first (its file name is kept). */
+void ldrsnap__trace_program(ls_trace *a, const char *image);
 int ldrsnap__trace_ide(ls_trace *a, const ldrsnap_record *rec);
 
 #endif

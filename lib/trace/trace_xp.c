@@ -219,6 +219,7 @@ static int on_process_start(ls_trace *tr, const ldrsnap_record *rec)
     tr->n.xp_records++;
     if (rec->dll && !p->image)
         ls_replace(tr, &p->image, ldrsnap__basename(rec->dll));
+    ldrsnap__trace_program(tr, rec->dll);
     return LDRSNAP_OK;
 }
 

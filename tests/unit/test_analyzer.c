@@ -120,6 +120,9 @@ static const expect samples[] = {
      "node_gtk.node>gtk-3-0.dll",
      "C:\\msys64\\home\\dev\\app\\node_modules\\node-gtk\\lib\\"
      "binding\\node_gtk.node"},
+    /* 10: a debugger capture without loader snaps: no verdict, and no
+     * all-clear either (loader_lines is 0: a test below) */
+    {"samples/cdb-without-snaps.log", 0, "", "", 0, 0, 0, 0, "", ""},
     {"tests/data/xp-console-wrapped.log", 1,
      "C:\\Program Files\\Acme\\bin\\acmehook.dll", "0xc0000142",
      LDRSNAP_K_INIT_FAILED, LDRSNAP_CONF_HIGH, 1, 0, "", ""},
@@ -559,5 +562,27 @@ Test(analyzer, a_loader_function_is_not_a_missing_symbol)
     cr_assert_eq(an.s->n_verdicts, 1u);
     cr_assert_null(an.s->verdicts[0].symbol);
     cr_assert_eq(an.s->verdicts[0].line, 5u);
+    analysis_free(&an);
+}
+
+/* No loader-snaps line at all is not "no failure found": the summary
+ * says so, and names the program the capture ran. */
+Test(analyzer, no_loader_snaps_is_no_all_clear)
+{
+    analysis an;
+    sample("cdb-without-snaps.log", &an);
+    cr_assert_eq(an.s->loader_lines, 0u);
+    cr_assert_gt(an.s->host_lines, 0u);
+    cr_assert_str_eq(an.s->program ? an.s->program : "", "ContosoViewer.exe");
+    analysis_free(&an);
+    sample("win10-success.log", &an);
+    cr_assert_gt(an.s->loader_lines, 0u);
+    cr_assert_eq(an.s->n_verdicts, 0u);
+    analysis_free(&an);
+    static const char junk[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0";
+    analyze_buf(junk, sizeof junk - 1, 0, &an);
+    cr_assert_eq(an.s->loader_lines, 0u);
+    cr_assert_eq(an.s->host_lines, 0u);
+    cr_assert_null(an.s->program);
     analysis_free(&an);
 }
