@@ -18,5 +18,4 @@
 #include "core/path.h"
 #include "ldrsnap.h"
 
-
 #endif /* LDRSNAP_INTERNAL_H */

@@ -12,7 +12,8 @@
 #include <criterion/parameterized.h>
 
 #include "helpers.h"
-#include "analyzer_internal.h"
+#include "codes/status.h"
+#include "lex/lex.h"
 #include "core/ldrsnap_internal.h"
 
 typedef struct lexcase {
