@@ -99,10 +99,8 @@ size_t ldrsnap__batch_room(size_t max_line)
  * its fields, the record's pointers moved along first.  Lexing happens in
  * the work buffer, hot in this core's cache; batch memory is only written,
  * with streaming stores: the other thread read it last, and an ordinary
- * store must first take each line back from that core (measured on the
- * bench log: the tokenizer thread took twice as long as its share of a
- * one-thread run, and 0.27 s again once the analyzing thread stopped
- * reading batches). */
+ * store must first take each line back from that core (the figures:
+ * docs/PERFORMANCE.md). */
 _Static_assert(sizeof(ls_item) % 8 == 0, "items stream in words");
 
 /* Room in the batch for one more record and span bytes of strings, from
