@@ -77,6 +77,16 @@ static bool plain_tail(const unsigned char *s, size_t i, size_t n)
     return true;
 }
 
+/* Whether 16 bytes hold a NUL or a byte past ASCII. */
+static inline bool bad16(const unsigned char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    return _mm_movemask_epi8(
+               _mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_setzero_si128()))) != 0;
+}
+
+/* Called once per line by the text layer (lines of 30 to 200 bytes): the
+ * tail is read as the last 32 (or 16) bytes again, not byte by byte. */
 static bool plain(const unsigned char *s, size_t n)
 {
     size_t i = 0;
@@ -84,7 +94,17 @@ static bool plain(const unsigned char *s, size_t n)
         if (_mm256_movemask_epi8(
                 bad_bytes(LS_LOADU32(s + i), LS_LOADU32(s + i + 32))))
             return false;
-    return plain_tail(s, i, n);
+    if (i == n)
+        return true;
+    if (n >= 64) /* the last 64 bytes: the rest, and some seen already */
+        return !_mm256_movemask_epi8(
+            bad_bytes(LS_LOADU32(s + n - 64), LS_LOADU32(s + n - 32)));
+    if (n >= 32)
+        return !_mm256_movemask_epi8(
+            bad_bytes(LS_LOADU32(s), LS_LOADU32(s + n - 32)));
+    if (n >= 16)
+        return !bad16(s) && !bad16(s + n - 16);
+    return plain_tail(s, 0, n);
 }
 
 /* 64 bytes a round: whether they are plain, and whether the block holds

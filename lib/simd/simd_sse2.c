@@ -44,6 +44,23 @@ static bool plain(const unsigned char *s, size_t n)
                                         LS_LOADU(s + i + 32),
                                         LS_LOADU(s + i + 48))))
             return false;
+    if (i == n)
+        return true;
+    /* the tail as the last 64 (or 16) bytes again, not byte by byte: the
+     * text layer asks once per line */
+    if (n >= 64)
+        return !_mm_movemask_epi8(bad_bytes(
+            LS_LOADU(s + n - 64), LS_LOADU(s + n - 48), LS_LOADU(s + n - 32),
+            LS_LOADU(s + n - 16)));
+    if (n >= 16) {
+        for (; i + 16 <= n; i += 16) {
+            __m128i v = LS_LOADU(s + i);
+            if (_mm_movemask_epi8(bad_bytes(v, v, v, v)))
+                return false;
+        }
+        __m128i v = LS_LOADU(s + n - 16);
+        return !_mm_movemask_epi8(bad_bytes(v, v, v, v));
+    }
     return plain_tail(s, i, n);
 }
 
