@@ -189,23 +189,26 @@ static void key(jw *out, const char *k, bool comma)
     jw_write(out, "\":", 2);
 }
 
-static void json_key_str(jw *out, const char *k, const char *s, bool comma)
+/* The same for a literal key: ,"key": is one literal, written in one copy
+ * of a length known when compiling (no strlen(), no four writes). */
+#define KEY(k, comma)                                                         \
+    &(",\"" k "\":")[!(comma)], sizeof(",\"" k "\":") - 1 - !(comma)
+
+static void kstr(jw *out, const char *k, size_t klen, const char *s)
 {
-    key(out, k, comma);
+    jw_write(out, k, klen);
     json_str(out, s);
 }
 
-static void json_key_u64(jw *out, const char *k, unsigned long long v,
-                  bool comma)
+static void ku64(jw *out, const char *k, size_t klen, unsigned long long v)
 {
-    key(out, k, comma);
+    jw_write(out, k, klen);
     jw_u64(out, v);
 }
 
-static void json_key_hex(jw *out, const char *k, bool has, unsigned v,
-                  bool comma)
+static void khex(jw *out, const char *k, size_t klen, bool has, unsigned v)
 {
-    key(out, k, comma);
+    jw_write(out, k, klen);
     if (has) {
         jw_putc(out, '"');
         jw_hex8(out, v);
@@ -213,6 +216,16 @@ static void json_key_hex(jw *out, const char *k, bool has, unsigned v,
     } else {
         jw_write(out, "null", 4);
     }
+}
+
+#define json_key_str(out, k, s, comma) kstr(out, KEY(k, comma), s)
+#define json_key_u64(out, k, v, comma) ku64(out, KEY(k, comma), v)
+#define json_key_hex(out, k, has, v, comma) khex(out, KEY(k, comma), has, v)
+
+static void json_key_str_dyn(jw *out, const char *k, const char *s, bool comma)
+{
+    key(out, k, comma);
+    json_str(out, s);
 }
 
 static void json_key_strs(jw *out, const char *k, const char *const *v,
@@ -405,7 +418,7 @@ static void json_record(jw *out, const char *source, const ldrsnap_record *r)
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         const char *v = *(const char *const *)((const char *)r + f[i].off);
         if (v && *v)
-            json_key_str(out, f[i].k, v, true);
+            json_key_str_dyn(out, f[i].k, v, true);
     }
     static const struct {
         unsigned bit;
