@@ -373,6 +373,7 @@ typedef struct tproc {
     char *image;
     bool began, failing;
     tthread *threads;
+    tthread *last_thread; /* the one the last record named */
 } tproc;
 typedef struct tree tree;
 int tree_new(tree **out);

@@ -14,8 +14,12 @@
  * rollup table (written last, shown first with CSS `order`, so that the
  * page streams).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -956,6 +960,31 @@ static void split(reader *rd, const char *p, size_t n)
     }
 }
 
+/* A plain file mapped and split where it lies; -1 when it cannot be
+ * mapped (the caller reads it). */
+static int split_mapped(reader *rd, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+        close(fd);
+        return -1;
+    }
+    size_t n = (size_t)st.st_size;
+    void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return -1;
+    madvise(m, n, MADV_SEQUENTIAL);
+    split(rd, m, n);
+    if (!rd->done && (rd->len || rd->keep))
+        line_end(rd);
+    munmap(m, n);
+    return 0;
+}
+
 static int on_excerpt_record(const ldrsnap_record *r, void *ud)
 {
     reader *rd = ud;
@@ -1000,6 +1029,9 @@ static void excerpt_read(hlog *h, const want *w, excerpt *x)
         goto out;
     }
     line_begin(&rd);
+    if (!ps && e->compression && !strcmp(e->compression, "none") &&
+        split_mapped(&rd, path) == 0)
+        goto out; /* a plain file: its pages, without a copy */
     size_t got;
     while (!rd.done && ldrsnap_batch_read(b, chunk, 1 << 16, &got) == 0 &&
            got) {

@@ -22,6 +22,7 @@
 
 #define TREE_MAX_NODES (1 << 20)
 #define TREE_MAX_PROCS (1 << 16)
+#define FN_CACHE 64
 #define TREE_KEY_SLOTS 8192 /* distinct pids followed at once */
 #define STACK_MAX 24 /* = tthread.stack */
 
@@ -36,6 +37,8 @@ struct tree {
     size_t hcap;
     size_t dropped;
     char **fns; /* interned function names */
+    const char *fn_raw[FN_CACHE];      /* a record's pointer ... */
+    const char *fn_interned[FN_CACHE]; /* ... and its interned name */
     size_t nfns;
 };
 
@@ -328,7 +331,31 @@ static uint32_t root_of(tree *t, tproc *p, const char *image, uint64_t line)
 
 /* ---- records ----------------------------------------------------------- */
 
+static const char *intern_new(tree *t, const char *fn);
+
+/* A function name kept as long as the tree: the library gives the known
+ * loader functions' names from one table, so the same pointer comes
+ * back and a small cache by pointer answers most calls without a
+ * compare. */
 static const char *intern(tree *t, const char *fn)
+{
+    size_t h = ((uintptr_t)fn >> 3) & (FN_CACHE - 1);
+    if (t->fn_raw[h] == fn)
+        return t->fn_interned[h];
+    const char *got = NULL;
+    for (size_t i = 0; i < t->nfns && !got; i++)
+        if (!strcmp(t->fns[i], fn))
+            got = t->fns[i];
+    if (!got)
+        got = intern_new(t, fn);
+    if (got) {
+        t->fn_raw[h] = fn;
+        t->fn_interned[h] = got;
+    }
+    return got;
+}
+
+static const char *intern_new(tree *t, const char *fn)
 {
     for (size_t i = 0; i < t->nfns; i++)
         if (!strcmp(t->fns[i], fn))
@@ -347,7 +374,11 @@ static const char *intern(tree *t, const char *fn)
 static tthread *thread_of(tproc *p, const ldrsnap_record *r)
 {
     bool has = (r->flags & LDRSNAP_RF_TID) != 0;
-    tthread *th;
+    tthread *th = p->last_thread;
+    if (th && th->has_tid == has && (!has || th->tid == r->tid)) {
+        th->last = r->line;
+        return th;
+    }
     for (th = p->threads; th; th = th->next)
         if (th->has_tid == has && (!has || th->tid == r->tid))
             break;
@@ -365,6 +396,7 @@ static tthread *thread_of(tproc *p, const ldrsnap_record *r)
         p->nthreads++;
     }
     th->last = r->line;
+    p->last_thread = th;
     return th;
 }
 
@@ -436,13 +468,14 @@ static void on_enter(tree *t, tproc *p, const ldrsnap_record *r)
     }
 }
 
-static void on_return(tproc *p, const ldrsnap_record *r)
+static void on_return(tree *t, tproc *p, const ldrsnap_record *r)
 {
     tthread *th = thread_of(p, r);
     if (!th || !r->function)
         return;
+    const char *fn = intern(t, r->function);
     for (unsigned i = th->depth; i-- > 0;) {
-        if (th->stack[i].fn && !strcmp(th->stack[i].fn, r->function)) {
+        if (th->stack[i].fn && th->stack[i].fn == fn) {
             th->depth = i;
             if (i == 0 && th->nspans && th->spans[th->nspans - 1].open) {
                 tspan *sp = &th->spans[th->nspans - 1];
@@ -510,7 +543,7 @@ int tree_record(tree *t, const ldrsnap_record *r)
         break;
     case LDRSNAP_M_STATUS:
         if (r->level == LDRSNAP_L_RETURN)
-            on_return(p, r);
+            on_return(t, p, r);
         break;
     case LDRSNAP_M_UNABLE_TO_LOAD:
     case LDRSNAP_M_USED_BY:
