@@ -79,7 +79,7 @@ GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c
 CLI_SRC := cli/main.c cli/options.c cli/term.c cli/next_steps.c cli/tree.c cli/analyze.c cli/render_text.c cli/render_html.c cli/render_json.c \
            cli/out.c \
            cli/json.c cli/report.c cli/decode.c cli/rules_cmd.c \
-           cli/redact_cmd.c cli/diff_cmd.c
+           cli/redact_cmd.c cli/diff_cmd.c cli/redact_out.c
 TEST_SRC := $(wildcard tests/unit/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILDDIR)/%.o) $(BUILDDIR)/gen/builtin_rules.o

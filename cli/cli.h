@@ -397,6 +397,14 @@ int cmd_tokens(int argc, char **argv, const cli_opts *o);
 /* redact_cmd.c */
 int cmd_redact(int argc, char **argv, const cli_opts *o);
 
+/* redact_out.c: --redact.  out and err hold what the subcommand wrote;
+ * their redacted text goes to out_fd and err_fd.  Returns the exit
+ * status (status, or EXIT_TROUBLE when nothing could be written). */
+int redact_output(const cli_opts *o, int argc, char **argv, obuf *out,
+                  obuf *err, int out_fd, int err_fd, int status);
+/* redact_cmd.c: read the inputs for names (standard input excepted). */
+void redact_learn(ldrsnap_redactor *r, int argc, char **argv);
+
 /* diff_cmd.c */
 int cmd_diff(int argc, char **argv, const cli_opts *o);
 

@@ -90,7 +90,21 @@ static int run(int argc, char **argv)
     ob_init_fd(&ob_stdout, STDOUT_FILENO); /* a terminal no more, maybe */
     o.color = cli_want_colour(o.color_mode);
     o.width = term_width(STDOUT_FILENO);
-    return c->run(n, ops, &o);
+    if (!o.redact)
+        return c->run(n, ops, &o);
+    /* --redact: every byte of the output through one redactor */
+    ob_finish(&ob_stderr, "standard error");
+    ob_init_mem(&ob_stdout);
+    ob_init_mem(&ob_stderr);
+    int status = c->run(n, ops, &o);
+    fflush(stderr);
+    status = redact_output(&o, n, ops, &ob_stdout, &ob_stderr, STDOUT_FILENO,
+                           STDERR_FILENO, status);
+    ob_free(&ob_stdout);
+    ob_free(&ob_stderr);
+    ob_init_fd(&ob_stdout, STDOUT_FILENO);
+    ob_init_fd(&ob_stderr, STDERR_FILENO);
+    return status;
 }
 
 /* Every write is checked: output that could not be written (a full disk,

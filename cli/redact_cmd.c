@@ -34,10 +34,14 @@ typedef struct rd_run {
     size_t stdin_len;
     ldrsnap_redactor *r;
     int status;
+    bool quiet;       /* say nothing of inputs that cannot be read */
 } rd_run;
 
 static void say(rd_run *run, const char *name, const char *msg)
 {
+    run->status = EXIT_TROUBLE;
+    if (run->quiet)
+        return;
     size_t k = strlen(name);
     if (!strncmp(msg, name, k) && msg[k] == ':') /* it names the input */
         fprintf(stderr, "ldrsnap: redact: %s\n", msg);
@@ -331,6 +335,26 @@ static void free_run(rd_run *run)
     free(run->in);
     free(run->stdin_buf);
     ldrsnap_redactor_free(run->r);
+}
+
+/* analyze --redact: the names of every input that can be read again (not
+ * standard input), so that the output's pseudonyms cover every name the
+ * logs hold, also one the output shows only inside a DLL's name. */
+void redact_learn(ldrsnap_redactor *r, int argc, char **argv)
+{
+    rd_run run = {0};
+    bool dirs = false;
+    run.quiet = true;
+    if (list_inputs(&run, argc, argv, &dirs) == 0) {
+        for (size_t i = 0; i < run.n; i++) {
+            if (run.in[i].errmsg || !run.in[i].path)
+                continue;
+            ldrsnap_redactor_begin(r, NULL, NULL);
+            read_input(&run, &run.in[i], feed_redactor, r);
+            ldrsnap_redactor_end(r);
+        }
+    }
+    free_run(&run);
 }
 
 int cmd_redact(int argc, char **argv, const cli_opts *o)
