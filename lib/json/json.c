@@ -20,6 +20,8 @@
 
 #include <ldrsnap.h>
 
+#include "simd/simd.h"
+
 /* A writer with snprintf()'s contract: what does not fit is counted. */
 typedef struct jw {
     char *buf;
@@ -112,26 +114,6 @@ static size_t utf8_len(const unsigned char *s)
     return k;
 }
 
-/* Bytes that go out as they are: printable ASCII but '"' and '\\'. */
-static bool plain(unsigned c)
-{
-    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-}
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Whether any of the 8 bytes in x needs a look of its own: a control
- * byte, '"', '\\', DEL or a byte past ASCII (exact for the answer "none"). */
-static bool swar_special(uint64_t x)
-{
-    uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
-    uint64_t ctl = (x - ONES * 0x20) & ~x;          /* < 0x20 (or >= 0x80) */
-    uint64_t hi = x | (x + ONES);                  /* >= 0x7F */
-    uint64_t qz = (q - ONES) & ~q, bz = (b - ONES) & ~b;
-    return ((ctl | hi | qz | bz) & HIGHS) != 0;
-}
-
 static void json_str(jw *out, const char *s)
 {
     if (!s) {
@@ -143,11 +125,7 @@ static void json_str(jw *out, const char *s)
     jw_putc(out, '"');
     for (;;) {
         const unsigned char *run = p;
-        uint64_t x;
-        while (end - p >= 8 && (memcpy(&x, p, 8), !swar_special(x)))
-            p += 8;
-        while (p < end && plain(*p))
-            p++;
+        p += ls_json_plain(p, (size_t)(end - p));
         if (p > run)
             jw_write(out, run, (size_t)(p - run));
         if (p == end)

@@ -316,6 +316,38 @@ static inline void ls_stream_fence(void)
 #endif
 }
 
+/* How many bytes of s[0..n), from the first, go into a JSON string as
+ * they are: printable ASCII other than '"' and '\\' (0x20..0x7E). */
+static inline size_t ls_json_plain_scalar(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] >= 0x20 && s[i] < 0x7F && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
+static inline size_t ls_json_plain(const unsigned char *s, size_t n)
+{
+#if LS_SSE2
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = LS_LOADU(s + i);
+        /* signed: the bytes past ASCII are below 0x20 too */
+        __m128i bad = _mm_or_si128(
+            _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                         _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                         _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+        unsigned m = (unsigned)_mm_movemask_epi8(bad);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    return i + ls_json_plain_scalar(s + i, n - i);
+#else
+    return ls_json_plain_scalar(s, n);
+#endif
+}
+
 /* The file name in a path: after its last '\\' or '/', or the path. */
 static inline const char *ls_basename_scalar(const char *path)
 {

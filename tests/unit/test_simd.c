@@ -205,6 +205,32 @@ EACH_FORM(utf16le_ascii_equals_scalar)
 /* ---- the inline helpers: SSE2 where this build has it, else the scalar
  * twin (make check-portable): the same answers either way -------------- */
 
+Test(simd, json_plain_equals_scalar)
+{
+    const unsigned char special[] = {0, 0x01, 0x1F, '"', '\\', 0x7F, 0x80,
+                                     0xC3, 0xFF};
+    for (size_t n = 0; n <= 100; n++)
+        for (size_t align = 0; align < 16; align += 3) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            for (size_t i = 0; i < n; i++)
+                b[i] = (unsigned char)(0x20 + (i * 7) % 0x5F);
+            for (size_t i = 0; i < n; i++)
+                if (b[i] == '"' || b[i] == '\\')
+                    b[i] = 'q';
+            cr_assert_eq(ls_json_plain(b, n), n);
+            for (size_t pos = 0; pos < n; pos++)
+                for (size_t j = 0; j < sizeof special; j++) {
+                    unsigned char keep = b[pos];
+                    b[pos] = special[j];
+                    cr_assert_eq(ls_json_plain(b, n), pos, "n %zu pos %zu",
+                                 n, pos);
+                    cr_assert_eq(ls_json_plain_scalar(b, n), pos);
+                    b[pos] = keep;
+                }
+            free(base);
+        }
+}
+
 Test(simd, ascii_find_has_byte_equal_scalar)
 {
     for (size_t n = 0; n <= 100; n++)
