@@ -1,10 +1,12 @@
 /*
  * fuzz_analyze.c - libFuzzer target: any bytes through the analyzer with
  * the built-in rules, split into two chunks at a point the input chooses,
- * on one thread, with a tokenizer thread (whose compact items are built
- * their own way) and on one thread every line the general way
- * (LS_OPT_NO_FAST_LINES, the oracle of the fast ways): every record,
- * event and summary must agree.
+ * through the whole matrix of ways (test_engine.c's): {one thread,
+ * tokenizer thread} x {every line the general way (LS_OPT_NO_FAST_LINES),
+ * fast lines, fast lines without compact items (LS_OPT_NO_COMPACT)} x
+ * {scalar, sse2, avx2 kernels, those this CPU has}: every record, event
+ * and summary must agree with one thread, the general way and the scalar
+ * kernels.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +14,8 @@
 
 #include <ldrsnap.h>
 
-#include "core/common.h" /* LS_OPT_NO_FAST_LINES: the general way */
+#include "core/common.h" /* LS_OPT_NO_FAST_LINES, LS_OPT_NO_COMPACT */
+#include "simd/simd.h"    /* ldrsnap__simd_use() */
 
 /* FNV-1a over what the runs give, in order. */
 static void mix(uint64_t *h, const void *p, size_t n)
@@ -105,14 +108,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static ldrsnap_rules *rules;
-    if (!rules && ldrsnap_rules_new(&rules, NULL, 0) != 0)
-        __builtin_trap();
+    static const char *const forms[] = {"scalar", "sse2", "avx2"};
+    static const unsigned ways[] = {
+        LS_OPT_NO_FAST_LINES,
+        0,
+        LDRSNAP_OPT_THREADED | LS_OPT_NO_FAST_LINES,
+        LDRSNAP_OPT_THREADED,
+        LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT,
+    };
+    /* the rules keep the kernels chosen when they were compiled: a set
+     * for each form (NULL: this CPU has no such form) */
+    static ldrsnap_rules *rules[3];
+    static bool ready;
+    if (!ready) {
+        for (int f = 0; f < 3; f++)
+            if (ldrsnap__simd_use(forms[f]) == 0 &&
+                ldrsnap_rules_new(&rules[f], NULL, 0) != 0)
+                __builtin_trap();
+        ready = true;
+    }
     size_t cut = size ? data[0] % (size + 1) : 0;
-    uint64_t one = run(rules, data, size, cut, 0);
-    uint64_t two = run(rules, data, size, cut, LDRSNAP_OPT_THREADED);
-    uint64_t general = run(rules, data, size, cut, LS_OPT_NO_FAST_LINES);
-    if (one != two || one != general)
-        __builtin_trap(); /* the ways disagree */
+    uint64_t oracle = 0;
+    for (int f = 0; f < 3; f++) {
+        if (!rules[f])
+            continue;
+        ldrsnap__simd_use(forms[f]);
+        for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+            uint64_t h = run(rules[f], data, size, cut, ways[w]);
+            if (f == 0 && w == 0)
+                oracle = h;
+            else if (h != oracle)
+                __builtin_trap(); /* the ways disagree */
+        }
+    }
     return 0;
 }

@@ -24,8 +24,11 @@
  * LS_OPT_NO_FAST_LINES: every line the general way (text.c's offer of
  * whole ASCII lines to the parser, the parser's fast ways on one thread
  * and on the tokenizer's, the UTF-16LE ASCII pass): the oracle the fast
- * ways are compared against. */
+ * ways are compared against.  LS_OPT_NO_COMPACT: the fast ways send no
+ * compact item (parse/item.h) to the tokenizer's batches, only records
+ * as lexed: the oracle of the compact decoders. */
 #define LS_OPT_NO_FAST_LINES 0x80000000u
+#define LS_OPT_NO_COMPACT 0x40000000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

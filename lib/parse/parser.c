@@ -583,7 +583,9 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     size_t path;
     ls_init_line il;
     int rc;
-    if (!p->batch) /* one thread: the record, lexed from what we found */
+    if (!p->batch || (p->flags & LS_OPT_NO_COMPACT))
+        /* one thread (or no compact items): the record, lexed from what
+         * we found */
         rc = emit_piece(p, s, n, line, 0, start);
     else if (plain)
         rc = emit_plain(p, s, n, line, &st);

@@ -1,0 +1,227 @@
+/*
+ * test_engine.c - the differential test of every fast path: the whole
+ * matrix {one thread, tokenizer thread} x {general way, fast lines, fast
+ * lines without compact items} x {scalar, sse2, avx2 kernels}, with the
+ * built-in rules and with none, must give the records, events and
+ * summary of the plainest engine there is: one thread, every line the
+ * general way (LS_OPT_NO_FAST_LINES), the scalar kernels.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "core/common.h" /* LS_OPT_NO_FAST_LINES, LS_OPT_NO_COMPACT */
+#include "helpers.h"
+#include "simd/simd.h"
+
+/* Every log we wrote (samples, test data, rule fixtures), one after the
+ * other, repeated past `min` bytes (the tokenizer thread starts after the
+ * first MiB): many processes, both dialects, UTF-16 and binary junk in
+ * the middle of UTF-8; with CRLF line ends when crlf. */
+static char *all_logs(size_t min, bool crlf, size_t *len)
+{
+    static const char *const dirs[] = {SRCDIR "/samples", SRCDIR "/tests/data",
+                                       SRCDIR "/tests/data/rules"};
+    size_t n = 0, cap = 0;
+    char *out = NULL;
+    while (n < min) {
+        size_t before = n;
+        for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+            struct dirent **names;
+            int k = scandir(dirs[d], &names, NULL, alphasort);
+            cr_assert_geq(k, 0, "cannot list %s", dirs[d]);
+            for (int i = 0; i < k; i++) {
+                char path[512];
+                snprintf(path, sizeof path, "%s/%s", dirs[d], names[i]->d_name);
+                free(names[i]);
+                size_t flen;
+                char *f = strstr(path, ".log") ? read_file(path, &flen) : NULL;
+                if (!f)
+                    continue;
+                if (n + 2 * flen + 2 > cap) {
+                    cap = (n + 2 * flen + 2) * 2;
+                    out = realloc(out, cap);
+                    cr_assert_not_null(out);
+                }
+                for (size_t j = 0; j < flen; j++) {
+                    if (crlf && f[j] == '\n' && (!j || f[j - 1] != '\r'))
+                        out[n++] = '\r';
+                    out[n++] = f[j];
+                }
+                out[n++] = '\n';
+                free(f);
+            }
+            free(names);
+        }
+        cr_assert_gt(n, before, "no logs found");
+    }
+    *len = n;
+    return out;
+}
+
+/* What a run gives, one line of text per record, event and the summary. */
+typedef struct run {
+    char **lines;
+    size_t n, cap;
+} run;
+
+static void push(run *r, char *s)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 4096;
+        r->lines = realloc(r->lines, r->cap * sizeof *r->lines);
+        cr_assert_not_null(r->lines);
+    }
+    r->lines[r->n++] = s;
+}
+
+static void run_free(run *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->lines[i]);
+    free(r->lines);
+    memset(r, 0, sizeof *r);
+}
+
+static int on_event(const ldrsnap_event *ev, void *ud)
+{
+    char line[600];
+    if (ev->type == LDRSNAP_EV_FAILURE) {
+        const ldrsnap_failure *f = ev->failure;
+        snprintf(line, sizeof line, "failure|%llu|%d|%d|%s|%s|%08x|%zu|%s",
+                 (unsigned long long)f->line, f->role, f->kind,
+                 f->dll ? f->dll : "", f->parent ? f->parent : "", f->status,
+                 f->chain_len, f->text ? f->text : "");
+    } else if (ev->type == LDRSNAP_EV_EXCEPTION) {
+        snprintf(line, sizeof line, "exception|%llu|%08x",
+                 (unsigned long long)ev->exception->line, ev->exception->code);
+    } else {
+        snprintf(line, sizeof line, "signature|%s|%llu|%zu", ev->signature->id,
+                 (unsigned long long)ev->signature->line,
+                 ev->signature->n_lines);
+    }
+    push(ud, strdup(line));
+    return 0;
+}
+
+/* Every field of the record. */
+static int on_rec(const ldrsnap_record *rec, void *ud)
+{
+    char *line = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&line, &n);
+#define S(f) (rec->f ? rec->f : "(null)")
+    fprintf(m, "%llu|%llu|%d|%d|%d|%x|%x:%x|%llu|%x|%x|%llx|%llx|%llx|%s|%s|"
+               "%s|%s|%s|%s|%s|%s|%s|%s|%s",
+            (unsigned long long)rec->line, (unsigned long long)rec->offset,
+            rec->dialect, rec->msg, rec->level, rec->flags, rec->pid,
+            rec->tid, (unsigned long long)rec->tick, rec->status,
+            rec->status_orig, (unsigned long long)rec->base,
+            (unsigned long long)rec->end, (unsigned long long)rec->address,
+            S(text), S(raw), S(prefix), S(function), S(message), S(dll),
+            S(dll_path), S(parent), S(symbol), S(search_path), S(image));
+#undef S
+    fclose(m);
+    push(ud, line);
+    return 0;
+}
+
+static void summarize(run *r, const ldrsnap_summary *s)
+{
+    char *text = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&text, &n);
+    fprintf(m, "summary %llu %llu %s %s %zu %zu %zu %zu %zu %zu|",
+            (unsigned long long)s->lines, (unsigned long long)s->bytes,
+            s->dialect, s->encoding, s->processes, s->failures, s->noise,
+            s->handled, s->exceptions, s->signatures);
+    for (size_t i = 0; i < s->n_verdicts; i++) {
+        const ldrsnap_verdict *v = &s->verdicts[i];
+        fprintf(m, "%u:%llu:%s:%08x:%d:%zu;", v->pid,
+                (unsigned long long)v->line, v->dll ? v->dll : "", v->status,
+                v->confidence, v->chain_len);
+    }
+    fclose(m);
+    push(r, text);
+}
+
+/* One run of the engine: the kernels of `form`, the built-in rules or
+ * none (compiled after the kernels are chosen: the rules keep theirs),
+ * fed in pieces that cut lines anywhere. */
+static void engine(const char *form, bool rules, unsigned flags,
+                   const char *buf, size_t len, run *r)
+{
+    cr_assert_eq(ldrsnap__simd_use(form), 0);
+    ldrsnap_rules *rs = NULL;
+    if (rules)
+        cr_assert_eq(ldrsnap_rules_new(&rs, NULL, 0), LDRSNAP_OK);
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = flags;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_event, r), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_set_rules(a, rs), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_analyzer_set_record_cb(a, on_rec, r), LDRSNAP_OK);
+    for (size_t pos = 0, k = 65536 + 7; pos < len; pos += k) {
+        if (k > len - pos)
+            k = len - pos;
+        cr_assert_eq(ldrsnap_analyzer_feed(a, buf + pos, k), LDRSNAP_OK);
+    }
+    cr_assert_eq(ldrsnap_analyzer_finish(a), LDRSNAP_OK);
+    summarize(r, ldrsnap_analyzer_summary(a));
+    ldrsnap_analyzer_free(a);
+    ldrsnap_rules_free(rs);
+}
+
+static const char *const forms[] = {"scalar", "sse2", "avx2"};
+
+ParameterizedTestParameters(engine, every_way_gives_the_oracles_answers)
+{
+    /* form * 2 + crlf */
+    static int cases[] = {0, 1, 2, 3, 4, 5};
+    return cr_make_param_array(int, cases, 6);
+}
+
+ParameterizedTest(int *c, engine, every_way_gives_the_oracles_answers)
+{
+    const char *form = forms[*c / 2];
+    if (ldrsnap__simd_use(form) != 0)
+        cr_skip_test("this build or CPU has no %s", form);
+    size_t len;
+    char *buf = all_logs((5u << 20) / 4, *c % 2, &len);
+    static const struct {
+        unsigned flags;
+        const char *name;
+    } ways[] = {
+        {LS_OPT_NO_FAST_LINES, "one thread, general way"},
+        {0, "one thread, fast lines"},
+        {LDRSNAP_OPT_THREADED | LS_OPT_NO_FAST_LINES,
+         "tokenizer thread, general way"},
+        {LDRSNAP_OPT_THREADED, "tokenizer thread, fast lines, compact items"},
+        {LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT,
+         "tokenizer thread, fast lines, no compact items"},
+    };
+    for (int rules = 0; rules < 2; rules++) {
+        run oracle = {0};
+        engine("scalar", rules, LS_OPT_NO_FAST_LINES, buf, len, &oracle);
+        cr_assert_gt(oracle.n, 10000, "a log of many records");
+        for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+            run r = {0};
+            engine(form, rules, ways[w].flags, buf, len, &r);
+            for (size_t i = 0; i < oracle.n && i < r.n; i++)
+                cr_assert_str_eq(r.lines[i], oracle.lines[i],
+                                 "%s kernels, %s, %s, %s: line %zu", form,
+                                 ways[w].name,
+                                 rules ? "built-in rules" : "no rules",
+                                 *c % 2 ? "CRLF" : "LF", i);
+            cr_assert_eq(r.n, oracle.n, "%s kernels, %s: %zu lines, not %zu",
+                         form, ways[w].name, r.n, oracle.n);
+            run_free(&r);
+        }
+        run_free(&oracle);
+    }
+    free(buf);
+}
