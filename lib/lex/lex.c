@@ -11,6 +11,7 @@
  * whole record and nothing is allocated per line once the buffer has grown.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/ldrsnap_internal.h"
