@@ -7,9 +7,13 @@
  * output to memory; the main thread prints finished tasks in order.  With
  * one worker, output streams straight to stdout.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -26,15 +30,27 @@ typedef struct task {
     rollup_row row;    /* --format=html: its line of the rollup table */
     bool walked;       /* found in a directory walk (not named) */
     const char *skipped; /* listed and not read (a link in a walk): why */
+    rollup ru;         /* its part of the run's rollup */
+    struct run *run;   /* buffered (-j): spill() writes through at its turn */
 } task;
 
 typedef struct run {
     const cli_opts *o;
     task *tasks;
     size_t n, cap, next;
+    size_t printing;   /* -j: the task whose output is printed next */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* progress: logs done, bytes read, for the line on stderr */
+    atomic_size_t logs_done; /* inputs done */
+    rollup total;      /* the run's rollup, tasks added in order */
+    bool oom;
 } run;
+
+/* A task's output past this waits for the task's turn and is then
+ * written through: -j N holds at most N such buffers, whatever the
+ * inputs' size (issue 16, item 10). */
+#define SPILL_AT (1u << 20)
 
 typedef struct sink {
     const cli_opts *o;
@@ -43,7 +59,41 @@ typedef struct sink {
     report rep;
     tree *tree;        /* ldrsnap tree: the load tree, or NULL */
     bool oom;
+    task *t;
+    obuf *real;        /* while a log may still be skipped, its JSON Lines
+                          wait in `held` (out == &held) */
+    obuf held;
+    rollup sigs;       /* its signatures, counted once the log is judged */
 } sink;
+
+/* -j: a task's buffered output grew past SPILL_AT: wait for its turn
+ * (every task before it printed) and write it through. */
+static void spill(task *t)
+{
+    run *r = t->run;
+    if (!r || t->out.len < SPILL_AT)
+        return;
+    size_t me = (size_t)(t - r->tasks);
+    pthread_mutex_lock(&r->mu);
+    while (r->printing != me)
+        pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+    /* the printing thread waits for this task: stdout is ours */
+    ob_write(&ob_stdout, t->out.buf, t->out.len);
+    ob_flush(&ob_stdout);
+    t->out.len = 0;
+}
+
+/* A log that may be skipped has held its JSON Lines; past SPILL_AT they
+ * go out (it is not skipped then: it held events). */
+static void release_held(sink *s)
+{
+    if (s->out != &s->held)
+        return;
+    ob_write(s->real, s->held.buf, s->held.len);
+    ob_free(&s->held);
+    s->out = s->real;
+}
 
 static int on_tree_record(const ldrsnap_record *r, void *ud)
 {
@@ -63,10 +113,18 @@ static int on_event(const ldrsnap_event *ev, void *ud)
             json_exception(s->out, s->source, ev->exception);
         else if (ev->type == LDRSNAP_EV_SIGNATURE)
             json_signature(s->out, s->source, ev->signature);
+        if (ev->type == LDRSNAP_EV_SIGNATURE)
+            s->oom |= rollup_signature(&s->sigs, ev->signature->id, 1) < 0;
+        if (s->out == &s->held && s->held.len >= SPILL_AT)
+            release_held(s);
         if (s->out->tty)
             ob_flush(s->out);
+        if (s->t)
+            spill(s->t);
         return s->out->err ? -1 : 0; /* the output is lost: stop */
     }
+    if (ev->type == LDRSNAP_EV_SIGNATURE)
+        s->oom |= rollup_signature(&s->sigs, ev->signature->id, 1) < 0;
     int rc = 0;
     if (s->tree) {
         if (ev->type == LDRSNAP_EV_FAILURE)
@@ -103,6 +161,7 @@ static void say_error(const cli_opts *o, obuf *out, obuf *err,
 static void task_error(const cli_opts *o, task *t, obuf *out, obuf *err,
                        const char *msg)
 {
+    rollup_input(&t->ru, RS_ERROR);
     say_error(o, out, err, t->name, msg);
     if (o->format == FMT_HTML) {
         html_error(out, t->id, t->name, msg);
@@ -125,9 +184,13 @@ static void fill_row(task *t, const ldrsnap_summary *s)
     r->kind = ldrsnap_kind_name(v->kind);
 }
 
+static atomic_ullong bytes_read; /* for the progress line */
+
 static int read_entry(void *ctx, void *buf, size_t cap, size_t *got)
 {
-    return ldrsnap_batch_read(ctx, buf, cap, got);
+    int rc = ldrsnap_batch_read(ctx, buf, cap, got);
+    atomic_fetch_add_explicit(&bytes_read, *got, memory_order_relaxed);
+    return rc;
 }
 
 /* Let the analyzer pull the entry's bytes (on its tokenizer thread, when
@@ -216,10 +279,62 @@ static int rules_loaded(cli_opts *o)
 /* a task that met a bad rule file: no output, the run stops */
 #define EXIT_RULES 99
 
+/* No loader-snaps line, nothing found: not a log to count as clean (in a
+ * walk or an archive: skipped, not reported). */
+static bool no_snaps(const ldrsnap_summary *sum)
+{
+    return sum->loader_lines == 0 && !sum->n_verdicts && !sum->signatures;
+}
+
+/* A log's part of the rollup: unreadable (it broke off), failing (a
+ * root cause or a signature) or clean; its root causes and signatures. */
+static int count_log(rollup *ru, const char *name, const ldrsnap_summary *sum,
+                     const rollup *sigs, bool broke)
+{
+    if (broke) {
+        rollup_input(ru, RS_ERROR);
+        return 0;
+    }
+    rollup_input(ru, sum->n_verdicts || sum->signatures ? RS_FAILING
+                     : no_snaps(sum)                    ? RS_SKIPPED
+                                                        : RS_CLEAN);
+    for (size_t i = 0; i < sum->n_verdicts; i++) {
+        const ldrsnap_verdict *v = &sum->verdicts[i];
+        char st[16];
+        snprintf(st, sizeof st, "0x%08x", (unsigned)v->status);
+        if (rollup_cause(ru, ldrsnap_kind_name(v->kind), v->dll,
+                         v->flags & LDRSNAP_FF_STATUS ? st : NULL, name,
+                         1) < 0)
+            return -1;
+    }
+    rollup part = *sigs;
+    part.failing = part.clean = part.skipped = part.errors = 0;
+    part.ncauses = 0;
+    return rollup_merge(ru, &part);
+}
+
+/* An input listed and not analyzed (a link in a walk or an archive, an
+ * encrypted member, a member with no loader-snaps lines): counted as
+ * skipped; a "skipped" record in JSON Lines, a line with --all. */
+static void say_skipped(const cli_opts *o, task *t, const char *name,
+                        const char *why, obuf *out)
+{
+    rollup_input(&t->ru, RS_SKIPPED);
+    if (o->format == FMT_JSONL) {
+        json_skipped(out, name, why);
+    } else if (o->all && o->format == FMT_TEXT) {
+        term_put(out, name);
+        ob_puts(out, ": skipped: ");
+        ob_puts(out, why);
+        ob_putc(out, '\n');
+    }
+}
+
 /* An error of one log of a task (the task's input, or a member). */
 static void log_error(const cli_opts *o, task *t, const char *name,
                       obuf *out, obuf *err, const char *msg)
 {
+    rollup_input(&t->ru, RS_ERROR);
     say_error(o, out, err, name, msg);
     if (o->format == FMT_HTML) {
         html_error(out, t->id, name, msg);
@@ -234,8 +349,15 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
 {
     ldrsnap_analyzer *a = NULL;
     sink s = {o, name, out, {name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
-              NULL, false};
+              NULL, false, t, out};
     int status = EXIT_TROUBLE;
+    /* found in a walk or an archive: skipped if it holds no loader-snaps
+     * lines, so its records wait until that is known */
+    bool may_skip = t->walked || e->member;
+    if (may_skip && o->format == FMT_JSONL) {
+        ob_init_mem(&s.held);
+        s.out = &s.held;
+    }
     ldrsnap_options opts = LDRSNAP_OPTIONS_INIT;
     if (!o->all)
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
@@ -250,15 +372,22 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
         log_error(o, t, name, out, err, "out of memory");
         goto out;
     }
-    int rrc = pump(b, a, o, out, err, name);
+    int rrc = pump(b, a, o, s.out, err, name);
     int frc = ldrsnap_analyzer_finish(a);
+    const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
+    if (frc == 0 && rrc == 0 && may_skip && no_snaps(sum) &&
+        (o->format != FMT_JSONL || s.out == &s.held)) {
+        say_skipped(o, t, name, "no loader-snaps lines", out);
+        status = EXIT_CLEAN;
+        goto out;
+    }
+    release_held(&s);
     if (out->err)
         goto out; /* said once, at the end (main()) */
     if (frc < 0) {
         log_error(o, t, name, out, err, ldrsnap_analyzer_errmsg(a));
         goto out;
     }
-    const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
     if (o->format == FMT_HTML) {
         report_sort(&s.rep);
         html_input in = {t->id, name,
@@ -286,10 +415,16 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
              : sum->n_verdicts || sum->signatures ? EXIT_FOUND
              : named && sum->loader_lines == 0    ? EXIT_TROUBLE
                                                   : EXIT_CLEAN;
+    s.oom |= count_log(&t->ru, name, sum, &s.sigs, rrc < 0) < 0;
 out:
+    if (s.out == &s.held)
+        ob_free(&s.held);
+    rollup_free(&s.sigs);
     report_free(&s.rep);
     tree_free(s.tree);
     ldrsnap_analyzer_free(a);
+    if (t->run)
+        spill(t);
     return status;
 }
 
@@ -312,8 +447,10 @@ static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
         task_error(o, t, out, err, t->errmsg);
         return EXIT_TROUBLE;
     }
-    if (t->skipped)
+    if (t->skipped) {
+        say_skipped(o, t, t->name, t->skipped, out);
         return EXIT_CLEAN;
+    }
     if (!b) {
         task_error(o, t, out, err, "out of memory");
         return EXIT_TROUBLE;
@@ -325,7 +462,9 @@ static int analyze_task(task *t, const cli_opts *o, obuf *out, obuf *err)
         if (e->error) {
             log_error(o, t, name, out, err, input_error(b));
             status = EXIT_TROUBLE;
-        } else if (!e->skipped) {
+        } else if (e->skipped) {
+            say_skipped(o, t, name, e->skipped, out);
+        } else {
             status = worst(status, analyze_log(t, b, e, name, o, out, err));
         }
     }
@@ -396,7 +535,122 @@ static int list_inputs(run *r, int argc, char **argv)
     return 0;
 }
 
+/* ---- progress ----------------------------------------------------------- */
+
+/* With more than one input and standard error a terminal: one line,
+ * redrawn in place, cleared at the end (never in a pipe; --no-progress). */
+static struct {
+    pthread_t th;
+    bool on, drawn;
+    atomic_bool stop;
+    run *r;
+    struct timespec t0;
+} progress;
+
+static double since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) +
+           (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void progress_draw(void)
+{
+    char line[160];
+    double s = since(&progress.t0);
+    double mib = (double)atomic_load(&bytes_read) / 1048576.0;
+    int n = snprintf(line, sizeof line,
+                     "\r\033[Kldrsnap: %zu/%zu inputs, %.1f MiB, %.1f MiB/s, "
+                     "%.0f s",
+                     atomic_load(&progress.r->logs_done), progress.r->n, mib,
+                     s > 0 ? mib / s : 0.0, s);
+    if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
+        return;
+}
+
+static void *progress_loop(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&progress.stop)) {
+        progress_draw();
+        for (int i = 0; i < 5 && !atomic_load(&progress.stop); i++)
+            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    }
+    return NULL;
+}
+
+static void progress_start(run *r, const cli_opts *o)
+{
+    if (o->no_progress || r->n < 2 || !isatty(STDERR_FILENO))
+        return;
+    progress.r = r;
+    clock_gettime(CLOCK_MONOTONIC, &progress.t0);
+    progress_draw(); /* at once: a short run shows it too */
+    progress.drawn = true;
+    progress.on = pthread_create(&progress.th, NULL, progress_loop, NULL) == 0;
+}
+
+static void progress_end(void)
+{
+    if (!progress.drawn)
+        return;
+    atomic_store(&progress.stop, true);
+    if (progress.on)
+        pthread_join(progress.th, NULL);
+    if (write(STDERR_FILENO, "\r\033[K", 4) < 0)
+        return;
+}
+
+/* --files-from=FILE ('-': standard input): one path a line (a NUL
+ * byte with --null); empty lines are no paths.  -1 out of memory (an
+ * unreadable list is said here and is an error task). */
+static int files_from(run *r, const cli_opts *o)
+{
+    bool in = !strcmp(o->files_from, "-");
+    FILE *f = in ? stdin : fopen(o->files_from, "r");
+    if (!f) {
+        task *t = add_task(r, o->files_from, o->files_from);
+        if (!t)
+            return -1;
+        t->error = LDRSNAP_EIO;
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s: %s (--files-from)", o->files_from,
+                 strerror(errno));
+        t->errmsg = strdup(msg);
+        return 0;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    while (rc == 0 && (n = getdelim(&line, &cap, o->null_sep ? '\0' : '\n',
+                                    f)) > 0) {
+        if (line[n - 1] == (o->null_sep ? '\0' : '\n'))
+            line[--n] = '\0';
+        if (!o->null_sep && n && line[n - 1] == '\r')
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        char *one[] = {line};
+        rc = list_inputs(r, 1, one);
+    }
+    free(line);
+    if (!in)
+        fclose(f);
+    return rc;
+}
+
 /* ---- running them ------------------------------------------------------- */
+
+/* A task printed: its part of the rollup joins the run's, in order. */
+static void task_done(run *r, task *t)
+{
+    if (rollup_merge(&r->total, &t->ru) < 0)
+        r->oom = true;
+    rollup_free(&t->ru);
+    atomic_fetch_add_explicit(&r->logs_done, 1, memory_order_relaxed);
+}
 
 static void *worker(void *arg)
 {
@@ -410,6 +664,7 @@ static void *worker(void *arg)
         task *t = &r->tasks[i];
         ob_init_mem(&t->out);
         ob_init_mem(&t->err);
+        t->run = r;
         t->status = analyze_task(t, r->o, &t->out, &t->err);
         pthread_mutex_lock(&r->mu);
         t->done = true;
@@ -432,6 +687,8 @@ static int run_parallel(run *r, unsigned jobs)
     for (size_t i = 0; i < r->n; i++) {
         task *t = &r->tasks[i];
         pthread_mutex_lock(&r->mu);
+        r->printing = i; /* its worker may write through now (spill()) */
+        pthread_cond_broadcast(&r->cv);
         while (!t->done)
             pthread_cond_wait(&r->cv, &r->mu);
         pthread_mutex_unlock(&r->mu);
@@ -447,6 +704,7 @@ static int run_parallel(run *r, unsigned jobs)
         ob_free(&t->out);
         ob_free(&t->err);
         status = worst(status, t->status);
+        task_done(r, t);
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
@@ -464,10 +722,13 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.cv, NULL);
     int status = EXIT_CLEAN;
-    if (list_inputs(&r, argc, argv) < 0) {
-        fputs("ldrsnap: error: out of memory listing the inputs\n", stderr);
+    if (list_inputs(&r, argc, argv) < 0 ||
+        (o->files_from && files_from(&r, o) < 0)) {
+        ob_puts(&ob_stderr, "ldrsnap: error: out of memory listing the "
+                            "inputs\n");
         status = EXIT_TROUBLE;
     }
+    progress_start(&r, o);
     /* a second thread per input when the cores outnumber the inputs */
     opts.threaded = o->jobs >= 2 * r.n;
     bool page = o->format == FMT_HTML;
@@ -490,13 +751,30 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
         for (size_t i = 0; i < r.n && status != EXIT_RULES; i++) {
             status = worst(status, analyze_task(&r.tasks[i], o, &ob_stdout,
                                                 &ob_stderr));
+            task_done(&r, &r.tasks[i]);
             opts.rules_wait = NULL;
             if (ob_flush(&ob_stdout) < 0)
                 break; /* said at the end (main()) */
         }
     }
+    progress_end();
     if (rules_loaded(&opts) < 0) /* also when there was no input */
         status = EXIT_RULES;
+    /* a run over more than one log ends with its rollup */
+    if (status != EXIT_RULES && rollup_inputs(&r.total) > 1 &&
+        o->cmd == CMD_ANALYZE && !ob_stdout.err) {
+        if (o->format == FMT_JSONL)
+            rollup_json(&ob_stdout, &r.total);
+        else if (o->format == FMT_TEXT)
+            rollup_text(&ob_stdout, &r.total);
+        ob_flush(&ob_stdout);
+    }
+    if (r.oom) {
+        ob_puts(&ob_stderr, "ldrsnap: error: out of memory: the rollup is "
+                            "incomplete\n");
+        status = worst(status, EXIT_TROUBLE);
+    }
+    rollup_free(&r.total);
     if (page && status != EXIT_RULES) {
         rollup_row *rows = calloc(r.n + 1, sizeof *rows);
         for (size_t i = 0; rows && i < r.n; i++) {

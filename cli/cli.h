@@ -24,6 +24,7 @@ enum cli_cmd {
     CMD_TREE,
     CMD_REDACT,
     CMD_DIFF,
+    CMD_ROLLUP,
     CMD_COUNT
 };
 
@@ -51,6 +52,9 @@ typedef struct cli_opts {
     bool redact_list;       /* redact --list */
     bool force;             /* diff --force: different programs too */
     bool follow;       /* follow symbolic links in directory walks */
+    const char *files_from; /* --files-from: more inputs, one a line */
+    bool null_sep;     /* --null: ... separated by NUL bytes */
+    bool no_progress;  /* --no-progress */
     ldrsnap_limits limits; /* --max-bytes, --max-total, --max-ratio */
     const char **rule_files;
     size_t n_rule_files;
@@ -389,6 +393,37 @@ size_t tree_dropped(const tree *t);
 long tree_proc_at(const tree *t, unsigned flags, uint32_t pid,
                   uint64_t line);
 void tree_text(obuf *out, tree *t, const char *source, const cli_opts *o);
+
+/* rollup.c: the rollup of a run over many logs, and ldrsnap rollup */
+enum rollup_state { RS_FAILING, RS_CLEAN, RS_SKIPPED, RS_ERROR };
+typedef struct rollup_cause_t {
+    char *kind, *dll, *status;   /* status "0x%08x" or NULL */
+    size_t count;
+    char *sources[3];            /* the first few, in input order */
+    size_t nsources;
+} rollup_cause_t;
+typedef struct rollup_sig_t {
+    char *id;
+    size_t count;
+} rollup_sig_t;
+typedef struct rollup {
+    size_t failing, clean, skipped, errors;
+    rollup_cause_t *causes;
+    size_t ncauses, capc;
+    rollup_sig_t *sigs;
+    size_t nsigs, caps;
+} rollup;
+void rollup_input(rollup *r, enum rollup_state st);
+int rollup_cause(rollup *r, const char *kind, const char *dll,
+                 const char *status, const char *source, size_t count);
+int rollup_signature(rollup *r, const char *id, size_t count);
+int rollup_merge(rollup *into, const rollup *from);
+size_t rollup_inputs(const rollup *r);
+void rollup_json(obuf *out, rollup *r);
+void rollup_text(obuf *out, rollup *r);
+void rollup_free(rollup *r);
+void json_skipped(obuf *out, const char *source, const char *why);
+int cmd_rollup(int argc, char **argv, const cli_opts *o);
 
 /* analyze.c */
 int cmd_analyze(int argc, char **argv, const cli_opts *o);

@@ -69,7 +69,7 @@ static int run(int argc, char **argv)
     }
     static char stdin_name[] = "-";
     char *stdin_only[] = {stdin_name, NULL};
-    if (n == 0 && (c->flags & CMDF_INPUTS)) {
+    if (n == 0 && (c->flags & CMDF_INPUTS) && !o.files_from) {
         if (isatty(STDIN_FILENO)) {
             cli_usage_error(&o, "%s", "no input: give a log path, or '-' "
                                       "for standard input");

@@ -154,6 +154,29 @@ static int set_list(cli_opts *o, const char *v)
     return 0;
 }
 
+static int set_files_from(cli_opts *o, const char *v)
+{
+    if (!*v)
+        return cli_usage_error(o, "%s", "--files-from needs a file ('-': "
+                                        "standard input)");
+    o->files_from = v;
+    return 0;
+}
+
+static int set_null(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->null_sep = true;
+    return 0;
+}
+
+static int set_no_progress(cli_opts *o, const char *v)
+{
+    (void)v;
+    o->no_progress = true;
+    return 0;
+}
+
 static int set_follow(cli_opts *o, const char *v)
 {
     (void)v;
@@ -278,6 +301,13 @@ static const cli_command commands[CMD_COUNT] = {
                   "orders part.  GOOD and BAD are logs (or ARCHIVE!member)."
                   "  Exit status 1 when the runs differ in what explains a "
                   "failure, 0 when not, 2 when an input cannot be read."},
+    [CMD_ROLLUP] = {"rollup", cmd_rollup, CMDF_OPERAND,
+                    "rollup [--format=text|jsonl] FILE.jsonl...",
+                    "One rollup from the JSON Lines of earlier runs "
+                    "(shards, '-' for standard input): logs, failing, "
+                    "clean, skipped and unreadable, the root causes by "
+                    "(kind, DLL, status) and the signatures by count, the "
+                    "same as one run over all their inputs gives."},
     [CMD_TOKENS] = {"tokens", cmd_tokens, CMDF_INPUTS,
                     "tokens [--format=text|jsonl] [PATH...]",
                     "The records the tokenizer reads, one per logical "
@@ -327,7 +357,13 @@ static const cli_option options[] = {
     {"list", 0, ARG_NONE, NULL, ON(CMD_REDACT), set_list, NULL,
      "print what was replaced with what on standard error (for your eyes "
      "only)"},
-    {"follow", 0, ARG_NONE, NULL, ON(CMD_ANALYZE), set_follow, NULL,
+    {"files-from", 0, ARG_REQUIRED, NULL, ON_ANALYSIS, set_files_from, "FILE",
+     "more inputs from FILE, one path a line ('-': standard input)"},
+    {"null", 0, ARG_NONE, NULL, ON_ANALYSIS, set_null, NULL,
+     "--files-from: paths end with a NUL byte, not a newline"},
+    {"no-progress", 0, ARG_NONE, NULL, ON_ANALYSIS, set_no_progress, NULL,
+     "no progress line on a terminal's standard error"},
+    {"follow", 0, ARG_NONE, NULL, ON_ANALYSIS, set_follow, NULL,
      "follow symbolic links met in a directory walk (a link named on "
      "the line is always followed)"},
     {"max-bytes", 0, ARG_REQUIRED, NULL, ON_INPUTS, set_max_bytes, "SIZE",

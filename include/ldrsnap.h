@@ -846,7 +846,7 @@ typedef struct ldrsnap_limits {
                                 past ratio_floor bytes: 250 */
     uint64_t ratio_floor;  /**< 64 MiB */
     unsigned max_depth;    /**< archives within archives: 8 (at most 64) */
-    uint64_t max_members;  /**< members of one archive: 65536 */
+    uint64_t max_members;  /**< members of one archive: 1,000,000 */
     uint64_t max_nested;   /**< bytes of an archive inside an archive,
                                 held in memory to open it: 512 MiB */
 } ldrsnap_limits;

@@ -30,6 +30,7 @@
 
 #include "source/source.h"
 
+#define LS_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define PEEK_LEN (64u * 1024u)
 #define LS_MAX_NEST 64
 
@@ -55,6 +56,7 @@ struct ls_arc {
     unsigned char *peek;
     size_t peek_len, peek_pos;
     bool in_member, m_eof;
+    bool dead;                  /* a limit of the whole input: no more */
     uint64_t m_out, m_in0;
 };
 
@@ -346,6 +348,12 @@ static int raw_read(ls_arc *arc, void *buf, size_t cap, size_t *got)
         rc = ldrsnap__limit_check(arc->lim, *arc->total,
                                   *arc->feed->in_total, *arc->total, why,
                                   sizeof why);
+    /* the whole input's total or ratio: the rest of it is not read */
+    if (rc < 0 && (*arc->total > arc->lim->max_total ||
+                   (*arc->total > arc->lim->ratio_floor &&
+                    *arc->total / LS_MAX(*arc->feed->in_total, 1) >
+                        arc->lim->max_ratio)))
+        arc->dead = true;
     if (rc < 0) {
         snprintf(arc->errmsg, arc->errlen, "%s: %s", arc->name, why);
         return rc;
@@ -570,6 +578,8 @@ static int arc_next(ls_arc *arc, ls_member *m)
     arc->in_member = false;
     for (;;) {
         memset(m, 0, sizeof *m);
+        while (arc->dead && arc->n)
+            pop(arc);
         if (arc->n == 0)
             return LDRSNAP_DONE;
         bool again;

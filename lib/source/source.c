@@ -33,7 +33,7 @@
 #define DEF_MAX_RATIO 250u
 #define DEF_RATIO_FLOOR (64ULL << 20)
 #define DEF_MAX_DEPTH 8u
-#define DEF_MAX_MEMBERS 65536u
+#define DEF_MAX_MEMBERS 1000000u
 #define DEF_MAX_NESTED (512ULL << 20)
 
 typedef struct dir_level {

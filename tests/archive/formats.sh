@@ -18,6 +18,11 @@ find . -type f | sed 's|^\./||' | LC_ALL=C sort > "$T/list"
 # the plain file's records, as they would come from ARCHIVE!member
 expect() { # archive-name
     cd "$T/logs" && while read -r m; do
+        # a member with no loader-snaps lines is skipped, not reported
+        if "$LDRSNAP" --json -j 1 "$m" | grep -q '"loader_lines":0,'; then
+            printf '{"type":"skipped","source":"%s!%s","reason":"no loader-snaps lines"}\n' "$1" "$m"
+            continue
+        fi
         "$LDRSNAP" --json -j 1 "$m" |
             awk -v from="\"source\":\"$m\"" -v to="\"source\":\"$1!$m\"" \
                 '{ i = index($0, from); if (i) $0 = substr($0, 1, i - 1) to substr($0, i + length(from)); print }'
@@ -28,7 +33,9 @@ fail=0
 check() { # label archive
     a=$2
     expect "$a" > "$T/want"
-    (cd "$T" && "$LDRSNAP" --json -j 2 "$a") > "$T/got" 2> "$T/err"
+    # the records of its members, without the rollup of the run
+    (cd "$T" && "$LDRSNAP" --json -j 2 "$a") 2> "$T/err" |
+        grep -v '^{"type":"rollup"' > "$T/got"
     if cmp -s "$T/want" "$T/got"; then
         echo "ok $1: every member as its plain file"
     else
@@ -63,7 +70,7 @@ cp t.tar.gz inner.tar.gz
 cp store.zip inner.zip
 zip -q -X outer.zip inner.tar.gz inner.zip
 { expect "outer.zip!inner.tar.gz"; expect "outer.zip!inner.zip"; } > want
-"$LDRSNAP" --json outer.zip > got 2> err
+"$LDRSNAP" --json outer.zip 2> err | grep -v '^{"type":"rollup"' > got
 if cmp -s want got; then echo "ok nested zip!tar.gz, zip!zip"
 else echo "FAIL nested"; diff want got | head -5; fail=1; fi
 # single compressed logs: the name stays the file's
