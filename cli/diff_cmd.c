@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -52,20 +53,62 @@ static void say(const cli_opts *o, const char *source, const char *msg)
         fprintf(stderr, "ldrsnap: diff: %s\n", msg);
 }
 
+/* Stand on the log an operand names: a file, or "ARCHIVE!member" (the
+ * member of that name; an archive alone when it holds one log).  0, or
+ * -1 with msg saying why. */
+static int open_log(const char *name, ldrsnap_batch **b, char *msg,
+                    size_t cap)
+{
+    struct stat st;
+    char path[4096];
+    snprintf(path, sizeof path, "%s", name);
+    char *bang = strchr(path, '!');
+    bool member = bang && stat(path, &st) != 0;
+    if (member)
+        *bang = 0;
+    ldrsnap_entry *e;
+    if (ldrsnap_batch_new(b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
+        ldrsnap_batch_add(*b, path) < 0)
+        goto fail;
+    for (int rc; (rc = ldrsnap_batch_next(*b, &e)) == LDRSNAP_OK;) {
+        if (e->error)
+            goto fail;
+        if (member && strcmp(e->name, name))
+            continue;
+        if (!member && e->member) {
+            char first[1024];
+            snprintf(first, sizeof first, "%s", e->name);
+            if (ldrsnap_batch_next(*b, &e) == LDRSNAP_OK) {
+                snprintf(msg, cap, "%s holds several logs: name one as %s",
+                         name, first);
+                return -1;
+            }
+            ldrsnap_batch_free(*b); /* the one log: from the start */
+            *b = NULL;
+            return open_log(first, b, msg, cap);
+        }
+        return 0;
+    }
+    if (member) {
+        snprintf(msg, cap, "%s: no such member", name);
+        return -1;
+    }
+fail:
+    snprintf(msg, cap, "%s", *b && *ldrsnap_batch_errmsg(*b)
+                                 ? ldrsnap_batch_errmsg(*b)
+                                 : "cannot open input");
+    return -1;
+}
+
 /* One log into its run; 0, or -1 after saying why. */
 static int load(side_in *s, const cli_opts *o)
 {
     ldrsnap_batch *b = NULL;
-    ldrsnap_entry *e;
     ldrsnap_analyzer *a = NULL;
-    char msg[600];
+    char msg[1200];
     int status = -1;
     if (ldrsnap_run_new(&s->run, NULL) < 0 ||
-        ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE) < 0 ||
-        ldrsnap_batch_add(b, s->name) < 0 || ldrsnap_batch_next(b, &e) != 0 ||
-        e->error) {
-        const char *m = b ? ldrsnap_batch_errmsg(b) : "";
-        snprintf(msg, sizeof msg, "%s", *m ? m : "cannot open input");
+        open_log(s->name, &b, msg, sizeof msg) < 0) {
         say(o, s->name, msg);
         goto out;
     }

@@ -6,9 +6,10 @@
  * Every input is read twice: first for names (all of them, so that a name
  * found in one log is replaced in the others and from the first line on),
  * then redacted.  One file (or '-') goes to -o FILE or standard output;
- * several, or a directory, into the directory -o DIR, in the same shape
- * (dir/sub/x.log -> DIR/sub/x.log; a .gz member is written plain, without
- * .gz).  A file is written under a temporary name and renamed only when
+ * several, a directory or an archive, into the directory -o DIR, in the
+ * same shape (dir/sub/x.log -> DIR/sub/x.log; a.zip!d/x.log ->
+ * DIR/a.zip/d/x.log, member by member; a compressed file is written
+ * plain, without .gz).  A file is written under a temporary name and renamed only when
  * no name it found stays in it; an output that is an input is refused.
  */
 #include <errno.h>
@@ -22,7 +23,8 @@
 
 typedef struct rd_input {
     char *name;       /* as shown */
-    char *path;       /* to open; NULL: standard input */
+    char *path;       /* to open; NULL: standard input, or a member */
+    char *archive;    /* a member's: the operand to open and walk again */
     char *rel;        /* its place under -o DIR */
     char *errmsg;     /* could not even be listed */
 } rd_input;
@@ -32,6 +34,8 @@ typedef struct rd_run {
     size_t n, cap;
     char *stdin_buf;  /* standard input, read once */
     size_t stdin_len;
+    ldrsnap_batch *walk; /* an archive operand, at the member read last */
+    const char *walking;
     ldrsnap_redactor *r;
     int status;
     bool quiet;       /* say nothing of inputs that cannot be read */
@@ -52,6 +56,39 @@ static void say(rd_run *run, const char *name, const char *msg)
 
 /* ---- listing ------------------------------------------------------------ */
 
+/* A member's place under -o DIR: "a.zip!dir/x.log" -> "a.zip/dir/x.log";
+ * a backslash is a separator, "." goes, and no component may climb out
+ * (".." -> "__") or start at the root. */
+static void safe_rel(char *rel)
+{
+    for (char *c = rel; *c; c++)
+        if (*c == '!' || *c == '\\')
+            *c = '/';
+    char *o = rel;
+    for (char *c = rel; *c;) {
+        while (*c == '/')
+            c++;
+        size_t n = strcspn(c, "/");
+        if (!n)
+            break;
+        if (n == 1 && c[0] == '.') { /* "./x" */
+            c += n;
+            continue;
+        }
+        if (o != rel)
+            *o++ = '/';
+        if (n == 2 && c[0] == '.' && c[1] == '.')
+            memcpy(o, "__", 2); /* the same length: o never passes c */
+        else
+            memmove(o, c, n);
+        o += n;
+        c += n;
+    }
+    *o = 0;
+    if (!*rel)
+        strcpy(rel, "_");
+}
+
 static rd_input *add_input(rd_run *run, const char *name, const char *path,
                            const char *dir, const char *rel)
 {
@@ -70,6 +107,8 @@ static rd_input *add_input(rd_run *run, const char *name, const char *path,
     in->rel = malloc(k + 1);
     if (in->rel)
         snprintf(in->rel, k + 1, "%s%s%s", dir, *dir ? "/" : "", rel);
+    if (in->rel)
+        safe_rel(in->rel);
     k = in->rel ? strlen(in->rel) : 0;
     if (in->rel && k > 3 && !strcmp(in->rel + k - 3, ".gz"))
         in->rel[k - 3] = 0; /* written plain */
@@ -98,7 +137,7 @@ static int list_inputs(rd_run *run, int argc, char **argv, bool *dirs)
         *dirs |= dir;
         ldrsnap_batch *b = NULL;
         ldrsnap_entry *e;
-        if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_ARCHIVES) < 0 ||
+        if (ldrsnap_batch_new(&b, NULL, 0) < 0 ||
             ldrsnap_batch_add(b, argv[i]) < 0) {
             ldrsnap_batch_free(b);
             return -1;
@@ -114,9 +153,15 @@ static int list_inputs(rd_run *run, int argc, char **argv, bool *dirs)
             const char *rel = base_name(e->name);
             if (dir && !strncmp(e->name, argv[i], k) && e->name[k] == '/')
                 rel = e->name + k + 1;
+            else if (!dir && !strncmp(e->name, top, strlen(top)))
+                rel = e->name + (base_name(top) - top); /* a.zip!x.log */
             rd_input *in = add_input(run, e->name, e->path, under, rel);
             if (!in)
                 break;
+            if (!e->path && e->member) {
+                in->archive = strdup(argv[i]);
+                *dirs = true; /* an archive: a directory of copies */
+            }
             if (e->error)
                 in->errmsg = strdup(ldrsnap_batch_errmsg(b));
         }
@@ -150,16 +195,46 @@ static int keep_stdin(void *ctx, const void *buf, size_t len)
 
 /* Every byte of one input to fn(); standard input is read once and kept.
  * 0, or -1 after saying why. */
+/* Stand on the member of an archive operand: the walk goes on from the
+ * member read last (members come in order), else starts again. */
+static ldrsnap_batch *member(rd_run *run, rd_input *in)
+{
+    ldrsnap_entry *e;
+    for (int again = 0; again < 2; again++) {
+        if (!run->walk || run->walking != in->archive) {
+            ldrsnap_batch_free(run->walk);
+            run->walk = NULL;
+            run->walking = in->archive;
+            if (ldrsnap_batch_new(&run->walk, NULL, 0) < 0 ||
+                ldrsnap_batch_add(run->walk, in->archive) < 0)
+                return NULL;
+        }
+        while (ldrsnap_batch_next(run->walk, &e) == LDRSNAP_OK)
+            if (!strcmp(e->name, in->name))
+                return e->error ? NULL : run->walk;
+        ldrsnap_batch_free(run->walk); /* passed it: from the start */
+        run->walk = NULL;
+    }
+    return NULL;
+}
+
 static int read_input(rd_run *run, rd_input *in, chunk_fn fn, void *ctx)
 {
-    if (!in->path && run->stdin_buf)
+    if (!in->path && !in->archive && run->stdin_buf)
         return fn(ctx, run->stdin_buf, run->stdin_len) < 0 ? -1 : 0;
     ldrsnap_batch *b = NULL;
     ldrsnap_entry *e;
-    if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE |
-                                      LDRSNAP_BATCH_NO_ARCHIVES) < 0 ||
-        ldrsnap_batch_add(b, in->path ? in->path : "-") < 0 ||
-        ldrsnap_batch_next(b, &e) != 0 || e->error) {
+    if (in->archive) {
+        if (!(b = member(run, in))) {
+            say(run, in->name, run->walk && *ldrsnap_batch_errmsg(run->walk)
+                                   ? ldrsnap_batch_errmsg(run->walk)
+                                   : "cannot read the member again");
+            return -1;
+        }
+    } else if (ldrsnap_batch_new(&b, NULL, LDRSNAP_BATCH_NO_RECURSE |
+                                               LDRSNAP_BATCH_NO_ARCHIVES) < 0 ||
+               ldrsnap_batch_add(b, in->path ? in->path : "-") < 0 ||
+               ldrsnap_batch_next(b, &e) != 0 || e->error) {
         say(run, in->name, b && *ldrsnap_batch_errmsg(b)
                                ? ldrsnap_batch_errmsg(b)
                                : "cannot open input");
@@ -169,10 +244,11 @@ static int read_input(rd_run *run, rd_input *in, chunk_fn fn, void *ctx)
     static char buf[1 << 16];
     size_t got;
     int rc;
-    if (!in->path && !run->stdin_buf)
+    bool is_stdin = !in->path && !in->archive;
+    if (is_stdin && !run->stdin_buf)
         run->stdin_buf = malloc(1);
     while ((rc = ldrsnap_batch_read(b, buf, sizeof buf, &got)) == 0 && got) {
-        if (!in->path && keep_stdin(run, buf, got) < 0)
+        if (is_stdin && keep_stdin(run, buf, got) < 0)
             rc = LDRSNAP_ENOMEM;
         else if ((rc = fn(ctx, buf, got)) != 0)
             break;
@@ -180,7 +256,8 @@ static int read_input(rd_run *run, rd_input *in, chunk_fn fn, void *ctx)
     if (rc < 0)
         say(run, in->name, *ldrsnap_batch_errmsg(b) ? ldrsnap_batch_errmsg(b)
                                                     : ldrsnap_strerror(rc));
-    ldrsnap_batch_free(b);
+    if (b != run->walk)
+        ldrsnap_batch_free(b);
     return rc < 0 ? -1 : 0;
 }
 
@@ -329,11 +406,13 @@ static void free_run(rd_run *run)
     for (size_t i = 0; i < run->n; i++) {
         free(run->in[i].name);
         free(run->in[i].path);
+        free(run->in[i].archive);
         free(run->in[i].rel);
         free(run->in[i].errmsg);
     }
     free(run->in);
     free(run->stdin_buf);
+    ldrsnap_batch_free(run->walk);
     ldrsnap_redactor_free(run->r);
 }
 
@@ -347,7 +426,7 @@ void redact_learn(ldrsnap_redactor *r, int argc, char **argv)
     run.quiet = true;
     if (list_inputs(&run, argc, argv, &dirs) == 0) {
         for (size_t i = 0; i < run.n; i++) {
-            if (run.in[i].errmsg || !run.in[i].path)
+            if (run.in[i].errmsg || (!run.in[i].path && !run.in[i].archive))
                 continue;
             ldrsnap_redactor_begin(r, NULL, NULL);
             read_input(&run, &run.in[i], feed_redactor, r);
@@ -369,7 +448,7 @@ int cmd_redact(int argc, char **argv, const cli_opts *o)
     bool single = argc == 1 && !dirs && run.n == 1;
     if (!single && !o->output) {
         free_run(&run);
-        cli_usage_error(o, "%s", "several inputs, or a directory: give -o DIR "
+        cli_usage_error(o, "%s", "several inputs, a directory or an archive: give -o DIR "
                                  "for the redacted copies");
         return EXIT_TROUBLE;
     }
