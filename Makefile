@@ -358,6 +358,12 @@ format-check:
 	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
 	@echo "make format-check: $(words $(FORMAT_FILES)) files follow .clang-format"
 
+# The README's Slurm recipe on a one-node cluster on 127.0.0.1 (munged,
+# slurmctld, slurmd in a temporary folder, stopped by pid at the end).
+.PHONY: check-slurm
+check-slurm: $(CLI)
+	sh tools/check_slurm.sh $(CLI)
+
 bench: release
 	sh bench/run.sh $(RELEASE_DIR)/ldrsnap
 
