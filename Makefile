@@ -95,7 +95,7 @@ PC := $(BUILDDIR)/ldrsnap.pc
 UNIT := $(BUILDDIR)/tests/unit_tests
 
 .PHONY: all lib cli check unit golden headercheck symcheck example mancheck \
-        asan tsan bench score demo deps install install-built release uninstall \
+        asan tsan bench score heldout demo deps install install-built release uninstall \
         clean update-golden help \
         regen check-generated fuzz fuzz-run fuzz-replay format-check check-browser \
         json-doc-check \
@@ -281,7 +281,7 @@ json-doc-check: $(CLI)
 	python3 tools/check_json_doc.py $(CLI)
 
 check: all unit golden headercheck symcheck example mancheck json-doc-check check-generated \
-       check-layers fuzz-replay score check-fast
+       check-layers fuzz-replay score heldout check-fast
 	@echo "make check: all passed"
 
 asan:
@@ -382,6 +382,12 @@ $(BUILDDIR)/tests/score: tests/score/score.c $(STATIC)
 score: $(BUILDDIR)/capgen $(BUILDDIR)/tests/score
 	SCORE_MIN=$(SCORE_MIN) sh tests/score/run.sh $(BUILDDIR)/capgen \
 	    $(BUILDDIR)/tests/score $(BUILDDIR)/score
+
+# Root causes on hand-written logs kept apart from the generator (issue 11):
+# tests/heldout/NAME.log with its truth NAME.json; the cases still wrong
+# are listed in tests/heldout/known-failures.txt, which may only shrink.
+heldout: $(CLI)
+	python3 tests/heldout/run.py $(CLI) tests/heldout
 
 # Every fast way against the general way, on realistic captures: the
 # tokenizer thread's output must be the one thread's, byte for byte.
