@@ -1897,8 +1897,12 @@ bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st)
     st->pos = 0;
     st->head = 0; /* none, unless vista_fill() sets it */
     st->plain = LDRSNAP_L_NONE;
-    return vista_fill(st, head_usual(s, n, &h), &h) &&
-           plain_after_head(s, n, st);
+    size_t k = head_usual(s, n, &h);
+    /* a head of another width (a tick of 9 or 10 digits, after a day of
+     * uptime): found as ldrsnap__lex_find_start() finds it at 0 */
+    if (!k && n && is_hex((unsigned char)s[0]))
+        k = head_general(s, n, &h);
+    return vista_fill(st, k, &h) && plain_after_head(s, n, st);
 }
 
 /* A line ldrsnap__lex_plain() took, lexed from what it found: exactly
