@@ -54,6 +54,9 @@ struct ls_proc {
                                     on: a load that worked, a procedure
                                     resolved (an exception before it was
                                     survived) */
+    uint64_t went_on_start;      /* the latest new request: a load asked
+                                    for on a thread with no load open, or
+                                    a procedure looked up (Vista+) */
     bool exited_ok;              /* the program exited with code 0 */
     bool xp_fresh;               /* XP: only its start lines so far */
     bool xp;                     /* it printed XP records */

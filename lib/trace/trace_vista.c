@@ -114,6 +114,14 @@ static int on_enter(ls_trace *tr, ls_thread *t,
     return LDRSNAP_OK;
 }
 
+/* A request to load a DLL (not a probe or map a load makes on its way):
+ * LdrLoadDll, or the loader's own entry when LdrLoadDll is not printed. */
+static bool is_load_request(fn f, const char *func)
+{
+    return (f.flags & LS_FN_TOP) || !strcmp(func, "LdrpLoadDllInternal") ||
+           !strcmp(func, "LdrpLoadDll");
+}
+
 /* Index + 1 of the innermost open frame of this function, or 0. */
 static size_t frame_of(const ls_thread *t, fn f, const char *func)
 {
@@ -438,6 +446,7 @@ static int on_vista_msg(ls_trace *tr, ls_proc *p, ls_thread *t,
     }
     case LDRSNAP_M_LOCATE_PROC:
         p->went_on_line = rec->line;
+        p->went_on_start = rec->line;
         return LDRSNAP_OK;
     case LDRSNAP_M_CALLING_INIT:
         return on_init_call(tr, p, t, rec);
@@ -507,8 +516,11 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
         return rc;
     }
     f.id = note->fid, f.flags = note->fflags;
-    if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME)
+    if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME) {
+        if (t->depth == 0 && is_load_request(f, rec->function))
+            p->went_on_start = rec->line; /* a new load: the process went on */
         rc = on_enter(tr, t, rec, f, note);
+    }
     else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
         rc = on_return(tr, p, t, rec, f);
     else {

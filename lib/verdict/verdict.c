@@ -123,7 +123,8 @@ static ls_fail *decide(ls_verdicts *v, ls_proc *p, ls_fail **buf)
         }
         if (!f->process_level &&
             (f->survived || (p->exited_ok && !p->died) ||
-             (f->tier != LS_T_INFERRED && p->went_on_enter > f->pub.line))) {
+             (f->tier != LS_T_INFERRED && (p->went_on_enter > f->pub.line ||
+                                           p->went_on_start > f->pub.line)))) {
             f->pub.role = LDRSNAP_ROLE_HANDLED;
             v->handled++;
         } else if (f->absorbed) {
