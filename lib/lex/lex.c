@@ -1630,6 +1630,15 @@ static bool lex_editorial(lexctx *c, const char *s, size_t n)
 
 /* ---- the line ------------------------------------------------------------ */
 
+/* n (at most 9) decimal digits. */
+static uint32_t decimal_u32(const char *s, size_t n)
+{
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    return v;
+}
+
 /* Interpret the prefix: [pid,tid], app(pid):, DebugString: ". */
 static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
 {
@@ -1657,10 +1666,10 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
             r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID;
             return;
         }
-        if (e > b + 1 && digit_run(b + 1, (size_t)(e - b - 1)) ==
-                             (size_t)(e - b - 1) && e - b - 1 <= 10) {
+        if (e > b + 1 && e - b - 1 <= 9 &&
+            digit_run(b + 1, (size_t)(e - b - 1)) == (size_t)(e - b - 1)) {
             decimal = true;
-            dpid = (uint32_t)strtoul(b + 1, NULL, 10);
+            dpid = decimal_u32(b + 1, (size_t)(e - b - 1));
         }
     }
     const char *o = memchr(pre, '(', n);
@@ -1668,10 +1677,10 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
         pre[n - 3] == ')') {
         /* "app(1234): " (KDE's VSD): the image and its decimal pid */
         r->image = put(c, pre, (size_t)(o - pre));
-        if (digit_run(o + 1, (size_t)(pre + n - 3 - o - 1)) ==
-                (size_t)(pre + n - 3 - o - 1) && pre + n - 3 > o + 1) {
+        size_t k = (size_t)(pre + n - 3 - o - 1);
+        if (pre + n - 3 > o + 1 && k <= 9 && digit_run(o + 1, k) == k) {
             decimal = true;
-            dpid = (uint32_t)strtoul(o + 1, NULL, 10);
+            dpid = decimal_u32(o + 1, k);
         }
     }
     if (decimal) {
@@ -1800,6 +1809,7 @@ static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
     const char *sep = first_space(f, (size_t)(end - f));
     if (!sep || end - sep < 12 || sep[1] != '-' || sep[2] != ' ')
         return false;
+    st->sep = (size_t)(sep - s); /* for the caller, plain or not */
     const char *w = sep + 3, *m;
     ldrsnap_level level;
     uint32_t status = 0;
@@ -1897,6 +1907,8 @@ bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st)
     st->pos = 0;
     st->head = 0; /* none, unless vista_fill() sets it */
     st->plain = LDRSNAP_L_NONE;
+    st->sep = 0;  /* where " - LEVEL" starts, when plain_after_head() got
+                     that far */
     size_t k = head_usual(s, n, &h);
     /* a head of another width (a tick of 9 or 10 digits, after a day of
      * uptime): found as ldrsnap__lex_find_start() finds it at 0 */

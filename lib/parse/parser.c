@@ -380,12 +380,20 @@ void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g)
 /* Split a logical line at glued record heads and emit each piece.  Only
  * the line's own grammar is looked for: an XP head never follows a Vista
  * record on one line, and the search for it is the costly one. */
+static int hold(ldrsnap_parser *p, const ls_line *ln, bool indent);
+static bool may_wrap_at(const char *s, size_t n, const ls_start *st);
+
 static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
                         unsigned flags)
 {
     ls_start st;
     if (!ldrsnap__lex_find_start(s, n, &st))
         return emit_piece(p, s, n, p->seg[0].line, flags, &ldrsnap__no_start);
+    if (p->hold_ln && may_wrap_at(s, n, &st)) {
+        const ls_line *ln = p->hold_ln;
+        p->hold_ln = NULL;
+        return hold(p, ln, true); /* on_line() sees the next line first */
+    }
     /* a plain ENTER or RETURN record holds no glued one */
     if ((p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT) || ldrsnap__lex_plain(s, n, &st))
         return emit_piece(p, s, n, p->seg[0].line, flags, &st);
@@ -478,11 +486,19 @@ static bool may_wrap_at(const char *s, size_t n, const ls_start *st)
                            (last >= 'a' && last <= 'f'));
 }
 
-static bool may_wrap(const char *s, size_t n)
+/* may_wrap_at() on the fast way: ldrsnap__lex_plain_line() found where
+ * " - LEVEL" starts (st->sep), so no search. */
+static inline bool may_wrap_fast(const char *s, size_t n, const ls_start *st)
 {
-    ls_start st;
-    return n >= 40 && ldrsnap__lex_find_start(s, n, &st) &&
-           may_wrap_at(s, n, &st);
+    if (!st->sep || st->sep + 5 >= n)
+        return may_wrap_at(s, n, st);
+    const char *d = s + st->sep;
+    unsigned char last = (unsigned char)s[n - 1];
+    return n >= 40 &&
+           (d[3] == 'W' || (d[3] == 'E' && d[4] == 'R') ||
+            (d[3] == 'I' && ((last >= '0' && last <= '9') ||
+                             (last >= 'A' && last <= 'F') ||
+                             (last >= 'a' && last <= 'f'))));
 }
 
 /* Is the line the indented rest of the held record?  Not a record, nor a
@@ -552,7 +568,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         return 0;
     bool plain = ldrsnap__lex_plain_line(s, n, &st);
     bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
-    if (!plain && st.head && joinable && may_wrap_at(s, n, &st))
+    if (!plain && st.head && joinable && may_wrap_fast(s, n, &st))
         return 0; /* a failure record: on_line() holds it */
     /* any other record with the usual head: a glued one would bring a
      * head's '@' (emit_logical() looks for no XP head after a Vista one),
@@ -651,14 +667,17 @@ static int on_line(const ls_line *ln, void *ud)
     }
     if (joinable && wrapped_width(ln))
         return hold(p, ln, false);
-    if (joinable && may_wrap(ln->ptr, ln->len))
-        return hold(p, ln, true);
     p->nseg = 1;
     p->seg[0].pos = 0;
     p->seg[0].line = ln->line;
     p->cur_offset = ln->offset;
     p->line_watched = ln->watched;
-    return emit_logical(p, ln->ptr, ln->len, line_flags(ln));
+    /* a failure record may go on on an indented line: emit_logical()
+     * holds it instead (it finds where the record starts anyway) */
+    p->hold_ln = joinable ? ln : NULL;
+    rc = emit_logical(p, ln->ptr, ln->len, line_flags(ln));
+    p->hold_ln = NULL;
+    return rc;
 }
 
 int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,

@@ -87,6 +87,8 @@ struct ldrsnap_parser {
     ls_buf held;
     bool holding;
     bool hold_indent;
+    const struct ls_line *hold_ln; /* on_line()'s line, which emit_logical()
+                                      may hold */
     bool held_watched;
     unsigned held_flags;
     uint64_t held_offset;

@@ -51,15 +51,16 @@ static bool chain_requester(chain_b *c,
     return false;
 }
 
-static void chain_ancestors(const ls_proc *p, chain_b *c,
-                            const char *parent)
+static void chain_ancestors(const ls_trace *tr, const ls_proc *p,
+                            chain_b *c, const char *parent)
 {
     const char *up[8];
     size_t n = 0;
-    const ls_module *m = ldrsnap__module_find(p, parent);
-    while (m && m->parent && n < 8) {
-        up[n++] = m->parent;
-        m = ldrsnap__module_find(p, m->parent);
+    const ls_module *m = ldrsnap__module_find(tr, parent);
+    const char *pm;
+    while ((pm = ldrsnap__module_parent(p, m)) && n < 8) {
+        up[n++] = pm;
+        m = ldrsnap__module_find(tr, pm);
     }
     while (n)
         chain_add(c, up[--n]);
@@ -73,11 +74,11 @@ static void build_chain(ls_trace *tr, ls_fail *f, const ls_thread *t,
     chain_add(&c, p ? p->image : NULL);
     if (parent) {
         if (!chain_requester(&c, p, parent))
-            chain_ancestors(p, &c, parent);
+            chain_ancestors(tr, p, &c, parent);
         chain_add(&c, parent);
     }
     else if (dll)
-        chain_ancestors(p, &c, dll); /* "X used by Y" said who needs it */
+        chain_ancestors(tr, p, &c, dll); /* "X used by Y" said who needs it */
     chain_frames(&c, t, t ? t->depth : 0);
     chain_add(&c, dll);
     size_t skip = c.n > LS_MAX_CHAIN ? c.n - LS_MAX_CHAIN : 0;

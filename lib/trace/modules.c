@@ -1,6 +1,6 @@
 /*
- * modules.c - the module map of a process: every module the log shows
- * it has (name, path, base, the module that needed it), by file name
+ * modules.c - the module map: every module the log shows (name, path,
+ * and per process its base and the module that needed it), by file name
  * without case.  It names
  * the exporter LdrpNameToOrdinal gives only by address, and the parents
  * of a failure's load chain.
@@ -36,13 +36,13 @@ static uint32_t name_hash(const char *s, size_t n)
 }
 
 /* The module of file name b (n bytes, hash h), or NULL. */
-static ls_module *module_find_base(const ls_proc *p, const char *b,
+static ls_module *module_find_base(const ls_trace *tr, const char *b,
                                    uint32_t h)
 {
-    if (!p->mod_cap)
+    if (!tr->mod_cap)
         return NULL;
-    for (size_t i = h & (p->mod_cap - 1);; i = (i + 1) & (p->mod_cap - 1)) {
-        ls_module *m = &p->mods[i];
+    for (size_t i = h & (tr->mod_cap - 1);; i = (i + 1) & (tr->mod_cap - 1)) {
+        ls_module *m = &tr->mods[i];
         if (!m->hash)
             return NULL;
         if (m->hash == h && ldrsnap__name_eq(m->name, b))
@@ -50,22 +50,65 @@ static ls_module *module_find_base(const ls_proc *p, const char *b,
     }
 }
 
-ls_module *ldrsnap__module_find(const ls_proc *p, const char *name)
+ls_module *ldrsnap__module_find(const ls_trace *tr, const char *name)
 {
-    if (!p || !p->mod_cap || !name)
+    if (!tr->mod_cap || !name)
         return NULL;
     const char *b = ldrsnap__basename(name);
-    return module_find_base(p, b, name_hash(b, strlen(b)));
+    return module_find_base(tr, b, name_hash(b, strlen(b)));
 }
 
-static int module_grow(ls_trace *tr, ls_proc *p)
+const char *ldrsnap__module_path(const ls_proc *p, const ls_module *m)
 {
-    size_t cap = p->mod_cap ? p->mod_cap * 2 : 64;
+    return m && m->path && p && m->path_owner == p->serial ? m->path : NULL;
+}
+
+void ldrsnap__module_set_path(ls_trace *tr, const ls_proc *p, ls_module *m,
+                              const char *path)
+{
+    if (!m || !p || !path)
+        return;
+    if (m->path && strcmp(m->path, path) == 0) {
+        m->path_owner = p->serial; /* the usual case: no copy */
+        return;
+    }
+    if (m->path_owner == p->serial && m->path)
+        return; /* the first path this process gave */
+    char *s = ldrsnap__strdup(&tr->al, path);
+    if (!s)
+        return;
+    ldrsnap__free(&tr->al, m->path);
+    m->path = s;
+    m->path_owner = p->serial;
+}
+
+const char *ldrsnap__module_parent(const ls_proc *p, const ls_module *m)
+{
+    return m && m->parent && p && m->parent_owner == p->serial ? m->parent
+                                                                : NULL;
+}
+
+void ldrsnap__module_set_parent(ls_trace *tr, const ls_proc *p, ls_module *m,
+                                const char *parent)
+{
+    if (!m || !p || !ls_nonempty(parent) || ldrsnap__module_parent(p, m))
+        return;
+    char *s = ldrsnap__strdup(&tr->al, ldrsnap__basename(parent));
+    if (!s)
+        return;
+    ldrsnap__free(&tr->al, m->parent);
+    m->parent = s;
+    m->parent_owner = p->serial;
+}
+
+static int module_grow(ls_trace *tr)
+{
+    size_t cap = tr->mod_cap ? tr->mod_cap * 2 : 256;
     ls_module *n = ldrsnap__calloc(&tr->al, cap * sizeof *n);
     if (!n)
         return LDRSNAP_ENOMEM;
-    for (size_t i = 0; i < p->mod_cap; i++) {
-        ls_module *m = &p->mods[i];
+    for (size_t i = 0; i < tr->mod_cap; i++) {
+        ls_module *m = &tr->mods[i];
         if (!m->hash)
             continue;
         size_t j = m->hash & (cap - 1);
@@ -73,42 +116,43 @@ static int module_grow(ls_trace *tr, ls_proc *p)
             j = (j + 1) & (cap - 1);
         n[j] = *m;
     }
-    ldrsnap__free(&tr->al, p->mods);
-    p->mods = n;
-    p->mod_cap = cap;
+    ldrsnap__free(&tr->al, tr->mods);
+    tr->mods = n;
+    tr->mod_cap = cap;
     return LDRSNAP_OK;
 }
 
 /* Find or add a module by name or path, whose file name b (n bytes) the
  * caller found; NULL when the map is full. */
-static ls_module *module_get_base(ls_trace *tr, ls_proc *p,
-                                  const char *name, const char *b, size_t n)
+static ls_module *module_get_base(ls_trace *tr, const char *name,
+                                  const char *b, size_t n)
 {
-    if (!p || !ls_nonempty(name))
+    if (!ls_nonempty(name))
         return NULL;
     uint32_t h = name_hash(b, n);
-    ls_module *m = module_find_base(p, b, h);
+    ls_module *m = module_find_base(tr, b, h);
     if (m)
         return m;
-    if (p->nmods >= LS_MAX_MODULES)
+    if (tr->nmods >= LS_MAX_MODULES)
         return NULL;
-    if ((p->nmods + 1) * 2 > p->mod_cap && module_grow(tr, p) < 0)
+    if ((tr->nmods + 1) * 2 > tr->mod_cap && module_grow(tr) < 0)
         return NULL;
-    size_t i = h & (p->mod_cap - 1);
-    while (p->mods[i].hash)
-        i = (i + 1) & (p->mod_cap - 1);
-    m = &p->mods[i];
+    size_t i = h & (tr->mod_cap - 1);
+    while (tr->mods[i].hash)
+        i = (i + 1) & (tr->mod_cap - 1);
+    m = &tr->mods[i];
     if (!(m->name = ldrsnap__strdup(&tr->al, b)))
         return NULL;
     m->hash = h;
-    p->nmods++;
+    tr->nmods++;
     return m;
 }
 
 ls_module *ldrsnap__module_get(ls_trace *tr, ls_proc *p, const char *name)
 {
+    (void)p;
     const char *b = ldrsnap__basename(name);
-    return module_get_base(tr, p, name, b, b ? strlen(b) : 0);
+    return module_get_base(tr, name, b, b ? strlen(b) : 0);
 }
 
 /* Note a module that exists (seen mapped or loaded), whose file name b
@@ -117,14 +161,15 @@ void ldrsnap__module_seen_base(ls_trace *tr, ls_proc *p, const char *name,
                                const char *b, size_t n, uint64_t base,
                                uint64_t end)
 {
-    ls_module *m = module_get_base(tr, p, name, b, n);
+    ls_module *m = module_get_base(tr, name, b, n);
     if (!m)
         return;
-    if (!m->path && b != name)
-        m->path = ldrsnap__strdup(&tr->al, name);
+    if (b != name)
+        ldrsnap__module_set_path(tr, p, m, name);
     m->present = true;
     if (base) {
         m->base = base, m->end = end, m->has_base = true;
+        m->base_owner = p ? p->serial : 0;
     }
 }
 
@@ -135,13 +180,15 @@ void ldrsnap__module_seen(ls_trace *tr, ls_proc *p, const char *name,
     ldrsnap__module_seen_base(tr, p, name, b, b ? strlen(b) : 0, base, end);
 }
 
-/* The module that starts at addr, else the one whose range holds it. */
-const ls_module *ldrsnap__module_at(const ls_proc *p, uint64_t addr)
+/* The module of p that starts at addr, else the one whose range holds
+ * it. */
+const ls_module *ldrsnap__module_at(const ls_trace *tr, const ls_proc *p,
+                                    uint64_t addr)
 {
     const ls_module *inside = NULL;
-    for (size_t i = 0; p && i < p->mod_cap; i++) {
-        const ls_module *m = &p->mods[i];
-        if (!m->hash || !m->has_base)
+    for (size_t i = 0; p && i < tr->mod_cap; i++) {
+        const ls_module *m = &tr->mods[i];
+        if (!m->hash || !m->has_base || m->base_owner != p->serial)
             continue;
         if (addr == m->base)
             return m;
@@ -151,14 +198,12 @@ const ls_module *ldrsnap__module_at(const ls_proc *p, uint64_t addr)
     return inside;
 }
 
-void ldrsnap__modules_free(ls_trace *tr, ls_proc *p)
+void ldrsnap__modules_free(ls_trace *tr)
 {
-    for (size_t i = 0; i < p->mod_cap; i++) {
-        ldrsnap__free(&tr->al, p->mods[i].name);
-        ldrsnap__free(&tr->al, p->mods[i].path);
-        ldrsnap__free(&tr->al, p->mods[i].parent);
+    for (size_t i = 0; i < tr->mod_cap; i++) {
+        ldrsnap__free(&tr->al, tr->mods[i].name);
+        ldrsnap__free(&tr->al, tr->mods[i].path);
+        ldrsnap__free(&tr->al, tr->mods[i].parent);
     }
-    ldrsnap__free(&tr->al, p->mods);
-    p->mods = NULL;
-    p->mod_cap = p->nmods = 0;
+    ldrsnap__free(&tr->al, tr->mods);
 }

@@ -31,6 +31,7 @@ static ls_proc *proc_new(ls_trace *tr, uint32_t pid, bool has_pid)
         return NULL;
     p->pid = pid;
     p->has_pid = has_pid;
+    p->serial = ++tr->proc_serial;
     tr->procs[tr->nprocs++] = p;
     return p;
 }
@@ -257,7 +258,6 @@ void ldrsnap__trace_release(ls_trace *tr, ls_proc *p)
     for (size_t j = 0; j < p->nfails; j++)
         ldrsnap__fail_free(&tr->al, p->fails[j]);
     ldrsnap__free(&tr->al, p->fails);
-    ldrsnap__modules_free(tr, p);
     ldrsnap__free(&tr->al, p->image);
     ldrsnap__free(&tr->al, p);
 }

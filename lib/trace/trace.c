@@ -153,6 +153,7 @@ void ldrsnap__trace_free(ls_trace *tr)
         if (tr->threads[i])
             ldrsnap__thread_free(tr, tr->threads[i]);
     ldrsnap__free(&tr->al, tr->threads);
+    ldrsnap__modules_free(tr);
     ldrsnap__free(&tr->al, tr->program);
     ldrsnap__free(&tr->al, tr);
 }

@@ -69,9 +69,8 @@ struct ls_proc {
     size_t nthreads;
     struct ls_thread *threads;   /* its threads, oldest first */
     struct ls_thread **threads_end;
-    struct ls_module *mods;      /* its module map, open addressing by
-                                    name: modules belong to one process */
-    size_t mod_cap, nmods;
+    uint64_t serial;             /* 1, 2, ...: whose a module's base and
+                                    parent are (ls_module) */
     ls_fail **fails;             /* non-noise failures waiting for roles */
     size_t nfails, fails_cap;
     ls_proc *ended_next;         /* the queue of ended processes */

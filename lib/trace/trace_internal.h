@@ -78,11 +78,17 @@ typedef struct ls_thread {
     size_t xp_req_text_cap;
 } ls_thread;
 
+/* The map is the trace's, by name; what differs from process to process
+ * (the base a module is mapped at, the module that needed it) is kept
+ * with the serial of the process that said it, and read only for it. */
 typedef struct ls_module {
     char *name;      /* basename, as printed */
     char *path;
+    uint64_t path_owner;         /* serial of the process it has it in */
     char *parent;    /* basename of the module that needed it */
+    uint64_t parent_owner;       /* serial of the process that said so */
     uint64_t base, end;
+    uint64_t base_owner;         /* serial of the process it is mapped in */
     bool has_base;
     bool present;    /* seen mapped or loaded: the file exists */
     uint32_t hash;
@@ -108,6 +114,10 @@ struct ls_trace {
     ls_thread *last_thread;
     /* failures */
     uint64_t fail_seq;           /* failures found so far */
+    /* modules */
+    ls_module *mods;             /* open-addressing table by name */
+    size_t mod_cap, nmods;
+    uint64_t proc_serial;        /* processes made so far */
     char *program;               /* the program the log names first */
     size_t dropped;              /* past LS_MAX_FAILURES in a process */
     ls_trace_counts n;
@@ -198,9 +208,19 @@ void ldrsnap__thread_free(ls_trace *a, ls_thread *t);
 
 /* ---- the module map (modules.c) --------------------------------------- */
 
-/* Each process has its own map: a module of an earlier process at the
- * same base is not the one a warning of this process names. */
-ls_module *ldrsnap__module_find(const ls_proc *p, const char *name);
+/* A module of an earlier process at the same base is not the one a
+ * warning of this process names: bases and parents are per process. */
+ls_module *ldrsnap__module_find(const ls_trace *a, const char *name);
+/* The path of m in process p; NULL: p gave none. */
+const char *ldrsnap__module_path(const ls_proc *p, const ls_module *m);
+/* m is at path in p. */
+void ldrsnap__module_set_path(ls_trace *a, const ls_proc *p, ls_module *m,
+                              const char *path);
+/* The module that needed m, as process p said; NULL: p said none. */
+const char *ldrsnap__module_parent(const ls_proc *p, const ls_module *m);
+/* Note that parent (a name or path) needed m, in p (the first one said). */
+void ldrsnap__module_set_parent(ls_trace *a, const ls_proc *p, ls_module *m,
+                                const char *parent);
 /* Find or add a module by name or path; NULL when the map is full. */
 ls_module *ldrsnap__module_get(ls_trace *a, ls_proc *p, const char *name);
 /* Note a module that exists (seen mapped or loaded): its path when the
@@ -212,8 +232,9 @@ void ldrsnap__module_seen_base(ls_trace *a, ls_proc *p, const char *name,
                                const char *b, size_t n, uint64_t base,
                                uint64_t end);
 /* The module of p mapped at addr, or NULL. */
-const ls_module *ldrsnap__module_at(const ls_proc *p, uint64_t addr);
-void ldrsnap__modules_free(ls_trace *a, ls_proc *p);
+const ls_module *ldrsnap__module_at(const ls_trace *a, const ls_proc *p,
+                                    uint64_t addr);
+void ldrsnap__modules_free(ls_trace *a);
 
 /* ---- failures (fail.c) ------------------------------------------------ */
 

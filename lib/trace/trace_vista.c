@@ -282,18 +282,16 @@ static int on_unable(ls_trace *tr, ls_proc *p, ls_thread *t,
                  "it names";
     }
     ls_module *m = ldrsnap__module_get(tr, p, rec->dll);
-    if (m && !m->path && rec->dll && ldrsnap__basename(rec->dll) != rec->dll)
-        m->path = ldrsnap__strdup(&tr->al, rec->dll);
-    if (m)
-        s.dll_path = m->path;
+    if (m && !ldrsnap__module_path(p, m) && rec->dll &&
+        ldrsnap__basename(rec->dll) != rec->dll)
+        ldrsnap__module_set_path(tr, p, m, rec->dll);
+    s.dll_path = ldrsnap__module_path(p, m);
     if (rec->parent) {
         /* noting the parent may grow the map and move m */
         ldrsnap__module_seen(tr, p, rec->parent, 0, 0);
         if (m)
-            m = ldrsnap__module_find(p, rec->dll);
-        if (m && !m->parent)
-            m->parent = ldrsnap__strdup(&tr->al,
-                                        ldrsnap__basename(rec->parent));
+            m = ldrsnap__module_find(tr, rec->dll);
+        ldrsnap__module_set_parent(tr, p, m, rec->parent);
     }
     ls_fail *sf = fail_at(p, t->search_fail);
     if (sf && sf->pub.dll &&
@@ -313,7 +311,7 @@ static int on_export(ls_trace *tr, ls_proc *p, ls_thread *t,
     bool same = t->nto_symbol && rec->symbol &&
                 strcmp(t->nto_symbol, rec->symbol) == 0;
     if (same && t->nto_has_base)
-        m = ldrsnap__module_at(p, t->nto_base);
+        m = ldrsnap__module_at(tr, p, t->nto_base);
     ldrsnap_kind k = rec->symbol && rec->symbol[0] == '#'
                          ? LDRSNAP_K_ORDINAL_NOT_FOUND
                          : LDRSNAP_K_EXPORT_NOT_FOUND;
@@ -338,7 +336,7 @@ static int on_export(ls_trace *tr, ls_proc *p, ls_thread *t,
                  "NULL and decides what to do");
     fail_spec s = {k, rec->level == LDRSNAP_L_WARNING ? LS_T_SOFT
                                                        : LS_T_ERROR,
-                   m ? m->name : NULL, m ? m->path : NULL, rec->parent,
+                   m ? m->name : NULL, ldrsnap__module_path(p, m), rec->parent,
                    rec->symbol, note, (rec->flags & LDRSNAP_RF_STATUS) != 0,
                    rec->status};
     if (rec->parent)

@@ -55,15 +55,16 @@ static int on_xp_failure(ls_trace *tr, ls_proc *p, ls_thread *t,
     case LDRSNAP_M_IMPORT_FAILED: {
         /* its importer is the Y of "X used by Y", not the module whose
          * imports were snapped last */
-        const ls_module *m = ldrsnap__module_find(p, rec->dll);
+        const ls_module *m = ldrsnap__module_find(tr, rec->dll);
         const char *parent = ls_nonempty(t->xp_loading);
-        if (m && m->parent) {
-            const ls_module *pm = ldrsnap__module_find(p, m->parent);
-            parent = pm && pm->path ? pm->path
+        const char *mp = ldrsnap__module_parent(p, m);
+        if (mp) {
+            const ls_module *pm = ldrsnap__module_find(tr, mp);
+            parent = ldrsnap__module_path(p, pm) ? ldrsnap__module_path(p, pm)
                      : parent && ldrsnap__name_eq(ldrsnap__basename(parent),
-                                                  m->parent)
+                                                  mp)
                          ? parent
-                         : m->parent;
+                         : mp;
         }
         return xp_fail(tr, p, t, rec, st ? sk : LDRSNAP_K_OTHER, LS_T_ERROR,
                        parent, "a static import could not be loaded");
@@ -258,9 +259,7 @@ int ldrsnap__trace_xp(ls_trace *tr, const ldrsnap_record *rec)
     case LDRSNAP_M_USED_BY:
     case LDRSNAP_M_SNAPPING: {
         ls_module *m = ldrsnap__module_get(tr, p, rec->dll);
-        if (m && !m->parent && rec->parent)
-            m->parent = ldrsnap__strdup(&tr->al,
-                                        ldrsnap__basename(rec->parent));
+        ldrsnap__module_set_parent(tr, p, m, rec->parent);
         return LDRSNAP_OK;
     }
     case LDRSNAP_M_UNINIT_LIST:
