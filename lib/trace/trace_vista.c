@@ -418,6 +418,22 @@ static int on_vista_msg(ls_trace *tr, ls_proc *p, ls_thread *t,
          * LdrpSnapModule), not a symbol that was missing */
         ldrsnap_record r = *rec;
         r.symbol = NULL;
+        if (t->nto_symbol && (rec->flags & LDRSNAP_RF_STATUS) &&
+            (ldrsnap_status_kind(rec->status) == LDRSNAP_K_EXPORT_NOT_FOUND ||
+             ldrsnap_status_kind(rec->status) ==
+                 LDRSNAP_K_ORDINAL_NOT_FOUND)) {
+            /* Windows 7 prints no LdrpReportError: the export that
+             * LdrpNameToOrdinal could not find is what snapping raised */
+            /* a copy: on_export() lets the thread's go */
+            char *sym = ldrsnap__strdup(&tr->al, t->nto_symbol);
+            if (!sym)
+                return LDRSNAP_ENOMEM;
+            r.symbol = sym;
+            r.parent = NULL;
+            int rc = on_export(tr, p, t, &r);
+            ldrsnap__free(&tr->al, sym);
+            return rc;
+        }
         return ldrsnap__fail_process(
             tr, p, t, &r, ldrsnap_status_kind(rec->status), LS_T_PROCESS,
             "a loader function raised this status as an exception");

@@ -118,7 +118,7 @@ W(N, "xp", "none", [
   "NT4 with relocations, stale binding and a plugin load that succeeds, then an UNINIT LIST: no failure. Pattern 8.")
 N = "win7-snapiat-exception-cdb"
 W(N, "vista", "cdb", [
-  P(0xe30, "invoice.exe", rc(N, "export_not_found", "zlib1.dll", "0xc0000139", ["LdrpNameToOrdinal", "LdrpSnapIAT - ERROR"]))],
+  P(0xe30, "invoice.exe", rc(N, "export_not_found", "zlib1.dll", "0xc0000139", ["LdrpNameToOrdinal", "LdrpSnapIAT - ERROR", "raised exception"]))],
   "Windows 7 under cdb (32-bit ModLoad without backtick): inflateValidate missing in the zlib1.dll mapped at the warning's base; 'Function LdrpSnapIAT raised exception' names the loader's function, not a symbol. Pattern 7, 8.")
 N = "vs2013-entry-point-not-found"
 W(N, "vista", "vs-en", [
