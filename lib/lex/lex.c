@@ -457,6 +457,7 @@ static bool known_prefix(const char *s, size_t n)
 
 static bool debugger_start(const char *s, size_t n);
 static bool ide_start(const char *s, size_t n);
+static size_t column_lead(const char *s, size_t n);
 static char *bare_vista(char *s);
 
 bool ldrsnap__lex_begins_record(const char *s, size_t n)
@@ -472,6 +473,9 @@ bool ldrsnap__lex_begins_record(const char *s, size_t n)
     if (s[0] == '[' && memchr(s, ']', LS_MIN(n, 20)))
         return true; /* [pid,tid] detail lines */
     if (debugger_start(s, n) || ide_start(s, n))
+        return true;
+    size_t cl = column_lead(s, n);
+    if (cl && (debugger_start(s + cl, n - cl) || ide_start(s + cl, n - cl)))
         return true;
     /* a record pasted with its head cut off: "- LdrpX - ENTER: ..." (s is
      * terminated: the parser's copy) */
@@ -958,6 +962,34 @@ static size_t comment_lead(const char *s, size_t n)
     while (k < n && s[k] == ' ')
         k++;
     return k < n ? k : 0;
+}
+
+/* The columns a viewer or capture tool put before a host line: a line
+ * number ("412 ModLoad: ..."), DebugView's sequence, time and [pid]
+ * ("00000012\t0.00421\t[4660] ..."), a date and time: runs of digits,
+ * '.', ':', '/' and "[digits]", each followed by a space or tab.  The
+ * length of those columns, or 0. */
+static size_t column_lead(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (;;) {
+        size_t j = k, digits = 0;
+        bool br = j < n && s[j] == '[';
+        if (br)
+            j++;
+        while (j < n && ((s[j] >= '0' && s[j] <= '9') || (!br &&
+               (s[j] == '.' || s[j] == ':' || s[j] == '/'))))
+            digits += s[j] >= '0' && s[j] <= '9', j++;
+        if (br && (j >= n || s[j++] != ']'))
+            return k;
+        if (!digits || j >= n || (s[j] != ' ' && s[j] != '\t'))
+            return k;
+        while (j < n && (s[j] == ' ' || s[j] == '\t'))
+            j++;
+        if (j >= n)
+            return k;
+        k = j;
+    }
 }
 
 /* A fragment pasted from the middle of an ERROR message, its head and
@@ -1726,6 +1758,12 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
     size_t cm = comment_lead(s, n);
     if (cm && (lex_debugger(c, s + cm, n - cm) || lex_ide(c, s + cm, n - cm))) {
         r->prefix = put(c, s, cm); /* quoted in a code comment */
+        r->text = s + cm;
+        return;
+    }
+    cm = column_lead(s, n);
+    if (cm && (lex_debugger(c, s + cm, n - cm) || lex_ide(c, s + cm, n - cm))) {
+        r->prefix = put(c, s, cm); /* behind a viewer's columns */
         r->text = s + cm;
         return;
     }
