@@ -322,7 +322,7 @@ tsan:
 # Fuzzing (clang, libFuzzer + ASan + UBSan): make fuzz builds the targets
 # in build-fuzz/; make fuzz-run FUZZ_SECONDS=60 runs each; make check
 # replays the committed corpus (fuzz/corpus/*) through the normal build.
-FUZZ_TARGETS := analyze rules decode
+FUZZ_TARGETS := analyze rules decode archive
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(MAKE) --no-print-directory BUILDDIR=build-fuzz CC=clang PGO=0 \

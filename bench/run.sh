@@ -126,6 +126,10 @@ for n in 1 50 500; do
     row "ldrsnap, $n user rules" "$LOG" "$LOG" --json --no-builtin-rules --rules "$f"
 done
 
+# ---- batches: .gz, many files, -j 2, a zip (bench/batch.sh) ---------------
+echo
+sh bench/batch.sh "$LDRSNAP" "$REAL"
+
 # ---- memory at 2 GB: the capture streamed, never on disk -------------------
 if [ "$BIG_MB" -gt 0 ]; then
     echo
