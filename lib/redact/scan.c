@@ -316,7 +316,7 @@ static const char *const generic_dirs[] = {
     "node_modules", "site-packages", "python", "scripts", "vendor", "deps",
     "third_party", "thirdparty", "external", "common", "shared",
     "imageformats", "styles", "iconengines", "relwithdebinfo",
-    "minsizerel", ".nuget", "nuget", NULL};
+    "minsizerel", ".nuget", "nuget", "symbols", "sym", NULL};
 
 /* ---- machines and domains ------------------------------------------------ */
 
@@ -689,7 +689,10 @@ static int free_text(ldrsnap_redactor *r, const rd_line *l)
         if (in_numbers(l, nm, i, i + len))
             continue;
         if (module_name(l, s, e) || !nm->free_text) {
-            if (r->write)
+            /* a folder named as its program is (C:\Tools\Scanner\
+             * Scanner.exe): the module's name, which stays, says no more */
+            bool named_for = nm->kind == RD_DIR; /* or a word of the text */
+            if (r->write && !named_for)
                 leak(r, l, nm, i, i + len, nm->free_text);
         } else if (push(r, i, i + len, k) < 0) {
             return LDRSNAP_ENOMEM;

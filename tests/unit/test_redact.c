@@ -144,6 +144,18 @@ Test(redact, paths_option_names_customer_folders)
     free(out);
 }
 
+Test(redact, a_folder_named_as_its_program_is_no_leak)
+{
+    uint64_t leaks;
+    char *out = redact_text("C:\\Tools\\Scanner\\Scanner.exe loads "
+                            "C:\\Tools\\Scanner\\plugins\\x.dll\n",
+                            LDRSNAP_REDACT_PATHS, NULL, &leaks);
+    cr_assert_str_eq(out, "C:\\Tools\\dir1\\Scanner.exe loads "
+                          "C:\\Tools\\dir1\\plugins\\x.dll\n");
+    cr_assert_eq(leaks, 0);
+    free(out);
+}
+
 Test(redact, a_name_learned_late_is_replaced_early)
 {
     char *out = redact_text("built by jdoe\nC:\\Users\\jdoe\\x\n", 0, NULL,
@@ -458,10 +470,10 @@ static void same_verdicts(ldrsnap_redactor *r, const analysis *a,
 
 /* Redact one planted log (8-bit or UTF-16) and check (a), (b), (c). */
 static void check_log(const char *file, const char *buf, size_t n,
-                      bool utf16)
+                      bool utf16, unsigned flags)
 {
     ldrsnap_redactor *r;
-    cr_assert_eq(ldrsnap_redactor_new(&r, NULL, 0, NULL), 0);
+    cr_assert_eq(ldrsnap_redactor_new(&r, NULL, flags, NULL), 0);
     run(r, buf, n, 0, NULL);
     membuf m = {0};
     run(r, buf, n, 4096, &m);
@@ -510,7 +522,9 @@ static void check_file(const char *path)
     char *p = plant(log8, n8, &pn);
     char name[1100];
     snprintf(name, sizeof name, "%s (planted)", path);
-    check_log(name, p, pn, false);
+    check_log(name, p, pn, false, 0);
+    snprintf(name, sizeof name, "%s (planted, --paths)", path);
+    check_log(name, p, pn, false, LDRSNAP_REDACT_PATHS);
     /* the same as CRLF, and as UTF-16LE with a BOM */
     char *crlf = malloc(2 * pn + 1);
     size_t cn = 0;
@@ -520,11 +534,11 @@ static void check_file(const char *path)
         crlf[cn++] = p[i];
     }
     snprintf(name, sizeof name, "%s (planted, CRLF)", path);
-    check_log(name, crlf, cn, false);
+    check_log(name, crlf, cn, false, 0);
     size_t un;
     char *u16 = to16(p, pn, true, true, false, &un);
     snprintf(name, sizeof name, "%s (planted, UTF-16LE)", path);
-    check_log(name, u16, un, true);
+    check_log(name, u16, un, true, 0);
     free(u16), free(crlf), free(p);
     if (utf16)
         free(log8);
