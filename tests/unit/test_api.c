@@ -416,3 +416,91 @@ Test(api, memory_stays_bounded_on_a_hostile_log)
     cr_assert_lt(z.peak, 32u << 20, "peak %zu bytes for %zu fed", z.peak,
                  fed);
 }
+
+/* ---- archives through the public iterator ------------------------------- */
+
+typedef struct path_events {
+    size_t inputs, failures, members;
+    char last[512];
+} path_events;
+
+static int count_events(const ldrsnap_event *ev, void *ud)
+{
+    path_events *c = ud;
+    cr_assert_not_null(ev->input, "every event names its input");
+    if (ev->type == LDRSNAP_EV_FAILURE)
+        c->failures++;
+    if (ev->type == LDRSNAP_EV_INPUT_END) {
+        c->inputs++;
+        c->members += ev->input->member;
+        snprintf(c->last, sizeof c->last, "%s", ev->input->name);
+        cr_assert(ev->summary || ev->message, "%s", ev->input->name);
+    }
+    return 0;
+}
+
+/* ldrsnap_analyze_path() on a folder holding a log and a zip of two logs
+ * (made with zip(1)): every log analyzed, members named ARCHIVE!member. */
+Test(batch, analyze_path_takes_folders_and_archives_whole)
+{
+    make_tmp();
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "cp %s/samples/win10-missing-vcruntime.log %s/a.log && "
+             "cp %s/samples/win7-return-chain.log %s/b.log && "
+             "cd %s && zip -q -X z.zip a.log b.log",
+             SRCDIR, tmpdir, SRCDIR, tmpdir, tmpdir);
+    cr_assert_eq(system(cmd), 0);
+    path_events c = {0};
+    ldrsnap_analyzer *a = NULL;
+    cr_assert_eq(ldrsnap_analyze_path(&a, tmpdir, NULL, count_events, &c), 0);
+    cr_assert_eq(c.inputs, 4, "a.log, b.log, z.zip!a.log, z.zip!b.log: %zu",
+                 c.inputs);
+    cr_assert_eq(c.members, 2);
+    cr_assert(strstr(c.last, "/z.zip!b.log"), "%s", c.last);
+    cr_assert_not_null(a);
+    cr_assert_eq(ldrsnap_analyzer_summary(a)->n_verdicts, 1);
+    ldrsnap_analyzer_free(a);
+}
+
+/* A zip held in memory: its members come with their names; a member over
+ * max_bytes is an error naming it and the limit, the next is read. */
+Test(batch, memory_archive_members_and_limits)
+{
+    make_tmp();
+    char cmd[1200], zip[400];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && head -c 300000 /dev/zero | tr '\\\\0' x > big.log && "
+             "cp %s/samples/win10-success.log ok.log && "
+             "zip -q -X m.zip big.log ok.log",
+             tmpdir, SRCDIR);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(zip, sizeof zip, "%s/m.zip", tmpdir);
+    size_t len;
+    char *mem = read_file(zip, &len);
+    ldrsnap_batch *b;
+    ldrsnap_entry *e;
+    ldrsnap_limits lim = LDRSNAP_LIMITS_INIT;
+    lim.max_bytes = 100000;
+    cr_assert_eq(ldrsnap_batch_new(&b, NULL, 0), 0);
+    cr_assert_eq(ldrsnap_batch_set_limits(b, &lim), 0);
+    cr_assert_eq(ldrsnap_batch_add_memory(b, "mem.zip", mem, len), 0);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    cr_assert_str_eq(e->name, "mem.zip!big.log");
+    cr_assert_str_eq(e->compression, "zip");
+    int rc;
+    free(read_entry(b, &rc));
+    cr_assert_eq(rc, LDRSNAP_ELIMIT);
+    cr_assert(strstr(ldrsnap_batch_errmsg(b), "mem.zip!big.log: over the "
+                                              "limit of 100000 bytes"),
+              "%s", ldrsnap_batch_errmsg(b));
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    cr_assert_str_eq(e->name, "mem.zip!ok.log");
+    char *text = read_entry(b, &rc);
+    cr_assert_eq(rc, 0);
+    cr_assert(strstr(text, "LdrpInitializeProcess"));
+    free(text);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), LDRSNAP_DONE);
+    ldrsnap_batch_free(b);
+    free(mem);
+}
