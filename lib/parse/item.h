@@ -40,9 +40,11 @@ enum { LS_WATCH_NO, LS_WATCH_YES, LS_WATCH_CHECK };
 typedef struct ls_usual {
     uint64_t line, offset, tick;
     uint32_t pid, tid, status;
-    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t at;               /* where the line is */
     uint32_t msg, func_len;    /* the message's offset in it; the name's
                                   length */
+    uint8_t level;             /* ENTER or RETURN */
+    uint8_t fflags;            /* ldrsnap__func_id()'s flags */
 } ls_usual;
 
 /* A "Calling init routine" line of the usual form
@@ -52,9 +54,10 @@ typedef struct ls_usual {
 typedef struct ls_init {
     uint64_t line, offset, tick, address;
     uint32_t pid, tid;
-    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t at;               /* where the line is */
     uint32_t msg;              /* the message's offset in it */
     uint32_t func;             /* the function name's, without an id */
+    uint8_t fflags;            /* ldrsnap__func_id()'s flags */
 } ls_init;
 
 /* A debugger ModLoad line of the usual form (both addresses with their
@@ -63,17 +66,21 @@ typedef struct ls_init {
 typedef struct ls_modload {
     uint64_t line, offset;
     uint64_t base, end;        /* the image's range */
-    uint32_t at, len;          /* the line: where, and its length */
+    uint32_t at;               /* where the line is */
     uint32_t path;             /* the path's offset in it */
 } ls_modload;
 
+/* 192 bytes, three cache lines: the items of a batch start on one each,
+ * and a compact item fills one (a line written in part is slow to
+ * stream). */
 typedef struct ls_item {
     uint8_t kind;              /* enum ls_item_kind: which of u is set */
     /* compact kinds: what the tokenizer thread learnt */
     uint8_t watched;           /* LS_WATCH_* */
     uint8_t rules_may;         /* a rule could start on it, by its shape */
-    uint8_t fid, fflags;       /* ldrsnap__func_id() of its function */
-    uint8_t level;             /* LS_ITEM_USUAL: ENTER or RETURN */
+    uint8_t fid;               /* ldrsnap__func_id() of its function */
+    /* LS_ITEM_RECORD: its strings' length; compact kinds: the line's */
+    uint32_t len;
     union {
         ldrsnap_record rec;
         ls_usual usual;
@@ -83,7 +90,6 @@ typedef struct ls_item {
     /* LS_ITEM_RECORD: the strings were lexed at [from, from + len) and
      * sent to from + delta (modulo 2^64) */
     uintptr_t from, delta;
-    uint32_t len;
 } ls_item;
 
 /* The bytes of a compact item that are streamed: one cache line. */
@@ -92,6 +98,7 @@ _Static_assert(LS_ITEM_BYTES(ls_usual) <= 64 && LS_ITEM_BYTES(ls_init) <= 64 &&
                    LS_ITEM_BYTES(ls_modload) <= 64,
                "a compact item is one cache line");
 _Static_assert(LS_FID_LIMIT < 256, "ids fit a byte");
+_Static_assert(sizeof(ls_item) % 64 == 0, "items start on cache lines");
 
 /* The function name at w + at, fl bytes, copied to w + to with its NUL
  * (the buffer has 32 bytes of room past the strings). */
@@ -114,12 +121,13 @@ static inline const char *ls_item_stage_name(char *w, size_t at, size_t fl,
  * tokenizer thread left it to this one (from byte `from` of the line on,
  * against watch, each byte 16 times). */
 static inline void ls_item_note(ls_note *n, const ls_item *it,
-                                const ldrsnap_record *r, uint32_t len,
+                                const ldrsnap_record *r, unsigned fflags,
                                 size_t from, bool has_fid,
                                 const unsigned char (*watch)[16])
 {
+    uint32_t len = it->len;
     n->fid = it->fid;
-    n->fflags = it->fflags;
+    n->fflags = fflags;
     n->text_len = len;
     n->dll_len = SIZE_MAX;
     n->has_fid = has_fid;
@@ -151,8 +159,7 @@ ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
     it->watched = watched;
     it->rules_may = may;
     it->fid = (uint8_t)fid;
-    it->fflags = (uint8_t)fflags;
-    it->level = (uint8_t)st->plain;
+    it->len = (uint32_t)n;
     it->u.usual = (ls_usual){line,
                              offset,
                              st->tick,
@@ -160,9 +167,10 @@ ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
                              st->tid,
                              st->status,
                              (uint32_t)at,
-                             (uint32_t)n,
                              (uint32_t)st->msg,
-                             (uint32_t)fl};
+                             (uint32_t)fl,
+                             (uint8_t)st->plain,
+                             (uint8_t)fflags};
     return fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
                                  : ls_item_stage_name(w, st->head, fl, n + 1);
 }
@@ -180,7 +188,7 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->base = r->end = r->address = 0;
     r->dll_path = r->parent = r->symbol = r->search_path = r->image = NULL;
     r->dialect = LDRSNAP_D_VISTA;
-    r->level = (ldrsnap_level)it->level;
+    r->level = (ldrsnap_level)pl->level;
     r->line = pl->line;
     r->offset = pl->offset;
     r->pid = pl->pid;
@@ -190,7 +198,7 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->prefix = "";
     /* a known function's name is the table's (the tokenizer sent none) */
     r->function = it->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[it->fid]
-                                            : w + pl->len + 1;
+                                            : w + it->len + 1;
     r->message = w + pl->msg;
     if (r->level == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
@@ -204,10 +212,10 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
                    LDRSNAP_RF_STATUS;
     }
-    ls_item_note(note, it, r, pl->len, pl->msg + LS_DLL_NAME_TAG_LEN, true,
+    ls_item_note(note, it, r, pl->fflags, pl->msg + LS_DLL_NAME_TAG_LEN, true,
                  watch);
     if (r->level == LDRSNAP_L_ENTER) /* the name ends the line */
-        note->dll_len = pl->len - pl->msg - LS_DLL_NAME_TAG_LEN;
+        note->dll_len = it->len - pl->msg - LS_DLL_NAME_TAG_LEN;
     return r;
 }
 
@@ -237,8 +245,7 @@ ls_init_encode(ls_item *it, char *w, const char *s, size_t n,
     it->watched = watched;
     it->rules_may = may;
     it->fid = (uint8_t)fid;
-    it->fflags = (uint8_t)fflags;
-    it->level = LDRSNAP_L_INFO;
+    it->len = (uint32_t)n;
     it->u.init = (ls_init){line,
                            offset,
                            st->tick,
@@ -246,9 +253,9 @@ ls_init_encode(ls_item *it, char *w, const char *s, size_t n,
                            st->pid,
                            st->tid,
                            (uint32_t)at,
-                           (uint32_t)n,
                            (uint32_t)il->msg,
-                           fid != LS_FID_UNKNOWN ? 0 : (uint32_t)func};
+                           fid != LS_FID_UNKNOWN ? 0 : (uint32_t)func,
+                           (uint8_t)fflags};
     return fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
                                  : ls_item_stage_name(w, st->head, fl, func);
 }
@@ -278,9 +285,9 @@ ls_init_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->function = it->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[it->fid]
                                             : w + in->func;
     r->message = w + in->msg;
-    r->dll = r->dll_path = w + in->len + 1;
+    r->dll = r->dll_path = w + it->len + 1;
     r->parent = r->symbol = r->search_path = r->image = NULL;
-    ls_item_note(note, it, r, in->len, 0, true, watch);
+    ls_item_note(note, it, r, in->fflags, 0, true, watch);
     return r;
 }
 
@@ -297,10 +304,8 @@ static inline void ls_modload_encode(ls_item *it, size_t n, uint64_t base,
     it->watched = watched;
     it->rules_may = may;
     it->fid = LS_FID_UNKNOWN;
-    it->fflags = 0;
-    it->level = LDRSNAP_L_NONE;
-    it->u.modload = (ls_modload){line,         offset,      base,
-                                 end,          (uint32_t)at, (uint32_t)n,
+    it->len = (uint32_t)n;
+    it->u.modload = (ls_modload){line, offset, base, end, (uint32_t)at,
                                  (uint32_t)path};
 }
 
@@ -329,7 +334,7 @@ ls_modload_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->dll_path = w + ml->path;
     r->dll = ldrsnap__basename(r->dll_path);
     r->parent = r->symbol = r->search_path = r->image = NULL;
-    ls_item_note(note, it, r, ml->len, 0, false, watch);
+    ls_item_note(note, it, r, 0, 0, false, watch);
     return r;
 }
 
