@@ -363,8 +363,10 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
     if (o->threaded)
         opts.flags |= LDRSNAP_OPT_THREADED;
+    if (o->format == FMT_HTML)
+        s.rep.cap = HTML_KEEP_EVENTS; /* the page shows the first ones */
     bool want_tree = o->cmd == CMD_TREE || o->format == FMT_HTML;
-    if ((want_tree && tree_new(&s.tree) < 0) ||
+    if ((want_tree && tree_new(&s.tree, o->all && o->cmd == CMD_TREE) < 0) ||
         ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
         ldrsnap_analyzer_set_rules(a, o->rules) < 0 ||
         (s.tree && ldrsnap_analyzer_set_record_cb(a, on_tree_record, &s) <

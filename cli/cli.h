@@ -205,6 +205,8 @@ typedef struct report {
     sig_copy *sigs;
     size_t nsigs, scap;
     bool truncated;      /* the input ended early (a truncated .gz) */
+    size_t cap;          /* events of each kind kept, 0: all (the page) */
+    size_t gone;         /* events past the cap, counted only */
 } report;
 
 int report_add_failure(report *r, const ldrsnap_failure *f);
@@ -268,6 +270,7 @@ typedef struct rollup_row {   /* a log, for the rollup table */
     uint32_t status;
     size_t verdicts;
 } rollup_row;
+#define HTML_KEEP_EVENTS 4096 /* failures, exceptions kept for a page */
 void html_begin(obuf *out, size_t nlogs);
 int html_log(obuf *out, const html_input *in);
 void html_error(obuf *out, unsigned id, const char *source,
@@ -376,11 +379,12 @@ typedef struct tproc {
     size_t nslots, nused;
     char *image;
     bool began, failing;
+    bool kept;           /* ended, and kept to be shown */
     tthread *threads;
     tthread *last_thread; /* the one the last record named */
 } tproc;
 typedef struct tree tree;
-int tree_new(tree **out);
+int tree_new(tree **out, bool all); /* all: keep clean processes too */
 void tree_free(tree *t);
 int tree_record(tree *t, const ldrsnap_record *r);
 int tree_failure(tree *t, const ldrsnap_failure *f);
@@ -389,6 +393,9 @@ size_t tree_nprocs(const tree *t);
 const tproc *tree_proc(const tree *t, size_t i);
 const tnode *tree_node(const tree *t, uint32_t i);
 size_t tree_dropped(const tree *t);
+/* Ended processes freed unshown: failing ones, and (--all) the others. */
+size_t tree_gone(const tree *t, bool failing);
+#define TREE_KEEP 64        /* ended processes kept to be shown */
 /* The process of a failure or verdict (index), or -1. */
 long tree_proc_at(const tree *t, unsigned flags, uint32_t pid,
                   uint64_t line);

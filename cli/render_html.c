@@ -44,6 +44,7 @@ static inline void ob_fwrite_(const void *p, size_t size, size_t n, obuf *o)
 #define WINDOW 3             /* excerpt lines before and after evidence */
 #define MAX_EXCERPT_LINES 4000
 #define MAX_LINE_BYTES 2000
+#define MAX_REST 500         /* rows of the table of the other verdicts */
 
 /* ---- escaping ---------------------------------------------------------- */
 
@@ -1072,6 +1073,17 @@ static void totals(hlog *h)
             s->processes, s->processes == 1 ? "" : "es", s->failures,
             s->failures == 1 ? "" : "s", s->noise, s->noise == 1 ? "" : "es",
             s->handled);
+    if (h->in->rep->gone)
+        ob_printf(h->out, "<p class=\"mute\">%zu more failure, exception "
+                        "and signature records not shown: the page keeps "
+                        "the first %d of each (--format=jsonl has them all)"
+                        "</p>\n",
+                h->in->rep->gone, HTML_KEEP_EVENTS);
+    if (h->in->tree && tree_gone(h->in->tree, true))
+        ob_printf(h->out, "<p class=\"mute\">Load trees of %zu more failing "
+                        "processes not kept: the page keeps the first %d "
+                        "that ended</p>\n",
+                tree_gone(h->in->tree, true), TREE_KEEP);
 }
 
 static void rest_table(hlog *h, size_t from)
@@ -1084,7 +1096,9 @@ static void rest_table(hlog *h, size_t from)
                  "\"more\"><tr><th>line</th><th>process</th><th>DLL</th>"
                  "<th>status</th><th>kind</th></tr>\n",
             s->n_verdicts - from);
-    for (size_t k = from; k < s->n_verdicts; k++) {
+    size_t to = s->n_verdicts - from > MAX_REST ? from + MAX_REST
+                                                : s->n_verdicts;
+    for (size_t k = from; k < to; k++) {
         const ldrsnap_verdict *v = &s->verdicts[k];
         ob_printf(out, "<tr><td>%llu</td><td>", (unsigned long long)v->line);
         if (v->flags & LDRSNAP_FF_PID)
@@ -1099,6 +1113,10 @@ static void rest_table(hlog *h, size_t from)
         ob_printf(out, "</td><td>%s</td></tr>\n", ldrsnap_kind_name(v->kind));
     }
     ob_puts_("</table>\n", out);
+    if (to < s->n_verdicts)
+        ob_printf(out, "<p class=\"mute more\">%zu more failing processes "
+                     "not shown (--format=jsonl lists every verdict)</p>\n",
+                s->n_verdicts - to);
 }
 
 int html_log(obuf *out, const html_input *in)

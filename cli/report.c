@@ -27,6 +27,8 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 
 int report_add_failure(report *r, const ldrsnap_failure *f)
 {
+    if (r->cap && r->nfails >= r->cap)
+        return r->gone++, 0;
     if (grow((void **)&r->fails, &r->fcap, r->nfails, sizeof *r->fails) < 0)
         return -1;
     fail_copy *c = &r->fails[r->nfails];
@@ -52,6 +54,8 @@ int report_add_failure(report *r, const ldrsnap_failure *f)
 
 int report_add_exception(report *r, const ldrsnap_exception *e)
 {
+    if (r->cap && r->nexcs >= r->cap)
+        return r->gone++, 0;
     if (grow((void **)&r->excs, &r->ecap, r->nexcs, sizeof *r->excs) < 0)
         return -1;
     exc_copy *c = &r->excs[r->nexcs];
@@ -83,6 +87,8 @@ void report_sort(report *r)
 
 int report_add_signature(report *r, const ldrsnap_signature *sg)
 {
+    if (r->cap && r->nsigs >= r->cap / 4)
+        return r->gone++, 0;
     if (grow((void **)&r->sigs, &r->scap, r->nsigs, sizeof *r->sigs) < 0)
         return -1;
     sig_copy *c = &r->sigs[r->nsigs];

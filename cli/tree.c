@@ -12,7 +12,14 @@
  *   - else the process image (LoadLibrary by the program, a ModLoad or
  *     Visual Studio "Loaded" line).
  * One node per DLL name (case-blind) per process; a pid that begins again
- * is a new process.  Memory: bounded by TREE_MAX_NODES per input.
+ * is a new process.
+ *
+ * Memory follows the live processes, not the log: every PRUNE_EVERY new
+ * processes, those that ended (not among the RECENT most recently active:
+ * the library follows at most 64 at once, so their failures have come)
+ * are freed, but for the first TREE_KEEP that failed (any, with --all),
+ * which the page and the terminal show; the others are counted.  No
+ * input holds more than TREE_MAX_NODES nodes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +27,9 @@
 
 #include "cli.h"
 
-#define TREE_MAX_NODES (1 << 20)
+#define TREE_MAX_NODES (1 << 16)
+#define RECENT 256       /* processes most recently active: never freed */
+#define PRUNE_EVERY 512  /* new processes between two prunings */
 #define TREE_MAX_PROCS (1 << 16)
 #define FN_CACHE 64
 #define TREE_KEY_SLOTS 8192 /* distinct pids followed at once */
@@ -40,6 +49,10 @@ struct tree {
     const char *fn_raw[FN_CACHE];      /* a record's pointer ... */
     const char *fn_interned[FN_CACHE]; /* ... and its interned name */
     size_t nfns;
+    size_t prune_at;    /* prune when nprocs reaches it */
+    bool keep_all;      /* keep any process, failing or not (--all) */
+    size_t nkept;       /* ended processes kept */
+    size_t gone_failing, gone_other; /* ended processes freed */
 };
 
 static uint64_t name_hash(size_t proc, const char *s)
@@ -61,13 +74,26 @@ static uint64_t name_hash(size_t proc, const char *s)
     return h;
 }
 
-int tree_new(tree **out)
+int tree_new(tree **out, bool all)
 {
     tree *t = calloc(1, sizeof *t);
     if (!t)
         return -1;
+    t->keep_all = all;
+    t->prune_at = PRUNE_EVERY;
     *out = t;
     return 0;
+}
+
+static void proc_free(tproc *p)
+{
+    free(p->image);
+    free(p->slots);
+    for (tthread *th = p->threads, *n; th; th = n) {
+        n = th->next;
+        free(th->spans);
+        free(th);
+    }
 }
 
 void tree_free(tree *t)
@@ -78,15 +104,8 @@ void tree_free(tree *t)
         free(t->nodes[i].name);
         free(t->nodes[i].path);
     }
-    for (size_t i = 0; i < t->nprocs; i++) {
-        free(t->procs[i].image);
-        free(t->procs[i].slots);
-        for (tthread *th = t->procs[i].threads, *n; th; th = n) {
-            n = th->next;
-            free(th->spans);
-            free(th);
-        }
-    }
+    for (size_t i = 0; i < t->nprocs; i++)
+        proc_free(&t->procs[i]);
     for (size_t i = 0; i < t->nfns; i++)
         free(t->fns[i]);
     free(t->fns);
@@ -504,8 +523,126 @@ static void edge(tree *t, tproc *p, const char *parent, const char *dll,
     place(t, p, c);
 }
 
+/* ---- memory: ended processes ------------------------------------------- */
+
+static uint64_t activity(const tproc *p)
+{
+    return p->last_line > p->first_line ? p->last_line : p->first_line;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x > y ? -1 : x < y;
+}
+
+static uint32_t remap(const uint32_t *map, uint32_t i)
+{
+    return i == TREE_NONE ? TREE_NONE : map[i];
+}
+
+/* Free the processes that ended and are not kept; the arrays are packed
+ * again (indexes remapped).  -1 out of memory (nothing freed). */
+static int prune(tree *t)
+{
+    size_t n = t->nprocs;
+    if (n <= RECENT)
+        return 0;
+    uint64_t *act = malloc(n * sizeof *act);
+    size_t *pmap = malloc(n * sizeof *pmap);
+    uint32_t *nmap = malloc((t->nnodes + 1) * sizeof *nmap);
+    size_t *oldkeys = malloc(sizeof t->keys);
+    if (!act || !pmap || !nmap || !oldkeys) {
+        free(act), free(pmap), free(nmap), free(oldkeys);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        act[i] = activity(&t->procs[i]);
+    qsort(act, n, sizeof *act, cmp_desc);
+    uint64_t recent = act[RECENT - 1];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        tproc *p = &t->procs[i];
+        bool live = activity(p) >= recent || i + 1 == n;
+        if (!live && !p->kept && (p->failing || t->keep_all) &&
+            t->nkept < TREE_KEEP) {
+            p->kept = true;
+            t->nkept++;
+        }
+        if (live || p->kept) {
+            pmap[i] = m++;
+            continue;
+        }
+        pmap[i] = SIZE_MAX;
+        if (p->failing)
+            t->gone_failing++;
+        else
+            t->gone_other++;
+    }
+    /* the nodes */
+    uint32_t k = 0;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        tnode *nd = &t->nodes[i];
+        if (pmap[nd->proc] == SIZE_MAX) {
+            free(nd->name);
+            free(nd->path);
+            nmap[i] = TREE_NONE;
+            continue;
+        }
+        nmap[i] = k;
+        t->nodes[k++] = *nd;
+    }
+    t->nnodes = k;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        tnode *nd = &t->nodes[i];
+        nd->proc = pmap[nd->proc];
+        nd->parent = remap(nmap, nd->parent);
+        nd->first = remap(nmap, nd->first);
+        nd->last = remap(nmap, nd->last);
+        nd->next = remap(nmap, nd->next);
+    }
+    /* the processes */
+    for (size_t i = 0; i < n; i++) {
+        tproc *p = &t->procs[i];
+        if (pmap[i] == SIZE_MAX) {
+            proc_free(p);
+            continue;
+        }
+        p->root = remap(nmap, p->root);
+        for (size_t j = 0; j < p->nslots; j++)
+            if (p->slots[j])
+                p->slots[j] = nmap[p->slots[j] - 1] + 1;
+        for (tthread *th = p->threads; th; th = th->next) {
+            for (unsigned d = 0; d < th->depth && d < STACK_MAX; d++)
+                th->stack[d].node = remap(nmap, th->stack[d].node);
+            for (size_t j = 0; j < th->nspans; j++)
+                th->spans[j].node = remap(nmap, th->spans[j].node);
+        }
+        t->procs[pmap[i]] = *p;
+    }
+    t->nprocs = m;
+    /* the latest process of each pid, when it stays */
+    memcpy(oldkeys, t->keys, sizeof t->keys);
+    memset(t->keys, 0, sizeof t->keys);
+    for (size_t j = 0; j < TREE_KEY_SLOTS; j++)
+        if (oldkeys[j] && pmap[oldkeys[j] - 1] != SIZE_MAX)
+            key_set(t, pmap[oldkeys[j] - 1]);
+    free(act), free(pmap), free(nmap), free(oldkeys);
+    return 0;
+}
+
+size_t tree_gone(const tree *t, bool failing)
+{
+    return failing ? t->gone_failing : t->gone_other;
+}
+
 int tree_record(tree *t, const ldrsnap_record *r)
 {
+    if (t->nprocs >= t->prune_at) {
+        if (prune(t) < 0)
+            return -1;
+        t->prune_at = t->nprocs + PRUNE_EVERY;
+    }
     uint64_t key = key_of((r->flags & LDRSNAP_RF_PID) != 0, r->pid);
     bool pidless = !(r->flags & LDRSNAP_RF_PID);
     tproc *p;
@@ -591,6 +728,9 @@ static tproc *proc_at(tree *t, unsigned flags, uint32_t pid, uint64_t line)
 {
     uint64_t key = key_of((flags & LDRSNAP_FF_PID) != 0, pid);
     tproc *any = NULL;
+    size_t *slot = key_slot(t, key);
+    if (slot && *slot && t->procs[*slot - 1].first_line <= line)
+        return &t->procs[*slot - 1]; /* the latest of its pid */
     for (size_t i = t->nprocs; i-- > 0;) {
         if (t->procs[i].key != key)
             continue;
@@ -652,6 +792,9 @@ long tree_proc_at(const tree *t, unsigned flags, uint32_t pid,
 {
     uint64_t key = key_of((flags & LDRSNAP_FF_PID) != 0, pid);
     long any = -1;
+    size_t *slot = key_slot((tree *)t, key);
+    if (slot && *slot && t->procs[*slot - 1].first_line <= line)
+        return (long)(*slot - 1); /* the latest of its pid */
     for (size_t i = t->nprocs; i-- > 0;) {
         if (t->procs[i].key != key)
             continue;
@@ -824,11 +967,17 @@ void tree_text(obuf *out, tree *t, const char *source, const cli_opts *o)
     oo.ascii = g == &ascii;
     tree_mark(t, o->all);
     bool any = false;
+    size_t shown = 0, more = tree_gone(t, true) + (o->all ? tree_gone(t, false)
+                                                           : 0);
     for (size_t pi = 0; pi < t->nprocs; pi++) {
         tproc *p = &t->procs[pi];
         if (!o->all && !p->failing)
             continue;
         any = true;
+        if (shown++ == TREE_KEEP + RECENT) {
+            more++;
+            continue;
+        }
         term_put(out, source);
         ob_puts(out, ": process ");
         if (p->key)
@@ -846,10 +995,17 @@ void tree_text(obuf *out, tree *t, const char *source, const cli_opts *o)
         label(out, t, &t->nodes[root], &oo);
         subtree(out, t, root, g, &oo);
     }
-    if (!any) {
+    if (shown > TREE_KEEP + RECENT)
+        more += shown - TREE_KEEP - RECENT - 1;
+    if (!any && !more) {
         term_put(out, source);
         ob_puts(out, ": no loader failure found\n");
     }
+    if (more)
+        ob_printf(out, "(%zu more %sprocesses not shown: the first %d that "
+                       "ended are kept; ldrsnap analyze lists every verdict)"
+                       "\n",
+                  more, o->all ? "" : "failing ", TREE_KEEP);
     if (t->dropped)
         ob_printf(out, "(%zu modules beyond %d not shown)\n", t->dropped,
                 TREE_MAX_NODES);
