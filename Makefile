@@ -352,7 +352,7 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/replay_%)
 CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
 FORMAT_FILES := bench/measure.c docs/examples/analyze.c fuzz/fuzz_decode.c \
                 fuzz/fuzz_rules.c fuzz/replay.c lib/codes/codes_internal.h \
-                tests/unit/helpers.h
+                tests/unit/helpers.h lib/simd/simd_scalar.c
 format-check:
 	@if [ -z "$(CLANG_FORMAT)" ]; then echo "format-check: no clang-format"; exit 1; fi
 	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
