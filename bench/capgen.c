@@ -925,8 +925,8 @@ static void v_dynamic_fails(proc *p, const char *dll, const char *dep,
         V2(p, 0, "LdrpResolveDllName", ENTER, path, 0, 0);
         V2(p, 0, "LdrpResolveDllName", RETURN, NULL, 0, 0);
         V2(p, 0, "LdrpMinimalMapModule", ENTER, path, 0, 0);
-        V(p, 0, flags, "LdrpMinimalMapModule", RETURN, "Status: 0x%08x", st);
-        v_unable(p, 0, 0, dll, NULL, st);
+        V2(p, 0, "LdrpMinimalMapModule", RETURN, NULL, st, 0);
+        v_unable(p, 0, flags, dll, NULL, st);
     } else {
         v_search_fails(p, 0, dll, 0);
         v_unable(p, 0, flags, dll, NULL, st);

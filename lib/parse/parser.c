@@ -513,8 +513,8 @@ static size_t continues_indented(ldrsnap_parser *p, const char *s, size_t n)
         "Package directories:", "Image Path:", "Current Directory:",
         "Search Path:", "[SNIP]", "("};
     size_t k = 0, c;
-    while (k < n && (s[k] == '/' || s[k] == '#'))
-        k++; /* both lines quoted in a code comment */
+    while (k < n && (s[k] == '/' || s[k] == '#' || s[k] == '>'))
+        k++; /* both lines quoted in a code comment or an e-mail */
     c = k;
     while (k < n && (s[k] == ' ' || s[k] == '\t'))
         k++;
@@ -635,6 +635,9 @@ static int on_line(const ls_line *ln, void *ud)
                 (rc = ldrsnap__buf_append(&p->al, &p->held, ln->ptr + k,
                                           ln->len - k)) < 0)
                 return rc;
+            /* the rest may take more lines: held until one is not */
+            if (p->nseg < 8 && p->held.len < p->max_line)
+                return LDRSNAP_OK;
             return flush_held(p);
         }
         if ((rc = flush_held(p)) != 0)

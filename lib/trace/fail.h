@@ -46,6 +46,8 @@ typedef struct ls_fail {
     bool absorbed;         /* folded into a stronger line of the same
                               failure */
     bool survived;         /* the process went on after it: handled */
+    bool low;              /* low confidence whatever its tier (a
+                              fragment of a line) */
     char *strings[LS_FS_COUNT]; /* owned copies behind pub */
     char *chain_store[LS_MAX_CHAIN];
     const char *chain[LS_MAX_CHAIN];

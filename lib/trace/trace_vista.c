@@ -177,7 +177,10 @@ static int chain_failure(ls_trace *tr, ls_proc *p, ls_thread *t,
                      : "a loader function returned this failure";
     }
     ls_fail *f = ldrsnap__fail_add(tr, p, t, rec, &s);
-    if (f && fr && (fr->fflags & LS_FN_SEARCH))
+    /* the ERROR line that names the DLL and its parent may follow: it is
+     * the one to keep (a search that gave up, an image that would not
+     * map) */
+    if (f && fr && (fr->fflags & (LS_FN_SEARCH | LS_FN_MAP)))
         t->search_fail = p->nfails;
     return ls_fail_rc(tr, f);
 }
@@ -276,7 +279,9 @@ static int on_unable(ls_trace *tr, ls_proc *p, ls_thread *t,
                         "(the status was cut from the log)",
                    st, rec->status};
     if (!rec->function) {
-        s.tier = LS_T_INFERRED; /* a fragment: low confidence */
+        /* a fragment: as strong as the RETURN chain that follows it (it
+         * names what the chain does not), with low confidence */
+        s.tier = LS_T_CHAIN;
         s.note = "a fragment of the loader's 'Unable to load DLL' line, "
                  "its start cut off: the DLL, its parent and the status "
                  "it names";
@@ -300,7 +305,10 @@ static int on_unable(ls_trace *tr, ls_proc *p, ls_thread *t,
         sf->absorbed = true;
     t->search_fail = 0;
     t->probe_misses = 0;
-    return ls_fail_rc(tr, ldrsnap__fail_add(tr, p, t, rec, &s));
+    ls_fail *f = ldrsnap__fail_add(tr, p, t, rec, &s);
+    if (f && !rec->function)
+        f->low = true;
+    return ls_fail_rc(tr, f);
 }
 
 static int on_export(ls_trace *tr, ls_proc *p, ls_thread *t,

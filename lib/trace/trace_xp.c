@@ -30,6 +30,23 @@ void ldrsnap__trace_xp_named(ls_trace *tr, const ldrsnap_record *rec)
     }
 }
 
+/* The module that imports dll: the Y of "dll used by Y" (not the module
+ * whose imports were snapped last), else the one being loaded. */
+static const char *xp_importer(ls_trace *tr, const ls_proc *p,
+                               const ls_thread *t, const char *dll)
+{
+    const ls_module *m = ldrsnap__module_find(tr, dll);
+    const char *parent = ls_nonempty(t->xp_loading);
+    const char *mp = ldrsnap__module_parent(p, m);
+    if (!mp)
+        return parent;
+    const ls_module *pm = ldrsnap__module_find(tr, mp);
+    if (ldrsnap__module_path(p, pm))
+        return ldrsnap__module_path(p, pm);
+    return parent && ldrsnap__name_eq(ldrsnap__basename(parent), mp) ? parent
+                                                                    : mp;
+}
+
 static int on_xp_failure(ls_trace *tr, ls_proc *p, ls_thread *t,
                          const ldrsnap_record *rec)
 {
@@ -52,26 +69,13 @@ static int on_xp_failure(ls_trace *tr, ls_proc *p, ls_thread *t,
     case LDRSNAP_M_LOAD_FAILING:
         return xp_fail(tr, p, t, rec, st ? sk : LDRSNAP_K_OTHER, LS_T_CHAIN,
                        NULL, "LdrLoadDll gave up on this DLL");
-    case LDRSNAP_M_IMPORT_FAILED: {
-        /* its importer is the Y of "X used by Y", not the module whose
-         * imports were snapped last */
-        const ls_module *m = ldrsnap__module_find(tr, rec->dll);
-        const char *parent = ls_nonempty(t->xp_loading);
-        const char *mp = ldrsnap__module_parent(p, m);
-        if (mp) {
-            const ls_module *pm = ldrsnap__module_find(tr, mp);
-            parent = ldrsnap__module_path(p, pm) ? ldrsnap__module_path(p, pm)
-                     : parent && ldrsnap__name_eq(ldrsnap__basename(parent),
-                                                  mp)
-                         ? parent
-                         : mp;
-        }
+    case LDRSNAP_M_IMPORT_FAILED:
         return xp_fail(tr, p, t, rec, st ? sk : LDRSNAP_K_OTHER, LS_T_ERROR,
-                       parent, "a static import could not be loaded");
-    }
+                       xp_importer(tr, p, t, rec->dll),
+                       "a static import could not be loaded");
     case LDRSNAP_M_SXS_PROBE_FAILED:
         return xp_fail(tr, p, t, rec, st ? sk : LDRSNAP_K_SXS, LS_T_ERROR,
-                       NULL,
+                       xp_importer(tr, p, t, rec->dll),
                        "its manifest names a side-by-side assembly that "
                        "could not be found or activated");
     case LDRSNAP_M_FAILURE_TEXT:

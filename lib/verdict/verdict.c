@@ -52,7 +52,9 @@ static ldrsnap_confidence tier_confidence(enum ls_tier t)
 /* Turn exceptions the process did not survive into failures. */
 static void promote_exceptions(ls_trace *t, ls_proc *p)
 {
-    for (size_t i = 0; i < p->nexc; i++) {
+    /* a debugger capture taken without loader snaps says nothing of
+     * loading: its exceptions are no loader failure */
+    for (size_t i = 0; p->nrecords && i < p->nexc; i++) {
         const ls_exc *e = &p->exc[i];
         /* a first-chance exception the process went on after (loaded,
          * resolved a procedure) was caught: only one that the run-down
@@ -115,7 +117,8 @@ static ls_fail *decide(ls_verdicts *v, ls_proc *p, ls_fail **buf)
     enum ls_tier top = 0;
     for (size_t i = 0; i < p->nfails; i++) {
         ls_fail *f = p->fails[i];
-        f->pub.confidence = tier_confidence(f->tier);
+        f->pub.confidence = f->low ? LDRSNAP_CONF_LOW
+                                   : tier_confidence(f->tier);
         if (!(f->pub.flags & LDRSNAP_FF_PID) && p->has_pid) {
             /* the process was named after the failure was found */
             f->pub.pid = p->pid;

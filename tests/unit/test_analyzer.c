@@ -41,7 +41,8 @@ static const expect samples[] = {
      LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 2, 0,
      "Markdown.WinUI.dll>VCRUNTIME140.dll", NULL},
     {"samples/xp-sxs-manifest.log", 1, "QtCored4.dll", "0xc0150002",
-     LDRSNAP_K_SXS, LDRSNAP_CONF_HIGH, 1, 0, "QtGuid4.dll>QtCored4.dll", ""},
+     LDRSNAP_K_SXS, LDRSNAP_CONF_HIGH, 1, 0, "QtGuid4.dll>QtCored4.dll",
+     "C:\\Qt\\4.8.7\\bin\\QtGuid4.dll"}, /* the module being loaded */
     {"samples/xp-w3wp-static-import.log", 1, "w3isapi.dll", "0xc0000135",
      LDRSNAP_K_DLL_NOT_FOUND, LDRSNAP_CONF_HIGH, 1, 0,
      "w3wp.exe>w3core.dll>w3isapi.dll",
