@@ -18,6 +18,8 @@
 bool ldrsnap__rd_punct(const rd_line *l, size_t i)
 {
     unsigned c = rd_u(l, i);
+    if (c < 0x80) /* ASCII, and no byte of a UTF-8 sequence */
+        return false;
     if (l->wide)
         return (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F) ||
                (c >= 0xFF00 && c <= 0xFF0F) || c == 0xFEFF || c == 0xFFFD;
@@ -419,7 +421,8 @@ static int env_names(ldrsnap_redactor *r, const rd_line *l)
                 {"userdnsdomain=", RD_DOMAIN}, {"computername=", RD_HOST},
                 {"clientname=", RD_HOST},      {"userdomain_roamingprofile=", RD_DOMAIN}};
     for (size_t i = 0; i < l->n; i++) {
-        if (i && rd_alnum(l->u[i - 1]))
+        unsigned f = rd_fold(l->u[i]);
+        if ((f != 'u' && f != 'c') || (i && rd_alnum(l->u[i - 1])))
             continue;
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             if (!ci(l, i, keys[k].key))
