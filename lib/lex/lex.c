@@ -848,6 +848,23 @@ static void vista_error(lexctx *c, const char *m)
                 r->parent = par;
         }
         find_status(c, v);
+    } else if ((v = after(m, "Snapping the imports from DLL ")) != NULL &&
+               strstr(v, " to DLL ")) {
+        /* Windows 7: "... from DLL "<importer>" to DLL "<exporter>" failed
+         * with status 0xc0000139": an export the importer needs is not
+         * there (which one, the LdrpNameToOrdinal warning before says) */
+        r->msg = LDRSNAP_M_EXPORT_FAILED;
+        r->parent = *v == '"' ? put_quoted(c, &v, '"')
+                              : put_until(c, v, " to DLL ", &v);
+        const char *d = strstr(v, " to DLL ");
+        if (d) {
+            d += strlen(" to DLL ");
+            r->dll = *d == '"' ? put_quoted(c, &d, '"')
+                               : put_until(c, d, " failed", &d);
+            r->dll_path = r->dll;
+            v = d;
+        }
+        find_status(c, v);
     } else if ((v = after(m, "Function ")) != NULL &&
                strstr(v, " raised exception ")) {
         r->msg = LDRSNAP_M_EXCEPTION_RAISED;

@@ -344,7 +344,9 @@ static int on_export(ls_trace *tr, ls_proc *p, ls_thread *t,
                  "NULL and decides what to do");
     fail_spec s = {k, rec->level == LDRSNAP_L_WARNING ? LS_T_SOFT
                                                        : LS_T_ERROR,
-                   m ? m->name : NULL, ldrsnap__module_path(p, m), rec->parent,
+                   m ? m->name
+                     : rec->dll ? ldrsnap__basename(rec->dll) : NULL,
+                   m ? ldrsnap__module_path(p, m) : rec->dll_path, rec->parent,
                    rec->symbol, note, (rec->flags & LDRSNAP_RF_STATUS) != 0,
                    rec->status};
     if (rec->parent)
@@ -407,6 +409,18 @@ static int on_vista_msg(ls_trace *tr, ls_proc *p, ls_thread *t,
         t->nto_has_base = (rec->flags & LDRSNAP_RF_BASE) != 0;
         return LDRSNAP_OK;
     case LDRSNAP_M_EXPORT_FAILED:
+        if (!rec->symbol && t->nto_symbol) {
+            /* Windows 7's LdrpSnapIAT names the two DLLs, the warning
+             * before it the export; a copy: on_export() lets it go */
+            ldrsnap_record r = *rec;
+            char *sym = ldrsnap__strdup(&tr->al, t->nto_symbol);
+            if (!sym)
+                return LDRSNAP_ENOMEM;
+            r.symbol = sym;
+            int rc = on_export(tr, p, t, &r);
+            ldrsnap__free(&tr->al, sym);
+            return rc;
+        }
         return on_export(tr, p, t, rec);
     case LDRSNAP_M_KNOWNDLLS_FAILED:
         return ldrsnap__fail_process(
