@@ -802,6 +802,8 @@ typedef struct ldrsnap_entry {
                               walk or an archive, a device entry, an
                               encrypted member); NULL for a log */
     int member;          /**< 1: a member of an archive */
+    int64_t size;        /**< bytes once decompressed, when the archive
+                              says (0: an empty member); -1 unknown */
 } ldrsnap_entry;
 
 /* ldrsnap_batch_new() flags */

@@ -535,6 +535,7 @@ static int next_header(ls_arc *arc, ls_member *m, bool *again)
     m->name = arc->name;
     m->compression = level_compression(&arc->lv[0]);
     m->skipped = why_skipped(ae);
+    m->size = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1;
     return 0;
 }
 

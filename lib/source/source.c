@@ -237,6 +237,7 @@ static int set_entry(ldrsnap_batch *b, const char *name)
         return LDRSNAP_ENOMEM;
     b->entry.name = b->name;
     b->entry.compression = "none";
+    b->entry.size = -1;
     return LDRSNAP_OK;
 }
 
@@ -510,6 +511,12 @@ static int next_in_dirs(ldrsnap_batch *b)
     return 1;
 }
 
+/* A single compressed stream's "member" has no size of its own. */
+static bool L_raw(const ldrsnap_batch *b)
+{
+    return b->name && !strchr(b->name, '!');
+}
+
 /* The next member of the open archive: 0, LDRSNAP_DONE or ENOMEM. */
 static int next_member(ldrsnap_batch *b)
 {
@@ -530,6 +537,7 @@ static int next_member(ldrsnap_batch *b)
     b->entry.skipped = m.skipped;
     b->entry.error = m.error;
     b->entry.member = 1;
+    b->entry.size = m.error || m.skipped || L_raw(b) ? -1 : m.size;
     b->open = !m.error && !m.skipped;
     return 0;
 }

@@ -49,6 +49,7 @@ typedef struct ls_member {
     const char *skipped;    /* why it is listed and not read, or NULL */
     int error;              /* LDRSNAP_E*: the member (or the archive
                                after it) could not be read */
+    int64_t size;           /* as the archive says, or -1 */
 } ls_member;
 
 /* The limits, all set (defaults filled in). */
