@@ -115,13 +115,15 @@ typedef struct ldrsnap_allocator {
  *  ldrsnap_analyzer_pull() gives 64 KiB), tokenize it on a second thread
  *  while the calling thread analyzes (about twice as fast on two cores).
  *  Every callback still runs on the calling thread, in input order, and
- *  the results are the same; a custom allocator must then be thread-safe. */
+ *  the results are the same; a custom allocator must then be thread-safe.
+ *  Ignored when max_line is above 1 MiB. */
 #define LDRSNAP_OPT_THREADED 0x8u
 
 typedef struct ldrsnap_options {
     unsigned version;       /**< LDRSNAP_OPTIONS_VERSION */
     unsigned flags;         /**< LDRSNAP_OPT_* */
-    size_t max_line;        /**< longest line kept, bytes; 0 = 64 KiB.  The
+    size_t max_line;        /**< longest line kept, bytes; 0 = 64 KiB,
+                                 SIZE_MAX/64 or more = no limit.  The
                                  rest of a longer line is dropped and the
                                  record flagged LDRSNAP_RF_CAPPED. */
     const ldrsnap_allocator *allocator; /**< NULL = malloc/realloc/free */
@@ -471,7 +473,11 @@ typedef struct ldrsnap_event {
  * Called for each event.  Noise failures and exceptions come as they are
  * read; every other failure comes from ldrsnap_analyzer_finish(), in line
  * order, once its role is known.  Return non-zero to stop
- * (LDRSNAP_ECALLBACK).
+ * (LDRSNAP_ECALLBACK).  A callback must not call the analyzer that called
+ * it: from inside a callback every ldrsnap_analyzer_* call that changes
+ * it returns LDRSNAP_EMISUSE (the error message names the call) and
+ * ldrsnap_analyzer_free() does nothing; the same holds for a parser's
+ * record callback and ldrsnap_parser_feed/finish/free().
  */
 typedef int (*ldrsnap_event_cb)(const ldrsnap_event *ev, void *userdata);
 

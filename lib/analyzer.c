@@ -139,10 +139,9 @@ static int on_record(void *ctx, const ldrsnap_record *rec,
     return rc < 0 ? rc : a->cb_rc;
 }
 
-int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
-                               const ldrsnap_rules *rules)
+static int set_rules(ldrsnap_analyzer *a, const ldrsnap_rules *rules)
 {
-    if (!valid(a) || a->state != A_OPEN || a->parser.text.in_bytes)
+    if (a->state != A_OPEN || a->parser.text.in_bytes)
         return LDRSNAP_EMISUSE;
     ldrsnap__rx_free(a->rx);
     a->rx = NULL;
@@ -198,10 +197,16 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     return LDRSNAP_OK;
 }
 
-int ldrsnap_analyzer_set_record_cb(ldrsnap_analyzer *a, ldrsnap_record_cb cb,
-                                   void *userdata)
+void ldrsnap__analyzer_pipe_after(ldrsnap_analyzer *a, size_t bytes)
 {
-    if (!valid(a) || a->state != A_OPEN)
+    if (valid(a))
+        a->pipe_after = bytes ? bytes : 1;
+}
+
+static int set_record_cb(ldrsnap_analyzer *a, ldrsnap_record_cb cb,
+                         void *userdata)
+{
+    if (a->state != A_OPEN)
         return LDRSNAP_EMISUSE;
     a->rec_cb = cb;
     a->rec_ud = userdata;
@@ -217,17 +222,20 @@ static int fail(ldrsnap_analyzer *a, int rc)
     return rc;
 }
 
-int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
+static int feed(ldrsnap_analyzer *a, const void *buf, size_t len)
 {
-    if (!valid(a) || a->state != A_OPEN)
+    if (a->state != A_OPEN)
         return LDRSNAP_EMISUSE;
     if (!buf && len)
         return LDRSNAP_EINVAL;
+    if (!len) /* feed(NULL, 0) is a valid empty chunk */
+        return LDRSNAP_OK;
     if (buf != a->room)
         a->room = NULL; /* a room given out is stale once bytes go by */
-    if (a->threaded && !a->pipe &&
-        a->parser.text.in_bytes + len >=
-            (a->pulling ? PULL_PIPE_AFTER_BYTES : PIPE_AFTER_BYTES) &&
+    size_t after = a->pipe_after  ? a->pipe_after
+                   : a->pulling   ? PULL_PIPE_AFTER_BYTES
+                                  : PIPE_AFTER_BYTES;
+    if (a->threaded && !a->pipe && a->parser.text.in_bytes + len >= after &&
         ldrsnap__pipe_start(&a->pipe, &a->al, &a->parser, on_record, a) != 0)
         a->threaded = false; /* no thread: go on with one */
     int rc = a->pipe ? ldrsnap__pipe_feed(a->pipe, buf, len)
@@ -235,11 +243,10 @@ int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
     return rc != 0 ? fail(a, rc) : LDRSNAP_OK;
 }
 
-int ldrsnap_analyzer_buffer(ldrsnap_analyzer *a, void **buf, size_t *cap)
+static int buffer(ldrsnap_analyzer *a, void **buf, size_t *cap)
 {
-    if (!valid(a) || a->state != A_OPEN || !buf || !cap)
-        return valid(a) && a->state == A_OPEN ? LDRSNAP_EINVAL
-                                              : LDRSNAP_EMISUSE;
+    if (a->state != A_OPEN || !buf || !cap)
+        return a->state == A_OPEN ? LDRSNAP_EINVAL : LDRSNAP_EMISUSE;
     if (a->pipe) {
         int rc = ldrsnap__pipe_room(a->pipe, buf, cap);
         if (rc != 0)
@@ -257,9 +264,9 @@ int ldrsnap_analyzer_buffer(ldrsnap_analyzer *a, void **buf, size_t *cap)
     return LDRSNAP_OK;
 }
 
-int ldrsnap_analyzer_commit(ldrsnap_analyzer *a, size_t len)
+static int commit(ldrsnap_analyzer *a, size_t len)
 {
-    if (!valid(a) || a->state != A_OPEN || !a->room)
+    if (a->state != A_OPEN || !a->room)
         return LDRSNAP_EMISUSE;
     if (len > a->room_cap)
         return LDRSNAP_EINVAL;
@@ -267,15 +274,14 @@ int ldrsnap_analyzer_commit(ldrsnap_analyzer *a, size_t len)
     a->room = NULL;
     if (!a->room_in_pipe) /* the scratch room: fed (and copied, should a
                              tokenizer thread start now) as any bytes */
-        return ldrsnap_analyzer_feed(a, room, len);
+        return feed(a, room, len);
     int rc = ldrsnap__pipe_commit(a->pipe, len);
     return rc != 0 ? fail(a, rc) : LDRSNAP_OK;
 }
 
-int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
-                         void *ctx)
+static int pull(ldrsnap_analyzer *a, ldrsnap_read_fn read, void *ctx)
 {
-    if (!valid(a) || a->state != A_OPEN)
+    if (a->state != A_OPEN)
         return LDRSNAP_EMISUSE;
     if (!read)
         return LDRSNAP_EINVAL;
@@ -289,7 +295,7 @@ int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
         }
         void *buf;
         size_t cap, got = 0;
-        int rc = ldrsnap_analyzer_buffer(a, &buf, &cap);
+        int rc = buffer(a, &buf, &cap);
         if (rc == 0)
             rc = read(ctx, buf, cap, &got);
         if (rc == 0 && got > cap)
@@ -301,7 +307,7 @@ int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
             return rc;
         }
         a->pulling = true;
-        rc = ldrsnap_analyzer_commit(a, got);
+        rc = commit(a, got);
         a->pulling = false;
         if (rc != 0)
             return rc;
@@ -320,9 +326,9 @@ static const char *dialect_of(const ldrsnap_analyzer *a)
     return "none";
 }
 
-int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
+static int finish(ldrsnap_analyzer *a)
 {
-    if (!valid(a) || a->state != A_OPEN)
+    if (a->state != A_OPEN)
         return LDRSNAP_EMISUSE;
     a->room = NULL;
     int rc;
@@ -371,7 +377,7 @@ const char *ldrsnap_analyzer_errmsg(const ldrsnap_analyzer *a)
 
 void ldrsnap_analyzer_free(ldrsnap_analyzer *a)
 {
-    if (!valid(a))
+    if (!valid(a) || a->busy) /* not from inside its own callbacks */
         return;
     ls_alloc al = a->al;
     ldrsnap__pipe_free(a->pipe);
@@ -382,4 +388,64 @@ void ldrsnap_analyzer_free(ldrsnap_analyzer *a)
     ldrsnap__parser_fini(&a->parser);
     a->magic = 0;
     ldrsnap__free(&al, a);
+}
+
+/* ---- public entry points: none from inside the analyzer's callbacks
+ * (the analyzer is in the middle of a record, or of a verdict) --------- */
+
+static int reentered(ldrsnap_analyzer *a, const char *fn)
+{
+    snprintf(a->errmsg, sizeof a->errmsg,
+             "%s() called from inside a callback of the same analyzer", fn);
+    return LDRSNAP_EMISUSE;
+}
+
+#define GUARDED(fn, call)                                                     \
+    do {                                                                      \
+        if (!valid(a))                                                        \
+            return LDRSNAP_EMISUSE;                                           \
+        if (a->busy)                                                          \
+            return reentered(a, fn);                                          \
+        a->busy = true;                                                       \
+        int rc_ = (call);                                                     \
+        a->busy = false;                                                      \
+        return rc_;                                                           \
+    } while (0)
+
+int ldrsnap_analyzer_set_rules(ldrsnap_analyzer *a,
+                               const ldrsnap_rules *rules)
+{
+    GUARDED("ldrsnap_analyzer_set_rules", set_rules(a, rules));
+}
+
+int ldrsnap_analyzer_set_record_cb(ldrsnap_analyzer *a, ldrsnap_record_cb cb,
+                                   void *userdata)
+{
+    GUARDED("ldrsnap_analyzer_set_record_cb", set_record_cb(a, cb, userdata));
+}
+
+int ldrsnap_analyzer_feed(ldrsnap_analyzer *a, const void *buf, size_t len)
+{
+    GUARDED("ldrsnap_analyzer_feed", feed(a, buf, len));
+}
+
+int ldrsnap_analyzer_buffer(ldrsnap_analyzer *a, void **buf, size_t *cap)
+{
+    GUARDED("ldrsnap_analyzer_buffer", buffer(a, buf, cap));
+}
+
+int ldrsnap_analyzer_commit(ldrsnap_analyzer *a, size_t len)
+{
+    GUARDED("ldrsnap_analyzer_commit", commit(a, len));
+}
+
+int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,
+                          void *ctx)
+{
+    GUARDED("ldrsnap_analyzer_pull", pull(a, read, ctx));
+}
+
+int ldrsnap_analyzer_finish(ldrsnap_analyzer *a)
+{
+    GUARDED("ldrsnap_analyzer_finish", finish(a));
 }

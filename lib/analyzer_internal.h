@@ -17,6 +17,8 @@
 struct ldrsnap_analyzer {
     uint32_t magic;
     int state;
+    bool busy;                   /* a public call is running: its
+                                    callbacks must not call back in */
     ls_alloc al;
     ldrsnap_parser parser;
     ldrsnap_event_cb cb;
@@ -27,6 +29,8 @@ struct ldrsnap_analyzer {
     int cb_rc;
     rx_state *rx;                /* rule matching, when rules are set */
     bool threaded;               /* LDRSNAP_OPT_THREADED */
+    size_t pipe_after;           /* bytes before the thread starts; 0: the
+                                    default (ldrsnap__analyzer_pipe_after) */
     struct ls_pipe *pipe;        /* the tokenizer thread, once started */
     /* ldrsnap_analyzer_buffer(): the room given out, until committed */
     void *room;
@@ -43,5 +47,11 @@ struct ldrsnap_analyzer {
     ldrsnap_summary summary;
     char errmsg[160];
 };
+
+/* Start the tokenizer thread once `bytes` have come (at least 1),
+ * whether fed or pulled, instead of after 1 MiB (64 KiB pulled): for the
+ * fuzz targets and tests, which reach the threaded path with small
+ * inputs.  Not exported from the shared library. */
+void ldrsnap__analyzer_pipe_after(ldrsnap_analyzer *a, size_t bytes);
 
 #endif

@@ -694,6 +694,8 @@ int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
                                          : LS_DEFAULT_MAX_LINE;
     if (p->max_line < LS_MIN_MAX_LINE)
         p->max_line = LS_MIN_MAX_LINE;
+    if (p->max_line > LS_MAX_MAX_LINE)
+        p->max_line = LS_MAX_MAX_LINE;
     p->fn = fn;
     p->ud = ctx;
     p->note = LS_NOTE_NONE;
@@ -771,16 +773,39 @@ int ldrsnap_parser_new(ldrsnap_parser **out, const ldrsnap_options *opts,
     return LDRSNAP_OK;
 }
 
+/* A call from inside the parser's own callback is refused: the parser is
+ * in the middle of a line. */
+static int reentered(ldrsnap_parser *p, const char *fn)
+{
+    snprintf(p->errmsg, sizeof p->errmsg,
+             "%s() called from inside the parser's callback", fn);
+    return LDRSNAP_EMISUSE;
+}
+
 int ldrsnap_parser_feed(ldrsnap_parser *p, const void *buf, size_t len)
 {
     if (!valid(p) || (!buf && len))
         return valid(p) ? LDRSNAP_EINVAL : LDRSNAP_EMISUSE;
-    return ldrsnap__parser_feed(p, buf, len);
+    if (p->busy)
+        return reentered(p, "ldrsnap_parser_feed");
+    if (!len) /* feed(NULL, 0) is a valid empty chunk */
+        return p->state == P_OPEN ? LDRSNAP_OK : LDRSNAP_EMISUSE;
+    p->busy = true;
+    int rc = ldrsnap__parser_feed(p, buf, len);
+    p->busy = false;
+    return rc;
 }
 
 int ldrsnap_parser_finish(ldrsnap_parser *p)
 {
-    return valid(p) ? ldrsnap__parser_finish(p) : LDRSNAP_EMISUSE;
+    if (!valid(p))
+        return LDRSNAP_EMISUSE;
+    if (p->busy)
+        return reentered(p, "ldrsnap_parser_finish");
+    p->busy = true;
+    int rc = ldrsnap__parser_finish(p);
+    p->busy = false;
+    return rc;
 }
 
 const char *ldrsnap_parser_errmsg(const ldrsnap_parser *p)
@@ -805,7 +830,7 @@ uint64_t ldrsnap_parser_bytes(const ldrsnap_parser *p)
 
 void ldrsnap_parser_free(ldrsnap_parser *p)
 {
-    if (!valid(p))
+    if (!valid(p) || p->busy) /* not from inside its own callback */
         return;
     ls_alloc al = p->al;
     ldrsnap__parser_fini(p);

@@ -55,6 +55,8 @@ size_t ldrsnap__batch_room(size_t max_line);
 struct ldrsnap_parser {
     uint32_t magic;
     int state;
+    bool busy;           /* a public call is running: its callback must not
+                            call back in */
     ls_alloc al;
     unsigned flags;
     size_t max_line;

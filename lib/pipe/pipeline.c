@@ -27,6 +27,8 @@
 #define PIPE_BLOCKS 3
 #define ROOM_MIN 4096 /* ldrsnap_analyzer_buffer() gives no less */
 #define BLOCK_BYTES (256u << 10)
+/* the longest max_line a tokenizer thread takes */
+#define PIPE_MAX_LINE ((size_t)1 << 20)
 
 typedef struct ls_block {
     char *mem;
@@ -186,8 +188,13 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
                         ldrsnap_parser *parser, ls_record_fn consume,
                         void *ctx)
 {
-    ls_pipe *pp = ldrsnap__malloc(al, sizeof *pp);
     *out = NULL;
+    /* a batch holds at least one whole record: past PIPE_MAX_LINE its
+     * four batches would take more memory than a thread saves time (the
+     * analyzer goes on with one) */
+    if (parser->max_line > PIPE_MAX_LINE)
+        return LDRSNAP_ELIMIT;
+    ls_pipe *pp = ldrsnap__malloc(al, sizeof *pp);
     if (!pp)
         return LDRSNAP_ENOMEM;
     memset(pp, 0, sizeof *pp);

@@ -231,6 +231,8 @@ static int compile_pattern(loader *L, yaml_node_t *v, rx_step *st)
     st->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
                            &err, &off, L->r->cctx);
     if (!st->re) {
+        if (err == PCRE2_ERROR_HEAP_FAILED)
+            return LDRSNAP_ENOMEM; /* not the pattern's fault */
         PCRE2_UCHAR msg[200];
         pcre2_get_error_message(err, msg, sizeof msg);
         return fail_at(L, v, "bad pattern at offset %zu: %s", (size_t)off,
@@ -538,10 +540,14 @@ static int rule_field(loader *L, const char *k, yaml_node_t *v, rx_rule *r,
         if (rc < 0)
             return rc;
         r->refs = ldrsnap__calloc(&L->r->al, (r->nrefs + 1) * sizeof *r->refs);
-        for (size_t i = 0; r->refs && i < r->nrefs; i++)
-            r->refs[i] = ldrsnap__strdup(&L->r->al, items[i]);
+        rc = r->refs ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+        if (!r->refs)
+            r->nrefs = 0; /* nothing to free */
+        for (size_t i = 0; rc == 0 && i < r->nrefs; i++)
+            if (!(r->refs[i] = ldrsnap__strdup(&L->r->al, items[i])))
+                rc = LDRSNAP_ENOMEM; /* the copies so far go with the rule */
         ldrsnap__free(&L->r->al, (void *)items);
-        return r->refs ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+        return rc;
     }
     if (!strcmp(k, "match")) {
         *match = v;

@@ -15,6 +15,10 @@
 
 #define LS_DEFAULT_MAX_LINE (64u * 1024u)
 #define LS_MIN_MAX_LINE 256u
+/* max_line above this is taken as this: "no limit" (memory runs out
+ * first), and sizes derived from it (a line recoded, its fields) cannot
+ * overflow */
+#define LS_MAX_MAX_LINE (SIZE_MAX / 64)
 
 enum ls_encoding {
     LS_ENC_UNKNOWN = 0,

@@ -75,14 +75,60 @@ static void promote_exceptions(ls_trace *t, ls_proc *p)
     }
 }
 
-static bool dll_is_parent_of_other(ls_fail **r, size_t n, const ls_fail *f)
+/* The failures' parent modules, sorted by file name without case, so
+ * that whether a DLL is the parent of another failure takes a binary
+ * search (a scan of them all per failure was quadratic: 40,000 failures
+ * of one process took minutes). */
+typedef struct ls_parent {
+    const char *name; /* basename of the failure's parent */
+    const ls_fail *f;
+} ls_parent;
+
+static int name_cmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        x = x >= 'A' && x <= 'Z' ? (unsigned char)(x + 32) : x;
+        y = y >= 'A' && y <= 'Z' ? (unsigned char)(y + 32) : y;
+        if (x != y || !x)
+            return x < y ? -1 : x > y;
+    }
+}
+
+static int cmp_parent(const void *x, const void *y)
+{
+    return name_cmp(((const ls_parent *)x)->name,
+                    ((const ls_parent *)y)->name);
+}
+
+static size_t parents_of(ls_parent *ps, ls_fail **r, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i]->pub.parent)
+            ps[k++] = (ls_parent){ldrsnap__basename(r[i]->pub.parent), r[i]};
+    if (k > 1)
+        qsort(ps, k, sizeof *ps, cmp_parent);
+    return k;
+}
+
+static bool dll_is_parent_of_other(const ls_parent *ps, size_t n,
+                                   const ls_fail *f)
 {
     if (!f->pub.dll)
         return false;
     const char *b = ldrsnap__basename(f->pub.dll);
-    for (size_t i = 0; i < n; i++)
-        if (r[i] != f && r[i]->pub.parent &&
-            ldrsnap__name_eq(ldrsnap__basename(r[i]->pub.parent), b))
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (name_cmp(ps[mid].name, b) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* f's own parent may be among them (at most once) */
+    for (; lo < n && name_cmp(ps[lo].name, b) == 0; lo++)
+        if (ps[lo].f != f)
             return true;
     return false;
 }
@@ -111,7 +157,8 @@ static void fill_verdict(ldrsnap_verdict *v, const ls_fail *r,
 }
 
 /* Roles for one process; returns its root cause or NULL. */
-static ls_fail *decide(ls_verdicts *v, ls_proc *p, ls_fail **buf)
+static ls_fail *decide(ls_verdicts *v, ls_proc *p, ls_fail **buf,
+                       ls_parent *ps)
 {
     size_t n = 0;
     enum ls_tier top = 0;
@@ -145,9 +192,10 @@ static ls_fail *decide(ls_verdicts *v, ls_proc *p, ls_fail **buf)
             buf[m++] = buf[i];
     if (m == 0)
         return NULL;
+    size_t np = parents_of(ps, buf, m);
     ls_fail *root = NULL;
     for (size_t i = 0; i < m; i++)
-        if (!dll_is_parent_of_other(buf, m, buf[i]) &&
+        if (!dll_is_parent_of_other(ps, np, buf[i]) &&
             (!root || buf[i]->pub.line < root->pub.line))
             root = buf[i];
     if (!root)
@@ -158,7 +206,7 @@ static ls_fail *decide(ls_verdicts *v, ls_proc *p, ls_fail **buf)
         if (f == root)
             root_role = true;
         else if (!f->pub.dll || !root->pub.dll ||
-                 dll_is_parent_of_other(buf, m, f))
+                 dll_is_parent_of_other(ps, np, f))
             root_role = false;
         else if (same_dll(f, root))
             root_role = f->tier == LS_T_ERROR; /* the loader said it again;
@@ -225,9 +273,14 @@ int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
     ldrsnap__trace_pending(t, p);
     promote_exceptions(t, p);
     ls_fail **buf = ldrsnap__malloc(&v->al, (p->nfails + 1) * sizeof *buf);
-    if (!buf)
+    ls_parent *ps = ldrsnap__malloc(&v->al, (p->nfails + 1) * sizeof *ps);
+    if (!buf || !ps) {
+        ldrsnap__free(&v->al, buf);
+        ldrsnap__free(&v->al, ps);
         return LDRSNAP_ENOMEM;
-    ls_fail *root = decide(v, p, buf);
+    }
+    ls_fail *root = decide(v, p, buf, ps);
+    ldrsnap__free(&v->al, ps);
     ldrsnap__free(&v->al, buf);
     if (p->nfails > 1)
         qsort(p->fails, p->nfails, sizeof *p->fails, cmp_line);
