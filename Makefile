@@ -320,22 +320,34 @@ tsan:
 	@echo "make tsan: all passed"
 
 # Fuzzing (clang, libFuzzer + ASan + UBSan): make fuzz builds the targets
-# in build-fuzz/; make fuzz-run FUZZ_SECONDS=60 runs each; make check
+# in build-fuzz/; make fuzz-run FUZZ_SECONDS=60 runs each (FUZZ_PARALLEL=1:
+# all at once, each logging to build-fuzz/fuzz-TARGET.log); make check
 # replays the committed corpus (fuzz/corpus/*) through the normal build.
-FUZZ_TARGETS := analyze rules decode archive
+# UBSan findings stop the run (-fno-sanitize-recover), so they are saved.
+# The targets start the tokenizer thread after a few bytes
+# (ldrsnap__analyzer_pipe_after()), so the threaded path is fuzzed too.
+FUZZ_TARGETS := analyze rules decode archive api
 FUZZ_SECONDS ?= 60
+FUZZ_PARALLEL ?= 0
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	$(MAKE) --no-print-directory BUILDDIR=build-fuzz CC=clang PGO=0 \
-	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" lib
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" lib
 	for t in $(FUZZ_TARGETS); do \
-	    clang -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Ilib fuzz/fuzz_$$t.c \
+	    clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -Ilib fuzz/fuzz_$$t.c \
 	        build-fuzz/libldrsnap.a $(LIBS_PRIVATE) -o build-fuzz/fuzz_$$t || exit 1; \
 	done
 
 fuzz-run: fuzz
-	for t in $(FUZZ_TARGETS); do mkdir -p fuzz/corpus/$$t; \
-	    build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-	        fuzz/corpus/$$t || exit 1; done
+	pids=; for t in $(FUZZ_TARGETS); do mkdir -p fuzz/corpus/$$t; \
+	    if [ "$(FUZZ_PARALLEL)" = 1 ]; then \
+	        build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	            fuzz/corpus/$$t > build-fuzz/fuzz-$$t.log 2>&1 & pids="$$pids $$!"; \
+	    else \
+	        build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	            fuzz/corpus/$$t || exit 1; \
+	    fi; done; \
+	for p in $$pids; do wait $$p || exit 1; done
 
 # Replay every saved fuzz input through a plain build of each target.
 $(BUILDDIR)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(STATIC)

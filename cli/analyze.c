@@ -62,6 +62,7 @@ typedef struct sink {
     task *t;
     obuf *real;        /* while a log may still be skipped, its JSON Lines
                           wait in `held` (out == &held) */
+    obuf *err;         /* warnings */
     obuf held;
     rollup sigs;       /* its signatures, counted once the log is judged */
 } sink;
@@ -104,6 +105,17 @@ static int on_tree_record(const ldrsnap_record *r, void *ud)
 static int on_event(const ldrsnap_event *ev, void *ud)
 {
     sink *s = ud;
+    if (ev->type == LDRSNAP_EV_RULE_LIMIT) { /* every format: a warning */
+        ob_puts(s->err, "ldrsnap: warning: ");
+        term_put(s->err, s->source);
+        ob_printf(s->err, ":%llu: rule '%s' gave up at the pattern "
+                          "engine's match limit; it may miss matches in "
+                          "this input\n",
+                  (unsigned long long)ev->signature->line,
+                  ev->signature->id);
+        ob_flush(s->err);
+        return 0;
+    }
     if (s->o->format == FMT_JSONL) {
         if (ev->type == LDRSNAP_EV_FAILURE &&
             (s->o->all || (ev->failure->role != LDRSNAP_ROLE_NOISE &&
@@ -349,7 +361,7 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
 {
     ldrsnap_analyzer *a = NULL;
     sink s = {o, name, out, {name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
-              NULL, false, t, out};
+              NULL, false, t, out, err};
     int status = EXIT_TROUBLE;
     /* found in a walk or an archive: skipped if it holds no loader-snaps
      * lines, so its records wait until that is known */

@@ -2,8 +2,9 @@
  * fuzz_analyze.c - libFuzzer target: any bytes through the analyzer with
  * the built-in rules, split into two chunks at a point the input chooses,
  * through the whole matrix of ways (test_engine.c's): {one thread,
- * tokenizer thread} x {every line the general way (LS_OPT_NO_FAST_LINES),
- * fast lines, fast lines without compact items (LS_OPT_NO_COMPACT)} x
+ * tokenizer thread (started with the first chunk or the second)} x
+ * {every line the general way (LS_OPT_NO_FAST_LINES), fast lines, fast
+ * lines without compact items (LS_OPT_NO_COMPACT)} x
  * {scalar, sse2, avx2 kernels, those this CPU has}: every record, event
  * and summary must agree with one thread, the general way and the scalar
  * kernels.
@@ -16,6 +17,10 @@
 
 #include "core/common.h" /* LS_OPT_NO_FAST_LINES, LS_OPT_NO_COMPACT */
 #include "simd/simd.h"    /* ldrsnap__simd_use() */
+
+/* lib/analyzer_internal.h: start the tokenizer thread after `bytes` (it
+ * starts after 1 MiB otherwise, and inputs here are at most 8 KiB) */
+void ldrsnap__analyzer_pipe_after(ldrsnap_analyzer *a, size_t bytes);
 
 /* FNV-1a over what the runs give, in order. */
 static void mix(uint64_t *h, const void *p, size_t n)
@@ -85,6 +90,8 @@ static uint64_t run(const ldrsnap_rules *rules, const uint8_t *data,
     ldrsnap_analyzer *a;
     if (ldrsnap_analyzer_new(&a, &o, on_event, &h) != 0)
         return 0;
+    /* the thread starts with the first chunk, or with the second */
+    ldrsnap__analyzer_pipe_after(a, size % 2 ? 1 : cut + 1);
     ldrsnap_analyzer_set_record_cb(a, on_record, &h);
     ldrsnap_analyzer_set_rules(a, rules);
     ldrsnap_analyzer_feed(a, data, cut);

@@ -448,7 +448,13 @@ typedef enum ldrsnap_event_type {
     LDRSNAP_EV_SIGNATURE = 3,
     /** ldrsnap_analyze_path() only: an input (a file, an archive member)
      *  is done: its summary, or why it was not analyzed (message). */
-    LDRSNAP_EV_INPUT_END = 4
+    LDRSNAP_EV_INPUT_END = 4,
+    /** A rule's pattern gave up on a line at PCRE2's match, depth or heap
+     *  limit (a pattern that backtracks without end, such as (a+)+$): the
+     *  rule may miss a match there.  Once per rule and input;
+     *  ev->signature names the rule (id, title, severity) and the line
+     *  (line, pid, tid); its other fields are empty. */
+    LDRSNAP_EV_RULE_LIMIT = 5
 } ldrsnap_event_type;
 
 struct ldrsnap_entry;
@@ -458,7 +464,8 @@ typedef struct ldrsnap_event {
     ldrsnap_event_type type;
     const ldrsnap_failure *failure;     /**< LDRSNAP_EV_FAILURE */
     const ldrsnap_exception *exception; /**< LDRSNAP_EV_EXCEPTION */
-    const ldrsnap_signature *signature; /**< LDRSNAP_EV_SIGNATURE */
+    const ldrsnap_signature *signature; /**< LDRSNAP_EV_SIGNATURE and
+                                             LDRSNAP_EV_RULE_LIMIT */
     /** ldrsnap_analyze_path(): the input every event comes from (its
      *  name is "dir/x.log" or "a.zip!dir/x.log"); NULL otherwise. */
     const struct ldrsnap_entry *input;
@@ -653,7 +660,8 @@ LDRSNAP_API int ldrsnap_rules_new(ldrsnap_rules **out,
  * Add the rules of a YAML file.  On LDRSNAP_EFORMAT nothing of the file
  * is added and ldrsnap_rules_errmsg() says "<file>:<line>: rule '<id>':
  * <what>".
- * @return LDRSNAP_OK, LDRSNAP_EIO, LDRSNAP_ENOTFOUND, LDRSNAP_EFORMAT or
+ * @return LDRSNAP_OK, LDRSNAP_EIO, LDRSNAP_ENOTFOUND, LDRSNAP_EFORMAT,
+ *         LDRSNAP_ELIMIT (past a limit of ldrsnap-rules(5)) or
  *         LDRSNAP_ENOMEM.
  */
 LDRSNAP_API int ldrsnap_rules_add_file(ldrsnap_rules *r, const char *path);

@@ -56,6 +56,12 @@ static int sink_failure(void *ctx, const ldrsnap_failure *f)
     return event(a, &ev);
 }
 
+static int sink_rule_limit(void *ctx, const ldrsnap_signature *sig)
+{
+    ldrsnap_event ev = {LDRSNAP_EV_RULE_LIMIT, NULL, NULL, sig};
+    return event(ctx, &ev);
+}
+
 static int sink_exception(void *ctx, const ldrsnap_exception *e)
 {
     ldrsnap_event ev = {LDRSNAP_EV_EXCEPTION, NULL, e, NULL};
@@ -185,7 +191,8 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     a->ud = userdata;
     a->quiet_noise = !cb || (opts && (opts->flags & LDRSNAP_OPT_QUIET_NOISE));
     a->threaded = opts && (opts->flags & LDRSNAP_OPT_THREADED);
-    a->sink = (ls_sink){sink_failure, sink_exception, sink_signature, a};
+    a->sink = (ls_sink){sink_failure, sink_exception, sink_signature, a,
+                        sink_rule_limit};
     if ((rc = ldrsnap__trace_new(&a->trace, &a->al, a->quiet_noise)) != 0 ||
         (rc = ldrsnap__verdicts_new(&a->verdicts, &a->al)) != 0) {
         ldrsnap__trace_free(a->trace);

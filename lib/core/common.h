@@ -130,6 +130,9 @@ typedef struct ls_sink {
     /* a rule's signature, once its last step matched */
     int (*signature)(void *ctx, const ldrsnap_signature *sig);
     void *ctx;
+    /* a rule whose pattern gave up at a PCRE2 limit (once per rule): sig
+     * names it, sig->line the log line; may be NULL */
+    int (*rule_limit)(void *ctx, const ldrsnap_signature *sig);
 } ls_sink;
 
 #endif

@@ -21,6 +21,15 @@
 #define RULES_MAGIC 0x4C445252u /* "LDRR" */
 #define MAX_STEPS 16
 #define MAX_RULE_FILE (16u << 20)
+/* Limits of a rule file, checked in one pass over its events before the
+ * document is built (libyaml's own work grows with the nesting depth at
+ * every token, and aliases would be copied once per use): */
+#define MAX_YAML_DEPTH 32          /* nested lists and mappings */
+#define MAX_YAML_KEYS 64           /* keys of one mapping */
+#define MAX_YAML_ANCHORS 256
+#define MAX_YAML_EXPANDED MAX_RULE_FILE /* bytes of the values, aliases
+                                            expanded */
+#define MAX_RULES 4096             /* rules in one set */
 
 /* The built-in rule files, embedded at build time (build/gen/). */
 extern const char *const ldrsnap__builtin_names[];
@@ -898,6 +907,10 @@ static int load_rules(loader *L, yaml_node_t *root)
     ldrsnap_rules *r = L->r;
     size_t first = r->n;
     int rc = LDRSNAP_OK;
+    if (n > MAX_RULES - r->n) {
+        fail_at(L, list, "more than %d rules in the set", MAX_RULES);
+        return LDRSNAP_ELIMIT;
+    }
     for (size_t i = 0; i < n && rc == LDRSNAP_OK; i++) {
         if (r->n == r->cap) {
             size_t cap = r->cap ? r->cap * 2 : 32;
@@ -923,6 +936,156 @@ static int load_rules(loader *L, yaml_node_t *root)
     return index_rules(r);
 }
 
+/* ---- limits ------------------------------------------------------------------------ */
+
+typedef struct yaml_anchor {
+    char *name;
+    size_t size; /* bytes of the values under it, aliases expanded */
+} yaml_anchor;
+
+typedef struct yaml_level {
+    size_t size, items;
+    bool map;
+    char *anchor; /* the collection's own, owned */
+} yaml_level;
+
+typedef struct yaml_scan {
+    ldrsnap_rules *r;
+    const char *name;
+    yaml_anchor anchors[MAX_YAML_ANCHORS];
+    size_t nanchors;
+    yaml_level level[MAX_YAML_DEPTH + 1];
+    size_t depth;
+    size_t expanded;
+} yaml_scan;
+
+__attribute__((format(printf, 3, 4))) static int
+limit_at(yaml_scan *y, const yaml_mark_t *m, const char *fmt, ...)
+{
+    char what[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(y->r->errmsg, sizeof y->r->errmsg, "%s:%lu: %s", y->name,
+             (unsigned long)m->line + 1, what);
+    return LDRSNAP_ELIMIT;
+}
+
+static int anchor_add(yaml_scan *y, const yaml_mark_t *m,
+                      const yaml_char_t *name, size_t size)
+{
+    if (!name)
+        return LDRSNAP_OK;
+    if (y->nanchors == MAX_YAML_ANCHORS)
+        return limit_at(y, m, "more than %d anchors", MAX_YAML_ANCHORS);
+    char *k = ldrsnap__strdup(&y->r->al, (const char *)name);
+    if (!k)
+        return LDRSNAP_ENOMEM;
+    y->anchors[y->nanchors++] = (yaml_anchor){k, size};
+    return LDRSNAP_OK;
+}
+
+/* A value of `size` bytes (aliases expanded) in the current collection. */
+static int value_add(yaml_scan *y, const yaml_mark_t *m, size_t size)
+{
+    yaml_level *l = &y->level[y->depth];
+    l->size += size;
+    l->items++;
+    if (l->map && l->items > 2 * MAX_YAML_KEYS)
+        return limit_at(y, m, "a mapping with more than %d keys",
+                        MAX_YAML_KEYS);
+    if (!l->map && y->depth && l->items > MAX_RULES)
+        return limit_at(y, m, "a list of more than %d items", MAX_RULES);
+    return LDRSNAP_OK;
+}
+
+static int scan_event(yaml_scan *y, const yaml_event_t *ev)
+{
+    const yaml_mark_t *m = &ev->start_mark;
+    size_t n;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        n = ev->data.scalar.length;
+        y->expanded += n;
+        if (y->expanded > MAX_YAML_EXPANDED)
+            break;
+        int rc = value_add(y, m, n);
+        return rc ? rc : anchor_add(y, m, ev->data.scalar.anchor, n);
+    case YAML_ALIAS_EVENT:
+        n = 0;
+        for (size_t i = y->nanchors; i-- > 0;)
+            if (!strcmp(y->anchors[i].name,
+                        (const char *)ev->data.alias.anchor)) {
+                n = y->anchors[i].size;
+                break;
+            }
+        y->expanded += n;
+        if (y->expanded > MAX_YAML_EXPANDED)
+            break;
+        return value_add(y, m, n);
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if (y->depth == MAX_YAML_DEPTH)
+            return limit_at(y, m, "lists and mappings nested deeper than %d",
+                            MAX_YAML_DEPTH);
+        const yaml_char_t *a = ev->type == YAML_SEQUENCE_START_EVENT
+                                   ? ev->data.sequence_start.anchor
+                                   : ev->data.mapping_start.anchor;
+        yaml_level *l = &y->level[++y->depth];
+        *l = (yaml_level){0, 0, ev->type == YAML_MAPPING_START_EVENT, NULL};
+        if (a && !(l->anchor = ldrsnap__strdup(&y->r->al, (const char *)a)))
+            return LDRSNAP_ENOMEM;
+        return LDRSNAP_OK;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (!y->depth)
+            return LDRSNAP_OK;
+        yaml_level done = y->level[y->depth--];
+        int arc = anchor_add(y, m, (const yaml_char_t *)done.anchor,
+                             done.size);
+        ldrsnap__free(&y->r->al, done.anchor);
+        return arc ? arc : value_add(y, m, done.size);
+    default:
+        return LDRSNAP_OK;
+    }
+    return limit_at(y, m, "values larger than %u MiB once aliases are "
+                          "expanded", MAX_YAML_EXPANDED >> 20);
+}
+
+/* One pass over the file's events: nesting, keys, anchors and the size
+ * aliases expand to, within their limits.  A syntax error is left to the
+ * load that follows, which reports it. */
+static int check_limits(ldrsnap_rules *r, const char *name, const char *text,
+                        size_t len)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return LDRSNAP_ENOMEM;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    yaml_scan *y = ldrsnap__calloc(&r->al, sizeof *y);
+    int rc = y ? LDRSNAP_OK : LDRSNAP_ENOMEM;
+    if (y) {
+        y->r = r;
+        y->name = name;
+    }
+    for (bool end = false; rc == 0 && !end;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev))
+            break;
+        end = ev.type == YAML_STREAM_END_EVENT;
+        rc = scan_event(y, &ev);
+        yaml_event_delete(&ev);
+    }
+    for (size_t i = 0; y && i < y->nanchors; i++)
+        ldrsnap__free(&r->al, y->anchors[i].name);
+    for (size_t i = 1; y && i <= y->depth; i++)
+        ldrsnap__free(&r->al, y->level[i].anchor);
+    ldrsnap__free(&r->al, y);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 int ldrsnap_rules_add_text(ldrsnap_rules *r, const char *name,
                            const char *text, size_t len)
 {
@@ -935,6 +1098,8 @@ int ldrsnap_rules_add_text(ldrsnap_rules *r, const char *name,
     loader L = {r, &doc, name, NULL, 0};
     int rc;
     r->errmsg[0] = '\0';
+    if ((rc = check_limits(r, name, text, len)) != 0)
+        return rc;
     if (!yaml_parser_initialize(&parser))
         return LDRSNAP_ENOMEM;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

@@ -20,6 +20,18 @@
 
 #define MAX_INST 4096 /* partial sequences kept; the oldest goes first */
 #define MAX_CAPS 512  /* bytes of captured text per partial sequence */
+/* PCRE2's limits for one pattern on one line (its defaults: 10 million
+ * matches, a `(a+)+$` took 29 ms a line); a pattern that hits one does not
+ * match there, and its rule is reported once (LDRSNAP_EV_RULE_LIMIT) */
+#define RX_MATCH_LIMIT 200000
+#define RX_DEPTH_LIMIT 10000
+#define RX_HEAP_LIMIT_KIB 16384
+/* a rule that gave up on this many lines is off for the rest of the
+ * input */
+#define RX_LIMIT_LINES 64
+/* bytes of captured values a signature's title, explanation or advice
+ * takes in before the rest is copied as written */
+#define RX_EXPAND_MAX (64u << 10)
 
 typedef struct rx_inst {
     size_t rule;
@@ -37,6 +49,9 @@ struct rx_state {
     const ldrsnap_rules *rules;
     pcre2_match_data *md;
     pcre2_general_context *gctx;
+    pcre2_match_context *mctx; /* the match, depth and heap limits */
+    bool limit_hit;            /* the last pattern gave up at one */
+    unsigned *limit_hits;      /* per rule: lines it gave up on */
     uint64_t *lits;         /* literals scanned here */
     const uint64_t *cur;    /* those of the current line (lits) */
     size_t lit_words;
@@ -76,11 +91,19 @@ int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
     x->gctx = pcre2_general_context_create(x_malloc, x_free, &x->al);
     x->md = x->gctx ? pcre2_match_data_create(rules->max_groups, x->gctx)
                     : NULL;
+    x->mctx = x->gctx ? pcre2_match_context_create(x->gctx) : NULL;
+    if (x->mctx) {
+        pcre2_set_match_limit(x->mctx, RX_MATCH_LIMIT);
+        pcre2_set_depth_limit(x->mctx, RX_DEPTH_LIMIT);
+        pcre2_set_heap_limit(x->mctx, RX_HEAP_LIMIT_KIB);
+    }
+    x->limit_hits = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->limit_hits);
     x->lit_words = rules->lits.n / 64 + 1;
     x->lits = ldrsnap__calloc(al, x->lit_words * sizeof *x->lits);
     x->active = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->active);
     x->seen = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->seen);
-    if (!x->md || !x->lits || !x->active || !x->seen) {
+    if (!x->md || !x->mctx || !x->limit_hits || !x->lits || !x->active ||
+        !x->seen) {
         ldrsnap__rx_free(x);
         return LDRSNAP_ENOMEM;
     }
@@ -94,6 +117,9 @@ void ldrsnap__rx_free(rx_state *x)
         return;
     if (x->md)
         pcre2_match_data_free(x->md);
+    if (x->mctx)
+        pcre2_match_context_free(x->mctx);
+    ldrsnap__free(&x->al, x->limit_hits);
     if (x->gctx)
         pcre2_general_context_free(x->gctx);
     ldrsnap__free(&x->al, x->lits);
@@ -287,10 +313,14 @@ static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
     size_t len = x->text == text && x->text_len != SIZE_MAX ? x->text_len
                                                              : strlen(text);
     int rc = st->jit ? pcre2_jit_match(st->re, (PCRE2_SPTR)text, len, 0, 0,
-                                       x->md, NULL)
+                                       x->md, x->mctx)
                      : pcre2_match(st->re, (PCRE2_SPTR)text,
                                    PCRE2_ZERO_TERMINATED, 0,
-                                   PCRE2_NO_UTF_CHECK, x->md, NULL);
+                                   PCRE2_NO_UTF_CHECK, x->md, x->mctx);
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+        rc == PCRE2_ERROR_NOMEMORY)
+        x->limit_hit = true; /* no match, said once per rule */
     if (rc < 0)
         return false;
     cap_groups(x, st->re, text, in);
@@ -366,21 +396,28 @@ static const char *cap_get(const rx_inst *in, const char *name, size_t n)
     return found;
 }
 
-/* Copy s into x->out with ${name} replaced; returns its offset. */
+/* Copy s into x->out with ${name} replaced; returns its offset.  Each
+ * ${ is looked at once, within its braces (a search for ":-" to the end
+ * of the text made many of them quadratic), and a field stops growing
+ * past RX_EXPAND_MAX bytes of values. */
 static size_t expand(rx_state *x, const char *s, const rx_inst *in)
 {
     size_t off = x->out.len;
     for (const char *p = s; p && *p;) {
         const char *d = strstr(p, "${");
         const char *e = d ? strchr(d, '}') : NULL;
-        if (!d || !e) {
+        if (!d || !e || x->out.len - off > RX_EXPAND_MAX) {
             ldrsnap__buf_append(&x->al, &x->out, p, strlen(p));
             break;
         }
         ldrsnap__buf_append(&x->al, &x->out, p, (size_t)(d - p));
         /* ${name} or ${name:-text when the name has no value} */
-        const char *dflt = strstr(d, ":-");
-        size_t nlen = (size_t)((dflt && dflt < e ? dflt : e) - d - 2);
+        const char *dflt = d + 2;
+        while (dflt + 1 < e && !(dflt[0] == ':' && dflt[1] == '-'))
+            dflt++;
+        if (dflt + 1 >= e)
+            dflt = NULL;
+        size_t nlen = (size_t)((dflt ? dflt : e) - d - 2);
         const char *v = cap_get(in, d + 2, nlen);
         if (v)
             ldrsnap__buf_append(&x->al, &x->out, v, strlen(v));
@@ -523,8 +560,33 @@ static int advance(rx_state *x, const rx_rule *r, rx_inst *in,
     return rc < 0 ? rc : 1;
 }
 
-static int try_rule(rx_state *x, size_t ri, const event *ev,
-                    const rx_where *w, const ls_sink *sink)
+/* Say once that rule ri gave up at a limit on this event's line. */
+static int say_limit(rx_state *x, size_t ri, const event *ev,
+                     const rx_where *w, const ls_sink *sink)
+{
+    x->limit_hit = false;
+    if (x->limit_hits[ri]++ || !sink->rule_limit)
+        return LDRSNAP_OK;
+    const rx_rule *r = &x->rules->rules[ri];
+    ldrsnap_signature sig;
+    memset(&sig, 0, sizeof sig);
+    sig.id = r->id;
+    sig.title = r->title;
+    sig.severity = r->severity;
+    sig.line = ev->line;
+    if (w && w->has_pid) {
+        sig.pid = w->pid;
+        sig.flags |= LDRSNAP_FF_PID;
+    }
+    if (w && w->has_tid) {
+        sig.tid = w->tid;
+        sig.flags |= LDRSNAP_FF_TID;
+    }
+    return sink->rule_limit(sink->ctx, &sig);
+}
+
+static int try_rule_steps(rx_state *x, size_t ri, const event *ev,
+                          const rx_where *w, const ls_sink *sink)
 {
     const rx_rule *r = &x->rules->rules[ri];
     uint64_t key = scope_key(r, w);
@@ -554,6 +616,18 @@ static int try_rule(rx_state *x, size_t ri, const event *ev,
         inst_drop(x, in);
     inst_keep(x, s);
     return 0;
+}
+
+static int try_rule(rx_state *x, size_t ri, const event *ev,
+                    const rx_where *w, const ls_sink *sink)
+{
+    if (x->limit_hits[ri] >= RX_LIMIT_LINES)
+        return LDRSNAP_OK; /* off for the rest of the input */
+    x->limit_hit = false;
+    int rc = try_rule_steps(x, ri, ev, w, sink);
+    if (rc >= 0 && x->limit_hit)
+        rc = say_limit(x, ri, ev, w, sink);
+    return rc;
 }
 
 /* Try a rule on this event unless it was tried already. */

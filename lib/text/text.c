@@ -468,12 +468,22 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
     return rc;
 }
 
+/* UTF-8 chunks are split in pieces of at most this: the maps of a piece
+ * (a bit per byte for its '\n's) stay bounded whatever one feed gives (a
+ * 5 GiB feed kept 640 MB of map). */
+#define SPLIT_PIECE ((size_t)1 << 20)
+
 static int feed_known(ls_text *t, const unsigned char *p, size_t n,
                       uint64_t orig)
 {
-    if (t->enc == LS_ENC_UTF8)
-        return split(t, (const char *)p, n, orig);
-    return feed_utf16(t, p, n, orig);
+    if (t->enc != LS_ENC_UTF8)
+        return feed_utf16(t, p, n, orig);
+    int rc = LDRSNAP_OK;
+    while (n > SPLIT_PIECE && rc == 0) {
+        rc = split(t, (const char *)p, SPLIT_PIECE, orig);
+        p += SPLIT_PIECE, n -= SPLIT_PIECE, orig += SPLIT_PIECE;
+    }
+    return rc == 0 ? split(t, (const char *)p, n, orig) : rc;
 }
 
 /* Decide the encoding from the sniffed bytes and replay them. */

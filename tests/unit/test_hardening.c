@@ -399,3 +399,81 @@ Test(hardening, empty_feeds_are_fine)
     }
     free(log);
 }
+
+/* ---- memory bounded whatever one feed gives -------------------------- */
+
+typedef struct peak {
+    size_t live, peak;
+} peak;
+
+static void *p_malloc(size_t n, void *ctx)
+{
+    peak *k = ctx;
+    size_t *h = malloc(n + 16);
+    if (!h)
+        return NULL;
+    *h = n;
+    k->live += n;
+    if (k->live > k->peak)
+        k->peak = k->live;
+    return (char *)h + 16;
+}
+
+static void p_free(void *p, void *ctx)
+{
+    if (!p)
+        return;
+    size_t *h = (size_t *)(void *)((char *)p - 16);
+    ((peak *)ctx)->live -= *h;
+    free(h);
+}
+
+static void *p_realloc(void *p, size_t n, void *ctx)
+{
+    if (!p)
+        return p_malloc(n, ctx);
+    size_t *h = (size_t *)(void *)((char *)p - 16);
+    size_t old = *h;
+    size_t *g = realloc(h, n + 16);
+    if (!g)
+        return NULL;
+    peak *k = ctx;
+    *g = n;
+    k->live = k->live - old + n;
+    if (k->live > k->peak)
+        k->peak = k->live;
+    return (char *)g + 16;
+}
+
+/* One feed of 48 MiB on one thread: the chunk's newline map was an
+ * eighth of it (6 MiB here, 640 MB for a 5 GiB feed); now the chunk is
+ * scanned in pieces of 1 MiB. */
+Test(hardening, one_big_feed_keeps_memory_bounded)
+{
+    static const char unit[] =
+        "1a2c:1b30 @ 01234567 - LdrLoadDll - ENTER: DLL name: foo.dll\n"
+        "1a2c:1b30 @ 01234568 - LdrpLoadDllInternal - RETURN: Status: "
+        "0x00000000\n"
+        "1a2c:1b30 @ 0123456a - LdrLoadDll - RETURN: Status: 0x00000000\n"
+        "1a2c:1b30 @ 0123456b - LdrpInitializeNode - INFO: Calling init "
+        "routine 00007FFB12340000 for DLL \"C:\\A\\foo.dll\"\n";
+    const size_t u = sizeof unit - 1, n = ((size_t)48 << 20) / u + 1;
+    size_t len = n * u;
+    char *log = malloc(len);
+    for (size_t i = 0; i < n; i++)
+        memcpy(log + i * u, unit, u);
+    peak k = {0, 0};
+    ldrsnap_allocator al = {p_malloc, p_realloc, p_free, &k};
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.allocator = &al;
+    o.flags = LDRSNAP_OPT_QUIET_NOISE;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), 0);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, log, len), 0);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    cr_assert_eq(ldrsnap_analyzer_summary(a)->lines, 4 * n);
+    ldrsnap_analyzer_free(a);
+    cr_assert_eq(k.live, 0);
+    cr_assert_lt(k.peak, (size_t)3 << 20, "peak %zu bytes", k.peak);
+    free(log);
+}
