@@ -518,7 +518,8 @@ typedef struct ldrsnap_summary {
     size_t exceptions;
     size_t signatures;        /**< signatures recognised */
     size_t n_verdicts;
-    const ldrsnap_verdict *verdicts; /**< one per failing process */
+    const ldrsnap_verdict *verdicts; /**< one per failing process, the
+                                          first LDRSNAP_MAX_VERDICTS */
     /* added in 0.x */
     uint64_t loader_lines;    /**< loader-snaps records (Vista+ and XP);
                                    0: the input holds none at all, which
@@ -533,7 +534,13 @@ typedef struct ldrsnap_summary {
                                    of ldrsnap_analyzer_pull() failed part
                                    way, as for a truncated .gz): the
                                    analysis covers what was read */
+    size_t verdicts_dropped;  /**< failing processes past those, counted:
+                                   memory stays bounded however many
+                                   processes fail */
 } ldrsnap_summary;
+
+/** Verdicts an analyzer keeps (ldrsnap_summary.verdicts). */
+#define LDRSNAP_MAX_VERDICTS 10000
 
 typedef struct ldrsnap_analyzer ldrsnap_analyzer;
 

@@ -366,6 +366,7 @@ static int finish(ldrsnap_analyzer *a)
     s->failures = n->failures;
     s->noise = n->noise;
     s->handled = ldrsnap__verdicts_handled(a->verdicts);
+    s->verdicts_dropped = ldrsnap__verdicts_dropped(a->verdicts);
     s->exceptions = n->exceptions;
     s->signatures = ldrsnap__rx_count(a->rx);
     a->state = A_FINISHED;

@@ -350,6 +350,8 @@ static void json_summary(jw *out, const char *source, const ldrsnap_summary *s)
         root_cause(out, &s->verdicts[i]);
     }
     jw_putc(out, ']');
+    if (s->verdicts_dropped) /* past the first LDRSNAP_MAX_VERDICTS */
+        json_key_u64(out, "root_causes_omitted", s->verdicts_dropped, true);
     /* 0: no loader-snaps line at all, which is no all-clear */
     json_key_u64(out, "loader_lines", s->loader_lines, true);
     if (s->truncated)

@@ -18,12 +18,15 @@
 
 #include "verdict/verdict.h"
 
+#define LS_VERDICT_DROPPED 1 /* keep_verdict(): past the verdicts kept */
+
 struct ls_verdicts {
     ls_alloc al;
     /* verdicts of judged processes; their root failures are kept */
     ldrsnap_verdict *verdicts;
     ls_fail **kept;
     size_t nverdicts, verdicts_cap;
+    size_t dropped;   /* verdicts past LDRSNAP_MAX_VERDICTS, counted */
     size_t handled;
 };
 
@@ -232,6 +235,10 @@ static int cmp_line(const void *x, const void *y)
 /* Keep the root failure alive behind a verdict. */
 static int keep_verdict(ls_verdicts *v, ls_fail *root, ls_proc *p)
 {
+    if (v->nverdicts == LDRSNAP_MAX_VERDICTS) {
+        v->dropped++; /* the root stays in p, freed with it */
+        return LS_VERDICT_DROPPED;
+    }
     if (v->nverdicts == v->verdicts_cap) {
         size_t cap = v->verdicts_cap ? v->verdicts_cap * 2 : 8;
         ldrsnap_verdict *n =
@@ -291,6 +298,8 @@ int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
             if (p->fails[i] == root)
                 p->fails[i] = NULL; /* now owned by v->kept */
     }
+    if (rc == LS_VERDICT_DROPPED)
+        rc = LDRSNAP_OK;
     size_t w = 0;
     for (size_t i = 0; i < p->nfails; i++)
         if (p->fails[i])
@@ -313,6 +322,11 @@ const ldrsnap_verdict *ldrsnap__verdicts(ls_verdicts *v, size_t *n)
         qsort(v->verdicts, v->nverdicts, sizeof *v->verdicts, cmp_verdict);
     *n = v->nverdicts;
     return v->verdicts;
+}
+
+size_t ldrsnap__verdicts_dropped(const ls_verdicts *v)
+{
+    return v->dropped;
 }
 
 size_t ldrsnap__verdicts_handled(const ls_verdicts *v)

@@ -27,6 +27,8 @@ int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
 const ldrsnap_verdict *ldrsnap__verdicts(ls_verdicts *v, size_t *n);
 /* Failures that were handled: the program went on after them. */
 size_t ldrsnap__verdicts_handled(const ls_verdicts *v);
+/* Failing processes past the LDRSNAP_MAX_VERDICTS verdicts kept. */
+size_t ldrsnap__verdicts_dropped(const ls_verdicts *v);
 void ldrsnap__verdicts_free(ls_verdicts *v);
 
 #endif

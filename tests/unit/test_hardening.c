@@ -477,3 +477,38 @@ Test(hardening, one_big_feed_keeps_memory_bounded)
     cr_assert_lt(k.peak, (size_t)3 << 20, "peak %zu bytes", k.peak);
     free(log);
 }
+
+/* ---- memory bounded whatever the number of failing processes ---------- */
+
+/* 10,050 failing processes: the first LDRSNAP_MAX_VERDICTS verdicts are
+ * kept, the rest counted (a million kept 893 MiB and made a 700 MB
+ * summary line). */
+Test(hardening, verdicts_are_capped_and_counted)
+{
+    const size_t procs = LDRSNAP_MAX_VERDICTS + 50;
+    size_t cap = procs * 200, len = 0;
+    char *log = malloc(cap);
+    for (size_t i = 0; i < procs; i++)
+        len += (size_t)snprintf(
+            log + len, cap - len,
+            "%04zx:1b30 @ 01 - LdrpProcessWork - ERROR: Unable to load DLL: "
+            "\"dep%zu.dll\", Parent Module: \"app.exe\", Status: "
+            "0xc0000135\n",
+            i + 0x1000, i);
+    peak k = {0, 0};
+    ldrsnap_allocator al = {p_malloc, p_realloc, p_free, &k};
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.allocator = &al;
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), 0);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, log, len), 0);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    const ldrsnap_summary *s = ldrsnap_analyzer_summary(a);
+    cr_assert_eq(s->n_verdicts + s->verdicts_dropped, procs, "%zu processes, %zu + %zu verdicts", s->processes, s->n_verdicts, s->verdicts_dropped);
+    cr_assert_eq(s->n_verdicts, LDRSNAP_MAX_VERDICTS);
+    cr_assert_eq(s->verdicts_dropped, 50);
+    cr_assert_str_eq(s->verdicts[0].dll, "dep0.dll");
+    ldrsnap_analyzer_free(a);
+    cr_assert_eq(k.live, 0);
+    free(log);
+}
