@@ -209,8 +209,9 @@ $(PC): lib/libldrsnap.pc.in include/ldrsnap.h
 $(UNIT): $(TEST_OBJ) $(STATIC)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(TEST_LIBS)
 
-unit: $(UNIT)
-	LDRSNAP_CORPUS=$(CURDIR)/../shared/corpus $(UNIT) --jobs 2
+unit: $(UNIT) $(BUILDDIR)/capgen
+	LDRSNAP_CORPUS=$(CURDIR)/../shared/corpus \
+	    LDRSNAP_CAPGEN=$(abspath $(BUILDDIR)/capgen) $(UNIT) --jobs 2
 
 golden: $(CLI)
 	LDRSNAP=$(CURDIR)/$(CLI) sh tests/cli/run.sh

@@ -1692,7 +1692,11 @@ static uint32_t decimal_u32(const char *s, size_t n)
 static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
 {
     ldrsnap_record *r = c->rec;
-    r->prefix = n ? put(c, pre, n) : "";
+    if (!n) { /* most records: no prefix, nothing to read in it */
+        r->prefix = "";
+        return;
+    }
+    r->prefix = put(c, pre, n);
     if (n >= 13 && strncmp(pre, "DebugString: \"", 14) == 0) {
         size_t k = strlen(text);
         if (k && text[k - 1] == '"')

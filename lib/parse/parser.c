@@ -552,6 +552,16 @@ static bool glued(const char *s, size_t n, const ls_start *st)
                                    st->dialect == LDRSNAP_D_XP) < n;
 }
 
+/* A failure record the fast way found: held as on_line() holds it (the
+ * line is whole, plain ASCII, neither capped nor recoded).  1: taken. */
+static int hold_fast(ldrsnap_parser *p, const char *s, size_t n,
+                     uint64_t line, uint64_t offset, bool watched)
+{
+    ls_line ln = {s, n, line, offset, false, false, true, watched};
+    int rc = hold(p, &ln, true);
+    return rc < 0 ? rc : 1;
+}
+
 /* The fast way for the lines that make most of a log (text.c offers them):
  * a record with the usual Vista head, on a line that no wrap joins, going
  * to a batch (a plain ENTER or RETURN record in its compact form), or on
@@ -563,13 +573,28 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
 {
     ldrsnap_parser *p = ud;
     ls_start st;
-    if ((p->batch && p->batch->cap > UINT32_MAX) || p->holding ||
-        n == WRAP_COLUMNS || (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT))
+    int rc;
+    if ((p->batch && p->batch->cap > UINT32_MAX) || n == WRAP_COLUMNS ||
+        (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT))
         return 0;
+    if (p->holding) {
+        /* a failure record held for its indented rest: a line that does
+         * not begin with a blank or a quote mark is not that
+         * (continues_indented() says so at its first byte), and the held
+         * record goes first, as on_line() sends it; an 80-column line
+         * held, or a line that may be the rest, on_line() looks at */
+        if (!p->hold_indent || (n && (s[0] == ' ' || s[0] == '\t' ||
+                                      s[0] == '/' || s[0] == '#' ||
+                                      s[0] == '>')))
+            return 0;
+        if ((rc = flush_held(p)) != 0)
+            return rc < 0 ? rc : LDRSNAP_ECALLBACK;
+    }
     bool plain = ldrsnap__lex_plain_line(s, n, &st);
     bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
     if (!plain && st.head && joinable && may_wrap_fast(s, n, &st))
-        return 0; /* a failure record: on_line() holds it */
+        /* a failure record: held, as on_line() holds it */
+        return hold_fast(p, s, n, line, offset, watched);
     /* any other record with the usual head: a glued one would bring a
      * head's '@' (emit_logical() looks for no XP head after a Vista one),
      * and when there is one, the search emit_logical() makes; a line
@@ -586,9 +611,10 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         if (ldrsnap__lex_no_start(s, n))
             start = &ldrsnap__no_start;
         else if (!ldrsnap__lex_find_start(s, n, &st) ||
-                 (!ldrsnap__lex_plain(s, n, &st) && glued(s, n, &st)) ||
-                 (joinable && may_wrap_at(s, n, &st)))
+                 (!ldrsnap__lex_plain(s, n, &st) && glued(s, n, &st)))
             return 0;
+        else if (joinable && may_wrap_at(s, n, &st))
+            return hold_fast(p, s, n, line, offset, watched);
     }
     p->nseg = 1;
     p->seg[0].pos = 0;
@@ -598,7 +624,6 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     uint64_t base, end;
     size_t path;
     ls_init_line il;
-    int rc;
     if (!p->batch || (p->flags & LS_OPT_NO_COMPACT))
         /* one thread (or no compact items): the record, lexed from what
          * we found */

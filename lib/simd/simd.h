@@ -115,6 +115,36 @@ static inline bool ls_ascii(const char *s, size_t n)
 #endif
 }
 
+/* How many bytes of s[0..n), from the first, are plain ASCII (neither
+ * NUL nor past 0x7F).  Where a chunk is not plain, the lines before its
+ * first such byte are, and need no check of their own. */
+static inline size_t ls_plain_len_scalar(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] && s[i] < 0x80)
+        i++;
+    return i;
+}
+
+static inline size_t ls_plain_len(const unsigned char *s, size_t n)
+{
+#if LS_SSE2
+    size_t i = 0;
+    const __m128i zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = LS_LOADU(s + i);
+        /* a byte past ASCII has its top bit set; a NUL equals zero */
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(v, _mm_cmpeq_epi8(v, zero)));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    return i + ls_plain_len_scalar(s + i, n - i);
+#else
+    return ls_plain_len_scalar(s, n);
+#endif
+}
+
 /* Does s[a..b) of an ASCII line hold one of watch[0..4)[0] (each byte
  * stands 16 times in its row)?  The SSE2 form reads 16 bytes at a time,
  * the last 16 ending at b (b >= 16): bytes before a that it reads must

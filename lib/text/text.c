@@ -241,8 +241,11 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
      * a loop of its own, with the line count in a register (the callback
      * cannot see this state); any other line leaves it for the loop
      * below */
-    const bool tight = nl && !lone_cr && !t->nwatch && t->fast &&
-                       t->chunk_plain;
+    const bool tight = nl && !lone_cr && !t->nwatch && t->fast;
+    /* the first byte past plain ASCII at or after i, where bad >= i: the
+     * lines before it are plain (in a chunk that is not, one German or
+     * Chinese line no longer sends the others to a check of their own) */
+    size_t bad = t->chunk_plain ? n : 0;
     bool refused = false; /* the fast way refused the line at i */
     while (i < n) {
         if (tight && !t->in_line && !t->line.len && !t->line_capped) {
@@ -256,6 +259,13 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
                                   : end;
                 if (end == n || stop - i > t->max_line)
                     break;
+                if (bad < stop) {
+                    if (bad < i)
+                        bad = i + ls_plain_len((const unsigned char *)p + i,
+                                               n - i);
+                    if (bad < stop)
+                        break; /* past ASCII: the loop below */
+                }
                 rc = t->fast(p + i, stop - i, lineno + 1,
                              orig + (uint64_t)i * scale, true, t->ud);
                 if (rc == 0) { /* this line takes the general way */

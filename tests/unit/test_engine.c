@@ -4,7 +4,9 @@
  * lines without compact items} x {scalar, sse2, avx2 kernels}, with the
  * built-in rules and with none, must give the records, events and
  * summary of the plainest engine there is: one thread, every line the
- * general way (LS_OPT_NO_FAST_LINES), the scalar kernels.
+ * general way (LS_OPT_NO_FAST_LINES), the scalar kernels.  Run on every
+ * log we wrote, and on realistic captures of bench/capgen.c in each of
+ * its forms (the shapes the fast ways were built for).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -178,20 +180,10 @@ static void engine(const char *form, bool rules, unsigned flags,
 
 static const char *const forms[] = {"scalar", "sse2", "avx2"};
 
-ParameterizedTestParameters(engine, every_way_gives_the_oracles_answers)
+/* The whole matrix on buf, with the built-in rules and with none. */
+static void every_way(const char *form, const char *what, const char *buf,
+                      size_t len)
 {
-    /* form * 2 + crlf */
-    static int cases[] = {0, 1, 2, 3, 4, 5};
-    return cr_make_param_array(int, cases, 6);
-}
-
-ParameterizedTest(int *c, engine, every_way_gives_the_oracles_answers)
-{
-    const char *form = forms[*c / 2];
-    if (ldrsnap__simd_use(form) != 0)
-        cr_skip_test("this build or CPU has no %s", form);
-    size_t len;
-    char *buf = all_logs((5u << 20) / 4, *c % 2, &len);
     static const struct {
         unsigned flags;
         const char *name;
@@ -215,13 +207,84 @@ ParameterizedTest(int *c, engine, every_way_gives_the_oracles_answers)
                 cr_assert_str_eq(r.lines[i], oracle.lines[i],
                                  "%s kernels, %s, %s, %s: line %zu", form,
                                  ways[w].name,
-                                 rules ? "built-in rules" : "no rules",
-                                 *c % 2 ? "CRLF" : "LF", i);
-            cr_assert_eq(r.n, oracle.n, "%s kernels, %s: %zu lines, not %zu",
-                         form, ways[w].name, r.n, oracle.n);
+                                 rules ? "built-in rules" : "no rules", what,
+                                 i);
+            cr_assert_eq(r.n, oracle.n, "%s kernels, %s, %s: %zu lines, not %zu",
+                         form, ways[w].name, what, r.n, oracle.n);
             run_free(&r);
         }
         run_free(&oracle);
     }
+}
+
+/* A capture of bench/capgen.c (make unit passes its path in
+ * LDRSNAP_CAPGEN): about 1.5 MB, so that the tokenizer thread starts. */
+static char *capture(const char *args, size_t *len)
+{
+    const char *gen = getenv("LDRSNAP_CAPGEN");
+    if (!gen)
+        cr_skip_test("LDRSNAP_CAPGEN is not set (make unit sets it)");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' -n 200 %s", gen, args);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f, "cannot run %s", cmd);
+    size_t n = 0, cap = 1 << 20;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    for (size_t k; (k = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += k;
+        if (n == cap) {
+            buf = realloc(buf, cap *= 2);
+            cr_assert_not_null(buf);
+        }
+    }
+    cr_assert_eq(pclose(f), 0, "%s failed", cmd);
+    cr_assert_gt(n, (size_t)1 << 20, "%s: %zu bytes", cmd, n);
+    *len = n;
+    return buf;
+}
+
+static const char *const variants[] = {
+    "-s 3",          "-s 4 --prefix", "-s 5 --pasted",
+    "-s 6 --crlf",   "-s 7 --utf16",  "-s 8 --host=dbgview",
+};
+#define NVARIANTS (sizeof variants / sizeof variants[0])
+
+ParameterizedTestParameters(engine, realistic_captures_give_the_oracles)
+{
+    /* form * NVARIANTS + variant */
+    static int cases[3 * NVARIANTS];
+    for (size_t i = 0; i < 3 * NVARIANTS; i++)
+        cases[i] = (int)i;
+    return cr_make_param_array(int, cases, 3 * NVARIANTS);
+}
+
+ParameterizedTest(int *c, engine, realistic_captures_give_the_oracles)
+{
+    const char *form = forms[(size_t)*c / NVARIANTS];
+    const char *args = variants[(size_t)*c % NVARIANTS];
+    if (ldrsnap__simd_use(form) != 0)
+        cr_skip_test("this build or CPU has no %s", form);
+    size_t len;
+    char *buf = capture(args, &len);
+    every_way(form, args, buf, len);
+    free(buf);
+}
+
+ParameterizedTestParameters(engine, every_way_gives_the_oracles_answers)
+{
+    /* form * 2 + crlf */
+    static int cases[] = {0, 1, 2, 3, 4, 5};
+    return cr_make_param_array(int, cases, 6);
+}
+
+ParameterizedTest(int *c, engine, every_way_gives_the_oracles_answers)
+{
+    const char *form = forms[*c / 2];
+    if (ldrsnap__simd_use(form) != 0)
+        cr_skip_test("this build or CPU has no %s", form);
+    size_t len;
+    char *buf = all_logs((5u << 20) / 4, *c % 2, &len);
+    every_way(form, *c % 2 ? "our logs, CRLF" : "our logs, LF", buf, len);
     free(buf);
 }

@@ -231,6 +231,33 @@ Test(simd, json_plain_equals_scalar)
         }
 }
 
+Test(simd, plain_len_equals_scalar)
+{
+    const unsigned char special[] = {0, 0x80, 0xC3, 0xFF};
+    for (size_t n = 0; n <= 100; n++)
+        for (size_t align = 0; align < 16; align += 3) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            for (size_t i = 0; i < n; i++)
+                b[i] = (unsigned char)(0x01 + (i * 7) % 0x7F);
+            cr_assert_eq(ls_plain_len(b, n), n);
+            cr_assert_eq(ls_plain_len_scalar(b, n), n);
+            for (size_t pos = 0; pos < n; pos++)
+                for (size_t j = 0; j < sizeof special; j++) {
+                    unsigned char keep = b[pos];
+                    b[pos] = special[j];
+                    if (pos + 5 < n) /* a later one does not count */
+                        b[pos + 5] = 0x90;
+                    cr_assert_eq(ls_plain_len(b, n), pos, "n %zu pos %zu",
+                                 n, pos);
+                    cr_assert_eq(ls_plain_len_scalar(b, n), pos);
+                    b[pos] = keep;
+                    if (pos + 5 < n)
+                        b[pos + 5] = (unsigned char)(0x01 + ((pos + 5) * 7) % 0x7F);
+                }
+            free(base);
+        }
+}
+
 Test(simd, ascii_find_has_byte_equal_scalar)
 {
     for (size_t n = 0; n <= 100; n++)
