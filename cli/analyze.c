@@ -65,6 +65,7 @@ typedef struct sink {
     obuf *err;         /* warnings */
     obuf held;
     rollup sigs;       /* its signatures, counted once the log is judged */
+    text_stream *tx;   /* the text report, written as processes end */
 } sink;
 
 /* -j: a task's buffered output grew past SPILL_AT: wait for its turn
@@ -138,6 +139,18 @@ static int on_event(const ldrsnap_event *ev, void *ud)
     if (ev->type == LDRSNAP_EV_SIGNATURE)
         s->oom |= rollup_signature(&s->sigs, ev->signature->id, 1) < 0;
     int rc = 0;
+    if (s->tx) {
+        s->oom |= text_event(s->tx, ev) < 0;
+        if (ev->type != LDRSNAP_EV_PROCESS_END)
+            return 0;
+        if (s->out == &s->held && s->held.len >= SPILL_AT)
+            release_held(s);
+        if (s->out->tty)
+            ob_flush(s->out);
+        if (s->t)
+            spill(s->t);
+        return s->out->err ? -1 : 0; /* the output is lost: stop */
+    }
     if (s->tree) {
         if (ev->type == LDRSNAP_EV_FAILURE)
             rc = tree_failure(s->tree, ev->failure);
@@ -299,9 +312,11 @@ static bool no_snaps(const ldrsnap_summary *sum)
 }
 
 /* A log's part of the rollup: unreadable (it broke off), failing (a
- * root cause or a signature) or clean; its root causes and signatures. */
+ * root cause or a signature) or clean; its root causes (those of the
+ * summary, or `causes` when the summary kept only the first few) and
+ * signatures. */
 static int count_log(rollup *ru, const char *name, const ldrsnap_summary *sum,
-                     const rollup *sigs, bool broke)
+                     const rollup *sigs, const rollup *causes, bool broke)
 {
     if (broke) {
         rollup_input(ru, RS_ERROR);
@@ -310,7 +325,14 @@ static int count_log(rollup *ru, const char *name, const ldrsnap_summary *sum,
     rollup_input(ru, sum->n_verdicts || sum->signatures ? RS_FAILING
                      : no_snaps(sum)                    ? RS_SKIPPED
                                                         : RS_CLEAN);
-    for (size_t i = 0; i < sum->n_verdicts; i++) {
+    if (causes) {
+        rollup part = *causes;
+        part.failing = part.clean = part.skipped = part.errors = 0;
+        part.nsigs = 0;
+        if (rollup_merge(ru, &part) < 0)
+            return -1;
+    }
+    for (size_t i = 0; !causes && i < sum->n_verdicts; i++) {
         const ldrsnap_verdict *v = &sum->verdicts[i];
         char st[16];
         snprintf(st, sizeof st, "0x%08x", (unsigned)v->status);
@@ -366,7 +388,9 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
     /* found in a walk or an archive: skipped if it holds no loader-snaps
      * lines, so its records wait until that is known */
     bool may_skip = t->walked || e->member;
-    if (may_skip && o->format == FMT_JSONL) {
+    /* the text report, a process at a time */
+    bool stream = o->format == FMT_TEXT && o->cmd != CMD_TREE;
+    if (may_skip && (o->format == FMT_JSONL || stream)) {
         ob_init_mem(&s.held);
         s.out = &s.held;
     }
@@ -375,10 +399,13 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
     if (o->threaded)
         opts.flags |= LDRSNAP_OPT_THREADED;
+    if (stream)
+        opts.flags |= LDRSNAP_OPT_PROCESS_EVENTS | LDRSNAP_OPT_FEW_VERDICTS;
     if (o->format == FMT_HTML)
         s.rep.cap = HTML_KEEP_EVENTS; /* the page shows the first ones */
     bool want_tree = o->cmd == CMD_TREE || o->format == FMT_HTML;
     if ((want_tree && tree_new(&s.tree, o->all && o->cmd == CMD_TREE) < 0) ||
+        (stream && text_begin(&s.tx, &s.out, name, o) < 0) ||
         ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
         ldrsnap_analyzer_set_rules(a, o->rules) < 0 ||
         (s.tree && ldrsnap_analyzer_set_record_cb(a, on_tree_record, &s) <
@@ -390,7 +417,7 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
     int frc = ldrsnap_analyzer_finish(a);
     const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
     if (frc == 0 && rrc == 0 && may_skip && no_snaps(sum) &&
-        (o->format != FMT_JSONL || s.out == &s.held)) {
+        ((o->format != FMT_JSONL && !stream) || s.out == &s.held)) {
         say_skipped(o, t, name, "no loader-snaps lines", out);
         status = EXIT_CLEAN;
         goto out;
@@ -414,9 +441,7 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
     else if (o->format == FMT_JSONL)
         json_summary(out, name, sum);
     else {
-        report_sort(&s.rep);
-        s.rep.truncated = rrc < 0;
-        s.oom |= text_report(out, &s.rep, sum, o) < 0;
+        s.oom |= text_end(s.tx, sum, rrc < 0) < 0;
         if (rrc < 0 && !o->brief)
             s.oom |= text_truncated(out, name, sum, o) < 0;
     }
@@ -429,12 +454,14 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
              : sum->n_verdicts || sum->signatures ? EXIT_FOUND
              : named && sum->loader_lines == 0    ? EXIT_TROUBLE
                                                   : EXIT_CLEAN;
-    s.oom |= count_log(&t->ru, name, sum, &s.sigs, rrc < 0) < 0;
+    s.oom |= count_log(&t->ru, name, sum, &s.sigs,
+                       s.tx ? text_causes(s.tx) : NULL, rrc < 0) < 0;
 out:
     if (s.out == &s.held)
         ob_free(&s.held);
     rollup_free(&s.sigs);
     report_free(&s.rep);
+    text_free(s.tx);
     tree_free(s.tree);
     ldrsnap_analyzer_free(a);
     if (t->run)

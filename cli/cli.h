@@ -291,8 +291,21 @@ void json_record(obuf *out, const char *source, const ldrsnap_record *r);
 /* An input that ended early: what the report covers. */
 int text_truncated(obuf *out, const char *source, const ldrsnap_summary *s,
                    const cli_opts *o);
-int text_report(obuf *out, const report *r, const ldrsnap_summary *s,
-                const cli_opts *o);
+/* The report written a process at a time: text_event() takes each event
+ * of an analyzer run with LDRSNAP_OPT_PROCESS_EVENTS and writes a
+ * process's section (its verdict, signatures, evidence) as it ends;
+ * text_end() writes what is said once per log (advice, next steps,
+ * totals) or, with --brief, the log's one line.  Memory follows the live
+ * processes, not the log. */
+typedef struct text_stream text_stream;
+int text_begin(text_stream **t, obuf *const *out, const char *source,
+               const cli_opts *o);  /* *out: where to write, read at each
+                                       call */
+int text_event(text_stream *t, const ldrsnap_event *ev);
+int text_end(text_stream *t, const ldrsnap_summary *s, bool truncated);
+struct rollup;
+const struct rollup *text_causes(const text_stream *t);
+void text_free(text_stream *t);
 void text_error(obuf *out, const char *source, const char *message,
                 const cli_opts *o);
 void text_record(obuf *out, const ldrsnap_record *r);

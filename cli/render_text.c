@@ -39,6 +39,7 @@ static paint colours(const cli_opts *o)
 
 typedef struct ctx {
     obuf *out;
+    const char *source;
     const cli_opts *o;
     const report *r;
     const ldrsnap_summary *s;
@@ -46,7 +47,7 @@ typedef struct ctx {
     int width;
     size_t *vorder;       /* verdicts by (pid, line) */
     buckets fails, excs, sigs;
-    const char **explained; /* rule ids whose explanation was shown */
+    char **explained;     /* rule ids whose explanation was shown */
     size_t nexplained;
 } ctx;
 
@@ -305,7 +306,7 @@ static void verdict_block(ctx *c, const ldrsnap_verdict *v)
 {
     const paint *p = &c->p;
     ob_puts(c->out, p->bold);
-    put(c, c->r->source);
+    put(c, c->source);
     ob_printf(c->out, ":%s %s", p->off, p->red);
     headline(c, v);
     ob_printf(c->out, "%s\n", p->off);
@@ -358,11 +359,11 @@ static bool explained(ctx *c, const char *id)
     for (size_t i = 0; i < c->nexplained; i++)
         if (!strcmp(c->explained[i], id))
             return true;
-    const char **e =
-        realloc(c->explained, (c->nexplained + 1) * sizeof *e);
+    char **e = realloc(c->explained, (c->nexplained + 1) * sizeof *e);
     if (e) {
         c->explained = e;
-        e[c->nexplained++] = id;
+        if ((e[c->nexplained] = strdup(id)) != NULL)
+            c->nexplained++;
     }
     return false;
 }
@@ -380,12 +381,6 @@ static void signature_block(ctx *c, const ldrsnap_signature *sg)
     ob_putc(c->out, '\n');
     if (sg->explanation && !explained(c, sg->id))
         term_para(c->out, c->width, 13, "", sg->explanation, 13);
-}
-
-static void signatures_of(ctx *c, size_t k)
-{
-    for (size_t i = c->sigs.start[k]; i < c->sigs.start[k + 1]; i++)
-        signature_block(c, &c->r->sigs[c->sigs.idx[i]].s);
 }
 
 static void evidence_line(ctx *c, unsigned long long line, const char *text,
@@ -425,55 +420,6 @@ bool report_promoted(const report *r, const ldrsnap_exception *e)
         if (hit->f.text && !strcmp(hit->f.text, e->text))
             return true;
     return false;
-}
-
-static bool shown_failure(const cli_opts *o, const ldrsnap_failure *f)
-{
-    return o->all || (f->role != LDRSNAP_ROLE_NOISE &&
-                      f->role != LDRSNAP_ROLE_HANDLED);
-}
-
-static bool shown_exception(const ctx *c, const ldrsnap_exception *e)
-{
-    return !report_promoted(c->r, e) &&
-           (c->o->all || !(e->flags & LDRSNAP_FF_BENIGN));
-}
-
-/* The evidence of bucket k, failures and exceptions in line order. */
-static void evidence(ctx *c, size_t k)
-{
-    const report *r = c->r;
-    size_t fi = c->fails.start[k], fe = c->fails.start[k + 1];
-    size_t ei = c->excs.start[k], ee = c->excs.start[k + 1];
-    bool any = false;
-    while (fi < fe || ei < ee) {
-        const ldrsnap_exception *e =
-            ei < ee ? &r->excs[c->excs.idx[ei]].e : NULL;
-        const ldrsnap_failure *f =
-            fi < fe ? &r->fails[c->fails.idx[fi]].f : NULL;
-        bool take_exc = e && (!f || e->line < f->line);
-        const char *tag, *colour, *text;
-        unsigned long long line;
-        if (take_exc) {
-            ei++;
-            if (!shown_exception(c, e))
-                continue;
-            tag = "exception", colour = c->p.yellow;
-            line = e->line, text = e->text;
-        } else {
-            fi++;
-            if (!shown_failure(c->o, f))
-                continue;
-            tag = ldrsnap_role_name(f->role);
-            colour = f->role == LDRSNAP_ROLE_ROOT_CAUSE ? c->p.red
-                                                        : c->p.dim;
-            line = f->line, text = f->text;
-        }
-        if (!any)
-            lit(c, "  evidence\n");
-        any = true;
-        evidence_line(c, line, text, tag, colour);
-    }
 }
 
 /* ---- advice, once per log ---------------------------------------------- */
@@ -538,95 +484,6 @@ static void advice_text(ctx *c, const char *advice, const char *dll,
     free(filled);
 }
 
-static int by_status(const void *x, const void *y)
-{
-    const ldrsnap_verdict *a = &sort_s->verdicts[*(const size_t *)x];
-    const ldrsnap_verdict *b = &sort_s->verdicts[*(const size_t *)y];
-    if (a->status != b->status)
-        return a->status < b->status ? -1 : 1;
-    return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
-}
-
-static int by_id(const void *x, const void *y)
-{
-    const ldrsnap_signature *a = &sort_r->sigs[*(const size_t *)x].s;
-    const ldrsnap_signature *b = &sort_r->sigs[*(const size_t *)y].s;
-    int d = strcmp(a->id, b->id);
-    if (d)
-        return d;
-    return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
-}
-
-/* The verdict a signature is shown under, for the names in its advice. */
-static const ldrsnap_verdict *verdict_of_sig(const ctx *c, size_t si)
-{
-    for (size_t k = 0; k < c->s->n_verdicts; k++)
-        if (c->sigs.start[k] <= si && si < c->sigs.start[k + 1])
-            return &c->s->verdicts[k];
-    return NULL;
-}
-
-/* Does a signature of verdict k give advice? */
-static bool rule_advice(const ctx *c, size_t k)
-{
-    for (size_t i = c->sigs.start[k]; i < c->sigs.start[k + 1]; i++)
-        if (c->r->sigs[c->sigs.idx[i]].s.advice)
-            return true;
-    return false;
-}
-
-static void advice(ctx *c)
-{
-    const ldrsnap_summary *s = c->s;
-    const report *r = c->r;
-    size_t n = s->n_verdicts > r->nsigs ? s->n_verdicts : r->nsigs;
-    size_t *ix = malloc((n + 1) * sizeof *ix);
-    size_t *pos = malloc((r->nsigs + 1) * sizeof *pos);
-    if (!ix || !pos)
-        goto out;
-    /* the status's advice, once per status */
-    for (size_t i = 0; i < s->n_verdicts; i++)
-        ix[i] = i;
-    sort_s = s;
-    qsort(ix, s->n_verdicts, sizeof *ix, by_status);
-    bool said = false;
-    uint32_t said_status = 0;
-    for (size_t i = 0; i < s->n_verdicts; i++) {
-        const ldrsnap_verdict *v = &s->verdicts[ix[i]];
-        ldrsnap_code code;
-        if ((said && said_status == v->status) || rule_advice(c, ix[i]) ||
-            !status_code(v, &code) || !code.advice)
-            continue; /* said, or a signature's advice says it here */
-        advice_text(c, code.advice, v->dll, v->image);
-        said = true;
-        said_status = v->status;
-    }
-    /* each rule's advice, once per rule, by severity */
-    for (size_t k = 0; k < r->nsigs; k++)
-        pos[c->sigs.idx[k]] = k;
-    size_t m = 0;
-    for (size_t i = 0; i < r->nsigs; i++)
-        ix[i] = i;
-    sort_r = r;
-    qsort(ix, r->nsigs, sizeof *ix, by_id);
-    for (size_t i = 0; i < r->nsigs; i++)
-        if (!i || strcmp(r->sigs[ix[i]].s.id, r->sigs[ix[i - 1]].s.id))
-            ix[m++] = ix[i];
-    qsort(ix, m, sizeof *ix, by_severity);
-    for (size_t i = 0; i < m; i++) {
-        const ldrsnap_signature *sg = &r->sigs[ix[i]].s;
-        const ldrsnap_verdict *v = verdict_of_sig(c, pos[ix[i]]);
-        if (!v && s->n_verdicts)
-            v = &s->verdicts[0];
-        if (sg->advice)
-            advice_text(c, sg->advice, v ? v->dll : NULL,
-                        v ? v->image : NULL);
-    }
-out:
-    free(ix);
-    free(pos);
-}
-
 /* The architecture the texts of verdict k's process show. */
 const char *report_arch(const report *r, const ldrsnap_summary *s,
                         const report_index *ix, size_t k)
@@ -642,37 +499,6 @@ const char *report_arch(const report *r, const ldrsnap_summary *s,
          i++)
         t[n++] = r->fails[ix->fails.idx[i]].f.text;
     return guess_arch(t, n);
-}
-
-static const char *arch_of(const ctx *c, size_t k)
-{
-    report_index ix = {c->vorder, c->fails, c->excs, c->sigs};
-    return report_arch(c->r, c->s, &ix, k);
-}
-
-static int next(ctx *c)
-{
-    size_t nv = c->s->n_verdicts;
-    const char **arch = calloc(nv + 1, sizeof *arch);
-    steps st = {0};
-    if (!arch)
-        return -1;
-    for (size_t k = 0; k < nv && k < 64; k++)
-        arch[k] = arch_of(c, k);
-    int rc = next_steps(&st, c->s, arch);
-    if (rc == 0 && st.n)
-        lit(c, "  next steps\n");
-    for (size_t i = 0; rc == 0 && i < st.n; i++) {
-        term_para(c->out, c->width, 4, "", st.v[i].title, 4);
-        for (size_t k = 0; k < st.v[i].ncmds; k++) {
-            lit(c, "      ");
-            put(c, st.v[i].cmds[k]);
-            ob_putc(c->out, '\n');
-        }
-    }
-    steps_free(&st);
-    free(arch);
-    return rc;
 }
 
 static void totals(ctx *c)
@@ -719,35 +545,24 @@ static void brief(obuf *out, const char *source, const ldrsnap_summary *s,
         term_put(out, v->status_name);
     }
     ob_printf(out, " %s", ldrsnap_kind_name(v->kind));
-    if (s->n_verdicts > 1)
-        ob_printf(out, " (+%zu more failing process%s)", s->n_verdicts - 1,
-                s->n_verdicts == 2 ? "" : "es");
+    size_t more = s->n_verdicts - 1 + s->verdicts_dropped;
+    if (more)
+        ob_printf(out, " (+%zu more failing process%s)", more,
+                  more == 1 ? "" : "es");
     ob_putc(out, '\n');
 }
 
 /* ---- the report -------------------------------------------------------- */
 
-static void free_ctx(ctx *c)
-{
-    free(c->vorder);
-    free(c->fails.idx);
-    free(c->fails.start);
-    free(c->excs.idx);
-    free(c->excs.start);
-    free(c->sigs.idx);
-    free(c->sigs.start);
-    free(c->explained);
-}
-
 /* No loader-snaps line at all: not "no failure found", and what it
  * likely means (for a debugger or IDE capture: snaps were off). */
-static void no_snaps(ctx *c)
+static void no_snaps(ctx *c, bool truncated)
 {
     const ldrsnap_summary *s = c->s;
     ob_puts(c->out, c->p.bold);
-    put(c, c->r->source);
+    put(c, c->source);
     ob_printf(c->out, ":%s no loader-snaps lines found\n", c->p.off);
-    if (c->r->truncated) {
+    if (truncated) {
         ob_puts(c->out, "  meaning    the input ended before any loader-snaps "
                         "line: nothing can be said\n"
                         "             of what it held after that\n");
@@ -786,51 +601,608 @@ int text_truncated(obuf *out, const char *source, const ldrsnap_summary *s,
     return 0;
 }
 
-int text_report(obuf *out, const report *r, const ldrsnap_summary *s,
-                const cli_opts *o)
+/* ---- the report, a process at a time ------------------------------------ */
+
+/* What the report holds of a live process (events carry its pid, or
+ * none): the evidence lines (failures and exceptions, their text in one
+ * arena), its signatures.  Written and freed as the process ends
+ * (LDRSNAP_EV_PROCESS_END), so memory follows the live processes, not
+ * the log. */
+enum ev_tag { EV_ROOT, EV_CONSEQUENCE, EV_HANDLED, EV_NOISE, EV_EXCEPTION };
+
+typedef struct ev_item {
+    uint64_t line;
+    size_t seq;          /* arrival: the order among a line's items */
+    size_t off, len;     /* its text in the arena */
+    unsigned char tag;   /* enum ev_tag */
+    bool shown;
+} ev_item;
+
+typedef struct pend {
+    uint64_t key;        /* pid_key() */
+    ev_item *items;
+    size_t n, cap;
+    char *text;          /* the arena */
+    size_t tlen, tcap;
+    report sigs;         /* its signatures (deep copies) */
+    size_t noise_gone;   /* probe misses past the budget, counted */
+} pend;
+
+/* Advice is said once per log: per status (the first failing process
+ * whose status has advice and no signature's advice), per rule id. */
+typedef struct adv_status {
+    uint32_t status;
+    char *dll, *image;
+} adv_status;
+
+typedef struct adv_rule {
+    char *id, *advice, *dll, *image;
+    int rank;            /* severity_rank() */
+    uint64_t line;
+    size_t seq;
+    bool named;          /* dll and image are its process's verdict's */
+} adv_rule;
+
+/* The first verdicts' architecture, for the next steps. */
+#define ARCH_KEEP 64
+typedef struct arch_of_v {
+    uint64_t key, line;
+    const char *arch;
+} arch_of_v;
+
+/* Evidence text kept for all live processes; past it, probe misses
+ * (--all) are counted, not kept. */
+#define NOISE_BUDGET (8u << 20)
+
+struct text_stream {
+    ctx c;
+    obuf *const *outp;   /* where to write (the caller may move it) */
+    pend *pend;
+    size_t npend, cpend;
+    size_t last;         /* the bucket an event went to last */
+    size_t arena;        /* text bytes held in every bucket */
+    size_t seq;
+    size_t shown;        /* sections written */
+    size_t verdicts;     /* failing processes */
+    adv_status *st;
+    size_t nst, cst;
+    adv_rule *ru;
+    size_t nru, cru;
+    char *first_dll, *first_image; /* the first verdict's names */
+    bool have_first;
+    arch_of_v arch[ARCH_KEEP];
+    size_t narch;
+    rollup causes;       /* root causes, one per failing process */
+    bool oom;
+};
+
+static void pend_reset(pend *b)
 {
-    ctx c = {.out = out, .o = o, .r = r, .s = s, .p = colours(o),
-             .width = o->width};
-    if (o->brief) {
-        brief(out, r->source, s, &c.p);
+    free(b->items);
+    free(b->text);
+    report_free(&b->sigs);
+    memset(b, 0, sizeof *b);
+}
+
+static pend *pend_of(text_stream *t, unsigned flags, uint32_t pid,
+                     bool make)
+{
+    uint64_t k = pid_key(flags, pid);
+    if (t->last < t->npend && t->pend[t->last].key == k)
+        return &t->pend[t->last];
+    for (size_t i = 0; i < t->npend; i++)
+        if (t->pend[i].key == k)
+            return &t->pend[t->last = i];
+    if (!make)
+        return NULL;
+    if (t->npend == t->cpend) {
+        size_t cap = t->cpend ? t->cpend * 2 : 16;
+        pend *n = realloc(t->pend, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        t->pend = n;
+        t->cpend = cap;
+    }
+    pend *b = &t->pend[t->npend];
+    memset(b, 0, sizeof *b);
+    b->key = k;
+    b->sigs.cap = 4096; /* signatures kept: 1024 (report.c) */
+    t->last = t->npend++;
+    return b;
+}
+
+static void pend_drop(text_stream *t, pend *b)
+{
+    t->arena -= b->tlen;
+    pend_reset(b);
+    *b = t->pend[--t->npend];
+    t->last = 0;
+}
+
+static int pend_add(text_stream *t, pend *b, uint64_t line, const char *text,
+                    enum ev_tag tag, bool shown)
+{
+    size_t len = text ? strlen(text) : 0;
+    if (tag == EV_NOISE && t->arena + len > NOISE_BUDGET) {
+        b->noise_gone++;
         return 0;
     }
-    if (assign(&c) < 0) {
-        free_ctx(&c);
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        ev_item *n = realloc(b->items, cap * sizeof *n);
+        if (!n)
+            return -1;
+        b->items = n;
+        b->cap = cap;
+    }
+    if (b->tlen + len > b->tcap) {
+        size_t cap = b->tcap ? b->tcap : 1024;
+        while (cap < b->tlen + len)
+            cap *= 2;
+        char *n = realloc(b->text, cap);
+        if (!n)
+            return -1;
+        b->text = n;
+        b->tcap = cap;
+    }
+    if (len)
+        memcpy(b->text + b->tlen, text, len);
+    b->items[b->n++] = (ev_item){line, t->seq++, b->tlen, len,
+                                 (unsigned char)tag, shown};
+    b->tlen += len;
+    t->arena += len;
+    return 0;
+}
+
+static int by_line_seq(const void *x, const void *y)
+{
+    const ev_item *a = x, *b = y;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Was the exception at items[i] turned into a failure (the same line and
+ * text)?  Items are in line order. */
+static bool promoted(const pend *b, size_t i)
+{
+    const ev_item *e = &b->items[i];
+    size_t j = i;
+    while (j > 0 && b->items[j - 1].line == e->line)
+        j--;
+    for (; j < b->n && b->items[j].line == e->line; j++) {
+        const ev_item *f = &b->items[j];
+        if (f->tag != EV_EXCEPTION && f->len == e->len &&
+            !memcmp(b->text + f->off, b->text + e->off, e->len))
+            return true;
+    }
+    return false;
+}
+
+static void evidence_of(text_stream *t, pend *b)
+{
+    ctx *c = &t->c;
+    bool any = false;
+    char *tmp = NULL;
+    size_t tcap = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const ev_item *it = &b->items[i];
+        if (!it->shown || (it->tag == EV_EXCEPTION && promoted(b, i)))
+            continue;
+        if (it->len + 1 > tcap) {
+            free(tmp);
+            tcap = it->len + 1 > 256 ? it->len + 1 : 256;
+            if (!(tmp = malloc(tcap))) {
+                t->oom = true;
+                return;
+            }
+        }
+        memcpy(tmp, b->text + it->off, it->len);
+        tmp[it->len] = '\0';
+        static const ldrsnap_role roles[] = {
+            LDRSNAP_ROLE_ROOT_CAUSE, LDRSNAP_ROLE_CONSEQUENCE,
+            LDRSNAP_ROLE_HANDLED, LDRSNAP_ROLE_NOISE};
+        const char *tag = it->tag == EV_EXCEPTION
+                              ? "exception"
+                              : ldrsnap_role_name(roles[it->tag]);
+        const char *colour = it->tag == EV_EXCEPTION ? c->p.yellow
+                             : it->tag == EV_ROOT    ? c->p.red
+                                                     : c->p.dim;
+        if (!any)
+            lit(c, "  evidence\n");
+        any = true;
+        evidence_line(c, it->line, tmp, tag, colour);
+    }
+    free(tmp);
+    if (b->noise_gone)
+        ob_printf(c->out, "    %s%zu more probe miss%s of this process not "
+                          "shown (memory)%s\n",
+                  c->p.dim, b->noise_gone, b->noise_gone == 1 ? "" : "es",
+                  c->p.off);
+}
+
+static int by_severity_of(const void *x, const void *y)
+{
+    const sig_copy *a = x, *b = y;
+    int ra = severity_rank(a->s.severity), rb = severity_rank(b->s.severity);
+    if (ra != rb)
+        return ra - rb;
+    return a->s.line < b->s.line ? -1 : a->s.line > b->s.line;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Each rule's advice, once per log: the first signature of each rule,
+ * named after its process's verdict when it has one. */
+static void note_rule_advice(text_stream *t, const ldrsnap_signature *sg,
+                             const ldrsnap_verdict *v)
+{
+    if (!sg->advice)
+        return;
+    for (size_t i = 0; i < t->nru; i++)
+        if (!strcmp(t->ru[i].id, sg->id)) {
+            adv_rule *a = &t->ru[i];
+            if (!a->named && v) { /* the first one with a verdict */
+                free(a->dll);
+                free(a->image);
+                a->dll = dup_or_null(v->dll);
+                a->image = dup_or_null(v->image);
+                a->named = true;
+            }
+            return;
+        }
+    if (t->nru == t->cru) {
+        size_t cap = t->cru ? t->cru * 2 : 8;
+        adv_rule *n = realloc(t->ru, cap * sizeof *n);
+        if (!n) {
+            t->oom = true;
+            return;
+        }
+        t->ru = n;
+        t->cru = cap;
+    }
+    adv_rule *a = &t->ru[t->nru++];
+    *a = (adv_rule){strdup(sg->id), strdup(sg->advice),
+                    v ? dup_or_null(v->dll) : NULL,
+                    v ? dup_or_null(v->image) : NULL,
+                    severity_rank(sg->severity), sg->line, t->seq++,
+                    v != NULL};
+}
+
+/* The status's advice, once per status: with the names of the first
+ * failing process whose signatures give no advice of their own. */
+static void note_status_advice(text_stream *t, const ldrsnap_verdict *v,
+                               const pend *b)
+{
+    ldrsnap_code code;
+    if (!status_code(v, &code) || !code.advice)
+        return;
+    for (size_t i = 0; b && i < b->sigs.nsigs; i++)
+        if (b->sigs.sigs[i].s.advice)
+            return; /* a signature's advice says it here */
+    for (size_t i = 0; i < t->nst; i++)
+        if (t->st[i].status == v->status)
+            return;
+    if (t->nst == t->cst) {
+        size_t cap = t->cst ? t->cst * 2 : 8;
+        adv_status *n = realloc(t->st, cap * sizeof *n);
+        if (!n) {
+            t->oom = true;
+            return;
+        }
+        t->st = n;
+        t->cst = cap;
+    }
+    t->st[t->nst++] = (adv_status){v->status, dup_or_null(v->dll),
+                                   dup_or_null(v->image)};
+}
+
+/* The architecture the texts of a failing process show. */
+static const char *arch_guess(const ldrsnap_verdict *v, const pend *b)
+{
+    const char *txt[80];
+    char *own[64];
+    size_t n = 0, nown = 0;
+    txt[n++] = v->dll_path, txt[n++] = v->parent, txt[n++] = v->text;
+    txt[n++] = v->note, txt[n++] = v->image;
+    for (size_t i = 0; i < v->chain_len && n < 16; i++)
+        txt[n++] = v->chain[i];
+    for (size_t i = 0; b && i < b->n && n < 80 && nown < 64; i++) {
+        const ev_item *it = &b->items[i];
+        if (it->tag == EV_EXCEPTION || it->tag == EV_NOISE)
+            continue;
+        char *s = malloc(it->len + 1);
+        if (!s)
+            break;
+        memcpy(s, b->text + it->off, it->len);
+        s[it->len] = '\0';
+        txt[n++] = own[nown++] = s;
+    }
+    const char *a = guess_arch(txt, n);
+    for (size_t i = 0; i < nown; i++)
+        free(own[i]);
+    return a;
+}
+
+/* "SRC: process 0fcc x.exe: no loader failure[; signatures:]" */
+static void process_head(text_stream *t, uint64_t key, const char *image,
+                         bool sigs)
+{
+    ctx *c = &t->c;
+    ob_puts(c->out, c->p.bold);
+    put(c, c->source);
+    ob_printf(c->out, ":%s ", c->p.off);
+    if (key || image) {
+        lit(c, "process");
+        if (key)
+            ob_printf(c->out, " %04x", (unsigned)(key & 0xffffffffu));
+        if (image) {
+            ob_putc(c->out, ' ');
+            put(c, image);
+        }
+        lit(c, ": no loader failure");
+    } else {
+        lit(c, "no loader failure found");
+    }
+    lit(c, sigs ? "; signatures of known problems:\n" : "\n");
+}
+
+/* One process's section: its verdict, signatures and evidence; nothing
+ * for a process that did not fail unless it has signatures (or, with
+ * --all, evidence). */
+static void section(text_stream *t, pend *b, const ldrsnap_verdict *v,
+                    uint64_t key, const char *image)
+{
+    ctx *c = &t->c;
+    if (b && b->n > 1)
+        qsort(b->items, b->n, sizeof *b->items, by_line_seq);
+    size_t nsigs = b ? b->sigs.nsigs : 0;
+    if (!v) {
+        bool any = nsigs > 0 || (b && b->noise_gone);
+        for (size_t i = 0; b && !any && i < b->n; i++)
+            any = b->items[i].shown &&
+                  (b->items[i].tag != EV_EXCEPTION || !promoted(b, i));
+        if (!any)
+            return;
+        process_head(t, key, image, nsigs > 0);
+    } else {
+        verdict_block(c, v);
+    }
+    if (nsigs > 1)
+        qsort(b->sigs.sigs, nsigs, sizeof *b->sigs.sigs, by_severity_of);
+    for (size_t i = 0; i < nsigs; i++) {
+        signature_block(c, &b->sigs.sigs[i].s);
+        note_rule_advice(t, &b->sigs.sigs[i].s, v);
+    }
+    if (b && b->sigs.gone)
+        ob_printf(c->out, "             %zu more signature%s not shown\n",
+                  b->sigs.gone, b->sigs.gone == 1 ? "" : "s");
+    if (b)
+        evidence_of(t, b);
+    t->shown++;
+}
+
+int text_begin(text_stream **out, obuf *const *outp, const char *source,
+               const cli_opts *o)
+{
+    text_stream *t = calloc(1, sizeof *t);
+    *out = t;
+    if (!t)
         return -1;
+    t->c = (ctx){.out = *outp, .source = source, .o = o, .p = colours(o),
+                 .width = o->width};
+    t->outp = outp;
+    return 0;
+}
+
+static int on_process_end(text_stream *t, const ldrsnap_process *p)
+{
+    pend *b = pend_of(t, p->flags, p->pid, false);
+    const ldrsnap_verdict *v = p->verdict;
+    if (v) {
+        t->verdicts++;
+        if (!t->have_first) {
+            t->first_dll = dup_or_null(v->dll);
+            t->first_image = dup_or_null(v->image);
+            t->have_first = true;
+        }
+        if (!t->c.o->brief)
+            note_status_advice(t, v, b);
+        if (t->narch < ARCH_KEEP && !t->c.o->brief)
+            t->arch[t->narch++] =
+                (arch_of_v){pid_key(v->flags, v->pid), v->line,
+                            arch_guess(v, b)};
+        char st[16];
+        snprintf(st, sizeof st, "0x%08x", (unsigned)v->status);
+        if (rollup_cause(&t->causes, ldrsnap_kind_name(v->kind), v->dll,
+                         v->flags & LDRSNAP_FF_STATUS ? st : NULL,
+                         t->c.source, 1) < 0)
+            t->oom = true;
     }
-    size_t nv = s->n_verdicts;
-    for (size_t k = 0; k < nv; k++) {
-        verdict_block(&c, &s->verdicts[k]);
-        signatures_of(&c, k);
-        evidence(&c, k);
-    }
-    bool orphans = c.sigs.start[nv + 1] > c.sigs.start[nv];
-    bool others = o->all && (c.fails.start[nv + 1] > c.fails.start[nv] ||
-                             c.excs.start[nv + 1] > c.excs.start[nv]);
-    if (nv == 0 && s->loader_lines == 0 && !r->nsigs) {
-        no_snaps(&c);
-        totals(&c);
-        free_ctx(&c);
+    if (!t->c.o->brief)
+        section(t, b, v, pid_key(p->flags, p->pid), p->image);
+    if (b)
+        pend_drop(t, b);
+    return t->oom ? -1 : 0;
+}
+
+int text_event(text_stream *t, const ldrsnap_event *ev)
+{
+    const cli_opts *o = t->c.o;
+    t->c.out = *t->outp;
+    if (ev->type == LDRSNAP_EV_PROCESS_END)
+        return on_process_end(t, ev->process);
+    if (o->brief)
         return 0;
+    pend *b;
+    int rc = 0;
+    if (ev->type == LDRSNAP_EV_FAILURE) {
+        const ldrsnap_failure *f = ev->failure;
+        if (f->role == LDRSNAP_ROLE_NOISE && !o->all)
+            return 0;
+        enum ev_tag tag = f->role == LDRSNAP_ROLE_ROOT_CAUSE ? EV_ROOT
+                          : f->role == LDRSNAP_ROLE_CONSEQUENCE
+                              ? EV_CONSEQUENCE
+                          : f->role == LDRSNAP_ROLE_HANDLED ? EV_HANDLED
+                                                            : EV_NOISE;
+        bool shown = o->all || (tag != EV_NOISE && tag != EV_HANDLED);
+        if (!(b = pend_of(t, f->flags, f->pid, true)))
+            return -1;
+        rc = pend_add(t, b, f->line, f->text, tag, shown);
+    } else if (ev->type == LDRSNAP_EV_EXCEPTION) {
+        const ldrsnap_exception *e = ev->exception;
+        bool shown = o->all || !(e->flags & LDRSNAP_FF_BENIGN);
+        if (!(b = pend_of(t, e->flags, e->pid, true)))
+            return -1;
+        rc = pend_add(t, b, e->line, e->text, EV_EXCEPTION, shown);
+    } else if (ev->type == LDRSNAP_EV_SIGNATURE) {
+        const ldrsnap_signature *sg = ev->signature;
+        if (!(b = pend_of(t, sg->flags, sg->pid, true)))
+            return -1;
+        rc = report_add_signature(&b->sigs, sg);
     }
-    if (nv == 0 || orphans || others) {
-        ob_puts(out, c.p.bold);
-        put(&c, r->source);
-        ob_printf(out, ":%s %s\n", c.p.off,
-                nv ? "other processes"
-                   : r->nsigs ? "no loader failure found; signatures of "
-                                "known problems:"
-                              : "no loader failure found");
-        signatures_of(&c, nv);
-        if (o->all)
-            evidence(&c, nv);
-    }
-    advice(&c);
-    int rc = next(&c);
-    totals(&c);
-    free_ctx(&c);
     return rc;
+}
+
+static int cmp_status(const void *x, const void *y)
+{
+    const adv_status *a = x, *b = y;
+    return a->status < b->status ? -1 : a->status > b->status;
+}
+
+static int cmp_rule(const void *x, const void *y)
+{
+    const adv_rule *a = x, *b = y;
+    if (a->rank != b->rank)
+        return a->rank - b->rank;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void advice_all(text_stream *t)
+{
+    ctx *c = &t->c;
+    if (t->nst > 1)
+        qsort(t->st, t->nst, sizeof *t->st, cmp_status);
+    for (size_t i = 0; i < t->nst; i++) {
+        ldrsnap_verdict v = {.flags = LDRSNAP_FF_STATUS,
+                             .status = t->st[i].status};
+        ldrsnap_code code;
+        if (status_code(&v, &code) && code.advice)
+            advice_text(c, code.advice, t->st[i].dll, t->st[i].image);
+    }
+    if (t->nru > 1)
+        qsort(t->ru, t->nru, sizeof *t->ru, cmp_rule);
+    for (size_t i = 0; i < t->nru; i++) {
+        const adv_rule *a = &t->ru[i];
+        bool own = a->named || !t->have_first;
+        advice_text(c, a->advice, own ? a->dll : t->first_dll,
+                    own ? a->image : t->first_image);
+    }
+}
+
+static int next_all(text_stream *t)
+{
+    ctx *c = &t->c;
+    const ldrsnap_summary *s = c->s;
+    size_t nv = s->n_verdicts;
+    const char **arch = calloc(nv + 1, sizeof *arch);
+    steps st = {0};
+    if (!arch)
+        return -1;
+    for (size_t k = 0; k < nv; k++) {
+        const ldrsnap_verdict *v = &s->verdicts[k];
+        uint64_t key = pid_key(v->flags, v->pid);
+        for (size_t i = 0; i < t->narch; i++)
+            if (t->arch[i].key == key && t->arch[i].line == v->line) {
+                arch[k] = t->arch[i].arch;
+                break;
+            }
+    }
+    int rc = next_steps(&st, s, arch);
+    if (rc == 0 && st.n)
+        lit(c, "  next steps\n");
+    for (size_t i = 0; rc == 0 && i < st.n; i++) {
+        term_para(c->out, c->width, 4, "", st.v[i].title, 4);
+        for (size_t k = 0; k < st.v[i].ncmds; k++) {
+            lit(c, "      ");
+            put(c, st.v[i].cmds[k]);
+            ob_putc(c->out, '\n');
+        }
+    }
+    steps_free(&st);
+    free(arch);
+    return rc;
+}
+
+int text_end(text_stream *t, const ldrsnap_summary *s, bool truncated)
+{
+    ctx *c = &t->c;
+    c->s = s;
+    c->out = *t->outp;
+    if (c->o->brief) {
+        brief(c->out, c->source, s, &c->p);
+        return t->oom ? -1 : 0;
+    }
+    /* what no process that ended took (their pid never ended) */
+    while (t->npend) {
+        pend *b = &t->pend[0];
+        section(t, b, NULL, b->key, NULL);
+        pend_drop(t, b);
+    }
+    if (!t->verdicts && s->loader_lines == 0 && !s->signatures) {
+        no_snaps(c, truncated);
+        totals(c);
+        return t->oom ? -1 : 0;
+    }
+    if (!t->verdicts && !t->shown) {
+        ob_puts(c->out, c->p.bold);
+        put(c, c->source);
+        ob_printf(c->out, ":%s no loader failure found\n", c->p.off);
+    }
+    advice_all(t);
+    int rc = next_all(t);
+    totals(c);
+    return rc < 0 || t->oom ? -1 : 0;
+}
+
+/* The root causes of the log, one per failing process (the summary may
+ * keep only the first few verdicts). */
+const rollup *text_causes(const text_stream *t)
+{
+    return &t->causes;
+}
+
+void text_free(text_stream *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->npend; i++)
+        pend_reset(&t->pend[i]);
+    free(t->pend);
+    for (size_t i = 0; i < t->nst; i++) {
+        free(t->st[i].dll);
+        free(t->st[i].image);
+    }
+    free(t->st);
+    for (size_t i = 0; i < t->nru; i++) {
+        free(t->ru[i].id);
+        free(t->ru[i].advice);
+        free(t->ru[i].dll);
+        free(t->ru[i].image);
+    }
+    free(t->ru);
+    for (size_t i = 0; i < t->c.nexplained; i++)
+        free(t->c.explained[i]);
+    free(t->c.explained);
+    free(t->first_dll);
+    free(t->first_image);
+    rollup_free(&t->causes);
+    free(t);
 }
 
 void text_error(obuf *out, const char *source, const char *message,

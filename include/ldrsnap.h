@@ -118,6 +118,16 @@ typedef struct ldrsnap_allocator {
  *  the results are the same; a custom allocator must then be thread-safe.
  *  Ignored when max_line is above 1 MiB. */
 #define LDRSNAP_OPT_THREADED 0x8u
+/** Analyzer: also report an LDRSNAP_EV_PROCESS_END event as each process
+ *  ends, right after its failures, carrying its verdict (every failing
+ *  process's, also past LDRSNAP_MAX_VERDICTS): a caller can write its
+ *  report a process at a time, in memory that does not grow with the
+ *  log. */
+#define LDRSNAP_OPT_PROCESS_EVENTS 0x10u
+/** Analyzer: the summary keeps only the first LDRSNAP_FEW_VERDICTS
+ *  verdicts (the rest counted in verdicts_dropped), for a caller that
+ *  takes them from LDRSNAP_EV_PROCESS_END events. */
+#define LDRSNAP_OPT_FEW_VERDICTS 0x20u
 
 typedef struct ldrsnap_options {
     unsigned version;       /**< LDRSNAP_OPTIONS_VERSION */
@@ -454,11 +464,17 @@ typedef enum ldrsnap_event_type {
      *  rule may miss a match there.  Once per rule and input;
      *  ev->signature names the rule (id, title, severity) and the line
      *  (line, pid, tid); its other fields are empty. */
-    LDRSNAP_EV_RULE_LIMIT = 5
+    LDRSNAP_EV_RULE_LIMIT = 5,
+    /** With LDRSNAP_OPT_PROCESS_EVENTS: a process ended (its pid began
+     *  again, the program exited, it was evicted, the input ended).  Its
+     *  failures came just before; ev->process says which process it was
+     *  and carries its verdict, if it failed. */
+    LDRSNAP_EV_PROCESS_END = 6
 } ldrsnap_event_type;
 
 struct ldrsnap_entry;
 struct ldrsnap_summary;
+struct ldrsnap_process;
 
 typedef struct ldrsnap_event {
     ldrsnap_event_type type;
@@ -474,6 +490,8 @@ typedef struct ldrsnap_event {
      *  (NULL when it was read whole). */
     const struct ldrsnap_summary *summary;
     const char *message;
+    /** LDRSNAP_EV_PROCESS_END: the process that ended. */
+    const struct ldrsnap_process *process;
 } ldrsnap_event;
 
 /**
@@ -505,6 +523,18 @@ typedef struct ldrsnap_verdict {
     const char *note;
     const char *image;        /**< the process image name, when known */
 } ldrsnap_verdict;
+
+/** A process that ended (LDRSNAP_EV_PROCESS_END), valid during the
+ *  callback.  Its failures, exceptions and signatures carry the same pid
+ *  (or none, without LDRSNAP_FF_PID). */
+typedef struct ldrsnap_process {
+    uint32_t pid;             /**< when LDRSNAP_FF_PID */
+    unsigned flags;           /**< LDRSNAP_FF_PID */
+    const char *image;        /**< its image name, or NULL */
+    uint64_t last_line;       /**< the last line that named it */
+    const ldrsnap_verdict *verdict; /**< its verdict, or NULL: it did not
+                                         fail */
+} ldrsnap_process;
 
 /** Per-input totals, valid after ldrsnap_analyzer_finish() until free. */
 typedef struct ldrsnap_summary {
@@ -541,6 +571,8 @@ typedef struct ldrsnap_summary {
 
 /** Verdicts an analyzer keeps (ldrsnap_summary.verdicts). */
 #define LDRSNAP_MAX_VERDICTS 10000
+/** Verdicts kept with LDRSNAP_OPT_FEW_VERDICTS. */
+#define LDRSNAP_FEW_VERDICTS 64
 
 typedef struct ldrsnap_analyzer ldrsnap_analyzer;
 
@@ -1116,7 +1148,8 @@ LDRSNAP_API void ldrsnap_redactor_free(ldrsnap_redactor *r);
  */
 
 /** A "failure", "exception" or "signature" record for an event; for
- *  LDRSNAP_EV_INPUT_END the input's "summary", or an "error" record. */
+ *  LDRSNAP_EV_INPUT_END the input's "summary", or an "error" record;
+ *  nothing (0) for LDRSNAP_EV_RULE_LIMIT and LDRSNAP_EV_PROCESS_END. */
 LDRSNAP_API size_t ldrsnap_event_to_json(char *buf, size_t cap,
                                          const char *source,
                                          const ldrsnap_event *ev);

@@ -62,6 +62,13 @@ static int sink_rule_limit(void *ctx, const ldrsnap_signature *sig)
     return event(ctx, &ev);
 }
 
+static int sink_process_end(void *ctx, const ldrsnap_process *p)
+{
+    ldrsnap_event ev = {LDRSNAP_EV_PROCESS_END, NULL, NULL, NULL, NULL, NULL,
+                        NULL, p};
+    return event(ctx, &ev);
+}
+
 static int sink_exception(void *ctx, const ldrsnap_exception *e)
 {
     ldrsnap_event ev = {LDRSNAP_EV_EXCEPTION, NULL, e, NULL};
@@ -192,13 +199,17 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     a->quiet_noise = !cb || (opts && (opts->flags & LDRSNAP_OPT_QUIET_NOISE));
     a->threaded = opts && (opts->flags & LDRSNAP_OPT_THREADED);
     a->sink = (ls_sink){sink_failure, sink_exception, sink_signature, a,
-                        sink_rule_limit};
+                        sink_rule_limit, NULL};
+    if (cb && opts && (opts->flags & LDRSNAP_OPT_PROCESS_EVENTS))
+        a->sink.process_end = sink_process_end;
     if ((rc = ldrsnap__trace_new(&a->trace, &a->al, a->quiet_noise)) != 0 ||
         (rc = ldrsnap__verdicts_new(&a->verdicts, &a->al)) != 0) {
         ldrsnap__trace_free(a->trace);
         ldrsnap__free(&al, a);
         return rc;
     }
+    if (opts && (opts->flags & LDRSNAP_OPT_FEW_VERDICTS))
+        ldrsnap__verdicts_keep(a->verdicts, LDRSNAP_FEW_VERDICTS);
     ldrsnap__parser_init(&a->parser, opts, on_record, a);
     *out = a;
     return LDRSNAP_OK;

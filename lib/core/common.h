@@ -133,6 +133,9 @@ typedef struct ls_sink {
     /* a rule whose pattern gave up at a PCRE2 limit (once per rule): sig
      * names it, sig->line the log line; may be NULL */
     int (*rule_limit)(void *ctx, const ldrsnap_signature *sig);
+    /* a process was judged (after its failures), with its verdict or
+     * none; may be NULL */
+    int (*process_end)(void *ctx, const ldrsnap_process *p);
 } ls_sink;
 
 #endif

@@ -440,7 +440,8 @@ size_t ldrsnap_event_to_json(char *buf, size_t cap, const char *source,
         else
             json_error(&w, source, ev->message ? ev->message : "not read");
         break;
-    case LDRSNAP_EV_RULE_LIMIT: /* a warning, not a record */
+    case LDRSNAP_EV_RULE_LIMIT:  /* a warning, not a record */
+    case LDRSNAP_EV_PROCESS_END: /* its failures said it */
         break;
     }
     return jw_end(&w);

@@ -26,7 +26,8 @@ struct ls_verdicts {
     ldrsnap_verdict *verdicts;
     ls_fail **kept;
     size_t nverdicts, verdicts_cap;
-    size_t dropped;   /* verdicts past LDRSNAP_MAX_VERDICTS, counted */
+    size_t keep;      /* verdicts kept: LDRSNAP_MAX_VERDICTS, or fewer */
+    size_t dropped;   /* verdicts past those, counted */
     size_t handled;
 };
 
@@ -235,7 +236,7 @@ static int cmp_line(const void *x, const void *y)
 /* Keep the root failure alive behind a verdict. */
 static int keep_verdict(ls_verdicts *v, ls_fail *root, ls_proc *p)
 {
-    if (v->nverdicts == LDRSNAP_MAX_VERDICTS) {
+    if (v->nverdicts >= v->keep) {
         v->dropped++; /* the root stays in p, freed with it */
         return LS_VERDICT_DROPPED;
     }
@@ -268,7 +269,27 @@ int ldrsnap__verdicts_new(ls_verdicts **out, const ls_alloc *al)
     if (!v)
         return LDRSNAP_ENOMEM;
     v->al = *al;
+    v->keep = LDRSNAP_MAX_VERDICTS;
     return LDRSNAP_OK;
+}
+
+void ldrsnap__verdicts_keep(ls_verdicts *v, size_t n)
+{
+    v->keep = n < LDRSNAP_MAX_VERDICTS ? n : LDRSNAP_MAX_VERDICTS;
+}
+
+/* The process's end, with its verdict (also one not kept). */
+static int process_end(ls_proc *p, const ls_fail *root,
+                       const ldrsnap_verdict *kept, const ls_sink *sink)
+{
+    ldrsnap_verdict v;
+    ldrsnap_process e = {p->pid, p->has_pid ? LDRSNAP_FF_PID : 0u, p->image,
+                         p->last_line, kept};
+    if (root && !kept) {
+        fill_verdict(&v, root, p);
+        e.verdict = &v;
+    }
+    return sink->process_end(sink->ctx, &e);
 }
 
 /* Give every failure its role, report them in line order, keep the
@@ -293,13 +314,18 @@ int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
         qsort(p->fails, p->nfails, sizeof *p->fails, cmp_line);
     for (size_t i = 0; i < p->nfails && rc == LDRSNAP_OK; i++)
         rc = sink->failure(sink->ctx, &p->fails[i]->pub);
-    if (root && rc == LDRSNAP_OK && (rc = keep_verdict(v, root, p)) == 0) {
+    const ldrsnap_verdict *kept = NULL;
+    if (root && rc == LDRSNAP_OK && (rc = keep_verdict(v, root, p)) == 0)
+        kept = &v->verdicts[v->nverdicts - 1];
+    if (rc == LS_VERDICT_DROPPED)
+        rc = LDRSNAP_OK;
+    if (rc == LDRSNAP_OK && sink->process_end)
+        rc = process_end(p, root, kept, sink);
+    if (kept) {
         for (size_t i = 0; i < p->nfails; i++)
             if (p->fails[i] == root)
                 p->fails[i] = NULL; /* now owned by v->kept */
     }
-    if (rc == LS_VERDICT_DROPPED)
-        rc = LDRSNAP_OK;
     size_t w = 0;
     for (size_t i = 0; i < p->nfails; i++)
         if (p->fails[i])

@@ -17,9 +17,12 @@
 typedef struct ls_verdicts ls_verdicts;
 
 int ldrsnap__verdicts_new(ls_verdicts **out, const ls_alloc *al);
+/* Keep at most n verdicts (LDRSNAP_MAX_VERDICTS at most, the default). */
+void ldrsnap__verdicts_keep(ls_verdicts *v, size_t n);
 /* Judge ended process p of trace t: its pending work and the exceptions
  * it did not survive become failures, every failure gets its role and
- * goes to the sink, the verdict is kept.  p stays the trace's: give it
+ * goes to the sink, the verdict is kept, and the process's end (with its
+ * verdict) goes to the sink's process_end when it has one.  p stays the trace's: give it
  * back with ldrsnap__trace_release() whatever this returns. */
 int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
                              const ls_sink *sink);

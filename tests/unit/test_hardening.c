@@ -512,3 +512,104 @@ Test(hardening, verdicts_are_capped_and_counted)
     cr_assert_eq(k.live, 0);
     free(log);
 }
+
+/* LDRSNAP_OPT_PROCESS_EVENTS: one LDRSNAP_EV_PROCESS_END per process,
+ * right after its failures, carrying every failing process's verdict (also
+ * past the verdicts kept); with LDRSNAP_OPT_FEW_VERDICTS the summary keeps
+ * the first LDRSNAP_FEW_VERDICTS and counts the rest. */
+typedef struct ends {
+    size_t ends, verdicts, failures;
+    uint32_t last_fail_pid;  /* pid of the last failure seen */
+    bool fail_pending;       /* a failure waits for its process's end */
+    bool order_ok;
+    bool first_is_dep0;
+} ends;
+
+static int on_end(const ldrsnap_event *ev, void *ud)
+{
+    ends *e = ud;
+    if (ev->type == LDRSNAP_EV_FAILURE) {
+        e->failures++;
+        if (e->fail_pending && ev->failure->pid != e->last_fail_pid)
+            e->order_ok = false; /* another process's failure between */
+        e->last_fail_pid = ev->failure->pid;
+        e->fail_pending = true;
+    } else if (ev->type == LDRSNAP_EV_PROCESS_END) {
+        const ldrsnap_process *p = ev->process;
+        e->ends++;
+        if (!(p->flags & LDRSNAP_FF_PID) ||
+            (e->fail_pending && p->pid != e->last_fail_pid))
+            e->order_ok = false;
+        if (p->verdict) {
+            if (e->verdicts++ == 0)
+                e->first_is_dep0 = !strcmp(p->verdict->dll, "dep0.dll");
+            if (p->verdict->pid != p->pid || !p->verdict->dll ||
+                p->verdict->kind != LDRSNAP_K_DLL_NOT_FOUND)
+                e->order_ok = false;
+        }
+        e->fail_pending = false;
+    }
+    return 0;
+}
+
+Test(hardening, process_events_carry_every_verdict)
+{
+    const size_t procs = LDRSNAP_MAX_VERDICTS + 50;
+    size_t cap = procs * 400, len = 0;
+    char *log = malloc(cap);
+    for (size_t i = 0; i < procs; i++) {
+        len += (size_t)snprintf(
+            log + len, cap - len,
+            "%04zx:1b30 @ 01 - LdrpProcessWork - ERROR: Unable to load DLL: "
+            "\"dep%zu.dll\", Parent Module: \"app.exe\", Status: "
+            "0xc0000135\n",
+            i + 0x1000, i);
+        if (i % 3 == 0) /* a process that does not fail */
+            len += (size_t)snprintf(log + len, cap - len,
+                                    "%04zx:1b30 @ 01 - LdrLoadDll - ENTER: "
+                                    "DLL name: ok.dll\n",
+                                    i + 0x100000);
+    }
+    size_t peaks[2] = {0, 0};
+    for (int few = 0; few < 2; few++) {
+        peak k = {0, 0};
+        ldrsnap_allocator al = {p_malloc, p_realloc, p_free, &k};
+        ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+        o.allocator = &al;
+        o.flags = LDRSNAP_OPT_PROCESS_EVENTS |
+                  (few ? LDRSNAP_OPT_FEW_VERDICTS : 0);
+        ends e = {0};
+        e.order_ok = true;
+        ldrsnap_analyzer *a;
+        cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_end, &e), 0);
+        cr_assert_eq(ldrsnap_analyzer_feed(a, log, len), 0);
+        cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+        const ldrsnap_summary *s = ldrsnap_analyzer_summary(a);
+        cr_assert_eq(e.ends, s->processes, "%zu ends, %zu processes", e.ends,
+                     s->processes);
+        cr_assert_eq(e.ends, procs + (procs + 2) / 3);
+        cr_assert_eq(e.verdicts, procs);
+        cr_assert(e.order_ok);
+        cr_assert(e.first_is_dep0);
+        size_t kept = few ? LDRSNAP_FEW_VERDICTS : LDRSNAP_MAX_VERDICTS;
+        cr_assert_eq(s->n_verdicts, kept);
+        cr_assert_eq(s->verdicts_dropped, procs - kept);
+        cr_assert_str_eq(s->verdicts[0].dll, "dep0.dll");
+        peaks[few] = k.peak;
+        ldrsnap_analyzer_free(a);
+        cr_assert_eq(k.live, 0);
+    }
+    /* 64 verdicts kept instead of 10,000: megabytes less */
+    cr_assert_lt(peaks[1] + ((size_t)2 << 20), peaks[0], "peaks %zu, %zu",
+                 peaks[0], peaks[1]);
+    /* without the flag: no such event */
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    ends e = {0};
+    ldrsnap_analyzer *a;
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, on_end, &e), 0);
+    cr_assert_eq(ldrsnap_analyzer_feed(a, log, len), 0);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    cr_assert_eq(e.ends, 0);
+    ldrsnap_analyzer_free(a);
+    free(log);
+}
