@@ -76,7 +76,7 @@ LIB_SRC += lib/source/archive.c
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
 RULE_FILES := $(sort $(wildcard lib/rules/builtin/*.yml))
 GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c
-CLI_SRC := cli/rollup.c cli/main.c cli/options.c cli/term.c cli/next_steps.c cli/tree.c cli/analyze.c cli/render_text.c cli/render_html.c cli/render_json.c \
+CLI_SRC := cli/excerpt.c cli/rollup.c cli/main.c cli/options.c cli/term.c cli/next_steps.c cli/tree.c cli/analyze.c cli/render_text.c cli/render_html.c cli/render_json.c \
            cli/out.c \
            cli/json.c cli/report.c cli/decode.c cli/rules_cmd.c \
            cli/redact_cmd.c cli/diff_cmd.c cli/redact_out.c

@@ -58,6 +58,7 @@ typedef struct sink {
     obuf *out;
     report rep;
     tree *tree;        /* ldrsnap tree: the load tree, or NULL */
+    capture *cap;      /* --format=html: the excerpts, or NULL */
     bool oom;
     task *t;
     obuf *real;        /* while a log may still be skipped, its JSON Lines
@@ -100,7 +101,21 @@ static void release_held(sink *s)
 static int on_tree_record(const ldrsnap_record *r, void *ud)
 {
     sink *s = ud;
+    if (s->cap)
+        capture_record(s->cap, r);
     return tree_record(s->tree, r) < 0 ? (s->oom = true, 0) : 0;
+}
+
+/* The lines of an event the page shows, pinned for its excerpts. */
+static void pin_event(sink *s, const ldrsnap_event *ev)
+{
+    if (ev->type == LDRSNAP_EV_FAILURE)
+        capture_pin(s->cap, ev->failure->line);
+    else if (ev->type == LDRSNAP_EV_EXCEPTION)
+        capture_pin(s->cap, ev->exception->line);
+    else if (ev->type == LDRSNAP_EV_SIGNATURE)
+        for (size_t i = 0; i < ev->signature->n_lines && i < 20; i++)
+            capture_pin(s->cap, ev->signature->lines[i]);
 }
 
 static int on_event(const ldrsnap_event *ev, void *ud)
@@ -158,6 +173,7 @@ static int on_event(const ldrsnap_event *ev, void *ud)
         if (s->o->format != FMT_HTML)
             return 0;
     }
+    size_t kept = s->rep.nfails + s->rep.nexcs + s->rep.nsigs;
     if (ev->type == LDRSNAP_EV_FAILURE &&
         (s->o->all || ev->failure->role != LDRSNAP_ROLE_NOISE))
         rc = report_add_failure(&s->rep, ev->failure);
@@ -166,6 +182,12 @@ static int on_event(const ldrsnap_event *ev, void *ud)
     else if (ev->type == LDRSNAP_EV_SIGNATURE)
         rc = report_add_signature(&s->rep, ev->signature);
     s->oom |= rc < 0;
+    /* kept for the page (not past its cap), and not a failure it shows
+     * only with --all: its lines */
+    if (s->cap && kept < s->rep.nfails + s->rep.nexcs + s->rep.nsigs &&
+        (s->o->all || ev->type != LDRSNAP_EV_FAILURE ||
+         ev->failure->role != LDRSNAP_ROLE_HANDLED))
+        pin_event(s, ev);
     return 0;
 }
 
@@ -383,7 +405,7 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
 {
     ldrsnap_analyzer *a = NULL;
     sink s = {o, name, out, {name, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0},
-              NULL, false, t, out, err};
+              NULL, NULL, false, t, out, err};
     int status = EXIT_TROUBLE;
     /* found in a walk or an archive: skipped if it holds no loader-snaps
      * lines, so its records wait until that is known */
@@ -406,6 +428,7 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
     bool want_tree = o->cmd == CMD_TREE || o->format == FMT_HTML;
     if ((want_tree && tree_new(&s.tree, o->all && o->cmd == CMD_TREE) < 0) ||
         (stream && text_begin(&s.tx, &s.out, name, o) < 0) ||
+        (o->format == FMT_HTML && capture_new(&s.cap) < 0) ||
         ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
         ldrsnap_analyzer_set_rules(a, o->rules) < 0 ||
         (s.tree && ldrsnap_analyzer_set_record_cb(a, on_tree_record, &s) <
@@ -431,9 +454,7 @@ static int analyze_log(task *t, ldrsnap_batch *b, const ldrsnap_entry *e,
     }
     if (o->format == FMT_HTML) {
         report_sort(&s.rep);
-        html_input in = {t->id, name,
-                         e->path && strcmp(e->path, "-") ? e->path : NULL,
-                         &s.rep, sum, s.tree, o};
+        html_input in = {t->id, name, s.cap, &s.rep, sum, s.tree, o};
         s.oom |= html_log(out, &in) < 0;
         fill_row(t, sum);
     } else if (s.tree)
@@ -463,6 +484,7 @@ out:
     report_free(&s.rep);
     text_free(s.tx);
     tree_free(s.tree);
+    capture_free(s.cap);
     ldrsnap_analyzer_free(a);
     if (t->run)
         spill(t);

@@ -238,21 +238,38 @@ char *cli_fill_names(const char *text, const char *dll, const char *image);
 const char *report_arch(const report *r, const ldrsnap_summary *s,
                         const report_index *ix, size_t k);
 
-/* render_html.c */
+/* excerpt.c: the windows of a log around its evidence, captured while
+ * it streams (whatever the source), in bounded memory. */
+#define EXCERPT_WINDOW 3        /* lines before and after evidence */
+#define EXCERPT_LINE_BYTES 2000 /* kept of a line */
 typedef struct excerpt_line {
     uint64_t line;
-    char *text;
+    const char *text;      /* the capture's */
     bool evidence;
+    bool joined;           /* rejoined: the lines up to the next are in it */
 } excerpt_line;
 typedef struct excerpt {
     excerpt_line *lines;
     size_t n, cap;
+    size_t missing;        /* wanted lines the capture did not keep */
     const char *note;      /* why there is none */
 } excerpt;
+typedef struct capture capture;
+int capture_new(capture **out);
+void capture_free(capture *c);
+int capture_record(capture *c, const ldrsnap_record *r); /* every record */
+void capture_pin(capture *c, uint64_t line);  /* a line the page names */
+/* The captured lines within EXCERPT_WINDOW of the wanted ones (sorted,
+ * unique); valid until capture_free(). */
+void capture_excerpt(capture *c, const uint64_t *want, size_t nwant,
+                     excerpt *x);
+void excerpt_free(excerpt *x);
+
+/* render_html.c */
 typedef struct html_input {
     unsigned id;           /* the log's place in the run: anchors */
     const char *source;    /* its name */
-    const char *path;      /* to read the excerpts again; NULL: stdin */
+    capture *cap;          /* its excerpts, or NULL */
     const report *rep;
     const ldrsnap_summary *summary;
     struct tree *tree;
@@ -276,7 +293,6 @@ int html_log(obuf *out, const html_input *in);
 void html_error(obuf *out, unsigned id, const char *source,
                 const char *message);
 void html_end(obuf *out, const rollup_row *rows, size_t n);
-void excerpt_free(excerpt *x);
 
 /* render_json.c */
 void json_failure(obuf *out, const char *source, const ldrsnap_failure *f);

@@ -14,12 +14,8 @@
  * rollup table (written last, shown first with CSS `order`, so that the
  * page streams).
  */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -41,9 +37,7 @@ static inline void ob_fwrite_(const void *p, size_t size, size_t n, obuf *o)
 
 #define MAX_CARDS 20         /* failing processes shown in full per log */
 #define MAX_EVIDENCE 200     /* evidence rows per process */
-#define WINDOW 3             /* excerpt lines before and after evidence */
-#define MAX_EXCERPT_LINES 4000
-#define MAX_LINE_BYTES 2000
+#define MAX_LINE_BYTES EXCERPT_LINE_BYTES
 #define MAX_REST 500         /* rows of the table of the other verdicts */
 
 /* ---- escaping ---------------------------------------------------------- */
@@ -323,7 +317,22 @@ typedef struct hlog {
     const html_input *in;
     report_index ix;
     unsigned id;
+    excerpt x;         /* the lines of the log the page holds */
 } hlog;
+
+/* Does the page hold this line of the log (a link to it opens)? */
+static bool in_excerpt(const hlog *h, uint64_t line)
+{
+    size_t lo = 0, hi = h->x.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->x.lines[mid].line < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < h->x.n && h->x.lines[lo].line == line;
+}
 
 static void sig_html(hlog *h, const ldrsnap_signature *sg,
                      const ldrsnap_verdict *v)
@@ -496,11 +505,17 @@ static void node_label(hlog *h, const tnode *n)
             const char *nm = ldrsnap_status_name(n->status);
             ob_printf(out, "0x%08x %s ", n->status, nm ? nm : "");
         }
-        ob_printf(out, "(%s, <a class=\"ev\" href=\"#l%u-%llu\">line %llu</a>)"
-                     "</span>",
-                ldrsnap_role_name(n->role), h->id,
-                (unsigned long long)n->fail_line,
-                (unsigned long long)n->fail_line);
+        /* a handled failure's line is in the excerpts only with --all */
+        if (in_excerpt(h, n->fail_line))
+            ob_printf(out, "(%s, <a class=\"ev\" href=\"#l%u-%llu\">line "
+                           "%llu</a>)</span>",
+                      ldrsnap_role_name(n->role), h->id,
+                      (unsigned long long)n->fail_line,
+                      (unsigned long long)n->fail_line);
+        else
+            ob_printf(out, "(%s, line %llu)</span>",
+                      ldrsnap_role_name(n->role),
+                      (unsigned long long)n->fail_line);
     }
 }
 
@@ -783,7 +798,7 @@ static void excerpts(hlog *h, const excerpt *x)
     uint64_t prev = 0;
     for (size_t i = 0; i < x->n; i++) {
         const excerpt_line *l = &x->lines[i];
-        if (prev && l->line != prev + 1)
+        if (prev && l->line != prev + 1 && !(i && x->lines[i - 1].joined))
             ob_puts_("<span class=\"gap\">\xE2\x8B\xAF</span>", out);
         prev = l->line;
         ob_printf(out, "<span id=\"l%u-%llu\"%s><span class=\"no\">%llu</span>",
@@ -794,9 +809,15 @@ static void excerpts(hlog *h, const excerpt *x)
         ob_puts_("</span>", out);
     }
     ob_puts_("</pre>\n", out);
+    if (x->missing)
+        ob_printf(out, "<p class=\"mute\">%zu evidence line%s not in the "
+                       "excerpts: the page keeps the windows of at most %d "
+                       "lines, captured while the log is read, and of lines "
+                       "still held when their process's verdict came</p>\n",
+                  x->missing, x->missing == 1 ? "" : "s", 4096);
 }
 
-/* ---- reading the excerpt windows ----------------------------------------- */
+/* ---- the lines the excerpts show ----------------------------------------- */
 
 typedef struct want {
     uint64_t *lines; /* evidence lines, sorted, unique */
@@ -860,211 +881,8 @@ static void wanted(hlog *h, size_t shown, want *w)
     w->n = m;
 }
 
-typedef struct reader {
-    excerpt *x;
-    const want *w;
-    size_t wi;          /* next wanted line not yet passed */
-    uint64_t line;      /* the line being read */
-    uint64_t last;      /* the last line any window wants */
-    char *buf;          /* the current line, when kept */
-    size_t len;
-    bool keep, pending_cr, done;
-} reader;
-
-/* Is the line in a window (WINDOW lines around a wanted one)? */
-static bool in_window(reader *rd, uint64_t line, bool *is_evidence)
-{
-    const want *w = rd->w;
-    while (rd->wi < w->n && w->lines[rd->wi] + WINDOW < line)
-        rd->wi++;
-    *is_evidence = false;
-    for (size_t j = rd->wi; j < w->n && w->lines[j] <= line; j++)
-        *is_evidence |= w->lines[j] == line;
-    return rd->wi < w->n && w->lines[rd->wi] <= line + WINDOW;
-}
-
-static void line_begin(reader *rd)
-{
-    bool ev;
-    rd->keep = in_window(rd, rd->line, &ev) &&
-               rd->x->n < MAX_EXCERPT_LINES;
-    rd->len = 0;
-    rd->done = rd->line > rd->last;
-}
-
-static void line_bytes(reader *rd, const char *p, size_t n)
-{
-    if (!rd->keep || rd->len >= MAX_LINE_BYTES)
-        return;
-    if (n > MAX_LINE_BYTES - rd->len)
-        n = MAX_LINE_BYTES - rd->len;
-    memcpy(rd->buf + rd->len, p, n);
-    rd->len += n;
-}
-
-static void line_end(reader *rd)
-{
-    if (rd->keep) {
-        excerpt *x = rd->x;
-        if (x->n == x->cap) {
-            size_t cap = x->cap ? x->cap * 2 : 64;
-            excerpt_line *v = realloc(x->lines, cap * sizeof *v);
-            if (v) {
-                x->lines = v;
-                x->cap = cap;
-            }
-        }
-        char *t = x->n < x->cap ? malloc(rd->len + 1) : NULL;
-        if (t) {
-            size_t off = 0;
-            if (rd->line == 1 && rd->len >= 3 &&
-                !memcmp(rd->buf, "\xEF\xBB\xBF", 3))
-                off = 3; /* the byte order mark */
-            memcpy(t, rd->buf + off, rd->len - off);
-            t[rd->len - off] = '\0';
-            bool ev;
-            in_window(rd, rd->line, &ev);
-            x->lines[x->n].line = rd->line;
-            x->lines[x->n].text = t;
-            x->lines[x->n].evidence = ev;
-            x->n++;
-        }
-    }
-    rd->line++;
-    line_begin(rd);
-}
-
-/* Lines end at \n, \r\n or a lone \r, as the library counts them. */
-static void split(reader *rd, const char *p, size_t n)
-{
-    const char *end = p + n;
-    if (rd->pending_cr && p < end && *p == '\n')
-        p++;
-    rd->pending_cr = false;
-    while (p < end && !rd->done) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *seg = nl ? nl : end;
-        const char *cr = memchr(p, '\r', (size_t)(seg - p));
-        if (cr) {
-            line_bytes(rd, p, (size_t)(cr - p));
-            line_end(rd);
-            if (cr + 1 == end)
-                rd->pending_cr = true;
-            p = cr + 1 == nl ? nl + 1 : cr + 1;
-            continue;
-        }
-        line_bytes(rd, p, (size_t)(seg - p));
-        if (!nl)
-            break;
-        line_end(rd);
-        p = nl + 1;
-    }
-}
-
-/* A plain file mapped and split where it lies; -1 when it cannot be
- * mapped (the caller reads it). */
-static int split_mapped(reader *rd, const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-        close(fd);
-        return -1;
-    }
-    size_t n = (size_t)st.st_size;
-    void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED)
-        return -1;
-    madvise(m, n, MADV_SEQUENTIAL);
-    /* a slice at a time, its pages let go behind: mapped pages that were
-     * read count in the peak RSS (200 MB log: 48 -> 27 MB) */
-    const size_t slice = (size_t)8 << 20;
-    for (size_t at = 0; at < n && !rd->done; at += slice) {
-        size_t k = n - at < slice ? n - at : slice;
-        split(rd, (const char *)m + at, k);
-        madvise((char *)m + at, k, MADV_DONTNEED);
-    }
-    if (!rd->done && (rd->len || rd->keep))
-        line_end(rd);
-    munmap(m, n);
-    return 0;
-}
-
-static int on_excerpt_record(const ldrsnap_record *r, void *ud)
-{
-    reader *rd = ud;
-    bool ev;
-    if (r->line < rd->line || !in_window(rd, r->line, &ev) ||
-        rd->x->n >= MAX_EXCERPT_LINES)
-        return r->line > rd->last; /* stops the parser past the windows */
-    rd->line = r->line;
-    rd->keep = true;
-    rd->len = 0;
-    const char *t = r->raw ? r->raw : r->text;
-    line_bytes(rd, t, strlen(t));
-    line_end(rd);
-    return 0;
-}
-
-/* Read the input again for the windows around the evidence: its raw lines
- * (decoded by the parser for UTF-16).  Stops after the last window. */
-static void excerpt_read(hlog *h, const want *w, excerpt *x)
-{
-    ldrsnap_batch *b = NULL;
-    ldrsnap_entry *e;
-    ldrsnap_parser *ps = NULL;
-    reader rd = {.x = x, .w = w, .line = 1};
-    const char *path = h->in->path;
-    if (!w->n)
-        return;
-    if (!path) {
-        x->note = "standard input is not read twice: no excerpt";
-        return;
-    }
-    rd.last = w->lines[w->n - 1] + WINDOW;
-    rd.buf = malloc(MAX_LINE_BYTES);
-    char *chunk = malloc(1 << 16);
-    bool utf16 = !strncmp(h->in->summary->encoding, "utf-16", 6);
-    if (!rd.buf || !chunk || ldrsnap_batch_new(&b, NULL,
-                                               LDRSNAP_BATCH_NO_RECURSE) < 0 ||
-        ldrsnap_batch_add(b, path) < 0 || ldrsnap_batch_next(b, &e) != 0 ||
-        e->error || (utf16 && ldrsnap_parser_new(&ps, NULL, on_excerpt_record,
-                                                 &rd) < 0)) {
-        x->note = "the log could not be read again: no excerpt";
-        goto out;
-    }
-    line_begin(&rd);
-    if (!ps && e->compression && !strcmp(e->compression, "none") &&
-        split_mapped(&rd, path) == 0)
-        goto out; /* a plain file: its pages, without a copy */
-    size_t got;
-    while (!rd.done && ldrsnap_batch_read(b, chunk, 1 << 16, &got) == 0 &&
-           got) {
-        if (ps) {
-            if (ldrsnap_parser_feed(ps, chunk, got) != 0)
-                break;
-        } else {
-            split(&rd, chunk, got);
-        }
-    }
-    if (ps)
-        ldrsnap_parser_finish(ps);
-    else if (rd.len || rd.keep)
-        line_end(&rd);
-out:
-    ldrsnap_parser_free(ps);
-    ldrsnap_batch_free(b);
-    free(chunk);
-    free(rd.buf);
-}
-
 void excerpt_free(excerpt *x)
 {
-    for (size_t i = 0; i < x->n; i++)
-        free(x->lines[i].text);
     free(x->lines);
     memset(x, 0, sizeof *x);
 }
@@ -1141,10 +959,15 @@ int html_log(obuf *out, const html_input *in)
     ob_puts_("\">\n<h2>", out);
     hput(out, in->source);
     ob_puts_("</h2>\n", out);
+    size_t shown = s->n_verdicts < MAX_CARDS ? s->n_verdicts : MAX_CARDS;
+    want w = {0};
+    wanted(&h, shown, &w);
+    if (w.n)
+        capture_excerpt(in->cap, w.lines, w.n, &h.x);
+    free(w.lines);
     if (!s->n_verdicts)
         ob_printf(out, "<p class=\"clean\">No loader failure found%s.</p>\n",
                 in->rep->nsigs ? "; signatures of known problems below" : "");
-    size_t shown = s->n_verdicts < MAX_CARDS ? s->n_verdicts : MAX_CARDS;
     for (size_t k = 0; k < shown; k++)
         card(&h, k);
     if (s->n_verdicts)
@@ -1191,13 +1014,8 @@ int html_log(obuf *out, const html_input *in)
     codes(&h);
     if (in->o->all && !s->n_verdicts)
         evidence(&h, s->n_verdicts);
-    want w = {0};
-    excerpt x = {0};
-    wanted(&h, shown, &w);
-    excerpt_read(&h, &w, &x);
-    excerpts(&h, &x);
-    excerpt_free(&x);
-    free(w.lines);
+    excerpts(&h, &h.x);
+    excerpt_free(&h.x);
     totals(&h);
     ob_puts_("</section>\n", out);
     report_index_free(&h.ix);

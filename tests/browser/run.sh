@@ -36,9 +36,15 @@ check() { # DOM_CHECK ARGS
     python3 tests/browser/dom_check.py "$@" || fails=$((fails + 1))
 }
 
-page() { # LOG DLL STATUS CHAIN TREE_PATH SPANS
-    echo "== $1"
-    "$LDRSNAP" --format=html -o "$T/page.html" "$1"
+page() { # LOG DLL STATUS CHAIN TREE_PATH SPANS (FROM=stdin: the log
+    # through standard input; FROM=zip: as the member of a zip)
+    echo "== $1 ${FROM:-}"
+    case "${FROM:-}" in
+    stdin) "$LDRSNAP" --format=html -o "$T/page.html" < "$1" ;;
+    zip) rm -f "$T/one.zip" && zip -q -j "$T/one.zip" "$1" &&
+        "$LDRSNAP" --format=html -o "$T/page.html" "$T/one.zip" ;;
+    *) "$LDRSNAP" --format=html -o "$T/page.html" "$1" ;;
+    esac
     browse dom "$T/page.html" "$T/page.dom"
     check page "$T/page.dom" "$2" "$3" "$4" "$5" "$6"
 }
@@ -51,6 +57,14 @@ page samples/xp-w3wp-static-import.log w3isapi.dll STATUS_DLL_NOT_FOUND \
     'w3wp.exe>w3core.dll>w3isapi.dll' 'w3wp.exe>w3core.dll' marks
 page samples/windbg-missing-export.log Charting.dll STATUS_ENTRYPOINT_NOT_FOUND \
     'ReportTool.exe>PdfExport.dll>Charting.dll' 'ReportTool.exe>PdfExport.dll' marks
+# the excerpts are captured as the log streams: standard input and an
+# archive's member have them too
+FROM=stdin page samples/vs-output-utf16-crlf.log libcrypto-3-x64.dll \
+    STATUS_DLL_NOT_FOUND 'curl.exe>libssl-3-x64.dll>libcrypto-3-x64.dll' \
+    'curl.exe>libssl-3-x64.dll' spans
+FROM=zip page samples/windbg-missing-export.log Charting.dll \
+    STATUS_ENTRYPOINT_NOT_FOUND 'ReportTool.exe>PdfExport.dll>Charting.dll' \
+    'ReportTool.exe>PdfExport.dll' marks
 
 echo "== a folder: samples/ and tests/data/dir"
 "$LDRSNAP" --format=html -o "$T/folder.html" samples tests/data/dir
