@@ -1871,7 +1871,8 @@ static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
     st->sep = (size_t)(sep - s); /* for the caller, plain or not */
     const char *w = sep + 3, *m;
     ldrsnap_level level;
-    uint32_t status = 0;
+    uint32_t status = 0, orig = 0;
+    uint8_t form = LS_FORM_LONG;
     /* the usual spacing, 16 bytes at once: " - ENTER: DLL na" then "me: ",
      * " - RETURN: Statu" then "s: 0x" and eight digits; other spacing
      * takes the word-wise way below */
@@ -1897,17 +1898,33 @@ static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
             ;
         /* " DLL path: " holds a colon, and so would a glued head (after
          * three hex digits): none past a drive letter, neither */
-        if (end - m < 10 || !word_eq(m, "DLL name", ~0ull) || m[8] != ':' ||
-            m[9] != ' ' ||
-            (end - m > 12 && has_colon(m + 12, (size_t)(end - m - 12))))
+        if (end - m >= 10 && word_eq(m, "DLL name", ~0ull) && m[8] == ':' &&
+            m[9] == ' ') {
+            if (end - m > 12 && has_colon(m + 12, (size_t)(end - m - 12)))
+                return false;
+        } else if (m < end && (end - m <= 2 ||
+                               !has_colon(m + 2, (size_t)(end - m - 2)))) {
+            form = LS_FORM_COMPACT; /* "ENTER: <dll>" (vista_enter()) */
+        } else {
             return false;
+        }
         level = LDRSNAP_L_ENTER;
     } else if (word_eq(w, "RETURN:\0", 0xFFFFFFFFFFFFFFull)) {
         for (m = w + 7; *m == ' '; m++)
             ;
-        if (end - m != 18 || !word_eq(m, "Status: ", ~0ull) || m[8] != '0' ||
-            (m[9] != 'x' && m[9] != 'X') || !hex8(m + 10, &status))
+        /* "Status: 0x<8 hex>", else vista_return()'s compact forms */
+        if (end - m == 18) {
+            if (!word_eq(m, "Status: ", ~0ull) || m[8] != '0' ||
+                (m[9] != 'x' && m[9] != 'X') || !hex8(m + 10, &status))
+                return false;
+        } else if (end - m == 8 && hex8(m, &status)) {
+            form = LS_FORM_COMPACT;
+        } else if (end - m == 17 && m[8] == '-' && hex8(m, &orig) &&
+                   hex8(m + 9, &status)) {
+            form = LS_FORM_COMPACT_ORIG;
+        } else {
             return false;
+        }
         level = LDRSNAP_L_RETURN;
     } else {
         return false;
@@ -1917,6 +1934,8 @@ done:
     st->sep = (size_t)(sep - s);
     st->msg = (size_t)(m - s);
     st->status = status;
+    st->form = form;
+    st->status_orig = orig;
     return true;
 }
 
@@ -1992,13 +2011,20 @@ static void lex_plain(lexctx *c, char *s, const ls_start *st)
     r->function = put(c, s + st->head, st->sep - st->head);
     r->level = st->plain;
     r->message = s + st->msg;
+    if (st->form != LS_FORM_LONG)
+        r->flags |= LDRSNAP_RF_COMPACT;
     if (st->plain == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
-        r->dll = s + st->msg + LS_DLL_NAME_TAG_LEN;
+        r->dll = s + st->msg +
+                 (st->form == LS_FORM_LONG ? LS_DLL_NAME_TAG_LEN : 0);
     } else {
         r->msg = LDRSNAP_M_STATUS;
         r->status = st->status;
         r->flags |= LDRSNAP_RF_STATUS;
+        if (st->form == LS_FORM_COMPACT_ORIG) {
+            r->status_orig = st->status_orig;
+            r->flags |= LDRSNAP_RF_STATUS_ORIG;
+        }
     }
 }
 

@@ -26,12 +26,21 @@ typedef struct ls_start {
     ldrsnap_level plain;
     size_t sep, msg;
     uint32_t status;
+    /* plain: Windows 11's compact twin ("ENTER: <dll>", "RETURN:
+     * <status>" or "RETURN: <original>-<status>"), and its original
+     * status (LS_FORM_COMPACT_ORIG) */
+    uint8_t form;
+    uint32_t status_orig;
 } ls_start;
+
+/* ls_start.form of a plain record */
+enum { LS_FORM_LONG, LS_FORM_COMPACT, LS_FORM_COMPACT_ORIG };
 
 /* Is s[0..n), whose start st is a Vista head at 0, one of the two records
  * that make most of a log: "<head>Function - ENTER: DLL name: <dll>"
  * (no " DLL path: ") or "<head>Function - RETURN: Status: 0x<8 hex>",
- * with no trailing blank?  Such a line holds no glued record; its shape
+ * or the compact twin Windows 11 prints after each ("ENTER: <dll>",
+ * "RETURN: <8 hex>", "RETURN: <8 hex>-<8 hex>"), with no trailing blank?  Such a line holds no glued record; its shape
  * is kept in st for ldrsnap__lex_line(). */
 bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st);
 /* The same, for a whole line that starts with the usual Vista head

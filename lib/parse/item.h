@@ -43,8 +43,10 @@ typedef struct ls_usual {
     uint32_t at;               /* where the line is */
     uint32_t msg, func_len;    /* the message's offset in it; the name's
                                   length */
+    uint32_t status_orig;      /* LS_FORM_COMPACT_ORIG */
     uint8_t level;             /* ENTER or RETURN */
     uint8_t fflags;            /* ldrsnap__func_id()'s flags */
+    uint8_t form;              /* LS_FORM_*: Windows 11's compact twin */
 } ls_usual;
 
 /* A "Calling init routine" line of the usual form
@@ -169,8 +171,10 @@ ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
                              (uint32_t)at,
                              (uint32_t)st->msg,
                              (uint32_t)fl,
+                             st->status_orig,
                              (uint8_t)st->plain,
-                             (uint8_t)fflags};
+                             (uint8_t)fflags,
+                             st->form};
     return fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
                                  : ls_item_stage_name(w, st->head, fl, n + 1);
 }
@@ -200,22 +204,30 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->function = it->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[it->fid]
                                             : w + it->len + 1;
     r->message = w + pl->msg;
+    /* where the DLL's name starts (an ENTER's): after the tag, or the
+     * message of a compact twin */
+    uint32_t dll = pl->msg + (pl->form == LS_FORM_LONG ? LS_DLL_NAME_TAG_LEN
+                                                        : 0);
+    unsigned compact = pl->form != LS_FORM_LONG ? LDRSNAP_RF_COMPACT : 0;
     if (r->level == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
-        r->dll = w + pl->msg + LS_DLL_NAME_TAG_LEN;
+        r->dll = w + dll;
         r->status = 0;
-        r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
+        r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK | compact;
     } else {
         r->msg = LDRSNAP_M_STATUS;
         r->dll = NULL;
         r->status = pl->status;
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK |
-                   LDRSNAP_RF_STATUS;
+                   LDRSNAP_RF_STATUS | compact;
+        if (pl->form == LS_FORM_COMPACT_ORIG) {
+            r->status_orig = pl->status_orig;
+            r->flags |= LDRSNAP_RF_STATUS_ORIG;
+        }
     }
-    ls_item_note(note, it, r, pl->fflags, pl->msg + LS_DLL_NAME_TAG_LEN, true,
-                 watch);
+    ls_item_note(note, it, r, pl->fflags, dll, true, watch);
     if (r->level == LDRSNAP_L_ENTER) /* the name ends the line */
-        note->dll_len = it->len - pl->msg - LS_DLL_NAME_TAG_LEN;
+        note->dll_len = it->len - dll;
     return r;
 }
 

@@ -416,6 +416,37 @@ static const char *const near[] = {
     "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc0000135.",
     "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0x",
     "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034-c0000135",
+    /* Windows 11's compact twins, and near misses of them */
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: C:\\x\\a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER:   a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER:a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: a",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: a:",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: ab:",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: C:\\x:y.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER:",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name:",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL names.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name:a.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: a.dll DLL path: C:\\a",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: a.dll0101:4076 @ 10000016 - "
+    "F - RETURN: 00000000",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: a.dllLDR: Derefcount x",
+    "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: x@y.dll",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: 00000000",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: C0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN:   c0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c000013",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c00001355",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c000013g",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034-c000013",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034-c00001355",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034+c0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c000003g-c0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034-c000013G",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: C0000034-C0000135",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc0000135xxxx",
+    "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: 0xc00001",
     "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status:",
     "0100:4076 @ 10000016 - LdrpLoadDll - RETURN",
     "0100:4076 @ 10000016 - LdrpLoadDll - RET",
@@ -442,6 +473,30 @@ static const char *const near[] = {
     "LDR:",
     "LDR",
 };
+
+Test(lex, compact_twins_take_the_one_pass_path)
+{
+    static const struct {
+        const char *line;
+        int level, form;
+    } twins[] = {
+        {"0100:4076 @ 10000016 - LdrpLoadDll - ENTER: C:\\x\\a.dll",
+         LDRSNAP_L_ENTER, LS_FORM_COMPACT},
+        {"0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
+         LDRSNAP_L_ENTER, LS_FORM_LONG},
+        {"0100:4076 @ 10000016 - LdrpLoadDll - RETURN: 00000000",
+         LDRSNAP_L_RETURN, LS_FORM_COMPACT},
+        {"0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034-c0000135",
+         LDRSNAP_L_RETURN, LS_FORM_COMPACT_ORIG},
+    };
+    for (size_t i = 0; i < sizeof twins / sizeof twins[0]; i++) {
+        ls_start st;
+        const char *l = twins[i].line;
+        cr_assert(ldrsnap__lex_plain_line(l, strlen(l), &st), "%s", l);
+        cr_assert_eq(st.plain, twins[i].level, "%s", l);
+        cr_assert_eq(st.form, twins[i].form, "%s", l);
+    }
+}
 
 Test(lex, one_pass_records_equal_the_general_path)
 {
