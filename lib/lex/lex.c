@@ -1979,6 +1979,25 @@ bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st)
     return plain_after_head(s, n, st);
 }
 
+bool ldrsnap__lex_plain_after(const char *s, size_t n, ls_start *st)
+{
+    st->plain = LDRSNAP_L_NONE;
+    size_t pos = st->pos;
+    /* not after "DebugString: \"", whose closing quote use_prefix() cuts
+     * off the line */
+    if (!pos || st->dialect != LDRSNAP_D_VISTA || !st->head ||
+        pos + st->head >= n ||
+        (pos >= 14 && memcmp(s, "DebugString: \"", 14) == 0))
+        return false;
+    if (!plain_after_head(s + pos, n - pos, st)) {
+        st->plain = LDRSNAP_L_NONE;
+        st->sep = 0;
+        return false;
+    }
+    st->sep += pos, st->msg += pos; /* in the line */
+    return true;
+}
+
 bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st)
 {
     vhead h;
@@ -2001,14 +2020,18 @@ static void lex_plain(lexctx *c, char *s, const ls_start *st)
 {
     ldrsnap_record *r = c->rec;
     r->raw = s;
-    r->prefix = "";
-    r->text = s;
+    if (st->pos) /* after a capture tool's prefix */
+        use_prefix(c, s, st->pos, s + st->pos);
+    else
+        r->prefix = "";
+    r->text = s + st->pos;
     r->dialect = LDRSNAP_D_VISTA;
     r->pid = st->pid;
     r->tid = st->tid;
     r->tick = st->tick;
     r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK;
-    r->function = put(c, s + st->head, st->sep - st->head);
+    size_t f = st->pos + st->head; /* the function's name */
+    r->function = put(c, s + f, st->sep - f);
     r->level = st->plain;
     r->message = s + st->msg;
     if (st->form != LS_FORM_LONG)

@@ -43,6 +43,10 @@ enum { LS_FORM_LONG, LS_FORM_COMPACT, LS_FORM_COMPACT_ORIG };
  * "RETURN: <8 hex>", "RETURN: <8 hex>-<8 hex>"), with no trailing blank?  Such a line holds no glued record; its shape
  * is kept in st for ldrsnap__lex_line(). */
 bool ldrsnap__lex_plain(const char *s, size_t n, ls_start *st);
+/* The same for a Vista record after a capture tool's prefix (st->pos >
+ * 0, as ldrsnap__lex_find_start() found it; not after "DebugString:"):
+ * st->sep and st->msg are then offsets in the line, as always. */
+bool ldrsnap__lex_plain_after(const char *s, size_t n, ls_start *st);
 /* The same, for a whole line that starts with the usual Vista head
  * "hhhh:hhhh @ dddddddd - ": ldrsnap__lex_find_start() and
  * ldrsnap__lex_plain() in one call.  False for any other line; st->head

@@ -610,8 +610,11 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     if (!usual) {
         if (ldrsnap__lex_no_start(s, n))
             start = &ldrsnap__no_start;
-        else if (!ldrsnap__lex_find_start(s, n, &st) ||
-                 (!ldrsnap__lex_plain(s, n, &st) && glued(s, n, &st)))
+        else if (!ldrsnap__lex_find_start(s, n, &st))
+            return 0;
+        else if (ldrsnap__lex_plain_after(s, n, &st))
+            ; /* a plain record after a prefix: nothing glued, no wrap */
+        else if (glued(s, n, &st))
             return 0;
         else if (joinable && may_wrap_at(s, n, &st))
             return hold_fast(p, s, n, line, offset, watched);

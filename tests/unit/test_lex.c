@@ -372,8 +372,13 @@ static void both_ways(const char *line, size_t n)
                       st.plain == st2.plain && st.sep == st2.sep &&
                       st.msg == st2.msg && st.status == st2.status,
                   "plain '%.*s'", (int)n, line);
-    if (has)
+    if (has && st.pos) { /* after a prefix: as the fast way does */
+        ls_start st3 = st;
+        if (ldrsnap__lex_plain_after(w1, n, &st3))
+            st = st3;
+    } else if (has) {
         ldrsnap__lex_plain(w1, n, &st); /* as the parser does */
+    }
     ldrsnap_record r1, r2;
     memset(&r1, 0, sizeof r1);
     memset(&r2, 0, sizeof r2);
@@ -468,6 +473,28 @@ static const char *const near[] = {
     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxLDR:",
     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxLD R:",
     "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    /* plain records after a capture tool's prefix */
+    "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0x00000000",
+    "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034-c0000135",
+    "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: C:\\x\\a.dll",
+    "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll ",
+    "a(b(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    "(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    "app(1234567890): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: a.dll",
+    "00000002\t0.00270000\t[5440] 1540:5890 @ 82352999 - LdrpFindKnownDll - "
+    "ENTER: DLL name: USER32.dll",
+    "00000002\t0.00270000\t[5440] 1540:5890 @ 82352999 - LdrpFindKnownDll - "
+    "RETURN: Status: 0xc0000135",
+    "[5440] [0100,4076] 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "[0100,4076] 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "[12345678901] 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "DebugString: \"1540:5890 @ 82352999 - LdrLoadDll - ENTER: a.dll\"",
+    "DebugString: \"1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "DebugString: 1540:5890 @ 82352999 - LdrLoadDll - ENTER: a.dll\"",
+    "error: 1540:5890 @ 82352999 - LdrLoadDll - ENTER: DLL name: a.dll",
+    "x 1540:5890 @ 823529991 - LdrLoadDll - ENTER: DLL name: a.dll",
+    "x 1540:5890 @ 82352999 - LdrLoadDll - ENTER: a.dll1540:5890 @ "
+    "82352999 - LdrLoadDll - ENTER: a.dll",
     "[0100,4076] 0100:4076 @ 10000016 - LdrpLoadDll - INFO: x",
     "line 1234 0100:4076 @ 10000016 - LdrpLoadDll - INFO: x yyyyyyyyyyy",
     "LDR:",
