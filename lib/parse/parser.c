@@ -553,12 +553,10 @@ static bool glued(const char *s, size_t n, const ls_start *st)
 }
 
 /* A failure record the fast way found: held as on_line() holds it (the
- * line is whole, plain ASCII, neither capped nor recoded).  1: taken. */
-static int hold_fast(ldrsnap_parser *p, const char *s, size_t n,
-                     uint64_t line, uint64_t offset, bool watched)
+ * line is whole, neither capped nor recoded).  1: taken. */
+static int hold_fast(ldrsnap_parser *p, const ls_line *ln)
 {
-    ls_line ln = {s, n, line, offset, false, false, true, watched};
-    int rc = hold(p, &ln, true);
+    int rc = hold(p, ln, true);
     return rc < 0 ? rc : 1;
 }
 
@@ -569,12 +567,13 @@ static int hold_fast(ldrsnap_parser *p, const char *s, size_t n,
  * emit_logical() would do with it, without the steps that cannot apply.
  * 0: not such a line.  LS_OPT_NO_FAST_LINES turns it off. */
 static int on_fast_line(const char *s, size_t n, uint64_t line,
-                        uint64_t offset, bool watched, void *ud)
+                        uint64_t offset, bool watched, bool ascii, void *ud)
 {
     ldrsnap_parser *p = ud;
     ls_start st;
     int rc;
-    if ((p->batch && p->batch->cap > UINT32_MAX) || n == WRAP_COLUMNS ||
+    ls_line ln = {s, n, line, offset, false, false, ascii, watched};
+    if ((p->batch && p->batch->cap > UINT32_MAX) || wrapped_width(&ln) ||
         (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT))
         return 0;
     if (p->holding) {
@@ -594,7 +593,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
     if (!plain && st.head && joinable && may_wrap_fast(s, n, &st))
         /* a failure record: held, as on_line() holds it */
-        return hold_fast(p, s, n, line, offset, watched);
+        return hold_fast(p, &ln);
     /* any other record with the usual head: a glued one would bring a
      * head's '@' (emit_logical() looks for no XP head after a Vista one),
      * and when there is one, the search emit_logical() makes; a line
@@ -617,7 +616,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         else if (glued(s, n, &st))
             return 0;
         else if (joinable && may_wrap_at(s, n, &st))
-            return hold_fast(p, s, n, line, offset, watched);
+            return hold_fast(p, &ln);
     }
     p->nseg = 1;
     p->seg[0].pos = 0;
@@ -627,9 +626,10 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     uint64_t base, end;
     size_t path;
     ls_init_line il;
-    if (!p->batch || (p->flags & LS_OPT_NO_COMPACT))
+    if (!p->batch || (p->flags & LS_OPT_NO_COMPACT) || !ascii)
         /* one thread (or no compact items): the record, lexed from what
-         * we found */
+         * we found; a line past ASCII too, whose names the analyzing
+         * thread's check of compact items (ASCII bytes) cannot vouch for */
         rc = emit_piece(p, s, n, line, 0, start);
     else if (plain)
         rc = emit_plain(p, s, n, line, &st);

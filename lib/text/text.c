@@ -78,9 +78,22 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return k;
 }
 
-/* True when the bytes hold neither NUL nor any byte >= 0x80: eight bytes
- * at a time.  Run once per chunk, so that lines of plain chunks need no
- * check of their own. */
+/* Is s[0..n) valid UTF-8 without NUL (a line recode_line() would give
+ * back as it is)?  ASCII runs 16 bytes at a time. */
+static bool utf8_clean(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        i += ls_plain_len(s + i, n - i);
+        if (i == n)
+            break;
+        size_t k = utf8_seq(s + i, n - i);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
 /* The next '\n' at or after i in the chunk of n bytes, by its map; n when
  * there is none. */
 static inline size_t next_nl(const uint64_t *nl, size_t i, size_t n)
@@ -169,12 +182,17 @@ static int emit_line(ls_text *t, const char *s, size_t n, bool capped,
     n = cap_len(t, s, n, &ln.capped);
     if (!t->chunk_plain && !t->simd->plain((const unsigned char *)s, n)) {
         ln.ascii = false;
-        int rc = recode_line(t, (const unsigned char *)s, n);
-        if (rc < 0)
-            return rc;
-        ln.recoded = t->recode.len != n || memcmp(t->recode.ptr, s, n) != 0;
-        s = t->recode.ptr;
-        n = t->recode.len;
+        /* valid UTF-8 (a German or Chinese line) is handed on as it is:
+         * recoding would copy the same bytes */
+        if (!utf8_clean((const unsigned char *)s, n)) {
+            int rc = recode_line(t, (const unsigned char *)s, n);
+            if (rc < 0)
+                return rc;
+            ln.recoded = t->recode.len != n ||
+                         memcmp(t->recode.ptr, s, n) != 0;
+            s = t->recode.ptr;
+            n = t->recode.len;
+        }
     }
     ln.ptr = s;
     ln.len = n;
@@ -267,7 +285,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
                         break; /* past ASCII: the loop below */
                 }
                 rc = t->fast(p + i, stop - i, lineno + 1,
-                             orig + (uint64_t)i * scale, true, t->ud);
+                             orig + (uint64_t)i * scale, true, true, t->ud);
                 if (rc == 0) { /* this line takes the general way */
                     refused = true;
                     break;
@@ -317,14 +335,18 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
             /* in a chunk that is not plain ASCII, a line that is takes
              * the fast way too (one German or Chinese line in the chunk
              * no longer sends all of its lines the general way) */
-            bool chunk = t->chunk_plain;
+            bool chunk = t->chunk_plain, clean = true;
             bool offer = !refused && t->fast && end - i <= t->max_line;
-            if (offer && !chunk)
+            if (offer && !chunk) {
                 t->chunk_plain =
                     t->simd->plain((const unsigned char *)p + i, end - i);
-            rc = offer && t->chunk_plain
+                /* past ASCII: offered too when nothing is to be recoded */
+                clean = t->chunk_plain ||
+                        utf8_clean((const unsigned char *)p + i, end - i);
+            }
+            rc = offer && clean
                      ? t->fast(p + i, end - i, t->lineno + 1, t->line_offset,
-                               watched, t->ud)
+                               watched, t->chunk_plain, t->ud)
                      : 0;
             refused = false;
             if (rc == 0)

@@ -40,12 +40,14 @@ typedef struct ls_line {
 } ls_line;
 
 typedef int (*ls_line_cb)(const ls_line *line, void *ud);
-/* Offered each line of a plain ASCII chunk that is whole in it, no longer
- * than max_line and not the end of a line begun in an earlier chunk:
- * returns 1 when it took the line, 0 to have it go to the line callback,
- * or an error (< 0). */
+/* Offered each line that is whole in a chunk, valid UTF-8 without NUL
+ * (nothing to recode; ascii: no byte past ASCII either), no longer than
+ * max_line and not the end of a line begun in an earlier chunk: returns
+ * 1 when it took the line, 0 to have it go to the line callback, or an
+ * error (< 0). */
 typedef int (*ls_fast_cb)(const char *s, size_t n, uint64_t line,
-                          uint64_t offset, bool watched, void *ud);
+                          uint64_t offset, bool watched, bool ascii,
+                          void *ud);
 
 typedef struct ls_text {
     const ls_alloc *al;
