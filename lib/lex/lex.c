@@ -413,6 +413,35 @@ bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st)
     return false;
 }
 
+bool ldrsnap__lex_find_start_at(const char *s, size_t n, size_t q,
+                                ls_start *st)
+{
+    size_t pos;
+    st->pos = 0;
+    st->plain = LDRSNAP_L_NONE;
+    if (q >= n)
+        return false;
+    if (s[q] == 'L') { /* no '@' before it, so no Vista head either */
+        st->pos = q, st->dialect = LDRSNAP_D_XP;
+        return true;
+    }
+    /* as ldrsnap__lex_find_start(), with no "LDR:" before q to look at */
+    if (find_vista(s, n, 0, &pos)) {
+        size_t xp;
+        if (find_xp(s, pos, q, &xp)) {
+            st->pos = xp, st->dialect = LDRSNAP_D_XP;
+            return true;
+        }
+        st->pos = pos;
+        return vista_start(s, n, st);
+    }
+    if (find_xp(s, n, q, &pos)) {
+        st->pos = pos, st->dialect = LDRSNAP_D_XP;
+        return true;
+    }
+    return false;
+}
+
 bool ldrsnap__lex_no_start(const char *s, size_t n)
 {
     /* every Vista head holds " @ ", every XP one "LDR:": one pass for
@@ -1085,7 +1114,8 @@ static void xp_name_count(lexctx *c, const char *v)
     }
 }
 
-static bool xp_failures(lexctx *c, const char *m)
+/* fail: m holds "fail" (the last two shapes do) */
+static bool xp_failures(lexctx *c, const char *m, bool fail)
 {
     ldrsnap_record *r = c->rec;
     const char *v;
@@ -1117,13 +1147,14 @@ static bool xp_failures(lexctx *c, const char *m)
         find_status(c, e ? e : v);
         if (!(r->flags & LDRSNAP_RF_STATUS))
             r->flags |= LDRSNAP_RF_CUT;
-    } else if ((v = strstr(m, "LdrpLoadImportModule failed on import ")) !=
-               NULL) {
+    } else if (fail &&
+               (v = strstr(m, "LdrpLoadImportModule failed on import ")) !=
+                   NULL) {
         r->msg = LDRSNAP_M_IMPORT_FAILED;
         v += strlen("LdrpLoadImportModule failed on import ");
         r->dll = put_until(c, v, " with ", NULL);
         find_status(c, v);
-    } else if ((v = strstr(m, "failed to probe ")) != NULL &&
+    } else if (fail && (v = strstr(m, "failed to probe ")) != NULL &&
                strstr(v, "manifest")) {
         r->msg = LDRSNAP_M_SXS_PROBE_FAILED;
         v += strlen("failed to probe ");
@@ -1250,9 +1281,11 @@ static void lex_xp(lexctx *c, char *s)
     while (*m == ' ')
         m++;
     r->message = m;
-    if (xp_failures(c, m) || xp_lists(c, m) || xp_binding(c, m))
+    /* one search for "fail" spares two for longer words that hold it */
+    bool fail = strstr(m, "fail") != NULL;
+    if (xp_failures(c, m, fail) || xp_lists(c, m) || xp_binding(c, m))
         return;
-    if (strstr(m, "fail")) {
+    if (fail) {
         r->msg = LDRSNAP_M_FAILURE_TEXT;
         find_status(c, m);
     }

@@ -57,6 +57,12 @@ bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st);
  * Returns false when the line holds no Vista/XP/debugger record start. */
 bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st);
 
+/* ldrsnap__lex_find_start() on a line with no Vista head at 0, told
+ * where its first '@' or "LDR:" is (q, ls_first_at_ldr(); n: none): one
+ * search fewer.  The same answer (test_lex compares). */
+bool ldrsnap__lex_find_start_at(const char *s, size_t n, size_t q,
+                                ls_start *st);
+
 /* Offset of the next glued record start after `from`, or n when none. */
 size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
                                bool xp_seen);

@@ -24,11 +24,20 @@
 
 enum { P_OPEN, P_FINISHED, P_FAILED };
 
+/* Characters of UTF-8: the bytes that are no continuation byte (10xxxxxx),
+ * eight at a time. */
 static size_t count_chars(const char *s, size_t n)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    const uint64_t high = 0x8080808080808080ull;
+    size_t k = n, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        /* bit 7 set and bit 6 clear */
+        k -= (size_t)__builtin_popcountll(w & ~(w << 1) & high);
+    }
+    for (; i < n; i++)
+        k -= ((unsigned char)s[i] & 0xC0) == 0x80;
     return k;
 }
 
@@ -607,9 +616,12 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         glued(s, n, &st))
         return 0;
     if (!usual) {
-        if (ldrsnap__lex_no_start(s, n))
+        /* no head at 0 (ldrsnap__lex_plain_line() looked): where a record
+         * could start, for a search that begins there */
+        size_t q = ls_first_at_ldr(s, n);
+        if (q == n)
             start = &ldrsnap__no_start;
-        else if (!ldrsnap__lex_find_start(s, n, &st))
+        else if (!ldrsnap__lex_find_start_at(s, n, q, &st))
             return 0;
         else if (ldrsnap__lex_plain_after(s, n, &st))
             ; /* a plain record after a prefix: nothing glued, no wrap */

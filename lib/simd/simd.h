@@ -295,6 +295,40 @@ static inline bool ls_no_at_ldr(const char *s, size_t n)
     return ls_no_at_ldr_scalar(s + i, n - i);
 }
 
+/* Where the first '@' or "LDR:" of s[0..n) is (whichever comes first: the
+ * first byte where a Vista or XP record head could be), n when none. */
+static inline size_t ls_first_at_ldr_scalar(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '@' ||
+            (s[i] == 'L' && n - i >= 4 && memcmp(s + i, "LDR:", 4) == 0))
+            return i;
+    return n;
+}
+
+static inline size_t ls_first_at_ldr(const char *s, size_t n)
+{
+    size_t i = 0;
+#if LS_SSE2
+    const __m128i at = _mm_set1_epi8('@'), L = _mm_set1_epi8('L'),
+                  D = _mm_set1_epi8('D');
+    for (; i + 17 <= n; i += 16) {
+        __m128i v = LS_LOADU(s + i);
+        __m128i w = LS_LOADU(s + i + 1);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, at),
+            _mm_and_si128(_mm_cmpeq_epi8(v, L), _mm_cmpeq_epi8(w, D))));
+        for (; m; m &= m - 1) { /* in order: the first that is one */
+            size_t j = i + (size_t)__builtin_ctz(m);
+            if (s[j] == '@' ||
+                (j + 4 <= n && s[j + 2] == 'R' && s[j + 3] == ':'))
+                return j;
+        }
+    }
+#endif
+    return i + ls_first_at_ldr_scalar(s + i, n - i);
+}
+
 /* memcpy(d, s, n) for a line: 16 bytes at a time, the last 16 ending at
  * its end (no call; a line is rarely shorter than that). */
 static inline void ls_copy_line(char *d, const char *s, size_t n)

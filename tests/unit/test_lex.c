@@ -14,6 +14,8 @@
 #include "helpers.h"
 #include "codes/status.h"
 #include "lex/lex.h"
+#include "simd/simd.h"
+#include "simd/simd.h"
 #include "core/ldrsnap_internal.h"
 
 typedef struct lexcase {
@@ -367,7 +369,20 @@ static void both_ways(const char *line, size_t n)
         cr_assert(!has, "a start on '%.*s'", (int)n, line);
     /* and its one-call way for lines with the usual head */
     ls_start st2;
-    if (ldrsnap__lex_plain_line(w1, n, &st2))
+    bool plain_line = ldrsnap__lex_plain_line(w1, n, &st2);
+    if (!st2.head) { /* no head at 0: the fast way's search from q */
+        ls_start st4;
+        bool has4 = ldrsnap__lex_find_start_at(w1, n,
+                                               ls_first_at_ldr(w1, n), &st4);
+        cr_assert_eq(has4, has, "start at q '%.*s'", (int)n, line);
+        if (has)
+            cr_assert(st4.pos == st.pos && st4.dialect == st.dialect &&
+                          (st.dialect != LDRSNAP_D_VISTA ||
+                           (st4.head == st.head && st4.pid == st.pid &&
+                            st4.tid == st.tid && st4.tick == st.tick)),
+                      "start at q '%.*s'", (int)n, line);
+    }
+    if (plain_line)
         cr_assert(has && st.pos == 0 && ldrsnap__lex_plain(w1, n, &st) &&
                       st.plain == st2.plain && st.sep == st2.sep &&
                       st.msg == st2.msg && st.status == st2.status,
@@ -499,6 +514,17 @@ static const char *const near[] = {
     "line 1234 0100:4076 @ 10000016 - LdrpLoadDll - INFO: x yyyyyyyyyyy",
     "LDR:",
     "LDR",
+    /* where the first '@' or "LDR:" is, and what follows */
+    "app(12): LDR: Loading (STATIC) C:\\a.dll",
+    "app(12): LDR: a.dll used by 0100:4076 @ 10000016 - F - INFO: x",
+    "a@b(12): LDR: a.dll used by b.exe",
+    "a@b(12): 0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "x 0100:4076 @ 10000016 - F - INFO: LDR: x",
+    "xLDR 0100:4076 @ 10000016 - F - INFO: x",
+    "x@ LDR: y",
+    "x @ y LDR: z 0100:4076 @ 10000016 - F - INFO: x",
+    "abc0100:4076 @ 10000016 - F - INFO: x",
+    "0100:4076 @@ 10000016 - F - INFO: x",
 };
 
 Test(lex, compact_twins_take_the_one_pass_path)

@@ -302,6 +302,33 @@ Test(simd, eq16_equals_scalar)
     }
 }
 
+Test(simd, first_at_ldr_equals_scalar)
+{
+    static const char *const marks[] = {"@", "LDR:", "LD", "LDR", "L@",
+                                        "LDR@", "xLDR:"};
+    for (size_t n = 0; n <= 70; n++)
+        for (size_t align = 0; align < 16; align += 5) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            char *c = (char *)b;
+            memset(c, 'L', n); /* every byte could begin "LDR:" */
+            cr_assert_eq(ls_first_at_ldr(c, n), ls_first_at_ldr_scalar(c, n));
+            cr_assert_eq(ls_first_at_ldr(c, n), n);
+            for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++)
+                for (size_t pos = 0; pos < n; pos++) {
+                    size_t k = strlen(marks[m]);
+                    memset(c, 'L', n);
+                    memcpy(c + pos, marks[m], k < n - pos ? k : n - pos);
+                    if (pos + 20 < n) /* a later one does not count */
+                        c[pos + 20] = '@';
+                    size_t want = ls_first_at_ldr_scalar(c, n);
+                    cr_assert_eq(ls_first_at_ldr(c, n), want,
+                                 "n %zu pos %zu mark %s", n, pos, marks[m]);
+                    cr_assert_eq(want == n, ls_no_at_ldr_scalar(c, n));
+                }
+            free(base);
+        }
+}
+
 Test(simd, no_at_ldr_equals_scalar)
 {
     static const char *const needles[] = {"@", "LDR:", "LD", "LDR", "L@"};
