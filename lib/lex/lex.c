@@ -1721,6 +1721,42 @@ static uint32_t decimal_u32(const char *s, size_t n)
     return v;
 }
 
+/* "app(1234): " (KDE's VSD): the length of the image's name, 0 when the
+ * prefix does not end so. */
+static size_t paren_image(const char *pre, size_t n)
+{
+    const char *o = memchr(pre, '(', n);
+    return o && o > pre && n >= 4 && pre[n - 1] == ' ' && pre[n - 2] == ':' &&
+                   pre[n - 3] == ')'
+               ? (size_t)(o - pre)
+               : 0;
+}
+
+/* Does the prefix hold XP's "[pid,tid]" (hex), which use_prefix() takes
+ * before anything else? */
+static bool hex_pair(const char *pre, size_t n)
+{
+    uint32_t a, b;
+    for (const char *o = memchr(pre, '[', n); o;
+         o = memchr(o + 1, '[', n - (size_t)(o + 1 - pre))) {
+        size_t left = n - (size_t)(o - pre);
+        const char *comma = memchr(o, ',', left);
+        const char *e = memchr(o, ']', left);
+        if (!e)
+            return false;
+        if (comma && comma < e &&
+            ldrsnap__parse_hex32(o + 1, (size_t)(comma - o - 1), &a) &&
+            ldrsnap__parse_hex32(comma + 1, (size_t)(e - comma - 1), &b))
+            return true;
+    }
+    return false;
+}
+
+size_t ldrsnap__lex_prefix_image(const char *pre, size_t n)
+{
+    return hex_pair(pre, n) ? 0 : paren_image(pre, n);
+}
+
 /* Interpret the prefix: [pid,tid], app(pid):, DebugString: ". */
 static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
 {
@@ -1758,11 +1794,11 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
             dpid = decimal_u32(b + 1, (size_t)(e - b - 1));
         }
     }
-    const char *o = memchr(pre, '(', n);
-    if (o && o > pre && n >= 4 && pre[n - 1] == ' ' && pre[n - 2] == ':' &&
-        pre[n - 3] == ')') {
+    size_t img = paren_image(pre, n);
+    if (img) {
         /* "app(1234): " (KDE's VSD): the image and its decimal pid */
-        r->image = put(c, pre, (size_t)(o - pre));
+        const char *o = pre + img;
+        r->image = put(c, pre, img);
         size_t k = (size_t)(pre + n - 3 - o - 1);
         if (pre + n - 3 > o + 1 && k <= 9 && digit_run(o + 1, k) == k) {
             decimal = true;

@@ -57,6 +57,11 @@ bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st);
  * Returns false when the line holds no Vista/XP/debugger record start. */
 bool ldrsnap__lex_find_start(const char *s, size_t n, ls_start *st);
 
+/* The image's name a record after the prefix pre[0..n) takes from it
+ * ("app(1234): ", when no "[pid,tid]" comes first): its length, 0 for
+ * none. */
+size_t ldrsnap__lex_prefix_image(const char *pre, size_t n);
+
 /* ldrsnap__lex_find_start() on a line with no Vista head at 0, told
  * where its first '@' or "LDR:" is (q, ls_first_at_ldr(); n: none): one
  * search fewer.  The same answer (test_lex compares). */

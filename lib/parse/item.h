@@ -34,15 +34,18 @@ enum ls_item_kind {
  * whole line of a ModLoad or init-routine one). */
 enum { LS_WATCH_NO, LS_WATCH_YES, LS_WATCH_CHECK };
 
-/* A plain ENTER or RETURN record (most of a log).  Its strings, in the
- * batch's memory at `at`: the line, its NUL, and the function's name and
- * its NUL when the function has no id. */
+/* A plain ENTER or RETURN record (most of a log), perhaps after a
+ * capture tool's prefix.  Its strings, in the batch's memory at `at`: the
+ * line and its NUL; with a prefix, the prefix and its NUL, and the image's
+ * name and its NUL when the prefix gives one; the function's name and its
+ * NUL when the function has no id. */
 typedef struct ls_usual {
     uint64_t line, offset, tick;
     uint32_t pid, tid, status;
     uint32_t at;               /* where the line is */
-    uint32_t msg, func_len;    /* the message's offset in it; the name's
-                                  length */
+    uint32_t msg;              /* the message's offset in it */
+    uint16_t pos, image;       /* the prefix's length; the image's name's
+                                  (ldrsnap__lex_prefix_image()) */
     uint32_t status_orig;      /* LS_FORM_COMPACT_ORIG */
     uint8_t level;             /* ENTER or RETURN */
     uint8_t fflags;            /* ldrsnap__func_id()'s flags */
@@ -134,7 +137,7 @@ static inline void ls_item_note(ls_note *n, const ls_item *it,
     n->dll_len = SIZE_MAX;
     n->has_fid = has_fid;
     n->watched = it->watched == LS_WATCH_CHECK
-                     ? ls_names_watched(watch, r->text, from, len)
+                     ? ls_names_watched(watch, r->raw, from, len)
                      : it->watched;
     n->gated = true;
     n->rules_may = it->rules_may;
@@ -142,21 +145,40 @@ static inline void ls_item_note(ls_note *n, const ls_item *it,
 
 /* ---- LS_ITEM_USUAL --------------------------------------------------- */
 
-/* Bytes of strings of a usual line of n bytes, its function's name fl. */
-static inline size_t ls_usual_size(size_t n, size_t fl, unsigned fid)
+/* Bytes of the prefix's strings after the line (its prefix st->pos
+ * bytes, and an image's name of img). */
+static inline size_t ls_usual_prefix_room(const ls_start *st, size_t img)
 {
-    return fid != LS_FID_UNKNOWN ? n + 1 : n + 1 + fl + 1;
+    return st->pos ? st->pos + 1 + (img ? img + 1 : 0) : 0;
+}
+
+/* Bytes of strings of a usual line of n bytes, its function's name fl. */
+static inline size_t ls_usual_size(size_t n, const ls_start *st, size_t img,
+                                   size_t fl, unsigned fid)
+{
+    size_t k = n + 1 + ls_usual_prefix_room(st, img);
+    return fid != LS_FID_UNKNOWN ? k : k + fl + 1;
 }
 
 /* Encode the plain line w[0..n) (staged, NUL-terminated: its strings go
- * to `at` in the batch) that ldrsnap__lex_plain_line() took as st.
- * Returns its function's name, the table's or staged in w. */
+ * to `at` in the batch) that ldrsnap__lex_plain_line() (or
+ * ldrsnap__lex_plain_after(), st->pos < 65536; its image's name img bytes)
+ * took as st.  Returns its function's name, the table's or staged in w. */
 static inline const char *
 ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
-                unsigned fid, unsigned fflags, uint8_t watched, bool may,
-                uint64_t line, uint64_t offset, size_t at)
+                size_t img, unsigned fid, unsigned fflags, uint8_t watched,
+                bool may, uint64_t line, uint64_t offset, size_t at)
 {
-    size_t fl = st->sep - st->head;
+    size_t f = st->pos + st->head, fl = st->sep - f;
+    size_t room = ls_usual_prefix_room(st, img);
+    if (st->pos) { /* the prefix, and the image's name, as use_prefix() */
+        memcpy(w + n + 1, w, st->pos);
+        w[n + 1 + st->pos] = '\0';
+        if (img) {
+            memcpy(w + n + 1 + st->pos + 1, w, img);
+            w[n + 1 + st->pos + 1 + img] = '\0';
+        }
+    }
     it->kind = LS_ITEM_USUAL;
     it->watched = watched;
     it->rules_may = may;
@@ -170,13 +192,15 @@ ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
                              st->status,
                              (uint32_t)at,
                              (uint32_t)st->msg,
-                             (uint32_t)fl,
+                             (uint16_t)st->pos,
+                             (uint16_t)img,
                              st->status_orig,
                              (uint8_t)st->plain,
                              (uint8_t)fflags,
                              st->form};
-    return fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
-                                 : ls_item_stage_name(w, st->head, fl, n + 1);
+    return fid != LS_FID_UNKNOWN
+               ? ldrsnap__fid_names[fid]
+               : ls_item_stage_name(w, f, fl, n + 1 + room);
 }
 
 /* The record lex_plain() makes of the line; mem: the batch's. */
@@ -198,11 +222,17 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->pid = pl->pid;
     r->tid = pl->tid;
     r->tick = pl->tick;
-    r->text = r->raw = w;
-    r->prefix = "";
+    r->raw = w;
+    r->text = w + pl->pos;
+    /* the prefix's strings after the line */
+    const char *after = w + it->len + 1;
+    r->prefix = pl->pos ? after : "";
+    if (pl->image)
+        r->image = after + pl->pos + 1;
+    after += pl->pos ? pl->pos + 1 + (pl->image ? pl->image + 1u : 0) : 0;
     /* a known function's name is the table's (the tokenizer sent none) */
     r->function = it->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[it->fid]
-                                            : w + it->len + 1;
+                                            : after;
     r->message = w + pl->msg;
     /* where the DLL's name starts (an ENTER's): after the tag, or the
      * message of a compact twin */
@@ -226,6 +256,7 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
         }
     }
     ls_item_note(note, it, r, pl->fflags, dll, true, watch);
+    note->text_len = it->len - pl->pos;
     if (r->level == LDRSNAP_L_ENTER) /* the name ends the line */
         note->dll_len = it->len - dll;
     return r;

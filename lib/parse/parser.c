@@ -231,6 +231,15 @@ static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
     return ls_names_watched(p->watch, s, a, b);
 }
 
+/* Does the prefix s[0..pos) hold a watched byte?  (The vector form reads
+ * 16 bytes ending at pos.) */
+static bool prefix_watched(const ldrsnap_parser *p, const char *s,
+                           size_t pos)
+{
+    return pos >= 16 ? ls_names_watched(p->watch, s, 0, pos)
+                     : ls_names_watched_scalar(p->watch, s, 0, pos);
+}
+
 /* The strings of a compact item are built in the work buffer, hot in this
  * core's cache, then streamed with the item (see publish()): room for len
  * bytes, the line and its NUL copied first; NULL and *rc on failure. */
@@ -284,23 +293,25 @@ static inline void vista_owner(ldrsnap_parser *p, const ls_start *st,
 static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                       uint64_t line, const ls_start *st)
 {
-    size_t fl = st->sep - st->head; /* the function name */
+    size_t f = st->pos + st->head, fl = st->sep - f; /* the function name */
     /* the function's id, here where the name is at hand: a known one's
      * name is not sent */
-    unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
-    size_t len = ls_usual_size(n, fl, fid), at;
+    unsigned fflags, fid = ldrsnap__func_id(s + f, fl, &fflags);
+    size_t img = st->pos ? ldrsnap__lex_prefix_image(s, st->pos) : 0;
+    size_t len = ls_usual_size(n, st, img, fl, fid), at;
     int rc;
     char *w = compact_stage(p, s, n, len, &at, &rc);
     if (!w)
         return rc;
     /* may the names hold a watched byte (the rest of the line cannot)?
-     * The function's, known by its id or checked here; the DLL's, the
-     * analyzing thread checks (the two threads have about the same work
-     * that way) */
+     * The function's, known by its id or checked here, and a prefix's;
+     * the DLL's, the analyzing thread checks (the two threads have about
+     * the same work that way) */
     uint8_t watched = !p->nwatch ||
                               (fid != LS_FID_UNKNOWN
                                    ? p->fid_watched[fid]
-                                   : names_watched(p, s, st->head, st->sep))
+                                   : names_watched(p, s, f, st->sep)) ||
+                              (st->pos && prefix_watched(p, s, st->pos))
                           ? LS_WATCH_YES
                       : st->plain == LDRSNAP_L_ENTER ? LS_WATCH_CHECK
                                                       : LS_WATCH_NO;
@@ -311,8 +322,8 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                     ? p->gate.enter_may[fid]
                     : ls_gate_return_may(&p->gate, fid, st->status));
     ls_item it;
-    const char *fn = ls_usual_encode(&it, w, n, st, fid, fflags, watched,
-                                     may, line, p->cur_offset, at);
+    const char *fn = ls_usual_encode(&it, w, n, st, img, fid, fflags,
+                                     watched, may, line, p->cur_offset, at);
     compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_usual));
     vista_owner(p, st, (ldrsnap_level)st->plain, fn);
     return LDRSNAP_OK;
@@ -542,7 +553,7 @@ static size_t continues_indented(ldrsnap_parser *p, const char *s, size_t n)
     return ldrsnap__lex_find_start(p->scratch.ptr, n, &st) ? 0 : k;
 }
 
-static bool wrapped_width(const ls_line *ln)
+static inline bool wrapped_width(const ls_line *ln)
 {
     if (ln->ascii)
         return ln->len == WRAP_COLUMNS;
@@ -643,7 +654,9 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
          * we found; a line past ASCII too, whose names the analyzing
          * thread's check of compact items (ASCII bytes) cannot vouch for */
         rc = emit_piece(p, s, n, line, 0, start);
-    else if (plain)
+    else if (plain || (start == &st && st.plain && st.pos <= UINT16_MAX))
+        /* a plain record, perhaps after a prefix (its length and the
+         * image's name's in 16 bits) */
         rc = emit_plain(p, s, n, line, &st);
     else if (start == &ldrsnap__no_start)
         rc = ldrsnap__lex_modload_usual(s, n, &base, &end, &path)

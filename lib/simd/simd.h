@@ -131,6 +131,18 @@ static inline size_t ls_plain_len(const unsigned char *s, size_t n)
 #if LS_SSE2
     size_t i = 0;
     const __m128i zero = _mm_setzero_si128();
+    /* 64 bytes a step while they are all plain (nearly always), then
+     * 16 to find the byte */
+    for (; i + 64 <= n; i += 64) {
+        __m128i a = LS_LOADU(s + i), b = LS_LOADU(s + i + 16),
+                c = LS_LOADU(s + i + 32), d = LS_LOADU(s + i + 48);
+        __m128i nul = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
+            _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero)));
+        __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+        if (_mm_movemask_epi8(_mm_or_si128(any, nul)))
+            break;
+    }
     for (; i + 16 <= n; i += 16) {
         __m128i v = LS_LOADU(s + i);
         /* a byte past ASCII has its top bit set; a NUL equals zero */

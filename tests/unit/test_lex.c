@@ -401,6 +401,11 @@ static void both_ways(const char *line, size_t n)
     ldrsnap__lex_line(o2, w2, n, LDRSNAP_D_VISTA, NULL, &r2);
     char *a = flat_all(&r1), *b = flat_all(&r2);
     cr_assert_str_eq(a, b, "line '%.*s'", (int)n, line);
+    /* the image's name a compact item after a prefix carries */
+    if (has && st.pos && r2.prefix)
+        cr_assert_eq(ldrsnap__lex_prefix_image(line, st.pos),
+                     r2.image ? strlen(r2.image) : 0, "image of '%.*s'",
+                     (int)n, line);
     free(a), free(b), free(w1), free(w2), free(o1), free(o2);
 }
 
@@ -501,6 +506,11 @@ static const char *const near[] = {
     "00000002\t0.00270000\t[5440] 1540:5890 @ 82352999 - LdrpFindKnownDll - "
     "RETURN: Status: 0xc0000135",
     "[5440] [0100,4076] 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "[0100,4076] app(12): 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "[0100,x] app(12): 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "[0100,4076 app(12): 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "app(12) [0100,4076]: 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
+    "a(pp(12): 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
     "[0100,4076] 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
     "[12345678901] 1540:5890 @ 82352999 - LdrLoadDll - RETURN: 00000000",
     "DebugString: \"1540:5890 @ 82352999 - LdrLoadDll - ENTER: a.dll\"",
