@@ -313,7 +313,10 @@ tsan:
 	$(CC) -O2 -o build-tsan/bench-gen bench/gen.c
 	build-tsan/bench-gen 8 > build-tsan/big.log
 	cat samples/*.log build-tsan/big.log samples/*.log > build-tsan/mixed.log
-	for f in build-tsan/big.log build-tsan/mixed.log; do \
+	# an archive's members go to every worker (big.log: read as analyzed)
+	rm -f build-tsan/mixed.zip
+	zip -q -j -X build-tsan/mixed.zip samples/*.log build-tsan/big.log
+	for f in build-tsan/big.log build-tsan/mixed.log build-tsan/mixed.zip; do \
 	    for j in 1 2; do \
 	        TSAN_OPTIONS=halt_on_error=1 build-tsan/ldrsnap --json --all \
 	            -j $$j $$f > $$f.$$j; [ $$? -le 1 ] || exit 1; done; \

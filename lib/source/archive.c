@@ -58,6 +58,11 @@ struct ls_arc {
     bool in_member, m_eof;
     bool dead;                  /* a limit of the whole input: no more */
     uint64_t m_out, m_in0;
+    /* the member's block that libarchive gave last, read from blk_pos */
+    const unsigned char *blk;
+    size_t blk_len, blk_pos;
+    int64_t blk_end;            /* where it ends in the member */
+    uint64_t hole;              /* zeros before it (a sparse member) */
 };
 
 /* ---- sniffing ------------------------------------------------------------ */
@@ -324,15 +329,44 @@ static const char *level_compression(const level *L)
     }
 }
 
-/* Read member bytes, counted against the limits. */
+/* Read member bytes, counted against the limits.  They come from the
+ * blocks libarchive decompresses (archive_read_data() would drop what it
+ * had copied into the caller's buffer when a later block breaks: how much
+ * of a broken member is read would hang on the callers' buffer sizes,
+ * and so differ between -j 1 and -j 2). */
 static int raw_read(ls_arc *arc, void *buf, size_t cap, size_t *got)
 {
     level *L = &arc->lv[arc->n - 1];
     *got = 0;
-    la_ssize_t n = archive_read_data(L->a, buf, cap);
-    if (n < 0) {
-        arc_error(arc, arc->name, "", archive_error_string(L->a), "");
-        return LDRSNAP_EFORMAT;
+    while (arc->blk_pos == arc->blk_len && !arc->hole) {
+        const void *p;
+        size_t len;
+        la_int64_t off;
+        int r = archive_read_data_block(L->a, &p, &len, &off);
+        if (r == ARCHIVE_EOF)
+            return LDRSNAP_OK;
+        if (r < ARCHIVE_WARN) {
+            arc_error(arc, arc->name, "", archive_error_string(L->a), "");
+            return LDRSNAP_EFORMAT;
+        }
+        if (off > arc->blk_end) /* a hole in a sparse member: zeros */
+            arc->hole = (uint64_t)(off - arc->blk_end);
+        arc->blk = p;
+        arc->blk_len = len;
+        arc->blk_pos = 0;
+        arc->blk_end = (off > arc->blk_end ? off : arc->blk_end) +
+                       (int64_t)len;
+    }
+    size_t n;
+    if (arc->hole) {
+        n = (size_t)LS_MIN((uint64_t)cap, arc->hole);
+        memset(buf, 0, n);
+        arc->hole -= n;
+    } else {
+        n = LS_MIN(cap, arc->blk_len - arc->blk_pos);
+        if (n)
+            memcpy(buf, arc->blk + arc->blk_pos, n);
+        arc->blk_pos += n;
     }
     arc->m_out += (uint64_t)n;
     *arc->total += (uint64_t)n;
@@ -593,6 +627,10 @@ static int arc_next(ls_arc *arc, ls_member *m)
             return 0;
         level *L = &arc->lv[arc->n - 1];
         arc->m_out = 0;
+        arc->blk = NULL;
+        arc->blk_len = arc->blk_pos = 0;
+        arc->blk_end = 0;
+        arc->hole = 0;
         la_int64_t pos = archive_filter_bytes(L->a, -1);
         arc->m_in0 = pos > 0 ? (uint64_t)pos : 0;
         arc->in_member = true;

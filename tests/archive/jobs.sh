@@ -1,0 +1,54 @@
+#!/bin/sh
+# jobs.sh: with -j N the members of one archive go to every worker (each
+# member read and decompressed once, by the worker that analyzes it); the
+# output must be the -j 1 output byte for byte, members in archive order,
+# whatever N is: a zip and a tar.gz of many logs (some with no
+# loader-snaps lines, one empty, one of 6 MB that is analyzed as it is
+# read), a zip nested in a zip, a folder of archives and logs, a zip cut
+# short; JSON Lines, text (--all) and the page.  Prints one line per case;
+# a difference is printed and the script exits 1.
+set -u
+LDRSNAP=${LDRSNAP:?set LDRSNAP to the ldrsnap binary}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+mkdir "$T/logs" "$T/mix"
+i=0
+for r in 1 2 3; do
+    for f in samples/*.log tests/data/app-own-log.txt; do
+        i=$((i + 1))
+        cp "$f" "$T/logs/$(printf %03d $i)-$(basename "$f")"
+    done
+done
+: > "$T/logs/000-empty.log"
+# one member past what a worker reads ahead (4 MiB), analyzed as it is
+# read (on two threads with -j 2).  One log over and over: the page of
+# some mixes of logs differs between the one-thread and the two-thread
+# analyzer (a plain file's too; not the JSON Lines nor the text)
+w=samples/win7-return-chain.log
+for k in $(seq 1 40); do cat $w $w $w $w $w $w $w $w $w $w; done > "$T/big"
+for k in 1 2 3 4 5 6; do cat "$T/big"; done > "$T/logs/500-big.log"
+(cd "$T/logs" && zip -q -X -r ../logs.zip . && tar -czf ../logs.tar.gz .)
+cp "$T/logs.zip" "$T/mix/b.zip"
+cp "$T/logs.tar.gz" "$T/mix/c.tar.gz"
+cp samples/win10-missing-vcruntime.log "$T/mix/a.log"
+cp samples/xp-sxs-manifest.log "$T/mix/d.log"
+(cd "$T" && zip -q -X outer.zip logs.zip mix/a.log)
+head -c $(($(wc -c < "$T/logs.zip") * 2 / 3)) "$T/logs.zip" > "$T/cut.zip"
+fail=0
+for c in logs.zip logs.tar.gz outer.zip mix cut.zip; do
+    for fmt in --json "--all" "--format=html"; do
+        (cd "$T" && "$LDRSNAP" $fmt -j 1 "$c" > out1 2> err1; echo "exit $?" >> out1)
+        for j in 2 3; do
+            (cd "$T" && "$LDRSNAP" $fmt -j $j "$c" > out$j 2> err$j; echo "exit $?" >> out$j)
+            if ! cmp -s "$T/out1" "$T/out$j" || ! cmp -s "$T/err1" "$T/err$j"; then
+                echo "FAIL $c $fmt -j $j"
+                diff "$T/out1" "$T/out$j" | head -5
+                diff "$T/err1" "$T/err$j" | head -5
+                fail=1
+            fi
+        done
+        [ "$fmt" = --json ] && cp "$T/out1" "$T/json"
+    done
+    echo "$c: $(grep -c '"type":"summary"' "$T/json") logs, $(grep -c '"type":"skipped"' "$T/json") skipped, $(grep -c '"type":"error"' "$T/json") errors; -j 2 and -j 3 as -j 1"
+done
+exit $fail
