@@ -67,7 +67,9 @@ typedef struct ls_simd {
                     size_t k);
     /* UTF-16LE -> UTF-8 for the ASCII stretches that are nearly all of a
      * log: how many of the n code units at p, from the first, are
-     * U+0001..U+007F (one UTF-8 byte each); those are written to out. */
+     * U+0001..U+007F (one UTF-8 byte each); those are written to out,
+     * which has room for n bytes (a vector kernel may write past the
+     * count, within them). */
     size_t (*utf16le_ascii)(const unsigned char *p, size_t n, char *out);
 } ls_simd;
 

@@ -184,49 +184,80 @@ static bool plain_chunk(const unsigned char *s, size_t n, uint64_t *nl,
             carry = c >> 63;
         }
     }
-    bool ok = !_mm256_movemask_epi8(bad);
     uint64_t bits = 0;
-    for (size_t k = 0; i + k < n; k++) {
-        unsigned char c = s[i + k];
-        ok &= c < 0x80 && c != 0;
-        lone |= carry && c != '\n';
-        carry = c == '\r';
-        any |= c == '\r';
-        bits |= (uint64_t)(c == '\n') << k;
+    if (i < n) {
+        /* the short last block: the last 64 bytes (those before it were
+         * checked already), or the block in a buffer padded with 'a' */
+        size_t rem = n - i;
+        unsigned char pad[64];
+        const unsigned char *q = s + n - 64;
+        if (n < 64) {
+            memset(pad, 'a', sizeof pad);
+            memcpy(pad, s, n);
+            q = pad;
+        }
+        __m256i a = LS_LOADU32(q), b = LS_LOADU32(q + 32);
+        bad = _mm256_or_si256(
+            bad, _mm256_or_si256(_mm256_or_si256(a, b),
+                                 _mm256_or_si256(_mm256_cmpeq_epi8(a, zero),
+                                                 _mm256_cmpeq_epi8(b, zero))));
+        uint64_t l =
+            (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, lf)) |
+            (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, lf))
+                << 32;
+        uint64_t r =
+            (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, ret)) |
+            (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, ret))
+                << 32;
+        if (n >= 64) { /* the bytes of this block at the low bits */
+            l >>= 64 - rem;
+            r >>= 64 - rem;
+        }
+        uint64_t mask = rem == 64 ? ~0ull : (1ull << rem) - 1;
+        l &= mask, r &= mask;
+        bits = l;
+        if (r | carry) {
+            any |= r != 0;
+            lone |= (carry && !(l & 1)) ||
+                    (r & ~(l >> 1) & ~(1ull << (rem - 1))) != 0;
+        }
     }
     nl[i / 64] = bits; /* the short last block, or an empty word */
     *cr = any;
     *lone_cr = lone;
-    return ok;
+    return !_mm256_movemask_epi8(bad);
 }
 
-/* 32 units at a time; the rest of a block that is not all ASCII, a unit
- * at a time */
+/* 32 units at a time: a unit u is U+0001..U+007F when u - 1 (wrapping)
+ * is at most 0x7E, which a saturating subtraction of 0x7E leaves 0; the
+ * rest of a block that is not all ASCII, a unit at a time */
 static size_t utf16le_ascii(const unsigned char *p, size_t n, char *out)
 {
-    const __m256i high = _mm256_set1_epi16((short)0xFF80);
-    const __m256i zero = _mm256_setzero_si256();
+    const __m256i one = _mm256_set1_epi16(1), top = _mm256_set1_epi16(0x7E);
     size_t k = 0;
     for (; n - k >= 32; k += 32) {
         __m256i a = LS_LOADU32(p + 2 * k), b = LS_LOADU32(p + 2 * k + 32);
-        __m256i big = _mm256_and_si256(_mm256_or_si256(a, b), high);
-        __m256i nul = _mm256_or_si256(_mm256_cmpeq_epi16(a, zero),
-                                      _mm256_cmpeq_epi16(b, zero));
-        if (_mm256_movemask_epi8(_mm256_cmpeq_epi8(big, zero)) != -1 ||
-            _mm256_movemask_epi8(nul))
-            break;
+        __m256i oa = _mm256_subs_epu16(_mm256_sub_epi16(a, one), top);
+        __m256i ob = _mm256_subs_epu16(_mm256_sub_epi16(b, one), top);
+        __m256i over = _mm256_or_si256(oa, ob);
         /* the pack works per 128-bit lane: put the quarters in order */
         __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b),
                                                   0xD8);
         _mm256_storeu_si256((__m256i *)(void *)(out + k), packed);
+        if (!_mm256_testz_si256(over, over)) {
+            /* the first unit that is not (two mask bits a unit); the
+             * bytes stored from it on are within out's n, and not
+             * counted */
+            const __m256i zero = _mm256_setzero_si256();
+            uint64_t ok =
+                (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi16(oa, zero)) |
+                (uint64_t)(uint32_t)_mm256_movemask_epi8(
+                    _mm256_cmpeq_epi16(ob, zero))
+                    << 32;
+            return k + (size_t)__builtin_ctzll(~ok) / 2;
+        }
     }
-    for (; k < n; k++) {
-        unsigned lo = p[2 * k], hi = p[2 * k + 1];
-        if (hi || !lo || lo >= 0x80)
-            break;
-        out[k] = (char)lo;
-    }
-    return k;
+    return k + ldrsnap__simd_scalar.utf16le_ascii(p + 2 * k, n - k, out + k);
 }
 
 const ls_simd ldrsnap__simd_avx2 = {

@@ -192,38 +192,62 @@ static bool plain_chunk(const unsigned char *s, size_t n, uint64_t *nl,
             carry = r >> 63;
         }
     }
-    bool ok = !_mm_movemask_epi8(bad);
     uint64_t bits = 0;
-    for (size_t k = 0; i + k < n; k++) {
-        unsigned char c = s[i + k];
-        ok &= c < 0x80 && c != 0;
-        lone |= carry && c != '\n';
-        carry = c == '\r';
-        any |= c == '\r';
-        bits |= (uint64_t)(c == '\n') << k;
+    if (i < n) {
+        /* the short last block: the last 64 bytes (those before it were
+         * checked already), or the block in a buffer padded with 'a' */
+        size_t rem = n - i;
+        unsigned char pad[64];
+        const unsigned char *q = s + n - 64;
+        if (n < 64) {
+            memset(pad, 'a', sizeof pad);
+            memcpy(pad, s, n);
+            q = pad;
+        }
+        __m128i a = LS_LOADU(q), b = LS_LOADU(q + 16), c = LS_LOADU(q + 32),
+                d = LS_LOADU(q + 48);
+        bad = _mm_or_si128(bad, bad_bytes(a, b, c, d));
+        uint64_t l = mask32(a, b, lf) | mask32(c, d, lf) << 32;
+        uint64_t r = mask32(a, b, ret) | mask32(c, d, ret) << 32;
+        if (n >= 64) { /* the bytes of this block at the low bits */
+            l >>= 64 - rem;
+            r >>= 64 - rem;
+        }
+        uint64_t mask = rem == 64 ? ~0ull : (1ull << rem) - 1;
+        l &= mask, r &= mask;
+        bits = l;
+        if (r | carry) {
+            any |= r != 0;
+            lone |= (carry && !(l & 1)) ||
+                    (r & ~(l >> 1) & ~(1ull << (rem - 1))) != 0;
+        }
     }
     nl[i / 64] = bits; /* the short last block, or an empty word */
     *cr = any;
     *lone_cr = lone;
-    return ok;
+    return !_mm_movemask_epi8(bad);
 }
 
-/* 16 units at a time; the rest of a block that is not all ASCII, a unit
- * at a time */
+/* 16 units at a time: a unit u is U+0001..U+007F when u - 1 (wrapping)
+ * is at most 0x7E, which a saturating subtraction of 0x7E leaves 0; the
+ * rest of a block that is not all ASCII, a unit at a time */
 static size_t utf16le_ascii(const unsigned char *p, size_t n, char *out)
 {
-    const __m128i high = _mm_set1_epi16((short)0xFF80);
+    const __m128i one = _mm_set1_epi16(1), top = _mm_set1_epi16(0x7E);
     const __m128i zero = _mm_setzero_si128();
     size_t k = 0;
     for (; n - k >= 16; k += 16) {
         __m128i a = LS_LOADU(p + 2 * k), b = LS_LOADU(p + 2 * k + 16);
-        __m128i big = _mm_and_si128(_mm_or_si128(a, b), high);
-        __m128i nul = _mm_or_si128(_mm_cmpeq_epi16(a, zero),
-                                   _mm_cmpeq_epi16(b, zero));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(big, zero)) != 0xFFFF ||
-            _mm_movemask_epi8(nul))
-            break;
+        __m128i oa = _mm_subs_epu16(_mm_sub_epi16(a, one), top);
+        __m128i ob = _mm_subs_epu16(_mm_sub_epi16(b, one), top);
         _mm_storeu_si128((__m128i *)(void *)(out + k), _mm_packus_epi16(a, b));
+        unsigned ok = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(oa, zero)) |
+                      (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(ob, zero))
+                          << 16;
+        if (ok != 0xFFFFFFFFu) /* the first unit that is not (two mask
+                                  bits a unit); bytes stored from it on
+                                  are within out's n, and not counted */
+            return k + (size_t)__builtin_ctz(~ok) / 2;
     }
     return k + ldrsnap__simd_scalar.utf16le_ascii(p + 2 * k, n - k, out + k);
 }

@@ -405,6 +405,8 @@ static void detect(ls_text *t, bool final)
  * than one byte, the piece ends at the next line end, so that the lines
  * after it start a piece of their own.
  */
+#define UTF16_LINE_WINDOW 256
+
 static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
                       uint64_t orig)
 {
@@ -422,7 +424,14 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
             size_t units = (n - i) / 2;
             size_t room = t->u8.cap - t->u8.len - 8;
             char *o = t->u8.ptr + t->u8.len;
-            size_t k = t->simd->utf16le_ascii(p + i, units < room ? units : room, o);
+            if (units > room)
+                units = room;
+            /* past a unit that was not one byte the piece ends at the
+             * line's end: a line's worth at a time, not the rest of the
+             * room (which was transcoded again after each such unit) */
+            if (!one_to_one && units > UTF16_LINE_WINDOW)
+                units = UTF16_LINE_WINDOW;
+            size_t k = t->simd->utf16le_ascii(p + i, units, o);
             bool line_end = false;
             if (!one_to_one) { /* the piece ends at the line's end */
                 size_t j = 0;

@@ -147,6 +147,43 @@ EACH_FORM(plain_chunk_equals_scalar)
         }
 }
 
+/* One byte of each kind at every place, the short last block most of
+ * all (read as the chunk's last 64 bytes, or padded when the chunk is
+ * shorter): a '\r' then another byte, a '\r' then '\n', NUL, past ASCII,
+ * '\n'. */
+EACH_FORM(plain_chunk_each_place_equals_scalar)
+{
+    const ls_simd *s = use(*ix);
+    static const unsigned char put[][2] = {
+        {'\r', 'y'}, {'\r', '\n'}, {0, 'y'}, {0x80, 'y'}, {'\n', '\r'}};
+    for (size_t n = 1; n <= 200; n++)
+        for (size_t j = 0; j < n; j++)
+            for (size_t v = 0; v < sizeof put / sizeof put[0]; v++) {
+                unsigned char *base, *b = at_align(&base, n, (n + j) % 7);
+                for (size_t i = 0; i < n; i++)
+                    b[i] = (unsigned char)(i % 9 == 8 ? '\n' : 'a' + i % 26);
+                b[j] = put[v][0];
+                if (j + 1 < n)
+                    b[j + 1] = put[v][1];
+                uint64_t want[4], got[4];
+                memset(got, 0xA5, sizeof got);
+                bool wcr, wlone, gcr, glone;
+                bool wplain = ldrsnap__simd_scalar.plain_chunk(b, n, want,
+                                                               &wcr, &wlone);
+                bool gplain = s->plain_chunk(b, n, got, &gcr, &glone);
+                cr_assert_eq(gplain, wplain, "%s: n %zu j %zu v %zu",
+                             s->name, n, j, v);
+                cr_assert_eq(gcr, wcr, "%s: n %zu j %zu v %zu", s->name, n,
+                             j, v);
+                cr_assert_eq(glone, wlone, "%s: n %zu j %zu v %zu", s->name,
+                             n, j, v);
+                for (size_t w = 0; w < n / 64 + 1; w++)
+                    cr_assert_eq(got[w], want[w], "%s: n %zu j %zu word %zu",
+                                 s->name, n, j, w);
+                free(base);
+            }
+}
+
 EACH_FORM(watch_chunk_equals_scalar)
 {
     const ls_simd *s = use(*ix);
@@ -177,7 +214,8 @@ EACH_FORM(utf16le_ascii_equals_scalar)
 {
     const ls_simd *s = use(*ix);
     /* units that stop the ASCII run: past ASCII, NUL, a high byte */
-    static const unsigned stops[] = {0x0080, 0x0000, 0x0100, 0x00E9, 0x4E2D};
+    static const unsigned stops[] = {0x0080, 0x0000, 0x0100, 0x00E9, 0x4E2D,
+                                     0xFFFF, 0x8000, 0x017F, 0x7F00, 0xD83D};
     for (size_t n = 0; n <= 100; n++)
         for (size_t align = 0; align < 4; align++)
             for (size_t pos = 0; pos <= n; pos++)
@@ -200,6 +238,18 @@ EACH_FORM(utf16le_ascii_equals_scalar)
                     if (pos == n)
                         break;
                 }
+    /* the ends of the range go through: U+0001 and U+007F */
+    for (size_t n = 0; n <= 100; n++) {
+        unsigned char *base, *b = at_align(&base, 2 * n, n % 4);
+        for (size_t k = 0; k < n; k++)
+            b[2 * k] = k % 3 ? 0x7F : 0x01, b[2 * k + 1] = 0;
+        char got[128];
+        cr_assert_eq(s->utf16le_ascii(b, n, got), n, "%s: n %zu", s->name,
+                     n);
+        for (size_t k = 0; k < n; k++)
+            cr_assert_eq(got[k], k % 3 ? 0x7F : 0x01);
+        free(base);
+    }
 }
 
 /* ---- the inline helpers: SSE2 where this build has it, else the scalar

@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "core/alloc.h"
+#include "simd/simd.h"
 #include "text/text.h"
 
 /* Every line as "<line> <offset> <flags> <text>\n", one string. */
@@ -167,4 +168,92 @@ Test(text, utf16le_ascii_lines_match_utf8)
     cr_assert_eq(lines_seen, 160);
     free(a.s);
     free(b.s);
+}
+
+/* The input cut in two (and three) at every offset, odd and even: a unit,
+ * a surrogate pair, a CRLF or the BOM split across feeds, with each set of
+ * kernels, gives the lines (and offsets) of the code-unit loop fed whole. */
+static void run_pieces(const unsigned char *p, size_t n, bool units,
+                       const size_t *cuts, size_t ncuts, seen *v)
+{
+    ls_alloc al;
+    ls_text t;
+    ldrsnap__alloc_init(&al, NULL);
+    ldrsnap__text_init(&t, &al, 65536, keep_line, v);
+    t.utf16_units = units;
+    size_t at = 0;
+    for (size_t c = 0; c <= ncuts; c++) {
+        size_t end = c < ncuts ? cuts[c] : n;
+        cr_assert_eq(ldrsnap__text_feed(&t, p + at, end - at), 0);
+        at = end;
+    }
+    cr_assert_eq(ldrsnap__text_finish(&t), 0);
+    ldrsnap__text_free(&t);
+}
+
+Test(text, utf16le_cut_at_every_offset)
+{
+    /* ASCII stretches longer than a vector, German and Chinese lines, a
+     * surrogate pair, a lone surrogate, NUL, CRLF, lone CR */
+    static const char *const parts[] = {
+        "1a2c:0e10 @ 01 - LdrpLoadDll - ENTER: DLL name: x.dll\r\n",
+        "\"App.exe\" (Win32): \xC3\xBC" "ber C:\\Program Files\\x.dll geladen\r\n",
+        "\xE4\xB8\xAD\xE6\x96\x87 Windows\\System32\\y.dll\r\n",
+        "LDR: PID: 0x1, a \xF0\x9F\x98\x80 emoji\r\n",
+        "lone\rcr and a longer ASCII line to pass thirty-two units twice over\n"};
+    unsigned char u16[4096];
+    size_t n = 0;
+    u16[n++] = 0xFF, u16[n++] = 0xFE;
+    for (int r = 0; r < 2; r++)
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+            const unsigned char *s = (const unsigned char *)parts[i];
+            while (*s) { /* UTF-8 to UTF-16LE */
+                uint32_t c = *s++;
+                if (c >= 0xF0) {
+                    c = (c & 7) << 18 | (s[0] & 0x3Fu) << 12 |
+                        (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+                    s += 3;
+                } else if (c >= 0xE0) {
+                    c = (c & 15) << 12 | (s[0] & 0x3Fu) << 6 | (s[1] & 0x3Fu);
+                    s += 2;
+                } else if (c >= 0xC0) {
+                    c = (c & 31) << 6 | (s[0] & 0x3Fu);
+                    s += 1;
+                }
+                if (c >= 0x10000) {
+                    uint32_t hi = 0xD800 + ((c - 0x10000) >> 10);
+                    u16[n++] = (unsigned char)hi, u16[n++] = (unsigned char)(hi >> 8);
+                    c = 0xDC00 + ((c - 0x10000) & 0x3FF);
+                }
+                u16[n++] = (unsigned char)c, u16[n++] = (unsigned char)(c >> 8);
+            }
+            if (r == 1 && i == 2) { /* a lone low surrogate and a NUL */
+                u16[n++] = 0x00, u16[n++] = 0xDC;
+                u16[n++] = 0x00, u16[n++] = 0x00;
+            }
+        }
+    seen want = {0};
+    run_pieces(u16, n, true, NULL, 0, &want);
+    cr_assert_gt(want.len, 0);
+    static const char *const forms[] = {"scalar", "sse2", "avx2"};
+    const char *was = ldrsnap__simd()->name;
+    for (size_t f = 0; f < 3; f++) {
+        if (ldrsnap__simd_use(forms[f]) < 0)
+            continue;
+        for (size_t c = 0; c <= n; c++)
+            for (size_t w = 0; w < 2; w++) {
+                size_t cuts[2] = {c, c + 1}; /* w: a 1-byte piece after */
+                if (w && c + 1 > n)
+                    continue;
+                seen got = {0};
+                run_pieces(u16, n, false, cuts, 1 + w, &got);
+                cr_assert_eq(got.len, want.len, "%s: cut %zu+%zu", forms[f],
+                             c, w);
+                cr_assert(memcmp(got.s, want.s, want.len) == 0,
+                          "%s: cut %zu+%zu", forms[f], c, w);
+                free(got.s);
+            }
+    }
+    ldrsnap__simd_use(was);
+    free(want.s);
 }
