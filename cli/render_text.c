@@ -1015,9 +1015,13 @@ static int on_process_end(text_stream *t, const ldrsnap_process *p)
             t->arch[t->narch++] =
                 (arch_of_v){pid_key(v->flags, v->pid), v->line,
                             arch_guess(v, b)};
+        /* the rollup counts the causes of the first verdicts, as many as
+         * a summary keeps (each distinct cause is kept, and looked for
+         * among the others) */
         char st[16];
         snprintf(st, sizeof st, "0x%08x", (unsigned)v->status);
-        if (rollup_cause(&t->causes, ldrsnap_kind_name(v->kind), v->dll,
+        if (t->verdicts <= LDRSNAP_MAX_VERDICTS &&
+            rollup_cause(&t->causes, ldrsnap_kind_name(v->kind), v->dll,
                          v->flags & LDRSNAP_FF_STATUS ? st : NULL,
                          t->c.source, 1) < 0)
             t->oom = true;

@@ -30,7 +30,6 @@ enum ls_fail_str {
     LS_FS_SYMBOL,
     LS_FS_TEXT,
     LS_FS_NOTE,
-    LS_FS_IMAGE,    /* the verdict's image, set when it is kept */
     LS_FS_COUNT
 };
 

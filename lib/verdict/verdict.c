@@ -22,9 +22,11 @@
 
 struct ls_verdicts {
     ls_alloc al;
-    /* verdicts of judged processes; their root failures are kept */
+    /* verdicts of judged processes, each with its strings in one block of
+     * its own (kept[i]; the root failure is freed with its process: a
+     * failure with its slots is three times the size) */
     ldrsnap_verdict *verdicts;
-    ls_fail **kept;
+    char **kept;
     size_t nverdicts, verdicts_cap;
     size_t keep;      /* verdicts kept: LDRSNAP_MAX_VERDICTS, or fewer */
     size_t dropped;   /* verdicts past those, counted */
@@ -233,11 +235,29 @@ static int cmp_line(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Keep the root failure alive behind a verdict. */
-static int keep_verdict(ls_verdicts *v, ls_fail *root, ls_proc *p)
+/* Room for a string of the verdict in its block. */
+static size_t str_size(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+static const char *str_put(char **at, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = *at;
+    memcpy(d, s, n);
+    *at += n;
+    return d;
+}
+
+/* Keep the verdict of root: a copy of it and of its strings in one
+ * block. */
+static int keep_verdict(ls_verdicts *v, const ls_fail *root, ls_proc *p)
 {
     if (v->nverdicts >= v->keep) {
-        v->dropped++; /* the root stays in p, freed with it */
+        v->dropped++;
         return LS_VERDICT_DROPPED;
     }
     if (v->nverdicts == v->verdicts_cap) {
@@ -247,18 +267,34 @@ static int keep_verdict(ls_verdicts *v, ls_fail *root, ls_proc *p)
         if (!n)
             return LDRSNAP_ENOMEM;
         v->verdicts = n;
-        ls_fail **k = ldrsnap__realloc(&v->al, v->kept, cap * sizeof *k);
+        char **k = ldrsnap__realloc(&v->al, v->kept, cap * sizeof *k);
         if (!k)
             return LDRSNAP_ENOMEM;
         v->kept = k;
         v->verdicts_cap = cap;
     }
-    if (p->image && !root->strings[LS_FS_IMAGE])
-        root->strings[LS_FS_IMAGE] = ldrsnap__strdup(&v->al, p->image);
-    v->kept[v->nverdicts] = root;
-    fill_verdict(&v->verdicts[v->nverdicts], root, p);
-    v->verdicts[v->nverdicts].image = root->strings[LS_FS_IMAGE];
-    v->nverdicts++;
+    ldrsnap_verdict w;
+    fill_verdict(&w, root, p);
+    const char **strs[] = {&w.dll,  &w.dll_path, &w.parent, &w.symbol,
+                           &w.text, &w.note,     &w.image};
+    size_t nstr = sizeof strs / sizeof strs[0];
+    size_t size = w.chain_len * sizeof(const char *);
+    for (size_t i = 0; i < nstr; i++)
+        size += str_size(*strs[i]);
+    for (size_t i = 0; i < w.chain_len; i++)
+        size += str_size(w.chain[i]);
+    char *block = ldrsnap__malloc(&v->al, size + 1);
+    if (!block)
+        return LDRSNAP_ENOMEM;
+    const char **chain = (const char **)(void *)block;
+    char *at = block + w.chain_len * sizeof(const char *);
+    for (size_t i = 0; i < w.chain_len; i++)
+        chain[i] = str_put(&at, w.chain[i]);
+    w.chain = w.chain_len ? chain : NULL;
+    for (size_t i = 0; i < nstr; i++)
+        *strs[i] = str_put(&at, *strs[i]);
+    v->kept[v->nverdicts] = block;
+    v->verdicts[v->nverdicts++] = w;
     return LDRSNAP_OK;
 }
 
@@ -293,7 +329,7 @@ static int process_end(ls_proc *p, const ls_fail *root,
 }
 
 /* Give every failure its role, report them in line order, keep the
- * verdict; the other failures stay in p, freed with it. */
+ * verdict; the failures stay in p, freed with it. */
 int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
                              const ls_sink *sink)
 {
@@ -321,16 +357,6 @@ int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
         rc = LDRSNAP_OK;
     if (rc == LDRSNAP_OK && sink->process_end)
         rc = process_end(p, root, kept, sink);
-    if (kept) {
-        for (size_t i = 0; i < p->nfails; i++)
-            if (p->fails[i] == root)
-                p->fails[i] = NULL; /* now owned by v->kept */
-    }
-    size_t w = 0;
-    for (size_t i = 0; i < p->nfails; i++)
-        if (p->fails[i])
-            p->fails[w++] = p->fails[i];
-    p->nfails = w;
     return rc;
 }
 
@@ -365,7 +391,7 @@ void ldrsnap__verdicts_free(ls_verdicts *v)
     if (!v)
         return;
     for (size_t i = 0; i < v->nverdicts; i++)
-        ldrsnap__fail_free(&v->al, v->kept[i]);
+        ldrsnap__free(&v->al, v->kept[i]);
     ldrsnap__free(&v->al, v->kept);
     ldrsnap__free(&v->al, v->verdicts);
     ldrsnap__free(&v->al, v);
