@@ -9,6 +9,8 @@ set -e
 pkgs="build-essential pkg-config zlib1g-dev libpcre2-dev libyaml-dev libcriterion-dev mandoc python3 librust-winapi-dev mingw-w64-common clang-format-14 chromium"
 # archives: the library reads them through libarchive; the tests make them
 pkgs="$pkgs libarchive-dev zip p7zip-full xz-utils bzip2 zstd lz4 gcab"
+# plain .gz inputs: ISA-L's igzip inflates them (zlib without it)
+pkgs="$pkgs libisal-dev"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -72,8 +72,8 @@ struct ldrsnap_batch {
     enum kind kind;
     const unsigned char *mem;  /* a memory input */
     size_t mem_len, mem_pos;
-    z_stream zs;
-    bool zs_init;
+    ls_gunzip *gz;             /* K_GZ: kept from one input to the next */
+    bool gz_fresh;             /* between members: none of the next read */
     unsigned char *in;
     size_t in_len, in_pos;
     uint64_t in_total, out_total, top_total;
@@ -195,9 +195,6 @@ static void close_top(ldrsnap_batch *b)
     if (b->fd >= 0 && !b->is_stdin)
         close(b->fd);
     b->fd = -1;
-    if (b->zs_init)
-        inflateEnd(&b->zs);
-    b->zs_init = false;
     b->kind = K_NONE;
     b->is_stdin = false;
     b->mem = NULL;
@@ -315,10 +312,11 @@ static int start_archive(ldrsnap_batch *b, bool seekable)
 
 static int start_gzip(ldrsnap_batch *b)
 {
-    memset(&b->zs, 0, sizeof b->zs);
-    if (inflateInit2(&b->zs, 15 + 16) != Z_OK)
+    if (b->gz)
+        ldrsnap__gunzip_reset(b->gz);
+    else if (ldrsnap__gunzip_new(&b->gz, &b->al) < 0)
         return entry_error(b, LDRSNAP_ENOMEM, "cannot start gzip decoder");
-    b->zs_init = true;
+    b->gz_fresh = false;
     b->kind = K_GZ;
     b->entry.compression = "gzip";
     return LDRSNAP_OK;
@@ -593,32 +591,36 @@ int ldrsnap_batch_next(ldrsnap_batch *b, ldrsnap_entry **entry)
 
 static int read_gz(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
 {
-    b->zs.next_out = buf;
-    b->zs.avail_out = (uInt)LS_MIN(cap, 1u << 30);
-    while (b->zs.avail_out == (uInt)LS_MIN(cap, 1u << 30)) {
+    size_t made = 0;
+    *got = 0;
+    while (made == 0) {
         ssize_t n = fill(b);
         if (n < 0)
             return entry_error(b, LDRSNAP_EIO, strerror(errno));
         if (n == 0) {
-            if (b->zs.total_in == 0 && b->zs.total_out == 0)
+            if (b->gz_fresh)
                 break; /* clean end after a member */
             return entry_error(b, LDRSNAP_EFORMAT, "gzip stream is truncated");
         }
-        b->zs.next_in = b->in + b->in_pos;
-        b->zs.avail_in = (uInt)(b->in_len - b->in_pos);
-        int zr = inflate(&b->zs, Z_NO_FLUSH);
-        b->in_pos = b->in_len - b->zs.avail_in;
-        if (zr == Z_STREAM_END) {
-            inflateReset(&b->zs); /* another member may follow */
-            b->zs.total_in = b->zs.total_out = 0;
-        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-            char why[160];
-            snprintf(why, sizeof why, "gzip data is corrupt (%s)",
-                     b->zs.msg ? b->zs.msg : "inflate failed");
-            return entry_error(b, LDRSNAP_EFORMAT, why);
+        size_t used = (size_t)n, out = cap;
+        const char *why = NULL;
+        int r = ldrsnap__gunzip(b->gz, b->in + b->in_pos, &used, buf, &out,
+                                &why);
+        b->in_pos += used;
+        made = out;
+        if (used || out)
+            b->gz_fresh = false;
+        if (r < 0) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "gzip data is corrupt (%s)", why);
+            return entry_error(b, LDRSNAP_EFORMAT, msg);
+        }
+        if (r == 1) { /* another member may follow */
+            ldrsnap__gunzip_reset(b->gz);
+            b->gz_fresh = true;
         }
     }
-    *got = LS_MIN(cap, 1u << 30) - b->zs.avail_out;
+    *got = made;
     return LDRSNAP_OK;
 }
 
@@ -692,6 +694,7 @@ void ldrsnap_batch_free(ldrsnap_batch *b)
     }
     ldrsnap__free(&b->al, b->queue);
     ldrsnap__free(&b->al, b->in);
+    ldrsnap__gunzip_free(b->gz);
     b->magic = 0;
     ls_alloc al = b->al;
     ldrsnap__free(&al, b);

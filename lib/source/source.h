@@ -69,6 +69,19 @@ int ldrsnap__arc_next(ls_arc *arc, ls_member *m);
 int ldrsnap__arc_read(ls_arc *arc, void *buf, size_t cap, size_t *got);
 void ldrsnap__arc_free(ls_arc *arc);
 
+/* The inflater of plain gzip inputs (gunzip.c): ISA-L's igzip, or zlib
+ * without it.  ldrsnap__gunzip() inflates in[0..*in_len) into
+ * out[0..*out_len), sets both to what it used and made, and returns 0,
+ * 1 at the end of a member (ldrsnap__gunzip_reset() before the next), or
+ * -1 with *why. */
+typedef struct ls_gunzip ls_gunzip;
+int ldrsnap__gunzip_new(ls_gunzip **out, const ls_alloc *al);
+void ldrsnap__gunzip_reset(ls_gunzip *g);
+int ldrsnap__gunzip(ls_gunzip *g, const unsigned char *in, size_t *in_len,
+                    unsigned char *out, size_t *out_len, const char **why);
+void ldrsnap__gunzip_free(ls_gunzip *g);
+const char *ldrsnap__gunzip_engine(void);
+
 /* Check one input's count against the limits: 0, or LDRSNAP_ELIMIT with
  * why (for "<name>: <why>"). */
 int ldrsnap__limit_check(const ls_limits *lim, uint64_t out, uint64_t in,
