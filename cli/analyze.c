@@ -95,6 +95,11 @@ typedef struct sink {
     obuf held;
     rollup sigs;       /* its signatures, counted once the log is judged */
     text_stream *tx;   /* the text report, written as processes end */
+    html_rest rest;    /* --format=html: the failing processes past the
+                          cards */
+    size_t fmark, emark; /* --format=html: the failures and exceptions of
+                            the report before these are of ended
+                            processes */
 } sink;
 
 /* -j: a unit's buffered output grew past SPILL_AT: wait for its turn
@@ -137,12 +142,47 @@ static int on_tree_record(const ldrsnap_record *r, void *ud)
 static void pin_event(sink *s, const ldrsnap_event *ev)
 {
     if (ev->type == LDRSNAP_EV_FAILURE)
-        capture_pin(s->cap, ev->failure->line);
+        capture_pin(s->cap, ev->failure->line, false);
     else if (ev->type == LDRSNAP_EV_EXCEPTION)
-        capture_pin(s->cap, ev->exception->line);
+        capture_pin(s->cap, ev->exception->line, false);
     else if (ev->type == LDRSNAP_EV_SIGNATURE)
         for (size_t i = 0; i < ev->signature->n_lines && i < 20; i++)
-            capture_pin(s->cap, ev->signature->lines[i]);
+            capture_pin(s->cap, ev->signature->lines[i], true);
+}
+
+/* A process ended: the tree keeps it when it is to be shown; the page
+ * keeps the events of the first HTML_CARDS failing processes (their
+ * lines pinned for the excerpts), a row for the next HTML_ROWS, and the
+ * signatures of those that did not fail (with --all their evidence). */
+static void process_end(sink *s, const ldrsnap_process *p)
+{
+    bool failed = p->verdict != NULL;
+    if (s->tree)
+        tree_end(s->tree, p->flags, p->pid, p->last_line, failed);
+    if (s->o->format != FMT_HTML)
+        return;
+    bool shown = failed && s->rest.failing < HTML_CARDS;
+    if (failed)
+        s->oom |= html_rest_add(&s->rest, p->verdict) < 0;
+    bool other_sigs = !failed && s->rest.sigs < HTML_OTHER_SIGS;
+    size_t n = report_end_process(&s->rep, s->fmark, s->emark, p->flags,
+                                  p->pid, shown || (!failed && s->o->all),
+                                  shown || other_sigs);
+    if (other_sigs)
+        s->rest.sigs += n;
+    else if (!failed)
+        s->rest.sigs_gone += n;
+    if (shown && s->cap) {
+        for (size_t i = s->fmark; i < s->rep.nfails; i++) {
+            const ldrsnap_failure *f = &s->rep.fails[i].f;
+            if (f->role != LDRSNAP_ROLE_HANDLED || s->o->all)
+                capture_pin(s->cap, f->line, false);
+        }
+        for (size_t i = s->emark; i < s->rep.nexcs; i++)
+            capture_pin(s->cap, s->rep.excs[i].e.line, false);
+    }
+    s->fmark = s->rep.nfails;
+    s->emark = s->rep.nexcs;
 }
 
 static int on_event(const ldrsnap_event *ev, void *ud)
@@ -193,6 +233,10 @@ static int on_event(const ldrsnap_event *ev, void *ud)
             spill(s->u);
         return s->out->err ? -1 : 0; /* the output is lost: stop */
     }
+    if (ev->type == LDRSNAP_EV_PROCESS_END) {
+        process_end(s, ev->process);
+        return 0;
+    }
     if (s->tree) {
         if (ev->type == LDRSNAP_EV_FAILURE)
             rc = tree_failure(s->tree, ev->failure);
@@ -209,11 +253,17 @@ static int on_event(const ldrsnap_event *ev, void *ud)
     else if (ev->type == LDRSNAP_EV_SIGNATURE)
         rc = report_add_signature(&s->rep, ev->signature);
     s->oom |= rc < 0;
-    /* kept for the page (not past its cap), and not a failure it shows
-     * only with --all: its lines */
+    /* a signature's lines, kept for the page, now (while its process may
+     * still be one the page shows): they may be long
+     * before its process ends (the failures and exceptions of a process
+     * come right before its end, when the capture still holds them; a
+     * probe miss of --all comes as it is read) */
+    bool may_show = s->rest.failing < HTML_CARDS ||
+                    s->rest.sigs < HTML_OTHER_SIGS;
     if (s->cap && kept < s->rep.nfails + s->rep.nexcs + s->rep.nsigs &&
-        (s->o->all || ev->type != LDRSNAP_EV_FAILURE ||
-         ev->failure->role != LDRSNAP_ROLE_HANDLED))
+        ((ev->type == LDRSNAP_EV_SIGNATURE && may_show) ||
+         (ev->type == LDRSNAP_EV_FAILURE &&
+          ev->failure->role == LDRSNAP_ROLE_NOISE)))
         pin_event(s, ev);
     return 0;
 }
@@ -256,7 +306,7 @@ static void fill_row(unit *u, const ldrsnap_summary *s)
     u->row_set = true;
     free(r->dll);
     r->dll = NULL;
-    r->verdicts = s->n_verdicts;
+    r->verdicts = s->n_verdicts + s->verdicts_dropped;
     r->state = s->n_verdicts ? ROW_FAILING : ROW_CLEAN;
     if (!s->n_verdicts)
         return;
@@ -486,12 +536,14 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
         opts.flags |= LDRSNAP_OPT_QUIET_NOISE;
     if (in->threaded)
         opts.flags |= LDRSNAP_OPT_THREADED;
-    if (stream)
+    if (stream || o->format == FMT_HTML || o->cmd == CMD_TREE)
         opts.flags |= LDRSNAP_OPT_PROCESS_EVENTS | LDRSNAP_OPT_FEW_VERDICTS;
     if (o->format == FMT_HTML)
         s.rep.cap = HTML_KEEP_EVENTS; /* the page shows the first ones */
     bool want_tree = o->cmd == CMD_TREE || o->format == FMT_HTML;
-    if ((want_tree && tree_new(&s.tree, o->all && o->cmd == CMD_TREE) < 0) ||
+    size_t keep = o->cmd == CMD_TREE ? TREE_KEEP : HTML_CARDS;
+    if ((want_tree &&
+         tree_new(&s.tree, o->all && o->cmd == CMD_TREE, keep) < 0) ||
         (stream && text_begin(&s.tx, &s.out, name, o) < 0) ||
         (o->format == FMT_HTML && capture_new(&s.cap) < 0) ||
         ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||
@@ -519,7 +571,8 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
     }
     if (o->format == FMT_HTML) {
         report_sort(&s.rep);
-        html_input hin = {t->id, name, s.cap, &s.rep, sum, s.tree, o};
+        html_input hin = {t->id, name, s.cap, &s.rep, sum, s.tree, o,
+                           &s.rest};
         s.oom |= html_log(out, &hin) < 0;
         fill_row(u, sum);
     } else if (s.tree)
@@ -550,6 +603,7 @@ out:
     text_free(s.tx);
     tree_free(s.tree);
     capture_free(s.cap);
+    html_rest_free(&s.rest);
     ldrsnap_analyzer_free(a);
     spill(u);
     return status;

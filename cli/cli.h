@@ -194,6 +194,7 @@ typedef struct sig_copy {
     ldrsnap_signature s;
     char *strings[6];
     uint64_t *lines;
+    bool settled;        /* its process ended (report_end_process()) */
 } sig_copy;
 
 typedef struct report {
@@ -214,6 +215,13 @@ int report_add_exception(report *r, const ldrsnap_exception *e);
 int report_add_signature(report *r, const ldrsnap_signature *s);
 void report_free(report *r);
 void report_sort(report *r);
+/* A process ended (the page): its failures and exceptions at or past
+ * from_f, from_e (they come right before its end) and its signatures not
+ * yet settled are kept, or dropped (keep_events, keep_sigs false).
+ * Returns how many signatures it had. */
+size_t report_end_process(report *r, size_t from_f, size_t from_e,
+                          unsigned pflags, uint32_t pid, bool keep_events,
+                          bool keep_sigs);
 
 /* Which verdict each event of a report is shown under (render_text.c):
  * index arrays bucketed by verdict, bucket n_verdicts holding what no
@@ -258,7 +266,8 @@ typedef struct capture capture;
 int capture_new(capture **out);
 void capture_free(capture *c);
 int capture_record(capture *c, const ldrsnap_record *r); /* every record */
-void capture_pin(capture *c, uint64_t line);  /* a line the page names */
+/* A line the page names (sig: a signature's, in a budget of its own). */
+void capture_pin(capture *c, uint64_t line, bool sig);
 /* The captured lines within EXCERPT_WINDOW of the wanted ones (sorted,
  * unique); valid until capture_free(). */
 void capture_excerpt(capture *c, const uint64_t *want, size_t nwant,
@@ -266,6 +275,27 @@ void capture_excerpt(capture *c, const uint64_t *want, size_t nwant,
 void excerpt_free(excerpt *x);
 
 /* render_html.c */
+/* A failing process the page lists in its table, not in full. */
+typedef struct html_row {
+    uint64_t line;
+    uint32_t pid, status;
+    unsigned flags;        /* LDRSNAP_FF_PID, LDRSNAP_FF_STATUS */
+    char *image, *dll;
+    const char *status_name; /* the code table's */
+    ldrsnap_kind kind;
+} html_row;
+#define HTML_CARDS 20      /* failing processes shown in full per log */
+#define HTML_ROWS 500      /* rows of the table of the other ones */
+#define HTML_OTHER_SIGS 64 /* signatures of processes that did not fail */
+typedef struct html_rest {
+    html_row *rows;
+    size_t n;
+    size_t failing;        /* failing processes, in all */
+    size_t sigs, sigs_gone; /* signatures of processes that did not fail:
+                               kept, and past HTML_OTHER_SIGS */
+} html_rest;
+int html_rest_add(html_rest *r, const ldrsnap_verdict *v);
+void html_rest_free(html_rest *r);
 typedef struct html_input {
     unsigned id;           /* the log's place in the run: anchors */
     const char *source;    /* its name */
@@ -274,6 +304,7 @@ typedef struct html_input {
     const ldrsnap_summary *summary;
     struct tree *tree;
     const cli_opts *o;
+    const html_rest *rest; /* the failing processes past HTML_CARDS */
 } html_input;
 enum row_state { ROW_CLEAN, ROW_FAILING, ROW_ERROR };
 typedef struct rollup_row {   /* a log, for the rollup table */
@@ -409,11 +440,15 @@ typedef struct tproc {
     char *image;
     bool began, failing;
     bool kept;           /* ended, and kept to be shown */
+    bool ended;          /* the analyzer ended it (tree_end()) */
     tthread *threads;
     tthread *last_thread; /* the one the last record named */
 } tproc;
 typedef struct tree tree;
-int tree_new(tree **out, bool all); /* all: keep clean processes too */
+/* all: keep clean processes too; keep: how many ended ones to show */
+int tree_new(tree **out, bool all, size_t keep);
+void tree_end(tree *t, unsigned flags, uint32_t pid, uint64_t last_line,
+              bool failed);
 void tree_free(tree *t);
 int tree_record(tree *t, const ldrsnap_record *r);
 int tree_failure(tree *t, const ldrsnap_failure *f);

@@ -6,7 +6,7 @@
  * The failures of a process come when the process ends, often long
  * after their lines; the capture keeps, in memory that does not grow
  * with the log:
- *   - `recent`: every line of the last RECENT_BYTES (about five thousand
+ *   - `recent`: every line of the last RECENT_BYTES (about ten thousand
  *     lines): a failure judged soon after its line, a signature's earlier
  *     steps, what the trace inferred at the end of a process;
  *   - `strong`: the windows (WINDOW lines before and after) around the
@@ -15,7 +15,9 @@
  *     probe of the search path, an exception, a program's exit), the
  *     last STRONG_BYTES of them;
  *   - `pinned`: the windows of the lines the events named (capture_pin()),
- *     at most PIN_LINES lines and PIN_BYTES, which the page shows.
+ *     at most PIN_LINES lines and PIN_BYTES, which the page shows; a
+ *     signature's (pinned as it matches, before the page knows whether it
+ *     shows it) at most a quarter of those.
  * The first two are rings: the oldest lines go first.  An evidence line
  * that neither held when its event came has no excerpt; the page counts
  * those.
@@ -25,13 +27,15 @@
 
 #include "cli.h"
 
-#define RECENT_BYTES ((size_t)512 << 10)
-#define RECENT_LINES 8192
-#define STRONG_BYTES ((size_t)512 << 10)
-#define STRONG_LINES 8192
+#define RECENT_BYTES ((size_t)1 << 20)
+#define RECENT_LINES 16384
+#define STRONG_BYTES ((size_t)1 << 20)
+#define STRONG_LINES 16384
 #define PIN_BYTES ((size_t)1 << 20)
 #define PIN_LINES 4096
 #define PIN_SLOTS 8192 /* a power of two, twice PIN_LINES */
+#define SIG_LINES (PIN_LINES / 2)
+#define SIG_BYTES (PIN_BYTES / 2)
 
 /* ---- a ring of lines --------------------------------------------------- */
 
@@ -159,6 +163,7 @@ struct capture {
     pin *pins;
     size_t npins;
     size_t pin_bytes;
+    size_t sig_lines, sig_bytes; /* pinned for signatures */
     uint64_t *slots;       /* pinned lines + 1, by hash */
 };
 
@@ -203,13 +208,16 @@ static uint64_t *slot_of(capture *c, uint64_t line)
 
 /* Keep a copy of a line for the page; false past the budget. */
 static bool pin_line(capture *c, uint64_t line, const char *s, size_t n,
-                     bool joined)
+                     bool joined, bool sig)
 {
     uint64_t *slot = slot_of(c, line);
     if (*slot)
         return true;
-    if (c->npins == PIN_LINES || c->pin_bytes + n > PIN_BYTES)
+    if (c->npins == PIN_LINES || c->pin_bytes + n > PIN_BYTES ||
+        (sig && (c->sig_lines == SIG_LINES || c->sig_bytes + n > SIG_BYTES)))
         return false;
+    c->sig_lines += sig;
+    c->sig_bytes += sig ? n : 0;
     char *t = malloc(n + 1);
     if (!t)
         return false;
@@ -312,7 +320,7 @@ int capture_record(capture *c, const ldrsnap_record *r)
     c->last = line;
     lr_push(&c->recent, line, s, n, joined);
     if (line <= c->pin_until)
-        pin_line(c, line, s, n, joined);
+        pin_line(c, line, s, n, joined, false);
     if (strong_line(r)) {
         /* its window: the lines before it, from the recent ones */
         uint64_t from = line > EXCERPT_WINDOW ? line - EXCERPT_WINDOW : 1;
@@ -332,7 +340,7 @@ int capture_record(capture *c, const ldrsnap_record *r)
     return 0;
 }
 
-void capture_pin(capture *c, uint64_t line)
+void capture_pin(capture *c, uint64_t line, bool sig)
 {
     if (!line)
         return;
@@ -352,7 +360,7 @@ void capture_pin(capture *c, uint64_t line)
             e = lr_find(r, l);
         }
         if (e)
-            pin_line(c, l, r->bytes + e->off, e->len, e->joined);
+            pin_line(c, l, r->bytes + e->off, e->len, e->joined, sig);
     }
 }
 

@@ -35,10 +35,8 @@ static inline void ob_fwrite_(const void *p, size_t size, size_t n, obuf *o)
     ob_write(o, p, size * n);
 }
 
-#define MAX_CARDS 20         /* failing processes shown in full per log */
 #define MAX_EVIDENCE 200     /* evidence rows per process */
 #define MAX_LINE_BYTES EXCERPT_LINE_BYTES
-#define MAX_REST 500         /* rows of the table of the other verdicts */
 
 /* ---- escaping ---------------------------------------------------------- */
 
@@ -904,27 +902,51 @@ static void totals(hlog *h)
                         "the first %d of each (--format=jsonl has them all)"
                         "</p>\n",
                 h->in->rep->gone, HTML_KEEP_EVENTS);
-    if (h->in->tree && tree_gone(h->in->tree, true))
-        ob_printf(h->out, "<p class=\"mute\">Load trees of %zu more failing "
-                        "processes not kept: the page keeps the first %d "
-                        "that ended</p>\n",
-                tree_gone(h->in->tree, true), TREE_KEEP);
 }
 
-static void rest_table(hlog *h, size_t from)
+int html_rest_add(html_rest *r, const ldrsnap_verdict *v)
 {
-    const ldrsnap_summary *s = h->in->summary;
+    if (r->failing++ < HTML_CARDS || r->n >= HTML_ROWS)
+        return 0;
+    if (!r->rows && !(r->rows = calloc(HTML_ROWS, sizeof *r->rows)))
+        return -1;
+    html_row *w = &r->rows[r->n++];
+    w->line = v->line;
+    w->pid = v->pid;
+    w->status = v->status;
+    w->flags = v->flags & (LDRSNAP_FF_PID | LDRSNAP_FF_STATUS);
+    w->image = v->image ? strdup(v->image) : NULL;
+    w->dll = v->dll ? strdup(v->dll) : NULL;
+    w->status_name = (v->flags & LDRSNAP_FF_STATUS)
+                         ? ldrsnap_status_name(v->status) : NULL;
+    w->kind = v->kind;
+    return 0;
+}
+
+void html_rest_free(html_rest *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->rows[i].image);
+        free(r->rows[i].dll);
+    }
+    free(r->rows);
+    memset(r, 0, sizeof *r);
+}
+
+/* The failing processes past the cards: a row each, HTML_ROWS at most. */
+static void rest_table(hlog *h, size_t total, size_t from)
+{
+    const html_rest *rest = h->in->rest;
     obuf *out = h->out;
-    if (from >= s->n_verdicts)
+    if (from >= total)
         return;
     ob_printf(out, "<h3>%zu more failing processes</h3>\n<table class="
                  "\"more\"><tr><th>line</th><th>process</th><th>DLL</th>"
                  "<th>status</th><th>kind</th></tr>\n",
-            s->n_verdicts - from);
-    size_t to = s->n_verdicts - from > MAX_REST ? from + MAX_REST
-                                                : s->n_verdicts;
-    for (size_t k = from; k < to; k++) {
-        const ldrsnap_verdict *v = &s->verdicts[k];
+            total - from);
+    size_t n = rest ? rest->n : 0;
+    for (size_t k = 0; k < n; k++) {
+        const html_row *v = &rest->rows[k];
         ob_printf(out, "<tr><td>%llu</td><td>", (unsigned long long)v->line);
         if (v->flags & LDRSNAP_FF_PID)
             ob_printf(out, "%04x ", v->pid);
@@ -938,10 +960,10 @@ static void rest_table(hlog *h, size_t from)
         ob_printf(out, "</td><td>%s</td></tr>\n", ldrsnap_kind_name(v->kind));
     }
     ob_puts_("</table>\n", out);
-    if (to < s->n_verdicts)
+    if (from + n < total)
         ob_printf(out, "<p class=\"mute more\">%zu more failing processes "
                      "not shown (--format=jsonl lists every verdict)</p>\n",
-                s->n_verdicts - to);
+                total - from - n);
 }
 
 int html_log(obuf *out, const html_input *in)
@@ -952,14 +974,16 @@ int html_log(obuf *out, const html_input *in)
         report_index_free(&h.ix);
         return -1;
     }
+    /* the summary keeps the first verdicts, the rest are counted */
+    size_t total = s->n_verdicts + s->verdicts_dropped;
     ob_printf(out, "<section class=\"log%s\" id=\"log%u\" data-verdicts="
                  "\"%zu\" data-source=\"",
-            s->n_verdicts ? " failing" : "", in->id, s->n_verdicts);
+            total ? " failing" : "", in->id, total);
     hput(out, in->source);
     ob_puts_("\">\n<h2>", out);
     hput(out, in->source);
     ob_puts_("</h2>\n", out);
-    size_t shown = s->n_verdicts < MAX_CARDS ? s->n_verdicts : MAX_CARDS;
+    size_t shown = s->n_verdicts < HTML_CARDS ? s->n_verdicts : HTML_CARDS;
     want w = {0};
     wanted(&h, shown, &w);
     if (w.n)
@@ -978,6 +1002,11 @@ int html_log(obuf *out, const html_input *in)
          i < sb->start[s->n_verdicts + 1]; i++)
         sig_html(&h, &in->rep->sigs[sb->idx[i]].s,
                  s->n_verdicts ? &s->verdicts[0] : NULL);
+    if (in->rest && in->rest->sigs_gone)
+        ob_printf(out, "<p class=\"mute\">%zu more signatures of processes "
+                       "that did not fail not shown: the page keeps the "
+                       "first %d (--format=jsonl lists them all)</p>\n",
+                  in->rest->sigs_gone, HTML_OTHER_SIGS);
     if (in->tree)
         tree_mark(in->tree, in->o->all);
     for (size_t k = 0; k < shown; k++) {
@@ -1010,7 +1039,7 @@ int html_log(obuf *out, const html_input *in)
         evidence(&h, k);
         ob_puts_("</div>\n", out);
     }
-    rest_table(&h, shown);
+    rest_table(&h, total, shown);
     codes(&h);
     if (in->o->all && !s->n_verdicts)
         evidence(&h, s->n_verdicts);

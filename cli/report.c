@@ -110,23 +110,84 @@ int report_add_signature(report *r, const ldrsnap_signature *sg)
     return 0;
 }
 
+static void fail_free(fail_copy *c)
+{
+    for (int j = 0; j < 7; j++)
+        free(c->strings[j]);
+    for (size_t j = 0; c->chain && j < c->f.chain_len; j++)
+        free(c->chain[j]);
+    free(c->chain);
+}
+
+static void exc_free(exc_copy *c)
+{
+    for (int j = 0; j < 4; j++)
+        free(c->strings[j]);
+}
+
+static void sig_free(sig_copy *c)
+{
+    for (int j = 0; j < 6; j++)
+        free(c->strings[j]);
+    free(c->lines);
+}
+
+static bool same_process(unsigned flags, uint32_t pid, unsigned pflags,
+                         uint32_t ppid)
+{
+    bool has = (flags & LDRSNAP_FF_PID) != 0;
+    return has == ((pflags & LDRSNAP_FF_PID) != 0) && (!has || pid == ppid);
+}
+
+size_t report_end_process(report *r, size_t from_f, size_t from_e,
+                          unsigned pflags, uint32_t pid, bool keep_events,
+                          bool keep_sigs)
+{
+    size_t nsigs = 0;
+    size_t m = from_f;
+    for (size_t i = from_f; i < r->nfails; i++) {
+        fail_copy *c = &r->fails[i];
+        if (!keep_events && same_process(c->f.flags, c->f.pid, pflags, pid))
+            fail_free(c);
+        else
+            r->fails[m++] = *c;
+    }
+    r->nfails = m;
+    m = from_e;
+    for (size_t i = from_e; i < r->nexcs; i++) {
+        exc_copy *c = &r->excs[i];
+        if (!keep_events && same_process(c->e.flags, c->e.pid, pflags, pid))
+            exc_free(c);
+        else
+            r->excs[m++] = *c;
+    }
+    r->nexcs = m;
+    /* its signatures came as they matched: those not settled yet */
+    m = 0;
+    for (size_t i = 0; i < r->nsigs; i++) {
+        sig_copy *c = &r->sigs[i];
+        if (!c->settled && same_process(c->s.flags, c->s.pid, pflags, pid)) {
+            nsigs++;
+            if (!keep_sigs) {
+                sig_free(c);
+                continue;
+            }
+            c->settled = true;
+        }
+        r->sigs[m++] = *c;
+    }
+    r->nsigs = m;
+    return nsigs;
+}
+
 void report_free(report *r)
 {
-    for (size_t i = 0; i < r->nfails; i++) {
-        for (int j = 0; j < 7; j++)
-            free(r->fails[i].strings[j]);
-        for (size_t j = 0; j < r->fails[i].f.chain_len; j++)
-            free(r->fails[i].chain[j]);
-        free(r->fails[i].chain);
-    }
+    for (size_t i = 0; i < r->nfails; i++)
+        fail_free(&r->fails[i]);
     for (size_t i = 0; i < r->nexcs; i++)
-        for (int j = 0; j < 4; j++)
-            free(r->excs[i].strings[j]);
-    for (size_t i = 0; i < r->nsigs; i++) {
-        for (int j = 0; j < 6; j++)
-            free(r->sigs[i].strings[j]);
-        free(r->sigs[i].lines);
-    }
+        exc_free(&r->excs[i]);
+    for (size_t i = 0; i < r->nsigs; i++)
+        sig_free(&r->sigs[i]);
     free(r->fails);
     free(r->excs);
     free(r->sigs);

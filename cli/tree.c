@@ -14,12 +14,15 @@
  * One node per DLL name (case-blind) per process; a pid that begins again
  * is a new process.
  *
- * Memory follows the live processes, not the log: every PRUNE_EVERY new
- * processes, those that ended (not among the RECENT most recently active:
- * the library follows at most 64 at once, so their failures have come)
- * are freed, but for the first TREE_KEEP that failed (any, with --all),
- * which the page and the terminal show; the others are counted.  No
- * input holds more than TREE_MAX_NODES nodes.
+ * Memory follows the live processes, not the log: a process ends when
+ * the analyzer says so (tree_end(), from its LDRSNAP_EV_PROCESS_END
+ * event), after its failures; those that ended are freed PRUNE_ENDED at
+ * a time, but for the first few that failed (any, with --all), which the
+ * page and the terminal show (tree_new()'s keep); the others are counted.
+ * A process the analyzer never ends (a pid the tree split where the
+ * library did not) goes once it is not among the RECENT most recently
+ * active, checked every PRUNE_EVERY new processes.  No input holds more
+ * than TREE_MAX_NODES nodes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +31,10 @@
 #include "cli.h"
 
 #define TREE_MAX_NODES (1 << 16)
-#define RECENT 256       /* processes most recently active: never freed */
+#define RECENT 256       /* processes most recently active: never freed
+                            unless ended */
 #define PRUNE_EVERY 512  /* new processes between two prunings */
+#define PRUNE_ENDED 32   /* ended processes between two prunings */
 #define TREE_MAX_PROCS (1 << 16)
 #define FN_CACHE 64
 #define TREE_KEY_SLOTS 8192 /* distinct pids followed at once */
@@ -51,7 +56,9 @@ struct tree {
     size_t nfns;
     size_t prune_at;    /* prune when nprocs reaches it */
     bool keep_all;      /* keep any process, failing or not (--all) */
+    size_t keep;        /* ended processes kept at most */
     size_t nkept;       /* ended processes kept */
+    size_t nended;      /* ended, not kept, not yet freed */
     size_t gone_failing, gone_other; /* ended processes freed */
 };
 
@@ -74,12 +81,13 @@ static uint64_t name_hash(size_t proc, const char *s)
     return h;
 }
 
-int tree_new(tree **out, bool all)
+int tree_new(tree **out, bool all, size_t keep)
 {
     tree *t = calloc(1, sizeof *t);
     if (!t)
         return -1;
     t->keep_all = all;
+    t->keep = keep;
     t->prune_at = PRUNE_EVERY;
     *out = t;
     return 0;
@@ -181,8 +189,10 @@ static tproc *new_proc(tree *t, uint64_t key, uint64_t line)
 static tproc *proc_of(tree *t, uint64_t key, uint64_t line)
 {
     size_t *slot = key_slot(t, key);
-    if (slot && *slot)
+    if (slot && *slot && !t->procs[*slot - 1].ended)
         return &t->procs[*slot - 1];
+    if (slot && *slot) /* the analyzer ended it: the pid's next process */
+        return new_proc(t, key, line);
     /* a debugger's lines (ModLoad of the program) before the first line
      * that names a pid: the same process */
     if (key && t->nprocs == 1 && t->procs[0].key == 0 && !t->procs[0].began) {
@@ -543,11 +553,10 @@ static uint32_t remap(const uint32_t *map, uint32_t i)
 
 /* Free the processes that ended and are not kept; the arrays are packed
  * again (indexes remapped).  -1 out of memory (nothing freed). */
-static int prune(tree *t)
+static int prune(tree *t, bool final)
 {
     size_t n = t->nprocs;
-    if (n <= RECENT)
-        return 0;
+    t->nended = 0;
     uint64_t *act = malloc(n * sizeof *act);
     size_t *pmap = malloc(n * sizeof *pmap);
     uint32_t *nmap = malloc((t->nnodes + 1) * sizeof *nmap);
@@ -559,13 +568,14 @@ static int prune(tree *t)
     for (size_t i = 0; i < n; i++)
         act[i] = activity(&t->procs[i]);
     qsort(act, n, sizeof *act, cmp_desc);
-    uint64_t recent = act[RECENT - 1];
+    uint64_t recent = n > RECENT ? act[RECENT - 1] : 0;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         tproc *p = &t->procs[i];
-        bool live = activity(p) >= recent || i + 1 == n;
-        if (!live && !p->kept && (p->failing || t->keep_all) &&
-            t->nkept < TREE_KEEP) {
+        bool live = (!p->ended && activity(p) >= recent) ||
+                    (i + 1 == n && !final);
+        if (!live && !p->kept && !p->ended && (p->failing || t->keep_all) &&
+            t->nkept < t->keep) {
             p->kept = true;
             t->nkept++;
         }
@@ -636,10 +646,33 @@ size_t tree_gone(const tree *t, bool failing)
     return failing ? t->gone_failing : t->gone_other;
 }
 
+/* The analyzer ended the process of this pid that its last line was in
+ * (a pid that begins again has its new process already: the record that
+ * begins it comes before the old one's end); its failures came before.
+ * Kept to be shown when it failed (or --all) and there is room, else
+ * freed at the next pruning. */
+void tree_end(tree *t, unsigned flags, uint32_t pid, uint64_t last_line,
+              bool failed)
+{
+    long i = tree_proc_at(t, flags, pid, last_line);
+    if (i < 0)
+        return;
+    tproc *p = &t->procs[i];
+    if (p->ended || p->kept)
+        return;
+    p->ended = true;
+    if ((failed || p->failing || t->keep_all) && t->nkept < t->keep) {
+        p->kept = true;
+        t->nkept++;
+    } else {
+        t->nended++;
+    }
+}
+
 int tree_record(tree *t, const ldrsnap_record *r)
 {
-    if (t->nprocs >= t->prune_at) {
-        if (prune(t) < 0)
+    if (t->nprocs >= t->prune_at || t->nended >= PRUNE_ENDED) {
+        if (prune(t, false) < 0)
             return -1;
         t->prune_at = t->nprocs + PRUNE_EVERY;
     }
@@ -818,6 +851,9 @@ size_t tree_dropped(const tree *t)
  * ancestors.  Returns whether any node of the process matters. */
 void tree_mark(tree *t, bool all)
 {
+    /* the ended processes not kept go (the last ones the input ended) */
+    if (t->nended)
+        prune(t, true); /* out of memory: they are shown */
     /* a process whose image the log does not name: its top-level modules
      * under a stand-in */
     for (size_t i = 0, n = t->nnodes; i < n; i++) {
