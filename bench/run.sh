@@ -134,7 +134,10 @@ sh bench/batch.sh "$LDRSNAP" "$REAL"
 if [ "$BIG_MB" -gt 0 ]; then
     echo
     echo "memory     peak RSS on a $BIG_MB MiB capture read from a pipe (one run each)"
-    for args in "--json" "--json -j 1" "--json --all" "" "--all"; do
+    # every format: JSON Lines, the text report (a process at a time),
+    # --brief, the HTML page and the load tree
+    for args in "--json" "--json -j 1" "--json --all" "" "--all" "--brief" \
+        "--format=html" "tree"; do
         set -- $("$OUT/measure" 1 sh -c "\"$OUT/capgen\" -m $BIG_MB -s 2 | \"$LDRSNAP\" $args -; [ \$? -le 1 ]")
         # the RSS is the largest of the pipeline's processes: capgen's is
         # a few hundred KiB
