@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,26 @@ typedef struct queued {
 
 enum kind { K_NONE, K_PLAIN, K_GZ, K_ARC };
 
+/* A .gz of at least GZ_THREAD_MIN compressed bytes (or from a pipe) is
+ * inflated on a thread of its own, GZ_SLOTS slots of GZ_SLOT bytes
+ * ahead of the reader, while the reader's thread analyzes. */
+#define GZ_THREAD_MIN (4u << 20)
+#define GZ_SLOTS 4u
+#define GZ_SLOT (1u << 20)
+
+typedef struct gz_pipe {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char *slot[GZ_SLOTS];
+    size_t len[GZ_SLOTS];
+    unsigned head, tail;  /* slots filled, slots read (mod 2^32) */
+    size_t pos;           /* in the slot being read */
+    uint64_t in_total;    /* compressed bytes read, as of the last slot */
+    bool done, stop;
+    int rc;               /* the inflater's error (b->errmsg says it) */
+} gz_pipe;
+
 struct ldrsnap_batch {
     uint32_t magic;
     ls_alloc al;
@@ -74,6 +95,8 @@ struct ldrsnap_batch {
     size_t mem_len, mem_pos;
     ls_gunzip *gz;             /* K_GZ: kept from one input to the next */
     bool gz_fresh;             /* between members: none of the next read */
+    bool gz_big;               /* K_GZ: worth a thread (gz_pipe) */
+    gz_pipe *pipe;             /* K_GZ: the inflater's thread, or NULL */
     unsigned char *in;
     size_t in_len, in_pos;
     uint64_t in_total, out_total, top_total;
@@ -188,8 +211,11 @@ int ldrsnap_batch_add_memory(ldrsnap_batch *b, const char *name,
 
 /* ---- closing and errors ------------------------------------------------ */
 
+static void pipe_stop(ldrsnap_batch *b);
+
 static void close_top(ldrsnap_batch *b)
 {
+    pipe_stop(b);
     ldrsnap__arc_free(b->arc);
     b->arc = NULL;
     if (b->fd >= 0 && !b->is_stdin)
@@ -318,6 +344,9 @@ static int start_gzip(ldrsnap_batch *b)
         return entry_error(b, LDRSNAP_ENOMEM, "cannot start gzip decoder");
     b->gz_fresh = false;
     b->kind = K_GZ;
+    struct stat st;
+    b->gz_big = !b->mem && (fstat(b->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+                            st.st_size >= (off_t)GZ_THREAD_MIN);
     b->entry.compression = "gzip";
     return LDRSNAP_OK;
 }
@@ -624,6 +653,122 @@ static int read_gz(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
     return LDRSNAP_OK;
 }
 
+/* ---- the inflater's thread ------------------------------------------- */
+
+static void *pipe_main(void *arg)
+{
+    ldrsnap_batch *b = arg;
+    gz_pipe *p = b->pipe;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->head - p->tail == GZ_SLOTS && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            return NULL;
+        unsigned k = p->head % GZ_SLOTS;
+        size_t n = 0, got = 1;
+        int rc = 0;
+        while (n < GZ_SLOT && got && rc == 0) {
+            rc = read_gz(b, p->slot[k] + n, GZ_SLOT - n, &got);
+            n += got;
+        }
+        pthread_mutex_lock(&p->mu);
+        p->len[k] = n;
+        if (n)
+            p->head++;
+        p->in_total = b->in_total;
+        p->done = rc < 0 || got == 0;
+        p->rc = rc;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (rc < 0 || got == 0)
+            return NULL;
+    }
+}
+
+/* Start the thread (false: none, read on this one). */
+static bool pipe_start(ldrsnap_batch *b)
+{
+    gz_pipe *p = ldrsnap__calloc(&b->al, sizeof *p);
+    if (!p)
+        return false;
+    unsigned i = 0;
+    for (; i < GZ_SLOTS; i++)
+        if (!(p->slot[i] = ldrsnap__malloc(&b->al, GZ_SLOT)))
+            break;
+    b->pipe = p;
+    if (i < GZ_SLOTS || pthread_mutex_init(&p->mu, NULL) != 0) {
+        for (unsigned k = 0; k < i; k++)
+            ldrsnap__free(&b->al, p->slot[k]);
+        ldrsnap__free(&b->al, p);
+        b->pipe = NULL;
+        return false;
+    }
+    pthread_cond_init(&p->cv, NULL);
+    if (pthread_create(&p->th, NULL, pipe_main, b) != 0) {
+        pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->mu);
+        for (unsigned k = 0; k < GZ_SLOTS; k++)
+            ldrsnap__free(&b->al, p->slot[k]);
+        ldrsnap__free(&b->al, p);
+        b->pipe = NULL;
+        return false;
+    }
+    return true;
+}
+
+static void pipe_stop(ldrsnap_batch *b)
+{
+    gz_pipe *p = b->pipe;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->th, NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    for (unsigned k = 0; k < GZ_SLOTS; k++)
+        ldrsnap__free(&b->al, p->slot[k]);
+    ldrsnap__free(&b->al, p);
+    b->pipe = NULL;
+}
+
+/* The next inflated bytes from the thread's slots; *in: compressed bytes
+ * read so far (for the ratio limit). */
+static int pipe_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got,
+                     uint64_t *in)
+{
+    gz_pipe *p = b->pipe;
+    pthread_mutex_lock(&p->mu);
+    while (p->head == p->tail && !p->done)
+        pthread_cond_wait(&p->cv, &p->mu);
+    *in = p->in_total;
+    if (p->head == p->tail) { /* all read: the end, or its error */
+        int rc = p->rc;
+        pthread_mutex_unlock(&p->mu);
+        *got = 0;
+        return rc;
+    }
+    pthread_mutex_unlock(&p->mu);
+    unsigned k = p->tail % GZ_SLOTS;
+    size_t n = LS_MIN(cap, p->len[k] - p->pos);
+    memcpy(buf, p->slot[k] + p->pos, n);
+    p->pos += n;
+    *got = n;
+    if (p->pos == p->len[k]) {
+        p->pos = 0;
+        pthread_mutex_lock(&p->mu);
+        p->tail++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return LDRSNAP_OK;
+}
+
 static int read_plain(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
 {
     if (b->in_pos == b->in_len && cap >= IN_CHUNK) {
@@ -658,14 +803,22 @@ int ldrsnap_batch_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
         if (rc < 0)
             b->entry.error = rc;
     } else {
-        rc = b->kind == K_GZ ? read_gz(b, buf, cap, got)
-                             : read_plain(b, buf, cap, got);
+        uint64_t in = b->kind == K_GZ ? b->in_total : 0;
+        if (b->kind == K_GZ && b->gz_big && !b->pipe) {
+            b->gz_big = false; /* one try */
+            pipe_start(b);
+        }
+        rc = b->pipe                ? pipe_read(b, buf, cap, got, &in)
+             : b->kind == K_GZ      ? read_gz(b, buf, cap, got)
+                                    : read_plain(b, buf, cap, got);
+        if (b->kind == K_GZ && !b->pipe)
+            in = b->in_total;
         b->out_total += *got;
         char why[300];
         if (rc == 0 &&
-            (rc = ldrsnap__limit_check(&b->lim, b->out_total,
-                                       b->kind == K_GZ ? b->in_total : 0,
+            (rc = ldrsnap__limit_check(&b->lim, b->out_total, in,
                                        b->out_total, why, sizeof why)) < 0) {
+            pipe_stop(b); /* its thread writes no message after this */
             entry_error(b, rc, why);
             *got = 0;
         }

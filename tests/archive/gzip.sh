@@ -4,7 +4,8 @@
 # them) are read whole, from a file and from a pipe; a log of several MB
 # crosses every buffer; a cut stream and a bad CRC are errors naming the
 # file after what came before; a .gz inside a tar is a member.  Prints one
-# line per case; a difference is printed and the script exits 1.
+# line per case; a difference is printed and the script exits 1.  A .gz
+# from a pipe (or of 4 MiB and more) is inflated on a thread of its own.
 set -u
 LDRSNAP=${LDRSNAP:?set LDRSNAP to the ldrsnap binary}
 T=$(mktemp -d)
@@ -42,6 +43,14 @@ d = bytearray(open(sys.argv[1], 'rb').read()); d[-6] ^= 0xff
 open(sys.argv[2], 'wb').write(d)" "$T/big.gz" "$T/crc.gz"
 "$LDRSNAP" --brief "$T/crc.gz" > /dev/null 2> "$T/err"
 echo "bad CRC: exit $?: $(sed "s|$T/||" "$T/err")"
+# the same through a pipe: inflated on a thread of its own
+"$LDRSNAP" --json - < "$T/cut.gz" > "$T/got" 2> "$T/err"
+echo "cut, a pipe: exit $?, $(grep -c '"type":"failure"' "$T/got") failures before: $(cat "$T/err")"
+"$LDRSNAP" --brief - < "$T/crc.gz" > /dev/null 2> "$T/err"
+echo "bad CRC, a pipe: exit $?: $(cat "$T/err")"
+"$LDRSNAP" --json -j 1 - < "$T/big.gz" | sed 's|<stdin>|'"$T"'/big.gz|g' > "$T/got"
+"$LDRSNAP" --json -j 1 "$T/big.log" | sed 's|big\.log|big.gz|g' > "$T/want"
+same "5 MB through a pipe: as the plain file" "$T/want" "$T/got"
 # a .gz member of a tar
 mkdir "$T/d" && cp "$T/all.gz" "$T/d/x.log.gz" && (cd "$T/d" && tar cf ../t.tar x.log.gz)
 "$LDRSNAP" --json "$T/all.log" | sed 's|"source":"[^"]*"|"source":"'"$T"'/t.tar!x.log.gz"|' > "$T/want"
