@@ -4,9 +4,10 @@
  * through the whole matrix of ways (test_engine.c's): {one thread,
  * tokenizer thread (started with the first chunk or the second)} x
  * {every line the general way (LS_OPT_NO_FAST_LINES), fast lines, fast
- * lines without compact items (LS_OPT_NO_COMPACT)} x
+ * lines without compact items (LS_OPT_NO_COMPACT)} x {the analyzing
+ * thread's fast ways, its general ways (LS_OPT_NO_FAST_ANALYSIS)} x
  * {scalar, sse2, avx2 kernels, those this CPU has}: every record, event
- * and summary must agree with one thread, the general way and the scalar
+ * and summary must agree with one thread, the general ways and the scalar
  * kernels.
  */
 #include <stddef.h>
@@ -15,7 +16,7 @@
 
 #include <ldrsnap.h>
 
-#include "core/common.h" /* LS_OPT_NO_FAST_LINES, LS_OPT_NO_COMPACT */
+#include "core/common.h" /* LS_OPT_NO_FAST_LINES, LS_OPT_NO_COMPACT, ... */
 #include "simd/simd.h"    /* ldrsnap__simd_use() */
 
 /* lib/analyzer_internal.h: start the tokenizer thread after `bytes` (it
@@ -117,8 +118,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const forms[] = {"scalar", "sse2", "avx2"};
     static const unsigned ways[] = {
+        LS_OPT_NO_FAST_LINES | LS_OPT_NO_FAST_ANALYSIS,
         LS_OPT_NO_FAST_LINES,
         0,
+        LS_OPT_NO_FAST_ANALYSIS,
         LDRSNAP_OPT_THREADED | LS_OPT_NO_FAST_LINES,
         LDRSNAP_OPT_THREADED,
         LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT,

@@ -178,7 +178,7 @@ static int set_rules(ldrsnap_analyzer *a, const ldrsnap_rules *rules)
                             a->gate.nline_bytes);
         ldrsnap__parser_gate(&a->parser, NULL);
     }
-    return ldrsnap__rx_new(&a->rx, &a->al, rules);
+    return ldrsnap__rx_new(&a->rx, &a->al, rules, !a->slow);
 }
 
 int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
@@ -198,6 +198,7 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     a->ud = userdata;
     a->quiet_noise = !cb || (opts && (opts->flags & LDRSNAP_OPT_QUIET_NOISE));
     a->threaded = opts && (opts->flags & LDRSNAP_OPT_THREADED);
+    a->slow = opts && (opts->flags & LS_OPT_NO_FAST_ANALYSIS);
     a->sink = (ls_sink){sink_failure, sink_exception, sink_signature, a,
                         sink_rule_limit, NULL};
     if (cb && opts && (opts->flags & LDRSNAP_OPT_PROCESS_EVENTS))

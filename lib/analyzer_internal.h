@@ -29,6 +29,7 @@ struct ldrsnap_analyzer {
     int cb_rc;
     rx_state *rx;                /* rule matching, when rules are set */
     bool threaded;               /* LDRSNAP_OPT_THREADED */
+    bool slow;                   /* LS_OPT_NO_FAST_ANALYSIS */
     size_t pipe_after;           /* bytes before the thread starts; 0: the
                                     default (ldrsnap__analyzer_pipe_after) */
     struct ls_pipe *pipe;        /* the tokenizer thread, once started */

@@ -26,9 +26,12 @@
  * and on the tokenizer's, the UTF-16LE ASCII pass): the oracle the fast
  * ways are compared against.  LS_OPT_NO_COMPACT: the fast ways send no
  * compact item (parse/item.h) to the tokenizer's batches, only records
- * as lexed: the oracle of the compact decoders. */
+ * as lexed: the oracle of the compact decoders.  LS_OPT_NO_FAST_ANALYSIS:
+ * the analyzing thread's fast ways off (the rules' literal scan of lines
+ * past ASCII, ...): their oracle. */
 #define LS_OPT_NO_FAST_LINES 0x80000000u
 #define LS_OPT_NO_COMPACT 0x40000000u
+#define LS_OPT_NO_FAST_ANALYSIS 0x20000000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -714,7 +714,7 @@ static int lits_reset(ldrsnap_rules *r, rx_lits *L, size_t total)
     ldrsnap__free(&r->al, L->key_slot);
     L->key_slot = NULL;
     L->n = L->nanchor = 0;
-    L->scan_always = false;
+    L->scan_always = L->wide = false;
     memset(L->bloom, 0, sizeof L->bloom);
     if (L->cap < total) {
         char **lit = ldrsnap__realloc(&r->al, L->lit, total * sizeof *lit);
@@ -753,6 +753,8 @@ static size_t lits_add(rx_lits *L, char *lit)
     L->lit[L->n] = lit;
     L->len[L->n] = len;
     L->key[L->n] = key;
+    for (size_t i = 0; i < len; i++)
+        L->wide |= (unsigned char)lit[i] >= 0x80;
     uint32_t bit = rx_bloom_bit(key);
     L->bloom[bit >> 6] |= 1ull << (bit & 63);
     return L->n++;

@@ -84,6 +84,7 @@ typedef struct rx_lits {
     unsigned char anchor[32];
     size_t nanchor;
     bool scan_always;
+    bool wide;               /* a literal holds a byte past ASCII */
     /* the anchors in both cases, when there are at most four: one
      * vector pass finds them all */
     unsigned char probe[4];
@@ -179,8 +180,10 @@ bool ldrsnap__glob_match(const rx_globs *g, const char *s);
 
 /* rxmatch.c: per-analyzer state */
 typedef struct rx_state rx_state;
+/* fast: the fast ways of matching (LS_OPT_NO_FAST_ANALYSIS turns them
+ * off: the oracle) */
 int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
-                    const ldrsnap_rules *rules);
+                    const ldrsnap_rules *rules, bool fast);
 void ldrsnap__rx_free(rx_state *x);
 
 /* What the analyzer knows of the process and thread of a record. */
@@ -198,9 +201,10 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
 /* Words of the literal set of a rule set (0: no literals to look for). */
 size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
 /* The literals of R on text[0..len), into lits[ldrsnap__rx_lit_words(R)]:
- * the matcher's prefilter, a pure function. */
+ * the matcher's prefilter, a pure function.  A line past ASCII has them
+ * all unless fast (see scan_into()). */
 void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
-                         size_t len, uint64_t *lits);
+                         size_t len, bool fast, uint64_t *lits);
 int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
                         const ls_sink *sink);
 size_t ldrsnap__rx_count(const rx_state *x);

@@ -66,6 +66,7 @@ struct rx_state {
     uint32_t *seen;         /* == stamp: rule tried on this record */
     uint32_t stamp;
     unsigned fid;           /* function id of the current record */
+    bool fast;              /* the fast ways (LS_OPT_NO_FAST_ANALYSIS) */
     ls_buf out;
     size_t count;
 };
@@ -81,12 +82,13 @@ static void x_free(void *p, void *ctx)
 }
 
 int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
-                    const ldrsnap_rules *rules)
+                    const ldrsnap_rules *rules, bool fast)
 {
     rx_state *x = ldrsnap__calloc(al, sizeof *x);
     if (!x)
         return LDRSNAP_ENOMEM;
     x->al = *al;
+    x->fast = fast;
     x->rules = rules;
     x->gctx = pcre2_general_context_create(x_malloc, x_free, &x->al);
     x->md = x->gctx ? pcre2_match_data_create(rules->max_groups, x->gctx)
@@ -163,10 +165,35 @@ static bool has_anchor(const rx_lits *L, const char *s, size_t n)
     return false;
 }
 
+/* Could a case-blind pattern in UTF mode see an ASCII letter in one of
+ * the characters of t[0..n) past ASCII?  PCRE2 takes U+212A KELVIN SIGN
+ * for 'k' and U+017F LATIN SMALL LETTER LONG S for 's'; U+0130 and
+ * U+0131 (the Turkish dotted and dotless i) are 'i' to Turkish casing
+ * (a PCRE2 option today, and no harm to count).  Every other character
+ * past ASCII is a byte no ASCII literal holds. */
+static bool folds_to_ascii(const unsigned char *t, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (t[i] < 0xc4)
+            continue;
+        if ((t[i] == 0xc4 && (t[i + 1] == 0xb0 || t[i + 1] == 0xb1)) ||
+            (t[i] == 0xc5 && t[i + 1] == 0xbf) ||
+            (t[i] == 0xe2 && t[i + 1] == 0x84 && i + 2 < n &&
+             t[i + 2] == 0xaa))
+            return true;
+    }
+    return false;
+}
+
 /* Mark every rule literal on text[0..n): one pass, a rolling 4-byte key,
- * a bloom filter, and an exact check only on a bloom hit. */
+ * a bloom filter, and an exact check only on a bloom hit.  A line past
+ * ASCII has every literal marked (the patterns decide), unless `fast`:
+ * then only where one of its characters could be an ASCII letter to a
+ * case-blind pattern, or a literal is itself past ASCII (its other case
+ * is other bytes); elsewhere the bytes of an ASCII literal are on the
+ * line as they are on an ASCII one. */
 static void scan_into(const rx_lits *L, const char *text, size_t n,
-                      uint64_t *lits, size_t words)
+                      uint64_t *lits, size_t words, bool fast)
 {
     lits[0] = 0; /* words >= 1: no memset call for the usual one */
     for (size_t w = 1; w < words; w++)
@@ -174,7 +201,8 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
     if (!L->n || (!L->scan_always && !has_anchor(L, text, n)))
         return;
     const unsigned char *t = (const unsigned char *)text;
-    if (!ls_ascii(text, n)) {
+    if (!ls_ascii(text, n) &&
+        (!fast || L->wide || folds_to_ascii(t, n))) {
         /* past ASCII, case-blind matching knows more equal letters
          * (U+212A KELVIN SIGN is a 'k' to (?i) in UTF mode): the patterns
          * decide */
@@ -203,7 +231,7 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
 static void scan_literals(rx_state *x, const char *text, size_t len)
 {
     ldrsnap__rx_prescan(x->rules, text, len != SIZE_MAX ? len : strlen(text),
-                        x->lits);
+                        x->fast, x->lits);
     x->cur = x->lits;
     x->scanned = true;
 }
@@ -214,11 +242,11 @@ size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R)
 }
 
 void ldrsnap__rx_prescan(const ldrsnap_rules *R, const char *text,
-                         size_t len, uint64_t *lits)
+                         size_t len, bool fast, uint64_t *lits)
 {
     size_t words = ldrsnap__rx_lit_words(R);
     if (words) /* else no literal, and no room for one */
-        scan_into(&R->lits, text, len, lits, words);
+        scan_into(&R->lits, text, len, lits, words, fast);
 }
 
 /* Does text contain lit (lower case), ignoring ASCII case? */

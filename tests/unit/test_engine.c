@@ -4,7 +4,8 @@
  * lines without compact items} x {scalar, sse2, avx2 kernels}, with the
  * built-in rules and with none, must give the records, events and
  * summary of the plainest engine there is: one thread, every line the
- * general way (LS_OPT_NO_FAST_LINES), the scalar kernels.  Run on every
+ * general way (LS_OPT_NO_FAST_LINES), the analyzing thread's general ways
+ * (LS_OPT_NO_FAST_ANALYSIS), the scalar kernels.  Run on every
  * log we wrote, and on realistic captures of bench/capgen.c in each of
  * its forms (the shapes the fast ways were built for).
  */
@@ -16,7 +17,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "core/common.h" /* LS_OPT_NO_FAST_LINES, LS_OPT_NO_COMPACT */
+#include "core/common.h" /* LS_OPT_NO_FAST_LINES, LS_OPT_NO_COMPACT, ... */
 #include "helpers.h"
 #include "simd/simd.h"
 
@@ -188,7 +189,10 @@ static void every_way(const char *form, const char *what, const char *buf,
         unsigned flags;
         const char *name;
     } ways[] = {
-        {LS_OPT_NO_FAST_LINES, "one thread, general way"},
+        {LS_OPT_NO_FAST_LINES | LS_OPT_NO_FAST_ANALYSIS,
+         "one thread, general way"},
+        {LS_OPT_NO_FAST_LINES, "one thread, general lines, fast analysis"},
+        {LS_OPT_NO_FAST_ANALYSIS, "one thread, fast lines, general analysis"},
         {0, "one thread, fast lines"},
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_FAST_LINES,
          "tokenizer thread, general way"},
@@ -198,7 +202,8 @@ static void every_way(const char *form, const char *what, const char *buf,
     };
     for (int rules = 0; rules < 2; rules++) {
         run oracle = {0};
-        engine("scalar", rules, LS_OPT_NO_FAST_LINES, buf, len, &oracle);
+        engine("scalar", rules, LS_OPT_NO_FAST_LINES | LS_OPT_NO_FAST_ANALYSIS,
+               buf, len, &oracle);
         cr_assert_gt(oracle.n, 10000, "a log of many records");
         for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
             run r = {0};

@@ -515,7 +515,7 @@ static void prescan_matches_a_plain_search(const char *yaml, bool vector)
                                             : L->lit[id][j]);
         }
         memcpy(line + n, "='#!", 4); /* anchors past the end: not read */
-        ldrsnap__rx_prescan(r, line, n, got);
+        ldrsnap__rx_prescan(r, line, n, false, got);
         for (size_t i = 0; i < L->n; i++) {
             bool want = ci_has(line, n, L->lit[i]);
             bool have = (got[i / 64] >> (i % 64)) & 1;
@@ -551,6 +551,56 @@ Test(rules, prescan_vector_pass_four_bytes)
     prescan_matches_a_plain_search("rules:\n" LIT_RULE("a", "x=ab")
                                        LIT_RULE("b", "cqb")
                                        LIT_RULE("c", "aq09"), true);
+}
+
+/* Past ASCII, the prescan marks every literal (the patterns decide),
+ * unless fast: then exactly those on the line, as on an ASCII line, but
+ * every one where a character could be an ASCII letter to a case-blind
+ * pattern in UTF mode (U+212A, U+017F; U+0130 and U+0131 too). */
+Test(rules, prescan_past_ascii)
+{
+    ldrsnap_rules *r = user_rules("rules:\n" LIT_RULE("a", "x=ab")
+                                      LIT_RULE("b", "cab=c")
+                                      LIT_RULE("c", "09''zc"));
+    const rx_lits *L = &r->lits;
+    static const char *const bits[] = {
+        "a", "b", "c", "=", "'", "z", "09", " ", "Q",
+        "\xc3\xa9",         /* e acute */
+        "\xe7\x8e\x8b",     /* a CJK ideograph */
+        "\xc4", "\xe2\x84", /* the first bytes of a hazard, alone */
+        "\xe2\x84\xaa",     /* KELVIN SIGN */
+        "\xc5\xbf",         /* LATIN SMALL LETTER LONG S */
+        "\xc4\xb0", "\xc4\xb1"};
+    unsigned seed = 777;
+    char line[400];
+    uint64_t got[4];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t parts = (seed >> 8) % 40;
+        bool hazard = false, wide = false;
+        for (size_t i = 0; i < parts; i++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t k = (seed >> 16) % (sizeof bits / sizeof bits[0]);
+            if (k >= 13 && (seed >> 4) % 8) /* hazards are rare */
+                k = 9;
+            hazard |= k >= 13;
+            wide |= k >= 9;
+            memcpy(line + n, bits[k], strlen(bits[k]));
+            n += strlen(bits[k]);
+        }
+        for (int fast = 0; fast < 2; fast++) {
+            ldrsnap__rx_prescan(r, line, n, fast, got);
+            for (size_t i = 0; i < L->n; i++) {
+                bool want = ci_has(line, n, L->lit[i]) ||
+                            (wide && (!fast || hazard));
+                bool have = (got[i / 64] >> (i % 64)) & 1;
+                cr_assert_eq(have, want, "fast %d literal '%s' on '%.*s'",
+                             fast, L->lit[i], (int)n, line);
+            }
+        }
+    }
+    ldrsnap_rules_free(r);
 }
 
 /* Lines without any literal's rarest byte skip the literal scan; the
@@ -631,12 +681,14 @@ Test(rules, case_blind_literals_past_ascii_reach_the_pattern)
         "path =DES\xe2\x84\xaaTOP here\n",   /* Kelvin sign */
         "path =de\xc5\xbfktop here\n",       /* long s */
         "path =DESKTOP here\n",
+        "p\xc3\xa4th =DESKTOP here\n",       /* past ASCII elsewhere */
     };
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         for (size_t chunk = 1; chunk <= 33; chunk += 32)
             cr_assert_eq(count_sig(r, lines[i], strlen(lines[i]), chunk), 1,
                          "line %zu chunk %zu", i, chunk);
     cr_assert_eq(count_sig(r, "path =deskto here\n", 18, 4), 0);
+    cr_assert_eq(count_sig(r, "p\xc3\xa4th =deskto here\n", 20, 4), 0);
     /* with the tokenizer thread: past 1 MiB of other lines first */
     size_t pad = (1u << 21), n = 0;
     char *big = malloc(pad + 64);
