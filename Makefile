@@ -75,7 +75,7 @@ LIB_SRC := lib/core/util.c lib/simd/simd.c lib/simd/simd_scalar.c \
            lib/trace/trace_xp.c lib/trace/trace_debugger.c lib/trace/procs.c \
            lib/trace/modules.c lib/trace/fail.c lib/verdict/verdict.c \
            lib/analyzer.c lib/source/source.c lib/codes/codes.c \
-           lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c lib/rules/gate.c \
+           lib/codes/errtab.c lib/rules/rules.c lib/rules/rxmatch.c lib/rules/needles.c lib/rules/gate.c \
            lib/pipe/pipeline.c lib/redact/redact.c lib/redact/names.c \
            lib/redact/scan.c lib/json/json.c lib/diff/diff.c
 # libarchive: containers and compressors (lib/source/ alone knows it)
@@ -345,7 +345,7 @@ tsan:
 # UBSan findings stop the run (-fno-sanitize-recover), so they are saved.
 # The targets start the tokenizer thread after a few bytes
 # (ldrsnap__analyzer_pipe_after()), so the threaded path is fuzzed too.
-FUZZ_TARGETS := analyze rules decode archive api
+FUZZ_TARGETS := analyze rules decode archive api needles
 FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 0
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined

@@ -254,6 +254,13 @@ static int compile_pattern(loader *L, yaml_node_t *v, rx_step *st)
     if (groups + 1 > L->r->max_groups)
         L->r->max_groups = groups + 1;
     st->literal = extract_literal(&L->r->al, pat);
+    rx_needles nd;
+    if (!st->literal && (ldrsnap__needles_extract(pat, &nd), nd.n)) {
+        st->needles = ldrsnap__malloc(&L->r->al, sizeof nd);
+        if (!st->needles)
+            return LDRSNAP_ENOMEM;
+        *st->needles = nd;
+    }
     return LDRSNAP_OK;
 }
 
@@ -635,6 +642,7 @@ static void free_rule(const ls_alloc *al, rx_rule *r)
         if (st->re)
             pcre2_code_free(st->re);
         ldrsnap__free(al, st->literal);
+        ldrsnap__free(al, st->needles);
         ldrsnap__free(al, st->function);
         ldrsnap__free(al, st->status);
         free_globs(al, &st->dll);

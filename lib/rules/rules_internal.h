@@ -38,8 +38,38 @@ typedef struct rx_globs {
 } rx_globs;
 
 /* One step: every condition given must hold. */
+/* needles.c: the strings one of which every match of a pattern holds
+ * (lower case), when its required text is an alternation of plain words;
+ * at_end: one of them ends the line (the pattern ends with `$`). */
+#define RX_NEEDLES_MAX 32
+typedef struct rx_needles {
+    char s[RX_NEEDLES_MAX][65];
+    size_t len[RX_NEEDLES_MAX];
+    size_t n;
+    bool at_end;
+    /* at_end: the bytes all needles end with, and a bit for each byte
+     * that comes before them in one */
+    size_t common;
+    uint64_t before[4];
+    unsigned char last[RX_NEEDLES_MAX]; /* that byte of each */
+    /* the first byte of every needle, when it is the same and no letter
+     * (else 0) */
+    unsigned char first;
+} rx_needles;
+
+/* The needles of pattern re (out->n 0: none known). */
+void ldrsnap__needles_extract(const char *re, rx_needles *out);
+/* Could a match of the pattern be on text[0..n)?  False only when no
+ * needle is there (case blind), and no character past ASCII could be an
+ * ASCII letter to a case-blind pattern. */
+bool ldrsnap__needles_may(const rx_needles *nd, const char *text, size_t n);
+/* Could a case-blind pattern in UTF mode take a character of t[0..n) for
+ * an ASCII letter (U+212A, U+017F; U+0130, U+0131)? */
+bool ldrsnap__folds_to_ascii(const unsigned char *t, size_t n);
+
 typedef struct rx_step {
     pcre2_code *re;          /* NULL when the step has no pattern */
+    rx_needles *needles;     /* NULL when none are known */
     bool jit;                /* re is JIT-compiled */
     char *literal;           /* a string any match must contain (lower
                                 case), for the prefilter; NULL if none */

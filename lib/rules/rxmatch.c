@@ -165,33 +165,16 @@ static bool has_anchor(const rx_lits *L, const char *s, size_t n)
     return false;
 }
 
-/* Could a case-blind pattern in UTF mode see an ASCII letter in one of
- * the characters of t[0..n) past ASCII?  PCRE2 takes U+212A KELVIN SIGN
- * for 'k' and U+017F LATIN SMALL LETTER LONG S for 's'; U+0130 and
- * U+0131 (the Turkish dotted and dotless i) are 'i' to Turkish casing
- * (a PCRE2 option today, and no harm to count).  Every other character
- * past ASCII is a byte no ASCII literal holds. */
-static bool folds_to_ascii(const unsigned char *t, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (t[i] < 0xc4)
-            continue;
-        if ((t[i] == 0xc4 && (t[i + 1] == 0xb0 || t[i + 1] == 0xb1)) ||
-            (t[i] == 0xc5 && t[i + 1] == 0xbf) ||
-            (t[i] == 0xe2 && t[i + 1] == 0x84 && i + 2 < n &&
-             t[i + 2] == 0xaa))
-            return true;
-    }
-    return false;
-}
-
 /* Mark every rule literal on text[0..n): one pass, a rolling 4-byte key,
  * a bloom filter, and an exact check only on a bloom hit.  A line past
  * ASCII has every literal marked (the patterns decide), unless `fast`:
  * then only where one of its characters could be an ASCII letter to a
- * case-blind pattern, or a literal is itself past ASCII (its other case
- * is other bytes); elsewhere the bytes of an ASCII literal are on the
- * line as they are on an ASCII one. */
+ * case-blind pattern (PCRE2 takes U+212A KELVIN SIGN for 'k' and U+017F
+ * LATIN SMALL LETTER LONG S for 's'; U+0130 and U+0131 are 'i' to
+ * Turkish casing, a PCRE2 option today, and no harm to count), or a
+ * literal is itself past ASCII (its other case is other bytes);
+ * elsewhere the bytes of an ASCII literal are on the line as they are on
+ * an ASCII one. */
 static void scan_into(const rx_lits *L, const char *text, size_t n,
                       uint64_t *lits, size_t words, bool fast)
 {
@@ -202,7 +185,7 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
         return;
     const unsigned char *t = (const unsigned char *)text;
     if (!ls_ascii(text, n) &&
-        (!fast || L->wide || folds_to_ascii(t, n))) {
+        (!fast || L->wide || ldrsnap__folds_to_ascii(t, n))) {
         /* past ASCII, case-blind matching knows more equal letters
          * (U+212A KELVIN SIGN is a 'k' to (?i) in UTF mode): the patterns
          * decide */
@@ -340,6 +323,8 @@ static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
      * (the text is valid UTF-8, the options are none) */
     size_t len = x->text == text && x->text_len != SIZE_MAX ? x->text_len
                                                              : strlen(text);
+    if (st->needles && x->fast && !ldrsnap__needles_may(st->needles, text, len))
+        return false;
     int rc = st->jit ? pcre2_jit_match(st->re, (PCRE2_SPTR)text, len, 0, 0,
                                        x->md, x->mctx)
                      : pcre2_match(st->re, (PCRE2_SPTR)text,

@@ -878,3 +878,114 @@ Test(rules, gate_matches_the_buckets_user)
     cr_assert_not(g.on);
     ldrsnap_rules_free(r);
 }
+
+/* ---- needles (rules/needles.c) ------------------------------------------- */
+
+/* The needles of a pattern, as "at_end:a|b|c" ("" when none). */
+static void needles_of(const char *re, char *out, size_t cap)
+{
+    rx_needles nd;
+    ldrsnap__needles_extract(re, &nd);
+    size_t n = 0;
+    out[0] = '\0';
+    if (!nd.n)
+        return;
+    n += (size_t)snprintf(out, cap, "%s:", nd.at_end ? "end" : "any");
+    for (size_t i = 0; i < nd.n && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? "|" : "", nd.s[i]);
+}
+
+/* What is read as required, and what is not: an alternation of plain
+ * words with the plain characters next to it; nothing under a
+ * quantifier, in a lookaround, beside a top-level '|', or in syntax the
+ * reader does not know. */
+Test(rules, needles_are_what_every_match_holds)
+{
+    static const struct {
+        const char *re, *want;
+    } cases[] = {
+        {"(?i)DLL name: (?<path>.*\\\\(?:Downloads|Temp|Desktop)\\\\.*\\.dll)$",
+         "any:\\downloads\\|\\temp\\|\\desktop\\"},
+        {"(?i)x: (?<p>(?![a-z]:\\\\w\\\\).*\\\\(?:version|dxgi)\\.dll)$",
+         "end:\\version.dll|\\dxgi.dll"},
+        {"a(bcd|efg)h", "any:abcdh|aefgh"},
+        {"ab(cde|fgh)?ij", ""},        /* optional group */
+        {"ab(cde|fgh)+ij", ""},        /* repeated: not adjacent */
+        {"ab(?=cde|fgh)", ""},         /* lookahead */
+        {"(?!abc|def)x", ""},
+        {"xyz|a(bcd|efg)", ""},        /* top-level '|' */
+        {"a(bcd|)e", ""},              /* an empty branch */
+        {"a(b.d|efg)", ""},            /* not plain */
+        {"a(bcd|ef?g)", ""},
+        {"q(abc|\\x41bc)", ""},        /* \x41 is 'A' */
+        {"(?x)a(bcd|efg)", ""},        /* options past (?i) */
+        {"\\Q(\\Ea(bcd|efg)", ""},     /* quoting */
+        {"ab?(cde|fgh)", "any:cde|fgh"}, /* b may be absent */
+        {"(?:(bcd|efg))zz$", "any:bcd|efg"}, /* zz is outside the group */
+        {"(?:x(bcd|efg)zz)$", "end:xbcdzz|xefgzz"},
+        {"(?:(bcd|efg)zz)y$", "any:bcdzz|efgzz"}, /* y ends it, not zz */
+        {"(bcd|efg)z\\$", "any:bcdz$|efgz$"},     /* an escaped '$' */
+        {"(bcd|efg)z*$", "any:bcd|efg"},
+        {"[(]x(bcd|efg)", "any:xbcd|xefg"},       /* '(' in a class */
+        {"(ab|cd)", ""},                          /* shorter than three */
+    };
+    char got[2048];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        needles_of(cases[i].re, got, sizeof got);
+        cr_assert_str_eq(got, cases[i].want, "%s", cases[i].re);
+    }
+}
+
+/* Never a false no: wherever the pattern matches a line, the needles say
+ * it may.  Lines of pieces of the needles in both cases, other words,
+ * backslashes, newlines and characters that a case-blind pattern takes
+ * for ASCII letters. */
+Test(rules, needles_never_hide_a_match)
+{
+    static const char *const patterns[] = {
+        "(?i)DLL name: (?<path>(?![a-z]:\\\\windows\\\\).*\\\\(?:version|"
+        "dbghelp|winmm|dxgi|d3d11)\\.dll)$",
+        "(?i)DLL name: (?<path>.*\\\\(?:Downloads|Temp|Desktop)\\\\.*\\.dll)$",
+        "(?i)k(?:ask|sk)s$", "(?i)(?:sks|kiss)", "a(?<n>bcd|efg)h\\s",
+        "(?:(bcd|efg)zz)y$",
+    };
+    static const char *const bits[] = {
+        "DLL name: ", "c:\\windows\\", "C:\\Users\\x\\", "\\", "version",
+        "VERSION", "dxgi", "d3d11", ".dll", ".DLL", "Downloads", "temp",
+        "DeskTop", "\n", "a", "bcd", "EFG", "h ", "zz", "y", "k", "s",
+        "sks", "kiss", "ask", "\xe2\x84\xaa", "\xc5\xbf", "\xc3\xa9"};
+    int err;
+    PCRE2_SIZE off;
+    pcre2_match_data *md = pcre2_match_data_create(8, NULL);
+    unsigned seed = 4242;
+    size_t matched = 0;
+    for (size_t k = 0; k < sizeof patterns / sizeof patterns[0]; k++) {
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)patterns[k],
+                                       PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+                                       &err, &off, NULL);
+        cr_assert_not_null(re, "%s", patterns[k]);
+        rx_needles nd;
+        ldrsnap__needles_extract(patterns[k], &nd);
+        cr_assert_gt(nd.n, 0, "%s has needles", patterns[k]);
+        for (int round = 0; round < 20000; round++) {
+            char line[512];
+            size_t n = 0;
+            seed = seed * 1103515245u + 12345u;
+            size_t parts = (seed >> 8) % 12;
+            for (size_t i = 0; i < parts; i++) {
+                seed = seed * 1103515245u + 12345u;
+                const char *b = bits[(seed >> 16) % (sizeof bits / sizeof bits[0])];
+                memcpy(line + n, b, strlen(b));
+                n += strlen(b);
+            }
+            bool m = pcre2_match(re, (PCRE2_SPTR)line, n, 0, 0, md, NULL) >= 0;
+            matched += m;
+            if (m)
+                cr_assert(ldrsnap__needles_may(&nd, line, n),
+                          "%s matches '%.*s'", patterns[k], (int)n, line);
+        }
+        pcre2_code_free(re);
+    }
+    cr_assert_gt(matched, 100, "the lines match now and then");
+    pcre2_match_data_free(md);
+}
