@@ -28,9 +28,40 @@ typedef struct jw {
     size_t cap, len;
 } jw;
 
-static void jw_write(jw *w, const void *p, size_t n)
+/* n bytes from s to d, for the short runs most writes are: two
+ * overlapping words instead of a call to memcpy(). */
+static inline void copy_short(char *d, const void *s, size_t n)
 {
-    if (w->len < w->cap) {
+    const char *c = s;
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            memcpy(d + i, c + i, 16);
+        memcpy(d + n - 16, c + n - 16, 16);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, c, 8);
+        memcpy(&b, c + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, c, 4);
+        memcpy(&b, c + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = c[i];
+    }
+}
+
+static inline __attribute__((always_inline)) void jw_write(jw *w,
+                                                            const void *p,
+                                                            size_t n)
+{
+    if (w->len <= w->cap && n <= w->cap - w->len) { /* all of it fits */
+        copy_short(w->buf + w->len, p, n);
+    } else if (w->len < w->cap) {
         size_t k = w->cap - w->len;
         memcpy(w->buf + w->len, p, n < k ? n : k);
     }
@@ -114,6 +145,29 @@ static size_t utf8_len(const unsigned char *s)
     return k;
 }
 
+/* The bytes that go into a JSON string as they are (ls_json_plain()'s):
+ * printable ASCII other than '"' and '\\'. */
+#define PLAIN16(b)                                                            \
+    ((b) >= 0x20 && (b) < 0x7F && (b) != '"' && (b) != '\\')
+#define PLAIN4(b) PLAIN16(b), PLAIN16((b) + 1), PLAIN16((b) + 2), PLAIN16((b) + 3)
+#define PLAIN_ROW(b) PLAIN4(b), PLAIN4((b) + 4), PLAIN4((b) + 8), PLAIN4((b) + 12)
+static const bool json_plain_byte[256] = {
+    PLAIN_ROW(0x00), PLAIN_ROW(0x10), PLAIN_ROW(0x20), PLAIN_ROW(0x30),
+    PLAIN_ROW(0x40), PLAIN_ROW(0x50), PLAIN_ROW(0x60), PLAIN_ROW(0x70)};
+
+/* How many bytes of p[0..n), from the first, go in as they are: whole
+ * 16-byte blocks the vector way, the rest (most of a short string) by
+ * the table. */
+static size_t plain_len(const unsigned char *p, size_t n)
+{
+    size_t i = 0, blocks = n & ~(size_t)15;
+    if (blocks && (i = ls_json_plain(p, blocks)) < blocks)
+        return i;
+    while (i < n && json_plain_byte[p[i]])
+        i++;
+    return i;
+}
+
 static void json_str(jw *out, const char *s)
 {
     if (!s) {
@@ -125,7 +179,7 @@ static void json_str(jw *out, const char *s)
     jw_putc(out, '"');
     for (;;) {
         const unsigned char *run = p;
-        p += ls_json_plain(p, (size_t)(end - p));
+        p += plain_len(p, (size_t)(end - p));
         if (p > run)
             jw_write(out, run, (size_t)(p - run));
         if (p == end)

@@ -147,18 +147,26 @@ size_t ldrsnap__rx_count(const rx_state *x)
 
 /* Does s[0..n) hold one of the literals' rarest bytes?  No line that
  * lacks them all can hold a literal. */
-static bool has_anchor(const rx_lits *L, const char *s, size_t n)
+/* Does s[0..n) hold one of the anchors, in either case? */
+static bool has_ascii_anchor(const rx_lits *L, const char *s, size_t n)
 {
-    if (L->nprobe) { /* the anchors in both cases, at most four; and any
-                        byte past ASCII (see scan_into()) */
-        return L->any_of4(s, n, L->probe, L->nprobe);
-    }
     for (size_t i = 0; i < L->nanchor; i++) {
         unsigned a = L->anchor[i];
         if (memchr(s, (int)a, n) ||
             (a >= 'a' && a <= 'z' && memchr(s, (int)a - 32, n)))
             return true;
     }
+    return false;
+}
+
+static bool has_anchor(const rx_lits *L, const char *s, size_t n)
+{
+    if (L->nprobe) { /* the anchors in both cases, at most four; and any
+                        byte past ASCII (see scan_into()) */
+        return L->any_of4(s, n, L->probe, L->nprobe);
+    }
+    if (has_ascii_anchor(L, s, n))
+        return true;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] >= 0x80)
             return true;
@@ -184,14 +192,18 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
     if (!L->n || (!L->scan_always && !has_anchor(L, text, n)))
         return;
     const unsigned char *t = (const unsigned char *)text;
-    if (!ls_ascii(text, n) &&
-        (!fast || L->wide || ldrsnap__folds_to_ascii(t, n))) {
-        /* past ASCII, case-blind matching knows more equal letters
-         * (U+212A KELVIN SIGN is a 'k' to (?i) in UTF mode): the patterns
-         * decide */
-        for (size_t id = 0; id < L->n; id++)
-            lits[id / 64] |= 1ull << (id % 64);
-        return;
+    if (!ls_ascii(text, n)) {
+        if (!fast || L->wide || ldrsnap__folds_to_ascii(t, n)) {
+            /* past ASCII, case-blind matching knows more equal letters
+             * (U+212A KELVIN SIGN is a 'k' to (?i) in UTF mode): the
+             * patterns decide */
+            for (size_t id = 0; id < L->n; id++)
+                lits[id / 64] |= 1ull << (id % 64);
+            return;
+        }
+        /* the bytes past ASCII made has_anchor() say yes */
+        if (!L->scan_always && !has_ascii_anchor(L, text, n))
+            return;
     }
     uint32_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -769,7 +781,17 @@ int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,
                   (f->flags & LDRSNAP_FF_TID) != 0};
     event ev = {NULL, f, f->line};
     for (size_t i = 0; i < R->failure_rules.n; i++) {
-        int rc = try_rule(x, R->failure_rules.rule[i], &ev, &w, sink);
+        size_t ri = R->failure_rules.rule[i];
+        /* the cheap tests of failure_step(), inline: with no sequence
+         * under way, a rule whose first step's kind, role or status this
+         * failure lacks has nothing to do with it */
+        const rx_step *st = &R->rules[ri].steps[0];
+        if (x->fast && !x->active[ri] &&
+            ((st->kinds && !(st->kinds & (1u << f->kind))) ||
+             (st->roles && !(st->roles & (1u << f->role))) ||
+             !status_in(st, (f->flags & LDRSNAP_FF_STATUS) != 0, f->status)))
+            continue;
+        int rc = try_rule(x, ri, &ev, &w, sink);
         if (rc < 0)
             return rc;
     }

@@ -123,3 +123,92 @@ Test(json, snprintf_contract_and_escapes)
     cr_assert_eq(n, strlen(e));
     free(full);
 }
+
+/* The plain way to write a JSON string, byte by byte: the oracle of the
+ * writer's runs (16-byte blocks, a table for the rest, short copies). */
+static size_t ref_str(char *o, const unsigned char *s, size_t n)
+{
+    size_t k = 0;
+    o[k++] = '"';
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t u = 0;
+        unsigned cp = 0;
+        if (c >= 0xC2 && c <= 0xDF)
+            u = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            u = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            u = 4, cp = c & 0x07;
+        for (size_t j = 1; j < u; j++) {
+            if (i + j >= n || (s[i + j] & 0xC0) != 0x80) {
+                u = 0;
+                break;
+            }
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if ((u == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (u == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            u = 0;
+        if (c == '"' || c == '\\') {
+            o[k++] = '\\';
+            o[k++] = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            o[k++] = '\\';
+            o[k++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c < 0x20 || c == 0x7F) {
+            k += (size_t)sprintf(o + k, "\\u%04x", c);
+        } else if (c < 0x80) {
+            o[k++] = (char)c;
+        } else if (u) {
+            memcpy(o + k, s + i, u);
+            k += u;
+            i += u;
+            continue;
+        } else {
+            memcpy(o + k, "\\ufffd", 6);
+            k += 6;
+        }
+        i++;
+    }
+    o[k++] = '"';
+    return k;
+}
+
+/* Strings of every length to 80 from a mix of plain runs, escapes, valid
+ * and broken UTF-8: the message of an error record is written as the
+ * plain way writes it, in a buffer of any size. */
+Test(json, strings_as_the_plain_way_writes_them)
+{
+    static const char *const bits[] = {
+        "a", "plain text ", "C:\\Windows\\x.dll", "\"", "\x01", "\x7f",
+        "\n", "\t", "\xc3\xa9", "\xe7\x8e\x8b", "\xf0\x9f\x98\x80", "\xff",
+        "\xc3", "\xe2\x84", "\xed\xa0\x80", "0123456789abcdef0123456789"};
+    unsigned seed = 99;
+    char msg[256], want[2048], got[2048];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t parts = (seed >> 8) % 8;
+        for (size_t i = 0; i < parts; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *b = bits[(seed >> 16) % (sizeof bits / sizeof bits[0])];
+            size_t k = strlen(b);
+            if (n + k < 81) {
+                memcpy(msg + n, b, k);
+                n += k;
+            }
+        }
+        msg[n] = '\0';
+        size_t w = (size_t)sprintf(want, "{\"type\":\"error\",\"source\":\"s\","
+                                         "\"message\":");
+        w += ref_str(want + w, (const unsigned char *)msg, n);
+        w += (size_t)sprintf(want + w, "}\n");
+        size_t cap = round % 3 ? sizeof got : (seed >> 4) % (w + 2);
+        size_t len = ldrsnap_error_to_json(got, cap, "s", msg);
+        cr_assert_eq(len, w, "'%s'", msg);
+        if (cap)
+            cr_assert_eq(memcmp(got, want, (cap - 1 < w ? cap - 1 : w)), 0, "'%s' in %zu",
+                         msg, cap);
+    }
+}
