@@ -666,16 +666,26 @@ static int try_once(rx_state *x, size_t ri, const event *ev,
     return rc < 0 ? rc : LDRSNAP_OK;
 }
 
+/* Could the pattern of step st be on the record's line? */
+static bool needles_may(rx_state *x, const rx_step *st,
+                        const ldrsnap_record *r)
+{
+    if (x->text_len == SIZE_MAX)
+        x->text_len = strlen(r->text); /* once for the record's steps */
+    return ldrsnap__needles_may(st->needles, r->text, x->text_len);
+}
+
 /* Could this record be the first step of rule ri?  The cheap tests of
  * line_step(), inline; a rule with a partial sequence that fails them is
  * still tried by run_partials(). */
-static bool may_start(const rx_state *x, size_t ri, const ldrsnap_record *r)
+static bool may_start(rx_state *x, size_t ri, const ldrsnap_record *r)
 {
     const rx_step *st = &x->rules->rules[ri].steps[0];
     return (st->level == RX_ANY || (int)r->level == st->level) &&
            (!st->fid || st->fid == x->fid) &&
            (!st->nstatus ||
-            status_in(st, (r->flags & LDRSNAP_RF_STATUS) != 0, r->status));
+            status_in(st, (r->flags & LDRSNAP_RF_STATUS) != 0, r->status)) &&
+           (!st->needles || !x->fast || !r->text || needles_may(x, st, r));
 }
 
 static int run_bucket(rx_state *x, const rx_bucket *b, const event *ev,
@@ -743,8 +753,9 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
         /* the anchor pass here, inline: most lines end with it (a line
          * found to lack them is left unscanned: a literal's step would
          * scan it, and find nothing) */
-        size_t len = note->text_len != SIZE_MAX ? note->text_len
-                                                : strlen(rec->text);
+        size_t len = x->text_len = note->text_len != SIZE_MAX
+                                       ? note->text_len
+                                       : strlen(rec->text);
         if (R->lits.scan_always || has_anchor(&R->lits, rec->text, len)) {
             scan_literals(x, rec->text, len);
             for (size_t i = 0; i < x->lit_words && !lits; i++)
