@@ -87,8 +87,25 @@ void json_signature(obuf *out, const char *source, const ldrsnap_signature *s)
     emit(out, event_json, source, &ev);
 }
 
+/* A summary lists the root causes of the input, often more than the
+ * buffer holds: written into room of a size guessed from their number
+ * (a root cause takes a few hundred bytes), so it is formatted once, not
+ * once for its length and again (the guess too small: the usual way). */
+#define SUMMARY_GUESS(n) ((size_t)(n) * 1024 + 4096)
 void json_summary(obuf *out, const char *source, const ldrsnap_summary *s)
 {
+    char *p;
+    size_t guess = SUMMARY_GUESS(s->n_verdicts);
+    if (guess > (64u << 10) && s->n_verdicts < ((size_t)64 << 20) / 1024 &&
+        !out->err && (p = malloc(guess)) != NULL) {
+        size_t n = ldrsnap_summary_to_json(p, guess, source, s);
+        if (n < guess) {
+            ob_write(out, p, n);
+            free(p);
+            return;
+        }
+        free(p);
+    }
     emit(out, summary_json, source, s);
 }
 

@@ -168,6 +168,55 @@ static size_t plain_len(const unsigned char *p, size_t n)
     return i;
 }
 
+/* Strings written straight into room for their worst case, plain runs
+ * checked and copied in one pass (json_str_room()); off, every write is
+ * checked against the room, each run found, then copied: the oracle
+ * (ldrsnap__json_fast(false), for the tests). */
+static bool json_fast = true;
+
+void ldrsnap__json_fast(bool on);
+void ldrsnap__json_fast(bool on)
+{
+    json_fast = on;
+}
+
+/* The string p..end where the buffer has room for the worst case (six
+ * bytes a byte, and the quotes): written through a pointer, plain runs
+ * checked and copied in one pass, no check of the room per write. */
+static void json_str_room(jw *out, const unsigned char *p,
+                          const unsigned char *end)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *d = out->buf + out->len;
+    *d++ = '"';
+    while (p < end) {
+        size_t k = ls_json_plain_copy(d, p, (size_t)(end - p));
+        d += k;
+        p += k;
+        if (p == end)
+            break;
+        unsigned c = *p;
+        if (c == '"' || c == '\\') {
+            d[0] = '\\', d[1] = (char)c, d += 2, p++;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            d[0] = '\\', d[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            d += 2, p++;
+        } else if (c < 0x20 || c == 0x7F) {
+            memcpy(d, "\\u00", 4);
+            d[4] = hex[c >> 4], d[5] = hex[c & 15];
+            d += 6, p++;
+        } else if ((k = utf8_len(p)) != 0) {
+            memcpy(d, p, k);
+            d += k, p += k;
+        } else {
+            memcpy(d, "\\ufffd", 6);
+            d += 6, p++;
+        }
+    }
+    *d++ = '"';
+    out->len = (size_t)(d - out->buf);
+}
+
 static void json_str(jw *out, const char *s)
 {
     if (!s) {
@@ -176,6 +225,11 @@ static void json_str(jw *out, const char *s)
     }
     const unsigned char *p = (const unsigned char *)s;
     const unsigned char *end = p + strlen(s);
+    if (json_fast && out->len + 2 <= out->cap &&
+        (size_t)(end - p) <= (out->cap - out->len - 2) / 6) {
+        json_str_room(out, p, end);
+        return;
+    }
     jw_putc(out, '"');
     for (;;) {
         const unsigned char *run = p;

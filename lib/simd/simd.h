@@ -426,6 +426,65 @@ static inline size_t ls_json_plain(const unsigned char *s, size_t n)
 #endif
 }
 
+/* ls_json_plain() and a copy of those bytes to d (room for n bytes), in
+ * one pass: 16-byte blocks, the last one overlapping the one before, two
+ * 8-byte halves for 8 to 15 bytes.  Bytes of d past the count returned
+ * may be written too (the writer's next bytes go there).  The scalar
+ * twin is the oracle. */
+static inline size_t ls_json_plain_copy_scalar(char *d, const unsigned char *s,
+                                               size_t n)
+{
+    size_t k = ls_json_plain_scalar(s, n);
+    memcpy(d, s, k);
+    return k;
+}
+
+#if LS_SSE2
+static inline unsigned ls_json_bad16(__m128i v)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+#endif
+
+static inline size_t ls_json_plain_copy(char *d, const unsigned char *s,
+                                        size_t n)
+{
+#if LS_SSE2
+    if (n >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16) {
+            __m128i v = LS_LOADU(s + i);
+            unsigned m = ls_json_bad16(v);
+            _mm_storeu_si128((__m128i *)(void *)(d + i), v);
+            if (m)
+                return i + (size_t)__builtin_ctz(m);
+        }
+        if (i == n)
+            return n;
+        __m128i v = LS_LOADU(s + n - 16);
+        /* the block's first 16 - (n - i) bytes were checked already */
+        unsigned m = ls_json_bad16(v) >> (16 - (n - i));
+        _mm_storeu_si128((__m128i *)(void *)(d + n - 16), v);
+        return m ? i + (size_t)__builtin_ctz(m) : n;
+    }
+    if (n >= 8) {
+        __m128i lo = _mm_loadl_epi64((const __m128i *)(const void *)s);
+        __m128i hi = _mm_loadl_epi64((const __m128i *)(const void *)(s + n - 8));
+        unsigned m = ls_json_bad16(_mm_unpacklo_epi64(lo, hi));
+        _mm_storel_epi64((__m128i *)(void *)d, lo);
+        _mm_storel_epi64((__m128i *)(void *)(d + n - 8), hi);
+        if (m & 0xFF)
+            return (size_t)__builtin_ctz(m);
+        return m ? n - 8 + (size_t)__builtin_ctz(m >> 8) : n;
+    }
+#endif
+    return ls_json_plain_copy_scalar(d, s, n);
+}
+
 /* The file name in a path: after its last '\\' or '/', or the path. */
 static inline const char *ls_basename_scalar(const char *path)
 {

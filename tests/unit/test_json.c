@@ -175,10 +175,23 @@ static size_t ref_str(char *o, const unsigned char *s, size_t n)
     return k;
 }
 
+void ldrsnap__json_fast(bool on); /* lib/json/json.c */
+static void strings_round(int fast);
+
 /* Strings of every length to 80 from a mix of plain runs, escapes, valid
  * and broken UTF-8: the message of an error record is written as the
- * plain way writes it, in a buffer of any size. */
+ * plain way writes it, in a buffer of any size, with the writer's fast
+ * way and without. */
 Test(json, strings_as_the_plain_way_writes_them)
+{
+    for (int fast = 0; fast < 2; fast++) {
+        ldrsnap__json_fast(fast);
+        strings_round(fast);
+    }
+    ldrsnap__json_fast(true);
+}
+
+static void strings_round(int fast)
 {
     static const char *const bits[] = {
         "a", "plain text ", "C:\\Windows\\x.dll", "\"", "\x01", "\x7f",
@@ -206,9 +219,9 @@ Test(json, strings_as_the_plain_way_writes_them)
         w += (size_t)sprintf(want + w, "}\n");
         size_t cap = round % 3 ? sizeof got : (seed >> 4) % (w + 2);
         size_t len = ldrsnap_error_to_json(got, cap, "s", msg);
-        cr_assert_eq(len, w, "'%s'", msg);
+        cr_assert_eq(len, w, "fast %d: '%s'", fast, msg);
         if (cap)
-            cr_assert_eq(memcmp(got, want, (cap - 1 < w ? cap - 1 : w)), 0, "'%s' in %zu",
-                         msg, cap);
+            cr_assert_eq(memcmp(got, want, (cap - 1 < w ? cap - 1 : w)), 0,
+                         "fast %d: '%s' in %zu", fast, msg, cap);
     }
 }

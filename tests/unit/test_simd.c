@@ -268,6 +268,9 @@ Test(simd, json_plain_equals_scalar)
                 if (b[i] == '"' || b[i] == '\\')
                     b[i] = 'q';
             cr_assert_eq(ls_json_plain(b, n), n);
+            char all[128];
+            cr_assert_eq(ls_json_plain_copy(all, b, n), n);
+            cr_assert_eq(memcmp(all, b, n), 0);
             for (size_t pos = 0; pos < n; pos++)
                 for (size_t j = 0; j < sizeof special; j++) {
                     unsigned char keep = b[pos];
@@ -275,6 +278,15 @@ Test(simd, json_plain_equals_scalar)
                     cr_assert_eq(ls_json_plain(b, n), pos, "n %zu pos %zu",
                                  n, pos);
                     cr_assert_eq(ls_json_plain_scalar(b, n), pos);
+                    /* the copy: the same count, those bytes copied, and
+                     * nothing written past n */
+                    char d[128];
+                    memset(d, '#', sizeof d);
+                    cr_assert_eq(ls_json_plain_copy(d, b, n), pos);
+                    cr_assert_eq(memcmp(d, b, pos), 0);
+                    for (size_t k = n; k < sizeof d; k++)
+                        cr_assert_eq(d[k], '#', "n %zu: byte %zu written", n,
+                                     k);
                     b[pos] = keep;
                 }
             free(base);
