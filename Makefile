@@ -345,7 +345,7 @@ tsan:
 # UBSan findings stop the run (-fno-sanitize-recover), so they are saved.
 # The targets start the tokenizer thread after a few bytes
 # (ldrsnap__analyzer_pipe_after()), so the threaded path is fuzzed too.
-FUZZ_TARGETS := analyze rules decode archive api needles
+FUZZ_TARGETS := analyze rules decode archive api needles json
 FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 0
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
