@@ -14,7 +14,9 @@
 # how far each row is from reading the bytes.  Then the rows of the
 # generated one-shape log (bench/gen.c).  Last, the peak RSS at 2 GB
 # (BENCH_BIG_MB), the capture streamed through a pipe (no disk), in every
-# format: memory must not grow with the log.  BENCH_BIG_MB=0 skips it.
+# format and ldrsnap tree: memory must not grow with the log.
+# BENCH_BIG_MB=0 skips it.  The page (--format=html) is timed against the
+# JSON Lines of the same log, taking turns.
 set -eu
 LDRSNAP=${1:-build/ldrsnap}
 MB=${BENCH_MB:-200}
@@ -32,6 +34,21 @@ report() { # label seconds kb baseline-seconds bytes
                l, s, b / 1048576 / s, k / 1024, s / g, g }'
 }
 peak=0
+# html_row LABEL FILE: the page (--format=html) against the JSON Lines of
+# the same file, taking turns; the ratio of their times and the page's size
+# (issue 13: at most twice the time, at most 5 MB)
+html_row() {
+    label=$1 file=$2
+    # shellcheck disable=SC2086
+    set -- $("$OUT/measure" "$RUNS" "$LDRSNAP" --json "$file" \
+                 -- "$LDRSNAP" --format=html "$file")
+    page=$(wc -c < "$OUT/measure.out") # the last command's output
+    awk -v l="$label" -v j="$1" -v s="$3" -v k="$4" -v p="$page" 'BEGIN {
+        printf "%-30s %6.3f s  peak RSS %5.1f MiB  ratio to JSONL %4.2f (%5.3f s; <= 2.0)  page %.2f MB (<= 5)\n",
+               l, s, k / 1024, s / j, j, p / 1e6 }'
+    [ "$4" -gt "$peak" ] && peak=$4
+    return 0
+}
 # row LABEL GREP-FILE FILE ldrsnap-args...: ldrsnap on FILE against grep
 # on GREP-FILE, taking turns
 row() {
@@ -78,6 +95,7 @@ row "realistic --all" "$REAL" "$REAL" --json --all
 all_s=$last_s all_g=$last_g
 row "realistic text" "$REAL" "$REAL"
 row "realistic text --all" "$REAL" "$REAL" --all
+html_row "realistic --format=html" "$REAL"
 floor "floor: cat FILE > /dev/null" "$REAL" sh -c 'cat "$1" > /dev/null' sh "$REAL"
 floor "floor: wc -l" "$REAL" wc -l "$REAL"
 awk -v a="$real_s" -v ag="$real_g" -v b="$j1_s" -v bg="$j1_g" \
@@ -114,6 +132,7 @@ echo "one-shape  $mb MiB generated log (bench/gen.c: Vista ENTER/RETURN lines)"
 row "ldrsnap (default)" "$LOG" "$LOG" --json
 row "ldrsnap, no rules" "$LOG" "$LOG" --json --no-builtin-rules
 row "ldrsnap text (default)" "$LOG" "$LOG"
+html_row "ldrsnap --format=html" "$LOG"
 # Windows tools write CRLF line ends: the same log so, with its own grep
 crlf="$OUT/big-$MB-crlf.log"
 [ -s "$crlf" ] || sed 's/$/\r/' "$LOG" > "$crlf"
