@@ -369,6 +369,11 @@ size_t term_cols(const char *s, size_t n);
 void term_para(obuf *out, int width, size_t indent, const char *lead,
                const char *text, size_t cont);
 const char *cli_basename(const char *path);   /* after the last \ or / */
+/* The length (1 to 4) of the valid UTF-8 sequence at s (NUL-terminated or
+ * with 3 bytes after it), or 0: an overlong form, a surrogate, past
+ * U+10FFFF, a stray continuation byte; a C1 control (U+0080..U+009F) only
+ * when c1 is true. */
+size_t cli_utf8_len(const unsigned char *s, bool c1);
 size_t cli_stem_len(const char *name);        /* without its extension */
 
 /* next_steps.c: the commands to run next, with the log's names. */

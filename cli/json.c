@@ -8,30 +8,6 @@
 
 #include "cli.h"
 
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    size_t k;
-    unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF)
-        k = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        k = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        k = 4, cp = c & 0x07;
-    else
-        return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return k;
-}
-
 /* Bytes that go out as they are: printable ASCII but '"' and '\\'. */
 static bool plain(unsigned c)
 {
@@ -86,7 +62,7 @@ void json_str(obuf *out, const char *s)
             }
             p++;
         } else {
-            size_t k = utf8_len(p);
+            size_t k = cli_utf8_len(p, true);
             if (k) {
                 ob_write(out, p, k);
                 p += k;

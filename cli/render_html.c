@@ -40,32 +40,6 @@ static inline void ob_fwrite_(const void *p, size_t size, size_t n, obuf *o)
 
 /* ---- escaping ---------------------------------------------------------- */
 
-static size_t utf8_ok(const unsigned char *s)
-{
-    unsigned c = s[0], cp;
-    size_t k;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        k = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        k = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        k = 4, cp = c & 0x07;
-    else
-        return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (k == 2 && cp < 0xA0))
-        return 0;
-    return k;
-}
-
 /* Text for HTML: markup characters as entities, control bytes shown as
  * \xNN, bytes that are not UTF-8 as U+FFFD. */
 static void hputx(obuf *out, const char *str, size_t n, bool lines);
@@ -106,7 +80,7 @@ static void hputx(obuf *out, const char *str, size_t n, bool lines)
             i++;
             continue;
         }
-        size_t k = utf8_ok(s + i);
+        size_t k = cli_utf8_len(s + i, false); /* C1 controls as U+FFFD */
         if (!k || i + k > n) {
             ob_puts_("\xEF\xBF\xBD", out);
             i++;
@@ -522,6 +496,20 @@ static const char *node_class(const tnode *n)
     return n->rank >= 3 ? "node fail" : n->shown ? "node path" : "node";
 }
 
+/* The children of n that are not shown, an item each (200 at most). */
+static void folded_kids(hlog *h, const tree *t, const tnode *n)
+{
+    size_t k = 0;
+    for (uint32_t c = n->first; c != TREE_NONE && k < 200;
+         c = tree_node(t, c)->next)
+        if (!tree_node(t, c)->shown) {
+            ob_puts_("<li class=\"node\">", h->out);
+            node_label(h, tree_node(t, c));
+            ob_puts_("</li>", h->out);
+            k++;
+        }
+}
+
 /* The children of n: the shown ones (the failing paths) open, the rest
  * folded.  Depth-first without recursion. */
 static void tree_html(hlog *h, const tree *t, uint32_t root)
@@ -564,15 +552,7 @@ static void tree_html(hlog *h, const tree *t, uint32_t root)
                 ob_printf(out, "<li class=\"folded\"><details><summary>%zu "
                              "more loaded</summary><ul>",
                         n->nhidden);
-                size_t k = 0;
-                for (uint32_t c = n->first; c != TREE_NONE && k < 200;
-                     c = tree_node(t, c)->next)
-                    if (!tree_node(t, c)->shown) {
-                        ob_puts_("<li class=\"node\">", out);
-                        node_label(h, tree_node(t, c));
-                        ob_puts_("</li>", out);
-                        k++;
-                    }
+                folded_kids(h, t, n);
                 ob_puts_("</ul></details></li>", out);
             }
         } else {
@@ -595,15 +575,7 @@ static void root_folded(hlog *h, const tree *t, uint32_t root)
     ob_printf(out, "<div class=\"folded\"><details><summary>%zu more loaded "
                  "by the program</summary><ul>",
             r->nhidden);
-    size_t k = 0;
-    for (uint32_t c = r->first; c != TREE_NONE && k < 200;
-         c = tree_node(t, c)->next)
-        if (!tree_node(t, c)->shown) {
-            ob_puts_("<li class=\"node\">", out);
-            node_label(h, tree_node(t, c));
-            ob_puts_("</li>", out);
-            k++;
-        }
+    folded_kids(h, t, r);
     ob_puts_("</ul></details></div>\n", out);
 }
 

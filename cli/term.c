@@ -24,8 +24,7 @@ int term_width(int fd)
     return n >= 20 && n <= 1000 ? (int)n : 80;
 }
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), or 0. */
-static size_t utf8_seq(const unsigned char *s)
+size_t cli_utf8_len(const unsigned char *s, bool c1)
 {
     unsigned c = s[0], cp;
     size_t k;
@@ -47,8 +46,8 @@ static size_t utf8_seq(const unsigned char *s)
     if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
         (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
         return 0;
-    if (k == 2 && cp >= 0x80 && cp <= 0x9F)
-        return 0; /* a C1 control (CSI is U+009B): escaped */
+    if (!c1 && k == 2 && cp <= 0x9F)
+        return 0; /* a C1 control (CSI is U+009B) */
     return k;
 }
 
@@ -58,7 +57,7 @@ static size_t shown(const char *s, char esc[8], const char **out,
                     size_t *outlen)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t k = utf8_seq(p);
+    size_t k = cli_utf8_len(p, false); /* C1 controls escaped */
     if (k == 1 && p[0] >= 0x20 && p[0] != 0x7F) {
         *out = s, *outlen = 1;
         return 1;
