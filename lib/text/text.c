@@ -235,21 +235,17 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
      * bytes are (where its watched bytes are, when some are) */
     const uint64_t *nl = NULL;
     bool has_cr, lone_cr = true;
-    if (!map) {
-        rc = ldrsnap__buf_reserve(t->al, &t->nlmap,
-                                  (n / 64 + 1) * sizeof(uint64_t));
-        if (rc < 0)
-            return rc;
-        uint64_t *m = (uint64_t *)(void *)t->nlmap.ptr;
-        t->chunk_plain = t->simd->plain_chunk((const unsigned char *)p, n, m,
-                                              &has_cr, &lone_cr);
-        nl = m;
-    } else {
-        t->chunk_plain = t->simd->watch_chunk((const unsigned char *)p, n,
-                                              t->watch, t->nwatch, map);
-        /* one search per chunk spares one per line in LF-only text */
-        has_cr = memchr(p, '\r', n) != NULL;
-    }
+    rc = ldrsnap__buf_reserve(t->al, &t->nlmap,
+                              (n / 64 + 1) * sizeof(uint64_t));
+    if (rc < 0)
+        return rc;
+    uint64_t *m = (uint64_t *)(void *)t->nlmap.ptr;
+    t->chunk_plain = t->simd->plain_chunk((const unsigned char *)p, n, m,
+                                          &has_cr, &lone_cr);
+    nl = m;
+    if (map) /* a second pass: a search for '\n' per line costs more */
+        t->simd->watch_chunk((const unsigned char *)p, n, t->watch,
+                             t->nwatch, map);
     if (t->pending_cr && n) {
         t->pending_cr = false;
         if (p[0] == '\n')
@@ -259,7 +255,7 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
      * a loop of its own, with the line count in a register (the callback
      * cannot see this state); any other line leaves it for the loop
      * below */
-    const bool tight = nl && !lone_cr && !t->nwatch && t->fast;
+    const bool tight = nl && !lone_cr && t->fast;
     /* the first byte past plain ASCII at or after i, where bad >= i: the
      * lines before it are plain (in a chunk that is not, one German or
      * Chinese line no longer sends the others to a check of their own) */
@@ -285,7 +281,8 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
                         break; /* past ASCII: the loop below */
                 }
                 rc = t->fast(p + i, stop - i, lineno + 1,
-                             orig + (uint64_t)i * scale, true, true, t->ud);
+                             orig + (uint64_t)i * scale,
+                             !map || watched_in(t, i, stop), true, t->ud);
                 if (rc == 0) { /* this line takes the general way */
                     refused = true;
                     break;

@@ -81,8 +81,7 @@ typedef struct ls_text {
     ls_buf wmap;
     bool line_watched;       /* the partial line held one of them */
     const struct ls_simd *simd; /* the chunk passes (simd/simd.h) */
-    ls_buf nlmap;            /* the chunk's '\n' bytes, a bit each, when
-                                nothing is watched */
+    ls_buf nlmap;            /* the chunk's '\n' bytes, a bit each */
     ls_line_cb cb;
     ls_fast_cb fast;         /* NULL: every line goes to cb */
     void *ud;
