@@ -272,6 +272,12 @@ static size_t head_general(const char *s, size_t n, vhead *h)
      * an array stalls store-to-load forwarding */
     uint32_t pid = 0, tid = 0;
     size_t i = 0;
+    /* the shortest head, "hhh:hhh @ d - ", is 14 bytes, its ':' after 3
+     * to 8 digits: most lines that are no head (a DebugView column, an
+     * IDE's words) are told apart here */
+    if (n < 14 || (s[3] != ':' && s[4] != ':' && s[5] != ':' &&
+                   s[6] != ':' && s[7] != ':' && s[8] != ':'))
+        return 0;
     if (head_4_4(s, n, &pid, &tid)) {
         i = 12;
         goto tick;

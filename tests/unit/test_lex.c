@@ -478,6 +478,13 @@ static const char *const near[] = {
     "0100:4076 @ 10000016 - LdrpLoadDll",
     "0100:4076 @ 10000016 - LdrpLoadDll - INFO: DLL name: a.dll",
     "12a4c:03b @ 00815171 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    /* heads of every width: the ':' after 3 to 8 digits, 14 bytes or more */
+    "abc:def @ 1 - LdrpLoadDll - ENTER: DLL name: a.dll",
+    "abc:def @ 1 -",
+    "abcdef12:0100 @ 1 - F - INFO: x",
+    "abcdef123:0100 @ 1 - F - INFO: x",
+    "ab:0100 @ 1 - F - INFO: x",
+    "00000002\t0.00270000\t[5440] abc:def @ 1 - F - INFO: x",
     "0100:4076 @ 123 - LdrpLoadDll - RETURN: Status: 0x00000000",
     "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: a.dll",
     "0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll0101:4076 @ 10000016 - "
