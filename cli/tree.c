@@ -368,8 +368,11 @@ static const char *intern_new(tree *t, const char *fn);
  * compare. */
 static const char *intern(tree *t, const char *fn)
 {
+    /* a record's strings are borrowed: the same address may hold another
+     * name at the next record (the one-thread way reuses its buffers), so
+     * a hit by address is checked by content */
     size_t h = ((uintptr_t)fn >> 3) & (FN_CACHE - 1);
-    if (t->fn_raw[h] == fn)
+    if (t->fn_raw[h] == fn && !strcmp(t->fn_interned[h], fn))
         return t->fn_interned[h];
     const char *got = NULL;
     for (size_t i = 0; i < t->nfns && !got; i++)
