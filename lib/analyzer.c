@@ -209,6 +209,8 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
         ldrsnap__free(&al, a);
         return rc;
     }
+    if (a->slow)
+        ldrsnap__trace_no_pool(a->trace);
     if (opts && (opts->flags & LDRSNAP_OPT_FEW_VERDICTS))
         ldrsnap__verdicts_keep(a->verdicts, LDRSNAP_FEW_VERDICTS);
     ldrsnap__parser_init(&a->parser, opts, on_record, a);

@@ -25,6 +25,27 @@ void ldrsnap__big_free(const ls_alloc *al, void *p, size_t n);
 char *ldrsnap__strndup(const ls_alloc *al, const char *s, size_t n);
 char *ldrsnap__strdup(const ls_alloc *al, const char *s);
 
+/* A pool of small blocks over another allocator, for a stage that makes
+ * and frees many (the trace: a process's threads, frames, strings and
+ * failures, all freed when it ends).  Blocks of up to LS_POOL_MAX bytes
+ * come in power-of-two classes from 32 bytes, each behind a header that
+ * says its class; a freed one waits on its class's list for the next
+ * request (at most LS_POOL_KEEP bytes a class, the rest given back), and
+ * a realloc() within its class keeps the block.  Larger blocks go
+ * straight to the allocator below.  ldrsnap__pool_init() makes *al an
+ * allocator on the pool; ldrsnap__pool_drain() gives every waiting block
+ * back (once nothing made from it is live). */
+#define LS_POOL_CLASSES 7 /* 32 .. 2048 bytes */
+#define LS_POOL_MAX 2048
+#define LS_POOL_KEEP ((size_t)256 << 10)
+typedef struct ls_pool {
+    ls_alloc under;
+    void *head[LS_POOL_CLASSES];
+    size_t n[LS_POOL_CLASSES];
+} ls_pool;
+void ldrsnap__pool_init(ls_pool *pool, const ls_alloc *under, ls_alloc *al);
+void ldrsnap__pool_drain(ls_pool *pool);
+
 /* The start of every *_new() (after its own out-parameter check): check
  * the options, set up the allocator, allocate a zeroed handle of `size`
  * bytes.  Returns it, or NULL with *rc saying why. */

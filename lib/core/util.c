@@ -147,6 +147,107 @@ char *ldrsnap__strdup(const ls_alloc *al, const char *s)
     return s ? ldrsnap__strndup(al, s, strlen(s)) : NULL;
 }
 
+/* ---- the pool ---------------------------------------------------------- */
+
+/* Before each block: its class, or LS_POOL_LARGE (a block of the
+ * allocator below); 16 bytes, so that the block stays aligned. */
+#define LS_POOL_LARGE ((size_t)-1)
+#define LS_POOL_HEAD 16
+
+static size_t pool_class(size_t n)
+{
+    if (n <= 32)
+        return 0;
+    /* ceil(log2(n)) - 5 */
+    return (size_t)(64 - __builtin_clzll((unsigned long long)(n - 1))) - 5;
+}
+
+static void *pool_malloc(size_t n, void *ctx)
+{
+    ls_pool *pool = ctx;
+    size_t *h;
+    if (n > LS_POOL_MAX) {
+        if (n > SIZE_MAX - LS_POOL_HEAD ||
+            !(h = ldrsnap__malloc(&pool->under, n + LS_POOL_HEAD)))
+            return NULL;
+        *h = LS_POOL_LARGE;
+        return (char *)h + LS_POOL_HEAD;
+    }
+    size_t c = pool_class(n);
+    void *b = pool->head[c];
+    if (b) { /* the list's link is the block's first word */
+        memcpy(&pool->head[c], b, sizeof b);
+        pool->n[c]--;
+        return b;
+    }
+    if (!(h = ldrsnap__malloc(&pool->under, ((size_t)32 << c) + LS_POOL_HEAD)))
+        return NULL;
+    *h = c;
+    return (char *)h + LS_POOL_HEAD;
+}
+
+static void pool_free(void *p, void *ctx)
+{
+    ls_pool *pool = ctx;
+    size_t *h = (size_t *)(void *)((char *)p - LS_POOL_HEAD);
+    size_t c = *h;
+    if (c == LS_POOL_LARGE || pool->n[c] >= (LS_POOL_KEEP >> 5 >> c)) {
+        ldrsnap__free(&pool->under, h);
+        return;
+    }
+    memcpy(p, &pool->head[c], sizeof p);
+    pool->head[c] = p;
+    pool->n[c]++;
+}
+
+static void *pool_realloc(void *p, size_t n, void *ctx)
+{
+    ls_pool *pool = ctx;
+    if (!p)
+        return pool_malloc(n, ctx);
+    size_t *h = (size_t *)(void *)((char *)p - LS_POOL_HEAD);
+    size_t c = *h;
+    if (c == LS_POOL_LARGE) {
+        if (n <= LS_POOL_MAX) /* stays large: its size is not kept */
+            n = LS_POOL_MAX + 1;
+        if (n > SIZE_MAX - LS_POOL_HEAD)
+            return NULL;
+        h = ldrsnap__realloc(&pool->under, h, n + LS_POOL_HEAD);
+        return h ? (char *)h + LS_POOL_HEAD : NULL;
+    }
+    size_t cap = (size_t)32 << c;
+    if (n <= cap)
+        return p;
+    void *q = pool_malloc(n, ctx);
+    if (!q)
+        return NULL;
+    memcpy(q, p, cap);
+    pool_free(p, ctx);
+    return q;
+}
+
+void ldrsnap__pool_init(ls_pool *pool, const ls_alloc *under, ls_alloc *al)
+{
+    memset(pool, 0, sizeof *pool);
+    pool->under = *under;
+    al->a.malloc = pool_malloc;
+    al->a.realloc = pool_realloc;
+    al->a.free = pool_free;
+    al->a.ctx = pool;
+}
+
+void ldrsnap__pool_drain(ls_pool *pool)
+{
+    for (size_t c = 0; c < LS_POOL_CLASSES; c++) {
+        for (void *b = pool->head[c], *next; b; b = next) {
+            memcpy(&next, b, sizeof next);
+            ldrsnap__free(&pool->under, (char *)b - LS_POOL_HEAD);
+        }
+        pool->head[c] = NULL;
+        pool->n[c] = 0;
+    }
+}
+
 int ldrsnap__buf_grow(const ls_alloc *al, ls_buf *b, size_t need)
 {
     if (need <= b->cap)

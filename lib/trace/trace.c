@@ -26,9 +26,15 @@ int ldrsnap__trace_new(ls_trace **out, const ls_alloc *al, bool quiet_noise)
     *out = tr;
     if (!tr)
         return LDRSNAP_ENOMEM;
-    tr->al = *al;
+    tr->caller = *al;
+    ldrsnap__pool_init(&tr->pool, al, &tr->al);
     tr->quiet_noise = quiet_noise;
     return LDRSNAP_OK;
+}
+
+void ldrsnap__trace_no_pool(ls_trace *tr)
+{
+    tr->al = tr->caller;
 }
 
 int ldrsnap__trace_record(ls_trace *tr, const ldrsnap_record *rec,
@@ -155,5 +161,6 @@ void ldrsnap__trace_free(ls_trace *tr)
     ldrsnap__free(&tr->al, tr->threads);
     ldrsnap__modules_free(tr);
     ldrsnap__free(&tr->al, tr->program);
-    ldrsnap__free(&tr->al, tr);
+    ldrsnap__pool_drain(&tr->pool);
+    ldrsnap__free(&tr->caller, tr);
 }

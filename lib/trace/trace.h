@@ -88,6 +88,10 @@ typedef struct ls_trace_counts {
 
 /* quiet_noise: probe misses are counted, not sent to the sink. */
 int ldrsnap__trace_new(ls_trace **out, const ls_alloc *al, bool quiet_noise);
+/* Before the first record: take every block from the caller's allocator
+ * instead of the trace's pool (the general way, for the differential
+ * tests: LS_OPT_NO_FAST_ANALYSIS). */
+void ldrsnap__trace_no_pool(ls_trace *t);
 /* The log is over: every live process is queued, oldest first. */
 void ldrsnap__trace_end(ls_trace *t);
 /* The next ended process, first ended first; NULL: none. */

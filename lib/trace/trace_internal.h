@@ -96,7 +96,9 @@ typedef struct ls_module {
 
 struct ls_trace {
     ls_trace_head q;             /* first: ended, waiting for a verdict */
-    ls_alloc al;
+    ls_alloc al;                 /* the pool's, or the caller's */
+    ls_alloc caller;             /* the caller's: the handle, the pool */
+    ls_pool pool;                /* processes, threads, failures, strings */
     bool quiet_noise;            /* probe misses are counted only */
     const ls_sink *sink;         /* the record's, while it is traced */
     bool again;                  /* a process had to end first */

@@ -320,3 +320,77 @@ Test(trace, module_names_fold_ascii_case_only)
     judge_ended(&s);
     done(&s);
 }
+
+/* The trace's pool of small blocks (core/util.c): every size keeps its
+ * bytes through realloc(), a freed block serves the next request of its
+ * class, at most LS_POOL_KEEP bytes a class wait, and drain gives every
+ * waiting block back to the allocator below. */
+typedef struct counted {
+    size_t live, calls;
+} counted;
+static void *c_malloc(size_t n, void *ctx)
+{
+    ((counted *)ctx)->live++, ((counted *)ctx)->calls++;
+    return malloc(n);
+}
+static void *c_realloc(void *p, size_t n, void *ctx)
+{
+    if (!p)
+        ((counted *)ctx)->live++;
+    ((counted *)ctx)->calls++;
+    return realloc(p, n);
+}
+static void c_free(void *p, void *ctx)
+{
+    if (p)
+        ((counted *)ctx)->live--;
+    free(p);
+}
+
+Test(trace, pool_keeps_bytes_reuses_blocks_and_drains)
+{
+    counted c = {0, 0};
+    ls_alloc under = {{c_malloc, c_realloc, c_free, &c}}, al;
+    ls_pool pool;
+    ldrsnap__pool_init(&pool, &under, &al);
+    enum { N = 300 };
+    unsigned char *b[N];
+    size_t len[N];
+    for (size_t i = 0; i < N; i++) { /* 1 .. 5000 bytes: every class, and
+                                        large blocks */
+        len[i] = 1 + (i * 7919u) % 5000;
+        cr_assert_not_null(b[i] = ldrsnap__malloc(&al, len[i]));
+        memset(b[i], (int)(i & 0xFF), len[i]);
+    }
+    for (size_t i = 0; i < N; i += 3) { /* grow, shrink, grow past 2048 */
+        size_t n = i % 2 ? len[i] / 2 + 1 : len[i] * 3;
+        cr_assert_not_null(b[i] = ldrsnap__realloc(&al, b[i], n));
+        for (size_t k = 0; k < LS_MIN(n, len[i]); k++)
+            cr_assert_eq(b[i][k], (unsigned char)(i & 0xFF), "block %zu", i);
+        len[i] = LS_MIN(n, len[i]);
+    }
+    for (size_t i = 0; i < N; i++) {
+        for (size_t k = 0; k < len[i]; k++)
+            cr_assert_eq(b[i][k], (unsigned char)(i & 0xFF), "block %zu", i);
+        ldrsnap__free(&al, b[i]);
+    }
+    /* a freed block of a class serves the next request of it */
+    size_t calls = c.calls;
+    void *x = ldrsnap__malloc(&al, 100);
+    ldrsnap__free(&al, x);
+    cr_assert_eq(ldrsnap__malloc(&al, 120), x);
+    cr_assert_eq(c.calls, calls);
+    ldrsnap__free(&al, x);
+    /* no more than LS_POOL_KEEP bytes of a class wait */
+    enum { M = 20000 };
+    void **s = malloc(M * sizeof *s);
+    for (size_t i = 0; i < M; i++)
+        cr_assert_not_null(s[i] = ldrsnap__malloc(&al, 20));
+    for (size_t i = 0; i < M; i++)
+        ldrsnap__free(&al, s[i]);
+    free(s);
+    cr_assert_leq(pool.n[0], LS_POOL_KEEP / 32);
+    cr_assert_gt(c.live, 0);
+    ldrsnap__pool_drain(&pool);
+    cr_assert_eq(c.live, 0, "%zu blocks left", c.live);
+}
