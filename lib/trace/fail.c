@@ -66,42 +66,25 @@ static void chain_ancestors(const ls_trace *tr, const ls_proc *p,
         chain_add(c, up[--n]);
 }
 
-static void build_chain(ls_trace *tr, ls_fail *f, const ls_thread *t,
-                        const char *dll, const char *parent)
+/* The load chain of a failure of p on thread t, its last LS_MAX_CHAIN
+ * names kept. */
+static void build_chain(const ls_trace *tr, chain_b *c, const ls_proc *p,
+                        const ls_thread *t, const char *dll,
+                        const char *parent)
 {
-    chain_b c = {{0}, 0};
-    const ls_proc *p = f->proc;
-    chain_add(&c, p ? p->image : NULL);
+    chain_add(c, p ? p->image : NULL);
     if (parent) {
-        if (!chain_requester(&c, p, parent))
-            chain_ancestors(tr, p, &c, parent);
-        chain_add(&c, parent);
+        if (!chain_requester(c, p, parent))
+            chain_ancestors(tr, p, c, parent);
+        chain_add(c, parent);
     }
     else if (dll)
-        chain_ancestors(tr, p, &c, dll); /* "X used by Y" said who needs it */
-    chain_frames(&c, t, t ? t->depth : 0);
-    chain_add(&c, dll);
-    size_t skip = c.n > LS_MAX_CHAIN ? c.n - LS_MAX_CHAIN : 0;
-    for (size_t i = skip; i < c.n; i++) {
-        char *s = ldrsnap__strdup(&tr->al, c.item[i]);
-        if (!s)
-            break;
-        f->chain_store[f->pub.chain_len] = s;
-        f->chain[f->pub.chain_len++] = s;
-    }
-    f->pub.chain = f->chain;
+        chain_ancestors(tr, p, c, dll); /* "X used by Y" said who needs it */
+    chain_frames(c, t, t ? t->depth : 0);
+    chain_add(c, dll);
 }
 
 /* ---- failures ---------------------------------------------------------- */
-
-static const char *keep(ls_trace *tr, ls_fail *f, enum ls_fail_str slot,
-                        const char *s)
-{
-    if (!ls_nonempty(s))
-        return NULL;
-    f->strings[slot] = ldrsnap__strdup(&tr->al, s);
-    return f->strings[slot];
-}
 
 ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
                            const ldrsnap_record *rec, const fail_spec *s)
@@ -119,9 +102,39 @@ ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
         p->fails = n;
         p->fails_cap = cap;
     }
-    ls_fail *f = ldrsnap__calloc(&tr->al, sizeof *f);
+    /* the failure and every string it owns in one block */
+    const char *str[LS_FS_COUNT] = {s->dll,    s->dll_path, s->parent,
+                                    s->symbol, rec->text,   s->note};
+    size_t len[LS_FS_COUNT], size = sizeof(ls_fail);
+    for (size_t j = 0; j < LS_FS_COUNT; j++) {
+        str[j] = ls_nonempty(str[j]);
+        len[j] = str[j] ? strlen(str[j]) : 0;
+        size += str[j] ? len[j] + 1 : 0;
+    }
+    chain_b c = {{0}, 0};
+    build_chain(tr, &c, p, t, s->dll, s->parent);
+    size_t skip = c.n > LS_MAX_CHAIN ? c.n - LS_MAX_CHAIN : 0;
+    size_t clen[LS_MAX_CHAIN * 2];
+    for (size_t i = skip; i < c.n; i++)
+        size += (clen[i] = strlen(c.item[i])) + 1;
+    ls_fail *f = ldrsnap__malloc(&tr->al, size);
     if (!f)
         return NULL;
+    memset(f, 0, sizeof *f);
+    char *at = (char *)(f + 1);
+    for (size_t j = 0; j < LS_FS_COUNT; j++) {
+        if (!str[j])
+            continue;
+        memcpy(at, str[j], len[j] + 1);
+        f->strings[j] = at;
+        at += len[j] + 1;
+    }
+    for (size_t i = skip; i < c.n; i++) {
+        memcpy(at, c.item[i], clen[i] + 1);
+        f->chain[f->pub.chain_len++] = at;
+        at += clen[i] + 1;
+    }
+    f->pub.chain = f->chain;
     f->seq = tr->fail_seq++;
     f->proc = p;
     f->tier = s->tier;
@@ -141,13 +154,12 @@ ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
         f->pub.status_name = ldrsnap_status_name(s->status);
         f->pub.flags |= LDRSNAP_FF_STATUS;
     }
-    f->pub.dll = keep(tr, f, LS_FS_DLL, s->dll);
-    f->pub.dll_path = keep(tr, f, LS_FS_DLL_PATH, s->dll_path);
-    f->pub.parent = keep(tr, f, LS_FS_PARENT, s->parent);
-    f->pub.symbol = keep(tr, f, LS_FS_SYMBOL, s->symbol);
-    f->pub.text = keep(tr, f, LS_FS_TEXT, rec->text);
-    f->pub.note = keep(tr, f, LS_FS_NOTE, s->note);
-    build_chain(tr, f, t, s->dll, s->parent);
+    f->pub.dll = f->strings[LS_FS_DLL];
+    f->pub.dll_path = f->strings[LS_FS_DLL_PATH];
+    f->pub.parent = f->strings[LS_FS_PARENT];
+    f->pub.symbol = f->strings[LS_FS_SYMBOL];
+    f->pub.text = f->strings[LS_FS_TEXT];
+    f->pub.note = f->strings[LS_FS_NOTE];
     p->fails[p->nfails++] = f;
     return f;
 }
@@ -228,11 +240,5 @@ int ldrsnap__fail_process(ls_trace *tr, ls_proc *p, ls_thread *t,
 
 void ldrsnap__fail_free(const ls_alloc *al, ls_fail *f)
 {
-    if (!f)
-        return;
-    for (size_t j = 0; j < LS_FS_COUNT; j++)
-        ldrsnap__free(al, f->strings[j]);
-    for (size_t j = 0; j < f->pub.chain_len; j++)
-        ldrsnap__free(al, f->chain_store[j]);
-    ldrsnap__free(al, f);
+    ldrsnap__free(al, f); /* its strings are in its block */
 }

@@ -47,12 +47,12 @@ typedef struct ls_fail {
     bool survived;         /* the process went on after it: handled */
     bool low;              /* low confidence whatever its tier (a
                               fragment of a line) */
-    char *strings[LS_FS_COUNT]; /* owned copies behind pub */
-    char *chain_store[LS_MAX_CHAIN];
-    const char *chain[LS_MAX_CHAIN];
+    const char *strings[LS_FS_COUNT]; /* copies behind pub, after the
+                                         failure in its block */
+    const char *chain[LS_MAX_CHAIN];  /* likewise */
 } ls_fail;
 
-/* Free f and every string it owns; NULL is fine. */
+/* Free f and every string it owns (one block); NULL is fine. */
 void ldrsnap__fail_free(const ls_alloc *al, ls_fail *f);
 
 #endif
