@@ -1,7 +1,9 @@
 /*
  * fuzz_needles.c - libFuzzer target: the needles of a pattern
  * (rules/needles.c, the prefilter of steps whose pattern requires one of
- * an alternation of words) never say no to a line the pattern matches.
+ * an alternation of words) never say no to a line the pattern matches,
+ * and their fast way (a vector pass, needles by their last byte) says
+ * what the plain way says.
  * The input is a pattern, a newline, and the line (which may hold more
  * newlines).
  */
@@ -41,8 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = size - k - 1;
     int rc = md && mc ? pcre2_match(re, (PCRE2_SPTR)line, n, 0, 0, md, mc)
                       : -1;
-    if (rc >= 0 && !ldrsnap__needles_may(&nd, line, n))
+    bool may = ldrsnap__needles_may(&nd, line, n);
+    if (rc >= 0 && !may)
         __builtin_trap(); /* the prefilter hid a match */
+    if (may != ldrsnap__needles_may_plain(&nd, line, n))
+        __builtin_trap(); /* the fast way and the plain way differ */
     pcre2_match_context_free(mc);
     pcre2_match_data_free(md);
     pcre2_code_free(re);

@@ -319,6 +319,11 @@ void ldrsnap__needles_extract(const char *re, rx_needles *out)
         if ((unsigned char)out->s[i][0] != f)
             f = 0;
     out->first = f >= 'a' && f <= 'z' ? 0 : f;
+    for (size_t i = 0; i < out->n; i++) {
+        out->by_last[out->last[i]] |= 1u << i;
+        unsigned char b = (unsigned char)out->s[i][1];
+        out->second[b >> 6] |= 1ull << (b & 63);
+    }
 }
 
 /* Do the n bytes at t equal the lower-case needle s, ASCII case blind? */
@@ -396,7 +401,8 @@ static bool holds_one(const rx_needles *nd, const unsigned char *t, size_t n)
     return false;
 }
 
-bool ldrsnap__needles_may(const rx_needles *nd, const char *text, size_t n)
+bool ldrsnap__needles_may_plain(const rx_needles *nd, const char *text,
+                                size_t n)
 {
     const unsigned char *t = (const unsigned char *)text;
     bool found;
@@ -409,16 +415,85 @@ bool ldrsnap__needles_may(const rx_needles *nd, const char *text, size_t n)
     return found || (!ls_ascii(text, n) && ldrsnap__folds_to_ascii(t, n));
 }
 
+/* ends_with_one(), trying only the needles whose byte before the common
+ * end is the line's (by_last). */
+static bool ends_with_fast(const rx_needles *nd, const unsigned char *t,
+                           size_t n)
+{
+    if (n <= nd->common ||
+        !eq_fold(t + n - nd->common, nd->s[0] + nd->len[0] - nd->common,
+                 nd->common))
+        return false;
+    for (uint32_t m = nd->by_last[lower(t[n - nd->common - 1])]; m;
+         m &= m - 1) {
+        size_t i = (size_t)__builtin_ctz(m);
+        if (nd->len[i] <= n &&
+            eq_fold(t + n - nd->len[i], nd->s[i], nd->len[i] - nd->common))
+            return true;
+    }
+    return false;
+}
+
+/* holds_one() for needles with one first byte: its places 64 bytes at a
+ * time from a vector compare, and at each the needles tried only when
+ * one of them has the next byte second. */
+static bool holds_first_fast(const rx_needles *nd, const unsigned char *t,
+                             size_t n)
+{
+    for (size_t base = 0; base < n; base += 64) {
+        size_t k = n - base < 64 ? n - base : 64;
+        uint64_t m =
+            ls_byte_bits64((const char *)t + base, k, (char)nd->first);
+        for (; m; m &= m - 1) {
+            size_t p = base + (size_t)__builtin_ctzll(m);
+            if (p + 1 >= n)
+                break; /* no needle is one byte long */
+            unsigned char b = lower(t[p + 1]);
+            if (!(nd->second[b >> 6] & (1ull << (b & 63))))
+                continue;
+            for (size_t i = 0; i < nd->n; i++)
+                if (nd->len[i] <= n - p &&
+                    eq_fold(t + p + 1, nd->s[i] + 1, nd->len[i] - 1))
+                    return true;
+        }
+    }
+    return false;
+}
+
+bool ldrsnap__needles_found(const rx_needles *nd, const char *text, size_t n)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    if (nd->at_end) /* '$': the end, or before a newline that ends it */
+        return ends_with_fast(nd, t, n) ||
+               (n && t[n - 1] == '\n' && ends_with_fast(nd, t, n - 1));
+    return nd->first ? holds_first_fast(nd, t, n) : holds_one(nd, t, n);
+}
+
+bool ldrsnap__needles_may(const rx_needles *nd, const char *text, size_t n)
+{
+    /* elsewhere a case-blind pattern may see a needle past ASCII */
+    return ldrsnap__needles_found(nd, text, n) ||
+           (!ls_ascii(text, n) &&
+            ldrsnap__folds_to_ascii((const unsigned char *)text, n));
+}
+
+/* U+0130, U+0131 (C4 B0, C4 B1), U+017F (C5 BF), U+212A (E2 84 AA): each
+ * lead byte looked for with memchr() (a Chinese line has a byte past
+ * 0xC4 every third byte; these leads are rare). */
 bool ldrsnap__folds_to_ascii(const unsigned char *t, size_t n)
 {
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (t[i] < 0xc4)
-            continue;
-        if ((t[i] == 0xc4 && (t[i + 1] == 0xb0 || t[i + 1] == 0xb1)) ||
-            (t[i] == 0xc5 && t[i + 1] == 0xbf) ||
-            (t[i] == 0xe2 && t[i + 1] == 0x84 && i + 2 < n &&
-             t[i + 2] == 0xaa))
-            return true;
+    static const unsigned char lead[] = {0xc4, 0xc5, 0xe2};
+    if (n < 2)
+        return false;
+    for (size_t k = 0; k < sizeof lead; k++) {
+        const unsigned char *p = t, *end = t + n - 1; /* a byte after */
+        for (; p < end && (p = memchr(p, lead[k], (size_t)(end - p))); p++) {
+            unsigned char b = p[1];
+            if ((k == 0 && (b == 0xb0 || b == 0xb1)) ||
+                (k == 1 && b == 0xbf) ||
+                (k == 2 && b == 0x84 && p + 2 < t + n && p[2] == 0xaa))
+                return true;
+        }
     }
     return false;
 }

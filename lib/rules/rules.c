@@ -702,12 +702,20 @@ static int byte_rank(unsigned char c)
     return 30; /* space, '\\', ':', '.', '-', '"', ... */
 }
 
+/* The offset of a literal's rarest byte (its first of the lowest rank). */
+static size_t rarest_at(const char *lit, size_t len)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < len; i++)
+        if (byte_rank((unsigned char)lit[i]) <
+            byte_rank((unsigned char)lit[best]))
+            best = i;
+    return best;
+}
+
 static void add_anchor(rx_lits *L, const char *lit, size_t len)
 {
-    unsigned char best = (unsigned char)lit[0];
-    for (size_t i = 1; i < len; i++)
-        if (byte_rank((unsigned char)lit[i]) < byte_rank(best))
-            best = (unsigned char)lit[i];
+    unsigned char best = (unsigned char)lit[rarest_at(lit, len)];
     if (byte_rank(best) >= 20 || L->nanchor == sizeof L->anchor) {
         L->scan_always = true;
         return;
@@ -768,6 +776,54 @@ static size_t lits_add(rx_lits *L, char *lit)
     return L->n++;
 }
 
+/* The literals by their anchor (rx_lits.at_lit), each text once; none
+ * (at_lit NULL) when every line is scanned whole, or without memory. */
+static void index_anchors(ldrsnap_rules *r)
+{
+    rx_lits *L = &r->lits;
+    ldrsnap__free(&r->al, L->at_lit);
+    ldrsnap__free(&r->al, L->at_off);
+    ldrsnap__free(&r->al, L->same_next);
+    L->at_lit = L->at_off = L->same_next = NULL;
+    if (L->scan_always || !L->n)
+        return;
+    uint32_t *lit = ldrsnap__malloc(&r->al, L->n * sizeof *lit);
+    uint32_t *off = ldrsnap__malloc(&r->al, L->n * sizeof *off);
+    uint32_t *same = ldrsnap__calloc(&r->al, L->n * sizeof *same);
+    if (!lit || !off || !same) {
+        ldrsnap__free(&r->al, lit);
+        ldrsnap__free(&r->al, off);
+        ldrsnap__free(&r->al, same);
+        return; /* the rolling scan of every literal instead */
+    }
+    size_t k = 0;
+    for (size_t a = 0; a < L->nanchor; a++) {
+        L->at_from[a] = k;
+        for (size_t id = 0; id < L->n; id++) {
+            size_t at = rarest_at(L->lit[id], L->len[id]);
+            if ((unsigned char)L->lit[id][at] != L->anchor[a])
+                continue;
+            size_t first = id;
+            for (size_t j = L->at_from[a]; j < k && first == id; j++)
+                if (L->len[lit[j]] == L->len[id] &&
+                    !memcmp(L->lit[lit[j]], L->lit[id], L->len[id]))
+                    first = lit[j];
+            if (first != id) { /* at the end of that one's chain */
+                while (same[first])
+                    first = same[first] - 1;
+                same[first] = (uint32_t)id + 1;
+                continue;
+            }
+            lit[k] = (uint32_t)id;
+            off[k++] = (uint32_t)at;
+        }
+    }
+    L->at_from[L->nanchor] = k;
+    L->at_lit = lit;
+    L->at_off = off;
+    L->same_next = same;
+}
+
 /* The literal table: the literals that index rules' first steps (other
  * steps check their literal directly). */
 static int index_literals(ldrsnap_rules *r)
@@ -814,6 +870,7 @@ static int index_literals(ldrsnap_rules *r)
     for (size_t i = 0; i < L->nprobe; i++)
         if (memchr(frame, L->probe[i], sizeof frame - 1))
             L->plain_safe = false;
+    index_anchors(r);
     return LDRSNAP_OK;
 }
 
@@ -1266,6 +1323,9 @@ void ldrsnap_rules_free(ldrsnap_rules *r)
     ldrsnap__free(&al, r->lits.len);
     ldrsnap__free(&al, r->lits.key);
     ldrsnap__free(&al, r->lits.key_slot);
+    ldrsnap__free(&al, r->lits.at_lit);
+    ldrsnap__free(&al, r->lits.at_off);
+    ldrsnap__free(&al, r->lits.same_next);
     pcre2_compile_context_free(r->cctx);
     pcre2_general_context_free(r->gctx);
     r->magic = 0;

@@ -55,6 +55,11 @@ typedef struct rx_needles {
     /* the first byte of every needle, when it is the same and no letter
      * (else 0) */
     unsigned char first;
+    /* at_end: a bit for each needle whose byte before the common end is
+     * b (last[i] == b), by b */
+    uint32_t by_last[256];
+    /* first: a bit for each byte a needle has second */
+    uint64_t second[4];
 } rx_needles;
 
 /* The needles of pattern re (out->n 0: none known). */
@@ -63,6 +68,16 @@ void ldrsnap__needles_extract(const char *re, rx_needles *out);
  * needle is there (case blind), and no character past ASCII could be an
  * ASCII letter to a case-blind pattern. */
 bool ldrsnap__needles_may(const rx_needles *nd, const char *text, size_t n);
+/* Is a needle on text[0..n) (or at its end, for at_end)?  The first half
+ * of ldrsnap__needles_may(), for a caller that knows whether the line is
+ * ASCII. */
+bool ldrsnap__needles_found(const rx_needles *nd, const char *text,
+                            size_t n);
+/* ldrsnap__needles_may() the plain way (a needle at a time, memchr() for
+ * a first byte, each needle's end compared): the oracle of the fast one,
+ * which the tests and fuzz_needles compare it with. */
+bool ldrsnap__needles_may_plain(const rx_needles *nd, const char *text,
+                                size_t n);
 /* Could a case-blind pattern in UTF mode take a character of t[0..n) for
  * an ASCII letter (U+212A, U+017F; U+0130, U+0131)? */
 bool ldrsnap__folds_to_ascii(const unsigned char *t, size_t n);
@@ -126,6 +141,14 @@ typedef struct rx_lits {
      * line (its head, " - ENTER: DLL name: ", " - RETURN: Status: 0x" and
      * hex digits): such a line can hold an anchor only in its names */
     bool plain_safe;
+    /* The literals by their anchor, for a scan of the anchors' places
+     * (unless scan_always; NULL when there was no memory): those of
+     * anchor[a] are at_lit[at_from[a] .. at_from[a + 1]), each with the
+     * offset of its anchor in it (at_off); a literal whose text another
+     * had before is not there, but on that one's chain of same_next
+     * (literal id + 1; 0 ends it). */
+    uint32_t *at_lit, *at_off, *same_next;
+    size_t at_from[33];
 } rx_lits;
 
 /* The bloom bit of a key: all four bytes mixed (the low bits alone would

@@ -58,6 +58,9 @@ struct rx_state {
     bool scanned;
     const char *text;       /* the record's text, when its length */
     size_t text_len;        /* is known (else SIZE_MAX) */
+    signed char past_ascii; /* the record's text holds a character that
+                               may be an ASCII letter to a case-blind
+                               pattern (-1: not looked at yet) */
 
     rx_inst *inst;          /* grown on demand up to MAX_INST */
     size_t ninst, inst_cap;
@@ -173,6 +176,47 @@ static bool has_anchor(const rx_lits *L, const char *s, size_t n)
     return false;
 }
 
+static inline unsigned char fold_byte(unsigned char c)
+{
+    return (unsigned)c - 'A' < 26u ? (unsigned char)(c + 32) : c;
+}
+
+/* Mark every rule literal on t[0..n) from the places of the anchors:
+ * each literal holds its anchor at a known offset, so where it is on the
+ * line, one of those places is its anchor's (in either case, for a
+ * letter); the literals of each anchor are compared there.  The same
+ * literals as the rolling scan below, which is its oracle
+ * (LS_OPT_NO_FAST_ANALYSIS); most lines that reach it hold an anchor
+ * (a quote, '=') a few times and no literal. */
+static void scan_anchors(const rx_lits *L, const unsigned char *t, size_t n,
+                         uint64_t *lits)
+{
+    const char *s = (const char *)t;
+    for (size_t a = 0; a < L->nanchor; a++) {
+        unsigned char c = L->anchor[a];
+        for (int up = 0; up < 1 + (c >= 'a' && c <= 'z'); up++) {
+            int want = up ? c - 32 : c;
+            for (const char *p = s; (p = memchr(p, want, n - (size_t)(p - s)));
+                 p++) {
+                size_t pos = (size_t)(p - s);
+                for (size_t k = L->at_from[a]; k < L->at_from[a + 1]; k++) {
+                    size_t id = L->at_lit[k], off = L->at_off[k];
+                    size_t len = L->len[id];
+                    if (pos < off || len > n - (pos - off) ||
+                        (lits[id / 64] & (1ull << (id % 64))))
+                        continue;
+                    const unsigned char *at = t + pos - off;
+                    if (fold_byte(at[0]) != (unsigned char)L->lit[id][0] ||
+                        strncasecmp((const char *)at, L->lit[id], len) != 0)
+                        continue;
+                    for (size_t j = id + 1; j; j = L->same_next[j - 1])
+                        lits[(j - 1) / 64] |= 1ull << ((j - 1) % 64);
+                }
+            }
+        }
+    }
+}
+
 /* Mark every rule literal on text[0..n): one pass, a rolling 4-byte key,
  * a bloom filter, and an exact check only on a bloom hit.  A line past
  * ASCII has every literal marked (the patterns decide), unless `fast`:
@@ -204,6 +248,10 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
         /* the bytes past ASCII made has_anchor() say yes */
         if (!L->scan_always && !has_ascii_anchor(L, text, n))
             return;
+    }
+    if (fast && L->at_lit) {
+        scan_anchors(L, t, n, lits);
+        return;
     }
     uint32_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -666,13 +714,21 @@ static int try_once(rx_state *x, size_t ri, const event *ev,
     return rc < 0 ? rc : LDRSNAP_OK;
 }
 
-/* Could the pattern of step st be on the record's line? */
+/* Could the pattern of step st be on the record's line?  Whether the
+ * line holds a character a case-blind pattern may take for an ASCII
+ * letter is looked at once for all its steps. */
 static bool needles_may(rx_state *x, const rx_step *st,
                         const ldrsnap_record *r)
 {
     if (x->text_len == SIZE_MAX)
         x->text_len = strlen(r->text); /* once for the record's steps */
-    return ldrsnap__needles_may(st->needles, r->text, x->text_len);
+    if (ldrsnap__needles_found(st->needles, r->text, x->text_len))
+        return true;
+    if (x->past_ascii < 0)
+        x->past_ascii = !ls_ascii(r->text, x->text_len) &&
+                        ldrsnap__folds_to_ascii(
+                            (const unsigned char *)r->text, x->text_len);
+    return x->past_ascii != 0;
 }
 
 /* Could this record be the first step of rule ri?  The cheap tests of
@@ -748,6 +804,7 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     x->scanned = false;
     x->text = rec->text;
     x->text_len = note->text_len;
+    x->past_ascii = -1;
     bool lits = false;
     if (R->n_lit_rules && rec->text && note->watched) {
         /* the anchor pass here, inline: most lines end with it (a line

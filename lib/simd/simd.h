@@ -258,6 +258,38 @@ static inline bool ls_has_byte(const char *p, size_t n, char c)
     return ls_has_byte_scalar(p, n, c);
 }
 
+/* A bit for each byte of s[0..n) equal to c, n at most 64 (bit i for
+ * s[i]).  The SSE2 form reads 16 bytes at a time, the last block
+ * overlapping the one before; below 16 bytes, the scalar twin. */
+static inline uint64_t ls_byte_bits64_scalar(const char *s, size_t n, char c)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m |= (uint64_t)(s[i] == c) << i;
+    return m;
+}
+
+static inline uint64_t ls_byte_bits64(const char *s, size_t n, char c)
+{
+#if LS_SSE2
+    if (n >= 16) {
+        const __m128i v = _mm_set1_epi8(c);
+        uint64_t m = 0;
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(
+                     _mm_cmpeq_epi8(LS_LOADU(s + i), v))
+                 << i;
+        if (i < n) /* the last 16 bytes: their first 16 - (n - i) again */
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(
+                     _mm_cmpeq_epi8(LS_LOADU(s + n - 16), v))
+                 << (n - 16);
+        return m;
+    }
+#endif
+    return ls_byte_bits64_scalar(s, n, c);
+}
+
 /* Do the 16 bytes at p equal lit's 16? */
 static inline bool ls_eq16_scalar(const char *p, const char *lit)
 {

@@ -351,6 +351,31 @@ Test(simd, ascii_find_has_byte_equal_scalar)
         }
 }
 
+/* Every length to 64 and alignment, with the byte at every place and at
+ * pseudo-random others: the bits of the vector form equal the scalar
+ * twin's, and the twin's are the places of the byte. */
+Test(simd, byte_bits64_equal_scalar)
+{
+    for (size_t n = 0; n <= 64; n++)
+        for (size_t align = 0; align < 16; align++) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            const char *c = (const char *)b;
+            for (size_t pos = 0; pos <= n; pos++) {
+                uint64_t want = 0;
+                for (size_t i = 0; i < n; i++) {
+                    bool on = i == pos || (i * 13 + pos * 7) % 11 == 0;
+                    b[i] = on ? '\\' : (unsigned char)(0x9C + i % 3);
+                    want |= (uint64_t)on << i;
+                }
+                cr_assert_eq(ls_byte_bits64_scalar(c, n, '\\'), want,
+                             "n %zu pos %zu", n, pos);
+                cr_assert_eq(ls_byte_bits64(c, n, '\\'), want,
+                             "n %zu pos %zu align %zu", n, pos, align);
+            }
+            free(base);
+        }
+}
+
 Test(simd, eq16_equals_scalar)
 {
     const char lit[17] = " - ENTER: DLL na";
