@@ -180,14 +180,13 @@ void ldrsnap__json_fast(bool on)
     json_fast = on;
 }
 
-/* The string p..end where the buffer has room for the worst case (six
- * bytes a byte, and the quotes): written through a pointer, plain runs
- * checked and copied in one pass, no check of the room per write. */
-static void json_str_room(jw *out, const unsigned char *p,
-                          const unsigned char *end)
+/* The string p..end at d, which has room for its worst case (six bytes
+ * a byte, and the quotes): written through a pointer, plain runs checked
+ * and copied in one pass, no check of the room per write.  Returns the
+ * end of what it wrote. */
+static char *put_str(char *d, const unsigned char *p, const unsigned char *end)
 {
     static const char hex[] = "0123456789abcdef";
-    char *d = out->buf + out->len;
     *d++ = '"';
     while (p < end) {
         size_t k = ls_json_plain_copy(d, p, (size_t)(end - p));
@@ -214,7 +213,13 @@ static void json_str_room(jw *out, const unsigned char *p,
         }
     }
     *d++ = '"';
-    out->len = (size_t)(d - out->buf);
+    return d;
+}
+
+static void json_str_room(jw *out, const unsigned char *p,
+                          const unsigned char *end)
+{
+    out->len = (size_t)(put_str(out->buf + out->len, p, end) - out->buf);
 }
 
 static void json_str(jw *out, const char *s)
@@ -438,6 +443,8 @@ static void json_signature(jw *out, const char *source, const ldrsnap_signature 
     jw_puts(out, "}\n");
 }
 
+static bool fast_root_cause(jw *out, const ldrsnap_verdict *v);
+
 static void json_summary(jw *out, const char *source, const ldrsnap_summary *s)
 {
     head(out, "summary", source);
@@ -455,7 +462,8 @@ static void json_summary(jw *out, const char *source, const ldrsnap_summary *s)
     for (size_t i = 0; i < s->n_verdicts; i++) {
         if (i)
             jw_putc(out, ',');
-        root_cause(out, &s->verdicts[i]);
+        if (!(json_fast && fast_root_cause(out, &s->verdicts[i])))
+            root_cause(out, &s->verdicts[i]);
     }
     jw_putc(out, ']');
     if (s->verdicts_dropped) /* past the first LDRSNAP_MAX_VERDICTS */
@@ -521,6 +529,358 @@ static void json_record(jw *out, const char *source, const ldrsnap_record *r)
     jw_puts(out, "}\n");
 }
 
+/* ---- the fast way of whole records --------------------------------------
+ *
+ * A failure, exception, signature or summary record whose worst case fits
+ * the room left is written in one go through a pointer: every string
+ * measured once (six bytes a byte, quotes or "null"), the keys and
+ * punctuation copied as literals of known length, numbers from a table of
+ * digit pairs; no check of the room per write.  The same bytes as the
+ * general way above, which writes any record that might not fit, and
+ * every record when json_fast is off (the oracle: test_json.c and
+ * fuzz_json compare the two). */
+
+/* Room for the keys, punctuation and numbers of any record, but for the
+ * numbers of a signature's lines (each counted apart). */
+#define FIXED_ROOM 640u
+
+#define PUT(d, lit) (memcpy((d), (lit), sizeof(lit) - 1), (d) += sizeof(lit) - 1)
+
+typedef struct fstr {
+    const char *s;
+    size_t n;
+} fstr;
+
+/* Room for a string: its worst case, or "null". */
+static size_t str_room(fstr *f)
+{
+    if (!f->s)
+        return 4;
+    f->n = strlen(f->s);
+    return f->n > SIZE_MAX / 8 ? SIZE_MAX / 4 : 6 * f->n + 2;
+}
+
+static char *put_fstr(char *d, const fstr *f)
+{
+    if (!f->s) {
+        memcpy(d, "null", 4);
+        return d + 4;
+    }
+    const unsigned char *p = (const unsigned char *)f->s;
+    return put_str(d, p, p + f->n);
+}
+
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
+static char *put_u64(char *d, unsigned long long v)
+{
+    size_t n = 1;
+    for (unsigned long long t = v; t >= 10; t /= 10)
+        n++;
+    char *e = d + n, *p = e;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10)
+        memcpy(p - 2, digit_pairs + 2 * v, 2);
+    else
+        p[-1] = (char)('0' + v);
+    return e;
+}
+
+/* "0x%08x", quoted */
+static char *put_hex8(char *d, unsigned v)
+{
+    static const char hx[] = "0123456789abcdef";
+    d[0] = '"', d[1] = '0', d[2] = 'x';
+    for (int i = 0; i < 8; i++)
+        d[3 + i] = hx[(v >> (28 - 4 * i)) & 0xF];
+    d[11] = '"';
+    return d + 12;
+}
+
+static char *put_pid_tid(char *d, unsigned flags, unsigned pid, unsigned tid)
+{
+    if (flags & LDRSNAP_FF_PID) {
+        PUT(d, ",\"pid\":");
+        d = put_u64(d, pid);
+    } else {
+        PUT(d, ",\"pid\":null");
+    }
+    if (flags & LDRSNAP_FF_TID) {
+        PUT(d, ",\"tid\":");
+        d = put_u64(d, tid);
+    } else {
+        PUT(d, ",\"tid\":null");
+    }
+    return d;
+}
+
+/* Has the writer room for need bytes and the NUL after them?  (Then the
+ * record is written whole, as the general way writes one that fits.) */
+static bool has_room(const jw *w, size_t need)
+{
+    return w->len < w->cap && need < w->cap - w->len;
+}
+
+static void advance_to(jw *w, const char *d)
+{
+    w->len = (size_t)(d - w->buf);
+}
+
+/* The strings of a chain: their room (each with its comma). */
+static size_t chain_room(const char *const *chain, size_t n, fstr *f,
+                         size_t nf)
+{
+    size_t need = 2;
+    for (size_t i = 0; i < n; i++) {
+        fstr x = {chain[i], 0};
+        size_t r = str_room(&x);
+        if (i < nf)
+            f[i] = x;
+        need += r + 1;
+        if (need > SIZE_MAX / 4)
+            return SIZE_MAX / 4;
+    }
+    return need;
+}
+
+static char *put_strs(char *d, const char *const *v, size_t n, const fstr *f,
+                      size_t nf)
+{
+    *d++ = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *d++ = ',';
+        if (i < nf) {
+            d = put_fstr(d, &f[i]);
+        } else { /* measured again: past the first nf */
+            fstr x = {v[i], v[i] ? strlen(v[i]) : 0};
+            d = put_fstr(d, &x);
+        }
+    }
+    *d++ = ']';
+    return d;
+}
+
+#define CHAIN_MEASURED 16 /* chain strings measured once (the rest twice) */
+
+static bool fast_failure(jw *out, const char *source, const ldrsnap_failure *f)
+{
+    enum { SRC, KIND, DLL, PATH, PARENT, SYM, SNAME, ROLE, CONF, NOTE, TEXT,
+           NSTR };
+    fstr s[NSTR] = {{source, 0},
+                    {ldrsnap_kind_name(f->kind), 0},
+                    {f->dll, 0},
+                    {f->dll_path, 0},
+                    {f->parent, 0},
+                    {f->symbol, 0},
+                    {f->status_name, 0},
+                    {ldrsnap_role_name(f->role), 0},
+                    {ldrsnap_confidence_name(f->confidence), 0},
+                    {f->note, 0},
+                    {f->text, 0}};
+    fstr ch[CHAIN_MEASURED];
+    size_t need = FIXED_ROOM +
+                  chain_room(f->chain, f->chain_len, ch, CHAIN_MEASURED);
+    for (size_t i = 0; i < NSTR; i++)
+        need += str_room(&s[i]);
+    if (!has_room(out, need))
+        return false;
+    char *d = out->buf + out->len;
+    PUT(d, "{\"type\":\"failure\",\"source\":");
+    d = put_fstr(d, &s[SRC]);
+    PUT(d, ",\"line\":");
+    d = put_u64(d, f->line);
+    d = put_pid_tid(d, f->flags, f->pid, f->tid);
+    PUT(d, ",\"kind\":");
+    d = put_fstr(d, &s[KIND]);
+    PUT(d, ",\"dll\":");
+    d = put_fstr(d, &s[DLL]);
+    PUT(d, ",\"dll_path\":");
+    d = put_fstr(d, &s[PATH]);
+    PUT(d, ",\"parent\":");
+    d = put_fstr(d, &s[PARENT]);
+    PUT(d, ",\"symbol\":");
+    d = put_fstr(d, &s[SYM]);
+    PUT(d, ",\"status\":");
+    if (f->flags & LDRSNAP_FF_STATUS)
+        d = put_hex8(d, f->status);
+    else
+        PUT(d, "null");
+    PUT(d, ",\"status_name\":");
+    d = put_fstr(d, &s[SNAME]);
+    PUT(d, ",\"role\":");
+    d = put_fstr(d, &s[ROLE]);
+    PUT(d, ",\"confidence\":");
+    d = put_fstr(d, &s[CONF]);
+    PUT(d, ",\"chain\":");
+    d = put_strs(d, f->chain, f->chain_len, ch, CHAIN_MEASURED);
+    PUT(d, ",\"note\":");
+    d = put_fstr(d, &s[NOTE]);
+    PUT(d, ",\"text\":");
+    d = put_fstr(d, &s[TEXT]);
+    PUT(d, "}\n");
+    advance_to(out, d);
+    return true;
+}
+
+static bool fast_exception(jw *out, const char *source,
+                           const ldrsnap_exception *e)
+{
+    enum { SRC, CNAME, CHANCE, DESC, DLL, TEXT, NSTR };
+    fstr s[NSTR] = {
+        {source, 0},
+        {e->code_name, 0},
+        {e->flags & LDRSNAP_FF_SECOND_CHANCE ? "second" : "first", 0},
+        {e->description, 0},
+        {e->dll, 0},
+        {e->text, 0}};
+    size_t need = FIXED_ROOM;
+    for (size_t i = 0; i < NSTR; i++)
+        need += str_room(&s[i]);
+    if (!has_room(out, need))
+        return false;
+    char *d = out->buf + out->len;
+    PUT(d, "{\"type\":\"exception\",\"source\":");
+    d = put_fstr(d, &s[SRC]);
+    PUT(d, ",\"line\":");
+    d = put_u64(d, e->line);
+    d = put_pid_tid(d, e->flags, e->pid, e->tid);
+    PUT(d, ",\"code\":");
+    d = put_hex8(d, e->code);
+    PUT(d, ",\"code_name\":");
+    d = put_fstr(d, &s[CNAME]);
+    PUT(d, ",\"chance\":");
+    d = put_fstr(d, &s[CHANCE]);
+    PUT(d, ",\"description\":");
+    d = put_fstr(d, &s[DESC]);
+    PUT(d, ",\"dll\":");
+    d = put_fstr(d, &s[DLL]);
+    PUT(d, ",\"text\":");
+    d = put_fstr(d, &s[TEXT]);
+    PUT(d, "}\n");
+    advance_to(out, d);
+    return true;
+}
+
+static bool fast_signature(jw *out, const char *source,
+                           const ldrsnap_signature *g)
+{
+    enum { SRC, ID, TITLE, SEV, EXPL, ADV, NSTR };
+    fstr s[NSTR] = {{source, 0},   {g->id, 0},          {g->title, 0},
+                    {g->severity, 0}, {g->explanation, 0}, {g->advice, 0}};
+    fstr refs[CHAIN_MEASURED];
+    if (g->n_lines > 1024)
+        return false;
+    size_t need = FIXED_ROOM + 21 * g->n_lines +
+                  chain_room(g->references, g->n_references, refs,
+                             CHAIN_MEASURED);
+    for (size_t i = 0; i < NSTR; i++)
+        need += str_room(&s[i]);
+    if (!has_room(out, need))
+        return false;
+    char *d = out->buf + out->len;
+    PUT(d, "{\"type\":\"signature\",\"source\":");
+    d = put_fstr(d, &s[SRC]);
+    PUT(d, ",\"line\":");
+    d = put_u64(d, g->line);
+    PUT(d, ",\"lines\":[");
+    for (size_t i = 0; i < g->n_lines; i++) {
+        if (i)
+            *d++ = ',';
+        d = put_u64(d, g->lines[i]);
+    }
+    *d++ = ']';
+    d = put_pid_tid(d, g->flags, g->pid, g->tid);
+    PUT(d, ",\"id\":");
+    d = put_fstr(d, &s[ID]);
+    PUT(d, ",\"title\":");
+    d = put_fstr(d, &s[TITLE]);
+    PUT(d, ",\"severity\":");
+    d = put_fstr(d, &s[SEV]);
+    PUT(d, ",\"explanation\":");
+    d = put_fstr(d, &s[EXPL]);
+    PUT(d, ",\"advice\":");
+    d = put_fstr(d, &s[ADV]);
+    PUT(d, ",\"references\":");
+    d = put_strs(d, g->references, g->n_references, refs, CHAIN_MEASURED);
+    PUT(d, "}\n");
+    advance_to(out, d);
+    return true;
+}
+
+/* One root cause of a summary, when its worst case fits. */
+static bool fast_root_cause(jw *out, const ldrsnap_verdict *v)
+{
+    enum { KIND, DLL, PARENT, SNAME, SYM, IMAGE, CONF, NSTR };
+    fstr s[NSTR] = {{ldrsnap_kind_name(v->kind), 0},
+                    {v->dll, 0},
+                    {v->parent, 0},
+                    {v->status_name, 0},
+                    {v->symbol, 0},
+                    {v->image, 0},
+                    {ldrsnap_confidence_name(v->confidence), 0}};
+    fstr ch[CHAIN_MEASURED];
+    size_t need = FIXED_ROOM +
+                  chain_room(v->chain, v->chain_len, ch, CHAIN_MEASURED);
+    for (size_t i = 0; i < NSTR; i++)
+        need += str_room(&s[i]);
+    if (!has_room(out, need))
+        return false;
+    char *d = out->buf + out->len;
+    if (v->flags & LDRSNAP_FF_PID) {
+        PUT(d, "{\"pid\":");
+        d = put_u64(d, v->pid);
+    } else {
+        PUT(d, "{\"pid\":null");
+    }
+    PUT(d, ",\"kind\":");
+    d = put_fstr(d, &s[KIND]);
+    PUT(d, ",\"dll\":");
+    d = put_fstr(d, &s[DLL]);
+    PUT(d, ",\"parent\":");
+    d = put_fstr(d, &s[PARENT]);
+    PUT(d, ",\"status\":");
+    if (v->flags & LDRSNAP_FF_STATUS)
+        d = put_hex8(d, v->status);
+    else
+        PUT(d, "null");
+    PUT(d, ",\"status_name\":");
+    d = put_fstr(d, &s[SNAME]);
+    PUT(d, ",\"line\":");
+    d = put_u64(d, v->line);
+    if (v->flags & LDRSNAP_FF_TID) {
+        PUT(d, ",\"tid\":");
+        d = put_u64(d, v->tid);
+    } else {
+        PUT(d, ",\"tid\":null");
+    }
+    PUT(d, ",\"symbol\":");
+    d = put_fstr(d, &s[SYM]);
+    PUT(d, ",\"image\":");
+    d = put_fstr(d, &s[IMAGE]);
+    PUT(d, ",\"confidence\":");
+    d = put_fstr(d, &s[CONF]);
+    PUT(d, ",\"chain\":");
+    d = put_strs(d, v->chain, v->chain_len, ch, CHAIN_MEASURED);
+    *d++ = '}';
+    advance_to(out, d);
+    return true;
+}
+
 /* ---- the public entry points --------------------------------------------- */
 
 size_t ldrsnap_event_to_json(char *buf, size_t cap, const char *source,
@@ -531,15 +891,17 @@ size_t ldrsnap_event_to_json(char *buf, size_t cap, const char *source,
         return 0;
     switch (ev->type) {
     case LDRSNAP_EV_FAILURE:
-        if (ev->failure)
+        if (ev->failure && !(json_fast && fast_failure(&w, source, ev->failure)))
             json_failure(&w, source, ev->failure);
         break;
     case LDRSNAP_EV_EXCEPTION:
-        if (ev->exception)
+        if (ev->exception &&
+            !(json_fast && fast_exception(&w, source, ev->exception)))
             json_exception(&w, source, ev->exception);
         break;
     case LDRSNAP_EV_SIGNATURE:
-        if (ev->signature)
+        if (ev->signature &&
+            !(json_fast && fast_signature(&w, source, ev->signature)))
             json_signature(&w, source, ev->signature);
         break;
     case LDRSNAP_EV_INPUT_END: /* its summary, or why it was not read */

@@ -225,3 +225,122 @@ static void strings_round(int fast)
                          "fast %d: '%s' in %zu", fast, msg, cap);
     }
 }
+
+/* ---- whole records: the fast way against the general way --------------- */
+
+static const char *const rec_bits[] = {
+    "a", "plain text ", "C:\\Windows\\System32\\x.dll", "\"", "\x01", "\x7f",
+    "\n", "\t", "\xc3\xa9", "\xe7\x8e\x8b", "\xff", "\xc3",
+    "0123456789abcdef0123456789"};
+
+/* A string of a few bits, or NULL now and then. */
+static const char *rec_str(unsigned *seed, char *room, size_t cap)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    if ((*seed >> 8) % 7 == 0)
+        return NULL;
+    size_t parts = (*seed >> 12) % 6, n = 0;
+    for (size_t i = 0; i < parts; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *b =
+            rec_bits[(*seed >> 16) % (sizeof rec_bits / sizeof rec_bits[0])];
+        size_t k = strlen(b);
+        if (n + k < cap) {
+            memcpy(room + n, b, k);
+            n += k;
+        }
+    }
+    room[n] = '\0';
+    return room;
+}
+
+/* The record both ways, in room of size cap: the same length, and the
+ * same bytes as far as they fit. */
+static void both_ways(const ldrsnap_event *ev, const ldrsnap_summary *sum,
+                      size_t cap, int round)
+{
+    static char a[1 << 16], b[1 << 16];
+    ldrsnap__json_fast(true);
+    size_t na = sum ? ldrsnap_summary_to_json(a, cap, "src\\x.log", sum)
+                    : ldrsnap_event_to_json(a, cap, "src\\x.log", ev);
+    ldrsnap__json_fast(false);
+    size_t nb = sum ? ldrsnap_summary_to_json(b, cap, "src\\x.log", sum)
+                    : ldrsnap_event_to_json(b, cap, "src\\x.log", ev);
+    ldrsnap__json_fast(true);
+    cr_assert_eq(na, nb, "round %d cap %zu", round, cap);
+    if (cap)
+        cr_assert_str_eq(a, b, "round %d cap %zu", round, cap);
+}
+
+/* Failures, exceptions, signatures and summaries of random strings (NULL
+ * too), flags and numbers, written by the fast way (each record whole
+ * where its worst case fits) and by the general way into room of every
+ * kind of size: the same records. */
+Test(json, records_as_the_general_way_writes_them)
+{
+    unsigned seed = 7;
+    char s[16][128];
+    const char *chain[20];
+    uint64_t lnum[4];
+    ldrsnap_verdict v[3];
+    for (int round = 0; round < 6000; round++) {
+        for (size_t i = 0; i < 16; i++)
+            (void)rec_str(&seed, s[i], sizeof s[i]);
+        seed = seed * 1103515245u + 12345u;
+        size_t nchain = (seed >> 8) % 20;
+        for (size_t i = 0; i < nchain; i++)
+            chain[i] = i % 3 ? s[i % 16] : s[(i + 5) % 16];
+        unsigned flags = (seed >> 4) & (LDRSNAP_FF_PID | LDRSNAP_FF_TID |
+                                        LDRSNAP_FF_STATUS |
+                                        LDRSNAP_FF_SECOND_CHANCE);
+        uint64_t num = (uint64_t)seed * (round % 5 ? 1 : 0x9e3779b97f4a7c15ull);
+        ldrsnap_failure f = {num, seed, seed >> 3, flags,
+                             (ldrsnap_kind)(round % 5), (ldrsnap_role)(round % 4),
+                             (ldrsnap_confidence)(round % 3), seed ^ 0xc0000000u,
+                             round % 2 ? s[0] : NULL, round % 3 ? s[1] : NULL,
+                             s[2], round % 4 ? s[3] : NULL, s[4], chain, nchain,
+                             round % 6 ? s[5] : NULL, s[6]};
+        ldrsnap_exception e = {num, seed, seed >> 2, flags, seed,
+                               round % 2 ? s[7] : NULL, s[8],
+                               round % 3 ? s[9] : NULL, s[10]};
+        size_t nl = (seed >> 20) % 4;
+        for (size_t i = 0; i < nl; i++)
+            lnum[i] = num + i * 977;
+        ldrsnap_signature g;
+        memset(&g, 0, sizeof g);
+        g.id = s[11], g.title = round % 2 ? s[12] : NULL, g.severity = "high";
+        g.explanation = s[13], g.advice = round % 3 ? s[14] : NULL;
+        g.references = chain, g.n_references = nchain % 4;
+        g.lines = lnum, g.n_lines = nl, g.line = num;
+        g.pid = seed, g.tid = seed >> 5, g.flags = flags;
+        size_t nv = round % 4;
+        for (size_t i = 0; i < nv; i++) {
+            memset(&v[i], 0, sizeof v[i]);
+            v[i].pid = seed + (uint32_t)i, v[i].tid = seed >> 9;
+            v[i].flags = flags >> i;
+            v[i].kind = (ldrsnap_kind)(i % 5);
+            v[i].confidence = (ldrsnap_confidence)(i % 3);
+            v[i].status = seed, v[i].status_name = s[i];
+            v[i].dll = s[i + 1], v[i].parent = i ? s[i + 2] : NULL;
+            v[i].symbol = s[15], v[i].image = i % 2 ? s[14] : NULL;
+            v[i].chain = chain, v[i].chain_len = nchain;
+            v[i].line = num + i;
+        }
+        ldrsnap_summary sum;
+        memset(&sum, 0, sizeof sum);
+        sum.lines = num, sum.bytes = seed, sum.dialect = "mixed";
+        sum.encoding = round % 2 ? "utf-8" : NULL;
+        sum.n_verdicts = nv, sum.verdicts = v;
+        sum.verdicts_dropped = round % 7 == 0;
+        sum.truncated = round % 11 == 0;
+        ldrsnap_event evs[3] = {{LDRSNAP_EV_FAILURE, &f, NULL, NULL},
+                                {LDRSNAP_EV_EXCEPTION, NULL, &e, NULL},
+                                {LDRSNAP_EV_SIGNATURE, NULL, NULL, &g}};
+        size_t caps[] = {sizeof s, (seed >> 3) % 4096, 1 << 16, 0, 700};
+        for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+            for (size_t k = 0; k < 3; k++)
+                both_ways(&evs[k], NULL, caps[c], round);
+            both_ways(NULL, &sum, caps[c], round);
+        }
+    }
+}
