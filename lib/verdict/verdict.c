@@ -107,14 +107,28 @@ static int cmp_parent(const void *x, const void *y)
                     ((const ls_parent *)y)->name);
 }
 
+/* Arrays this short are sorted in place by insertion (stable, as the
+ * merge sort of qsort() is: the same order), without its call and its
+ * temporary room. */
+#define SHORT_SORT 16
+
 static size_t parents_of(ls_parent *ps, ls_fail **r, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (r[i]->pub.parent)
             ps[k++] = (ls_parent){ldrsnap__basename(r[i]->pub.parent), r[i]};
-    if (k > 1)
+    if (k > SHORT_SORT) {
         qsort(ps, k, sizeof *ps, cmp_parent);
+    } else {
+        for (size_t i = 1; i < k; i++) {
+            ls_parent x = ps[i];
+            size_t j = i;
+            for (; j && cmp_parent(&ps[j - 1], &x) > 0; j--)
+                ps[j] = ps[j - 1];
+            ps[j] = x;
+        }
+    }
     return k;
 }
 
@@ -241,11 +255,11 @@ static size_t str_size(const char *s)
     return s ? strlen(s) + 1 : 0;
 }
 
-static const char *str_put(char **at, const char *s)
+/* s and its NUL (n bytes; none when s is NULL) into the block at *at. */
+static const char *str_put(char **at, const char *s, size_t n)
 {
     if (!s)
         return NULL;
-    size_t n = strlen(s) + 1;
     char *d = *at;
     memcpy(d, s, n);
     *at += n;
@@ -277,10 +291,11 @@ static int keep_verdict(ls_verdicts *v, const ls_fail *root, ls_proc *p)
     fill_verdict(&w, root, p);
     const char **strs[] = {&w.dll,  &w.dll_path, &w.parent, &w.symbol,
                            &w.text, &w.note,     &w.image};
-    size_t nstr = sizeof strs / sizeof strs[0];
+    enum { NSTR = sizeof strs / sizeof strs[0] };
+    size_t lens[NSTR];
     size_t size = w.chain_len * sizeof(const char *);
-    for (size_t i = 0; i < nstr; i++)
-        size += str_size(*strs[i]);
+    for (size_t i = 0; i < NSTR; i++)
+        size += lens[i] = str_size(*strs[i]);
     for (size_t i = 0; i < w.chain_len; i++)
         size += str_size(w.chain[i]);
     char *block = ldrsnap__malloc(&v->al, size + 1);
@@ -289,10 +304,10 @@ static int keep_verdict(ls_verdicts *v, const ls_fail *root, ls_proc *p)
     const char **chain = (const char **)(void *)block;
     char *at = block + w.chain_len * sizeof(const char *);
     for (size_t i = 0; i < w.chain_len; i++)
-        chain[i] = str_put(&at, w.chain[i]);
+        chain[i] = str_put(&at, w.chain[i], str_size(w.chain[i]));
     w.chain = w.chain_len ? chain : NULL;
-    for (size_t i = 0; i < nstr; i++)
-        *strs[i] = str_put(&at, *strs[i]);
+    for (size_t i = 0; i < NSTR; i++)
+        *strs[i] = str_put(&at, *strs[i], lens[i]);
     v->kept[v->nverdicts] = block;
     v->verdicts[v->nverdicts++] = w;
     return LDRSNAP_OK;
@@ -336,18 +351,39 @@ int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
     int rc = LDRSNAP_OK;
     ldrsnap__trace_pending(t, p);
     promote_exceptions(t, p);
-    ls_fail **buf = ldrsnap__malloc(&v->al, (p->nfails + 1) * sizeof *buf);
-    ls_parent *ps = ldrsnap__malloc(&v->al, (p->nfails + 1) * sizeof *ps);
+    /* most processes have a few failures or none: room on the stack */
+    ls_fail *sbuf[SHORT_SORT];
+    ls_parent sps[SHORT_SORT];
+    bool small = p->nfails <= SHORT_SORT;
+    ls_fail **buf = small ? sbuf
+                          : ldrsnap__malloc(&v->al,
+                                            (p->nfails + 1) * sizeof *buf);
+    ls_parent *ps = small ? sps
+                          : ldrsnap__malloc(&v->al,
+                                            (p->nfails + 1) * sizeof *ps);
     if (!buf || !ps) {
-        ldrsnap__free(&v->al, buf);
-        ldrsnap__free(&v->al, ps);
+        if (!small) {
+            ldrsnap__free(&v->al, buf);
+            ldrsnap__free(&v->al, ps);
+        }
         return LDRSNAP_ENOMEM;
     }
     ls_fail *root = decide(v, p, buf, ps);
-    ldrsnap__free(&v->al, ps);
-    ldrsnap__free(&v->al, buf);
-    if (p->nfails > 1)
+    if (!small) {
+        ldrsnap__free(&v->al, ps);
+        ldrsnap__free(&v->al, buf);
+    }
+    if (p->nfails > SHORT_SORT) {
         qsort(p->fails, p->nfails, sizeof *p->fails, cmp_line);
+    } else { /* in place by insertion: cmp_line() is a total order */
+        for (size_t i = 1; i < p->nfails; i++) {
+            ls_fail *x = p->fails[i];
+            size_t j = i;
+            for (; j && cmp_line(&p->fails[j - 1], &x) > 0; j--)
+                p->fails[j] = p->fails[j - 1];
+            p->fails[j] = x;
+        }
+    }
     for (size_t i = 0; i < p->nfails && rc == LDRSNAP_OK; i++)
         rc = sink->failure(sink->ctx, &p->fails[i]->pub);
     const ldrsnap_verdict *kept = NULL;
