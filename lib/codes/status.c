@@ -65,8 +65,8 @@ typedef struct func_info {
 /* The loader functions the trace tells apart: name, id, LS_FN_* flags. */
 #define LS_FUNCS(X)                                                          \
     X("LdrLoadDll", LS_FID_LOADDLL, LS_FN_TOP) \
-    X("LdrpLoadDllInternal", LS_FID_OTHER_KNOWN, 0) \
-    X("LdrpLoadDll", LS_FID_OTHER_KNOWN + 1, 0) \
+    X("LdrpLoadDllInternal", LS_FID_OTHER_KNOWN, LS_FN_LOAD) \
+    X("LdrpLoadDll", LS_FID_OTHER_KNOWN + 1, LS_FN_LOAD) \
     X("LdrpFindOrMapDll", LS_FID_OTHER_KNOWN + 2, 0) \
     X("LdrpResolveDllName", LS_FID_RESOLVE, LS_FN_PROBE) \
     X("LdrpSearchPath", LS_FID_SEARCH, LS_FN_SEARCH) \

@@ -49,7 +49,9 @@ enum ls_func_flags {
     LS_FN_TOP = 0x2,       /* a top-level request (LdrLoadDll) */
     LS_FN_SEARCH = 0x4,    /* the whole path search (LdrpSearchPath) */
     LS_FN_HANDLE = 0x8,    /* GetModuleHandle-style lookup */
-    LS_FN_MAP = 0x10       /* maps an image: a failure is a real one */
+    LS_FN_MAP = 0x10,      /* maps an image: a failure is a real one */
+    LS_FN_LOAD = 0x20      /* the loader's own entry of a load, when
+                              LdrLoadDll is not printed */
 };
 
 /* Ids of the functions the trace tells apart; LS_FID_UNKNOWN is compared

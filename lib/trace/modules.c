@@ -9,6 +9,17 @@
 
 #include "trace/trace_internal.h"
 
+/* Eight bytes as a little-endian word. */
+static uint64_t load_le64(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
 /* A hash of a file name without case (ASCII), never 0: eight bytes at a
  * time, each word folded to lower case first. */
 static uint32_t name_hash(const char *s, size_t n)
@@ -19,7 +30,9 @@ static uint32_t name_hash(const char *s, size_t n)
         uint64_t w = 0;
         if (n - i >= 8)
             memcpy(&w, s + i, 8);
-        else /* the tail, as the low bytes of a little-endian load */
+        else if (n >= 8) { /* the tail: the last eight bytes, shifted */
+            w = load_le64(s + n - 8) >> (8 * (8 - (n - i)));
+        } else /* the tail, as the low bytes of a little-endian load */
             for (size_t k = 0; k < n - i; k++)
                 w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
         /* 0x20 into each byte in 'A'..'Z' (bytes below 0x80; others keep
@@ -63,23 +76,30 @@ const char *ldrsnap__module_path(const ls_proc *p, const ls_module *m)
     return m && m->path && p && m->path_owner == p->serial ? m->path : NULL;
 }
 
-void ldrsnap__module_set_path(ls_trace *tr, const ls_proc *p, ls_module *m,
-                              const char *path)
+/* m is at path, of len bytes, in p. */
+static void set_path(ls_trace *tr, const ls_proc *p, ls_module *m,
+                     const char *path, size_t len)
 {
-    if (!m || !p || !path)
-        return;
-    if (m->path && strcmp(m->path, path) == 0) {
+    if (m->path && m->path_len == len && memcmp(m->path, path, len) == 0) {
         m->path_owner = p->serial; /* the usual case: no copy */
         return;
     }
     if (m->path_owner == p->serial && m->path)
         return; /* the first path this process gave */
-    char *s = ldrsnap__strdup(&tr->al, path);
+    char *s = ldrsnap__strndup(&tr->al, path, len);
     if (!s)
         return;
     ldrsnap__free(&tr->al, m->path);
     m->path = s;
+    m->path_len = len;
     m->path_owner = p->serial;
+}
+
+void ldrsnap__module_set_path(ls_trace *tr, const ls_proc *p, ls_module *m,
+                              const char *path)
+{
+    if (m && p && path)
+        set_path(tr, p, m, path, strlen(path));
 }
 
 const char *ldrsnap__module_parent(const ls_proc *p, const ls_module *m)
@@ -164,8 +184,8 @@ void ldrsnap__module_seen_base(ls_trace *tr, ls_proc *p, const char *name,
     ls_module *m = module_get_base(tr, name, b, n);
     if (!m)
         return;
-    if (b != name)
-        ldrsnap__module_set_path(tr, p, m, name);
+    if (b != name && p) /* b ends name */
+        set_path(tr, p, m, name, (size_t)(b - name) + n);
     m->present = true;
     if (base) {
         m->base = base, m->end = end, m->has_base = true;

@@ -111,6 +111,12 @@ ls_thread *ldrsnap__thread_get(ls_trace *tr, ls_proc *p, uint32_t tid,
     ls_thread *t = tr->last_thread;
     if (t && t->proc == p && t->tid == tid)
         return t;
+    /* the one before, when the table would give it: under this key (a
+     * process whose pid came late keeps its threads' first keys) */
+    ls_thread *prev = tr->prev_thread;
+    tr->prev_thread = t;
+    if (prev && prev->proc == p && prev->tid == tid && prev->pid == pid)
+        return tr->last_thread = prev;
     uint64_t k = thread_key(pid, tid);
     if (tr->thread_cap) {
         for (size_t i = key_slot(k, tr->thread_cap); tr->threads[i];
@@ -185,6 +191,8 @@ static void threads_drop(ls_trace *tr, ls_proc *p)
 {
     if (tr->last_thread && tr->last_thread->proc == p)
         tr->last_thread = NULL;
+    if (tr->prev_thread && tr->prev_thread->proc == p)
+        tr->prev_thread = NULL;
     for (ls_thread *t = p->threads, *next; t; t = next) {
         next = t->proc_next;
         thread_unslot(tr, t);

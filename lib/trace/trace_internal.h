@@ -84,6 +84,7 @@ typedef struct ls_thread {
 typedef struct ls_module {
     char *name;      /* basename, as printed */
     char *path;
+    size_t path_len;
     uint64_t path_owner;         /* serial of the process it has it in */
     char *parent;    /* basename of the module that needed it */
     uint64_t parent_owner;       /* serial of the process that said so */
@@ -113,7 +114,8 @@ struct ls_trace {
     /* threads */
     ls_thread **threads;         /* open-addressing table */
     size_t thread_cap, nthreads;
-    ls_thread *last_thread;
+    ls_thread *last_thread;      /* the last two threads asked for: */
+    ls_thread *prev_thread;      /* loader threads take turns */
     /* failures */
     uint64_t fail_seq;           /* failures found so far */
     /* modules */

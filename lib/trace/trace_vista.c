@@ -47,7 +47,8 @@ static void remember(ls_thread *t, const ldrsnap_record *rec, fn f,
 }
 
 /* Windows 11 prints a compact twin straight after the long form. */
-static bool compact_twin(const ls_thread *t, const ldrsnap_record *rec, fn f)
+static LS_ALWAYS_INLINE bool compact_twin(const ls_thread *t,
+                                          const ldrsnap_record *rec, fn f)
 {
     return (rec->flags & LDRSNAP_RF_COMPACT) && t->last_compactable &&
            t->last_level == rec->level &&
@@ -115,11 +116,11 @@ static int on_enter(ls_trace *tr, ls_thread *t,
 }
 
 /* A request to load a DLL (not a probe or map a load makes on its way):
- * LdrLoadDll, or the loader's own entry when LdrLoadDll is not printed. */
-static bool is_load_request(fn f, const char *func)
+ * LdrLoadDll, or the loader's own entry when LdrLoadDll is not printed
+ * (LdrpLoadDllInternal, LdrpLoadDll: their flag). */
+static bool is_load_request(fn f)
 {
-    return (f.flags & LS_FN_TOP) || !strcmp(func, "LdrpLoadDllInternal") ||
-           !strcmp(func, "LdrpLoadDll");
+    return (f.flags & (LS_FN_TOP | LS_FN_LOAD)) != 0;
 }
 
 /* Index + 1 of the innermost open frame of this function, or 0. */
@@ -553,7 +554,7 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
     }
     f.id = note->fid, f.flags = note->fflags;
     if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME) {
-        if (t->depth == 0 && is_load_request(f, rec->function))
+        if (t->depth == 0 && is_load_request(f))
             p->went_on_start = rec->line; /* a new load: the process went on */
         rc = on_enter(tr, t, rec, f, note);
     }
