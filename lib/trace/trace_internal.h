@@ -206,6 +206,23 @@ static inline int ls_no_proc(const ls_trace *tr)
 /* The thread of p, made when new; NULL when the table is full. */
 ls_thread *ldrsnap__thread_get(ls_trace *a, ls_proc *p, uint32_t tid,
                                bool has_tid);
+/* The same, the last process and thread asked for tried inline: most
+ * records are of them. */
+static inline ls_proc *ls_proc_get(ls_trace *tr, uint32_t pid, bool has_pid)
+{
+    ls_proc *p = tr->last_proc;
+    if (has_pid && p && p->has_pid && p->pid == pid)
+        return p;
+    return ldrsnap__proc_get(tr, pid, has_pid);
+}
+static inline ls_thread *ls_thread_get(ls_trace *tr, ls_proc *p,
+                                       uint32_t tid, bool has_tid)
+{
+    ls_thread *t = tr->last_thread;
+    if (t && t->proc == p && t->tid == (has_tid ? tid : 0xFFFFFFFFu))
+        return t;
+    return ldrsnap__thread_get(tr, p, tid, has_tid);
+}
 /* The first live thread with this tid, the oldest process first. */
 ls_thread *ldrsnap__thread_by_tid(ls_trace *a, uint32_t tid);
 void ldrsnap__thread_free(ls_trace *a, ls_thread *t);

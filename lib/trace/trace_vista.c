@@ -524,7 +524,7 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
         ldrsnap__proc_end(tr, tr->anon);
         tr->has_xp_pid = false;
     }
-    ls_proc *p = ldrsnap__proc_get(tr, rec->pid, has_pid);
+    ls_proc *p = ls_proc_get(tr, rec->pid, has_pid);
     if (p && restarts(tr, p, rec)) {
         ldrsnap__proc_end(tr, p);
         tr->again = true;
@@ -534,8 +534,8 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
         return ls_no_proc(tr);
     if (rec->msg == LDRSNAP_M_INIT_PROCESS)
         p->seen_init = true;
-    ls_thread *t = ldrsnap__thread_get(tr, p, rec->tid,
-                                       (rec->flags & LDRSNAP_RF_TID) != 0);
+    ls_thread *t = ls_thread_get(tr, p, rec->tid,
+                                 (rec->flags & LDRSNAP_RF_TID) != 0);
     if (!t)
         return LDRSNAP_OK; /* thread table full: the record is counted only */
     tr->n.vista_records++;

@@ -214,7 +214,7 @@ static int on_process_start(ls_trace *tr, const ldrsnap_record *rec)
     } else if (!same) {
         tr->has_xp_pid = false;
     }
-    ls_proc *p = ldrsnap__proc_get(tr, rec->pid, has_pid);
+    ls_proc *p = ls_proc_get(tr, rec->pid, has_pid);
     if (!p)
         return ls_no_proc(tr);
     p->xp_fresh = true;
@@ -234,12 +234,12 @@ int ldrsnap__trace_xp(ls_trace *tr, const ldrsnap_record *rec)
         return on_process_start(tr, rec);
     ldrsnap__trace_xp_named(tr, rec);
     ls_proc *p =
-        ldrsnap__proc_get(tr, rec->pid, (rec->flags & LDRSNAP_RF_PID) != 0);
+        ls_proc_get(tr, rec->pid, (rec->flags & LDRSNAP_RF_PID) != 0);
     if (!p)
         return ls_no_proc(tr);
     bool has_tid = (rec->flags & LDRSNAP_RF_TID) || tr->has_xp_pid;
     uint32_t tid = (rec->flags & LDRSNAP_RF_TID) ? rec->tid : tr->xp_tid;
-    ls_thread *t = ldrsnap__thread_get(tr, p, tid, has_tid);
+    ls_thread *t = ls_thread_get(tr, p, tid, has_tid);
     if (!t)
         return LDRSNAP_OK;
     tr->n.xp_records++;
