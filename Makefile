@@ -79,7 +79,7 @@ LIB_SRC := lib/core/util.c lib/simd/simd.c lib/simd/simd_scalar.c \
            lib/pipe/pipeline.c lib/redact/redact.c lib/redact/names.c \
            lib/redact/scan.c lib/json/json.c lib/diff/diff.c
 # libarchive: containers and compressors (lib/source/ alone knows it)
-LIB_SRC += lib/source/archive.c lib/source/gunzip.c
+LIB_SRC += lib/source/archive.c lib/source/gunzip.c lib/source/zip.c
 LIB_HDR := $(wildcard lib/*.h lib/*/*.h)
 RULE_FILES := $(sort $(wildcard lib/rules/builtin/*.yml))
 GEN_BUILTIN := $(BUILDDIR)/gen/builtin_rules.c
@@ -137,6 +137,7 @@ $(BUILDDIR)/lib/%.o: lib/%.c $(PGO_STAMP)
 ifneq ($(findstring x86_64,$(shell $(CC) -dumpmachine)),)
 $(BUILDDIR)/lib/simd/simd_avx2.o: FILE_CFLAGS := -mavx2
 $(BUILDDIR)/lib/source/gunzip.o: FILE_CFLAGS := $(ISAL_CFLAGS)
+$(BUILDDIR)/lib/source/zip.o: FILE_CFLAGS := $(ISAL_CFLAGS)
 endif
 
 # The built-in rules, embedded at build time by a host tool.

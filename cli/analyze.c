@@ -361,7 +361,17 @@ static const char *reader_errmsg(const reader *rd)
 static int pump(reader *rd, ldrsnap_analyzer *a, const cli_opts *o,
                 obuf *const *out, obuf *err, const char *source)
 {
-    int rc = ldrsnap_analyzer_pull(a, read_entry, rd);
+    int rc = 0;
+    if (!rd->b && rd->pos < rd->len) {
+        /* a member read ahead whole: its bytes as they are, not copied
+         * into the analyzer's room first */
+        rc = ldrsnap_analyzer_feed(a, rd->mem + rd->pos, rd->len - rd->pos);
+        atomic_fetch_add_explicit(&bytes_read, rd->len - rd->pos,
+                                  memory_order_relaxed);
+        rd->pos = rd->len;
+    }
+    if (rc == 0) /* the end, or the error the read ahead ended in */
+        rc = ldrsnap_analyzer_pull(a, read_entry, rd);
     if (rc < 0) {
         const char *m = reader_errmsg(rd);
         char tmp[600];

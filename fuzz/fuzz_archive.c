@@ -1,8 +1,12 @@
 /*
  * fuzz_archive.c - libFuzzer target: any bytes as an input of the batch
  * (plain, gzip, or an archive libarchive reads, nested), every entry read
- * to its end under small limits, the errors' messages non-empty.
+ * to its end under small limits, the errors' messages non-empty.  The
+ * input is read twice: with our zip reader (lib/source/zip.c) and with
+ * every zip left to libarchive (ldrsnap__zip_native(false)); a member
+ * both read to its end without an error must have the same bytes.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -10,8 +14,18 @@
 #include <ldrsnap.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+void ldrsnap__zip_native(bool on); /* lib/source/zip.c */
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+#define MAX_SEEN 64
+
+typedef struct seen {
+    char name[128];
+    uint64_t hash, len;
+} seen;
+
+/* Read every entry; the first MAX_SEEN read whole without an error go
+ * to s (their count in *n). */
+static void read_all(const uint8_t *data, size_t size, seen *s, size_t *n)
 {
     ldrsnap_batch *b = NULL;
     ldrsnap_limits lim = LDRSNAP_LIMITS_INIT;
@@ -20,11 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.ratio_floor = 1u << 16;
     lim.max_members = 256;
     lim.max_nested = 1u << 20;
+    *n = 0;
     if (ldrsnap_batch_new(&b, NULL, 0) < 0 ||
         ldrsnap_batch_set_limits(b, &lim) < 0 ||
         ldrsnap_batch_add_memory(b, "fuzz.bin", data, size) < 0) {
         ldrsnap_batch_free(b);
-        return 0;
+        return;
     }
     ldrsnap_entry *e;
     char buf[4096];
@@ -33,12 +48,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap(); /* an error always says why */
         size_t got;
         int rc;
+        uint64_t h = 1469598103934665603u, len = 0;
         while ((rc = ldrsnap_batch_read(b, buf, sizeof buf, &got)) == 0 &&
-               got)
-            ;
+               got) {
+            for (size_t i = 0; i < got; i++)
+                h = (h ^ (unsigned char)buf[i]) * 1099511628211u;
+            len += got;
+        }
         if (rc < 0 && !*ldrsnap_batch_errmsg(b))
             __builtin_trap();
+        if (rc == 0 && !e->error && !e->skipped && *n < MAX_SEEN &&
+            strlen(e->name) < sizeof s->name) {
+            strcpy(s[*n].name, e->name);
+            s[*n].hash = h;
+            s[*n].len = len;
+            ++*n;
+        }
     }
     ldrsnap_batch_free(b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static seen ours[MAX_SEEN], theirs[MAX_SEEN];
+    size_t n1, n2;
+    read_all(data, size, ours, &n1);
+    ldrsnap__zip_native(false);
+    read_all(data, size, theirs, &n2);
+    ldrsnap__zip_native(true);
+    /* a name met once by each reader (an archive may hold one twice) */
+    for (size_t i = 0; i < n1; i++) {
+        size_t at = 0, c1 = 0, c2 = 0;
+        for (size_t j = 0; j < n1; j++)
+            c1 += !strcmp(ours[j].name, ours[i].name);
+        for (size_t j = 0; j < n2; j++)
+            if (!strcmp(theirs[j].name, ours[i].name))
+                c2++, at = j;
+        if (c1 == 1 && c2 == 1 && (theirs[at].len != ours[i].len ||
+                                   theirs[at].hash != ours[i].hash))
+            __builtin_trap(); /* the two readers disagree */
+    }
     return 0;
 }

@@ -32,10 +32,12 @@
 
 #define LS_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define PEEK_LEN (64u * 1024u)
+#define SNIFF_LEN 4096u /* a member's first bytes, to tell an archive */
 #define LS_MAX_NEST 64
 
 typedef struct level {
-    struct archive *a;
+    struct archive *a;     /* libarchive's reader, or */
+    ls_zip *z;             /* ours (zip.c) */
     char *prefix;          /* the archive's own name */
     unsigned char *mem;    /* nested: its bytes */
     uint64_t members;
@@ -224,7 +226,9 @@ static void arc_error(ls_arc *arc, const char *name, const char *lead,
 static void pop(ls_arc *arc)
 {
     level *L = &arc->lv[--arc->n];
-    archive_read_free(L->a);
+    if (L->a)
+        archive_read_free(L->a);
+    ldrsnap__zip_free(L->z);
     ldrsnap__free(&arc->al, L->prefix);
     ldrsnap__free(&arc->al, L->mem);
     ldrsnap__free(&arc->al, L->last);
@@ -238,8 +242,26 @@ static int push(ls_arc *arc, const char *prefix, unsigned char *mem,
     level *L = &arc->lv[arc->n];
     memset(L, 0, sizeof *L);
     L->mem = mem;
-    if (!(L->prefix = ldrsnap__strdup(&arc->al, prefix)) ||
-        !(L->a = new_reader())) {
+    if (!(L->prefix = ldrsnap__strdup(&arc->al, prefix))) {
+        ldrsnap__free(&arc->al, mem);
+        memset(L, 0, sizeof *L);
+        return LDRSNAP_ENOMEM;
+    }
+    /* the usual zip: ours, when its central directory can be read */
+    const ls_feed *f = arc->feed;
+    const unsigned char *head = mem ? mem : f->fd < 0 ? f->mem : f->held;
+    size_t head_len = mem ? len : f->fd < 0 ? f->mem_len : f->held_len;
+    int zr = 0;
+    if (head_len >= 4 && !memcmp(head, "PK\3\4", 4) &&
+        (mem || f->fd < 0 || f->seekable))
+        zr = ldrsnap__zip_open(&L->z, &arc->al, mem || f->fd < 0 ? -1 : f->fd,
+                               mem ? mem : f->fd < 0 ? f->mem : NULL,
+                               mem ? len : f->mem_len, f->in_total);
+    if (zr == 1) {
+        arc->n++;
+        return LDRSNAP_OK;
+    }
+    if (zr < 0 || !(L->a = new_reader())) {
         ldrsnap__free(&arc->al, L->prefix);
         ldrsnap__free(&arc->al, mem);
         memset(L, 0, sizeof *L);
@@ -311,6 +333,8 @@ static char *clean_name(const ls_alloc *al, const char *prefix,
 
 static const char *level_compression(const level *L)
 {
+    if (L->z)
+        return "zip";
     switch (archive_format(L->a) & ARCHIVE_FORMAT_BASE_MASK) {
     case ARCHIVE_FORMAT_ZIP: return "zip";
     case ARCHIVE_FORMAT_7ZIP: return "7z";
@@ -338,6 +362,20 @@ static int raw_read(ls_arc *arc, void *buf, size_t cap, size_t *got)
 {
     level *L = &arc->lv[arc->n - 1];
     *got = 0;
+    size_t n;
+    uint64_t in;
+    if (L->z) {
+        char why[200];
+        int rc = ldrsnap__zip_read(L->z, buf, cap, &n, why, sizeof why);
+        if (rc < 0) {
+            snprintf(arc->errmsg, arc->errlen, "%s: %s", arc->name, why);
+            return rc;
+        }
+        if (n == 0)
+            return LDRSNAP_OK;
+        in = LS_MAX(ldrsnap__zip_in(L->z), 1);
+        goto count;
+    }
     while (arc->blk_pos == arc->blk_len && !arc->hole) {
         const void *p;
         size_t len;
@@ -357,7 +395,6 @@ static int raw_read(ls_arc *arc, void *buf, size_t cap, size_t *got)
         arc->blk_end = (off > arc->blk_end ? off : arc->blk_end) +
                        (int64_t)len;
     }
-    size_t n;
     if (arc->hole) {
         n = (size_t)LS_MIN((uint64_t)cap, arc->hole);
         memset(buf, 0, n);
@@ -368,11 +405,12 @@ static int raw_read(ls_arc *arc, void *buf, size_t cap, size_t *got)
             memcpy(buf, arc->blk + arc->blk_pos, n);
         arc->blk_pos += n;
     }
+    la_int64_t pos = archive_filter_bytes(L->a, -1);
+    in = pos > 0 && (uint64_t)pos > arc->m_in0 ? (uint64_t)pos - arc->m_in0
+                                               : 1;
+count:
     arc->m_out += (uint64_t)n;
     *arc->total += (uint64_t)n;
-    la_int64_t pos = archive_filter_bytes(L->a, -1);
-    uint64_t in = pos > 0 && (uint64_t)pos > arc->m_in0
-                      ? (uint64_t)pos - arc->m_in0 : 1;
     char why[300];
     int rc = ldrsnap__limit_check(arc->lim, arc->m_out, in, *arc->total, why,
                                   sizeof why);
@@ -400,10 +438,10 @@ static int raw_read(ls_arc *arc, void *buf, size_t cap, size_t *got)
 static int peek(ls_arc *arc)
 {
     arc->peek_len = arc->peek_pos = 0;
-    while (arc->peek_len < PEEK_LEN) {
+    while (arc->peek_len < SNIFF_LEN) {
         size_t got;
         int rc = raw_read(arc, arc->peek + arc->peek_len,
-                          PEEK_LEN - arc->peek_len, &got);
+                          SNIFF_LEN - arc->peek_len, &got);
         if (rc < 0)
             return rc;
         if (got == 0)
@@ -511,12 +549,63 @@ static const char *why_skipped(struct archive_entry *ae)
     return NULL;
 }
 
+/* A member of level L named pn (counted against max_members): m. */
+static int name_member(ls_arc *arc, level *L, ls_member *m, const char *pn)
+{
+    if (++L->members > arc->lim->max_members) {
+        snprintf(arc->errmsg, arc->errlen, "%s: more than %llu members "
+                 "(max_members), the rest not read", L->prefix,
+                 (unsigned long long)arc->lim->max_members);
+        ldrsnap__free(&arc->al, arc->name);
+        if (!(arc->name = ldrsnap__strdup(&arc->al, L->prefix)))
+            return LDRSNAP_ENOMEM;
+        pop(arc);
+        m->name = arc->name;
+        m->error = LDRSNAP_ELIMIT;
+        return 1;
+    }
+    ldrsnap__free(&arc->al, arc->name);
+    arc->name = L->raw ? ldrsnap__strdup(&arc->al, L->prefix)
+                       : clean_name(&arc->al, L->prefix, pn ? pn : "");
+    ldrsnap__free(&arc->al, L->last);
+    L->last = pn ? ldrsnap__strdup(&arc->al, pn) : NULL;
+    if (!arc->name)
+        return LDRSNAP_ENOMEM;
+    m->name = arc->name;
+    m->compression = level_compression(&arc->lv[0]);
+    return 0;
+}
+
+/* The next member of a zip of ours (zip.c). */
+static int next_zip_header(ls_arc *arc, ls_member *m, bool *again)
+{
+    level *L = &arc->lv[arc->n - 1];
+    ls_zip_member zm;
+    int r = ldrsnap__zip_next(L->z, &zm);
+    if (r == LDRSNAP_DONE || zm.dir) {
+        if (r == LDRSNAP_DONE)
+            pop(arc);
+        *again = true;
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    if ((r = name_member(arc, L, m, zm.name)) != 0)
+        return r < 0 ? r : 0;
+    if (zm.link)
+        m->skipped = "a symbolic link in the archive, not followed";
+    m->size = zm.size;
+    return 0;
+}
+
 /* A header: the member, an entry to skip, or the end of the level. */
 static int next_header(ls_arc *arc, ls_member *m, bool *again)
 {
     level *L = &arc->lv[arc->n - 1];
     struct archive_entry *ae;
     *again = false;
+    if (L->z)
+        return next_zip_header(arc, m, again);
     int r = archive_read_next_header(L->a, &ae);
     if (r == ARCHIVE_EOF) {
         pop(arc);
@@ -544,30 +633,11 @@ static int next_header(ls_arc *arc, ls_member *m, bool *again)
         *again = true;
         return 0;
     }
-    if (++L->members > arc->lim->max_members) {
-        snprintf(arc->errmsg, arc->errlen, "%s: more than %llu members "
-                 "(max_members), the rest not read", L->prefix,
-                 (unsigned long long)arc->lim->max_members);
-        ldrsnap__free(&arc->al, arc->name);
-        if (!(arc->name = ldrsnap__strdup(&arc->al, L->prefix)))
-            return LDRSNAP_ENOMEM;
-        pop(arc);
-        m->name = arc->name;
-        m->error = LDRSNAP_ELIMIT;
-        return 0;
-    }
     L->raw = archive_format(L->a) == ARCHIVE_FORMAT_RAW;
     char wide[1024];
     const char *pn = entry_name(ae, wide, sizeof wide);
-    ldrsnap__free(&arc->al, arc->name);
-    arc->name = L->raw ? ldrsnap__strdup(&arc->al, L->prefix)
-                       : clean_name(&arc->al, L->prefix, pn ? pn : "");
-    ldrsnap__free(&arc->al, L->last);
-    L->last = pn ? ldrsnap__strdup(&arc->al, pn) : NULL;
-    if (!arc->name)
-        return LDRSNAP_ENOMEM;
-    m->name = arc->name;
-    m->compression = level_compression(&arc->lv[0]);
+    if ((r = name_member(arc, L, m, pn)) != 0)
+        return r < 0 ? r : 0;
     m->skipped = why_skipped(ae);
     m->size = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1;
     return 0;
@@ -631,7 +701,7 @@ static int arc_next(ls_arc *arc, ls_member *m)
         arc->blk_len = arc->blk_pos = 0;
         arc->blk_end = 0;
         arc->hole = 0;
-        la_int64_t pos = archive_filter_bytes(L->a, -1);
+        la_int64_t pos = L->a ? archive_filter_bytes(L->a, -1) : 0;
         arc->m_in0 = pos > 0 ? (uint64_t)pos : 0;
         arc->in_member = true;
         arc->m_eof = false;

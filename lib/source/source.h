@@ -82,6 +82,33 @@ int ldrsnap__gunzip(ls_gunzip *g, const unsigned char *in, size_t *in_len,
 void ldrsnap__gunzip_free(ls_gunzip *g);
 const char *ldrsnap__gunzip_engine(void);
 
+/* Our reader of the usual zip (zip.c): stored and deflated members of a
+ * seekable file (fd) or of memory (mem, size).  ldrsnap__zip_open()
+ * returns 1 with *out, 0 when the zip is libarchive's to read (see zip.c),
+ * or LDRSNAP_ENOMEM; bytes read from fd are added to *in_total.  Members
+ * come in the order of their local headers; ldrsnap__zip_read() fills
+ * why (for "<member>: <why>") when it fails. */
+typedef struct ls_zip ls_zip;
+typedef struct ls_zip_member {
+    const char *name;  /* as the archive has it (valid UTF-8) */
+    bool dir, link;
+    int64_t size;
+} ls_zip_member;
+int ldrsnap__zip_open(ls_zip **out, const ls_alloc *al, int fd,
+                      const unsigned char *mem, uint64_t size,
+                      uint64_t *in_total);
+/* 0 with *m, LDRSNAP_DONE, or LDRSNAP_ENOMEM. */
+int ldrsnap__zip_next(ls_zip *z, ls_zip_member *m);
+int ldrsnap__zip_read(ls_zip *z, void *buf, size_t cap, size_t *got,
+                      char *why, size_t whylen);
+/* The member's compressed bytes read so far. */
+uint64_t ldrsnap__zip_in(const ls_zip *z);
+void ldrsnap__zip_free(ls_zip *z);
+/* For the tests and the fuzzer: off, every zip goes to libarchive; how
+ * many archives zip.c has opened. */
+void ldrsnap__zip_native(bool on);
+unsigned long ldrsnap__zip_opened(void);
+
 /* Check one input's count against the limits: 0, or LDRSNAP_ELIMIT with
  * why (for "<name>: <why>"). */
 int ldrsnap__limit_check(const ls_limits *lim, uint64_t out, uint64_t in,
