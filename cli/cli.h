@@ -366,6 +366,9 @@ void term_put(obuf *out, const char *s);
 size_t term_putn(obuf *out, const char *s, size_t n, size_t max_cols,
                  bool *cut);          /* max_cols 0: all; returns columns */
 size_t term_cols(const char *s, size_t n);
+/* Plain ASCII runs written in one copy (on by default); off, a character
+ * at a time: the oracle (tests/unit/test_term.c). */
+void term_fast(bool on);
 void term_para(obuf *out, int width, size_t indent, const char *lead,
                const char *text, size_t cont);
 const char *cli_basename(const char *path);   /* after the last \ or / */

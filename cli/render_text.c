@@ -222,6 +222,41 @@ static void lit(ctx *c, const char *s)
     ob_puts(c->out, s);
 }
 
+/* s as printf's %s writes it ("(null)" for NULL): the report's fixed
+ * pieces between its fields, without a format to read each time. */
+static void str(ctx *c, const char *s)
+{
+    ob_puts(c->out, s ? s : "(null)");
+}
+
+/* printf's %*llu: v right-aligned in w columns. */
+static void num_w(ctx *c, unsigned long long v, size_t w)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t k = sizeof tmp - i; k < w; k++)
+        ob_putc(c->out, ' ');
+    ob_write(c->out, tmp + i, sizeof tmp - i);
+}
+
+/* printf's %04x */
+static void hex4(ctx *c, unsigned v)
+{
+    char tmp[8];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    while (sizeof tmp - i < 4)
+        tmp[--i] = '0';
+    ob_write(c->out, tmp + i, sizeof tmp - i);
+}
+
 static const char *name_or(const char *s, const char *dflt)
 {
     return s && *s ? s : dflt;
@@ -307,23 +342,29 @@ static void verdict_block(ctx *c, const ldrsnap_verdict *v)
     const paint *p = &c->p;
     ob_puts(c->out, p->bold);
     put(c, c->source);
-    ob_printf(c->out, ":%s %s", p->off, p->red);
+    ob_putc(c->out, ':');
+    str(c, p->off);
+    ob_putc(c->out, ' ');
+    str(c, p->red);
     headline(c, v);
-    ob_printf(c->out, "%s\n", p->off);
+    str(c, p->off);
+    ob_putc(c->out, '\n');
     lit(c, "  process    ");
     if (v->flags & LDRSNAP_FF_PID)
-        ob_printf(c->out, "%04x", v->pid);
+        hex4(c, v->pid);
     else
         lit(c, "(not in the log)");
     if (v->image) {
         ob_putc(c->out, ' ');
         put(c, v->image);
     }
-    if (v->flags & LDRSNAP_FF_TID)
-        ob_printf(c->out, ", thread %04x", v->tid);
+    if (v->flags & LDRSNAP_FF_TID) {
+        lit(c, ", thread ");
+        hex4(c, v->tid);
+    }
     lit(c, "\n  status     ");
     if (v->flags & LDRSNAP_FF_STATUS) {
-        ob_printf(c->out, "0x%08x", v->status);
+        ob_hex8(c->out, v->status);
         if (v->status_name) {
             ob_putc(c->out, ' ');
             put(c, v->status_name);
@@ -344,9 +385,11 @@ static void verdict_block(ctx *c, const ldrsnap_verdict *v)
         }
         ob_putc(c->out, '\n');
     }
-    ob_printf(c->out, "  kind       %s (confidence: %s)\n",
-            ldrsnap_kind_name(v->kind),
-            ldrsnap_confidence_name(v->confidence));
+    lit(c, "  kind       ");
+    str(c, ldrsnap_kind_name(v->kind));
+    lit(c, " (confidence: ");
+    str(c, ldrsnap_confidence_name(v->confidence));
+    lit(c, ")\n");
     if (v->note)
         term_para(c->out, c->width, 2, "why        ", v->note, 13);
     ldrsnap_code code;
@@ -371,13 +414,20 @@ static bool explained(ctx *c, const char *id)
 static void signature_block(ctx *c, const ldrsnap_signature *sg)
 {
     const paint *p = &c->p;
-    ob_printf(c->out, "  signature  %s[%s] ", p->yellow, sg->severity);
+    lit(c, "  signature  ");
+    str(c, p->yellow);
+    ob_putc(c->out, '[');
+    str(c, sg->severity);
+    lit(c, "] ");
     put(c, sg->title);
-    ob_printf(c->out, "%s\n             rule %s; line%s", p->off, sg->id,
-            sg->n_lines == 1 ? "" : "s");
-    for (size_t i = 0; i < sg->n_lines; i++)
-        ob_printf(c->out, "%s%llu", i ? ", " : " ",
-                (unsigned long long)sg->lines[i]);
+    str(c, p->off);
+    lit(c, "\n             rule ");
+    str(c, sg->id);
+    lit(c, sg->n_lines == 1 ? "; line" : "; lines");
+    for (size_t i = 0; i < sg->n_lines; i++) {
+        lit(c, i ? ", " : " ");
+        ob_u64(c->out, (unsigned long long)sg->lines[i]);
+    }
     ob_putc(c->out, '\n');
     if (sg->explanation && !explained(c, sg->id))
         term_para(c->out, c->width, 13, "", sg->explanation, 13);
@@ -387,7 +437,11 @@ static void evidence_line(ctx *c, unsigned long long line, const char *text,
                           const char *tag, const char *colour)
 {
     const paint *p = &c->p;
-    ob_printf(c->out, "    %s%6llu%s  ", p->dim, line, p->off);
+    lit(c, "    ");
+    str(c, p->dim);
+    num_w(c, line, 6);
+    str(c, p->off);
+    lit(c, "  ");
     size_t room = EVIDENCE_WIDTH;
     if (c->width > 0) { /* a terminal: one screen line each */
         size_t used = 12 + 4 + strlen(tag) + 3;
@@ -395,7 +449,13 @@ static void evidence_line(ctx *c, unsigned long long line, const char *text,
     }
     bool cut;
     term_putn(c->out, text ? text : "", text ? strlen(text) : 0, room, &cut);
-    ob_printf(c->out, "%s  %s[%s]%s\n", cut ? "..." : "", colour, tag, p->off);
+    lit(c, cut ? "...  " : "  ");
+    str(c, colour);
+    ob_putc(c->out, '[');
+    str(c, tag);
+    ob_putc(c->out, ']');
+    str(c, p->off);
+    ob_putc(c->out, '\n');
 }
 
 static int cmp_line_key(const void *key, const void *elem)

@@ -5,6 +5,7 @@
  * is wrapped at the terminal's width on a terminal only, never inside a
  * path or a quoted command.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -80,11 +81,53 @@ static size_t shown(const char *s, char esc[8], const char **out,
     return 1;
 }
 
+/* The plain ASCII run at s: shown() shows each of its bytes as it is, a
+ * column each, so a run is written in one copy (the text report is
+ * nearly all such runs; shown() per character was a third of its
+ * work).  Off (term_fast(false)), every character goes through shown():
+ * the oracle tests/unit/test_term.c compares. */
+static bool fast = true;
+
+void term_fast(bool on)
+{
+    fast = on;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* How many bytes of s[0..n), from the first, are 0x20..0x7E: 8 bytes at a
+ * time while none of them is a control byte, DEL or past ASCII (the test
+ * is exact for "none"), then byte by byte. */
+static size_t plain_run(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (!fast)
+        return 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t ctl = (x - ONES * 0x20) & ~x; /* < 0x20 (or >= 0x80) */
+        uint64_t hi = x | (x + ONES);          /* >= 0x7F */
+        if ((ctl | hi) & HIGHS)
+            break;
+    }
+    while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7F)
+        i++;
+    return i;
+}
+
 size_t term_cols(const char *s, size_t n)
 {
     size_t cols = 0;
     char esc[8];
     for (size_t i = 0; i < n;) {
+        size_t run = plain_run(s + i, n - i);
+        if (run) {
+            cols += run;
+            i += run;
+            continue;
+        }
         const char *o;
         size_t ol, k = shown(s + i, esc, &o, &ol);
         cols += o == esc ? ol : 1;
@@ -101,6 +144,19 @@ size_t term_putn(obuf *out, const char *s, size_t n, size_t max_cols,
     if (cut)
         *cut = false;
     for (size_t i = 0; i < n;) {
+        size_t run = plain_run(s + i, n - i);
+        if (run) { /* cols <= max_cols: as much of it as fits */
+            if (max_cols && cols + run > max_cols) {
+                ob_write(out, s + i, max_cols - cols);
+                if (cut)
+                    *cut = true;
+                return max_cols;
+            }
+            ob_write(out, s + i, run);
+            cols += run;
+            i += run;
+            continue;
+        }
         const char *o;
         size_t ol, k = shown(s + i, esc, &o, &ol);
         size_t w = o == esc ? ol : 1;
@@ -162,10 +218,20 @@ static size_t atom(const char *p, size_t *len_out)
     return n;
 }
 
+/* n spaces */
+static void spaces(obuf *out, size_t n)
+{
+    static const char sp[] = "                                ";
+    for (; n > sizeof sp - 1; n -= sizeof sp - 1)
+        ob_write(out, sp, sizeof sp - 1);
+    if (n)
+        ob_write(out, sp, n);
+}
+
 void term_para(obuf *out, int width, size_t indent, const char *lead,
                const char *text, size_t cont)
 {
-    ob_printf(out, "%*s", (int)indent, "");
+    spaces(out, indent);
     term_put(out, lead);
     size_t col = indent + term_cols(lead, strlen(lead));
     bool line_start = true;
@@ -177,7 +243,8 @@ void term_para(obuf *out, int width, size_t indent, const char *lead,
             break;
         size_t w = term_cols(p, n);
         if (width > 0 && !line_start && col + 1 + w > (size_t)width) {
-            ob_printf(out, "\n%*s", (int)cont, "");
+            ob_putc(out, '\n');
+            spaces(out, cont);
             col = cont;
             line_start = true;
         }
