@@ -272,6 +272,17 @@ static void walk(walker *w, const char *s, const char *e, bool anchored)
     }
 }
 
+/* The k bytes at s as the last k of 8 loaded as one word (in the
+ * machine's byte order, as fold8() loads a line's), and their mask. */
+static void tail_word(const char *s, size_t k, uint64_t *word, uint64_t *mask)
+{
+    unsigned char b[8] = {0}, m[8] = {0};
+    memcpy(b + 8 - k, s, k);
+    memset(m + 8 - k, 0xFF, k);
+    memcpy(word, b, 8);
+    memcpy(mask, m, 8);
+}
+
 void ldrsnap__needles_extract(const char *re, rx_needles *out)
 {
     memset(out, 0, sizeof *out);
@@ -323,7 +334,13 @@ void ldrsnap__needles_extract(const char *re, rx_needles *out)
         out->by_last[out->last[i]] |= 1u << i;
         unsigned char b = (unsigned char)out->s[i][1];
         out->second[b >> 6] |= 1ull << (b & 63);
+        size_t k = out->len[i] < 8 ? out->len[i] : 8;
+        tail_word(out->s[i] + out->len[i] - k, k, &out->tail8[i],
+                  &out->tail_mask[i]);
     }
+    if (out->n && out->common < 8)
+        tail_word(out->s[0] + out->len[0] - out->common, out->common,
+                  &out->common8, &out->common_mask);
 }
 
 /* Do the n bytes at t equal the lower-case needle s, ASCII case blind? */
@@ -415,20 +432,38 @@ bool ldrsnap__needles_may_plain(const rx_needles *nd, const char *text,
     return found || (!ls_ascii(text, n) && ldrsnap__folds_to_ascii(t, n));
 }
 
+/* 8 bytes with 'A'..'Z' made lower case (as lower() does each), as one
+ * word. */
+static uint64_t fold8(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8); /* each byte on its own below: any byte order */
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t h = x & (ones * 0x7F);
+    uint64_t ge_a = h + ones * (0x80 - 'A'); /* high bit: h >= 'A' */
+    uint64_t gt_z = h + ones * (0x80 - 'Z' - 1); /* high bit: h > 'Z' */
+    uint64_t up = ge_a & ~gt_z & ~x & (ones * 0x80); /* and below 0x80 */
+    return x | (up >> 2);
+}
+
 /* ends_with_one(), trying only the needles whose byte before the common
- * end is the line's (by_last). */
+ * end is the line's (by_last), each first by its last 8 bytes against
+ * the line's, as one word. */
 static bool ends_with_fast(const rx_needles *nd, const unsigned char *t,
                            size_t n)
 {
-    if (n <= nd->common ||
-        !eq_fold(t + n - nd->common, nd->s[0] + nd->len[0] - nd->common,
-                 nd->common))
+    if (n < 8 || !nd->common_mask)
+        return ends_with_one(nd, t, n);
+    uint64_t w = fold8(t + n - 8);
+    if ((w & nd->common_mask) != nd->common8)
         return false;
-    for (uint32_t m = nd->by_last[lower(t[n - nd->common - 1])]; m;
-         m &= m - 1) {
+    uint32_t m = nd->by_last[lower(t[n - nd->common - 1])];
+    for (; m; m &= m - 1) {
         size_t i = (size_t)__builtin_ctz(m);
-        if (nd->len[i] <= n &&
-            eq_fold(t + n - nd->len[i], nd->s[i], nd->len[i] - nd->common))
+        if ((w & nd->tail_mask[i]) == nd->tail8[i] &&
+            (nd->len[i] <= 8 ||
+             (nd->len[i] <= n &&
+              eq_fold(t + n - nd->len[i], nd->s[i], nd->len[i] - 8))))
             return true;
     }
     return false;

@@ -60,6 +60,12 @@ typedef struct rx_needles {
     uint32_t by_last[256];
     /* first: a bit for each byte a needle has second */
     uint64_t second[4];
+    /* each needle's last 8 bytes (fewer: the last ones) as the word 8
+     * bytes ending there load as, and the mask of those bytes: compared
+     * with a line's last 8; the same for the common end (at most 7 bytes
+     * of it; common_mask 0 when longer) */
+    uint64_t tail8[RX_NEEDLES_MAX], tail_mask[RX_NEEDLES_MAX];
+    uint64_t common8, common_mask;
 } rx_needles;
 
 /* The needles of pattern re (out->n 0: none known). */

@@ -66,6 +66,9 @@ struct rx_state {
     size_t ninst, inst_cap;
     size_t *active;         /* partial sequences per rule */
     rx_inst scratch;        /* a one-record match in progress */
+    unsigned char *plain;   /* per rule: a bit for each of its title,
+                               explanation and advice that holds no
+                               "${" (given as written, not expanded) */
     uint32_t *seen;         /* == stamp: rule tried on this record */
     uint32_t stamp;
     unsigned fid;           /* function id of the current record */
@@ -107,8 +110,16 @@ int ldrsnap__rx_new(rx_state **out, const ls_alloc *al,
     x->lits = ldrsnap__calloc(al, x->lit_words * sizeof *x->lits);
     x->active = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->active);
     x->seen = ldrsnap__calloc(al, (rules->n + 1) * sizeof *x->seen);
+    x->plain = ldrsnap__calloc(al, rules->n + 1);
+    for (size_t i = 0; x->plain && fast && i < rules->n; i++) {
+        const rx_rule *r = &rules->rules[i];
+        const char *t[3] = {r->title, r->explanation, r->advice};
+        for (int k = 0; k < 3; k++)
+            if (t[k] && !strstr(t[k], "${"))
+                x->plain[i] |= (unsigned char)(1u << k);
+    }
     if (!x->md || !x->mctx || !x->limit_hits || !x->lits || !x->active ||
-        !x->seen) {
+        !x->seen || !x->plain) {
         ldrsnap__rx_free(x);
         return LDRSNAP_ENOMEM;
     }
@@ -131,6 +142,7 @@ void ldrsnap__rx_free(rx_state *x)
     ldrsnap__free(&x->al, x->inst);
     ldrsnap__free(&x->al, x->active);
     ldrsnap__free(&x->al, x->seen);
+    ldrsnap__free(&x->al, x->plain);
     ldrsnap__buf_free(&x->al, &x->out);
     ls_alloc al = x->al;
     ldrsnap__free(&al, x);
@@ -326,9 +338,11 @@ static void cap_str(rx_inst *in, const char *name, const char *v)
 
 static void cap_status(rx_inst *in, uint32_t status)
 {
-    char buf[16];
-    snprintf(buf, sizeof buf, "0x%08x", status);
-    cap_add(in, "status", buf, strlen(buf));
+    static const char hex[] = "0123456789abcdef";
+    char buf[10] = {'0', 'x'};
+    for (int i = 0; i < 8; i++)
+        buf[2 + i] = hex[(status >> (28 - 4 * i)) & 0xF];
+    cap_add(in, "status", buf, sizeof buf);
 }
 
 /* The named groups of the last pattern match. */
@@ -508,19 +522,24 @@ static size_t expand(rx_state *x, const char *s, const rx_inst *in)
 static int emit(rx_state *x, const rx_rule *r, const rx_inst *in,
                 const rx_where *w, const ls_sink *sink)
 {
+    /* a text without "${" is given as written (expand() copied it):
+     * x->plain, worked out once per rule in fast mode */
+    unsigned plain = x->plain[r - x->rules->rules];
     x->out.len = 0;
-    size_t t = expand(x, r->title, in);
-    size_t e = expand(x, r->explanation, in);
-    size_t a = expand(x, r->advice, in);
-    if (!x->out.ptr)
+    size_t t = plain & 1 ? 0 : expand(x, r->title, in);
+    size_t e = plain & 2 ? 0 : expand(x, r->explanation, in);
+    size_t a = plain & 4 ? 0 : expand(x, r->advice, in);
+    if (plain != 7 && !x->out.ptr)
         return LDRSNAP_ENOMEM;
     ldrsnap_signature sig;
     memset(&sig, 0, sizeof sig);
     sig.id = r->id;
-    sig.title = x->out.ptr + t;
+    sig.title = plain & 1 ? r->title : x->out.ptr + t;
     sig.severity = r->severity;
-    sig.explanation = r->explanation ? x->out.ptr + e : NULL;
-    sig.advice = r->advice ? x->out.ptr + a : NULL;
+    sig.explanation = !r->explanation ? NULL
+                      : plain & 2     ? r->explanation
+                                      : x->out.ptr + e;
+    sig.advice = !r->advice ? NULL : plain & 4 ? r->advice : x->out.ptr + a;
     sig.references = (const char *const *)r->refs;
     sig.n_references = r->nrefs;
     sig.lines = in->lines;
