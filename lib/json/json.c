@@ -583,8 +583,15 @@ static const char digit_pairs[201] = "00010203040506070809"
 
 static char *put_u64(char *d, unsigned long long v)
 {
+    /* its digits, by comparison (a division a digit before) */
+    static const unsigned long long pow10[19] = {
+        10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+        1000000000000ull, 10000000000000ull, 100000000000000ull,
+        1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+        1000000000000000000ull, 10000000000000000000ull};
     size_t n = 1;
-    for (unsigned long long t = v; t >= 10; t /= 10)
+    while (n < 20 && v >= pow10[n - 1])
         n++;
     char *e = d + n, *p = e;
     while (v >= 100) {

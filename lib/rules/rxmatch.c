@@ -245,7 +245,10 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
     lits[0] = 0; /* words >= 1: no memset call for the usual one */
     for (size_t w = 1; w < words; w++)
         lits[w] = 0;
-    if (!L->n || (!L->scan_always && !has_anchor(L, text, n)))
+    /* the scan of the anchors' places finds nothing on a line without
+     * them: no pass of its own to say so first (the caller's said yes) */
+    bool at_anchors = fast && L->at_lit;
+    if (!L->n || (!at_anchors && !L->scan_always && !has_anchor(L, text, n)))
         return;
     const unsigned char *t = (const unsigned char *)text;
     if (!ls_ascii(text, n)) {
@@ -258,10 +261,10 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
             return;
         }
         /* the bytes past ASCII made has_anchor() say yes */
-        if (!L->scan_always && !has_ascii_anchor(L, text, n))
+        if (!at_anchors && !L->scan_always && !has_ascii_anchor(L, text, n))
             return;
     }
-    if (fast && L->at_lit) {
+    if (at_anchors) {
         scan_anchors(L, t, n, lits);
         return;
     }
