@@ -1,78 +1,38 @@
 /*
- * json.c - JSON string output that stays valid JSON whatever the bytes:
- * control characters are escaped, and bytes that are not valid UTF-8
- * (a file name, say) become U+FFFD.
+ * json.c - the CLI's own JSON (decode, diff, the batch rollup) around
+ * strings written as the library writes the records' strings
+ * (ldrsnap_json_string(): control characters escaped, bytes that are not
+ * valid UTF-8, a file name say, as U+FFFD).
  */
-#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-/* Bytes that go out as they are: printable ASCII but '"' and '\\'. */
-static bool plain(unsigned c)
-{
-    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-}
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Whether any of the 8 bytes in x needs a look of its own: a control
- * byte, '"', '\\', DEL or a byte past ASCII (exact for the answer "none"). */
-static bool swar_special(uint64_t x)
-{
-    uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
-    uint64_t ctl = (x - ONES * 0x20) & ~x;          /* < 0x20 (or >= 0x80) */
-    uint64_t hi = x | (x + ONES);                  /* >= 0x7F */
-    uint64_t qz = (q - ONES) & ~q, bz = (b - ONES) & ~b;
-    return ((ctl | hi | qz | bz) & HIGHS) != 0;
-}
-
+/* A JSON string as the library writes the records' strings
+ * (ldrsnap_json_string()): into the buffer's room for its worst case
+ * (six bytes a byte), else through a copy of its length. */
 void json_str(obuf *out, const char *s)
 {
-    if (!s) {
-        ob_write(out, "null", 4);
+    size_t n = s ? strlen(s) : 0;
+    char *p;
+    size_t cap = n < ((size_t)1 << 24) ? ob_room(out, 6 * n + 3, &p) : 0;
+    if (cap) {
+        ob_advance(out, ldrsnap_json_string(p, cap, s));
         return;
     }
-    const unsigned char *p = (const unsigned char *)s;
-    const unsigned char *end = p + strlen(s);
-    ob_putc(out, '"');
-    for (;;) {
-        const unsigned char *run = p;
-        uint64_t x;
-        while (end - p >= 8 && (memcpy(&x, p, 8), !swar_special(x)))
-            p += 8;
-        while (p < end && plain(*p))
-            p++;
-        if (p > run)
-            ob_write(out, run, (size_t)(p - run));
-        if (p == end)
-            break;
-        unsigned c = *p;
-        if (c == '"' || c == '\\') {
-            ob_putc(out, '\\');
-            ob_putc(out, (char)c);
-            p++;
-        } else if (c < 0x20 || c == 0x7F) {
-            switch (c) {
-            case '\n': ob_write(out, "\\n", 2); break;
-            case '\r': ob_write(out, "\\r", 2); break;
-            case '\t': ob_write(out, "\\t", 2); break;
-            default: ob_printf(out, "\\u%04x", c); break;
-            }
-            p++;
-        } else {
-            size_t k = cli_utf8_len(p, true);
-            if (k) {
-                ob_write(out, p, k);
-                p += k;
-            } else {
-                ob_write(out, "\\ufffd", 6);
-                p++;
-            }
-        }
+    if (out->err)
+        return;
+    size_t k = ldrsnap_json_string(NULL, 0, s);
+    char *tmp = malloc(k + 1);
+    if (!tmp) {
+        out->err = ENOMEM;
+        return;
     }
-    ob_putc(out, '"');
+    ldrsnap_json_string(tmp, k + 1, s);
+    ob_write(out, tmp, k);
+    free(tmp);
 }
 
 /* ,"key": (the comma when asked) */

@@ -1165,6 +1165,10 @@ LDRSNAP_API size_t ldrsnap_error_to_json(char *buf, size_t cap,
 LDRSNAP_API size_t ldrsnap_record_to_json(char *buf, size_t cap,
                                           const char *source,
                                           const ldrsnap_record *r);
+/** One JSON string, quoted and escaped as the records' strings are (or
+ *  null for NULL), without a newline, for a program's own JSON: the same
+ *  contract. */
+LDRSNAP_API size_t ldrsnap_json_string(char *buf, size_t cap, const char *s);
 
 #ifdef __cplusplus
 }

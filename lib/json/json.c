@@ -949,3 +949,10 @@ size_t ldrsnap_record_to_json(char *buf, size_t cap, const char *source,
         json_record(&w, source, r);
     return jw_end(&w);
 }
+
+size_t ldrsnap_json_string(char *buf, size_t cap, const char *s)
+{
+    jw w = {buf, buf ? cap : 0, 0};
+    json_str(&w, s);
+    return jw_end(&w);
+}

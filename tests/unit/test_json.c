@@ -117,6 +117,10 @@ Test(json, snprintf_contract_and_escapes)
         free(b);
     }
     char e[256];
+    cr_assert_eq(ldrsnap_json_string(e, sizeof e, NULL), 4);
+    cr_assert_str_eq(e, "null");
+    cr_assert_eq(ldrsnap_json_string(e, 3, "a\"b"), 6);
+    cr_assert_str_eq(e, "\"a");
     n = ldrsnap_error_to_json(e, sizeof e, "in.log", "in.log: gone");
     cr_assert_str_eq(e, "{\"type\":\"error\",\"source\":\"in.log\","
                         "\"message\":\"in.log: gone\"}\n");
@@ -213,6 +217,11 @@ static void strings_round(int fast)
             }
         }
         msg[n] = '\0';
+        /* the string alone, as a program's own JSON takes it */
+        size_t sn = ref_str(want, (const unsigned char *)msg, n);
+        want[sn] = '\0';
+        cr_assert_eq(ldrsnap_json_string(got, sizeof got, msg), sn);
+        cr_assert_str_eq(got, want, "fast %d", fast);
         size_t w = (size_t)sprintf(want, "{\"type\":\"error\",\"source\":\"s\","
                                          "\"message\":");
         w += ref_str(want + w, (const unsigned char *)msg, n);
