@@ -528,7 +528,22 @@ static int start_member(ls_zip *z, const char **why)
         *why = "zip member's local header is missing (corrupt archive)";
         return LDRSNAP_EFORMAT;
     }
-    uint64_t data = e->off + 30 + rd16(p + 26) + rd16(p + 28);
+    /* libarchive takes the name, method and flags from here: one that
+     * differs from the directory's is no member to guess at */
+    unsigned nlen = rd16(p + 26);
+    if (avail < 30 + (size_t)nlen &&
+        bytes_at(z, e->off, 30 + (size_t)nlen, &p, &avail) < 0) {
+        *why = strerror(errno);
+        return LDRSNAP_EIO;
+    }
+    if (avail < 30 + (size_t)nlen || rd16(p + 8) != e->method ||
+        (rd16(p + 6) & 0x41u) || nlen != e->name_len ||
+        memcmp(p + 30, z->cd + e->name, nlen)) {
+        *why = "zip member's local header does not match the central "
+               "directory (corrupt archive)";
+        return LDRSNAP_EFORMAT;
+    }
+    uint64_t data = e->off + 30 + nlen + rd16(p + 28);
     if (data > z->size || e->csize > z->size - data) {
         *why = "zip member is cut short (truncated archive)";
         return LDRSNAP_EFORMAT;

@@ -294,6 +294,17 @@ Test(zip, a_bad_member_is_its_error_and_the_next_are_read)
     cr_expect(strstr(ours, "t.zip!c.log||0||") != NULL, "%s", ours);
     free(ours);
     free(z);
+    /* a local header that says "stored" where the directory says
+     * "deflated" (libarchive would read it stored): the member's error */
+    z = make_zip(members, 4, 0, &len);
+    z[8] = 0;
+    ours = read_all(z, len, true);
+    cr_expect(strstr(ours, "t.zip!a.log: zip member's local header does "
+                           "not match the central directory") != NULL,
+              "%s", ours);
+    cr_expect(strstr(ours, "t.zip!c.log||0||") != NULL, "%s", ours);
+    free(ours);
+    free(z);
     /* a stored member whose CRC-32 is wrong in both headers */
     setup(0);
     z = make_zip(members, 4, 0, &len);
