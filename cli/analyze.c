@@ -61,7 +61,14 @@ typedef struct run {
     size_t open_from;  /* -j: no task before it has members to hand out */
     unit *_Atomic printing; /* -j: the unit whose output is printed next */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;      /* workers: members to take, a unit's turn */
+    /* -j: the printing thread sleeps on main_cv, woken only by what it
+     * waits for: the first unit of main_task, or main_unit done (a
+     * wake-up for every unit of every worker cost 6 context switches a
+     * log on a folder of 1,920) */
+    pthread_cond_t main_cv;
+    const task *main_task;
+    const unit *main_unit;
     /* progress: logs done, bytes read, for the line on stderr */
     atomic_size_t logs_done; /* inputs done */
     rollup total;      /* the run's rollup, units added in order */
@@ -901,7 +908,8 @@ static unit *add_unit(run *r, task *t)
     pthread_mutex_lock(&r->mu);
     *t->tail = u;
     t->tail = &u->next;
-    pthread_cond_broadcast(&r->cv);
+    if (r->main_task == t && !r->main_unit)
+        pthread_cond_signal(&r->main_cv);
     pthread_mutex_unlock(&r->mu);
     return u;
 }
@@ -911,7 +919,8 @@ static void unit_finished(run *r, unit *u, int status)
     pthread_mutex_lock(&r->mu);
     u->status = status;
     u->done = true;
-    pthread_cond_broadcast(&r->cv);
+    if (r->main_unit == u)
+        pthread_cond_signal(&r->main_cv);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -923,6 +932,8 @@ static void let_go(run *r, task *t, bool complete)
     t->busy = false;
     t->complete |= complete;
     pthread_cond_broadcast(&r->cv);
+    if (complete && r->main_task == t && !r->main_unit)
+        pthread_cond_signal(&r->main_cv);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -1108,17 +1119,22 @@ static int run_parallel(run *r, unsigned jobs)
         for (;;) {
             pthread_mutex_lock(&r->mu);
             unit *u;
+            r->main_task = t;
             while (!(u = t->units) && !t->complete)
-                pthread_cond_wait(&r->cv, &r->mu);
+                pthread_cond_wait(&r->main_cv, &r->mu);
             if (!u) {
+                r->main_task = NULL;
                 pthread_mutex_unlock(&r->mu);
                 break;
             }
             /* its worker may write through now (spill()) */
             atomic_store(&r->printing, u);
             pthread_cond_broadcast(&r->cv);
+            r->main_unit = u;
             while (!u->done)
-                pthread_cond_wait(&r->cv, &r->mu);
+                pthread_cond_wait(&r->main_cv, &r->mu);
+            r->main_unit = NULL;
+            r->main_task = NULL;
             /* before it is freed: a new unit may get its address */
             atomic_store(&r->printing, NULL);
             if (!(t->units = u->next))
@@ -1156,6 +1172,7 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     r.o = o;
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.cv, NULL);
+    pthread_cond_init(&r.main_cv, NULL);
     int status = EXIT_CLEAN;
     if (list_inputs(&r, argc, argv) < 0 ||
         (o->files_from && files_from(&r, o) < 0)) {
@@ -1231,6 +1248,7 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     free(r.tasks);
     pthread_mutex_destroy(&r.mu);
     pthread_cond_destroy(&r.cv);
+    pthread_cond_destroy(&r.main_cv);
     ldrsnap_rules_free(loading.rules);
     /* a bad rule file: reported by load_rules(), nothing analyzed */
     return status == EXIT_RULES ? EXIT_TROUBLE : status;
