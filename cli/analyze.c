@@ -104,9 +104,8 @@ typedef struct sink {
     text_stream *tx;   /* the text report, written as processes end */
     html_rest rest;    /* --format=html: the failing processes past the
                           cards */
-    size_t fmark, emark; /* --format=html: the failures and exceptions of
-                            the report before these are of ended
-                            processes */
+    size_t fmark;      /* --format=html: the failures of the report
+                          before it are of ended processes */
 } sink;
 
 /* -j: a unit's buffered output grew past SPILL_AT: wait for its turn
@@ -145,16 +144,45 @@ static int on_tree_record(const ldrsnap_record *r, void *ud)
     return tree_record(s->tree, r) < 0 ? (s->oom = true, 0) : 0;
 }
 
-/* The lines of an event the page shows, pinned for its excerpts. */
-static void pin_event(sink *s, const ldrsnap_event *ev)
+/* A line of an event, for the page: pinned with its window. */
+static void pin(sink *s, unsigned flags, uint32_t pid, uint64_t line)
 {
-    if (ev->type == LDRSNAP_EV_FAILURE)
-        capture_pin(s->cap, ev->failure->line, false);
-    else if (ev->type == LDRSNAP_EV_EXCEPTION)
-        capture_pin(s->cap, ev->exception->line, false);
-    else if (ev->type == LDRSNAP_EV_SIGNATURE)
-        for (size_t i = 0; i < ev->signature->n_lines && i < 20; i++)
-            capture_pin(s->cap, ev->signature->lines[i], true);
+    capture_pin(s->cap, (flags & LDRSNAP_FF_PID) != 0, pid, line);
+}
+
+static bool same_process(unsigned flags, uint32_t pid, const ldrsnap_process *p)
+{
+    bool has = (flags & LDRSNAP_FF_PID) != 0;
+    return has == ((p->flags & LDRSNAP_FF_PID) != 0) && (!has || pid == p->pid);
+}
+
+/* The lines of a process the page shows, pinned from what the capture
+ * held for it: its failures and exceptions (events), its signatures. */
+static void pin_process(sink *s, const ldrsnap_process *p, bool events,
+                        bool sigs)
+{
+    const report *r = &s->rep;
+    size_t rows = 0; /* the page shows the first HTML_MAX_EVIDENCE */
+    for (size_t i = s->fmark; events && i < r->nfails; i++) {
+        const ldrsnap_failure *f = &r->fails[i].f;
+        if ((f->role != LDRSNAP_ROLE_HANDLED || s->o->all) &&
+            rows++ < HTML_MAX_EVIDENCE)
+            pin(s, f->flags, f->pid, f->line);
+    }
+    rows = 0;
+    for (size_t i = 0; events && i < r->nexcs; i++) {
+        const ldrsnap_exception *e = &r->excs[i].e;
+        if (!r->excs[i].settled && same_process(e->flags, e->pid, p) &&
+            rows++ < HTML_MAX_EVIDENCE)
+            pin(s, e->flags, e->pid, e->line);
+    }
+    for (size_t i = 0; sigs && i < r->nsigs; i++) {
+        const ldrsnap_signature *sg = &r->sigs[i].s;
+        if (r->sigs[i].settled || !same_process(sg->flags, sg->pid, p))
+            continue;
+        for (size_t j = 0; j < sg->n_lines && j < 20; j++)
+            pin(s, sg->flags, sg->pid, sg->lines[j]);
+    }
 }
 
 /* A process ended: the tree keeps it when it is to be shown; the page
@@ -172,24 +200,24 @@ static void process_end(sink *s, const ldrsnap_process *p)
     if (failed)
         s->oom |= html_rest_add(&s->rest, p->verdict) < 0;
     bool other_sigs = !failed && s->rest.sigs < HTML_OTHER_SIGS;
-    size_t n = report_end_process(&s->rep, s->fmark, s->emark, p->flags,
+    /* with --all, a log where no process failed shows every event */
+    bool orphan = !failed && s->o->all && !s->rest.failing;
+    if (s->cap) {
+        pin_process(s, p, shown || orphan, shown || other_sigs);
+        capture_end(s->cap, (p->flags & LDRSNAP_FF_PID) != 0, p->pid);
+    }
+    size_t n = report_end_process(&s->rep, s->fmark, p->flags,
                                   p->pid, shown || (!failed && s->o->all),
                                   shown || other_sigs);
     if (other_sigs)
         s->rest.sigs += n;
     else if (!failed)
         s->rest.sigs_gone += n;
-    if (shown && s->cap) {
-        for (size_t i = s->fmark; i < s->rep.nfails; i++) {
-            const ldrsnap_failure *f = &s->rep.fails[i].f;
-            if (f->role != LDRSNAP_ROLE_HANDLED || s->o->all)
-                capture_pin(s->cap, f->line, false);
-        }
-        for (size_t i = s->emark; i < s->rep.nexcs; i++)
-            capture_pin(s->cap, s->rep.excs[i].e.line, false);
-    }
     s->fmark = s->rep.nfails;
-    s->emark = s->rep.nexcs;
+    /* what a later process can still show */
+    if (s->cap)
+        capture_want(s->cap, s->rest.failing < HTML_CARDS,
+                     s->rest.sigs < HTML_OTHER_SIGS);
 }
 
 static int on_event(const ldrsnap_event *ev, void *ud)
@@ -260,18 +288,24 @@ static int on_event(const ldrsnap_event *ev, void *ud)
     else if (ev->type == LDRSNAP_EV_SIGNATURE)
         rc = report_add_signature(&s->rep, ev->signature);
     s->oom |= rc < 0;
-    /* a signature's lines, kept for the page, now (while its process may
-     * still be one the page shows): they may be long
-     * before its process ends (the failures and exceptions of a process
-     * come right before its end, when the capture still holds them; a
-     * probe miss of --all comes as it is read) */
-    bool may_show = s->rest.failing < HTML_CARDS ||
-                    s->rest.sigs < HTML_OTHER_SIGS;
-    if (s->cap && kept < s->rep.nfails + s->rep.nexcs + s->rep.nsigs &&
-        ((ev->type == LDRSNAP_EV_SIGNATURE && may_show) ||
-         (ev->type == LDRSNAP_EV_FAILURE &&
-          ev->failure->role == LDRSNAP_ROLE_NOISE)))
-        pin_event(s, ev);
+    /* a signature's lines, held with its process (they may be long before
+     * it ends) until the page knows whether it shows them; an exception's
+     * too (its line was held if it could be a failure's); a probe miss of
+     * --all comes as it is read: pinned */
+    if (!s->cap || kept == s->rep.nfails + s->rep.nexcs + s->rep.nsigs)
+        return 0;
+    if (ev->type == LDRSNAP_EV_SIGNATURE) {
+        const ldrsnap_signature *sg = ev->signature;
+        for (size_t i = 0; i < sg->n_lines && i < 20; i++)
+            capture_hold(s->cap, (sg->flags & LDRSNAP_FF_PID) != 0, sg->pid,
+                         sg->lines[i]);
+    } else if (ev->type == LDRSNAP_EV_EXCEPTION) {
+        const ldrsnap_exception *e = ev->exception;
+        capture_hold(s->cap, (e->flags & LDRSNAP_FF_PID) != 0, e->pid,
+                     e->line);
+    } else if (ev->type == LDRSNAP_EV_FAILURE &&
+               ev->failure->role == LDRSNAP_ROLE_NOISE)
+        pin(s, ev->failure->flags, ev->failure->pid, ev->failure->line);
     return 0;
 }
 
@@ -587,6 +621,13 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
         goto out;
     }
     if (o->format == FMT_HTML) {
+        /* signatures no process's end took (a rule of the whole file) */
+        for (size_t i = 0; s.cap && i < s.rep.nsigs; i++) {
+            const ldrsnap_signature *sg = &s.rep.sigs[i].s;
+            for (size_t j = 0; !s.rep.sigs[i].settled && j < sg->n_lines &&
+                               j < 20; j++)
+                pin(&s, sg->flags, sg->pid, sg->lines[j]);
+        }
         report_sort(&s.rep);
         html_input hin = {t->id, name, s.cap, &s.rep, sum, s.tree, o,
                            &s.rest};

@@ -188,6 +188,7 @@ typedef struct fail_copy {
 typedef struct exc_copy {
     ldrsnap_exception e;
     char *strings[4];
+    bool settled;        /* its process ended (report_end_process()) */
 } exc_copy;
 
 typedef struct sig_copy {
@@ -215,13 +216,13 @@ int report_add_exception(report *r, const ldrsnap_exception *e);
 int report_add_signature(report *r, const ldrsnap_signature *s);
 void report_free(report *r);
 void report_sort(report *r);
-/* A process ended (the page): its failures and exceptions at or past
- * from_f, from_e (they come right before its end) and its signatures not
- * yet settled are kept, or dropped (keep_events, keep_sigs false).
+/* A process ended (the page): its failures at or past from_f (they come
+ * right before its end), its exceptions and signatures not yet settled
+ * (they come as they are read) are kept, or dropped (keep_events,
+ * keep_sigs false).
  * Returns how many signatures it had. */
-size_t report_end_process(report *r, size_t from_f, size_t from_e,
-                          unsigned pflags, uint32_t pid, bool keep_events,
-                          bool keep_sigs);
+size_t report_end_process(report *r, size_t from_f, unsigned pflags,
+                          uint32_t pid, bool keep_events, bool keep_sigs);
 
 /* Which verdict each event of a report is shown under (render_text.c):
  * index arrays bucketed by verdict, bucket n_verdicts holding what no
@@ -250,6 +251,8 @@ const char *report_arch(const report *r, const ldrsnap_summary *s,
  * it streams (whatever the source), in bounded memory. */
 #define EXCERPT_WINDOW 3        /* lines before and after evidence */
 #define EXCERPT_LINE_BYTES 2000 /* kept of a line */
+#define EXCERPT_PIN_LINES 4096  /* lines a page shows at most */
+#define EXCERPT_HOLD_LINES 2048 /* lines a live process holds at most */
 typedef struct excerpt_line {
     uint64_t line;
     const char *text;      /* the capture's */
@@ -266,8 +269,16 @@ typedef struct capture capture;
 int capture_new(capture **out);
 void capture_free(capture *c);
 int capture_record(capture *c, const ldrsnap_record *r); /* every record */
-/* A line the page names (sig: a signature's, in a budget of its own). */
-void capture_pin(capture *c, uint64_t line, bool sig);
+/* What the page may still show: the failures of a process (its lines that
+ * may be a failure's are held), anything at all (else nothing is kept). */
+void capture_want(capture *c, bool failures, bool any);
+/* A line of a live process (a signature's) held with its window until the
+ * process ends. */
+void capture_hold(capture *c, bool has_pid, uint32_t pid, uint64_t line);
+/* A process ended: what it held is let go (pin first). */
+void capture_end(capture *c, bool has_pid, uint32_t pid);
+/* A line the page names, and its window, kept for the page. */
+void capture_pin(capture *c, bool has_pid, uint32_t pid, uint64_t line);
 /* The captured lines within EXCERPT_WINDOW of the wanted ones (sorted,
  * unique); valid until capture_free(). */
 void capture_excerpt(capture *c, const uint64_t *want, size_t nwant,
@@ -287,6 +298,7 @@ typedef struct html_row {
 #define HTML_CARDS 20      /* failing processes shown in full per log */
 #define HTML_ROWS 500      /* rows of the table of the other ones */
 #define HTML_OTHER_SIGS 64 /* signatures of processes that did not fail */
+#define HTML_MAX_EVIDENCE 200 /* evidence rows per process */
 typedef struct html_rest {
     html_row *rows;
     size_t n;

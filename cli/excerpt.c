@@ -4,147 +4,114 @@
  * them whatever the source: a file, standard input, an archive's member.
  *
  * The failures of a process come when the process ends, often long
- * after their lines; the capture keeps, in memory that does not grow
- * with the log:
+ * after their lines, and the page shows the evidence of only some
+ * processes (the first failing ones, the signatures of the first that
+ * did not fail), which is known only then.  So the capture keeps, in
+ * memory that does not grow with the log:
  *   - `recent`: every line of the last RECENT_BYTES (about ten thousand
- *     lines): a failure judged soon after its line, a signature's earlier
- *     steps, what the trace inferred at the end of a process;
- *   - `strong`: the windows (WINDOW lines before and after) around the
- *     lines that may well be evidence (an ERROR or WARNING, a failure
- *     the loader names, a failing RETURN of a function that is not a
- *     probe of the search path, an exception, a program's exit), the
- *     last STRONG_BYTES of them;
- *   - `pinned`: the windows of the lines the events named (capture_pin()),
- *     at most PIN_LINES lines and PIN_BYTES, which the page shows; a
- *     signature's (pinned as it matches, before the page knows whether it
- *     shows it) at most a quarter of those.
- * The first two are rings: the oldest lines go first.  An evidence line
- * that neither held when its event came has no excerpt; the page counts
- * those.
+ *     lines), a ring: a signature's earlier steps, an event's window;
+ *   - a `hold` for each live process that has lines which may become
+ *     evidence: the windows (WINDOW lines before and after) of the lines
+ *     that may be a failure's (an ERROR or WARNING, a failure the loader
+ *     names, a failing RETURN of a function that is not a probe of the
+ *     search path, an exception, a program's exit) and of its
+ *     signatures' lines (capture_hold(), as they match).  A hold is let go
+ *     when its process ends (capture_end()), once the page pinned what it
+ *     shows; at most HOLD_LINES lines and HOLD_BYTES a process, the first
+ *     ones, and HOLD_TOTAL in all;
+ *   - `pinned`: the windows of the lines the page shows (capture_pin()),
+ *     at most PIN_LINES lines and PIN_BYTES.
+ * What the page can no longer show is not captured at all (capture_want():
+ * once the first failing processes ended, no line is held for a failure,
+ * and once no process can be shown, no line is kept).  An evidence line
+ * that none of them held has no excerpt; the page counts those.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-#define RECENT_BYTES ((size_t)1 << 20)
-#define RECENT_LINES 16384
-#define STRONG_BYTES ((size_t)1 << 20)
-#define STRONG_LINES 16384
+#define RECENT_BYTES ((size_t)1 << 20) /* a power of two */
+#define RECENT_LINES 16384             /* a power of two */
+#define HOLD_SLOTS 128                 /* processes held at once */
+#define HOLD_LINES EXCERPT_HOLD_LINES
+#define HOLD_BYTES ((size_t)256 << 10)
+#define HOLD_TOTAL ((size_t)4 << 20)
 #define PIN_BYTES ((size_t)1 << 20)
-#define PIN_LINES 4096
+#define PIN_LINES EXCERPT_PIN_LINES
 #define PIN_SLOTS 8192 /* a power of two, twice PIN_LINES */
-#define SIG_LINES (PIN_LINES / 2)
-#define SIG_BYTES (PIN_BYTES / 2)
 
-/* ---- a ring of lines --------------------------------------------------- */
+/* ---- the recent lines: a ring of bytes, entries by line number -------- */
 
-typedef struct lr_ent {
-    uint64_t line;
-    uint32_t off, len;
+typedef struct rent {
+    uint64_t line;     /* 0: none */
+    uint64_t pos;      /* where its bytes begin, counted since the start */
+    uint32_t len;
     bool joined;       /* the lines up to the next one are part of it */
-} lr_ent;
+} rent;
 
-typedef struct lring {
-    char *bytes;
-    size_t bcap;
-    size_t wpos;       /* where the next line's bytes go */
-    lr_ent *ents;
-    size_t emask;      /* entries: a power of two, less one */
-    size_t e0, en;     /* the oldest entry, how many */
-} lring;
+typedef struct recent {
+    char *bytes;       /* RECENT_BYTES */
+    uint64_t wpos;     /* bytes written since the start */
+    rent *ents;        /* RECENT_LINES, by line & (RECENT_LINES - 1) */
+} recent;
 
-static int lr_init(lring *r, size_t bytes, size_t ents)
+static void rc_write(recent *r, const char *s, size_t n)
 {
-    memset(r, 0, sizeof *r);
-    r->bytes = malloc(bytes);
-    r->ents = malloc(ents * sizeof *r->ents);
-    if (!r->bytes || !r->ents)
-        return -1;
-    r->bcap = bytes;
-    r->emask = ents - 1;
-    return 0;
+    size_t at = (size_t)(r->wpos & (RECENT_BYTES - 1));
+    size_t first = RECENT_BYTES - at < n ? RECENT_BYTES - at : n;
+    memcpy(r->bytes + at, s, first);
+    if (first < n)
+        memcpy(r->bytes, s + first, n - first);
+    r->wpos += n;
 }
 
-static void lr_free(lring *r)
-{
-    free(r->bytes);
-    free(r->ents);
-}
-
-static const lr_ent *lr_at(const lring *r, size_t i)
-{
-    return &r->ents[(r->e0 + i) & r->emask];
-}
-
-static uint64_t lr_last(const lring *r)
-{
-    return r->en ? lr_at(r, r->en - 1)->line : 0;
-}
-
-/* Append a line (n <= bcap / 2), the oldest let go to make room. */
-static void lr_push(lring *r, uint64_t line, const char *s, size_t n,
+static void rc_push(recent *r, uint64_t line, const char *s, size_t n,
                     bool joined)
 {
-    if (r->wpos + n > r->bcap) {
-        /* the rest of the end stays unused: the lines there (the oldest,
-         * when the live ones wrap) go */
-        while (r->en && lr_at(r, 0)->off >= r->wpos) {
-            r->e0 = (r->e0 + 1) & r->emask;
-            r->en--;
-        }
-        r->wpos = 0;
-    }
-    while (r->en) {
-        const lr_ent *f = lr_at(r, 0);
-        bool overlap = f->off < r->wpos + n && r->wpos < f->off + f->len;
-        if (!overlap && r->en <= r->emask)
-            break;
-        r->e0 = (r->e0 + 1) & r->emask;
-        r->en--;
-    }
-    memcpy(r->bytes + r->wpos, s, n);
-    lr_ent *e = &r->ents[(r->e0 + r->en) & r->emask];
+    rent *e = &r->ents[line & (RECENT_LINES - 1)];
     e->line = line;
-    e->off = (uint32_t)r->wpos;
+    e->pos = r->wpos;
     e->len = (uint32_t)n;
     e->joined = joined;
-    r->en++;
-    r->wpos += n;
+    rc_write(r, s, n);
 }
 
-/* More of the last line (a record split off it), when it fits after it
- * without letting another line go. */
-static void lr_extend(lring *r, uint64_t line, const char *s, size_t n)
+/* The entry of a line still whole in the ring, or NULL. */
+static const rent *rc_find(const recent *r, uint64_t line)
 {
-    if (!r->en)
-        return;
-    lr_ent *e = &r->ents[(r->e0 + r->en - 1) & r->emask];
-    const lr_ent *f = lr_at(r, 0);
-    if (e->line != line || e->off + e->len != r->wpos ||
-        r->wpos + n > r->bcap || e->len + n > EXCERPT_LINE_BYTES ||
-        (f != e && f->off >= r->wpos && f->off < r->wpos + n))
-        return;
-    memcpy(r->bytes + r->wpos, s, n);
-    e->len += (uint32_t)n;
-    r->wpos += n;
-}
-
-/* The entry of a line, or NULL: lines are in increasing order. */
-static const lr_ent *lr_find(const lring *r, uint64_t line)
-{
-    size_t lo = 0, hi = r->en;
-    if (!hi || line < lr_at(r, 0)->line || line > lr_last(r))
+    const rent *e = &r->ents[line & (RECENT_LINES - 1)];
+    if (!line || e->line != line || r->wpos - e->pos > RECENT_BYTES)
         return NULL;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (lr_at(r, mid)->line < line)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < r->en && lr_at(r, lo)->line == line ? lr_at(r, lo) : NULL;
+    return e;
 }
+
+/* A line's bytes out of the ring into dst (e->len bytes). */
+static void rc_read(const recent *r, const rent *e, char *dst)
+{
+    size_t at = (size_t)(e->pos & (RECENT_BYTES - 1));
+    size_t first = RECENT_BYTES - at < e->len ? RECENT_BYTES - at : e->len;
+    memcpy(dst, r->bytes + at, first);
+    memcpy(dst + first, r->bytes, e->len - first);
+}
+
+/* ---- what a live process holds ----------------------------------------- */
+
+typedef struct hline {
+    uint64_t line;
+    uint32_t off, len; /* in the hold's bytes */
+    bool joined;
+} hline;
+
+typedef struct hold {
+    uint64_t key;      /* 1 << 32 | pid, or 0: no pid */
+    hline *lines;      /* in line order */
+    size_t n, cap;
+    char *bytes;
+    size_t nbytes, bcap;
+    uint64_t until;    /* the lines up to it are held as they come */
+    bool full;
+} hold;
 
 /* ---- the capture ------------------------------------------------------- */
 
@@ -156,15 +123,21 @@ typedef struct pin {
 } pin;
 
 struct capture {
-    lring recent, strong;
+    recent recent;
     uint64_t last;         /* the last line seen */
-    uint64_t strong_until; /* lines up to it go to `strong` */
+    bool any, failures;    /* capture_want() */
+    uint64_t key;          /* the process of the last line naming one */
+    hold *holds[HOLD_SLOTS];
+    size_t nholds;
+    size_t last_hold;      /* the one the last line went to */
+    size_t hold_bytes;     /* of every hold */
+    uint64_t hold_until;   /* the latest `until` of the holds */
     uint64_t pin_until;    /* lines up to it are pinned as they come */
     pin *pins;
     size_t npins;
     size_t pin_bytes;
-    size_t sig_lines, sig_bytes; /* pinned for signatures */
     uint64_t *slots;       /* pinned lines + 1, by hash */
+    char line_buf[EXCERPT_LINE_BYTES + 1];
 };
 
 int capture_new(capture **out)
@@ -173,8 +146,9 @@ int capture_new(capture **out)
     *out = c;
     if (!c)
         return -1;
-    if (lr_init(&c->recent, RECENT_BYTES, RECENT_LINES) < 0 ||
-        lr_init(&c->strong, STRONG_BYTES, STRONG_LINES) < 0 ||
+    c->any = c->failures = true;
+    if (!(c->recent.bytes = malloc(RECENT_BYTES)) ||
+        !(c->recent.ents = calloc(RECENT_LINES, sizeof *c->recent.ents)) ||
         !(c->pins = malloc(PIN_LINES * sizeof *c->pins)) ||
         !(c->slots = calloc(PIN_SLOTS, sizeof *c->slots))) {
         capture_free(c);
@@ -184,18 +158,179 @@ int capture_new(capture **out)
     return 0;
 }
 
+static void hold_free(hold *h)
+{
+    if (!h)
+        return;
+    free(h->lines);
+    free(h->bytes);
+    free(h);
+}
+
 void capture_free(capture *c)
 {
     if (!c)
         return;
-    lr_free(&c->recent);
-    lr_free(&c->strong);
+    free(c->recent.bytes);
+    free(c->recent.ents);
+    for (size_t i = 0; i < c->nholds; i++)
+        hold_free(c->holds[i]);
     for (size_t i = 0; c->pins && i < c->npins; i++)
         free(c->pins[i].text);
     free(c->pins);
     free(c->slots);
     free(c);
 }
+
+void capture_want(capture *c, bool failures, bool any)
+{
+    c->failures = failures;
+    c->any = any || failures;
+}
+
+static uint64_t key_of(bool has_pid, uint32_t pid)
+{
+    return has_pid ? (1ull << 32) | pid : 0;
+}
+
+/* The hold of a process, made when `make` (NULL: none, or no room). */
+static hold *hold_of(capture *c, uint64_t key, bool make)
+{
+    if (c->last_hold < c->nholds && c->holds[c->last_hold]->key == key)
+        return c->holds[c->last_hold];
+    for (size_t i = 0; i < c->nholds; i++)
+        if (c->holds[i]->key == key) {
+            c->last_hold = i;
+            return c->holds[i];
+        }
+    if (!make || c->nholds == HOLD_SLOTS)
+        return NULL;
+    hold *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->key = key;
+    c->last_hold = c->nholds;
+    c->holds[c->nholds++] = h;
+    return h;
+}
+
+/* The place of a line in a hold: the first entry at or past it. */
+static size_t hold_at(const hold *h, uint64_t line)
+{
+    size_t lo = 0, hi = h->n;
+    if (hi && h->lines[hi - 1].line < line)
+        return hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->lines[mid].line < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static const hline *hold_find(const hold *h, uint64_t line)
+{
+    size_t i = hold_at(h, line);
+    return i < h->n && h->lines[i].line == line ? &h->lines[i] : NULL;
+}
+
+/* Room for a line of n bytes in a hold (false: full, or out of memory). */
+static bool hold_room(capture *c, hold *h, size_t n)
+{
+    if (h->full)
+        return false;
+    if (h->n == HOLD_LINES || h->nbytes + n > HOLD_BYTES ||
+        c->hold_bytes + n > HOLD_TOTAL) {
+        h->full = true; /* the first ones are held */
+        return false;
+    }
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 16;
+        hline *v = realloc(h->lines, cap * sizeof *v);
+        if (!v)
+            return false;
+        h->lines = v;
+        h->cap = cap;
+    }
+    if (h->nbytes + n > h->bcap) {
+        size_t cap = h->bcap ? h->bcap * 2 : 2048;
+        while (cap < h->nbytes + n)
+            cap *= 2;
+        char *v = realloc(h->bytes, cap);
+        if (!v)
+            return false;
+        h->bytes = v;
+        h->bcap = cap;
+    }
+    return true;
+}
+
+/* Hold a line of the recent ring (its text: s, when given). */
+static void hold_line(capture *c, hold *h, uint64_t line, const char *s,
+                      size_t n, bool joined)
+{
+    size_t i = hold_at(h, line);
+    if (i < h->n && h->lines[i].line == line)
+        return;
+    const rent *e = NULL;
+    if (!s) {
+        if (!(e = rc_find(&c->recent, line)))
+            return;
+        n = e->len;
+        joined = e->joined;
+    }
+    if (!hold_room(c, h, n))
+        return;
+    if (e)
+        rc_read(&c->recent, e, h->bytes + h->nbytes);
+    else
+        memcpy(h->bytes + h->nbytes, s, n);
+    if (i < h->n) /* an earlier line (a signature's): in its place */
+        memmove(&h->lines[i + 1], &h->lines[i],
+                (h->n - i) * sizeof *h->lines);
+    h->lines[i] = (hline){line, (uint32_t)h->nbytes, (uint32_t)n, joined};
+    h->n++;
+    h->nbytes += n;
+    c->hold_bytes += n;
+}
+
+/* Hold a line's window: the lines before it from the recent ring, the
+ * ones after it as they come. */
+static void hold_window(capture *c, hold *h, uint64_t line)
+{
+    uint64_t from = line > EXCERPT_WINDOW ? line - EXCERPT_WINDOW : 1;
+    for (uint64_t l = from; l <= line && l <= c->last; l++)
+        hold_line(c, h, l, NULL, 0, false);
+    if (h->until < line + EXCERPT_WINDOW)
+        h->until = line + EXCERPT_WINDOW;
+    if (c->hold_until < h->until)
+        c->hold_until = h->until;
+}
+
+void capture_hold(capture *c, bool has_pid, uint32_t pid, uint64_t line)
+{
+    if (!line || !c->any)
+        return;
+    hold *h = hold_of(c, key_of(has_pid, pid), true);
+    if (h)
+        hold_window(c, h, line);
+}
+
+void capture_end(capture *c, bool has_pid, uint32_t pid)
+{
+    /* a pid that begins again ends its process at the new one's first
+     * line, which no failure's window has reached yet: all of it goes */
+    hold *h = hold_of(c, key_of(has_pid, pid), false);
+    if (!h)
+        return;
+    c->hold_bytes -= h->nbytes;
+    hold_free(h);
+    c->holds[c->last_hold] = c->holds[--c->nholds];
+}
+
+/* ---- pins -------------------------------------------------------------- */
 
 static uint64_t *slot_of(capture *c, uint64_t line)
 {
@@ -208,16 +343,13 @@ static uint64_t *slot_of(capture *c, uint64_t line)
 
 /* Keep a copy of a line for the page; false past the budget. */
 static bool pin_line(capture *c, uint64_t line, const char *s, size_t n,
-                     bool joined, bool sig)
+                     bool joined)
 {
     uint64_t *slot = slot_of(c, line);
     if (*slot)
         return true;
-    if (c->npins == PIN_LINES || c->pin_bytes + n > PIN_BYTES ||
-        (sig && (c->sig_lines == SIG_LINES || c->sig_bytes + n > SIG_BYTES)))
+    if (c->npins == PIN_LINES || c->pin_bytes + n > PIN_BYTES)
         return false;
-    c->sig_lines += sig;
-    c->sig_bytes += sig ? n : 0;
     char *t = malloc(n + 1);
     if (!t)
         return false;
@@ -228,6 +360,47 @@ static bool pin_line(capture *c, uint64_t line, const char *s, size_t n,
     *slot = line + 1;
     return true;
 }
+
+/* Pin a line the capture still has: the recent ring, the hold of its
+ * process, any hold. */
+static void pin_held(capture *c, uint64_t key, uint64_t line)
+{
+    const rent *e = rc_find(&c->recent, line);
+    if (e) {
+        rc_read(&c->recent, e, c->line_buf);
+        pin_line(c, line, c->line_buf, e->len, e->joined);
+        return;
+    }
+    hold *own = hold_of(c, key, false);
+    for (size_t i = 0; i <= c->nholds; i++) {
+        const hold *h = i ? c->holds[i - 1] : own;
+        const hline *l = h ? hold_find(h, line) : NULL;
+        if (l) {
+            pin_line(c, line, h->bytes + l->off, l->len, l->joined);
+            return;
+        }
+    }
+}
+
+void capture_pin(capture *c, bool has_pid, uint32_t pid, uint64_t line)
+{
+    if (!line)
+        return;
+    uint64_t key = key_of(has_pid, pid);
+    uint64_t from = line > EXCERPT_WINDOW ? line - EXCERPT_WINDOW : 1;
+    for (uint64_t l = from; l <= line + EXCERPT_WINDOW; l++) {
+        if (*slot_of(c, l))
+            continue;
+        if (l > c->last) { /* still to come */
+            if (c->pin_until < line + EXCERPT_WINDOW)
+                c->pin_until = line + EXCERPT_WINDOW;
+            break;
+        }
+        pin_held(c, key, l);
+    }
+}
+
+/* ---- the records ------------------------------------------------------- */
 
 /* A RETURN from a function that probes the search path fails for every
  * folder that lacks the DLL: no evidence by itself. */
@@ -280,8 +453,24 @@ static void more_of_line(capture *c, const ldrsnap_record *r)
 {
     const char *s = r->raw ? r->raw : r->text ? r->text : "";
     size_t n = strnlen(s, EXCERPT_LINE_BYTES);
-    lr_extend(&c->recent, r->line, s, n);
-    lr_extend(&c->strong, r->line, s, n);
+    recent *rc = &c->recent;
+    rent *e = &rc->ents[r->line & (RECENT_LINES - 1)];
+    if (e->line == r->line && e->pos + e->len == rc->wpos &&
+        e->len + n <= EXCERPT_LINE_BYTES) {
+        rc_write(rc, s, n);
+        e->len += (uint32_t)n;
+    }
+    for (size_t i = 0; i < c->nholds; i++) {
+        hold *h = c->holds[i];
+        hline *l = h->n ? &h->lines[h->n - 1] : NULL;
+        if (l && l->line == r->line && l->off + l->len == h->nbytes &&
+            l->len + n <= EXCERPT_LINE_BYTES && hold_room(c, h, n)) {
+            memcpy(h->bytes + h->nbytes, s, n);
+            l->len += (uint32_t)n;
+            h->nbytes += n;
+            c->hold_bytes += n;
+        }
+    }
     uint64_t *slot = slot_of(c, r->line);
     if (!*slot)
         return;
@@ -308,60 +497,41 @@ int capture_record(capture *c, const ldrsnap_record *r)
 {
     uint64_t line = r->line;
     if (line <= c->last) {
-        if (line == c->last && (r->flags & LDRSNAP_RF_SPLIT))
+        if (line == c->last && (r->flags & LDRSNAP_RF_SPLIT)) {
             more_of_line(c, r);
+            if (r->flags & LDRSNAP_RF_PID)
+                c->key = key_of(true, r->pid);
+            hold *h; /* a glued record may be the failure */
+            if (c->failures && strong_line(r) &&
+                (h = hold_of(c, c->key, true)))
+                hold_window(c, h, line);
+        }
         return 0;
     }
+    c->last = line;
+    if (!c->any && line > c->pin_until)
+        return 0; /* the page can show no more */
     const char *s = r->raw ? r->raw : r->text ? r->text : "";
     if (line == 1 && !memcmp(s, "\xEF\xBB\xBF", 3))
         s += 3; /* a byte order mark */
     size_t n = strnlen(s, EXCERPT_LINE_BYTES);
     bool joined = (r->flags & LDRSNAP_RF_JOINED) != 0;
-    c->last = line;
-    lr_push(&c->recent, line, s, n, joined);
+    if (c->any)
+        rc_push(&c->recent, line, s, n, joined);
     if (line <= c->pin_until)
-        pin_line(c, line, s, n, joined, false);
-    if (strong_line(r)) {
-        /* its window: the lines before it, from the recent ones */
-        uint64_t from = line > EXCERPT_WINDOW ? line - EXCERPT_WINDOW : 1;
-        uint64_t held = lr_last(&c->strong);
-        if (from <= held)
-            from = held + 1;
-        for (uint64_t l = from; l < line; l++) {
-            const lr_ent *e = lr_find(&c->recent, l);
-            if (e)
-                lr_push(&c->strong, l, c->recent.bytes + e->off, e->len,
-                        e->joined);
-        }
-        c->strong_until = line + EXCERPT_WINDOW;
+        pin_line(c, line, s, n, joined);
+    if (r->flags & LDRSNAP_RF_PID)
+        c->key = key_of(true, r->pid);
+    if (line <= c->hold_until) /* the windows after held lines */
+        for (size_t i = 0; i < c->nholds; i++)
+            if (c->holds[i]->until >= line)
+                hold_line(c, c->holds[i], line, s, n, joined);
+    if (c->failures && strong_line(r)) {
+        hold *h = hold_of(c, c->key, true);
+        if (h)
+            hold_window(c, h, line);
     }
-    if (line <= c->strong_until)
-        lr_push(&c->strong, line, s, n, joined);
     return 0;
-}
-
-void capture_pin(capture *c, uint64_t line, bool sig)
-{
-    if (!line)
-        return;
-    uint64_t from = line > EXCERPT_WINDOW ? line - EXCERPT_WINDOW : 1;
-    for (uint64_t l = from; l <= line + EXCERPT_WINDOW; l++) {
-        if (*slot_of(c, l))
-            continue;
-        if (l > c->last) { /* still to come */
-            if (c->pin_until < line + EXCERPT_WINDOW)
-                c->pin_until = line + EXCERPT_WINDOW;
-            break;
-        }
-        const lring *r = &c->recent;
-        const lr_ent *e = lr_find(r, l);
-        if (!e) {
-            r = &c->strong;
-            e = lr_find(r, l);
-        }
-        if (e)
-            pin_line(c, l, r->bytes + e->off, e->len, e->joined, sig);
-    }
 }
 
 static int by_pin_line(const void *a, const void *b)

@@ -35,7 +35,6 @@ static inline void ob_fwrite_(const void *p, size_t size, size_t n, obuf *o)
     ob_write(o, p, size * n);
 }
 
-#define MAX_EVIDENCE 200     /* evidence rows per process */
 #define MAX_LINE_BYTES EXCERPT_LINE_BYTES
 
 /* ---- escaping ---------------------------------------------------------- */
@@ -608,10 +607,16 @@ static void timeline(hlog *h, const tree *t, const tproc *p, size_t k)
             const tspan *sp = &th->spans[i];
             const tnode *n = tree_node(t, sp->node);
             double a = pos(sp->start, lo, hi), b = pos(sp->end + 1, lo, hi);
-            ob_printf(out, "<a class=\"span%s\" href=\"#l%u-%llu\" "
-                         "style=\"left:%.2f%%;width:%.2f%%\" title=\"",
-                    sp->failed ? " failed" : "", h->id,
-                    (unsigned long long)sp->start, a, b - a);
+            /* a link to where the load began or ended, when the excerpts
+             * hold it (most loads are far from any evidence) */
+            uint64_t to = in_excerpt(h, sp->start) ? sp->start
+                          : in_excerpt(h, sp->end) ? sp->end : 0;
+            ob_printf(out, "<a class=\"span%s\"", sp->failed ? " failed" : "");
+            if (to)
+                ob_printf(out, " href=\"#l%u-%llu\"", h->id,
+                          (unsigned long long)to);
+            ob_printf(out, " style=\"left:%.2f%%;width:%.2f%%\" title=\"",
+                      a, b - a);
             hput(out, n ? n->name : "?");
             ob_printf(out, ", lines %llu-%llu", (unsigned long long)sp->start,
                     (unsigned long long)sp->end);
@@ -735,7 +740,7 @@ static void evidence(hlog *h, size_t k)
             if (report_promoted(r, e) ||
                 (!h->in->o->all && (e->flags & LDRSNAP_FF_BENIGN)))
                 continue;
-            if (rows++ < MAX_EVIDENCE)
+            if (rows++ < HTML_MAX_EVIDENCE)
                 evidence_row(h, e->line, "exception", e->text);
             else
                 more++;
@@ -744,7 +749,7 @@ static void evidence(hlog *h, size_t k)
         fi++;
         if (!shown_failure(h->in->o, f))
             continue;
-        if (rows++ < MAX_EVIDENCE)
+        if (rows++ < HTML_MAX_EVIDENCE)
             evidence_row(h, f->line, ldrsnap_role_name(f->role), f->text);
         else
             more++;
@@ -782,9 +787,11 @@ static void excerpts(hlog *h, const excerpt *x)
     if (x->missing)
         ob_printf(out, "<p class=\"mute\">%zu evidence line%s not in the "
                        "excerpts: the page keeps the windows of at most %d "
-                       "lines, captured while the log is read, and of lines "
-                       "still held when their process's verdict came</p>\n",
-                  x->missing, x->missing == 1 ? "" : "s", 4096);
+                       "lines, captured while the log is read; a process "
+                       "holds the first %d of its lines that may be "
+                       "evidence until it ends</p>\n",
+                  x->missing, x->missing == 1 ? "" : "s", EXCERPT_PIN_LINES,
+                  EXCERPT_HOLD_LINES);
 }
 
 /* ---- the lines the excerpts show ----------------------------------------- */
@@ -829,11 +836,11 @@ static void wanted(hlog *h, size_t shown, want *w)
             want_add(w, s->verdicts[k].line);
         for (size_t i = fb->start[k]; i < fb->start[k + 1]; i++) {
             const ldrsnap_failure *f = &r->fails[fb->idx[i]].f;
-            if (shown_failure(h->in->o, f) && rows++ < MAX_EVIDENCE)
+            if (shown_failure(h->in->o, f) && rows++ < HTML_MAX_EVIDENCE)
                 want_add(w, f->line);
         }
         for (size_t i = eb->start[k]; i < eb->start[k + 1]; i++)
-            if (rows++ < MAX_EVIDENCE)
+            if (rows++ < HTML_MAX_EVIDENCE)
                 want_add(w, r->excs[eb->idx[i]].e.line);
     }
     for (size_t k = 0; k <= s->n_verdicts; k++)

@@ -139,9 +139,8 @@ static bool same_process(unsigned flags, uint32_t pid, unsigned pflags,
     return has == ((pflags & LDRSNAP_FF_PID) != 0) && (!has || pid == ppid);
 }
 
-size_t report_end_process(report *r, size_t from_f, size_t from_e,
-                          unsigned pflags, uint32_t pid, bool keep_events,
-                          bool keep_sigs)
+size_t report_end_process(report *r, size_t from_f, unsigned pflags,
+                          uint32_t pid, bool keep_events, bool keep_sigs)
 {
     size_t nsigs = 0;
     size_t m = from_f;
@@ -153,13 +152,19 @@ size_t report_end_process(report *r, size_t from_f, size_t from_e,
             r->fails[m++] = *c;
     }
     r->nfails = m;
-    m = from_e;
-    for (size_t i = from_e; i < r->nexcs; i++) {
+    /* its exceptions came as they were read: those not settled yet (an
+     * earlier process of its pid settled its own) */
+    m = 0;
+    for (size_t i = 0; i < r->nexcs; i++) {
         exc_copy *c = &r->excs[i];
-        if (!keep_events && same_process(c->e.flags, c->e.pid, pflags, pid))
-            exc_free(c);
-        else
-            r->excs[m++] = *c;
+        if (!c->settled && same_process(c->e.flags, c->e.pid, pflags, pid)) {
+            if (!keep_events) {
+                exc_free(c);
+                continue;
+            }
+            c->settled = true;
+        }
+        r->excs[m++] = *c;
     }
     r->nexcs = m;
     /* its signatures came as they matched: those not settled yet */

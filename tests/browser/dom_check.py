@@ -10,6 +10,8 @@ after the page's scripts ran (make check-browser).
         from the network
   folder DOM FAILING_LIST   a folder's page: the rollup links exactly the
         logs of FAILING_LIST (one a line), each to its section
+  links DOM N   a page with N evidence links or more: each of them, and
+        every other link within the page, opens an element of the page
 """
 import sys
 from html.parser import HTMLParser
@@ -128,6 +130,20 @@ def page(doc, dll, status, chain, path, spans):
           'every evidence link (%d) opens its excerpt line' % len(links))
 
 
+def all_links(doc, least):
+    common(doc)
+    ids = {n.attrs['id'] for n in doc.walk() if 'id' in n.attrs}
+    inner = [n for n in doc.walk()
+             if n.tag == 'a' and n.attrs.get('href', '').startswith('#')]
+    ev = [n for n in inner if 'ev' in n.cls()]
+    check(len(ev) >= int(least), 'the page has %d evidence links (at least '
+          '%s)' % (len(ev), least))
+    gone = sorted({n.attrs['href'] for n in inner
+                   if n.attrs['href'][1:] not in ids})
+    check(not gone, 'every link within the page (%d) opens its element%s'
+          % (len(inner), ': not ' + ' '.join(gone[:10]) if gone else ''))
+
+
 def folder(doc, listing):
     html = common(doc)
     want = sorted(l for l in open(listing).read().splitlines() if l)
@@ -153,6 +169,8 @@ def folder(doc, listing):
 kind, dom = sys.argv[1], load(sys.argv[2])
 if kind == 'page':
     page(dom, *sys.argv[3:8])
+elif kind == 'links':
+    all_links(dom, sys.argv[3])
 else:
     folder(dom, sys.argv[3])
 sys.exit(1 if failures else 0)

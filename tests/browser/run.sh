@@ -66,6 +66,15 @@ FROM=zip page samples/windbg-missing-export.log Charting.dll \
     STATUS_ENTRYPOINT_NOT_FOUND 'ReportTool.exe>PdfExport.dll>Charting.dll' \
     'ReportTool.exe>PdfExport.dll' marks
 
+# evidence far from where the page learns it shows it (a failure 15,000
+# lines before its process's end, a signature before 12,000, after 3,000
+# processes whose signatures the page does not show): every link opens
+echo "== tests/hostile/far_evidence.sh"
+sh tests/hostile/far_evidence.sh > "$T/far.log"
+"$LDRSNAP" --format=html -o "$T/far.html" "$T/far.log"
+browse dom "$T/far.html" "$T/far.dom"
+check links "$T/far.dom" 39
+
 echo "== a folder: samples/ and tests/data/dir"
 "$LDRSNAP" --format=html -o "$T/folder.html" samples tests/data/dir
 # the failing logs, as the JSON output tells them
