@@ -58,7 +58,9 @@ static uint64_t pid_key(unsigned flags, uint32_t pid)
     return flags & LDRSNAP_FF_PID ? (1ull << 32) | pid : 0;
 }
 
-static const ldrsnap_summary *sort_s;
+/* qsort()'s comparators read these: one per thread (-j workers build
+ * their page's index at once) */
+static _Thread_local const ldrsnap_summary *sort_s;
 
 static int by_key_line(const void *x, const void *y)
 {
@@ -130,7 +132,7 @@ static int severity_rank(const char *s)
     return 5;
 }
 
-static const report *sort_r;
+static _Thread_local const report *sort_r;
 
 static int by_severity(const void *x, const void *y)
 {
