@@ -139,6 +139,7 @@ static int module_grow(ls_trace *tr)
     ldrsnap__free(&tr->al, tr->mods);
     tr->mods = n;
     tr->mod_cap = cap;
+    tr->last_mod = NULL;
     return LDRSNAP_OK;
 }
 
@@ -149,10 +150,14 @@ static ls_module *module_get_base(ls_trace *tr, const char *name,
 {
     if (!ls_nonempty(name))
         return NULL;
-    uint32_t h = name_hash(b, n);
-    ls_module *m = module_find_base(tr, b, h);
-    if (m)
+    /* the same name as the last one, as printed: the module a lookup
+     * would find (one module a name, whatever its case) */
+    ls_module *m = tr->last_mod;
+    if (m && m->name_len == n && memcmp(m->name, b, n) == 0)
         return m;
+    uint32_t h = name_hash(b, n);
+    if ((m = module_find_base(tr, b, h)))
+        return tr->last_mod = m;
     if (tr->nmods >= LS_MAX_MODULES)
         return NULL;
     if ((tr->nmods + 1) * 2 > tr->mod_cap && module_grow(tr) < 0)
@@ -161,11 +166,12 @@ static ls_module *module_get_base(ls_trace *tr, const char *name,
     while (tr->mods[i].hash)
         i = (i + 1) & (tr->mod_cap - 1);
     m = &tr->mods[i];
-    if (!(m->name = ldrsnap__strdup(&tr->al, b)))
+    if (!(m->name = ldrsnap__strndup(&tr->al, b, n)))
         return NULL;
+    m->name_len = n;
     m->hash = h;
     tr->nmods++;
-    return m;
+    return tr->last_mod = m;
 }
 
 ls_module *ldrsnap__module_get(ls_trace *tr, ls_proc *p, const char *name)

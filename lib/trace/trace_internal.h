@@ -55,6 +55,7 @@ typedef struct ls_thread {
     /* the DLL whose directories are being probed */
     char *probe_dll;
     size_t probe_dll_cap;
+    size_t probe_dll_len;
     const char *probe_base;      /* file name part of probe_dll */
     unsigned probe_misses;
     bool probe_found;
@@ -83,6 +84,7 @@ typedef struct ls_thread {
  * with the serial of the process that said it, and read only for it. */
 typedef struct ls_module {
     char *name;      /* basename, as printed */
+    size_t name_len;
     char *path;
     size_t path_len;
     uint64_t path_owner;         /* serial of the process it has it in */
@@ -121,6 +123,8 @@ struct ls_trace {
     /* modules */
     ls_module *mods;             /* open-addressing table by name */
     size_t mod_cap, nmods;
+    ls_module *last_mod;         /* the last one found or added: the
+                                    lines of one load name it in turn */
     uint64_t proc_serial;        /* processes made so far */
     char *program;               /* the program the log names first */
     size_t dropped;              /* past LS_MAX_FAILURES in a process */

@@ -56,12 +56,13 @@ static LS_ALWAYS_INLINE bool compact_twin(const ls_thread *t,
            (rec->level != LDRSNAP_L_RETURN || t->last_status == rec->status);
 }
 
-/* b: the file name in rec->dll */
+/* b: the file name in rec->dll, of n bytes */
 static void probe_track(ls_trace *tr, ls_thread *t,
-                        const ldrsnap_record *rec, const char *b)
+                        const ldrsnap_record *rec, const char *b, size_t n)
 {
     if (!t->probe_base || !ldrsnap__name_eq(t->probe_base, b)) {
         ls_renew(tr, &t->probe_dll, &t->probe_dll_cap, rec->dll);
+        t->probe_dll_len = rec->dll ? n : 0;
         t->probe_base = ldrsnap__basename(t->probe_dll);
         t->probe_misses = 0;
         t->probe_found = false;
@@ -84,8 +85,20 @@ static int on_enter(ls_trace *tr, ls_thread *t,
     if ((f.flags & LS_FN_SEARCH) || (f.id == LS_FID_RESOLVE && rec->dll)) {
         if (f.flags & LS_FN_SEARCH)
             t->search_fail = 0;
-        b = ldrsnap__basename(rec->dll);
-        probe_track(tr, t, rec, b);
+        size_t bl = t->probe_dll ? t->probe_dll_len -
+                                       (size_t)(t->probe_base - t->probe_dll)
+                                 : 0;
+        if (rec->dll && t->probe_dll && bl <= n &&
+            (bl == n || rec->dll[n - bl - 1] == '\\' ||
+             rec->dll[n - bl - 1] == '/') &&
+            memcmp(rec->dll + n - bl, t->probe_base, bl) == 0) {
+            /* the file name of the DLL being probed ends the name, as it
+             * was printed: it is the name's file name */
+            b = rec->dll + n - bl;
+        } else {
+            b = ldrsnap__basename(rec->dll);
+            probe_track(tr, t, rec, b, n);
+        }
     }
     if (t->depth >= LS_MAX_FRAMES)
         return LDRSNAP_OK; /* deeper ENTERs are not kept */
