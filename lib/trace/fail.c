@@ -150,8 +150,13 @@ ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
         f->pub.flags |= LDRSNAP_FF_TID;
     }
     if (s->has_status) {
+        if (!tr->has_named || tr->named_status != s->status) {
+            tr->named_status = s->status;
+            tr->status_name = ldrsnap_status_name(s->status);
+            tr->has_named = true;
+        }
         f->pub.status = s->status;
-        f->pub.status_name = ldrsnap_status_name(s->status);
+        f->pub.status_name = tr->status_name;
         f->pub.flags |= LDRSNAP_FF_STATUS;
     }
     f->pub.dll = f->strings[LS_FS_DLL];

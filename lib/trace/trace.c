@@ -37,35 +37,6 @@ void ldrsnap__trace_no_pool(ls_trace *tr)
     tr->al = tr->caller;
 }
 
-int ldrsnap__trace_record(ls_trace *tr, const ldrsnap_record *rec,
-                          const ls_note *note, const ls_sink *sink)
-{
-    tr->sink = sink;
-    tr->retry = tr->again;
-    tr->again = false;
-    switch (rec->dialect) {
-    case LDRSNAP_D_VISTA:
-        if (!tr->program && rec->msg == LDRSNAP_M_BEGIN_EXEC)
-            ldrsnap__trace_program(tr, rec->dll);
-        return ldrsnap__trace_vista(tr, rec, note);
-    case LDRSNAP_D_XP:
-        return ldrsnap__trace_xp(tr, rec);
-    case LDRSNAP_D_DEBUGGER:
-        if (!tr->retry)
-            tr->n.host_records++;
-        return ldrsnap__trace_debugger(tr, rec);
-    case LDRSNAP_D_IDE:
-        if (!tr->retry)
-            tr->n.host_records++;
-        return ldrsnap__trace_ide(tr, rec);
-    case LDRSNAP_D_BLANK:
-    case LDRSNAP_D_CONTINUATION:
-    case LDRSNAP_D_OTHER:
-        break;
-    }
-    return LDRSNAP_OK;
-}
-
 const ls_trace_counts *ldrsnap__trace_counts(const ls_trace *tr)
 {
     return &tr->n;

@@ -120,6 +120,9 @@ struct ls_trace {
     ls_thread *prev_thread;      /* loader threads take turns */
     /* failures */
     uint64_t fail_seq;           /* failures found so far */
+    uint32_t named_status;       /* the status last named, */
+    const char *status_name;     /* its name (most failures of a log */
+    bool has_named;              /* share a few statuses) */
     /* modules */
     ls_module *mods;             /* open-addressing table by name */
     size_t mod_cap, nmods;
@@ -296,8 +299,6 @@ static inline bool ls_init_pending(const ls_thread *t)
 {
     return t->init_dll && t->init_dll[0];
 }
-int ldrsnap__trace_vista(ls_trace *a, const ldrsnap_record *rec,
-                         const ls_note *note);
 int ldrsnap__trace_xp(ls_trace *a, const ldrsnap_record *rec);
 /* XP lines name no process: they belong to the last one named. */
 void ldrsnap__trace_xp_named(ls_trace *a, const ldrsnap_record *rec);

@@ -3,7 +3,8 @@
  * (tolerating RETURNs whose ENTER was cut off and ENTERs whose RETURN
  * never came), Windows 11 compact twins folded, the DllMain a thread
  * runs, the DLL whose directories it probes, and the INFO, WARNING and
- * ERROR lines that name a failure.
+ * ERROR lines that name a failure; and ldrsnap__trace_record(), which
+ * takes every record to its dialect's file (the Vista+ ones inline).
  */
 #include <stdio.h>
 #include <string.h>
@@ -526,8 +527,9 @@ static bool restarts(const ls_trace *tr, const ls_proc *p,
              (p->seen_init || p->seen_begin)));
 }
 
-int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
-                         const ls_note *note)
+static LS_ALWAYS_INLINE int trace_vista(ls_trace *tr,
+                                        const ldrsnap_record *rec,
+                                        const ls_note *note)
 {
     bool has_pid = (rec->flags & LDRSNAP_RF_PID) != 0;
     if (has_pid && tr->anon && tr->anon->xp &&
@@ -589,4 +591,35 @@ int ldrsnap__trace_vista(ls_trace *tr, const ldrsnap_record *rec,
     remember(t, rec, f,
              rec->level == LDRSNAP_L_ENTER || rec->level == LDRSNAP_L_RETURN);
     return rc;
+}
+
+/* Each record, to its dialect's file: here, with the Vista+ records (most
+ * of a log) inline. */
+int ldrsnap__trace_record(ls_trace *tr, const ldrsnap_record *rec,
+                          const ls_note *note, const ls_sink *sink)
+{
+    tr->sink = sink;
+    tr->retry = tr->again;
+    tr->again = false;
+    switch (rec->dialect) {
+    case LDRSNAP_D_VISTA:
+        if (!tr->program && rec->msg == LDRSNAP_M_BEGIN_EXEC)
+            ldrsnap__trace_program(tr, rec->dll);
+        return trace_vista(tr, rec, note);
+    case LDRSNAP_D_XP:
+        return ldrsnap__trace_xp(tr, rec);
+    case LDRSNAP_D_DEBUGGER:
+        if (!tr->retry)
+            tr->n.host_records++;
+        return ldrsnap__trace_debugger(tr, rec);
+    case LDRSNAP_D_IDE:
+        if (!tr->retry)
+            tr->n.host_records++;
+        return ldrsnap__trace_ide(tr, rec);
+    case LDRSNAP_D_BLANK:
+    case LDRSNAP_D_CONTINUATION:
+    case LDRSNAP_D_OTHER:
+        break;
+    }
+    return LDRSNAP_OK;
 }
