@@ -189,7 +189,15 @@ static char *put_str(char *d, const unsigned char *p, const unsigned char *end)
     static const char hex[] = "0123456789abcdef";
     *d++ = '"';
     while (p < end) {
-        size_t k = ls_json_plain_copy(d, p, (size_t)(end - p));
+        size_t n = (size_t)(end - p), k = 0;
+        if (n >= 8) {
+            k = ls_json_plain_copy(d, p, n);
+        } else { /* a short name ("noise", "high"): byte by byte, no call */
+            while (k < n && json_plain_byte[p[k]]) {
+                d[k] = (char)p[k];
+                k++;
+            }
+        }
         d += k;
         p += k;
         if (p == end)
