@@ -431,6 +431,17 @@ bool ldrsnap__lex_find_start_at(const char *s, size_t n, size_t q,
         st->pos = q, st->dialect = LDRSNAP_D_XP;
         return true;
     }
+    /* the first '@' of the line is that of a usual head after a prefix
+     * (DebugView's columns, "app(pid): "): the head find_vista() would
+     * find there, as it reads back from that '@' over four hex digits, a
+     * ':' and four more, to a byte that is no letter or digit; no "LDR:"
+     * can come before it (q is the first of either) */
+    vhead h;
+    if (q >= 10 && (q == 10 || !isalnum((unsigned char)s[q - 11])) &&
+        head_usual(s + q - 10, n - (q - 10), &h)) {
+        st->pos = q - 10;
+        return vista_fill(st, 23, &h);
+    }
     /* as ldrsnap__lex_find_start(), with no "LDR:" before q to look at */
     if (find_vista(s, n, 0, &pos)) {
         size_t xp;
@@ -1731,11 +1742,10 @@ static uint32_t decimal_u32(const char *s, size_t n)
  * prefix does not end so. */
 static size_t paren_image(const char *pre, size_t n)
 {
+    if (n < 4 || pre[n - 1] != ' ' || pre[n - 2] != ':' || pre[n - 3] != ')')
+        return 0;
     const char *o = memchr(pre, '(', n);
-    return o && o > pre && n >= 4 && pre[n - 1] == ' ' && pre[n - 2] == ':' &&
-                   pre[n - 3] == ')'
-               ? (size_t)(o - pre)
-               : 0;
+    return o && o > pre ? (size_t)(o - pre) : 0;
 }
 
 /* Does the prefix hold XP's "[pid,tid]" (hex), which use_prefix() takes
@@ -1760,7 +1770,10 @@ static bool hex_pair(const char *pre, size_t n)
 
 size_t ldrsnap__lex_prefix_image(const char *pre, size_t n)
 {
-    return hex_pair(pre, n) ? 0 : paren_image(pre, n);
+    /* paren_image() first: it looks at the prefix's last bytes before it
+     * searches (DebugView's "[pid] " ends otherwise) */
+    size_t img = paren_image(pre, n);
+    return img && !hex_pair(pre, n) ? img : 0;
 }
 
 /* Interpret the prefix: [pid,tid], app(pid):, DebugString: ". */

@@ -542,6 +542,32 @@ static const char *const near[] = {
     "x @ y LDR: z 0100:4076 @ 10000016 - F - INFO: x",
     "abc0100:4076 @ 10000016 - F - INFO: x",
     "0100:4076 @@ 10000016 - F - INFO: x",
+    /* a usual head at the first '@', read back from it: what comes
+     * before the head (a letter or digit makes it no head there, any
+     * other byte does not), and heads of another width after a prefix */
+    "_0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "Z0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "g0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "\xc3\xa9" "0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "[1]0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "a:0100:4076 @ 10000016 - F - RETURN: Status: 0x00000000",
+    "x 0100:4076 @ 1000001 - F - INFO: x",
+    "x 0100:4076 @ 100000161 - F - INFO: x",
+    "x 100:4076 @ 10000016 - F - INFO: x",
+    "x 0100:476 @ 10000016 - F - INFO: x",
+    "x 0100:4076 @ 1000001x - F - INFO: x",
+    "x 0100:4076 @ 10000016 -F - INFO: x",
+    "x 0100;4076 @ 10000016 - F - INFO: x",
+    "0100:4076 @ 10000016 - F - INFO: x",
+    "0100:4076 @ 1000001",
+    /* the image's name a prefix gives, and near misses of its end */
+    "app12): 0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "app(12) 0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "app(12); 0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "app(12):0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "a(): 0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "[1,2]a(1): 0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
+    "[1,2a(1): 0100:4076 @ 10000016 - F - ENTER: DLL name: a.dll",
 };
 
 Test(lex, compact_twins_take_the_one_pass_path)
