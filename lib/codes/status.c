@@ -101,7 +101,7 @@ static const func_info funcs[] = {LS_FUNCS(F)};
 const char *const ldrsnap__fid_names[LS_FID_LIMIT] = {LS_FUNCS(N)};
 #undef N
 
-/* The longest name by_len takes: a longer one in LS_FUNCS does not
+/* The longest name the table takes: a longer one in LS_FUNCS does not
  * compile. */
 #define FUNC_MAX_LEN 27
 #define L(name, id, flags)                                                  \
@@ -109,37 +109,49 @@ const char *const ldrsnap__fid_names[LS_FID_LIMIT] = {LS_FUNCS(N)};
                    name " is longer than FUNC_MAX_LEN");
 LS_FUNCS(L)
 #undef L
-#define BY_LEN_SLOTS 3
+#define FUNC_MIN_LEN 8
+#define L(name, id, flags)                                                  \
+    _Static_assert(sizeof(name) - 1 >= FUNC_MIN_LEN,                        \
+                   name " is shorter than FUNC_MIN_LEN");
+LS_FUNCS(L)
+#undef L
+#define BY_HASH_SLOTS 64 /* a power of two, more than twice the names */
 
-/* funcs[] index + 1 of the names of each length, built from LS_FUNCS at
- * first use (by_len_ready): a name is compared with at most
- * BY_LEN_SLOTS of the same length. */
-static unsigned char by_len[FUNC_MAX_LEN + 1][BY_LEN_SLOTS];
-static atomic_int by_len_ready; /* 0, 1: being built, 2: built */
+/* funcs[] index + 1 of each name at the slot of its hash (the next free
+ * one on a collision), built from LS_FUNCS at first use (by_hash_ready):
+ * a name is compared with the names from its slot to the next empty
+ * one, most of the time one. */
+static unsigned char by_hash[BY_HASH_SLOTS];
+static atomic_int by_hash_ready; /* 0, 1: being built, 2: built */
 
-static void by_len_build(void)
+/* The slot of a name of FUNC_MIN_LEN bytes or more: from its length and
+ * its last eight bytes (the first ones are "Ldr" in every name). */
+static inline unsigned name_slot(const char *name, size_t len)
+{
+    uint64_t w;
+    memcpy(&w, name + len - 8, 8);
+    return (unsigned)(((w ^ len) * 0x9E3779B97F4A7C15ull) >> 58) &
+           (BY_HASH_SLOTS - 1);
+}
+
+static void by_hash_build(void)
 {
     int expect = 0;
-    if (!atomic_compare_exchange_strong(&by_len_ready, &expect, 1)) {
-        while (atomic_load_explicit(&by_len_ready, memory_order_acquire) !=
+    if (!atomic_compare_exchange_strong(&by_hash_ready, &expect, 1)) {
+        while (atomic_load_explicit(&by_hash_ready, memory_order_acquire) !=
                2)
             ; /* another thread builds it: a few hundred instructions */
         return;
     }
     for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
-        unsigned char *slot = by_len[funcs[i].len];
-        size_t k = 0;
-        while (slot[k])
-            k++;
-        assert(k < BY_LEN_SLOTS); /* else raise BY_LEN_SLOTS */
-        slot[k] = (unsigned char)(i + 1);
+        unsigned k = name_slot(funcs[i].name, funcs[i].len);
+        while (by_hash[k])
+            k = (k + 1) & (BY_HASH_SLOTS - 1);
+        by_hash[k] = (unsigned char)(i + 1);
     }
-    atomic_store_explicit(&by_len_ready, 2, memory_order_release);
+    atomic_store_explicit(&by_hash_ready, 2, memory_order_release);
 }
 
-/* An id for a loader function name (LS_FID_UNKNOWN for names not in the
- * table, which are then compared as strings) and what the trace must know
- * about it. */
 /* a[0..len) == b[0..len), len >= 8: a word at a time, the last word
  * overlapping the one before (no call, and most names differ in their
  * first word) */
@@ -157,15 +169,18 @@ static inline bool same_name(const char *a, const char *b, size_t len)
     return x == y;
 }
 
+/* An id for a loader function name (LS_FID_UNKNOWN for names not in the
+ * table, which are then compared as strings) and what the trace must know
+ * about it. */
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags)
 {
-    if (atomic_load_explicit(&by_len_ready, memory_order_acquire) != 2)
-        by_len_build();
-    if (len < sizeof by_len / sizeof by_len[0]) {
-        for (size_t i = 0; i < BY_LEN_SLOTS && by_len[len][i]; i++) {
-            const func_info *f = &funcs[by_len[len][i] - 1];
-            if (len >= 8 ? same_name(f->name, name, len)
-                         : memcmp(f->name, name, len) == 0) {
+    if (atomic_load_explicit(&by_hash_ready, memory_order_acquire) != 2)
+        by_hash_build();
+    if (len >= FUNC_MIN_LEN && len <= FUNC_MAX_LEN) {
+        for (unsigned k = name_slot(name, len), i; (i = by_hash[k]);
+             k = (k + 1) & (BY_HASH_SLOTS - 1)) {
+            const func_info *f = &funcs[i - 1];
+            if (f->len == len && same_name(f->name, name, len)) {
                 *flags = f->flags;
                 return f->id;
             }
