@@ -1401,7 +1401,7 @@ static bool lex_exception(lexctx *c, const char *s)
 {
     ldrsnap_record *r = c->rec;
     size_t head;
-    if (!exception_head(s, strlen(s), &head))
+    if (s[0] != '(' || !exception_head(s, strlen(s), &head))
         return false;
     const char *code = strstr(s + head - 1, " - code ");
     if (!code)
@@ -1502,7 +1502,7 @@ static bool lex_debugger(lexctx *c, const char *s, size_t n)
         return true;
     }
     if (is_register_line(s, n) ||
-        (strstr(s, "!") && n > 2 && s[n - 1] == ':' && !strchr(s, ' '))) {
+        (n > 2 && s[n - 1] == ':' && strchr(s, '!') && !strchr(s, ' '))) {
         r->dialect = LDRSNAP_D_DEBUGGER;
         r->msg = LDRSNAP_M_REGISTERS;
         return true;
@@ -1521,7 +1521,8 @@ static bool lex_debugger(lexctx *c, const char *s, size_t n)
         "Symbol search path is:",
         "Executable search path is:", "************* "};
     for (size_t i = 0; i < sizeof banner / sizeof banner[0]; i++) {
-        if (strncmp(s, banner[i], strlen(banner[i])) == 0) {
+        if (s[0] == banner[i][0] &&
+            strncmp(s, banner[i], strlen(banner[i])) == 0) {
             r->dialect = LDRSNAP_D_DEBUGGER;
             r->msg = LDRSNAP_M_BANNER;
             return true;
@@ -1542,7 +1543,7 @@ static const char *ide_head(lexctx *c, const char *s, int *qi)
 {
     for (int i = 0; i < 3; i++) {
         size_t k = strlen(open_q[i]);
-        if (strncmp(s, open_q[i], k) != 0)
+        if (s[0] != open_q[i][0] || strncmp(s, open_q[i], k) != 0)
             continue;
         const char *e = strstr(s + k, close_q[i]);
         if (!e)
