@@ -163,7 +163,9 @@ static inline size_t ls_usual_size(size_t n, const ls_start *st, size_t img,
 /* Encode the plain line w[0..n) (staged, NUL-terminated: its strings go
  * to `at` in the batch) that ldrsnap__lex_plain_line() (or
  * ldrsnap__lex_plain_after(), st->pos < 65536; its image's name img bytes)
- * took as st.  Returns its function's name, the table's or staged in w. */
+ * took as st.  Returns its function's name, the table's or staged in w.
+ * With no prefix and a known function nothing is staged, and w may be
+ * NULL (the line is streamed from where it is). */
 static inline const char *
 ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
                 size_t img, unsigned fid, unsigned fflags, uint8_t watched,

@@ -300,9 +300,16 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     size_t img = st->pos ? ldrsnap__lex_prefix_image(s, st->pos) : 0;
     size_t len = ls_usual_size(n, st, img, fl, fid), at;
     int rc;
-    char *w = compact_stage(p, s, n, len, &at, &rc);
-    if (!w)
+    /* no prefix and a known function: the strings are the line and its
+     * NUL, streamed from where the line is (nothing to stage) */
+    bool direct = !st->pos && fid != LS_FID_UNKNOWN;
+    char *w = NULL;
+    if (direct) {
+        if ((rc = batch_room(p, (len + 15) & ~(size_t)15, &at)) < 0)
+            return rc;
+    } else if (!(w = compact_stage(p, s, n, len, &at, &rc))) {
         return rc;
+    }
     /* may the names hold a watched byte (the rest of the line cannot)?
      * The function's, known by its id or checked here, and a prefix's;
      * the DLL's, the analyzing thread checks (the two threads have about
@@ -324,7 +331,15 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
     ls_item it;
     const char *fn = ls_usual_encode(&it, w, n, st, img, fid, fflags,
                                      watched, may, line, p->cur_offset, at);
-    compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_usual));
+    if (direct) {
+        ls_batch *b = p->batch;
+        ls_stream_line(b->mem + at, s, n);
+        ls_stream_copy(&b->items[b->nrec], &it, LS_ITEM_BYTES(ls_usual));
+        b->used = at + ((len + 15) & ~(size_t)15);
+        b->nrec++;
+    } else {
+        compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_usual));
+    }
     vista_owner(p, st, (ldrsnap_level)st->plain, fn);
     return LDRSNAP_OK;
 }

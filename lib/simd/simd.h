@@ -419,6 +419,43 @@ static inline void ls_stream_copy(void *dst, const void *src, size_t n)
 #endif
 }
 
+/* Stream the line s[0..n) and a NUL to dst (16-byte aligned) as the
+ * (n + 16) / 16 blocks ls_stream_copy() would send of a staged copy: its
+ * whole blocks straight from s, the last one (the line's last n % 16
+ * bytes, the NUL, zeros) put together from two words that end at the
+ * line's end; s[n] and past are not read.  The line need not be staged
+ * in a buffer of this core's first. */
+static inline void ls_stream_line(void *dst, const char *s, size_t n)
+{
+#if LS_SSE2
+    char *d = dst;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm_stream_si128((__m128i *)(void *)(d + i), LS_LOADU(s + i));
+    size_t r = n - i; /* 0 to 15 bytes, then the NUL */
+    uint64_t lo = 0, hi = 0;
+    if (n >= 8) { /* x86: little-endian words */
+        uint64_t e;
+        memcpy(&e, s + n - 8, 8); /* the line's last eight bytes */
+        if (r >= 8) {
+            memcpy(&lo, s + i, 8);
+            hi = r > 8 ? e >> (8 * (16 - r)) : 0;
+        } else {
+            lo = r ? e >> (8 * (8 - r)) : 0;
+        }
+    } else {
+        for (size_t k = 0; k < r; k++)
+            lo |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+    }
+    _mm_stream_si128((__m128i *)(void *)(d + i),
+                     _mm_set_epi64x((long long)hi, (long long)lo));
+#else
+    char *d = dst;
+    memcpy(d, s, n);
+    memset(d + n, 0, 16 - n % 16);
+#endif
+}
+
 static inline void ls_stream_fence(void)
 {
 #if LS_SSE2

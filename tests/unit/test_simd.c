@@ -468,6 +468,30 @@ Test(simd, copy_line_copies)
     }
 }
 
+/* The line and its NUL streamed as whole 16-byte blocks: the line's
+ * bytes, the NUL, zeros to the block's end; nothing past it written and
+ * nothing past the line read (the source ends at a guard of other
+ * bytes). */
+Test(simd, stream_line_streams_the_line_and_its_nul)
+{
+    _Alignas(16) char dst[160];
+    char src[130];
+    for (size_t n = 0; n < 128; n++) {
+        for (size_t i = 0; i < sizeof src; i++)
+            src[i] = (char)('!' + i % 90);
+        memset(src + n, 'Z', sizeof src - n); /* past the line */
+        memset(dst, 0x55, sizeof dst);
+        ls_stream_line(dst, src, n);
+        ls_stream_fence();
+        size_t span = (n + 16) / 16 * 16;
+        cr_assert_eq(memcmp(dst, src, n), 0, "n %zu", n);
+        for (size_t i = n; i < span; i++)
+            cr_assert_eq(dst[i], 0, "n %zu byte %zu", n, i);
+        for (size_t i = span; i < sizeof dst; i++)
+            cr_assert_eq((unsigned char)dst[i], 0x55, "n %zu byte %zu", n, i);
+    }
+}
+
 Test(simd, basename_equals_scalar)
 {
     static const char *const paths[] = {
