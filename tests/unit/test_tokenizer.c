@@ -315,6 +315,36 @@ Test(parser, console_wraps_are_rejoined_with_original_line_numbers)
     rec_list_free(&l);
 }
 
+/* A line past ASCII is 80 columns wide by its characters, not its bytes:
+ * bytes past ASCII in every place of the 8-byte words counted, and lines
+ * of 79 and 81 characters are no wrap. */
+Test(parser, an_80_character_line_past_ascii_is_a_wrap)
+{
+    for (size_t wide = 0; wide < 40; wide++)
+        for (size_t chars = 79; chars <= 81; chars++) {
+            /* "LDR: " then chars - 5 characters, `wide` of them U+00E9
+             * (two bytes) spread evenly, the rest 'x' */
+            char in[400];
+            size_t k = 5, m = chars - 5;
+            memcpy(in, "LDR: ", 5);
+            for (size_t c = 0; c < m; c++) {
+                if ((c + 1) * wide / m > c * wide / m)
+                    in[k++] = '\xC3', in[k++] = '\xA9';
+                else
+                    in[k++] = 'x';
+            }
+            cr_assert_eq(k, chars + wide);
+            const char *rest = "\nthe rest\n";
+            memcpy(in + k, rest, strlen(rest) + 1);
+            rec_list l = {0};
+            tokenize(in, strlen(in), 0, 0, NULL, &l);
+            cr_assert_eq(l.n, chars == 80 ? 1u : 2u,
+                         "%zu characters, %zu bytes: %zu records", chars, k,
+                         l.n);
+            rec_list_free(&l);
+        }
+}
+
 Test(parser, glued_records_are_split)
 {
     const char *in = "LDR: Unloading C:\\x.dll because either its init "
