@@ -478,7 +478,7 @@ size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
 /* A prefix a capture tool adds: [pid,tid], error:, app(123):, 1725, or
  * DebugString: "  Shapes only: used to tell a record start from a
  * mid-line match. */
-static bool known_prefix(const char *s, size_t n)
+bool ldrsnap__lex_known_prefix(const char *s, size_t n)
 {
     while (n && s[n - 1] == ' ')
         n--;
@@ -514,7 +514,8 @@ bool ldrsnap__lex_begins_record(const char *s, size_t n)
         i++;
     if (i == n)
         return true; /* blank */
-    if (ldrsnap__lex_find_start(s, n, &st) && known_prefix(s, st.pos))
+    if (ldrsnap__lex_find_start(s, n, &st) &&
+        ldrsnap__lex_known_prefix(s, st.pos))
         return true;
     if (s[0] == '[' && memchr(s, ']', LS_MIN(n, 20)))
         return true; /* [pid,tid] detail lines */

@@ -75,6 +75,11 @@ size_t ldrsnap__lex_find_glued(const char *s, size_t n, size_t from,
 /* Does this line begin a record of its own (and so must not be joined to
  * an 80-column line before it)?  s must be NUL-terminated at s[n]. */
 bool ldrsnap__lex_begins_record(const char *s, size_t n);
+/* Is s[0..n) the prefix of a record that begins a line of its own (none,
+ * "[pid,tid]", "error:", "DebugString:", digits, "app(pid):")?  A line
+ * whose start ldrsnap__lex_find_start() finds after such a prefix begins
+ * a record. */
+bool ldrsnap__lex_known_prefix(const char *s, size_t n);
 
 /* Surely no record start on s[0..n) (no '@', no "LDR:"), where
  * ldrsnap__lex_find_start() would find none.  False: perhaps one. */

@@ -621,27 +621,42 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     ls_start st;
     int rc;
     ls_line ln = {s, n, line, offset, false, false, ascii, watched};
-    if ((p->batch && p->batch->cap > UINT32_MAX) || wrapped_width(&ln) ||
+    if ((p->batch && p->batch->cap > UINT32_MAX) ||
         (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT))
         return 0;
-    if (p->holding) {
+    bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
+    if (wrapped_width(&ln)) {
+        /* 80 columns: held for a wrapped rest, as on_line() holds it
+         * when nothing is held */
+        if (!joinable || p->holding)
+            return 0;
+        return (rc = hold(p, &ln, false)) < 0 ? rc : 1;
+    }
+    /* an 80-column line held: this line goes on with it unless it begins
+     * a record (ldrsnap__lex_begins_record()); a record's start found at
+     * 0 or after a known prefix says so, and the held line goes first,
+     * as on_line() sends it; any other line, on_line()
+     * looks at */
+    bool held80 = p->holding && !p->hold_indent;
+    if (p->holding && !held80) {
         /* a failure record held for its indented rest: a line that does
          * not begin with a blank or a quote mark is not that
          * (continues_indented() says so at its first byte), and the held
-         * record goes first, as on_line() sends it; an 80-column line
-         * held, or a line that may be the rest, on_line() looks at */
-        if (!p->hold_indent || (n && (s[0] == ' ' || s[0] == '\t' ||
-                                      s[0] == '/' || s[0] == '#' ||
-                                      s[0] == '>')))
+         * record goes first, as on_line() sends it; a line that may be
+         * the rest, on_line() looks at */
+        if (n && (s[0] == ' ' || s[0] == '\t' || s[0] == '/' ||
+                  s[0] == '#' || s[0] == '>'))
             return 0;
         if ((rc = flush_held(p)) != 0)
             return rc < 0 ? rc : LDRSNAP_ECALLBACK;
     }
     bool plain = ldrsnap__lex_plain_line(s, n, &st);
-    bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
-    if (!plain && st.head && joinable && may_wrap_fast(s, n, &st))
+    if (!plain && st.head && joinable && may_wrap_fast(s, n, &st)) {
         /* a failure record: held, as on_line() holds it */
+        if (held80 && (rc = flush_held(p)) != 0)
+            return rc < 0 ? rc : LDRSNAP_ECALLBACK;
         return hold_fast(p, &ln);
+    }
     /* any other record with the usual head: a glued one would bring a
      * head's '@' (emit_logical() looks for no XP head after a Vista one),
      * and when there is one, the search emit_logical() makes; a line
@@ -662,13 +677,22 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
             start = &ldrsnap__no_start;
         else if (!ldrsnap__lex_find_start_at(s, n, q, &st))
             return 0;
+        if (held80 && (start != &st || !ldrsnap__lex_known_prefix(s, st.pos)))
+            return 0;
+        if (start != &st)
+            ;
         else if (ldrsnap__lex_plain_after(s, n, &st))
             ; /* a plain record after a prefix: nothing glued, no wrap */
         else if (glued(s, n, &st))
             return 0;
-        else if (joinable && may_wrap_at(s, n, &st))
+        else if (joinable && may_wrap_at(s, n, &st)) {
+            if (held80 && (rc = flush_held(p)) != 0)
+                return rc < 0 ? rc : LDRSNAP_ECALLBACK;
             return hold_fast(p, &ln);
+        }
     }
+    if (held80 && (rc = flush_held(p)) != 0)
+        return rc < 0 ? rc : LDRSNAP_ECALLBACK;
     p->nseg = 1;
     p->seg[0].pos = 0;
     p->seg[0].line = line;

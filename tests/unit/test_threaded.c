@@ -403,6 +403,87 @@ Test(threaded, plain_records_as_the_lexer_makes_them)
     free(buf);
 }
 
+/* A line of 80 columns (a console's wrap) is held by the fast way for
+ * its rest; the next line goes on with it unless it begins a record (at
+ * 0, after a known prefix, or any other way the general way knows): each
+ * kind of line after each kind of 80-column line, one thread and two,
+ * against the general way. */
+Test(threaded, wrapped_lines_as_the_general_way)
+{
+    static const char *const wide[] = {
+        "LDR: Snapping imports for app.exe from msvcrt.dll and more text",
+        "app(12): LDR: Snapping imports for app.exe from x.dll text",
+        "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: C:\\x\\",
+        "0100:4076 @ 10000016 - LdrpMapDll - ERROR: Unable to map",
+        "00000002\t0.00270000\t[5440] 0100:4076 @ 10000016 - F - INFO:",
+        "Der Thread 0x1a2b hat mit Code 0 (0x0) geendet, wirklich: \xC3\xA9",
+        "some words of a console that wrapped them at eighty:",
+    };
+    static const char *const next[] = {
+        "0100:4076 @ 10000017 - LdrpLoadDll - ENTER: DLL name: a.dll",
+        "0100:4076 @ 10000017 - LdrpLoadDll - RETURN: Status: 0xc0000135",
+        "0100:4076 @ 10000017 - LdrpMapDll - ERROR: Unable to map a.dll",
+        "0100:4076 @ 10000017 - LdrpLoadDll - INFO: Loading DLL a.dll",
+        "0100:4076 @ 100000170 - LdrpLoadDll - ENTER: DLL name: a.dll",
+        "app(12): 0100:4076 @ 10000017 - LdrpLoadDll - ENTER: DLL name: a.dll",
+        "app(12): 0100:4076 @ 10000017 - F - WARNING: Unable to find x",
+        "00000003\t0.00280000\t[5440] 0100:4076 @ 10000017 - F - RETURN: "
+        "Status: 0x00000000",
+        "[1a4,2b8] LDR: Refcount a.dll (2)",
+        "error: 0100:4076 @ 10000017 - LdrpLoadDll - ENTER: a.dll",
+        "DebugString: \"0100:4076 @ 10000017 - LdrpLoadDll - ENTER: a.dll\"",
+        "xyz 0100:4076 @ 10000017 - LdrpLoadDll - ENTER: DLL name: a.dll",
+        "x(1)0100:4076 @ 10000017 - LdrpLoadDll - ENTER: DLL name: a.dll",
+        "LDR: Refcount a.dll (2)",
+        "app(12): LDR: Refcount a.dll (2)",
+        "wordsLDR: Refcount a.dll (2)",
+        "ModLoad: 00007ffd`e0ae0000 00007ffd`e1710000   C:\\x\\a.dll",
+        "(1a4.2b8): Access violation - code c0000005 (first chance)",
+        "'app.exe' (Win32): Loaded 'C:\\x\\a.dll'. Symbols loaded.",
+        "The thread 0x1a2b has exited with code 0 (0x0).",
+        "- LdrpLoadDll - ENTER: DLL name: a.dll",
+        "the rest of the wrapped line",
+        "    indented rest of it",
+        "\tand a tab",
+        "",
+        "a@b rest",
+        "\xE7\xBA\xBF\xE7\xA8\x8B 0x1a2b \xE5\xB7\xB2\xE9\x80\x80\xE5\x87\xBA",
+    };
+    size_t cap = 8u << 20, n = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    for (unsigned rep = 0; n + (1u << 16) < cap && rep < 40; rep++)
+        for (size_t w = 0; w < sizeof wide / sizeof wide[0]; w++)
+            for (size_t x = 0; x < sizeof next / sizeof next[0]; x++) {
+                /* the wide line padded to 80 characters */
+                char line[400], pad[100];
+                size_t chars = 0, k;
+                snprintf(line, sizeof line, "%s ", wide[w]);
+                for (k = 0; line[k]; k++)
+                    chars += ((unsigned char)line[k] & 0xC0) != 0x80;
+                size_t m = chars < 80 ? 80 - chars : 0;
+                for (k = 0; k < m; k++)
+                    pad[k] = (char)('a' + (k + rep) % 26);
+                pad[m] = '\0';
+                n += (size_t)sprintf(buf + n, "%s%s", line, pad);
+                n += (size_t)sprintf(buf + n, "\n%s\n", next[x]);
+                if ((w + x + rep) % 5 == 0) /* and an ordinary record */
+                    n += (size_t)sprintf(buf + n,
+                                         "0100:4076 @ 10000018 - LdrLoadDll "
+                                         "- RETURN: Status: 0x00000000\n");
+            }
+    static const unsigned ways[] = {0, LDRSNAP_OPT_THREADED};
+    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+        run one = {0}, two = {0};
+        cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
+                     LDRSNAP_OK);
+        cr_assert_eq(analyze(buf, n, 65536, ways[i], NULL, &two), LDRSNAP_OK);
+        cr_assert_gt(one.records.n, 10000);
+        same_runs(&one, &two);
+    }
+    free(buf);
+}
+
 ParameterizedTestParameters(threaded, a_callback_stops_it_cleanly)
 {
     static int at[] = {1, 50, 400};
