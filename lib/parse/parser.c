@@ -431,12 +431,23 @@ void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g)
 static int hold(ldrsnap_parser *p, const ls_line *ln, bool indent);
 static bool may_wrap_at(const char *s, size_t n, const ls_start *st);
 
+static int emit_logical_at(ldrsnap_parser *p, const char *s, size_t n,
+                           unsigned flags, ls_start st);
+
 static int emit_logical(ldrsnap_parser *p, const char *s, size_t n,
                         unsigned flags)
 {
     ls_start st;
     if (!ldrsnap__lex_find_start(s, n, &st))
         return emit_piece(p, s, n, p->seg[0].line, flags, &ldrsnap__no_start);
+    return emit_logical_at(p, s, n, flags, st);
+}
+
+/* emit_logical() once the line's first record start is known (st, as
+ * ldrsnap__lex_find_start() finds it). */
+static int emit_logical_at(ldrsnap_parser *p, const char *s, size_t n,
+                           unsigned flags, ls_start st)
+{
     if (p->hold_ln && may_wrap_at(s, n, &st)) {
         const ls_line *ln = p->hold_ln;
         p->hold_ln = NULL;
@@ -475,6 +486,10 @@ static int flush_held(ldrsnap_parser *p)
     p->line_watched = p->held_watched;
     unsigned f = p->held_flags | (p->nseg > 1 ? LDRSNAP_RF_JOINED : 0);
     p->cur_offset = p->held_offset;
+    /* a failure record the fast way held, no rest joined to it: its start
+     * is known */
+    if (p->held_st_ok && p->nseg == 1)
+        return emit_logical_at(p, p->held.ptr, p->held.len, f, p->held_st);
     return emit_logical(p, p->held.ptr, p->held.len, f);
 }
 
@@ -492,6 +507,7 @@ static int hold(ldrsnap_parser *p, const ls_line *ln, bool indent)
     if (rc < 0)
         return rc;
     p->holding = true;
+    p->held_st_ok = false;
     p->held_watched = ln->watched;
     p->held_flags = line_flags(ln);
     p->held_offset = ln->offset;
@@ -602,10 +618,15 @@ static bool glued(const char *s, size_t n, const ls_start *st)
 
 /* A failure record the fast way found: held as on_line() holds it (the
  * line is whole, neither capped nor recoded).  1: taken. */
-static int hold_fast(ldrsnap_parser *p, const ls_line *ln)
+static int hold_fast(ldrsnap_parser *p, const ls_line *ln,
+                     const ls_start *st)
 {
     int rc = hold(p, ln, true);
-    return rc < 0 ? rc : 1;
+    if (rc < 0)
+        return rc;
+    p->held_st = *st;
+    p->held_st_ok = true;
+    return 1;
 }
 
 /* The fast way for the lines that make most of a log (text.c offers them):
@@ -655,7 +676,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         /* a failure record: held, as on_line() holds it */
         if (held80 && (rc = flush_held(p)) != 0)
             return rc < 0 ? rc : LDRSNAP_ECALLBACK;
-        return hold_fast(p, &ln);
+        return hold_fast(p, &ln, &st);
     }
     /* any other record with the usual head: a glued one would bring a
      * head's '@' (emit_logical() looks for no XP head after a Vista one),
@@ -688,7 +709,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         else if (joinable && may_wrap_at(s, n, &st)) {
             if (held80 && (rc = flush_held(p)) != 0)
                 return rc < 0 ? rc : LDRSNAP_ECALLBACK;
-            return hold_fast(p, &ln);
+            return hold_fast(p, &ln, &st);
         }
     }
     if (held80 && (rc = flush_held(p)) != 0)

@@ -92,6 +92,10 @@ struct ldrsnap_parser {
     const struct ls_line *hold_ln; /* on_line()'s line, which emit_logical()
                                       may hold */
     bool held_watched;
+    /* a failure record the fast way held: where its record starts, as
+     * ldrsnap__lex_find_start() finds it (held_st_ok) */
+    ls_start held_st;
+    bool held_st_ok;
     unsigned held_flags;
     uint64_t held_offset;
     size_t nseg;
