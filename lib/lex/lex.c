@@ -1787,7 +1787,8 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
         return;
     }
     r->prefix = put(c, pre, n);
-    if (n >= 13 && strncmp(pre, "DebugString: \"", 14) == 0) {
+    if (n >= 13 && pre[0] == 'D' &&
+        strncmp(pre, "DebugString: \"", 14) == 0) {
         size_t k = strlen(text);
         if (k && text[k - 1] == '"')
             text[k - 1] = '\0';
