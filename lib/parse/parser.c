@@ -244,12 +244,13 @@ static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
     return ls_names_watched(p->watch, s, a, b);
 }
 
-/* Does the prefix s[0..pos) hold a watched byte?  (The vector form reads
- * 16 bytes ending at pos.) */
+/* Does the prefix s[0..pos) of the line s[0..n) hold a watched byte?
+ * (The vector forms read 16 bytes ending at pos, or the line's first 16.) */
 static bool prefix_watched(const ldrsnap_parser *p, const char *s,
-                           size_t pos)
+                           size_t pos, size_t n)
 {
     return pos >= 16 ? ls_names_watched(p->watch, s, 0, pos)
+           : n >= 16 ? ls_names_watched_head(p->watch, s, pos)
                      : ls_names_watched_scalar(p->watch, s, 0, pos);
 }
 
@@ -331,7 +332,7 @@ static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
                               (fid != LS_FID_UNKNOWN
                                    ? p->fid_watched[fid]
                                    : names_watched(p, s, f, st->sep)) ||
-                              (st->pos && prefix_watched(p, s, st->pos))
+                              (st->pos && prefix_watched(p, s, st->pos, n))
                           ? LS_WATCH_YES
                       : st->plain == LDRSNAP_L_ENTER ? LS_WATCH_CHECK
                                                       : LS_WATCH_NO;

@@ -200,6 +200,31 @@ static inline bool ls_names_watched(const unsigned char (*watch)[16],
 #endif
 }
 
+/* ls_names_watched_scalar(watch, s, 0, k) for k <= 16 when the 16 bytes
+ * at s can be read: one vector, its bytes from k on left out (a short
+ * prefix such as "app(1234): " was read a byte at a time). */
+static inline bool ls_names_watched_head(const unsigned char (*watch)[16],
+                                         const char *s, size_t k)
+{
+#if LS_SSE2
+    const __m128i v = LS_LOADU(s);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_load_si128(
+                                  (const __m128i *)(const void *)watch[0])),
+            _mm_cmpeq_epi8(v, _mm_load_si128(
+                                  (const __m128i *)(const void *)watch[1]))),
+        _mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_load_si128(
+                                  (const __m128i *)(const void *)watch[2])),
+            _mm_cmpeq_epi8(v, _mm_load_si128(
+                                  (const __m128i *)(const void *)watch[3])))));
+    return (m & ((1u << k) - 1)) != 0;
+#else
+    return ls_names_watched_scalar(watch, s, 0, k);
+#endif
+}
+
 /* The first c in f[0..n), or NULL.  The SSE2 form tests the first 32
  * bytes as one (a loader function's name and " - " fit there most of the
  * time), then 16 at a time. */

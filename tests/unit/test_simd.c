@@ -455,6 +455,28 @@ Test(simd, names_watched_equals_scalar)
             }
 }
 
+/* The first k (0 to 16) bytes of a 16-byte read checked as the scalar
+ * loop checks them: a watched byte at each place, before k and after. */
+Test(simd, names_watched_head_equals_scalar)
+{
+    _Alignas(16) unsigned char watch[4][16];
+    const unsigned char w[4] = {'q', 'Z', 0xE4, '#'};
+    for (int i = 0; i < 4; i++)
+        memset(watch[i], w[i], 16);
+    for (size_t k = 0; k <= 16; k++)
+        for (size_t pos = 0; pos <= 16; pos++) /* 16: none */
+            for (int j = 0; j < 4; j++) {
+                char line[16];
+                memset(line, 'a', sizeof line);
+                if (pos < 16)
+                    line[pos] = (char)w[j];
+                bool want = ls_names_watched_scalar(watch, line, 0, k);
+                cr_assert_eq(want, pos < k);
+                cr_assert_eq(ls_names_watched_head(watch, line, k), want,
+                             "k %zu pos %zu", k, pos);
+            }
+}
+
 Test(simd, copy_line_copies)
 {
     char src[100], dst[100];
