@@ -175,13 +175,11 @@ ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
 {
     size_t f = st->pos + st->head, fl = st->sep - f;
     size_t room = ls_usual_prefix_room(st, img);
-    if (st->pos) { /* the prefix, and the image's name, as use_prefix() */
-        memcpy(w + n + 1, w, st->pos);
-        w[n + 1 + st->pos] = '\0';
-        if (img) {
-            memcpy(w + n + 1 + st->pos + 1, w, img);
-            w[n + 1 + st->pos + 1 + img] = '\0';
-        }
+    if (st->pos) { /* the prefix, and the image's name, as use_prefix():
+                      two vector moves each when short */
+        ls_item_stage_name(w, 0, st->pos, n + 1);
+        if (img)
+            ls_item_stage_name(w, 0, img, n + 1 + st->pos + 1);
     }
     it->kind = LS_ITEM_USUAL;
     it->watched = watched;
