@@ -9,13 +9,16 @@
 
 #include "trace/trace_internal.h"
 
-/* Eight bytes as a little-endian word. */
+/* Eight bytes as a little-endian word (one load where the byte order is
+ * known to be that). */
 static uint64_t load_le64(const char *s)
 {
-    uint64_t w;
+    uint64_t w = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     memcpy(&w, s, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
+#else
+    for (size_t k = 0; k < 8; k++)
+        w |= (uint64_t)(unsigned char)s[k] << (8 * k);
 #endif
     return w;
 }
