@@ -594,7 +594,8 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
     bool want_tree = o->cmd == CMD_TREE || o->format == FMT_HTML;
     size_t keep = o->cmd == CMD_TREE ? TREE_KEEP : HTML_CARDS;
     if ((want_tree &&
-         tree_new(&s.tree, o->all && o->cmd == CMD_TREE, keep) < 0) ||
+         tree_new(&s.tree, o->all && o->cmd == CMD_TREE, keep,
+                  o->cmd != CMD_TREE) < 0) ||
         (stream && text_begin(&s.tx, &s.out, name, o) < 0) ||
         (o->format == FMT_HTML && capture_new(&s.cap) < 0) ||
         ldrsnap_analyzer_new(&a, &opts, on_event, &s) < 0 ||

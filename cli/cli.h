@@ -465,8 +465,10 @@ typedef struct tproc {
     tthread *last_thread; /* the one the last record named */
 } tproc;
 typedef struct tree tree;
-/* all: keep clean processes too; keep: how many ended ones to show */
-int tree_new(tree **out, bool all, size_t keep);
+/* all: keep clean processes too; keep: how many ended ones to show;
+ * close: once they are kept, the others and the rest of the log are not
+ * followed (the page shows only those) */
+int tree_new(tree **out, bool all, size_t keep, bool close);
 void tree_end(tree *t, unsigned flags, uint32_t pid, uint64_t last_line,
               bool failed);
 void tree_free(tree *t);

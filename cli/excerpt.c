@@ -406,10 +406,22 @@ void capture_pin(capture *c, bool has_pid, uint32_t pid, uint64_t line)
  * folder that lacks the DLL: no evidence by itself. */
 static bool probe_function(const char *fn)
 {
-    if (!fn)
+    if (!fn || fn[0] != 'L' || fn[1] != 'd' || fn[2] != 'r')
         return false;
-    return !strncmp(fn, "LdrpFind", 8) || !strncmp(fn, "LdrGetDllHandle", 15) ||
-           !strcmp(fn, "LdrpResolveDllName") || !strcmp(fn, "LdrpSearchPath");
+    if (fn[3] == 'G') /* a few letters tell them apart */
+        return !strncmp(fn + 3, "GetDllHandle", 12);
+    if (fn[3] != 'p')
+        return false;
+    switch (fn[4]) {
+    case 'F':
+        return !strncmp(fn + 4, "Find", 4);
+    case 'R':
+        return !strcmp(fn + 4, "ResolveDllName");
+    case 'S':
+        return !strcmp(fn + 4, "SearchPath");
+    default:
+        return false;
+    }
 }
 
 /* Could this line be a failure's or an exception's? */

@@ -57,6 +57,8 @@ struct tree {
     size_t prune_at;    /* prune when nprocs reaches it */
     bool keep_all;      /* keep any process, failing or not (--all) */
     size_t keep;        /* ended processes kept at most */
+    bool close;         /* follow the log no more once `keep` are kept */
+    bool closed;
     size_t nkept;       /* ended processes kept */
     size_t nended;      /* ended, not kept, not yet freed */
     size_t gone_failing, gone_other; /* ended processes freed */
@@ -81,13 +83,14 @@ static uint64_t name_hash(size_t proc, const char *s)
     return h;
 }
 
-int tree_new(tree **out, bool all, size_t keep)
+int tree_new(tree **out, bool all, size_t keep, bool close)
 {
     tree *t = calloc(1, sizeof *t);
     if (!t)
         return -1;
     t->keep_all = all;
     t->keep = keep;
+    t->close = close;
     t->prune_at = PRUNE_EVERY;
     *out = t;
     return 0;
@@ -575,8 +578,8 @@ static int prune(tree *t, bool final)
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         tproc *p = &t->procs[i];
-        bool live = (!p->ended && activity(p) >= recent) ||
-                    (i + 1 == n && !final);
+        bool live = !t->closed && ((!p->ended && activity(p) >= recent) ||
+                                   (i + 1 == n && !final));
         if (!live && !p->kept && !p->ended && (p->failing || t->keep_all) &&
             t->nkept < t->keep) {
             p->kept = true;
@@ -670,10 +673,18 @@ void tree_end(tree *t, unsigned flags, uint32_t pid, uint64_t last_line,
     } else {
         t->nended++;
     }
+    if (t->close && t->nkept == t->keep && !t->closed) {
+        /* no process that ends later is shown: the others go now, and the
+         * records are not followed any more */
+        t->closed = true;
+        prune(t, true);
+    }
 }
 
 int tree_record(tree *t, const ldrsnap_record *r)
 {
+    if (t->closed)
+        return 0;
     if (t->nprocs >= t->prune_at || t->nended >= PRUNE_ENDED) {
         if (prune(t, false) < 0)
             return -1;
@@ -781,6 +792,8 @@ static tproc *proc_at(tree *t, unsigned flags, uint32_t pid, uint64_t line)
 
 int tree_failure(tree *t, const ldrsnap_failure *f)
 {
+    if (t->closed)
+        return 0;
     tproc *p = proc_at(t, f->flags, f->pid, f->line);
     if (!p)
         return 0;
