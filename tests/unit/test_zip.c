@@ -305,6 +305,8 @@ Test(zip, a_bad_member_is_its_error_and_the_next_are_read)
     cr_expect(strstr(ours, "t.zip!c.log||0||") != NULL, "%s", ours);
     free(ours);
     free(z);
+    free(big);
+    free(small);
     /* a stored member whose CRC-32 is wrong in both headers */
     setup(0);
     z = make_zip(members, 4, 0, &len);
