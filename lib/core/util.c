@@ -154,6 +154,33 @@ char *ldrsnap__strdup(const ls_alloc *al, const char *s)
 #define LS_POOL_LARGE ((size_t)-1)
 #define LS_POOL_HEAD 16
 
+/* Under AddressSanitizer a block waiting on its class's list is poisoned
+ * whole, and a block in use past the bytes asked for, so that a use after
+ * free or an overflow inside a class is reported as with malloc(). */
+#if defined(__SANITIZE_ADDRESS__)
+#define LS_POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LS_POOL_ASAN 1
+#endif
+#endif
+#ifdef LS_POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POOL_POISON(p, n) ((void)(p), (void)(n))
+#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* A block of class c given out for n bytes. */
+static void *pool_give(void *b, size_t c, size_t n)
+{
+    POOL_UNPOISON(b, n);
+    POOL_POISON((char *)b + n, ((size_t)32 << c) - n);
+    return b;
+}
+
 static size_t pool_class(size_t n)
 {
     if (n <= 32)
@@ -176,14 +203,15 @@ static void *pool_malloc(size_t n, void *ctx)
     size_t c = pool_class(n);
     void *b = pool->head[c];
     if (b) { /* the list's link is the block's first word */
+        POOL_UNPOISON(b, sizeof b);
         memcpy(&pool->head[c], b, sizeof b);
         pool->n[c]--;
-        return b;
+        return pool_give(b, c, n);
     }
     if (!(h = ldrsnap__malloc(&pool->under, ((size_t)32 << c) + LS_POOL_HEAD)))
         return NULL;
     *h = c;
-    return (char *)h + LS_POOL_HEAD;
+    return pool_give((char *)h + LS_POOL_HEAD, c, n);
 }
 
 static void pool_free(void *p, void *ctx)
@@ -192,10 +220,14 @@ static void pool_free(void *p, void *ctx)
     size_t *h = (size_t *)(void *)((char *)p - LS_POOL_HEAD);
     size_t c = *h;
     if (c == LS_POOL_LARGE || pool->n[c] >= (LS_POOL_KEEP >> 5 >> c)) {
+        if (c != LS_POOL_LARGE)
+            POOL_UNPOISON(p, (size_t)32 << c);
         ldrsnap__free(&pool->under, h);
         return;
     }
+    POOL_UNPOISON(p, sizeof p);
     memcpy(p, &pool->head[c], sizeof p);
+    POOL_POISON(p, (size_t)32 << c);
     pool->head[c] = p;
     pool->n[c]++;
 }
@@ -217,10 +249,11 @@ static void *pool_realloc(void *p, size_t n, void *ctx)
     }
     size_t cap = (size_t)32 << c;
     if (n <= cap)
-        return p;
+        return pool_give(p, c, n);
     void *q = pool_malloc(n, ctx);
     if (!q)
         return NULL;
+    POOL_UNPOISON(p, cap); /* the bytes past those asked for too */
     memcpy(q, p, cap);
     pool_free(p, ctx);
     return q;
@@ -240,6 +273,7 @@ void ldrsnap__pool_drain(ls_pool *pool)
 {
     for (size_t c = 0; c < LS_POOL_CLASSES; c++) {
         for (void *b = pool->head[c], *next; b; b = next) {
+            POOL_UNPOISON(b, (size_t)32 << c); /* for the allocator below */
             memcpy(&next, b, sizeof next);
             ldrsnap__free(&pool->under, (char *)b - LS_POOL_HEAD);
         }

@@ -394,3 +394,33 @@ Test(trace, pool_keeps_bytes_reuses_blocks_and_drains)
     ldrsnap__pool_drain(&pool);
     cr_assert_eq(c.live, 0, "%zu blocks left", c.live);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* Under ASan the pool's blocks are poisoned as malloc()'s are: a block
+ * waiting on its list whole, one in use past the bytes asked for. */
+Test(trace, pool_blocks_are_poisoned_under_asan)
+{
+    counted c = {0, 0};
+    ls_alloc under = {{c_malloc, c_realloc, c_free, &c}}, al;
+    ls_pool pool;
+    ldrsnap__pool_init(&pool, &under, &al);
+    char *p = ldrsnap__malloc(&al, 40); /* a block of 64 */
+    cr_assert(!__asan_address_is_poisoned(p + 39));
+    cr_assert(__asan_address_is_poisoned(p + 40));
+    cr_assert(__asan_address_is_poisoned(p + 63));
+    p = ldrsnap__realloc(&al, p, 60); /* stays: more of it in use */
+    cr_assert(!__asan_address_is_poisoned(p + 59));
+    cr_assert(__asan_address_is_poisoned(p + 60));
+    ldrsnap__free(&al, p);
+    cr_assert(__asan_address_is_poisoned(p));
+    cr_assert(__asan_address_is_poisoned(p + 20));
+    char *q = ldrsnap__malloc(&al, 50);
+    cr_assert_eq(q, p);
+    cr_assert(!__asan_address_is_poisoned(q));
+    cr_assert(!__asan_address_is_poisoned(q + 49));
+    ldrsnap__free(&al, q);
+    ldrsnap__pool_drain(&pool);
+    cr_assert_eq(c.live, 0);
+}
+#endif
