@@ -296,8 +296,15 @@ check-generated:
 json-doc-check: $(CLI)
 	python3 tools/check_json_doc.py $(CLI)
 
+# -j 2 on a lone archive: both workers take members (instructions per
+# thread under valgrind, not a clock; not a golden test, which the
+# sanitizer builds run too)
+jobs-workers-check: $(CLI)
+	@out=$$(LDRSNAP=$(CURDIR)/$(CLI) sh tests/archive/jobs_workers.sh); \
+	echo "$$out"; echo "$$out" | grep -q '^both workers analyzed members$$'
+
 check: all unit golden headercheck symcheck example mancheck json-doc-check check-generated \
-       check-layers fuzz-replay score heldout check-fast
+       check-layers fuzz-replay score heldout check-fast jobs-workers-check
 	@echo "make check: all passed"
 
 asan:

@@ -1118,7 +1118,10 @@ static void *worker(void *arg)
         bool open = false;
         for (size_t i = r->open_from; i < r->next && !a; i++) {
             task *t = &r->tasks[i];
-            open |= t->b != NULL;
+            /* a task not complete may still hand out members: one just
+             * taken is not open yet (a second worker used to leave a
+             * lone archive to the first) */
+            open |= !t->complete;
             if (t->b && !t->busy)
                 a = t;
         }
@@ -1130,7 +1133,8 @@ static void *worker(void *arg)
             task *t = &r->tasks[r->next++];
             pthread_mutex_unlock(&r->mu);
             start_task(r, t, &ah);
-        } else if (open) { /* a member is being read: the next one soon */
+        } else if (open) { /* a member is being read, or the archive
+                              opened: the next one soon */
             pthread_cond_wait(&r->cv, &r->mu);
             continue;
         } else {

@@ -11,6 +11,9 @@ pkgs="build-essential pkg-config zlib1g-dev libpcre2-dev libyaml-dev libcriterio
 pkgs="$pkgs libarchive-dev zip p7zip-full xz-utils bzip2 zstd lz4 gcab"
 # plain .gz inputs: ISA-L's igzip inflates them (zlib without it)
 pkgs="$pkgs libisal-dev"
+# make check counts each -j worker's instructions under valgrind's callgrind
+# (tests/archive/jobs_workers.sh): a fact about threads, not about a clock
+pkgs="$pkgs valgrind"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
