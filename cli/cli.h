@@ -299,9 +299,19 @@ typedef struct html_row {
 #define HTML_ROWS 500      /* rows of the table of the other ones */
 #define HTML_OTHER_SIGS 64 /* signatures of processes that did not fail */
 #define HTML_MAX_EVIDENCE 200 /* evidence rows per process */
+/* A failing process the page shows in full: its verdict's place. */
+typedef struct html_card {
+    uint64_t line;
+    uint32_t pid;
+    unsigned flags;        /* LDRSNAP_FF_PID */
+} html_card;
 typedef struct html_rest {
     html_row *rows;
     size_t n;
+    /* the first HTML_CARDS failing processes to end: their events are
+     * the ones kept, so theirs are the cards (the summary orders its
+     * verdicts by line, not by the end of their process) */
+    html_card cards[HTML_CARDS];
     size_t failing;        /* failing processes, in all */
     size_t sigs, sigs_gone; /* signatures of processes that did not fail:
                                kept, and past HTML_OTHER_SIGS */

@@ -823,15 +823,15 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* The lines the page links to: the evidence of the processes shown. */
-static void wanted(hlog *h, size_t shown, want *w)
+static void wanted(hlog *h, const size_t *cards, size_t shown, want *w)
 {
     const report *r = h->in->rep;
     const ldrsnap_summary *s = h->in->summary;
     const buckets *fb = &h->ix.fails, *eb = &h->ix.excs, *sb = &h->ix.sigs;
-    size_t last = h->in->o->all && !s->n_verdicts ? s->n_verdicts : shown;
     bool orphans = h->in->o->all && !s->n_verdicts;
-    for (size_t k = 0; k < last + orphans; k++) {
-        size_t rows = 0;
+    size_t last = orphans ? 0 : shown;
+    for (size_t c = 0; c < last + orphans; c++) {
+        size_t k = c < last ? cards[c] : s->n_verdicts, rows = 0;
         if (k < s->n_verdicts)
             want_add(w, s->verdicts[k].line);
         for (size_t i = fb->start[k]; i < fb->start[k + 1]; i++) {
@@ -885,6 +885,9 @@ static void totals(hlog *h)
 
 int html_rest_add(html_rest *r, const ldrsnap_verdict *v)
 {
+    if (r->failing < HTML_CARDS)
+        r->cards[r->failing] = (html_card){v->line, v->pid,
+                                           v->flags & LDRSNAP_FF_PID};
     if (r->failing++ < HTML_CARDS || r->n >= HTML_ROWS)
         return 0;
     if (!r->rows && !(r->rows = calloc(HTML_ROWS, sizeof *r->rows)))
@@ -945,6 +948,36 @@ static void rest_table(hlog *h, size_t total, size_t from)
                 total - from - n);
 }
 
+/* The verdicts shown as cards, in the summary's order: those of the
+ * processes whose events the page kept (the first HTML_CARDS failing
+ * processes to end), or without that list the summary's first. */
+static size_t pick_cards(const html_input *in, size_t *cards)
+{
+    const ldrsnap_summary *s = in->summary;
+    const html_rest *r = in->rest;
+    size_t n = 0;
+    if (!r || !r->failing) {
+        while (n < s->n_verdicts && n < HTML_CARDS) {
+            cards[n] = n;
+            n++;
+        }
+        return n;
+    }
+    size_t want = r->failing < HTML_CARDS ? r->failing : HTML_CARDS;
+    for (size_t k = 0; k < s->n_verdicts && n < want; k++) {
+        const ldrsnap_verdict *v = &s->verdicts[k];
+        for (size_t i = 0; i < want; i++) {
+            const html_card *c = &r->cards[i];
+            if (c->line == v->line && c->pid == v->pid &&
+                c->flags == (v->flags & LDRSNAP_FF_PID)) {
+                cards[n++] = k;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
 int html_log(obuf *out, const html_input *in)
 {
     hlog h = {.out = out, .in = in, .id = in->id};
@@ -962,17 +995,18 @@ int html_log(obuf *out, const html_input *in)
     ob_puts_("\">\n<h2>", out);
     hput(out, in->source);
     ob_puts_("</h2>\n", out);
-    size_t shown = s->n_verdicts < HTML_CARDS ? s->n_verdicts : HTML_CARDS;
+    size_t cards[HTML_CARDS];
+    size_t shown = pick_cards(in, cards);
     want w = {0};
-    wanted(&h, shown, &w);
+    wanted(&h, cards, shown, &w);
     if (w.n)
         capture_excerpt(in->cap, w.lines, w.n, &h.x);
     free(w.lines);
     if (!s->n_verdicts)
         ob_printf(out, "<p class=\"clean\">No loader failure found%s.</p>\n",
                 in->rep->nsigs ? "; signatures of known problems below" : "");
-    for (size_t k = 0; k < shown; k++)
-        card(&h, k);
+    for (size_t c = 0; c < shown; c++)
+        card(&h, cards[c]);
     if (s->n_verdicts)
         next_steps_html(&h);
     /* signatures no verdict took */
@@ -988,7 +1022,8 @@ int html_log(obuf *out, const html_input *in)
                   in->rest->sigs_gone, HTML_OTHER_SIGS);
     if (in->tree)
         tree_mark(in->tree, in->o->all);
-    for (size_t k = 0; k < shown; k++) {
+    for (size_t c = 0; c < shown; c++) {
+        size_t k = cards[c];
         const ldrsnap_verdict *v = &s->verdicts[k];
         ob_printf(out, "<div class=\"process\" id=\"p%u-%zu\">\n", in->id, k);
         if (shown > 1) {
