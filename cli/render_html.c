@@ -963,10 +963,10 @@ static size_t pick_cards(const html_input *in, size_t *cards)
         }
         return n;
     }
-    size_t want = r->failing < HTML_CARDS ? r->failing : HTML_CARDS;
-    for (size_t k = 0; k < s->n_verdicts && n < want; k++) {
+    size_t kept = r->failing < HTML_CARDS ? r->failing : HTML_CARDS;
+    for (size_t k = 0; k < s->n_verdicts && n < kept; k++) {
         const ldrsnap_verdict *v = &s->verdicts[k];
-        for (size_t i = 0; i < want; i++) {
+        for (size_t i = 0; i < kept; i++) {
             const html_card *c = &r->cards[i];
             if (c->line == v->line && c->pid == v->pid &&
                 c->flags == (v->flags & LDRSNAP_FF_PID)) {
