@@ -44,6 +44,19 @@ CLI_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinc
 PGO_OK := $(shell $(CC) -fprofile-use -fprofile-prefix-path=/ -Wno-missing-profile -Werror -x c -c /dev/null -o /dev/null 2>/dev/null && echo 1 || echo 0)
 PGO ?= 0
 RELEASE_PGO ?= $(PGO_OK)
+# Link-time optimization (GCC), for release builds too: the stages call
+# each other across files once per record (pipe -> analyzer -> trace ->
+# rules), and LTO inlines those calls.  Fat objects, so that the static
+# library links without LTO as well; gcc-ar indexes them.  RELEASE_LTO=0
+# builds a release without; so does a compiler or binutils that lacks it.
+# LTO=1 puts it into any build.
+LTO_OK := $(shell $(CC) -flto=auto -ffat-lto-objects -Werror -x c -c /dev/null -o /dev/null 2>/dev/null && command -v gcc-ar >/dev/null && $(CC) --version 2>/dev/null | grep -q 'Free Software Foundation' && echo 1 || echo 0)
+LTO ?= 0
+RELEASE_LTO ?= $(LTO_OK)
+ifeq ($(LTO),1)
+LTO_FLAGS := -flto=auto -ffat-lto-objects
+AR := gcc-ar
+endif
 RELEASE_DIR ?= $(BUILDDIR)/release
 ifeq ($(PGO),1)
 PGO_ABS := $(abspath $(BUILDDIR))
@@ -114,7 +127,7 @@ cli: $(CLI)
 
 help:
 	@echo "make            build libldrsnap.a, libldrsnap.so, ldrsnap, ldrsnap.pc"
-	@echo "make release    the same with profile-guided optimization (in $(RELEASE_DIR)/)"
+	@echo "make release    the same with profile-guided and link-time optimization (in $(RELEASE_DIR)/)"
 	@echo "make demo       build and analyze samples/ (after make deps)"
 	@echo "make check      unit tests, CLI golden tests, header, symbols, example"
 	@echo "make check-layers  no stage includes a later one; the heart reads no PCRE2/yaml/zlib"
@@ -130,7 +143,7 @@ help:
 
 $(BUILDDIR)/lib/%.o: lib/%.c $(PGO_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) $(PGO_USE) $(FILE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) $(LTO_FLAGS) $(PGO_USE) $(FILE_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # The AVX2 kernels, and only they, are built for AVX2 (simd.c calls them
 # only on a CPU that has it).
@@ -150,16 +163,16 @@ $(GEN_BUILTIN): $(RULE_FILES) $(BUILDDIR)/tools/embed
 	$(BUILDDIR)/tools/embed $@ $(RULE_FILES)
 
 $(BUILDDIR)/gen/builtin_rules.o: $(GEN_BUILTIN) $(PGO_STAMP)
-	$(CC) $(CPPFLAGS) -std=c11 -fPIC -fvisibility=hidden $(CFLAGS) $(PGO_USE) -c $< -o $@
+	$(CC) $(CPPFLAGS) -std=c11 -fPIC -fvisibility=hidden $(CFLAGS) $(LTO_FLAGS) $(PGO_USE) -c $< -o $@
 
 $(BUILDDIR)/cli/%.o: cli/%.c $(PGO_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) $(CFLAGS) $(PGO_USE) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) $(CFLAGS) $(LTO_FLAGS) $(PGO_USE) $(DEPFLAGS) -c $< -o $@
 
 # The profile: an instrumented build, then its training run.
 ifeq ($(PGO),1)
 $(PGO_STAMP): $(LIB_SRC) $(CLI_SRC) $(RULE_FILES) tools/embed.c bench/gen.c \
-              bench/capgen.c \
+              bench/capgen.c Makefile \
               include/ldrsnap.h $(LIB_HDR) $(wildcard cli/*.h)
 	rm -rf $(BUILDDIR)/pgo
 	$(MAKE) --no-print-directory PGO=0 BUILDDIR=$(BUILDDIR)/pgo/gen \
@@ -199,14 +212,14 @@ $(STATIC): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(SHARED_REAL): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,$(SHARED_SONAME) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_PRIVATE)
+	$(CC) -shared -Wl,-soname,$(SHARED_SONAME) $(CFLAGS) $(LTO_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_PRIVATE)
 
 $(SHARED): $(SHARED_REAL)
 	ln -sf libldrsnap.so.$(VERSION) $(BUILDDIR)/$(SHARED_SONAME)
 	ln -sf $(SHARED_SONAME) $@
 
 $(CLI): $(CLI_OBJ) $(STATIC)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS_PRIVATE)
+	$(CC) $(CFLAGS) $(LTO_FLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS_PRIVATE)
 
 $(PC): lib/libldrsnap.pc.in include/ldrsnap.h Makefile
 	@mkdir -p $(dir $@)
@@ -446,13 +459,14 @@ deps:
 
 # ---- release, install ----------------------------------------------------
 
-# The release build: the same objects, with the profile (RELEASE_PGO=0:
-# without), in a folder of their own so that `make` stays fast.
+# The release build: the same objects, with the profile and link-time
+# optimization (RELEASE_PGO=0, RELEASE_LTO=0: without), in a folder of
+# their own so that `make` stays fast.
 release:
-	$(MAKE) --no-print-directory BUILDDIR=$(RELEASE_DIR) PGO=$(RELEASE_PGO) all
+	$(MAKE) --no-print-directory BUILDDIR=$(RELEASE_DIR) PGO=$(RELEASE_PGO) LTO=$(RELEASE_LTO) all
 
 install:
-	$(MAKE) --no-print-directory BUILDDIR=$(RELEASE_DIR) PGO=$(RELEASE_PGO) install-built
+	$(MAKE) --no-print-directory BUILDDIR=$(RELEASE_DIR) PGO=$(RELEASE_PGO) LTO=$(RELEASE_LTO) install-built
 
 # install what $(BUILDDIR) holds, as built (make example stages it so)
 install-built: all
