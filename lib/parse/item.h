@@ -377,7 +377,7 @@ ls_modload_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->prefix = "";
     r->function = r->message = NULL;
     r->dll_path = w + ml->path;
-    r->dll = ldrsnap__basename(r->dll_path);
+    r->dll = ls_basename_n(r->dll_path, it->len - ml->path);
     r->parent = r->symbol = r->search_path = r->image = NULL;
     ls_item_note(note, it, r, 0, 0, false, watch);
     return r;

@@ -587,6 +587,49 @@ static inline const char *ls_basename_scalar(const char *path)
     return b ? b + 1 : path;
 }
 
+/* The file name in the path s of n bytes (n = strlen(s)): after its last
+ * '\\' or '/', or s; read from the end, where a file name is short. */
+static inline const char *ls_basename_n_scalar(const char *s, size_t n)
+{
+    for (size_t i = n; i > 0; i--)
+        if (s[i - 1] == '\\' || s[i - 1] == '/')
+            return s + i;
+    return s;
+}
+
+/* The same, 16 bytes at a time from the end (no byte outside s[0, n) is
+ * read: the last block may overlap the one before it, which held no
+ * separator); 8 to 15 bytes as two 8-byte halves that may overlap. */
+static inline const char *ls_basename_n(const char *s, size_t n)
+{
+#if LS_SSE2
+    if (n >= 16) {
+        const __m128i bs = _mm_set1_epi8('\\'), sl = _mm_set1_epi8('/');
+        for (size_t at = n - 16;; at = at > 16 ? at - 16 : 0) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, sl)));
+            if (m)
+                return s + at + (32 - (unsigned)__builtin_clz(m));
+            if (!at)
+                return s;
+        }
+    }
+    if (n >= 8) { /* its first and last eight bytes, in one vector */
+        const __m128i bs = _mm_set1_epi8('\\'), sl = _mm_set1_epi8('/');
+        __m128i v = _mm_unpacklo_epi64(
+            _mm_loadl_epi64((const __m128i *)(const void *)s),
+            _mm_loadl_epi64((const __m128i *)(const void *)(s + n - 8)));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, sl)));
+        if (m >> 8)
+            return s + n - 8 + (32 - (unsigned)__builtin_clz(m >> 8));
+        return m ? s + (32 - (unsigned)__builtin_clz(m)) : s;
+    }
+#endif
+    return ls_basename_n_scalar(s, n);
+}
+
 /* The SSE2 form reads whole aligned 16-byte blocks, so up to 15 bytes
  * past the string's end (perhaps of a freed neighbour), but never past
  * its page: safe, and what the sanitizers must be told, as they are of

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "simd/simd.h"
 #include "trace/trace_internal.h"
 
 /* Eight bytes as a little-endian word (one load where the byte order is
@@ -205,8 +206,10 @@ void ldrsnap__module_seen_base(ls_trace *tr, ls_proc *p, const char *name,
 void ldrsnap__module_seen(ls_trace *tr, ls_proc *p, const char *name,
                           uint64_t base, uint64_t end)
 {
-    const char *b = ldrsnap__basename(name);
-    ldrsnap__module_seen_base(tr, p, name, b, b ? strlen(b) : 0, base, end);
+    size_t n = name ? strlen(name) : 0;
+    const char *b = name ? ls_basename_n(name, n) : NULL;
+    ldrsnap__module_seen_base(tr, p, name, b, b ? n - (size_t)(b - name) : 0,
+                              base, end);
 }
 
 /* The module of p that starts at addr, else the one whose range holds

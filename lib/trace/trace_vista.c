@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "simd/simd.h"
 #include "trace/trace_internal.h"
 
 /* ---- ENTER / RETURN ---------------------------------------------------- */
@@ -62,9 +63,16 @@ static void probe_track(ls_trace *tr, ls_thread *t,
                         const ldrsnap_record *rec, const char *b, size_t n)
 {
     if (!t->probe_base || !ldrsnap__name_eq(t->probe_base, b)) {
-        ls_renew(tr, &t->probe_dll, &t->probe_dll_cap, rec->dll);
+        if (!rec->dll) {
+            ls_renew(tr, &t->probe_dll, &t->probe_dll_cap, NULL);
+            t->probe_base = NULL;
+        } else if (ls_set_strn(tr, &t->probe_dll, &t->probe_dll_cap, rec->dll,
+                               n) == 0) {
+            t->probe_base = t->probe_dll + (b - rec->dll); /* a copy */
+        } else {
+            t->probe_base = ldrsnap__basename(t->probe_dll);
+        }
         t->probe_dll_len = rec->dll ? n : 0;
-        t->probe_base = ldrsnap__basename(t->probe_dll);
         t->probe_misses = 0;
         t->probe_found = false;
         t->probe_line = rec->line;
@@ -97,7 +105,7 @@ static int on_enter(ls_trace *tr, ls_thread *t,
              * was printed: it is the name's file name */
             b = rec->dll + n - bl;
         } else {
-            b = ldrsnap__basename(rec->dll);
+            b = rec->dll ? ls_basename_n(rec->dll, n) : NULL;
             probe_track(tr, t, rec, b, n);
         }
     }
@@ -248,7 +256,8 @@ static int on_return(ls_trace *tr, ls_proc *p, ls_thread *t,
         if (fr && (ff & (LS_FN_MAP | LS_FN_PROBE)) && !(ff & LS_FN_HANDLE) &&
             fr->dll) {
             if (fr->dll_base == SIZE_MAX)
-                fr->dll_base = (size_t)(ldrsnap__basename(fr->dll) - fr->dll);
+                fr->dll_base =
+                    (size_t)(ls_basename_n(fr->dll, fr->dll_len) - fr->dll);
             if ((ff & LS_FN_MAP) || fr->dll_base)
                 ldrsnap__module_seen_base(tr, p, fr->dll,
                                           fr->dll + fr->dll_base,

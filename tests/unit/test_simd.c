@@ -514,6 +514,37 @@ Test(simd, stream_line_streams_the_line_and_its_nul)
     }
 }
 
+/* ls_basename_n() reads 16 bytes at a time from the end: every length
+ * to 70, a separator ('\\' or '/') at every place and a later one, in
+ * an allocation of exactly the path's bytes (no NUL: ASan sees a read
+ * past them), against the last separator found a byte at a time. */
+Test(simd, basename_n_equals_scalar)
+{
+    for (size_t len = 0; len <= 70; len++)
+        for (size_t sep = 0; sep <= len; sep++)
+            for (int later = 0; later < 2; later++) {
+                char *s = malloc(len ? len : 1);
+                cr_assert_not_null(s);
+                for (size_t i = 0; i < len; i++)
+                    s[i] = (char)('a' + i % 26);
+                if (sep < len)
+                    s[sep] = sep % 2 ? '\\' : '/';
+                if (later && sep + 3 < len)
+                    s[sep + 3] = '\\';
+                const char *want = s;
+                for (size_t i = 0; i < len; i++)
+                    if (s[i] == '\\' || s[i] == '/')
+                        want = s + i + 1;
+                cr_assert_eq(ls_basename_n(s, len), want,
+                             "len %zu sep %zu later %d", len, sep, later);
+                cr_assert_eq(ls_basename_n_scalar(s, len), want,
+                             "len %zu sep %zu later %d", len, sep, later);
+                free(s);
+            }
+    cr_assert_str_eq(ls_basename_n("C:\\Windows\\System32\\kernel32.dll", 32),
+                     "kernel32.dll");
+}
+
 Test(simd, basename_equals_scalar)
 {
     static const char *const paths[] = {
