@@ -92,6 +92,41 @@ Test(rules, every_builtin_rule_fires_on_its_sample_and_not_on_its_near_miss)
     ldrsnap_rules_free(r);
 }
 
+/* ldrsnap_rules_new() loads the built-in rules without check_limits()'s
+ * pass (nesting, keys, anchors, aliases' size): each must pass it, as a
+ * user's file of the same text does. */
+extern const char *const ldrsnap__builtin_names[];
+extern const char *const ldrsnap__builtin_texts[];
+extern const size_t ldrsnap__builtin_lens[];
+extern const size_t ldrsnap__nbuiltin;
+
+Test(rules, builtin_rules_are_within_the_limits)
+{
+    cr_assert_gt(ldrsnap__nbuiltin, 0);
+    for (size_t i = 0; i < ldrsnap__nbuiltin; i++) {
+        ldrsnap_rules *r = NULL;
+        cr_assert_eq(ldrsnap_rules_new(&r, NULL, LDRSNAP_RULES_NO_BUILTIN), 0);
+        cr_assert_eq(ldrsnap_rules_add_text(r, ldrsnap__builtin_names[i],
+                                            ldrsnap__builtin_texts[i],
+                                            ldrsnap__builtin_lens[i]),
+                     0, "%s: %s", ldrsnap__builtin_names[i],
+                     ldrsnap_rules_errmsg(r));
+        ldrsnap_rules_free(r);
+    }
+    /* and they are the same rules both ways */
+    ldrsnap_rules *all = NULL, *checked = NULL;
+    cr_assert_eq(ldrsnap_rules_new(&all, NULL, 0), 0);
+    cr_assert_eq(ldrsnap_rules_new(&checked, NULL, LDRSNAP_RULES_NO_BUILTIN), 0);
+    for (size_t i = 0; i < ldrsnap__nbuiltin; i++)
+        cr_assert_eq(ldrsnap_rules_add_text(checked, ldrsnap__builtin_names[i],
+                                            ldrsnap__builtin_texts[i],
+                                            ldrsnap__builtin_lens[i]),
+                     0);
+    cr_assert_eq(ldrsnap_rules_count(all), ldrsnap_rules_count(checked));
+    ldrsnap_rules_free(all);
+    ldrsnap_rules_free(checked);
+}
+
 Test(rules, builtin_captures_fill_the_title)
 {
     ldrsnap_rules *r;
