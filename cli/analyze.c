@@ -396,11 +396,12 @@ static const char *reader_errmsg(const reader *rd)
 }
 
 /* Let the analyzer pull the entry's bytes (on its tokenizer thread, when
- * it has one); returns 0, or the read error (already said, in *out: the
- * records held while the log might be skipped may have gone out
- * meanwhile, and *out with them). */
-static int pump(reader *rd, ldrsnap_analyzer *a, const cli_opts *o,
-                obuf *const *out, obuf *err, const char *source)
+ * it has one); returns 0, or the read error, which the caller says once
+ * the analyzer is finished (read_error()): records of the bytes read
+ * before it may still be on their way till then (queued by a tokenizer
+ * thread, or held by the parser for a line's end), and they come first,
+ * whatever the threads. */
+static int pump(reader *rd, ldrsnap_analyzer *a)
 {
     int rc = 0;
     if (!rd->b && rd->pos < rd->len) {
@@ -413,16 +414,21 @@ static int pump(reader *rd, ldrsnap_analyzer *a, const cli_opts *o,
     }
     if (rc == 0) /* the end, or the error the read ahead ended in */
         rc = ldrsnap_analyzer_pull(a, read_entry, rd);
-    if (rc < 0) {
-        const char *m = reader_errmsg(rd);
-        char tmp[600];
-        if (!*m) {
-            snprintf(tmp, sizeof tmp, "%s: %s", source, ldrsnap_strerror(rc));
-            m = tmp;
-        }
-        say_error(o, *out, err, source, m);
-    }
     return rc;
+}
+
+/* The read error pump() returned (rc < 0), said in its place: after
+ * every record of the log, before its summary. */
+static void read_error(const reader *rd, int rc, const cli_opts *o,
+                       obuf *out, obuf *err, const char *source)
+{
+    const char *m = reader_errmsg(rd);
+    char tmp[600];
+    if (!*m) {
+        snprintf(tmp, sizeof tmp, "%s: %s", source, ldrsnap_strerror(rc));
+        m = tmp;
+    }
+    say_error(o, out, err, source, m);
 }
 
 /* Open one input: a batch over its path (a file, standard input, an
@@ -605,7 +611,7 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
         log_error(o, u, name, "out of memory");
         goto out;
     }
-    int rrc = pump(rd, a, o, &s.out, err, name);
+    int rrc = pump(rd, a);
     int frc = ldrsnap_analyzer_finish(a);
     const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
     if (frc == 0 && rrc == 0 && may_skip && no_snaps(sum) &&
@@ -615,6 +621,8 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
         goto out;
     }
     release_held(&s);
+    if (rrc < 0)
+        read_error(rd, rrc, o, out, err, name);
     if (out->err)
         goto out; /* said once, at the end (main()) */
     if (frc < 0) {

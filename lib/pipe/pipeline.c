@@ -371,11 +371,6 @@ int ldrsnap__pipe_commit(ls_pipe *pp, size_t len)
     return rc;
 }
 
-static bool worker_ended(const ls_pipe *pp)
-{
-    return pp->worker_done;
-}
-
 int ldrsnap__pipe_pull(ls_pipe *pp, ldrsnap_read_fn fn, void *ctx,
                       int *read_rc)
 {
@@ -384,7 +379,9 @@ int ldrsnap__pipe_pull(ls_pipe *pp, ldrsnap_read_fn fn, void *ctx,
     pp->pull = fn;
     pp->pull_ctx = ctx;
     pthread_cond_signal(&pp->to_worker);
-    int rc = drain(pp, worker_ended);
+    /* every record of the bytes read, before the read error is told:
+     * the tokenizer may have ended with batches still queued */
+    int rc = drain(pp, all_done);
     *read_rc = pp->pull_rc;
     pthread_mutex_unlock(&pp->mu);
     return rc;

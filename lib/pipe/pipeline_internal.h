@@ -28,10 +28,10 @@ int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len);
  * commit len <= *cap bytes of it, as feeding them would. */
 int ldrsnap__pipe_room(ls_pipe *pp, void **buf, size_t *cap);
 int ldrsnap__pipe_commit(ls_pipe *pp, size_t len);
-/* The tokenizer reads the rest of the input with fn and analyzes it all
- * (the records of the last batch may still be queued: finish takes
- * them); returns the analysis's error, *read_rc fn's, if one ended the
- * input. */
+/* The tokenizer reads the rest of the input with fn, and every record of
+ * it is analyzed before this returns (the tokenizer flushes what it holds
+ * at the end); returns the analysis's error, *read_rc fn's, if one ended
+ * the input. */
 int ldrsnap__pipe_pull(ls_pipe *pp, ldrsnap_read_fn fn, void *ctx,
                       int *read_rc);
 /* End of input: analyze every record left. */

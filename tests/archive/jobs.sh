@@ -5,7 +5,7 @@
 # whatever N is: a zip and a tar.gz of many logs (some with no
 # loader-snaps lines, one empty, one of 6 MB that is analyzed as it is
 # read), a zip nested in a zip, a folder of archives and logs, a zip cut
-# short; JSON Lines, text (--all) and the page.  Prints one line per case;
+# short, a tar.gz cut inside its large member; JSON Lines, text (--all) and the page.  Prints one line per case;
 # a difference is printed and the script exits 1.
 set -u
 LDRSNAP=${LDRSNAP:?set LDRSNAP to the ldrsnap binary}
@@ -34,9 +34,18 @@ cp samples/win10-missing-vcruntime.log "$T/mix/a.log"
 cp samples/xp-sxs-manifest.log "$T/mix/d.log"
 (cd "$T" && zip -q -X outer.zip logs.zip mix/a.log)
 head -c $(($(wc -c < "$T/logs.zip") * 2 / 3)) "$T/logs.zip" > "$T/cut.zip"
+# a read error inside a member analyzed as it is read (past 4 MiB): the
+# error comes after the records read before it, with -j 2 (a tokenizer
+# thread, records still queued when the read failed) as with -j 1
+# (enough records for the tokenizer thread to be batches ahead)
+for k in 1 2 3 4 5 6 7 8; do cat "$T/logs/500-big.log"; done > "$T/600-big.log"
+(cd "$T" && tar -czf big.tar.gz 600-big.log logs/001-*.log)
+head -c $(($(wc -c < "$T/big.tar.gz") * 2 / 3)) "$T/big.tar.gz" > "$T/cutbig.tar.gz"
 fail=0
-for c in logs.zip logs.tar.gz outer.zip mix cut.zip; do
+for c in logs.zip logs.tar.gz outer.zip mix cut.zip cutbig.tar.gz; do
     for fmt in --json "--all" "--format=html"; do
+        # the large member: the records' order is the JSON Lines'
+        [ "$c" = cutbig.tar.gz ] && [ "$fmt" != --json ] && continue
         (cd "$T" && "$LDRSNAP" $fmt -j 1 "$c" > out1 2> err1; echo "exit $?" >> out1)
         for j in 2 3; do
             (cd "$T" && "$LDRSNAP" $fmt -j $j "$c" > out$j 2> err$j; echo "exit $?" >> out$j)
