@@ -143,4 +143,11 @@ typedef struct ls_sink {
     int (*process_end)(void *ctx, const ldrsnap_process *p);
 } ls_sink;
 
+/* True on a tokenizer thread (pipe/pipeline.c sets it as the thread
+ * starts): its reads already overlap the analysis, so a source read
+ * there does its work in place (source.c inflates a large .gz straight
+ * into the tokenizer's block instead of on a thread of its own, then
+ * copied out of that thread's slots). */
+extern _Thread_local bool ldrsnap__tokenizer_thread;
+
 #endif

@@ -10,6 +10,8 @@
 #include "core/ldrsnap_internal.h"
 #include "simd/simd.h"
 
+_Thread_local bool ldrsnap__tokenizer_thread;
+
 static void *std_malloc(size_t n, void *ctx)
 {
     LS_UNUSED(ctx);

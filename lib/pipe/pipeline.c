@@ -112,6 +112,7 @@ static void *worker(void *arg)
     ls_pipe *pp = arg;
     ldrsnap_parser *p = pp->parser;
     int rc = LDRSNAP_OK;
+    ldrsnap__tokenizer_thread = true; /* reads here work in place */
     pthread_mutex_lock(&pp->mu);
     for (;;) {
         while (!pp->in_head && !pp->eof && !pp->stop && !pp->pull)

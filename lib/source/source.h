@@ -81,6 +81,9 @@ int ldrsnap__gunzip(ls_gunzip *g, const unsigned char *in, size_t *in_len,
                     unsigned char *out, size_t *out_len, const char **why);
 void ldrsnap__gunzip_free(ls_gunzip *g);
 const char *ldrsnap__gunzip_engine(void);
+/* For the tests: how many inflater threads (source.c, a large .gz read
+ * by a thread that is not a tokenizer thread) have started. */
+unsigned long ldrsnap__gunzip_threads(void);
 
 /* Our reader of the usual zip (zip.c): stored and deflated members of a
  * seekable file (fd) or of memory (mem, size).  ldrsnap__zip_open()

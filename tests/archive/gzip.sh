@@ -5,7 +5,8 @@
 # crosses every buffer; a cut stream and a bad CRC are errors naming the
 # file after what came before; a .gz inside a tar is a member.  Prints one
 # line per case; a difference is printed and the script exits 1.  A .gz
-# from a pipe (or of 4 MiB and more) is inflated on a thread of its own.
+# from a pipe (or of 4 MiB and more) is inflated on a thread of its own,
+# or by the tokenizer thread when it has one (-j 2).
 set -u
 LDRSNAP=${LDRSNAP:?set LDRSNAP to the ldrsnap binary}
 T=$(mktemp -d)
@@ -51,6 +52,9 @@ echo "bad CRC, a pipe: exit $?: $(cat "$T/err")"
 "$LDRSNAP" --json -j 1 - < "$T/big.gz" | sed 's|<stdin>|'"$T"'/big.gz|g' > "$T/got"
 "$LDRSNAP" --json -j 1 "$T/big.log" | sed 's|big\.log|big.gz|g' > "$T/want"
 same "5 MB through a pipe: as the plain file" "$T/want" "$T/got"
+# with a tokenizer thread, which inflates it itself (no inflater thread)
+"$LDRSNAP" --json -j 2 - < "$T/big.gz" | sed 's|<stdin>|'"$T"'/big.gz|g' > "$T/got"
+same "5 MB through a pipe, -j 2: as the plain file" "$T/want" "$T/got"
 # a .gz member of a tar
 mkdir "$T/d" && cp "$T/all.gz" "$T/d/x.log.gz" && (cd "$T/d" && tar cf ../t.tar x.log.gz)
 "$LDRSNAP" --json "$T/all.log" | sed 's|"source":"[^"]*"|"source":"'"$T"'/t.tar!x.log.gz"|' > "$T/want"

@@ -4,17 +4,22 @@
  * and frees cleanly at any point.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
 #include "core/common.h"
 #include "helpers.h"
+#include "source/source.h"
 
 /* Every log we wrote (samples, test data, rule fixtures), one after the
  * other, repeated past `min` bytes: many processes, both dialects, UTF-16
@@ -765,6 +770,96 @@ ParameterizedTest(int *i, threaded, a_read_error_ends_the_input)
     cr_assert_str_eq(want.summary, got.summary);
     run_free(&got);
     run_free(&want);
+    free(buf);
+}
+
+/* A large .gz (from a pipe here, as a .gz of 4 MiB or more from a file)
+ * read by the analyzer's tokenizer thread is inflated there, straight
+ * into its block; read on the caller's thread, it is inflated ahead on a
+ * thread of its own from the second read on.  The same answers both ways,
+ * as the plain bytes'. */
+typedef struct fifo_writer {
+    const char *path;
+    const unsigned char *gz;
+    size_t len;
+} fifo_writer;
+
+static void *write_fifo(void *arg)
+{
+    fifo_writer *w = arg;
+    int fd = open(w->path, O_WRONLY);
+    for (size_t pos = 0; fd >= 0 && pos < w->len;) {
+        ssize_t n = write(fd, w->gz + pos, w->len - pos);
+        if (n <= 0)
+            break;
+        pos += (size_t)n;
+    }
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+static int batch_pull(void *ctx, void *buf, size_t cap, size_t *got)
+{
+    return ldrsnap_batch_read(ctx, buf, cap, got);
+}
+
+ParameterizedTestParameters(threaded, a_large_gzip_is_inflated_where_it_pays)
+{
+    static int idx[] = {0, 1};
+    return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
+}
+
+ParameterizedTest(int *i, threaded, a_large_gzip_is_inflated_where_it_pays,
+                  .timeout = 120)
+{
+    size_t len;
+    char *buf = big_log(3u << 20, &len);
+    z_stream zs = {0};
+    cr_assert_eq(deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8,
+                              Z_DEFAULT_STRATEGY),
+                 Z_OK);
+    size_t cap = deflateBound(&zs, len);
+    unsigned char *gz = malloc(cap);
+    cr_assert_not_null(gz);
+    zs.next_in = (unsigned char *)buf;
+    zs.avail_in = (uInt)len;
+    zs.next_out = gz;
+    zs.avail_out = (uInt)cap;
+    cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    fifo_writer w = {NULL, gz, zs.total_out};
+    deflateEnd(&zs);
+    char dir[] = "/tmp/ldrsnap-gz-XXXXXX", path[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/in.gz", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    w.path = path;
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, write_fifo, &w), 0);
+
+    run want = {0}, got = {0};
+    cr_assert_eq(analyze(buf, len, 0, 0, NULL, &want), LDRSNAP_OK);
+    ldrsnap_batch *b;
+    ldrsnap_entry *e;
+    cr_assert_eq(ldrsnap_batch_new(&b, NULL, 0), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_batch_add(b, path), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), LDRSNAP_OK);
+    cr_assert_str_eq(e->compression, "gzip");
+    unsigned long before = ldrsnap__gunzip_threads();
+    ldrsnap_analyzer *a = open_analyzer(*i ? LDRSNAP_OPT_THREADED : 0, NULL,
+                                        &got);
+    cr_assert_eq(ldrsnap_analyzer_pull(a, batch_pull, b), LDRSNAP_OK);
+    cr_assert_eq(close_analyzer(a, LDRSNAP_OK, &got), LDRSNAP_OK);
+    cr_assert_eq(ldrsnap__gunzip_threads() - before, *i ? 0ul : 1ul,
+                 "inflater threads started: %lu",
+                 ldrsnap__gunzip_threads() - before);
+    ldrsnap_batch_free(b);
+    pthread_join(th, NULL);
+    /* the same but for the byte count: the summary's first field */
+    same_runs(&want, &got);
+    unlink(path);
+    rmdir(dir);
+    free(gz);
     free(buf);
 }
 
