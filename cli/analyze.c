@@ -530,7 +530,7 @@ static int count_log(rollup *ru, const char *name, const ldrsnap_summary *sum,
     for (size_t i = 0; !causes && i < sum->n_verdicts; i++) {
         const ldrsnap_verdict *v = &sum->verdicts[i];
         char st[16];
-        snprintf(st, sizeof st, "0x%08x", (unsigned)v->status);
+        hex8_str(st, (unsigned)v->status);
         if (rollup_cause(ru, ldrsnap_kind_name(v->kind), v->dll,
                          v->flags & LDRSNAP_FF_STATUS ? st : NULL, name,
                          1) < 0)

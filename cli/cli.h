@@ -86,6 +86,7 @@ __attribute__((format(printf, 2, 3))) void ob_printf(obuf *o,
                                                      const char *fmt, ...);
 void ob_u64(obuf *o, unsigned long long v);
 void ob_hex8(obuf *o, unsigned v);        /* 0x%08x */
+void hex8_str(char st[11], unsigned v);   /* "0x%08x" and its NUL */
 void ob_free(obuf *o);
 /* Room for at least n bytes at the end of the buffer, for a writer of
  * its own (the library's JSON records): *p and how many bytes there

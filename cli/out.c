@@ -177,13 +177,20 @@ void ob_u64(obuf *o, unsigned long long v)
     ob_write(o, tmp + i, sizeof tmp - i);
 }
 
-void ob_hex8(obuf *o, unsigned v)
+void hex8_str(char st[11], unsigned v)
 {
     static const char digits[] = "0123456789abcdef";
-    char tmp[10] = {'0', 'x'};
+    st[0] = '0', st[1] = 'x';
     for (int i = 0; i < 8; i++)
-        tmp[2 + i] = digits[(v >> (28 - 4 * i)) & 0xF];
-    ob_write(o, tmp, sizeof tmp);
+        st[2 + i] = digits[(v >> (28 - 4 * i)) & 0xF];
+    st[10] = '\0';
+}
+
+void ob_hex8(obuf *o, unsigned v)
+{
+    char tmp[11];
+    hex8_str(tmp, v);
+    ob_write(o, tmp, 10);
 }
 
 void ob_free(obuf *o)

@@ -1081,7 +1081,7 @@ static int on_process_end(text_stream *t, const ldrsnap_process *p)
          * a summary keeps (each distinct cause is kept, and looked for
          * among the others) */
         char st[16];
-        snprintf(st, sizeof st, "0x%08x", (unsigned)v->status);
+        hex8_str(st, (unsigned)v->status);
         if (t->verdicts <= LDRSNAP_MAX_VERDICTS &&
             rollup_cause(&t->causes, ldrsnap_kind_name(v->kind), v->dll,
                          v->flags & LDRSNAP_FF_STATUS ? st : NULL,

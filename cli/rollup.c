@@ -44,9 +44,10 @@ int rollup_cause(rollup *r, const char *kind, const char *dll,
                  const char *status, const char *source, size_t count)
 {
     rollup_cause_t *c = NULL;
+    /* the DLL first: the kinds are few, so most causes share one */
     for (size_t i = 0; i < r->ncauses; i++)
-        if (same(r->causes[i].kind, kind) && same(r->causes[i].dll, dll) &&
-            same(r->causes[i].status, status)) {
+        if (same(r->causes[i].dll, dll) && same(r->causes[i].status, status) &&
+            same(r->causes[i].kind, kind)) {
             c = &r->causes[i];
             break;
         }
