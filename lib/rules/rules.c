@@ -1404,8 +1404,9 @@ bool ldrsnap__glob_match(const rx_globs *g, const char *s)
         return true;
     if (!s)
         return false;
-    const char *base = ldrsnap__basename(s);
-    size_t blen = strlen(base), slen = (size_t)(base - s) + blen;
+    size_t slen = strlen(s);
+    const char *base = ls_basename_n(s, slen);
+    size_t blen = slen - (size_t)(base - s);
     for (size_t i = 0; i < g->n; i++) {
         const rx_glob *x = &g->g[i];
         if (x->literal) {
