@@ -69,6 +69,15 @@ typedef struct run {
     pthread_cond_t main_cv;
     const task *main_task;
     const unit *main_unit;
+    /* -j: units done and not printed yet, and their output's size; the
+     * printing thread sleeps until enough of it is there (print_ready()):
+     * woken for every unit it printed each one and went back to sleep,
+     * 1,920 wake-ups on the folder of 1,920 logs, each taking a core
+     * from a worker at once (the worker preempted in its signal, then
+     * again when the woken thread wanted the lock) */
+    size_t ready_units, ready_bytes;
+    unsigned spilling;      /* workers waiting in spill() for their turn */
+    bool printer_tty;       /* stdout is a terminal: every unit at once */
     /* progress: logs done, bytes read, for the line on stderr */
     atomic_size_t logs_done; /* inputs done */
     rollup total;      /* the run's rollup, units added in order */
@@ -79,6 +88,12 @@ typedef struct run {
  * written through: -j N holds at most N such buffers, whatever the
  * inputs' size (issue 16, item 10). */
 #define SPILL_AT (1u << 20)
+
+/* -j: the printing thread waits for this many units done past the one
+ * it waits for, or this much of their output (the memory held for it
+ * stays small beside SPILL_AT) */
+#define PRINT_UNITS 64u
+#define PRINT_BYTES (1u << 20)
 
 /* -j: a member is read ahead into memory up to this much, and the next
  * member is free for another worker at once; a larger one is read and
@@ -116,8 +131,13 @@ static void spill(unit *u)
     if (!r || u->mo.len < SPILL_AT)
         return;
     pthread_mutex_lock(&r->mu);
+    r->spilling++;
+    /* the printing thread may wait for more units done: not for this
+     * one's turn then */
+    pthread_cond_signal(&r->main_cv);
     while (atomic_load(&r->printing) != u)
         pthread_cond_wait(&r->cv, &r->mu);
+    r->spilling--;
     pthread_mutex_unlock(&r->mu);
     /* the printing thread waits for this unit: stdout is ours */
     ob_write(&ob_stdout, u->mo.buf, u->mo.len);
@@ -964,14 +984,28 @@ static unit *add_unit(run *r, task *t)
     return u;
 }
 
+/* -j, with r->mu held: the printing thread, its unit done, may print
+ * now: enough units are done, or no task is left to start (the last
+ * units: each at once), or a worker waits for its turn (spill()). */
+static bool print_ready(const run *r)
+{
+    return r->ready_units >= PRINT_UNITS || r->ready_bytes >= PRINT_BYTES ||
+           r->next >= r->n || r->spilling || r->printer_tty;
+}
+
 static void unit_finished(run *r, unit *u, int status)
 {
     pthread_mutex_lock(&r->mu);
     u->status = status;
     u->done = true;
-    if (r->main_unit == u)
-        pthread_cond_signal(&r->main_cv);
+    r->ready_units++;
+    r->ready_bytes += u->mo.len + u->me.len;
+    bool wake = r->main_unit && r->main_unit->done && print_ready(r);
     pthread_mutex_unlock(&r->mu);
+    /* after the unlock: woken under it, the printing thread would wait
+     * for the lock at once, a second switch */
+    if (wake)
+        pthread_cond_signal(&r->main_cv);
 }
 
 /* The archive's next member may go to another worker; t complete: it
@@ -1162,33 +1196,59 @@ static int run_parallel(run *r, unsigned jobs)
     unsigned started = 0;
     for (size_t i = 0; i < r->n; i++)
         r->tasks[i].tail = &r->tasks[i].units;
+    r->printer_tty = ob_stdout.tty;
     for (; started < n; started++)
         if (pthread_create(&th[started], NULL, worker, r) != 0)
             break;
     if (started == 0)
         worker(r);
     int status = EXIT_CLEAN;
+    /* what was printed is flushed before the printing thread sleeps (and
+     * with each unit that wrote to stderr, to keep the two in step) */
+    bool unflushed = false;
     for (size_t i = 0; i < r->n; i++) {
         task *t = &r->tasks[i];
         for (;;) {
             pthread_mutex_lock(&r->mu);
             unit *u;
             r->main_task = t;
-            while (!(u = t->units) && !t->complete)
+            while (!(u = t->units) && !t->complete) {
+                if (unflushed) {
+                    pthread_mutex_unlock(&r->mu);
+                    ob_flush(&ob_stdout);
+                    unflushed = false;
+                    pthread_mutex_lock(&r->mu);
+                    continue;
+                }
                 pthread_cond_wait(&r->main_cv, &r->mu);
+            }
             if (!u) {
                 r->main_task = NULL;
                 pthread_mutex_unlock(&r->mu);
                 break;
             }
-            /* its worker may write through now (spill()) */
-            atomic_store(&r->printing, u);
-            pthread_cond_broadcast(&r->cv);
             r->main_unit = u;
-            while (!u->done)
+            if (!u->done && unflushed) {
+                /* what came before goes out before u's worker may write
+                 * through (spill()); a unit done writes no more */
+                pthread_mutex_unlock(&r->mu);
+                ob_flush(&ob_stdout);
+                unflushed = false;
+                pthread_mutex_lock(&r->mu);
+            }
+            /* its worker may write through now */
+            atomic_store(&r->printing, u);
+            if (r->spilling)
+                pthread_cond_broadcast(&r->cv);
+            /* units done one after the other are printed at once; at one
+             * not done, the printing thread sleeps till it is and more
+             * are (print_ready()) */
+            while (!u->done || (!unflushed && !print_ready(r)))
                 pthread_cond_wait(&r->main_cv, &r->mu);
             r->main_unit = NULL;
             r->main_task = NULL;
+            r->ready_units--;
+            r->ready_bytes -= u->mo.len + u->me.len;
             /* before it is freed: a new unit may get its address */
             atomic_store(&r->printing, NULL);
             if (!(t->units = u->next))
@@ -1201,8 +1261,13 @@ static int run_parallel(run *r, unsigned jobs)
                                       "keeping the output\n", t->name);
                 u->status = EXIT_TROUBLE;
             }
-            ob_flush(&ob_stdout);
-            ob_flush(&ob_stderr);
+            if (ob_stderr.len || ob_stdout.tty) {
+                ob_flush(&ob_stdout);
+                ob_flush(&ob_stderr);
+                unflushed = false;
+            } else {
+                unflushed = ob_stdout.len > 0;
+            }
             ob_free(&u->mo);
             ob_free(&u->me);
             status = worst(status, u->status);
@@ -1211,6 +1276,7 @@ static int run_parallel(run *r, unsigned jobs)
         }
         atomic_fetch_add_explicit(&r->logs_done, 1, memory_order_relaxed);
     }
+    ob_flush(&ob_stdout);
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     return status;
