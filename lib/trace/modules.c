@@ -25,7 +25,10 @@ static uint64_t load_le64(const char *s)
 }
 
 /* A hash of a file name without case (ASCII), never 0: eight bytes at a
- * time, each word folded to lower case first. */
+ * time, 0x20 set in each byte first (names that differ only in the case
+ * of letters hash alike; the few other bytes it joins, '@' and '`', '['
+ * and '{', ..., only share a hash, which ldrsnap__name_eq() tells
+ * apart). */
 static uint32_t name_hash(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ULL;
@@ -39,12 +42,7 @@ static uint32_t name_hash(const char *s, size_t n)
         } else /* the tail, as the low bytes of a little-endian load */
             for (size_t k = 0; k < n - i; k++)
                 w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
-        /* 0x20 into each byte in 'A'..'Z' (bytes below 0x80; others keep
-         * their value, whatever the fold does to them, on every call) */
-        uint64_t lo = w & 0x7F7F7F7F7F7F7F7FULL;
-        uint64_t ge_a = (lo + (0x80 - 'A') * ones) & ~w;
-        uint64_t gt_z = (lo + (0x7F - 'Z') * ones) & ~w;
-        w |= ((ge_a & ~gt_z) & (0x80 * ones)) >> 2;
+        w |= 0x20 * ones;
         h = (h ^ w) * LS_MIX64;
         h ^= h >> 29;
     }

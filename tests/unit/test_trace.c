@@ -287,8 +287,8 @@ Test(trace, sink_error_is_returned)
     ldrsnap__trace_free(t);
 }
 
-/* The module map finds a name whatever its ASCII case (its hash folds a
- * word at a time), and only ASCII letters fold. */
+/* The module map finds a name whatever its ASCII case (its hash sets 0x20
+ * in every byte, so '@' and '`' share one), and only ASCII letters fold. */
 Test(trace, module_names_fold_ascii_case_only)
 {
     seen s;
