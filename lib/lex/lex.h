@@ -52,6 +52,10 @@ bool ldrsnap__lex_plain_after(const char *s, size_t n, ls_start *st);
  * ldrsnap__lex_plain() in one call.  False for any other line; st->head
  * is then 0 unless the line starts with that head. */
 bool ldrsnap__lex_plain_line(const char *s, size_t n, ls_start *st);
+/* ldrsnap__lex_plain_line() on a line with no usual head at 0 (st set as
+ * it sets it before it reads the head): a Vista head of another width.
+ * Its inline form, ls_lex_plain_line() (lex/plain.h), calls it. */
+bool ldrsnap__lex_plain_other(const char *s, size_t n, ls_start *st);
 
 /* Find where the first record begins (after any capture-tool prefix).
  * Returns false when the line holds no Vista/XP/debugger record start. */

@@ -168,7 +168,7 @@ static inline size_t ls_usual_size(size_t n, const ls_start *st, size_t img,
  * took as st.  Returns its function's name, the table's or staged in w.
  * With no prefix and a known function nothing is staged, and w may be
  * NULL (the line is streamed from where it is). */
-static inline const char *
+static LS_ALWAYS_INLINE const char *
 ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
                 size_t img, unsigned fid, unsigned fflags, uint8_t watched,
                 bool may, uint64_t line, uint64_t offset, size_t at)

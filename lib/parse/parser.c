@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/ldrsnap_internal.h"
+#include "lex/plain.h"
 #include "parse/parser_internal.h"
 #include "simd/simd.h"
 
@@ -246,8 +247,9 @@ static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
 
 /* Does the prefix s[0..pos) of the line s[0..n) hold a watched byte?
  * (The vector forms read 16 bytes ending at pos, or the line's first 16.) */
-static bool prefix_watched(const ldrsnap_parser *p, const char *s,
-                           size_t pos, size_t n)
+static LS_ALWAYS_INLINE bool prefix_watched(const ldrsnap_parser *p,
+                                            const char *s, size_t pos,
+                                            size_t n)
 {
     return pos >= 16 ? ls_names_watched(p->watch, s, 0, pos)
            : n >= 16 ? ls_names_watched_head(p->watch, s, pos)
@@ -304,8 +306,9 @@ static inline void vista_owner(ldrsnap_parser *p, const ls_start *st,
 /* A line ldrsnap__lex_plain_line() took, sent to the batch in its compact
  * form: the record emit_piece() would make of it (a test compares the
  * two), built by the analyzing thread (ldrsnap__plain_record()). */
-static int emit_plain(ldrsnap_parser *p, const char *s, size_t n,
-                      uint64_t line, const ls_start *st)
+static LS_ALWAYS_INLINE int emit_plain(ldrsnap_parser *p, const char *s,
+                                       size_t n, uint64_t line,
+                                       const ls_start *st)
 {
     size_t f = st->pos + st->head, fl = st->sep - f; /* the function name */
     /* the function's id, here where the name is at hand: a known one's
@@ -630,17 +633,18 @@ static int hold_fast(ldrsnap_parser *p, const ls_line *ln,
     return 1;
 }
 
-/* The fast way for the lines that make most of a log (text.c offers them):
- * a record with the usual Vista head, on a line that no wrap joins, going
- * to a batch (a plain ENTER or RETURN record in its compact form), or on
- * one thread straight to the record callback.  What on_line() and
- * emit_logical() would do with it, without the steps that cannot apply.
- * 0: not such a line.  LS_OPT_NO_FAST_LINES turns it off. */
-static int on_fast_line(const char *s, size_t n, uint64_t line,
-                        uint64_t offset, bool watched, bool ascii, void *ud)
+/* on_fast_other()'s answer for a plain record (after a prefix, a head of
+ * another width) going compact: on_fast_line() sends it, from its one
+ * call of emit_plain() (two would each be inlined: too large a function,
+ * whose other calls then go out of line). */
+#define FAST_PLAIN 2
+
+/* on_fast_line() for any line but the usual plain record at 0. */
+static inline int
+on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
+              bool watched, bool ascii, ldrsnap_parser *p, ls_start *st,
+              bool plain)
 {
-    ldrsnap_parser *p = ud;
-    ls_start st;
     int rc;
     ls_line ln = {s, n, line, offset, false, false, ascii, watched};
     if ((p->batch && p->batch->cap > UINT32_MAX) ||
@@ -672,12 +676,11 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         if ((rc = flush_held(p)) != 0)
             return rc < 0 ? rc : LDRSNAP_ECALLBACK;
     }
-    bool plain = ldrsnap__lex_plain_line(s, n, &st);
-    if (!plain && st.head && joinable && may_wrap_fast(s, n, &st)) {
+    if (!plain && st->head && joinable && may_wrap_fast(s, n, st)) {
         /* a failure record: held, as on_line() holds it */
         if (held80 && (rc = flush_held(p)) != 0)
             return rc < 0 ? rc : LDRSNAP_ECALLBACK;
-        return hold_fast(p, &ln, &st);
+        return hold_fast(p, &ln, st);
     }
     /* any other record with the usual head: a glued one would bring a
      * head's '@' (emit_logical() looks for no XP head after a Vista one),
@@ -686,10 +689,10 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
      * lines): none to split at either; a record after a capture tool's
      * prefix, an XP one, a Vista head of another width: found as
      * emit_logical() finds it, when no record is glued to it */
-    const ls_start *start = &st;
-    bool usual = plain || st.head;
-    if (!plain && st.head && memchr(s + st.head, '@', n - st.head) &&
-        glued(s, n, &st))
+    const ls_start *start = st;
+    bool usual = plain || st->head;
+    if (!plain && st->head && memchr(s + st->head, '@', n - st->head) &&
+        glued(s, n, st))
         return 0;
     if (!usual) {
         /* no head at 0 (ldrsnap__lex_plain_line() looked): where a record
@@ -697,20 +700,20 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         size_t q = ls_first_at_ldr(s, n);
         if (q == n)
             start = &ldrsnap__no_start;
-        else if (!ldrsnap__lex_find_start_at(s, n, q, &st))
+        else if (!ldrsnap__lex_find_start_at(s, n, q, st))
             return 0;
-        if (held80 && (start != &st || !ldrsnap__lex_known_prefix(s, st.pos)))
+        if (held80 && (start != st || !ldrsnap__lex_known_prefix(s, st->pos)))
             return 0;
-        if (start != &st)
+        if (start != st)
             ;
-        else if (ldrsnap__lex_plain_after(s, n, &st))
+        else if (ldrsnap__lex_plain_after(s, n, st))
             ; /* a plain record after a prefix: nothing glued, no wrap */
-        else if (glued(s, n, &st))
+        else if (glued(s, n, st))
             return 0;
-        else if (joinable && may_wrap_at(s, n, &st)) {
+        else if (joinable && may_wrap_at(s, n, st)) {
             if (held80 && (rc = flush_held(p)) != 0)
                 return rc < 0 ? rc : LDRSNAP_ECALLBACK;
-            return hold_fast(p, &ln, &st);
+            return hold_fast(p, &ln, st);
         }
     }
     if (held80 && (rc = flush_held(p)) != 0)
@@ -728,18 +731,64 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
          * we found; a line past ASCII too, whose names the analyzing
          * thread's check of compact items (ASCII bytes) cannot vouch for */
         rc = emit_piece(p, s, n, line, 0, start);
-    else if (plain || (start == &st && st.plain && st.pos <= UINT16_MAX))
+    else if (plain || (start == st && st->plain && st->pos <= UINT16_MAX))
         /* a plain record, perhaps after a prefix (its length and the
          * image's name's in 16 bits) */
-        rc = emit_plain(p, s, n, line, &st);
+        return FAST_PLAIN; /* on_fast_line() sends it */
     else if (start == &ldrsnap__no_start)
         rc = ldrsnap__lex_modload_usual(s, n, &base, &end, &path)
                  ? emit_modload(p, s, n, line, base, end, path)
                  : emit_piece(p, s, n, line, 0, start);
-    else if (usual && ldrsnap__lex_init_usual(s, n, &st, &il))
-        rc = emit_init(p, s, n, line, &st, &il);
+    else if (usual && ldrsnap__lex_init_usual(s, n, st, &il))
+        rc = emit_init(p, s, n, line, st, &il);
     else
         rc = emit_piece(p, s, n, line, 0, start);
+    return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
+}
+
+/* The fast way for the lines that make most of a log (text.c offers them):
+ * a record with the usual Vista head, on a line that no wrap joins, going
+ * to a batch (a plain ENTER or RETURN record in its compact form), or on
+ * one thread straight to the record callback.  What on_line() and
+ * emit_logical() would do with it, without the steps that cannot apply.
+ * 0: not such a line.  LS_OPT_NO_FAST_LINES turns it off.
+ *
+ * The usual plain record at 0 (most lines of a log: "hhhh:hhhh @ dddddddd
+ * - Function - ENTER: DLL name: x.dll" or "- RETURN: Status: 0x..."),
+ * when nothing is held and the line is not 80 columns wide, is read here
+ * with the inline readers of lex/plain.h and sent at once: the steps of
+ * on_fast_other() that cannot apply to it, and its calls, skipped.  The
+ * same record and item (on_fast_other() takes the line the same way). */
+static int on_fast_line(const char *s, size_t n, uint64_t line,
+                        uint64_t offset, bool watched, bool ascii, void *ud)
+{
+    ldrsnap_parser *p = ud;
+    ls_start st;
+    int rc;
+    /* what on_fast_other() reads first thing (the lexer's answer is the
+     * same wherever it is asked) */
+    bool plain = ls_lex_plain_line(s, n, &st);
+    if (!plain || !ascii || n == WRAP_COLUMNS || p->holding ||
+        (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT)) {
+        rc = on_fast_other(s, n, line, offset, watched, ascii, p, &st,
+                           plain);
+        if (rc != FAST_PLAIN)
+            return rc;
+    } else if (!p->batch || (p->flags & LS_OPT_NO_COMPACT)) {
+        /* one thread, or no compact items: the record */
+        p->nseg = 1;
+        p->seg[0].pos = 0;
+        p->seg[0].line = line;
+        p->cur_offset = offset;
+        p->line_watched = watched;
+        rc = emit_piece(p, s, n, line, 0, &st);
+        return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
+    } else if (p->batch->cap > UINT32_MAX) {
+        return 0;
+    } else {
+        p->cur_offset = offset;
+    }
+    rc = emit_plain(p, s, n, line, &st);
     return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
 }
 
