@@ -79,7 +79,11 @@ static size_t digit_run(const char *s, size_t n)
 /* If s starts with lit, return the rest, else NULL. */
 static inline const char *after_n(const char *s, const char *lit, size_t k)
 {
-    return s[0] == lit[0] && strncmp(s, lit, k) == 0 ? s + k : NULL;
+    /* the first two bytes inline (s[1] is there when s[0] is lit[0], no
+     * NUL): most words are told apart before the call */
+    if (s[0] != lit[0] || (k >= 2 && s[1] != lit[1]))
+        return NULL;
+    return strncmp(s, lit, k) == 0 ? s + k : NULL;
 }
 /* lit must be a string literal: "" lit "" does not compile otherwise, so
  * sizeof can never measure a pointer. */
@@ -674,14 +678,14 @@ static void vista_error(lexctx *c, const char *m)
     const char *v;
     if ((v = after(m, "Unable to load DLL: ")) != NULL) {
         vista_unable(c, v);
-    } else if (strncmp(m, "Walking the import tables", 25) == 0) {
+    } else if (after(m, "Walking the import tables")) {
         r->msg = LDRSNAP_M_IMPORTS_FAILED;
         find_status(c, m);
-    } else if (strncmp(m, "Failed to open \\KnownDlls", 25) == 0) {
+    } else if (after(m, "Failed to open \\KnownDlls")) {
         r->msg = LDRSNAP_M_KNOWNDLLS_FAILED;
         find_status(c, m);
-    } else if (strncmp(m, "Process initialization failed", 29) == 0 ||
-               strncmp(m, "Running the init routines", 25) == 0) {
+    } else if (after(m, "Process initialization failed") != NULL ||
+               after(m, "Running the init routines") != NULL) {
         /* the second: Windows 10/11, when a static import's DllMain
          * failed */
         r->msg = LDRSNAP_M_PROCESS_INIT_FAILED;
@@ -723,7 +727,7 @@ static void vista_error(lexctx *c, const char *m)
     } else if ((v = after(m, "Locating export ")) != NULL ||
                (v = after(m, "Locating ordinal ")) != NULL) {
         r->msg = LDRSNAP_M_EXPORT_FAILED;
-        if (strncmp(m, "Locating ordinal ", 17) == 0) {
+        if (after(m, "Locating ordinal ")) {
             const char *e = strstr(v, " for DLL");
             char tmp[64];
             size_t k = e ? (size_t)(e - v) : strlen(v);
@@ -1056,13 +1060,13 @@ static bool xp_lists(lexctx *c, const char *m)
                 r->symbol = put_str(c, d + 3);
             }
         }
-    } else if (strncmp(m, "Recursive DLL load", 18) == 0) {
+    } else if (after(m, "Recursive DLL load")) {
         r->msg = LDRSNAP_M_RECURSIVE_LOAD;
     } else if ((v = after(m, "Derefcount ")) != NULL ||
                (v = after(m, "Refcount ")) != NULL) {
         r->msg = LDRSNAP_M_REFCOUNT;
         xp_name_count(c, v);
-    } else if (strncmp(m, "UNINIT LIST", 11) == 0) {
+    } else if (after(m, "UNINIT LIST")) {
         r->msg = LDRSNAP_M_UNINIT_LIST;
     } else if ((v = after(m, "Unmapping [")) != NULL) {
         r->msg = LDRSNAP_M_UNMAPPING;
@@ -1087,7 +1091,7 @@ static bool xp_lists(lexctx *c, const char *m)
             if (e > q)
                 r->dll = put(c, q, (size_t)(e - q));
         }
-    } else if (strncmp(m, "NEW PROCESS", 11) == 0) {
+    } else if (after(m, "NEW PROCESS")) {
         r->msg = LDRSNAP_M_PROCESS_START;
     } else {
         return false;
@@ -1419,10 +1423,10 @@ static bool ide_start(const char *s, size_t n)
 {
     int qi;
     LS_UNUSED(n);
-    return ide_head(NULL, s, &qi) != NULL || strncmp(s, "The thread ", 11) == 0 ||
-           strncmp(s, "The program ", 12) == 0 ||
-           strncmp(s, "Der Thread ", 11) == 0 ||
-           strncmp(s, "Das Programm ", 13) == 0;
+    return ide_head(NULL, s, &qi) != NULL || after(s, "The thread ") != NULL ||
+           after(s, "The program ") != NULL ||
+           after(s, "Der Thread ") != NULL ||
+           after(s, "Das Programm ") != NULL;
 }
 
 static void ide_path(lexctx *c, const char *v, int qi)
@@ -1537,8 +1541,13 @@ static bool lex_ide(lexctx *c, const char *s, size_t n)
         "\xE4\xB8\xAA\xE6\x96\xAD\xE7\x82\xB9"}; /* 已触发了一个断点 */
     if (lex_ide_module(c, s) || lex_ide_exit(c, s))
         return true;
+    /* where each could start first: the English and German ones at a
+     * " ha", the Chinese one at its first byte (most lines hold neither:
+     * two searches, not three) */
+    const char *from[] = {strstr(s, " ha"), NULL, strchr(s, bp[2][0])};
+    from[1] = from[0];
     for (size_t i = 0; i < sizeof bp / sizeof bp[0]; i++) {
-        const char *h = strstr(s, bp[i]);
+        const char *h = from[i] ? strstr(from[i], bp[i]) : NULL;
         if (h && (size_t)(h - s) < n) {
             c->rec->dialect = LDRSNAP_D_IDE;
             c->rec->msg = LDRSNAP_M_IDE_BREAKPOINT;
@@ -1763,7 +1772,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
     r->dialect = LDRSNAP_D_OTHER;
     if (lex_editorial(c, s, n))
         return;
-    if ((s[0] == '\t' || strncmp(s, "    ", 4) == 0) &&
+    if ((s[0] == '\t' || after(s, "    ") != NULL) &&
         (prev == LDRSNAP_D_VISTA || prev == LDRSNAP_D_XP ||
          prev == LDRSNAP_D_CONTINUATION))
         r->dialect = LDRSNAP_D_CONTINUATION;
