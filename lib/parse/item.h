@@ -36,9 +36,10 @@ enum { LS_WATCH_NO, LS_WATCH_YES, LS_WATCH_CHECK };
 
 /* A plain ENTER or RETURN record (most of a log), perhaps after a
  * capture tool's prefix.  Its strings, in the batch's memory at `at`: the
- * line and its NUL; with a prefix, the prefix and its NUL, and the image's
- * name and its NUL when the prefix gives one; the function's name and its
- * NUL when the function has no id. */
+ * line and its NUL; from the 16-byte block after those
+ * (ls_usual_after()), with a prefix, the prefix and its NUL, and the
+ * image's name and its NUL when the prefix gives one; the function's name
+ * and its NUL when the function has no id. */
 typedef struct ls_usual {
     uint64_t line, offset, tick;
     uint32_t pid, tid, status;
@@ -147,6 +148,14 @@ static inline void ls_item_note(ls_note *n, const ls_item *it,
 
 /* ---- LS_ITEM_USUAL --------------------------------------------------- */
 
+/* Where the strings after a usual line of n bytes start: the 16-byte
+ * block after the line and its NUL, so that the line is streamed from
+ * where it is (ls_stream_line()) and those strings from elsewhere. */
+static inline size_t ls_usual_after(size_t n)
+{
+    return (n + 16) & ~(size_t)15;
+}
+
 /* Bytes of the prefix's strings after the line (its prefix st->pos
  * bytes, and an image's name of img). */
 static inline size_t ls_usual_prefix_room(const ls_start *st, size_t img)
@@ -158,28 +167,41 @@ static inline size_t ls_usual_prefix_room(const ls_start *st, size_t img)
 static inline size_t ls_usual_size(size_t n, const ls_start *st, size_t img,
                                    size_t fl, unsigned fid)
 {
-    size_t k = n + 1 + ls_usual_prefix_room(st, img);
+    size_t k = ls_usual_after(n) + ls_usual_prefix_room(st, img);
     return fid != LS_FID_UNKNOWN ? k : k + fl + 1;
+}
+
+/* The prefix's strings (ls_usual_prefix_room(st, img) bytes, at most 64)
+ * put together in d (96 bytes) from the first 64 bytes of the line s;
+ * d's bytes past them are the line's. */
+static inline void ls_usual_prefix_block(char *d, const char *s,
+                                         const ls_start *st, size_t img)
+{
+    memcpy(d, s, 64);                /* the prefix */
+    d[st->pos] = '\0';
+    memcpy(d + st->pos + 1, s, 32);  /* the image's name, shorter than 32 */
+    d[st->pos + 1 + img] = '\0';
 }
 
 /* Encode the plain line w[0..n) (staged, NUL-terminated: its strings go
  * to `at` in the batch) that ldrsnap__lex_plain_line() (or
  * ldrsnap__lex_plain_after(), st->pos < 65536; its image's name img bytes)
  * took as st.  Returns its function's name, the table's or staged in w.
- * With no prefix and a known function nothing is staged, and w may be
- * NULL (the line is streamed from where it is). */
+ * With a known function w may be NULL: nothing is staged (the line is
+ * streamed from where it is, and a prefix's strings from
+ * ls_usual_prefix_block()). */
 static LS_ALWAYS_INLINE const char *
 ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
                 size_t img, unsigned fid, unsigned fflags, uint8_t watched,
                 bool may, uint64_t line, uint64_t offset, size_t at)
 {
     size_t f = st->pos + st->head, fl = st->sep - f;
-    size_t room = ls_usual_prefix_room(st, img);
-    if (st->pos) { /* the prefix, and the image's name, as use_prefix():
-                      two vector moves each when short */
-        ls_item_stage_name(w, 0, st->pos, n + 1);
+    size_t after = ls_usual_after(n), room = ls_usual_prefix_room(st, img);
+    if (st->pos && w) { /* the prefix, and the image's name, as
+                           use_prefix(): two vector moves each when short */
+        ls_item_stage_name(w, 0, st->pos, after);
         if (img)
-            ls_item_stage_name(w, 0, img, n + 1 + st->pos + 1);
+            ls_item_stage_name(w, 0, img, after + st->pos + 1);
     }
     it->kind = LS_ITEM_USUAL;
     it->watched = watched;
@@ -202,7 +224,7 @@ ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
                              st->form};
     return fid != LS_FID_UNKNOWN
                ? ldrsnap__fid_names[fid]
-               : ls_item_stage_name(w, f, fl, n + 1 + room);
+               : ls_item_stage_name(w, f, fl, after + room);
 }
 
 /* The record lex_plain() makes of the line; mem: the batch's. */
@@ -227,7 +249,7 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->raw = w;
     r->text = w + pl->pos;
     /* the prefix's strings after the line */
-    const char *after = w + it->len + 1;
+    const char *after = w + ls_usual_after(it->len);
     r->prefix = pl->pos ? after : "";
     if (pl->image)
         r->image = after + pl->pos + 1;

@@ -256,6 +256,29 @@ static LS_ALWAYS_INLINE bool prefix_watched(const ldrsnap_parser *p,
                      : ls_names_watched_scalar(p->watch, s, 0, pos);
 }
 
+/* ldrsnap__lex_prefix_image() of the prefix s[0..pos) of a line of n
+ * bytes: its last three bytes first; a prefix that ends in "): " and
+ * fits the line's first 32 bytes, which can be read, is looked at for '('
+ * and '[' at once (a '[' may be XP's "[pid,tid]": the general way). */
+static inline size_t prefix_image(const char *s, size_t n, size_t pos)
+{
+    if (pos < 4 || s[pos - 1] != ' ' || s[pos - 2] != ':' ||
+        s[pos - 3] != ')')
+        return 0;
+#if LS_SSE2
+    if (n >= 32 && pos <= 32) {
+        uint64_t in = ((uint64_t)1 << pos) - 1;
+        uint64_t open = ls_byte_bits64(s, 32, '(') & in;
+        /* the first '(', not the prefix's first byte (paren_image()) */
+        if (!(ls_byte_bits64(s, 32, '[') & in))
+            return open ? (size_t)__builtin_ctzll(open) : 0;
+    }
+#else
+    LS_UNUSED(n);
+#endif
+    return ldrsnap__lex_prefix_image(s, pos);
+}
+
 /* The strings of a compact item are built in the work buffer, hot in this
  * core's cache, then streamed with the item (see publish()): room for len
  * bytes, the line and its NUL copied first; NULL and *rc on failure. */
@@ -314,12 +337,15 @@ static LS_ALWAYS_INLINE int emit_plain(ldrsnap_parser *p, const char *s,
     /* the function's id, here where the name is at hand: a known one's
      * name is not sent */
     unsigned fflags, fid = ldrsnap__func_id(s + f, fl, &fflags);
-    size_t img = st->pos ? ldrsnap__lex_prefix_image(s, st->pos) : 0;
+    size_t img = st->pos ? prefix_image(s, n, st->pos) : 0;
     size_t len = ls_usual_size(n, st, img, fl, fid), at;
+    size_t after = ls_usual_after(n);
     int rc;
-    /* no prefix and a known function: the strings are the line and its
-     * NUL, streamed from where the line is (nothing to stage) */
-    bool direct = !st->pos && fid != LS_FID_UNKNOWN;
+    /* a known function: the strings are the line and its NUL, streamed
+     * from where the line is (nothing to stage), and a short prefix's,
+     * put together from the line's first bytes */
+    bool direct = fid != LS_FID_UNKNOWN &&
+                  (!st->pos || (n >= 64 && len - after <= 64));
     char *w = NULL;
     if (direct) {
         if ((rc = batch_room(p, (len + 15) & ~(size_t)15, &at)) < 0)
@@ -351,6 +377,12 @@ static LS_ALWAYS_INLINE int emit_plain(ldrsnap_parser *p, const char *s,
     if (direct) {
         ls_batch *b = p->batch;
         ls_stream_line(b->mem + at, s, n);
+        if (st->pos) {
+            char pre[96];
+            ls_usual_prefix_block(pre, s, st, img);
+            ls_stream_copy(b->mem + at + after, pre,
+                           (len - after + 15) & ~(size_t)15);
+        }
         ls_stream_copy(&b->items[b->nrec], &it, LS_ITEM_BYTES(ls_usual));
         b->used = at + ((len + 15) & ~(size_t)15);
         b->nrec++;

@@ -408,6 +408,73 @@ Test(threaded, plain_records_as_the_lexer_makes_them)
     free(buf);
 }
 
+/* Plain records after capture tools' prefixes ("app(pid): ", DebugView's
+ * columns, others), of every length of prefix and image name, short
+ * lines and long, known functions and not: the tokenizer thread's
+ * compact items (the line streamed from where it is, the prefix's
+ * strings put together from its first bytes, or all staged) against the
+ * general way on one thread. */
+Test(threaded, prefixed_records_as_the_general_way)
+{
+    static const char *const fns[] = {"LdrLoadDll", "LdrpMinimalMapModule",
+                                      "F", "LdrpFuncNotKnown_x"};
+    size_t cap = 4u << 20, n = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    for (unsigned k = 0; n + 4096 < cap; k++) {
+        char name[64], pre[160];
+        size_t nl = 1 + k % 45;
+        for (size_t i = 0; i < nl; i++)
+            name[i] = "ContosoViewer.exe_123 XYZ"[(i + k / 45) % 25];
+        name[nl] = '\0';
+        unsigned pid = 10u + k % 100000u;
+        switch (k / 45 % 11) {
+        case 0: snprintf(pre, sizeof pre, "%s(%u): ", name, pid); break;
+        case 1: snprintf(pre, sizeof pre, "%s(%u):  ", name, pid); break;
+        case 2: snprintf(pre, sizeof pre, "a(%s(%u): ", name, pid); break;
+        case 3: snprintf(pre, sizeof pre, "[%s](%u): ", name, pid); break;
+        case 4: snprintf(pre, sizeof pre, "%s[1](%u): ", name, pid); break;
+        case 5: snprintf(pre, sizeof pre, "(%s%u): ", name, pid); break;
+        case 6: snprintf(pre, sizeof pre, "%s (%u) ", name, pid); break;
+        case 7:
+            snprintf(pre, sizeof pre, "%08u\t0.00%s\t[%u] ", k, name, pid);
+            break;
+        case 8: snprintf(pre, sizeof pre, "[%s,%u] ", name, pid); break;
+        case 9: snprintf(pre, sizeof pre, "%s(%u)[1]: ", name, pid); break;
+        default:
+            snprintf(pre, sizeof pre, "DebugString(%s%u): ", name, pid);
+            break;
+        }
+        const char *fn = fns[k / 7 % 4];
+        unsigned tid = 0x1000 + k % 7;
+        if (k % 3 == 0)
+            n += (size_t)sprintf(buf + n,
+                                 "%s%04x:%04x @ %08u - %s - ENTER: DLL "
+                                 "name: %s\n",
+                                 pre, 0x100 + k % 3, tid, 10000000 + k, fn,
+                                 k % 2 ? "a.dll" : "C:\\Windows\\m.dll");
+        else if (k % 3 == 1)
+            n += (size_t)sprintf(buf + n,
+                                 "%s%04x:%04x @ %08u - %s - RETURN: %08x\n",
+                                 pre, 0x100 + k % 3, tid, 10000000 + k, fn,
+                                 k % 4 ? 0u : 0xc0000135u);
+        else
+            n += (size_t)sprintf(buf + n,
+                                 "%s%04x:%04x @ %08u - %s - RETURN: Status: "
+                                 "0x%08x\n",
+                                 pre, 0x100 + k % 3, tid, 10000000 + k, fn,
+                                 k % 4 ? 0u : 0xc0000135u);
+    }
+    run one = {0}, two = {0};
+    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
+                 LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, NULL, &two),
+                 LDRSNAP_OK);
+    cr_assert_gt(one.records.n, 30000);
+    same_runs(&one, &two);
+    free(buf);
+}
+
 /* A line of 80 columns (a console's wrap) is held by the fast way for
  * its rest; the next line goes on with it unless it begins a record (at
  * 0, after a known prefix, or any other way the general way knows): each
