@@ -71,6 +71,14 @@ typedef struct ls_simd {
      * which has room for n bytes (a vector kernel may write past the
      * count, within them). */
     size_t (*utf16le_ascii)(const unsigned char *p, size_t n, char *out);
+    /* utf16le_ascii() and plain_chunk() in one pass, for a piece of UTF-8
+     * that begins at out: the units transcoded (their count returned, as
+     * utf16le_ascii() counts them), and what plain_chunk() tells of the
+     * first m bytes written, m the count rounded down to 64 (all ASCII):
+     * their '\n' bits in nl (m / 64 + 1 words, the last one empty), *cr
+     * and *lone_cr. */
+    size_t (*utf16le_ascii_nl)(const unsigned char *p, size_t n, char *out,
+                               uint64_t *nl, bool *cr, bool *lone_cr);
 } ls_simd;
 
 /* The kernels this process uses: the best the CPU runs, unless a test

@@ -260,10 +260,62 @@ static size_t utf16le_ascii(const unsigned char *p, size_t n, char *out)
     return k + ldrsnap__simd_scalar.utf16le_ascii(p + 2 * k, n - k, out + k);
 }
 
+/* 64 units a turn, each turn's 64 bytes marked as plain_chunk() marks
+ * them (every byte ASCII: no check of its own); a turn with a unit past
+ * ASCII, and the last units, utf16le_ascii() finishes (unmarked).  The
+ * units packed to bytes first: one past 0xFF saturates to 0xFF, one past
+ * 0x7FFF (negative) to 0, so a byte past ASCII or NUL is a unit that is
+ * not one ASCII byte. */
+static size_t utf16le_ascii_nl(const unsigned char *p, size_t n, char *out,
+                               uint64_t *nl, bool *cr, bool *lone_cr)
+{
+    const __m256i zero = _mm256_setzero_si256(), lf = _mm256_set1_epi8('\n'),
+                  ret = _mm256_set1_epi8('\r');
+    uint64_t any = 0, lone = 0, carry = 0;
+    size_t k = 0;
+    for (; n - k >= 64; k += 64) {
+        const unsigned char *q = p + 2 * k;
+        __m256i lo = _mm256_packus_epi16(LS_LOADU32(q), LS_LOADU32(q + 32));
+        __m256i hi = _mm256_packus_epi16(LS_LOADU32(q + 64), LS_LOADU32(q + 96));
+        if (_mm256_movemask_epi8(_mm256_or_si256(
+                _mm256_or_si256(lo, hi),
+                _mm256_or_si256(_mm256_cmpeq_epi8(lo, zero),
+                                _mm256_cmpeq_epi8(hi, zero)))))
+            break;
+        /* the pack works per 128-bit lane: the quarters in order */
+        lo = _mm256_permute4x64_epi64(lo, 0xD8);
+        hi = _mm256_permute4x64_epi64(hi, 0xD8);
+        _mm256_storeu_si256((__m256i *)(void *)(out + k), lo);
+        _mm256_storeu_si256((__m256i *)(void *)(out + k + 32), hi);
+        uint64_t l =
+            (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, lf)) |
+            (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, lf))
+                << 32;
+        uint64_t r =
+            (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, ret)) |
+            (uint64_t)(uint32_t)_mm256_movemask_epi8(
+                _mm256_cmpeq_epi8(hi, ret))
+                << 32;
+        nl[k / 64] = l;
+        /* each '\r' wants a '\n' next: the byte after each (the next
+         * block's first for the last one) with no '\n' (no branch: CRLF
+         * is the rule) */
+        lone |= ((r << 1) | carry) & ~l;
+        any |= r;
+        carry = r >> 63;
+    }
+    nl[k / 64] = 0;
+    *cr = any != 0;
+    *lone_cr = lone != 0;
+    return k + utf16le_ascii(p + 2 * k, n - k, out + k);
+}
+
 const ls_simd ldrsnap__simd_avx2 = {
-    "avx2", plain_chunk, watch_chunk, plain, any_of4, utf16le_ascii,
+    "avx2",  plain_chunk,   watch_chunk,      plain,
+    any_of4, utf16le_ascii, utf16le_ascii_nl,
 };
 
 #else
-const ls_simd ldrsnap__simd_avx2 = {"avx2", NULL, NULL, NULL, NULL, NULL};
+const ls_simd ldrsnap__simd_avx2 = {"avx2", NULL, NULL, NULL,
+                                    NULL,   NULL, NULL};
 #endif

@@ -252,10 +252,21 @@ static size_t utf16le_ascii(const unsigned char *p, size_t n, char *out)
     return k + ldrsnap__simd_scalar.utf16le_ascii(p + 2 * k, n - k, out + k);
 }
 
+/* the two passes, one after the other */
+static size_t utf16le_ascii_nl(const unsigned char *p, size_t n, char *out,
+                               uint64_t *nl, bool *cr, bool *lone_cr)
+{
+    size_t k = utf16le_ascii(p, n, out);
+    plain_chunk((const unsigned char *)out, k / 64 * 64, nl, cr, lone_cr);
+    return k;
+}
+
 const ls_simd ldrsnap__simd_sse2 = {
-    "sse2", plain_chunk, watch_chunk, plain, any_of4, utf16le_ascii,
+    "sse2",  plain_chunk,   watch_chunk,      plain,
+    any_of4, utf16le_ascii, utf16le_ascii_nl,
 };
 
 #else
-const ls_simd ldrsnap__simd_sse2 = {"sse2", NULL, NULL, NULL, NULL, NULL};
+const ls_simd ldrsnap__simd_sse2 = {"sse2", NULL, NULL, NULL,
+                                    NULL,   NULL, NULL};
 #endif

@@ -212,13 +212,24 @@ static int hold_partial(ls_text *t, const char *s, size_t n)
     return ldrsnap__buf_append(t->al, &t->line, s, n);
 }
 
+/* What the UTF-16LE ASCII pass learnt of a piece's first `mapped` bytes
+ * (a multiple of 64, all ASCII) as it wrote them (utf16le_ascii_nl()):
+ * their '\n' bits, already in t->nlmap, and whether they hold a '\r' and
+ * one not followed by '\n' (their last byte left out). */
+typedef struct ls_premap {
+    size_t mapped;
+    bool cr, lone_cr;
+} ls_premap;
+
 /*
  * Split UTF-8 bytes into lines.  `orig` is the input offset of p[0]; for
  * UTF-16 the caller passes pieces that end at a line-end code unit, so a
  * line can only start at the beginning of a piece or right after a
  * swallowed '\n' at its start (2 input bytes later): i * 2 is exact there.
+ * pm (or NULL): what is known already of the piece's first bytes.
  */
-static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
+static int split(ls_text *t, const char *p, size_t n, uint64_t orig,
+                 const ls_premap *pm)
 {
     const unsigned scale = t->enc == LS_ENC_UTF8 ? 1 : 2;
     size_t i = 0;
@@ -240,8 +251,19 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig)
     if (rc < 0)
         return rc;
     uint64_t *m = (uint64_t *)(void *)t->nlmap.ptr;
-    t->chunk_plain = t->simd->plain_chunk((const unsigned char *)p, n, m,
-                                          &has_cr, &lone_cr);
+    if (pm && pm->mapped) {
+        /* the piece's first bytes are marked: the rest only, and whether
+         * a '\r' that ends them has its '\n' */
+        size_t h = pm->mapped;
+        t->chunk_plain = t->simd->plain_chunk((const unsigned char *)p + h,
+                                              n - h, m + h / 64, &has_cr,
+                                              &lone_cr);
+        lone_cr |= pm->lone_cr || (h < n && p[h - 1] == '\r' && p[h] != '\n');
+        has_cr |= pm->cr;
+    } else {
+        t->chunk_plain = t->simd->plain_chunk((const unsigned char *)p, n, m,
+                                              &has_cr, &lone_cr);
+    }
     nl = m;
     if (map) /* a second pass: a search for '\n' per line costs more */
         t->simd->watch_chunk((const unsigned char *)p, n, t->watch,
@@ -410,11 +432,17 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
     const bool le = t->enc == LS_ENC_UTF16LE;
     const bool bulk = le && !t->utf16_units;
     int rc = ldrsnap__buf_reserve(t->al, &t->u8, 65536);
+    /* the '\n' map of a piece, which the ASCII pass begins (split()
+     * reserves no more for a piece of the room's size) */
+    if (rc == 0)
+        rc = ldrsnap__buf_reserve(t->al, &t->nlmap,
+                                  (t->u8.cap / 64 + 1) * sizeof(uint64_t));
     if (rc < 0)
         return rc;
     size_t i = 0;
     uint64_t piece_orig = orig - (t->odd_byte >= 0 ? 1 : 0);
     bool one_to_one = t->odd_byte < 0; /* every unit so far: one byte */
+    ls_premap pm = {0, false, false}; /* what the pass marked of the piece */
     t->u8.len = 0;
     while (i < n) {
         if (bulk && t->odd_byte < 0 && !t->high_surrogate && n - i >= 2) {
@@ -428,7 +456,15 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
              * room (which was transcoded again after each such unit) */
             if (!one_to_one && units > UTF16_LINE_WINDOW)
                 units = UTF16_LINE_WINDOW;
-            size_t k = t->simd->utf16le_ascii(p + i, units, o);
+            size_t k;
+            if (t->u8.len) {
+                k = t->simd->utf16le_ascii(p + i, units, o);
+            } else { /* a piece begins: its '\n' bits, as they are written */
+                k = t->simd->utf16le_ascii_nl(
+                    p + i, units, o, (uint64_t *)(void *)t->nlmap.ptr, &pm.cr,
+                    &pm.lone_cr);
+                pm.mapped = k / 64 * 64;
+            }
             bool line_end = false;
             if (!one_to_one) { /* the piece ends at the line's end */
                 size_t j = 0;
@@ -440,9 +476,10 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
             t->u8.len += k;
             i += 2 * k;
             if (line_end || t->u8.len + 8 >= t->u8.cap) {
-                if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig)) != 0)
+                if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig, &pm)) != 0)
                     return rc;
                 t->u8.len = 0;
+                pm.mapped = 0;
                 piece_orig = orig + i;
                 one_to_one = true;
                 continue;
@@ -486,22 +523,24 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
         t->u8.len += put_utf8(t->u8.ptr + t->u8.len, c);
         one_to_one &= t->u8.len - before == 1;
         if ((u == '\n' || u == '\r') && (!one_to_one || !bulk)) {
-            if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig)) != 0)
+            if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig, &pm)) != 0)
                 return rc;
             t->u8.len = 0;
+            pm.mapped = 0;
             piece_orig = orig + i;
             one_to_one = true;
         }
     next:
         if (t->u8.len + 8 > t->u8.cap) {
-            if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig)) != 0)
+            if ((rc = split(t, t->u8.ptr, t->u8.len, piece_orig, &pm)) != 0)
                 return rc;
             t->u8.len = 0;
+            pm.mapped = 0;
             piece_orig = orig + i;
             one_to_one = true;
         }
     }
-    rc = t->u8.len ? split(t, t->u8.ptr, t->u8.len, piece_orig) : 0;
+    rc = t->u8.len ? split(t, t->u8.ptr, t->u8.len, piece_orig, &pm) : 0;
     t->u8.len = 0;
     return rc;
 }
@@ -518,10 +557,10 @@ static int feed_known(ls_text *t, const unsigned char *p, size_t n,
         return feed_utf16(t, p, n, orig);
     int rc = LDRSNAP_OK;
     while (n > SPLIT_PIECE && rc == 0) {
-        rc = split(t, (const char *)p, SPLIT_PIECE, orig);
+        rc = split(t, (const char *)p, SPLIT_PIECE, orig, NULL);
         p += SPLIT_PIECE, n -= SPLIT_PIECE, orig += SPLIT_PIECE;
     }
-    return rc == 0 ? split(t, (const char *)p, n, orig) : rc;
+    return rc == 0 ? split(t, (const char *)p, n, orig, NULL) : rc;
 }
 
 /* Decide the encoding from the sniffed bytes and replay them. */

@@ -252,6 +252,61 @@ EACH_FORM(utf16le_ascii_equals_scalar)
     }
 }
 
+/* The ASCII pass with plain_chunk()'s marks of its output: lines with
+ * '\n', '\r\n' and lone '\r' (at a block's end, the mapped bytes' end,
+ * the input's end), a unit past ASCII at each of a few places. */
+EACH_FORM(utf16le_ascii_nl_equals_scalar)
+{
+    const ls_simd *s = use(*ix);
+    for (size_t n = 0; n <= 700; n += n < 200 ? 1 : 13)
+        for (uint32_t seed = 1; seed <= 7; seed++) {
+            unsigned char t[700], *base, *b = at_align(&base, 2 * n, seed);
+            text(t, n, seed * 7919u + (uint32_t)n, 0);
+            if (seed == 4 && n > 65)
+                t[63] = '\r', t[64] = 'x';
+            if (seed == 5 && n)
+                t[n - 1] = '\r';
+            if (seed == 6 && n > 129)
+                t[127] = '\r', t[128] = '\n';
+            if (seed == 7 && n > 64)
+                t[63] = '\r', t[64] = '\n';
+            for (size_t k = 0; k < n; k++)
+                b[2 * k] = t[k], b[2 * k + 1] = 0;
+            /* the unit past ASCII: none, or at one of these places */
+            static const size_t at[] = {700, 0, 1, 63, 64, 65, 127, 128, 200};
+            static const unsigned stops[] = {0x0080, 0x0000, 0x0100, 0x00E9,
+                                             0x4E2D, 0xFFFF, 0x8000, 0x017F,
+                                             0x7F00, 0xD83D, 0x00FF};
+            for (size_t a = 0; a < sizeof at / sizeof at[0]; a++) {
+                unsigned u = stops[(a + n + seed) % 11];
+                if (at[a] < n)
+                    b[2 * at[a]] = (unsigned char)u,
+                              b[2 * at[a] + 1] = (unsigned char)(u >> 8);
+                char want[704], got[704];
+                uint64_t wnl[12], gnl[12];
+                memset(gnl, 0xA5, sizeof gnl);
+                bool wcr, wlone, gcr, glone;
+                size_t wk = ldrsnap__simd_scalar.utf16le_ascii_nl(
+                    b, n, want, wnl, &wcr, &wlone);
+                size_t gk = s->utf16le_ascii_nl(b, n, got, gnl, &gcr, &glone);
+                cr_assert_eq(wk, at[a] < n ? at[a] : n);
+                cr_assert_eq(gk, wk, "%s: n %zu seed %u at %zu", s->name, n,
+                             seed, at[a]);
+                cr_assert_eq(memcmp(got, want, wk), 0);
+                cr_assert_eq(gcr, wcr, "%s: n %zu seed %u at %zu", s->name, n,
+                             seed, at[a]);
+                cr_assert_eq(glone, wlone, "%s: n %zu seed %u at %zu",
+                             s->name, n, seed, at[a]);
+                for (size_t w = 0; w <= wk / 64; w++)
+                    cr_assert_eq(gnl[w], wnl[w], "%s: n %zu seed %u word %zu",
+                                 s->name, n, seed, w);
+                if (at[a] < n)
+                    b[2 * at[a]] = t[at[a]], b[2 * at[a] + 1] = 0;
+            }
+            free(base);
+        }
+}
+
 /* ---- the inline helpers: SSE2 where this build has it, else the scalar
  * twin (make check-portable): the same answers either way -------------- */
 

@@ -257,3 +257,59 @@ Test(text, utf16le_cut_at_every_offset)
     ldrsnap__simd_use(was);
     free(want.s);
 }
+
+/* What the fast way is offered, as keep_line() writes a line. */
+static int keep_fast(const char *s, size_t n, uint64_t line, uint64_t offset,
+                     bool watched, bool ascii, void *ud)
+{
+    (void)watched;
+    ls_line l = {s, n, line, offset, false, false, ascii, true};
+    keep_line(&l, ud);
+    return 1;
+}
+
+/* A lone '\r' (a line end of its own) at every place of a UTF-16LE +
+ * CRLF log, the ends of the 64-byte blocks the ASCII pass marks as it
+ * writes them most of all, and a '\r' before the '\n' of a CRLF split
+ * from it there: the lines the fast way and the line callback are given
+ * are those of the code-unit loop. */
+Test(text, utf16le_lone_cr_where_the_ascii_pass_marks)
+{
+    static const char line[] = "1a2c:0e10 @ 01 - LdrpLoadDll - ENTER: x.dll";
+    unsigned char u16[4096];
+    /* the ASCII stretch ends at the log's end, or at an 'ä' */
+    for (size_t at = 0; at < 2 * 20 * (sizeof line + 1); at++) {
+        size_t o = 0;
+        u16[o++] = 0xFF, u16[o++] = 0xFE;
+        for (int r = 0; r < 20; r++) {
+            for (size_t i = 0; i < sizeof line - 1; i++)
+                u16[o++] = (unsigned char)line[i], u16[o++] = 0;
+            u16[o++] = '\r', u16[o++] = 0, u16[o++] = '\n', u16[o++] = 0;
+        }
+        /* unit `at` of the text (after the BOM) becomes a lone '\r', or,
+         * on a '\n', the one before it becomes 'x' */
+        size_t u = 2 + 2 * (at % (o / 2 - 1));
+        if (u16[u] == '\n')
+            u16[u - 2] = 'x';
+        else
+            u16[u] = '\r';
+        if (at >= o / 2 - 1) /* the stretch ends at unit 200 */
+            u16[2 + 2 * 200] = 0xE4;
+        seen v[2] = {{0}, {0}};
+        for (int w = 0; w < 2; w++) {
+            ls_alloc al;
+            ls_text t;
+            ldrsnap__alloc_init(&al, NULL);
+            ldrsnap__text_init(&t, &al, 65536, keep_line, &v[w]);
+            t.fast = keep_fast;
+            t.utf16_units = w;
+            cr_assert_eq(ldrsnap__text_feed(&t, u16, o), 0);
+            cr_assert_eq(ldrsnap__text_finish(&t), 0);
+            ldrsnap__text_free(&t);
+        }
+        cr_assert_eq(v[0].len, v[1].len, "at %zu", at);
+        cr_assert(memcmp(v[0].s, v[1].s, v[0].len) == 0, "at %zu", at);
+        free(v[0].s);
+        free(v[1].s);
+    }
+}
