@@ -1637,8 +1637,10 @@ size_t ldrsnap__lex_prefix_image(const char *pre, size_t n)
     return img && !hex_pair(pre, n) ? img : 0;
 }
 
-/* Interpret the prefix: [pid,tid], app(pid):, DebugString: ". */
-static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
+/* Interpret the prefix: [pid,tid], app(pid):, DebugString: ".  The line
+ * it begins has len bytes. */
+static void use_prefix(lexctx *c, const char *pre, size_t n, char *text,
+                       size_t len)
 {
     ldrsnap_record *r = c->rec;
     if (!n) { /* most records: no prefix, nothing to read in it */
@@ -1652,10 +1654,22 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
         if (k && text[k - 1] == '"')
             text[k - 1] = '\0';
     }
+    /* where its '[' and '(' are, in one look at the line's first 32
+     * bytes when it fits them (each a bit; all set: not looked) */
+    uint64_t brk = ~0ull, open = ~0ull;
+#if LS_SSE2
+    if (len >= 32 && n <= 32) {
+        uint64_t in = ((uint64_t)1 << n) - 1;
+        brk = ls_byte_bits64(pre, 32, '[') & in;
+        open = ls_byte_bits64(pre, 32, '(') & in;
+    }
+#else
+    LS_UNUSED(len);
+#endif
     /* XP's "[pid,tid]" (hex); else DebugView's "[pid]" (decimal) */
     bool decimal = false;
     uint32_t dpid = 0;
-    for (const char *b = memchr(pre, '[', n); b;
+    for (const char *b = brk ? memchr(pre, '[', n) : NULL; b;
          b = memchr(b + 1, '[', n - (size_t)(b + 1 - pre))) {
         size_t left = n - (size_t)(b - pre);
         const char *comma = memchr(b, ',', left);
@@ -1675,7 +1689,12 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text)
             dpid = decimal_u32(b + 1, (size_t)(e - b - 1));
         }
     }
-    size_t img = paren_image(pre, n);
+    /* paren_image(), its '(' known when looked for above */
+    size_t img = open == ~0ull ? paren_image(pre, n)
+                 : n < 4 || pre[n - 1] != ' ' || pre[n - 2] != ':' ||
+                         pre[n - 3] != ')' || !(open & ~1ull) || (open & 1)
+                     ? 0
+                     : (size_t)ls_ctz64(open);
     if (img) {
         /* "app(1234): " (KDE's VSD): the image and its decimal pid */
         const char *o = pre + img;
@@ -1713,7 +1732,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
     if (st || (!known && ldrsnap__lex_find_start(s, n, &found) &&
                (st = &found))) {
         char *body = s + st->pos;
-        use_prefix(c, s, st->pos, body);
+        use_prefix(c, s, st->pos, body, n);
         r->text = body;
         r->dialect = st->dialect;
         if (st->dialect == LDRSNAP_D_VISTA)
@@ -1746,7 +1765,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
                 m++;
             if (lex_xp_detail(c, m)) {
                 r->dialect = LDRSNAP_D_XP;
-                use_prefix(c, s, (size_t)(m - s), m);
+                use_prefix(c, s, (size_t)(m - s), m, n);
                 r->text = m;
                 return;
             }
@@ -1758,7 +1777,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
     }
     char *bare = bare_vista(s);
     if (bare) {
-        use_prefix(c, s, (size_t)(bare - s), bare);
+        use_prefix(c, s, (size_t)(bare - s), bare, n);
         r->text = bare;
         r->dialect = LDRSNAP_D_VISTA;
         r->flags |= LDRSNAP_RF_CUT;
@@ -1854,12 +1873,12 @@ bool ldrsnap__lex_plain_other(const char *s, size_t n, ls_start *st)
 
 /* A line ldrsnap__lex_plain() took, lexed from what it found: exactly
  * the record lex_record() makes of it. */
-static void lex_plain(lexctx *c, char *s, const ls_start *st)
+static void lex_plain(lexctx *c, char *s, size_t n, const ls_start *st)
 {
     ldrsnap_record *r = c->rec;
     r->raw = s;
     if (st->pos) /* after a capture tool's prefix */
-        use_prefix(c, s, st->pos, s + st->pos);
+        use_prefix(c, s, st->pos, s + st->pos, n);
     else
         r->prefix = "";
     r->text = s + st->pos;
@@ -1895,7 +1914,7 @@ size_t ldrsnap__lex_line(char *out, char *line, size_t len,
 {
     lexctx c = {out, 0, rec};
     if (start && start->plain) {
-        lex_plain(&c, line, start);
+        lex_plain(&c, line, len, start);
         return c.used;
     }
     /* Fields point into `line` where they run to its end; only what must

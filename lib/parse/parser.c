@@ -271,7 +271,7 @@ static inline size_t prefix_image(const char *s, size_t n, size_t pos)
         uint64_t open = ls_byte_bits64(s, 32, '(') & in;
         /* the first '(', not the prefix's first byte (paren_image()) */
         if (!(ls_byte_bits64(s, 32, '[') & in))
-            return open ? (size_t)__builtin_ctzll(open) : 0;
+            return open ? (size_t)ls_ctz64(open) : 0;
     }
 #else
     LS_UNUSED(n);

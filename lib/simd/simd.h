@@ -101,6 +101,19 @@ extern const ls_simd ldrsnap__simd_avx2;
 #define LS_LOADU(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
 #endif
 
+/* The index of the lowest bit set in m (m != 0). */
+static inline unsigned ls_ctz64(uint64_t m)
+{
+#ifdef __GNUC__
+    return (unsigned)__builtin_ctzll(m);
+#else
+    unsigned k = 0;
+    for (; !(m & 1); m >>= 1)
+        k++;
+    return k;
+#endif
+}
+
 /* Is s[0..n) ASCII (no byte >= 0x80)? */
 static inline bool ls_ascii_scalar(const char *s, size_t n)
 {
