@@ -246,6 +246,31 @@ static inline bool ls_names_watched_head(const unsigned char (*watch)[16],
 #endif
 }
 
+/* Where the first '\n' or '\r' of s[0..n) is, n when none. */
+static inline size_t ls_find_eol_scalar(const char *s, size_t n)
+{
+    size_t j = 0;
+    while (j < n && s[j] != '\n' && s[j] != '\r')
+        j++;
+    return j;
+}
+
+static inline size_t ls_find_eol(const char *s, size_t n)
+{
+    size_t i = 0;
+#if LS_SSE2
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = LS_LOADU(s + i);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    return i + ls_find_eol_scalar(s + i, n - i);
+}
+
 /* The first c in f[0..n), or NULL.  The SSE2 form tests the first 32
  * bytes as one (a loader function's name and " - " fit there most of the
  * time), then 16 at a time. */

@@ -467,9 +467,7 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
             }
             bool line_end = false;
             if (!one_to_one) { /* the piece ends at the line's end */
-                size_t j = 0;
-                while (j < k && o[j] != '\n' && o[j] != '\r')
-                    j++;
+                size_t j = ls_find_eol(o, k);
                 line_end = j < k;
                 k = line_end ? j + 1 : k;
             }

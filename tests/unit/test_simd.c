@@ -471,6 +471,23 @@ Test(simd, first_at_ldr_equals_scalar)
         }
 }
 
+Test(simd, find_eol_equals_scalar)
+{
+    for (size_t n = 0; n <= 70; n++)
+        for (size_t pos = 0; pos <= n; pos++)
+            for (int c = 0; c < 2; c++) {
+                char *b = malloc(n ? n : 1); /* nothing past n is read */
+                memset(b, 'x', n);
+                if (pos < n)
+                    b[pos] = c ? '\r' : '\n';
+                if (pos + 5 < n) /* a later one does not count */
+                    b[pos + 5] = c ? '\n' : '\r';
+                cr_assert_eq(ls_find_eol_scalar(b, n), pos);
+                cr_assert_eq(ls_find_eol(b, n), pos, "n %zu pos %zu", n, pos);
+                free(b);
+            }
+}
+
 Test(simd, no_at_ldr_equals_scalar)
 {
     static const char *const needles[] = {"@", "LDR:", "LD", "LDR", "L@"};
