@@ -445,7 +445,10 @@ static int feed_utf16(ls_text *t, const unsigned char *p, size_t n,
     ls_premap pm = {0, false, false}; /* what the pass marked of the piece */
     t->u8.len = 0;
     while (i < n) {
-        if (bulk && t->odd_byte < 0 && !t->high_surrogate && n - i >= 2) {
+        /* the ASCII pass, unless the next unit is past ASCII too (a
+         * Chinese line: the unit loop below, not a pass that takes none) */
+        if (bulk && t->odd_byte < 0 && !t->high_surrogate && n - i >= 2 &&
+            (one_to_one || (p[i + 1] == 0 && p[i] && p[i] < 0x80))) {
             size_t units = (n - i) / 2;
             size_t room = t->u8.cap - t->u8.len - 8;
             char *o = t->u8.ptr + t->u8.len;
