@@ -1913,7 +1913,15 @@ size_t ldrsnap__lex_line(char *out, char *line, size_t len,
                          ldrsnap_record *rec)
 {
     lexctx c = {out, 0, rec};
-    if (start && start->plain) {
+    ls_start found;
+    /* no start given: found as the parser finds it, on the line before
+     * its trailing blanks are trimmed (a bare head "0100:4076 @ 10000016 - "
+     * has one there and none after) */
+    if (!start)
+        start = ldrsnap__lex_find_start(line, len, &found)
+                    ? &found
+                    : &ldrsnap__no_start;
+    if (start->plain) {
         lex_plain(&c, line, len, start);
         return c.used;
     }

@@ -441,6 +441,10 @@ static const char *const near[] = {
     "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0xc0000135.",
     "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: Status: 0x",
     "0100:4076 @ 10000016 - LdrpLoadDll - RETURN: c0000034-c0000135",
+    /* a bare head: its " - " is a trailing blank away from trimmed */
+    "0100:4076 @ 10000016 - ",
+    "0100:4076 @ 10000016 -  ",
+    "app(12): 0100:4076 @ 10000016 - ",
     /* Windows 11's compact twins, and near misses of them */
     "0100:4076 @ 10000016 - LdrpLoadDll - ENTER: C:\\x\\a.dll",
     "0100:4076 @ 10000016 - LdrpLoadDll - ENTER:   a.dll",
