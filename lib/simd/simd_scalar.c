@@ -80,6 +80,6 @@ static size_t utf16le_ascii_nl(const unsigned char *p, size_t n, char *out,
 }
 
 const ls_simd ldrsnap__simd_scalar = {
-    "scalar",      plain_chunk,   watch_chunk,      plain,
-    any_of4,       utf16le_ascii, utf16le_ascii_nl,
+    "scalar", plain_chunk,   watch_chunk,      plain,
+    any_of4,  utf16le_ascii, utf16le_ascii_nl,
 };
