@@ -82,11 +82,10 @@ typedef struct ls_modload {
 typedef struct ls_item {
     uint8_t kind;              /* enum ls_item_kind: which of u is set */
     /* compact kinds: what the tokenizer thread learnt */
-    uint8_t watched;           /* LS_WATCH_*; LS_ITEM_RECORD: the flags
-                                  ldrsnap__func_id() gave with fid */
+    uint8_t watched;           /* LS_WATCH_* */
     uint8_t rules_may;         /* a rule could start on it, by its shape */
-    uint8_t fid;               /* ldrsnap__func_id() of its function (any
-                                  kind; LS_FID_UNKNOWN when it has none) */
+    uint8_t fid;               /* ldrsnap__func_id() of its function
+                                  (LS_FID_UNKNOWN when it has none) */
     /* LS_ITEM_RECORD: its strings' length; compact kinds: the line's */
     uint32_t len;
     union {
@@ -429,11 +428,8 @@ ldrsnap__item_decode(ls_item *it, const char *mem,
     case LS_ITEM_MODLOAD:
         return ls_modload_decode(it, mem, built, note, watch);
     case LS_ITEM_RECORD:
-        /* the function's id, which the tokenizer thread worked out */
+        /* nothing learnt: the analyzer works out the function's id */
         *note = LS_NOTE_NONE;
-        note->fid = it->fid;
-        note->fflags = it->watched;
-        note->has_fid = true;
         return ldrsnap__item_record(it);
     }
     return NULL; /* not reached: every kind is a case */

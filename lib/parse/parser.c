@@ -213,18 +213,9 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
         remember_owner(p, rec);
     if (rec->dialect != LDRSNAP_D_BLANK)
         p->prev_dialect = rec->dialect;
-    if (p->batch) {
-        /* the function's id, here: the analyzing thread has the longer
-         * work (ldrsnap__item_decode() notes it) */
-        unsigned fflags = 0;
-        it.fid = (uint8_t)(rec->function
-                               ? ldrsnap__func_id(rec->function,
-                                                  strlen(rec->function),
-                                                  &fflags)
-                               : LS_FID_UNKNOWN);
-        it.watched = (uint8_t)fflags;
+    if (p->batch) /* the function's id: the analyzing thread's work (it
+                     has the shorter) */
         return publish(p, &it, n + 1 + used);
-    }
     if (p->fn) { /* the analyzer's: what this thread learnt, noted */
         p->note.watched = p->line_watched;
         p->note.fid = rec->function
