@@ -19,7 +19,7 @@ void *ldrsnap__malloc(const ls_alloc *al, size_t n);
 void *ldrsnap__calloc(const ls_alloc *al, size_t n);
 void *ldrsnap__realloc(const ls_alloc *al, void *p, size_t n);
 void ldrsnap__free(const ls_alloc *al, void *p);
-/* Large memory filled once and reused (huge pages where it can). */
+/* Large memory filled once and reused (the pipeline's arena). */
 void *ldrsnap__big_alloc(const ls_alloc *al, size_t n);
 void ldrsnap__big_free(const ls_alloc *al, void *p, size_t n);
 char *ldrsnap__strndup(const ls_alloc *al, const char *s, size_t n);

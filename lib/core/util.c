@@ -3,9 +3,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #include "core/ldrsnap_internal.h"
 #include "simd/simd.h"
@@ -31,47 +28,23 @@ static void std_free(void *p, void *ctx)
 }
 
 /* Memory a thread fills once and reuses (the pipeline's batches and
- * blocks): with the standard allocator, mapped on its own and marked for
- * transparent huge pages, so that first touching it costs a fault per
- * 2 MiB instead of one per 4 KiB (on a virtual machine each fault is
- * dear: 1,800 of them took several milliseconds of a 200 MB run).  A
- * caller's allocator gets the request as any other. */
-#define LS_HUGE (2u << 20)
-
+ * blocks): an allocation like any other.  It was mapped on its own and
+ * marked for transparent huge pages (a fault per 2 MiB instead of one per
+ * 4 KiB), but a fresh huge page is cleared whole, touched or not, and on
+ * a virtual machine whose free memory goes back to the host that clearing
+ * took from 0.2 % to 51 % of a 20 MB run (clear_page_erms, from run to
+ * run) against 0.1 to 0.4 % with 4 KiB pages, of which only the ones the
+ * batches reach are touched (docs/PERFORMANCE.md). */
 void *ldrsnap__big_alloc(const ls_alloc *al, size_t n)
 {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (al->a.malloc == std_malloc) {
-        size_t len = (n + LS_HUGE - 1) & ~(size_t)(LS_HUGE - 1);
-        char *m = mmap(NULL, len + LS_HUGE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
-            return NULL;
-        /* keep the 2 MiB-aligned part only */
-        size_t lead = (size_t)(-(uintptr_t)m & (LS_HUGE - 1));
-        if (lead)
-            munmap(m, lead);
-        if (LS_HUGE - lead)
-            munmap(m + lead + len, LS_HUGE - lead);
-        madvise(m + lead, len, MADV_HUGEPAGE); /* a hint: may be refused */
-        return m + lead;
-    }
-#endif
     return ldrsnap__malloc(al, n);
 }
 
 void ldrsnap__big_free(const ls_alloc *al, void *p, size_t n)
 {
-    if (!p)
-        return;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (al->a.malloc == std_malloc) {
-        munmap(p, (n + LS_HUGE - 1) & ~(size_t)(LS_HUGE - 1));
-        return;
-    }
-#endif
     LS_UNUSED(n);
-    ldrsnap__free(al, p);
+    if (p)
+        ldrsnap__free(al, p);
 }
 
 void ldrsnap__alloc_init(ls_alloc *al, const ldrsnap_options *opts)

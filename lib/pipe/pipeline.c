@@ -211,8 +211,8 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
     if (cap < BATCH_MIN_BYTES)
         cap = BATCH_MIN_BYTES;
     cap = (cap + 63) & ~(size_t)63;
-    /* every batch and block in one piece of memory (huge pages where the
-     * system gives them: ldrsnap__big_alloc()), each on a cache line */
+    /* every batch and block in one piece of memory, each on a cache
+     * line (pages the batches never reach are never touched) */
     const size_t items = BATCH_RECORDS * sizeof(ls_item);
     _Static_assert(BATCH_RECORDS * sizeof(ls_item) % 64 == 0 &&
                        BLOCK_BYTES % 64 == 0,
