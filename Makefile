@@ -309,12 +309,16 @@ check-generated:
 json-doc-check: $(CLI)
 	python3 tools/check_json_doc.py $(CLI)
 
-# -j 2 on a lone archive: both workers take members (instructions per
+# -j 2 on a lone archive: both workers take members, and the printing
+# thread waits for their units in runs (instructions and calls per
 # thread under valgrind, not a clock; not a golden test, which the
 # sanitizer builds run too)
 jobs-workers-check: $(CLI)
 	@out=$$(LDRSNAP=$(CURDIR)/$(CLI) sh tests/archive/jobs_workers.sh); \
 	echo "$$out"; echo "$$out" | grep -q '^both workers analyzed members$$'
+	@out=$$(LDRSNAP=$(CURDIR)/$(CLI) sh tests/archive/jobs_wakes.sh); \
+	echo "$$out"; \
+	echo "$$out" | grep -q '^the printing thread waited for units in runs$$'
 
 check: all unit golden headercheck symcheck example mancheck json-doc-check check-generated \
        check-layers fuzz-replay score heldout check-fast jobs-workers-check

@@ -984,13 +984,29 @@ static unit *add_unit(run *r, task *t)
     return u;
 }
 
+/* -j, with r->mu held: no log is left to start: every task taken, and
+ * every archive's members handed out.  "Every task taken" alone held
+ * from the first member of a lone archive on (it is one task), and the
+ * printing thread was woken for each of its units: 1,000 to 4,000
+ * context switches on the zip of 1,920 logs against 400 to 700 for the
+ * folder. */
+static bool all_started(const run *r)
+{
+    if (r->next < r->n)
+        return false;
+    for (size_t i = r->open_from; i < r->next; i++)
+        if (!r->tasks[i].complete)
+            return false;
+    return true;
+}
+
 /* -j, with r->mu held: the printing thread, its unit done, may print
- * now: enough units are done, or no task is left to start (the last
+ * now: enough units are done, or no log is left to start (the last
  * units: each at once), or a worker waits for its turn (spill()). */
 static bool print_ready(const run *r)
 {
     return r->ready_units >= PRINT_UNITS || r->ready_bytes >= PRINT_BYTES ||
-           r->next >= r->n || r->spilling || r->printer_tty;
+           r->spilling || r->printer_tty || all_started(r);
 }
 
 static void unit_finished(run *r, unit *u, int status)
@@ -1016,9 +1032,14 @@ static void let_go(run *r, task *t, bool complete)
     t->busy = false;
     t->complete |= complete;
     pthread_cond_broadcast(&r->cv);
-    if (complete && r->main_task == t && !r->main_unit)
-        pthread_cond_signal(&r->main_cv);
+    /* the printing thread waits for the task's first unit, or for the
+     * last logs to start (print_ready()) */
+    bool wake = complete && ((r->main_task == t && !r->main_unit) ||
+                             (r->main_unit && r->main_unit->done &&
+                              print_ready(r)));
     pthread_mutex_unlock(&r->mu);
+    if (wake)
+        pthread_cond_signal(&r->main_cv);
 }
 
 static void run_oom(run *r)
