@@ -1340,6 +1340,156 @@ bool ldrsnap__lex_modload_usual(const char *s, size_t n, uint64_t *base,
     return true;
 }
 
+/* The first lit[0..k) in p[0..end), as strstr() finds it on the line
+ * terminated at end; NULL when none. */
+static inline const char *find_lit(const char *p, const char *end,
+                                   const char *lit, size_t k)
+{
+    /* where its first two bytes are (k >= 2), then the rest */
+    while (end - p >= (ptrdiff_t)k &&
+           (p = ls_find_pair(p, (size_t)(end - p) - k + 2, lit[0],
+                             lit[1])) != NULL) {
+        size_t i = 2;
+        while (i < k && p[i] == lit[i])
+            i++;
+        if (i == k)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+#define FIND_LIT(p, end, lit) find_lit((p), (end), "" lit "", sizeof lit - 1)
+
+/* XP's "[pid,tid]" prefix of the usual shape (a hex pair, then blanks):
+ * the pair use_prefix() reads there. */
+/* A run of 1 to 8 hex digits at s, then the byte `stop`: its value and
+ * length, 0 for none (the run stops at a byte that is no hex digit, at
+ * the latest the prefix's last blank). */
+static inline size_t xp_hex_field(const char *s, char stop, uint32_t *v)
+{
+    uint32_t x = 0;
+    size_t k = 0;
+    unsigned d;
+    while (k < 9 && (d = hexv1((unsigned char)s[k])) != 0)
+        x = (x << 4) | (d - 1), k++;
+    if (k < 1 || k > 8 || s[k] != stop)
+        return 0;
+    *v = x;
+    return k;
+}
+
+/* XP's "[pid,tid]" prefix of the usual shape (a hex pair, then blanks):
+ * the pair use_prefix() reads there. */
+static bool xp_pair_prefix(const char *s, size_t pos, uint32_t *pid,
+                           uint32_t *tid)
+{
+    size_t a, b;
+    if (pos < 6 || s[0] != '[' || s[pos - 1] != ' ' ||
+        !(a = xp_hex_field(s + 1, ',', pid)) ||
+        !(b = xp_hex_field(s + a + 2, ']', tid)))
+        return false;
+    for (size_t k = a + b + 3; k < pos; k++)
+        if (s[k] != ' ')
+            return false;
+    return true;
+}
+
+bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
+                           ls_xp_line *out)
+{
+    const char *end = s + n, *m, *v;
+    if (n < pos + 6 || s[n - 1] == ' ' || s[n - 1] == '\t')
+        return false;
+    out->flags = 0;
+    out->pid = out->tid = 0;
+    if (pos) {
+        if (!xp_pair_prefix(s, pos, &out->pid, &out->tid))
+            return false;
+        out->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID;
+    }
+    for (m = s + pos + 4; m < end && *m == ' '; m++)
+        ;
+    if (m == end)
+        return false;
+    out->msg = (size_t)(m - s);
+    out->address = 0;
+    out->dll = out->parent = SIZE_MAX;
+    out->dll_len = out->parent_len = 0;
+#define XP_STR(f, b, e)                                                       \
+    (out->f = (size_t)((b) - s), out->f##_len = (size_t)((e) - (b)))
+    /* lex_xp()'s tests in its order: xp_failures() (the "fail" ones
+     * excluded by the caller), xp_lists(), xp_binding(); the words below
+     * are told apart by their first bytes, and no other word of those
+     * tests begins as they do */
+    if ((v = after_n(m, "Loading (", 9)) != NULL) {
+        out->kind = LDRSNAP_M_LOADING_DLL;
+        const char *e = FIND_LIT(v, end, ") ");
+        if (e)
+            XP_STR(dll, e + 2, end);
+        return true;
+    }
+    if ((v = after_n(m, "Snapping imports for ", 21)) != NULL) {
+        out->kind = LDRSNAP_M_SNAPPING;
+        const char *rest = FIND_LIT(v, end, " from ");
+        XP_STR(parent, v, rest ? rest : end);
+        if (rest)
+            XP_STR(dll, rest + 6, end);
+        return true;
+    }
+    if ((v = after_n(m, "Derefcount ", 11)) != NULL ||
+        (v = after_n(m, "Refcount ", 9)) != NULL) {
+        /* xp_name_count() */
+        out->kind = LDRSNAP_M_REFCOUNT;
+        const char *rest = FIND_LIT(v, end, " (");
+        XP_STR(dll, v, rest ? rest : end);
+        if (rest) {
+            rest += 2;
+            size_t d = digit_run(rest, (size_t)(end - rest));
+            uint64_t k = 0;
+            for (size_t i = 0; i < d; i++)
+                k = k * 10 + (uint64_t)(rest[i] - '0');
+            if (d) {
+                out->address = k;
+                out->flags |= LDRSNAP_RF_ADDRESS;
+            }
+        }
+        return true;
+    }
+    /* the rest of xp_binding(), on a message whose first word holds a
+     * '.' (a DLL's name): no word lex_xp() tests at the start of a
+     * message has one, so none of those tests takes it */
+    const char *sp = ls_find_byte(m, (size_t)(end - m), ' ');
+    if (!sp || !memchr(m, '.', (size_t)(sp - m)) ||
+        FIND_LIT(m, end, "WARNING: Hint index"))
+        return false;
+    if ((v = FIND_LIT(sp, end, " loaded - Calling init routine at ")) !=
+        NULL) {
+        out->kind = LDRSNAP_M_CALLING_INIT;
+        XP_STR(dll, m, v);
+        v += 34;
+        if (ldrsnap__parse_hex64(v, ldrsnap__hex_run(v, (size_t)(end - v)),
+                                 &out->address))
+            out->flags |= LDRSNAP_RF_ADDRESS;
+        return true;
+    }
+    if ((v = FIND_LIT(sp, end, " used by ")) != NULL) {
+        out->kind = LDRSNAP_M_USED_BY;
+        XP_STR(dll, m, v);
+        XP_STR(parent, v + 9, end);
+        return true;
+    }
+    const char *to = (v = FIND_LIT(sp, end, " binding to ")) ? v + 12
+                     : (v = FIND_LIT(sp, end, " bound to "))  ? v + 10
+                                                              : NULL;
+    if (!to)
+        return false;
+    out->kind = LDRSNAP_M_BINDING;
+    XP_STR(parent, m, sp);
+    XP_STR(dll, to, end);
+    return true;
+#undef XP_STR
+}
+
 static bool lex_debugger(lexctx *c, const char *s, size_t n)
 {
     ldrsnap_record *r = c->rec;

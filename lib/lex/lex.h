@@ -105,6 +105,29 @@ bool ldrsnap__lex_init_usual(const char *s, size_t n, const ls_start *st,
 bool ldrsnap__lex_modload_usual(const char *s, size_t n, uint64_t *base,
                                 uint64_t *end, size_t *path);
 
+/* An XP "LDR:" record of one of the usual shapes (lex_xp()'s): "Loading
+ * (...) <path>", "Snapping imports for <a> from <b>", "Refcount <dll>
+ * (<n>)" and "Derefcount ...", "<dll> used by <b>", "<a> binding to
+ * <b>" and "bound to", "<dll> loaded - Calling init routine at <hex>",
+ * at 0 or after XP's "[pid,tid] " (a hex pair, then blanks).  The
+ * strings as offsets into the line (len 0 and offset SIZE_MAX: NULL); a
+ * string that stops short of the line's end is a copy in the record. */
+typedef struct ls_xp_line {
+    size_t msg;                 /* the message (after "LDR:" and blanks) */
+    size_t dll, dll_len;
+    size_t parent, parent_len;
+    uint64_t address;
+    uint32_t pid, tid;          /* the prefix's, when flags say so */
+    unsigned flags;             /* LDRSNAP_RF_PID | _TID | _ADDRESS */
+    ldrsnap_msg kind;
+} ls_xp_line;
+/* Is s[0..n), whose XP record starts at pos, such a record?  The caller
+ * has made sure that no "fail" is in s[pos..n) (lex_xp() looks for it
+ * first) and that no "LDR:" is glued after pos + 4; false: the general
+ * way (any other shape, a trailing blank, another prefix). */
+bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
+                           ls_xp_line *out);
+
 /* A start for ldrsnap__lex_line() that says ldrsnap__lex_find_start()
  * found none on the line (nor will it on the line trimmed): the lexer
  * does not search again. */

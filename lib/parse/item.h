@@ -26,7 +26,8 @@ enum ls_item_kind {
     LS_ITEM_RECORD,  /* u.rec, its strings moved by delta */
     LS_ITEM_USUAL,   /* u.usual: a plain ENTER or RETURN line */
     LS_ITEM_INIT,    /* u.init: a "Calling init routine" line */
-    LS_ITEM_MODLOAD  /* u.modload: a debugger ModLoad line */
+    LS_ITEM_MODLOAD, /* u.modload: a debugger ModLoad line */
+    LS_ITEM_XP       /* u.xp: an XP "LDR:" record of a usual shape */
 };
 
 /* Whether an item may hold one of the bytes the rules watch for: no, yes,
@@ -76,6 +77,24 @@ typedef struct ls_modload {
     uint32_t path;             /* the path's offset in it */
 } ls_modload;
 
+/* An XP "LDR:" record of one of the usual shapes
+ * (ldrsnap__lex_xp_usual()), at 0 or after "[pid,tid] ".  Its strings: the
+ * line and its NUL; then the prefix and its NUL, when there is one; then
+ * the DLL's and the parent's names that stop short of the line's end,
+ * each with its NUL (the others are the line's end).  Offsets from the
+ * line's start; LS_XP_NONE: no such string. */
+typedef struct ls_xp {
+    uint64_t line, offset, address;
+    uint32_t pid, tid;
+    uint32_t at;               /* where the line is */
+    uint32_t msg;              /* the message's offset in it */
+    uint32_t dll, parent;      /* the names' offsets, or LS_XP_NONE */
+    uint16_t pos;              /* the prefix's length */
+    uint16_t flags;            /* LDRSNAP_RF_PID, _TID, _ADDRESS */
+    uint8_t kind;              /* its ldrsnap_msg */
+} ls_xp;
+#define LS_XP_NONE UINT32_MAX
+
 /* 192 bytes, three cache lines: the items of a batch start on one each,
  * and a compact item fills one (a line written in part is slow to
  * stream). */
@@ -93,6 +112,7 @@ typedef struct ls_item {
         ls_usual usual;
         ls_init init;
         ls_modload modload;
+        ls_xp xp;
     } u;
     /* LS_ITEM_RECORD: the strings were lexed at [from, from + len) and
      * sent to from + delta (modulo 2^64) */
@@ -102,7 +122,8 @@ typedef struct ls_item {
 /* The bytes of a compact item that are streamed: one cache line. */
 #define LS_ITEM_BYTES(member) (offsetof(ls_item, u) + sizeof(member))
 _Static_assert(LS_ITEM_BYTES(ls_usual) <= 64 && LS_ITEM_BYTES(ls_init) <= 64 &&
-                   LS_ITEM_BYTES(ls_modload) <= 64,
+                   LS_ITEM_BYTES(ls_modload) <= 64 &&
+                   LS_ITEM_BYTES(ls_xp) <= 64,
                "a compact item is one cache line");
 _Static_assert(LS_FID_LIMIT < 256, "ids fit a byte");
 _Static_assert(sizeof(ls_item) % 64 == 0, "items start on cache lines");
@@ -404,6 +425,105 @@ ls_modload_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     return r;
 }
 
+/* ---- LS_ITEM_XP ------------------------------------------------------ */
+
+/* Bytes of strings of an XP line of n bytes that
+ * ldrsnap__lex_xp_usual() took as xl, its record at pos. */
+static inline size_t ls_xp_size(size_t n, size_t pos, const ls_xp_line *xl)
+{
+    size_t k = n + 1 + (pos ? pos + 1 : 0);
+    if (xl->dll != SIZE_MAX && xl->dll + xl->dll_len < n)
+        k += xl->dll_len + 1;
+    if (xl->parent != SIZE_MAX && xl->parent + xl->parent_len < n)
+        k += xl->parent_len + 1;
+    return k;
+}
+
+/* A name of the line w[0..n): its offset, staged at *to when it stops
+ * short of the line's end (as lex_xp() copies it), else where it is. */
+static inline uint32_t ls_xp_name(char *w, size_t n, size_t off, size_t len,
+                                  size_t *to)
+{
+    if (off == SIZE_MAX)
+        return LS_XP_NONE;
+    if (off + len == n)
+        return (uint32_t)off;
+    size_t at = *to;
+    memcpy(w + at, w + off, len);
+    w[at + len] = '\0';
+    *to = at + len + 1;
+    return (uint32_t)at;
+}
+
+/* Encode the XP line w[0..n) (staged, NUL-terminated; its strings go to
+ * `at` in the batch), its record at pos, that ldrsnap__lex_xp_usual()
+ * took as xl. */
+static inline void ls_xp_encode(ls_item *it, char *w, size_t n, size_t pos,
+                                const ls_xp_line *xl, uint64_t line,
+                                uint64_t offset, size_t at)
+{
+    size_t to = n + 1;
+    if (pos) { /* the prefix, as use_prefix() copies it */
+        memcpy(w + to, w, pos);
+        w[to + pos] = '\0';
+        to += pos + 1;
+    }
+    it->kind = LS_ITEM_XP;
+    it->watched = LS_WATCH_YES; /* the analyzing thread's rules look */
+    it->rules_may = true;
+    it->fid = LS_FID_UNKNOWN;
+    it->len = (uint32_t)n;
+    uint32_t dll = ls_xp_name(w, n, xl->dll, xl->dll_len, &to);
+    uint32_t parent = ls_xp_name(w, n, xl->parent, xl->parent_len, &to);
+    it->u.xp = (ls_xp){line,
+                       offset,
+                       xl->address,
+                       xl->pid,
+                       xl->tid,
+                       (uint32_t)at,
+                       (uint32_t)xl->msg,
+                       dll,
+                       parent,
+                       (uint16_t)pos,
+                       (uint16_t)xl->flags,
+                       (uint8_t)xl->kind};
+}
+
+/* The record lex_xp() makes of the line, with emit_piece()'s note (no
+ * function, nothing known of the bytes the rules watch for) and the
+ * text's length. */
+static inline const ldrsnap_record *
+ls_xp_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
+             ls_note *note)
+{
+    const ls_xp *x = &it->u.xp;
+    const char *w = mem + x->at;
+    r->dialect = LDRSNAP_D_XP;
+    r->msg = (ldrsnap_msg)x->kind;
+    r->level = LDRSNAP_L_NONE;
+    r->flags = x->flags;
+    r->line = x->line;
+    r->offset = x->offset;
+    r->pid = x->pid;
+    r->tid = x->tid;
+    r->tick = 0;
+    r->status = r->status_orig = 0;
+    r->base = r->end = 0;
+    r->address = x->address;
+    r->raw = w;
+    r->text = w + x->pos;
+    r->prefix = x->pos ? w + it->len + 1 : "";
+    r->function = NULL;
+    r->message = w + x->msg;
+    r->dll = x->dll != LS_XP_NONE ? w + x->dll : NULL;
+    r->parent = x->parent != LS_XP_NONE ? w + x->parent : NULL;
+    r->dll_path = r->symbol = r->search_path = r->image = NULL;
+    *note = LS_NOTE_NONE;
+    note->has_fid = true;
+    note->text_len = it->len - x->pos;
+    return r;
+}
+
 /* ---- LS_ITEM_RECORD -------------------------------------------------- */
 
 /* Its strings moved to the batch (parser.c, beside its encoder,
@@ -427,6 +547,8 @@ ldrsnap__item_decode(ls_item *it, const char *mem,
         return ls_init_decode(it, mem, built, note, watch);
     case LS_ITEM_MODLOAD:
         return ls_modload_decode(it, mem, built, note, watch);
+    case LS_ITEM_XP:
+        return ls_xp_decode(it, mem, built, note);
     case LS_ITEM_RECORD:
         /* nothing learnt: the analyzer works out the function's id */
         *note = LS_NOTE_NONE;

@@ -430,6 +430,32 @@ static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
     return LDRSNAP_OK;
 }
 
+/* An XP "LDR:" record of a usual shape, in its compact form (see
+ * ldrsnap__lex_xp_usual()): the line, its prefix, the names it cuts out,
+ * and its numbers. */
+static int emit_xp(ldrsnap_parser *p, const char *s, size_t n, uint64_t line,
+                   size_t pos, const ls_xp_line *xl)
+{
+    size_t len = ls_xp_size(n, pos, xl), at;
+    int rc;
+    char *w = compact_stage(p, s, n, len, &at, &rc);
+    if (!w)
+        return rc;
+    ls_item it;
+    ls_xp_encode(&it, w, n, pos, xl, line, p->cur_offset, at);
+    compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_xp));
+    /* the owner a continuation takes (remember_owner() of its record) */
+    p->xp_seen = true;
+    p->prev_pid = xl->pid;
+    p->prev_tid = xl->tid;
+    p->prev_tick = 0;
+    p->prev_flags = xl->flags & (LDRSNAP_RF_PID | LDRSNAP_RF_TID);
+    p->prev_level = LDRSNAP_L_NONE;
+    p->prev_function = NULL;
+    p->prev_dialect = LDRSNAP_D_XP;
+    return LDRSNAP_OK;
+}
+
 void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g)
 {
     static const ls_gate off;
@@ -714,6 +740,8 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
      * emit_logical() finds it, when no record is glued to it */
     const ls_start *start = st;
     bool usual = plain || st->head;
+    enum { XP_NONE, XP_PLAIN, XP_FAIL } xp = XP_NONE;
+    ls_xp_line xl;
     if (!plain && st->head && memchr(s + st->head, '@', n - st->head) &&
         glued(s, n, st))
         return 0;
@@ -729,7 +757,20 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
             return 0;
         if (start != st)
             ;
-        else if (ldrsnap__lex_plain_after(s, n, st))
+        else if (st->dialect == LDRSNAP_D_XP) {
+            /* a glued record and a failure (which may be wrapped) looked
+             * for in one pass: glued() and may_wrap_at(), and lex_xp()'s
+             * "fail" */
+            unsigned x = ls_xp_marks(s, n, st->pos);
+            if (x & 1)
+                return 0;
+            if (joinable && n >= 40 && (x & 2)) {
+                if (held80 && (rc = flush_held(p)) != 0)
+                    return rc < 0 ? rc : LDRSNAP_ECALLBACK;
+                return hold_fast(p, &ln, st);
+            }
+            xp = x & 2 ? XP_FAIL : XP_PLAIN;
+        } else if (ldrsnap__lex_plain_after(s, n, st))
             ; /* a plain record after a prefix: nothing glued, no wrap */
         else if (glued(s, n, st))
             return 0;
@@ -764,6 +805,8 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
                  : emit_piece(p, s, n, line, 0, start);
     else if (usual && ldrsnap__lex_init_usual(s, n, st, &il))
         rc = emit_init(p, s, n, line, st, &il);
+    else if (xp == XP_PLAIN && ldrsnap__lex_xp_usual(s, n, st->pos, &xl))
+        rc = emit_xp(p, s, n, line, st->pos, &xl);
     else
         rc = emit_piece(p, s, n, line, 0, start);
     return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;

@@ -446,6 +446,96 @@ static inline size_t ls_first_at_ldr(const char *s, size_t n)
     return i + ls_first_at_ldr_scalar(s + i, n - i);
 }
 
+/* What XP's record at pos says of the line s[0..n) around it: bit 0, an
+ * "LDR:" at or after glue (pos + 4: a record glued after it); bit 1, a
+ * "fail" at or after pos (a failure record, which a pasted log may wrap).
+ * One pass for both, where the parser and the lexer took three searches. */
+static inline unsigned ls_xp_marks_scalar(const char *s, size_t n, size_t i,
+                                          size_t glue)
+{
+    unsigned r = 0;
+    for (; i + 4 <= n; i++) {
+        if (s[i] == 'L' && i >= glue && memcmp(s + i, "LDR:", 4) == 0)
+            r |= 1;
+        if (s[i] == 'f' && memcmp(s + i, "fail", 4) == 0)
+            r |= 2;
+    }
+    return r;
+}
+
+#if LS_SSE2
+/* ls_xp_marks() of the 16 positions from i on (s[i..i + 17) read). */
+static inline unsigned ls_xp_marks16(const char *s, size_t n, size_t i,
+                                     size_t glue)
+{
+    const __m128i L = _mm_set1_epi8('L'), D = _mm_set1_epi8('D'),
+                  f = _mm_set1_epi8('f'), a = _mm_set1_epi8('a');
+    __m128i v = LS_LOADU(s + i);
+    __m128i w = LS_LOADU(s + i + 1);
+    unsigned ml = (unsigned)_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpeq_epi8(v, L), _mm_cmpeq_epi8(w, D)));
+    unsigned mf = (unsigned)_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpeq_epi8(v, f), _mm_cmpeq_epi8(w, a)));
+    unsigned r = 0;
+    for (; ml; ml &= ml - 1) {
+        size_t j = i + (size_t)__builtin_ctz(ml);
+        if (j >= glue && j + 4 <= n && s[j + 2] == 'R' && s[j + 3] == ':')
+            r |= 1;
+    }
+    for (; mf; mf &= mf - 1) {
+        size_t j = i + (size_t)__builtin_ctz(mf);
+        if (j + 4 <= n && s[j + 2] == 'i' && s[j + 3] == 'l')
+            r |= 2;
+    }
+    return r;
+}
+#endif
+
+static inline unsigned ls_xp_marks(const char *s, size_t n, size_t pos)
+{
+    size_t i = pos, glue = pos + 4;
+    unsigned r = 0;
+#if LS_SSE2
+    if (n - pos >= 17) {
+        for (; i + 17 <= n; i += 16)
+            r |= ls_xp_marks16(s, n, i, glue);
+        /* the rest as the 16 positions from n - 17 on, overlapping those
+         * before (a mark found twice is the same mark) */
+        return i + 3 < n ? r | ls_xp_marks16(s, n, n - 17, glue) : r;
+    }
+#endif
+    return r | ls_xp_marks_scalar(s, n, i, glue);
+}
+
+/* The first i with s[i] == a and s[i + 1] == b in s[0..n), or NULL: where
+ * a word of two bytes or more may start. */
+static inline const char *ls_find_pair_scalar(const char *s, size_t n, char a,
+                                              char b)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == a && s[i + 1] == b)
+            return s + i;
+    return NULL;
+}
+
+static inline const char *ls_find_pair(const char *s, size_t n, char a,
+                                       char b)
+{
+    size_t i = 0;
+#if LS_SSE2
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+    for (; i + 17 <= n; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(LS_LOADU(s + i), va),
+                          _mm_cmpeq_epi8(LS_LOADU(s + i + 1), vb)));
+        if (m)
+            return s + i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    const char *p = ls_find_pair_scalar(s + i, n - i, a, b);
+    return p;
+}
+
 /* memcpy(d, s, n) for a line: 16 bytes at a time, the last 16 ending at
  * its end (no call; a line is rarely shorter than that). */
 static inline void ls_copy_line(char *d, const char *s, size_t n)

@@ -471,6 +471,33 @@ Test(simd, first_at_ldr_equals_scalar)
         }
 }
 
+/* XP's glued "LDR:" and "fail" marks, and the first pair of bytes: on
+ * lines of the bytes they look for, every length and start, at every
+ * alignment. */
+Test(simd, xp_marks_and_find_pair_equal_scalar)
+{
+    static const char al[] = "LDR:fail a";
+    unsigned seed = 11;
+    for (size_t n = 0; n <= 90; n++)
+        for (size_t align = 0; align < 16; align += 5) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            char *c = (char *)b;
+            for (int t = 0; t < 200; t++) {
+                for (size_t i = 0; i < n; i++)
+                    c[i] = al[rand_r(&seed) % (sizeof al - 1)];
+                for (size_t pos = 0; pos <= n; pos++)
+                    cr_assert_eq(ls_xp_marks(c, n, pos),
+                                 ls_xp_marks_scalar(c, n, pos, pos + 4),
+                                 "n %zu pos %zu %.*s", n, pos, (int)n, c);
+                cr_assert_eq(ls_find_pair(c, n, 'f', 'a'),
+                             ls_find_pair_scalar(c, n, 'f', 'a'));
+                cr_assert_eq(ls_find_pair(c, n, ' ', 'L'),
+                             ls_find_pair_scalar(c, n, ' ', 'L'));
+            }
+            free(base);
+        }
+}
+
 Test(simd, find_eol_equals_scalar)
 {
     for (size_t n = 0; n <= 70; n++)

@@ -475,6 +475,98 @@ Test(threaded, prefixed_records_as_the_general_way)
     free(buf);
 }
 
+/* XP "LDR:" records of the usual shapes go compact (emit_xp(),
+ * ldrsnap__lex_xp_usual()): each shape and the lines near it that must
+ * not (another first word, "fail" somewhere, a glued record, a trailing
+ * blank, "WARNING: Hint index", the words in another order, names cut
+ * short, another prefix), at 0 and after "[pid,tid] ", each followed by
+ * a continuation that takes its owner: the same records as the general
+ * way's on one thread, and as the tokenizer thread without compact
+ * items. */
+Test(threaded, xp_records_as_the_general_way)
+{
+    static const char *const msgs[] = {
+        "Loading (STATIC, NON_REDIRECTED) C:\\WINDOWS\\system32\\m%u.dll",
+        "Loading (DYNAMIC) ",
+        "Loading (DYNAMIC, NON_REDIRECTED)C:\\x%u.dll",
+        "Loading (STATIC) C:\\a (b) c%u.dll",
+        "Snapping imports for app%u.exe from KERNEL32.dll",
+        "Snapping imports for app%u.exe",
+        "Snapping imports for  from x.dll from y%u.dll",
+        "Refcount KERNEL32.DLL (%u)",
+        "Derefcount w3core.dll (0)%u",
+        "Refcount x%u.dll",
+        "Refcount x.dll (99999999999999999999999%u)",
+        "Refcount  (x%u)",
+        "Recursive DLL load %u",
+        "m%u.dll used by app.exe",
+        "m%u.dll used by ",
+        "a b.dll used by c%u.exe",
+        "m.dll used by x used by y%u",
+        "Unloading m%u.dll used by x",
+        "m%u.dll loaded - Calling init routine at 77f01234",
+        "m%u.dll loaded - Calling init routine at 77f0123456789abcdef",
+        "m%u.dll loaded - Calling init routine at ",
+        "m.dll used by x loaded - Calling init routine at 1%u",
+        "app.exe bound to KERNEL32.dll %u",
+        "app.exe binding to %u.dll",
+        "a.b bound to x binding to y%u",
+        "m%u.dll WARNING: Hint index 0x12 for procedure F in DLL k.dll",
+        "m%u.dll used by app.exe, load failed",
+        "LdrpWalkImportTable - LdrpLoadImportModule failed on import %u.dll",
+        "m%u.dll used by app.exe LDR: Refcount x.dll (1)",
+        "m%u.dll used by app.exe ",
+        "nodot%u used by app.exe",
+        "PID: 0x%u started - 'C:\\app.exe'",
+        "NEW PROCESS %u",
+        "Unmapping [m%u.dll]",
+        "LdrLoadDll, loading m%u.dll from C:\\x",
+        "LdrGetProcedureAddress by NAME - F%u",
+        "m%u.dll",
+        "",
+    };
+    static const char *const pre[] = {"", "[fcc,1c4c] ", "[1,2]   ",
+                                      "[123456789,1] ", "[12] ",
+                                      "app(12): ", "[a,b]x "};
+    size_t cap = 2u << 20, n = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    for (unsigned k = 0; n + 4096 < cap; k++) {
+        char msg[256]; /* k in place of the template's "%u", if any */
+        const char *t = msgs[k % (sizeof msgs / sizeof msgs[0])];
+        const char *u = strstr(t, "%u");
+        if (u)
+            snprintf(msg, sizeof msg, "%.*s%u%s", (int)(u - t), t, k, u + 2);
+        else
+            snprintf(msg, sizeof msg, "%s", t);
+        const char *p = pre[k / 3 % (sizeof pre / sizeof pre[0])];
+        n += (size_t)sprintf(buf + n, "%sLDR: %s%s\n", p, k % 17 ? "" : " ",
+                             msg);
+        if (k % 5 == 0) /* a continuation: the record's owner */
+            n += (size_t)sprintf(buf + n, "    after %u\n", k);
+        if (k % 7 == 0) /* and a Vista record between */
+            n += (size_t)sprintf(buf + n,
+                                 "0100:%04x @ %08u - LdrpLoadDll - RETURN: "
+                                 "Status: 0x00000000\n",
+                                 0x1000 + k % 3, 10000000 + k);
+    }
+    run one = {0}, two = {0}, three = {0};
+    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
+                 LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, NULL, &two),
+                 LDRSNAP_OK);
+    cr_assert_gt(one.records.n, 30000);
+    same_runs(&one, &two);
+    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
+                 LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, n, 4096,
+                         LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT, NULL,
+                         &three),
+                 LDRSNAP_OK);
+    same_runs(&one, &three);
+    free(buf);
+}
+
 /* A line of 80 columns (a console's wrap) is held by the fast way for
  * its rest; the next line goes on with it unless it begins a record (at
  * 0, after a known prefix, or any other way the general way knows): each
