@@ -5,7 +5,8 @@
 # whatever N is: a zip and a tar.gz of many logs (some with no
 # loader-snaps lines, one empty, one of 6 MB that is analyzed as it is
 # read), a zip nested in a zip, a folder of archives and logs, a zip cut
-# short, a tar.gz cut inside its large member; JSON Lines, text (--all) and the page.  Prints one line per case;
+# short, a tar.gz cut inside its large member, a folder of logs whose
+# output is many megabytes; JSON Lines, text (--all) and the page.  Prints one line per case;
 # a difference is printed and the script exits 1.
 set -u
 LDRSNAP=${LDRSNAP:?set LDRSNAP to the ldrsnap binary}
@@ -41,11 +42,22 @@ head -c $(($(wc -c < "$T/logs.zip") * 2 / 3)) "$T/logs.zip" > "$T/cut.zip"
 for k in 1 2 3 4 5 6 7 8; do cat "$T/logs/500-big.log"; done > "$T/600-big.log"
 (cd "$T" && tar -czf big.tar.gz 600-big.log logs/001-*.log)
 head -c $(($(wc -c < "$T/big.tar.gz") * 2 / 3)) "$T/big.tar.gz" > "$T/cutbig.tar.gz"
+# logs whose output is several times what a worker holds before handing
+# it to the printing thread (1 MiB: spill()), around a small one: the
+# printing thread writes the handed buffers in order, the next log's
+# output held until they are written
+mkdir "$T/spill"
+v=samples/win10-missing-vcruntime.log
+for k in $(seq 1 200); do cat $v $v $v $v $v $v $v $v $v $v; done > "$T/spill/a.log"
+cp samples/xp-sxs-manifest.log "$T/spill/b.log"
+head -n 60000 "$T/spill/a.log" > "$T/spill/c.log"
+cp samples/win10-success.log "$T/spill/d.log"
 fail=0
-for c in logs.zip logs.tar.gz outer.zip mix cut.zip cutbig.tar.gz; do
+for c in logs.zip logs.tar.gz outer.zip mix cut.zip cutbig.tar.gz spill; do
     for fmt in --json "--all" "--format=html"; do
         # the large member: the records' order is the JSON Lines'
         [ "$c" = cutbig.tar.gz ] && [ "$fmt" != --json ] && continue
+        [ "$c" = spill ] && [ "$fmt" = --format=html ] && continue
         (cd "$T" && "$LDRSNAP" $fmt -j 1 "$c" > out1 2> err1; echo "exit $?" >> out1)
         for j in 2 3; do
             (cd "$T" && "$LDRSNAP" $fmt -j $j "$c" > out$j 2> err$j; echo "exit $?" >> out$j)
