@@ -31,26 +31,42 @@ enum ls_item_kind {
 };
 
 /* Whether an item may hold one of the bytes the rules watch for: no, yes,
- * or the analyzing thread checks (the DLL's name of an ENTER record, the
- * whole line of a ModLoad or init-routine one). */
+ * or the analyzing thread checks (the whole line of a ModLoad or
+ * init-routine one). */
 enum { LS_WATCH_NO, LS_WATCH_YES, LS_WATCH_CHECK };
 
+/* What the analyzing thread needs to finish the items the tokenizer
+ * thread leaves to it: copies of the parser's watched bytes and gate
+ * (ldrsnap__parser_item_ctx(); nwatch 0: every item may hold a watched
+ * byte), and room for the strings it puts together from a usual line
+ * (its prefix's, its image's name, a function's name that has no id):
+ * LS_ITEM_ROOM() of the longest line. */
+typedef struct ls_item_ctx {
+    _Alignas(16) unsigned char watch[4][16];
+    size_t nwatch;
+    bool fid_watched[LS_FID_LIMIT]; /* a known name holds a watched byte */
+    ls_gate gate;
+    char *room;
+} ls_item_ctx;
+
+#define LS_ITEM_ROOM(max_line) (2 * (size_t)(max_line) + 64)
+
 /* A plain ENTER or RETURN record (most of a log), perhaps after a
- * capture tool's prefix.  Its strings, in the batch's memory at `at`: the
- * line and its NUL; from the 16-byte block after those
- * (ls_usual_after()), with a prefix, the prefix and its NUL, and the
- * image's name and its NUL when the prefix gives one; the function's name
- * and its NUL when the function has no id. */
+ * capture tool's prefix.  Its string, in the batch's memory at `at`: the
+ * line and its NUL, streamed from where the tokenizer read it; the
+ * function's name, its id, the prefix's strings and what the rules make
+ * of them are the analyzing thread's work (ls_usual_decode()): the
+ * tokenizer thread is the longer one. */
 typedef struct ls_usual {
     uint64_t line, offset, tick;
     uint32_t pid, tid, status;
     uint32_t at;               /* where the line is */
     uint32_t msg;              /* the message's offset in it */
-    uint16_t pos, image;       /* the prefix's length; the image's name's
-                                  (ldrsnap__lex_prefix_image()) */
     uint32_t status_orig;      /* LS_FORM_COMPACT_ORIG */
+    uint16_t pos;              /* the prefix's length */
+    uint16_t fl;               /* the function's name's, at pos + head */
+    uint8_t head;              /* the head's length */
     uint8_t level;             /* ENTER or RETURN */
-    uint8_t fflags;            /* ldrsnap__func_id()'s flags */
     uint8_t form;              /* LS_FORM_*: Windows 11's compact twin */
 } ls_usual;
 
@@ -151,7 +167,7 @@ static inline const char *ls_item_stage_name(char *w, size_t at, size_t fl,
 static inline void ls_item_note(ls_note *n, const ls_item *it,
                                 const ldrsnap_record *r, unsigned fflags,
                                 size_t from, bool has_fid,
-                                const unsigned char (*watch)[16])
+                                const ls_item_ctx *cx)
 {
     uint32_t len = it->len;
     n->fid = it->fid;
@@ -160,7 +176,7 @@ static inline void ls_item_note(ls_note *n, const ls_item *it,
     n->dll_len = SIZE_MAX;
     n->has_fid = has_fid;
     n->watched = it->watched == LS_WATCH_CHECK
-                     ? ls_names_watched(watch, r->raw, from, len)
+                     ? ls_names_watched(cx->watch, r->raw, from, len)
                      : it->watched;
     n->gated = true;
     n->rules_may = it->rules_may;
@@ -168,65 +184,65 @@ static inline void ls_item_note(ls_note *n, const ls_item *it,
 
 /* ---- LS_ITEM_USUAL --------------------------------------------------- */
 
-/* Where the strings after a usual line of n bytes start: the 16-byte
- * block after the line and its NUL, so that the line is streamed from
- * where it is (ls_stream_line()) and those strings from elsewhere. */
-static inline size_t ls_usual_after(size_t n)
+/* Can a usual line whose start is st go as an item? (Its head and its
+ * function's name fit the item's fields.) */
+static inline bool ls_usual_fits(const ls_start *st)
 {
-    return (n + 16) & ~(size_t)15;
+    return st->pos <= UINT16_MAX && st->head <= UINT8_MAX &&
+           st->sep - st->pos - st->head <= UINT16_MAX;
 }
 
-/* Bytes of the prefix's strings after the line (its prefix st->pos
- * bytes, and an image's name of img). */
-static inline size_t ls_usual_prefix_room(const ls_start *st, size_t img)
+/* ldrsnap__lex_prefix_image() of the prefix s[0..pos) of a line of n
+ * bytes: its last three bytes first; a prefix that ends in "): " and
+ * fits the line's first 32 bytes, which can be read, is looked at for '('
+ * and '[' at once (a '[' may be XP's "[pid,tid]": the general way). */
+static inline size_t ls_prefix_image(const char *s, size_t n, size_t pos)
 {
-    return st->pos ? st->pos + 1 + (img ? img + 1 : 0) : 0;
-}
-
-/* Bytes of strings of a usual line of n bytes, its function's name fl. */
-static inline size_t ls_usual_size(size_t n, const ls_start *st, size_t img,
-                                   size_t fl, unsigned fid)
-{
-    size_t k = ls_usual_after(n) + ls_usual_prefix_room(st, img);
-    return fid != LS_FID_UNKNOWN ? k : k + fl + 1;
-}
-
-/* The prefix's strings (ls_usual_prefix_room(st, img) bytes, at most 64)
- * put together in d (96 bytes) from the first 64 bytes of the line s;
- * d's bytes past them are the line's. */
-static inline void ls_usual_prefix_block(char *d, const char *s,
-                                         const ls_start *st, size_t img)
-{
-    memcpy(d, s, 64);                /* the prefix */
-    d[st->pos] = '\0';
-    memcpy(d + st->pos + 1, s, 32);  /* the image's name, shorter than 32 */
-    d[st->pos + 1 + img] = '\0';
-}
-
-/* Encode the plain line w[0..n) (staged, NUL-terminated: its strings go
- * to `at` in the batch) that ldrsnap__lex_plain_line() (or
- * ldrsnap__lex_plain_after(), st->pos < 65536; its image's name img bytes)
- * took as st.  Returns its function's name, the table's or staged in w.
- * With a known function w may be NULL: nothing is staged (the line is
- * streamed from where it is, and a prefix's strings from
- * ls_usual_prefix_block()). */
-static LS_ALWAYS_INLINE const char *
-ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
-                size_t img, unsigned fid, unsigned fflags, uint8_t watched,
-                bool may, uint64_t line, uint64_t offset, size_t at)
-{
-    size_t f = st->pos + st->head, fl = st->sep - f;
-    size_t after = ls_usual_after(n), room = ls_usual_prefix_room(st, img);
-    if (st->pos && w) { /* the prefix, and the image's name, as
-                           use_prefix(): two vector moves each when short */
-        ls_item_stage_name(w, 0, st->pos, after);
-        if (img)
-            ls_item_stage_name(w, 0, img, after + st->pos + 1);
+    if (pos < 4 || s[pos - 1] != ' ' || s[pos - 2] != ':' ||
+        s[pos - 3] != ')')
+        return 0;
+#if LS_SSE2
+    if (n >= 32 && pos <= 32) {
+        uint64_t in = ((uint64_t)1 << pos) - 1;
+        uint64_t open = ls_byte_bits64(s, 32, '(') & in;
+        /* the first '(', not the prefix's first byte (paren_image()) */
+        if (!(ls_byte_bits64(s, 32, '[') & in))
+            return open ? (size_t)ls_ctz64(open) : 0;
     }
+#else
+    LS_UNUSED(n);
+#endif
+    return ldrsnap__lex_prefix_image(s, pos);
+}
+
+/* The first k bytes of s, and a NUL, at d (k < 32 and 32 bytes readable
+ * at s and writable at d: two vector moves). */
+static inline char *ls_item_name(char *d, const char *s, size_t k, bool wide)
+{
+    if (wide && k < 32) {
+        char tmp[32];
+        memcpy(tmp, s, 32);
+        memcpy(d, tmp, 32);
+    } else {
+        memcpy(d, s, k);
+    }
+    d[k] = '\0';
+    return d;
+}
+
+/* Encode the plain line of n bytes that ldrsnap__lex_plain_line() (or
+ * ldrsnap__lex_plain_after(); ls_usual_fits()) took as st: its string,
+ * the line and its NUL, goes to `at` in the batch. */
+static LS_ALWAYS_INLINE void ls_usual_encode(ls_item *it, size_t n,
+                                             const ls_start *st,
+                                             uint64_t line, uint64_t offset,
+                                             size_t at)
+{
+    size_t f = st->pos + st->head;
     it->kind = LS_ITEM_USUAL;
-    it->watched = watched;
-    it->rules_may = may;
-    it->fid = (uint8_t)fid;
+    it->watched = LS_WATCH_CHECK; /* what the fields below say: unused */
+    it->rules_may = true;
+    it->fid = LS_FID_UNKNOWN;
     it->len = (uint32_t)n;
     it->u.usual = (ls_usual){line,
                              offset,
@@ -236,26 +252,31 @@ ls_usual_encode(ls_item *it, char *w, size_t n, const ls_start *st,
                              st->status,
                              (uint32_t)at,
                              (uint32_t)st->msg,
-                             (uint16_t)st->pos,
-                             (uint16_t)img,
                              st->status_orig,
+                             (uint16_t)st->pos,
+                             (uint16_t)(st->sep - f),
+                             (uint8_t)st->head,
                              (uint8_t)st->plain,
-                             (uint8_t)fflags,
                              st->form};
-    return fid != LS_FID_UNKNOWN
-               ? ldrsnap__fid_names[fid]
-               : ls_item_stage_name(w, f, fl, after + room);
 }
 
-/* The record lex_plain() makes of the line; mem: the batch's. */
+/* The record lex_plain() makes of the line, and its note: the function's
+ * id, the prefix's strings (in cx->room), whether the names hold a
+ * watched byte and whether a rule could start on the record, worked out
+ * here; mem: the batch's. */
 static inline const ldrsnap_record *
 ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
-                ls_note *note, const unsigned char (*watch)[16])
+                ls_note *note, const ls_item_ctx *cx)
 {
     const ls_usual *pl = &it->u.usual;
     /* every field set here, none copied from a blank record first: half
      * the stores */
     const char *w = mem + pl->at;
+    size_t n = it->len, pos = pl->pos, f = pos + pl->head, fl = pl->fl;
+    /* the strings a record holds that are not the line's: the room's,
+     * which is wide enough for two vector moves past each */
+    char *room = cx->room;
+    unsigned fflags, fid = ldrsnap__func_id(w + f, fl, &fflags);
     r->status_orig = 0;
     r->base = r->end = r->address = 0;
     r->dll_path = r->parent = r->symbol = r->search_path = r->image = NULL;
@@ -267,27 +288,35 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->tid = pl->tid;
     r->tick = pl->tick;
     r->raw = w;
-    r->text = w + pl->pos;
-    /* the prefix's strings after the line */
-    const char *after = w + ls_usual_after(it->len);
-    r->prefix = pl->pos ? after : "";
-    if (pl->image)
-        r->image = after + pl->pos + 1;
-    after += pl->pos ? pl->pos + 1 + (pl->image ? pl->image + 1u : 0) : 0;
-    /* a known function's name is the table's (the tokenizer sent none) */
-    r->function = it->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[it->fid]
-                                            : after;
+    r->text = w + pos;
+    r->prefix = "";
+    if (pos) { /* the prefix, and the image's name it gives */
+        size_t img = ls_prefix_image(w, n, pos);
+        r->prefix = ls_item_name(room, w, pos, n >= 32);
+        room += pos + 1;
+        if (img) {
+            r->image = ls_item_name(room, w, img, n >= 32);
+            room += img + 1;
+        }
+    }
+    /* a known function's name is the table's */
+    r->function = fid != LS_FID_UNKNOWN
+                      ? ldrsnap__fid_names[fid]
+                      : ls_item_name(room, w + f, fl, n - f >= 32);
     r->message = w + pl->msg;
     /* where the DLL's name starts (an ENTER's): after the tag, or the
      * message of a compact twin */
     uint32_t dll = pl->msg + (pl->form == LS_FORM_LONG ? LS_DLL_NAME_TAG_LEN
                                                         : 0);
     unsigned compact = pl->form != LS_FORM_LONG ? LDRSNAP_RF_COMPACT : 0;
+    bool may;
+    const ls_gate *g = &cx->gate;
     if (r->level == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
         r->dll = w + dll;
         r->status = 0;
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK | compact;
+        may = g->enter_may[fid];
     } else {
         r->msg = LDRSNAP_M_STATUS;
         r->dll = NULL;
@@ -298,11 +327,26 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
             r->status_orig = pl->status_orig;
             r->flags |= LDRSNAP_RF_STATUS_ORIG;
         }
+        may = ls_gate_return_may(g, fid, pl->status);
     }
-    ls_item_note(note, it, r, pl->fflags, dll, true, watch);
-    note->text_len = it->len - pl->pos;
+    /* may the names hold a watched byte (the rest of the text cannot)?
+     * The function's, known by its id or checked, and an ENTER's DLL's
+     * (the prefix is not in the text the rules read) */
+    note->fid = fid;
+    note->fflags = fflags;
+    note->text_len = n - pos;
+    note->dll_len = SIZE_MAX;
+    note->has_fid = true;
+    note->watched =
+        !cx->nwatch ||
+        (fid != LS_FID_UNKNOWN ? cx->fid_watched[fid]
+                               : ls_names_watched(cx->watch, w, f, f + fl)) ||
+        (r->level == LDRSNAP_L_ENTER &&
+         ls_names_watched(cx->watch, w, dll, n));
+    note->gated = true;
+    note->rules_may = !g->on || may;
     if (r->level == LDRSNAP_L_ENTER) /* the name ends the line */
-        note->dll_len = it->len - dll;
+        note->dll_len = n - dll;
     return r;
 }
 
@@ -350,7 +394,7 @@ ls_init_encode(ls_item *it, char *w, const char *s, size_t n,
 /* The record vista_info() makes of the line. */
 static inline const ldrsnap_record *
 ls_init_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
-               ls_note *note, const unsigned char (*watch)[16])
+               ls_note *note, const ls_item_ctx *cx)
 {
     const ls_init *in = &it->u.init;
     const char *w = mem + in->at;
@@ -374,7 +418,7 @@ ls_init_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->message = w + in->msg;
     r->dll = r->dll_path = w + it->len + 1;
     r->parent = r->symbol = r->search_path = r->image = NULL;
-    ls_item_note(note, it, r, in->fflags, 0, true, watch);
+    ls_item_note(note, it, r, in->fflags, 0, true, cx);
     return r;
 }
 
@@ -399,7 +443,7 @@ static inline void ls_modload_encode(ls_item *it, size_t n, uint64_t base,
 /* The record lex_modload() makes of the line. */
 static inline const ldrsnap_record *
 ls_modload_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
-                  ls_note *note, const unsigned char (*watch)[16])
+                  ls_note *note, const ls_item_ctx *cx)
 {
     const ls_modload *ml = &it->u.modload;
     const char *w = mem + ml->at;
@@ -421,7 +465,7 @@ ls_modload_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->dll_path = w + ml->path;
     r->dll = ls_basename_n(r->dll_path, it->len - ml->path);
     r->parent = r->symbol = r->search_path = r->image = NULL;
-    ls_item_note(note, it, r, 0, 0, false, watch);
+    ls_item_note(note, it, r, 0, 0, false, cx);
     return r;
 }
 
@@ -532,21 +576,21 @@ const ldrsnap_record *ldrsnap__item_record(ls_item *it);
 
 /* ---- any item -------------------------------------------------------- */
 
-/* The record of an item and its note; mem: the batch's memory, watch:
- * the bytes the analyzing thread checks LS_WATCH_CHECK items for (each
- * 16 times); built: room for a compact item's record. */
+/* The record of an item and its note; mem: the batch's memory, cx: what
+ * the analyzing thread finishes items with (the strings it puts
+ * together stay until the next item); built: room for a compact item's
+ * record. */
 static inline const ldrsnap_record *
-ldrsnap__item_decode(ls_item *it, const char *mem,
-                     const unsigned char (*watch)[16], ldrsnap_record *built,
-                     ls_note *note)
+ldrsnap__item_decode(ls_item *it, const char *mem, const ls_item_ctx *cx,
+                     ldrsnap_record *built, ls_note *note)
 {
     switch ((enum ls_item_kind)it->kind) {
     case LS_ITEM_USUAL:
-        return ls_usual_decode(it, mem, built, note, watch);
+        return ls_usual_decode(it, mem, built, note, cx);
     case LS_ITEM_INIT:
-        return ls_init_decode(it, mem, built, note, watch);
+        return ls_init_decode(it, mem, built, note, cx);
     case LS_ITEM_MODLOAD:
-        return ls_modload_decode(it, mem, built, note, watch);
+        return ls_modload_decode(it, mem, built, note, cx);
     case LS_ITEM_XP:
         return ls_xp_decode(it, mem, built, note);
     case LS_ITEM_RECORD:

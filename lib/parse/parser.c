@@ -236,40 +236,6 @@ static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
     return ls_names_watched(p->watch, s, a, b);
 }
 
-/* Does the prefix s[0..pos) of the line s[0..n) hold a watched byte?
- * (The vector forms read 16 bytes ending at pos, or the line's first 16.) */
-static LS_ALWAYS_INLINE bool prefix_watched(const ldrsnap_parser *p,
-                                            const char *s, size_t pos,
-                                            size_t n)
-{
-    return pos >= 16 ? ls_names_watched(p->watch, s, 0, pos)
-           : n >= 16 ? ls_names_watched_head(p->watch, s, pos)
-                     : ls_names_watched_scalar(p->watch, s, 0, pos);
-}
-
-/* ldrsnap__lex_prefix_image() of the prefix s[0..pos) of a line of n
- * bytes: its last three bytes first; a prefix that ends in "): " and
- * fits the line's first 32 bytes, which can be read, is looked at for '('
- * and '[' at once (a '[' may be XP's "[pid,tid]": the general way). */
-static inline size_t prefix_image(const char *s, size_t n, size_t pos)
-{
-    if (pos < 4 || s[pos - 1] != ' ' || s[pos - 2] != ':' ||
-        s[pos - 3] != ')')
-        return 0;
-#if LS_SSE2
-    if (n >= 32 && pos <= 32) {
-        uint64_t in = ((uint64_t)1 << pos) - 1;
-        uint64_t open = ls_byte_bits64(s, 32, '(') & in;
-        /* the first '(', not the prefix's first byte (paren_image()) */
-        if (!(ls_byte_bits64(s, 32, '[') & in))
-            return open ? (size_t)ls_ctz64(open) : 0;
-    }
-#else
-    LS_UNUSED(n);
-#endif
-    return ldrsnap__lex_prefix_image(s, pos);
-}
-
 /* The strings of a compact item are built in the work buffer, hot in this
  * core's cache, then streamed with the item (see publish()): room for len
  * bytes, the line and its NUL copied first; NULL and *rc on failure. */
@@ -317,70 +283,42 @@ static inline void vista_owner(ldrsnap_parser *p, const ls_start *st,
     p->prev_dialect = LDRSNAP_D_VISTA;
 }
 
+/* The name of the function a continuation takes after a usual record
+ * sent compact: its first LS_CONT_FUNC - 1 bytes (attach() takes no
+ * more), copied from the line s[f..n) where it is fl bytes long. */
+static LS_ALWAYS_INLINE const char *owner_name(ldrsnap_parser *p,
+                                               const char *s, size_t f,
+                                               size_t fl, size_t n)
+{
+    return ls_item_name(p->owner, s + f, LS_MIN(fl, LS_CONT_FUNC - 1),
+                        n - f >= 32);
+}
+
 /* A line ldrsnap__lex_plain_line() took, sent to the batch in its compact
  * form: the record emit_piece() would make of it (a test compares the
- * two), built by the analyzing thread (ldrsnap__plain_record()). */
+ * two), built by the analyzing thread (ls_usual_decode()).  The line is
+ * streamed from where it is, and the item says where its fields are; the
+ * function's id, the prefix's strings and what the rules make of the
+ * names are the analyzing thread's work (this one is the longer). */
 static LS_ALWAYS_INLINE int emit_plain(ldrsnap_parser *p, const char *s,
                                        size_t n, uint64_t line,
                                        const ls_start *st)
 {
-    size_t f = st->pos + st->head, fl = st->sep - f; /* the function name */
-    /* the function's id, here where the name is at hand: a known one's
-     * name is not sent */
-    unsigned fflags, fid = ldrsnap__func_id(s + f, fl, &fflags);
-    size_t img = st->pos ? prefix_image(s, n, st->pos) : 0;
-    size_t len = ls_usual_size(n, st, img, fl, fid), at;
-    size_t after = ls_usual_after(n);
+    size_t f = st->pos + st->head, span = (n + 16) & ~(size_t)15, at;
     int rc;
-    /* a known function: the strings are the line and its NUL, streamed
-     * from where the line is (nothing to stage), and a short prefix's,
-     * put together from the line's first bytes */
-    bool direct = fid != LS_FID_UNKNOWN &&
-                  (!st->pos || (n >= 64 && len - after <= 64));
-    char *w = NULL;
-    if (direct) {
-        if ((rc = batch_room(p, (len + 15) & ~(size_t)15, &at)) < 0)
-            return rc;
-    } else if (!(w = compact_stage(p, s, n, len, &at, &rc))) {
+    if (!ls_usual_fits(st)) /* a head or a name too long for the item */
+        return emit_piece(p, s, n, line, 0, st);
+    if ((rc = batch_room(p, span, &at)) < 0)
         return rc;
-    }
-    /* may the names hold a watched byte (the rest of the line cannot)?
-     * The function's, known by its id or checked here, and a prefix's;
-     * the DLL's, the analyzing thread checks (the two threads have about
-     * the same work that way) */
-    uint8_t watched = !p->nwatch ||
-                              (fid != LS_FID_UNKNOWN
-                                   ? p->fid_watched[fid]
-                                   : names_watched(p, s, f, st->sep)) ||
-                              (st->pos && prefix_watched(p, s, st->pos, n))
-                          ? LS_WATCH_YES
-                      : st->plain == LDRSNAP_L_ENTER ? LS_WATCH_CHECK
-                                                      : LS_WATCH_NO;
-    /* and whether a rule could start on it, by its shape: the analyzing
-     * thread skips the rules for most records */
-    bool may = !p->gate.on ||
-               (st->plain == LDRSNAP_L_ENTER
-                    ? p->gate.enter_may[fid]
-                    : ls_gate_return_may(&p->gate, fid, st->status));
     ls_item it;
-    const char *fn = ls_usual_encode(&it, w, n, st, img, fid, fflags,
-                                     watched, may, line, p->cur_offset, at);
-    if (direct) {
-        ls_batch *b = p->batch;
-        ls_stream_line(b->mem + at, s, n);
-        if (st->pos) {
-            char pre[96];
-            ls_usual_prefix_block(pre, s, st, img);
-            ls_stream_copy(b->mem + at + after, pre,
-                           (len - after + 15) & ~(size_t)15);
-        }
-        ls_stream_copy(&b->items[b->nrec], &it, LS_ITEM_BYTES(ls_usual));
-        b->used = at + ((len + 15) & ~(size_t)15);
-        b->nrec++;
-    } else {
-        compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_usual));
-    }
-    vista_owner(p, st, (ldrsnap_level)st->plain, fn);
+    ls_usual_encode(&it, n, st, line, p->cur_offset, at);
+    ls_batch *b = p->batch;
+    ls_stream_line(b->mem + at, s, n);
+    ls_stream_copy(&b->items[b->nrec], &it, LS_ITEM_BYTES(ls_usual));
+    b->used = at + span;
+    b->nrec++;
+    vista_owner(p, st, (ldrsnap_level)st->plain,
+                owner_name(p, s, f, st->sep - f, n));
     return LDRSNAP_OK;
 }
 
@@ -454,6 +392,14 @@ static int emit_xp(ldrsnap_parser *p, const char *s, size_t n, uint64_t line,
     p->prev_function = NULL;
     p->prev_dialect = LDRSNAP_D_XP;
     return LDRSNAP_OK;
+}
+
+void ldrsnap__parser_item_ctx(const ldrsnap_parser *p, ls_item_ctx *cx)
+{
+    memcpy(cx->watch, p->watch, sizeof cx->watch);
+    cx->nwatch = p->nwatch;
+    memcpy(cx->fid_watched, p->fid_watched, sizeof cx->fid_watched);
+    cx->gate = p->gate;
 }
 
 void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g)

@@ -46,6 +46,10 @@ typedef ls_batch *(*ls_batch_swap)(void *ud, ls_batch *full);
  * g->name_bytes. */
 void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g);
 
+/* What the analyzing thread finishes items with (room aside), from the
+ * parser's gate. */
+void ldrsnap__parser_item_ctx(const ldrsnap_parser *p, ls_item_ctx *cx);
+
 /* Bytes of a continuation's function name, its NUL included, at most. */
 #define LS_CONT_FUNC 64
 
@@ -110,7 +114,10 @@ struct ldrsnap_parser {
     uint64_t prev_tick;
     unsigned prev_flags;
     ldrsnap_level prev_level;
-    const char *prev_function; /* in the previous piece's work buffer */
+    const char *prev_function; /* in the previous piece's work buffer, or
+                                  owner */
+    char owner[LS_CONT_FUNC + 32]; /* a usual record's function's name
+                                      (two vector moves) */
     bool xp_seen;
     ldrsnap_record_cb cb;      /* the public parser's callback */
     ls_record_fn fn;           /* or the analyzer's, with each note */

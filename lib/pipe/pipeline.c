@@ -41,11 +41,12 @@ struct ls_pipe {
     ldrsnap_parser *parser;      /* the tokenizer thread's while it runs */
     ls_record_fn consume;        /* on the caller's thread, with notes */
     void *ctx;
-    /* the parser's watch bytes, copied (the tokenizer thread writes next
-     * to the parser's own) for the items it leaves to this thread; 16
-     * bytes aligned for the vector loads, no more: the struct comes from
-     * the caller's allocator, which promises malloc()'s alignment only */
-    _Alignas(16) unsigned char watch[4][16];
+    /* the parser's watch bytes and gate, copied (the tokenizer thread
+     * writes next to the parser's own) for the items it leaves to this
+     * thread; 16 bytes aligned for the vector loads, no more: the struct
+     * comes from the caller's allocator, which promises malloc()'s
+     * alignment only */
+    ls_item_ctx cx;
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t to_worker, to_caller;
@@ -203,7 +204,7 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
     pp->parser = parser;
     pp->consume = consume;
     pp->ctx = ctx;
-    memcpy(pp->watch, parser->watch, sizeof pp->watch);
+    ldrsnap__parser_item_ctx(parser, &pp->cx);
     pthread_mutex_init(&pp->mu, NULL);
     pthread_cond_init(&pp->to_worker, NULL);
     pthread_cond_init(&pp->to_caller, NULL);
@@ -217,8 +218,11 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
     _Static_assert(BATCH_RECORDS * sizeof(ls_item) % 64 == 0 &&
                        BLOCK_BYTES % 64 == 0,
                    "the pieces of the arena stay on cache lines");
-    pp->arena_len =
-        PIPE_BATCHES * (items + cap) + PIPE_BLOCKS * BLOCK_BYTES + 63;
+    /* and the room the caller's thread puts an item's strings together
+     * in (a line of a batch at most; its pages are touched only as far as
+     * the longest prefix and name) */
+    pp->arena_len = PIPE_BATCHES * (items + cap) + PIPE_BLOCKS * BLOCK_BYTES +
+                    LS_ITEM_ROOM(cap) + 63;
     char *m = pp->arena = ldrsnap__big_alloc(al, pp->arena_len);
     if (!m)
         goto fail;
@@ -238,6 +242,7 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
         m += BLOCK_BYTES;
         k->next = i + 1 < PIPE_BLOCKS ? &pp->blocks[i + 1] : NULL;
     }
+    pp->cx.room = m;
     pp->free_blocks = &pp->blocks[0];
     pp->free_list = &pp->slot[1].b;
     /* the parser moves to the tokenizer thread with its first batch */
@@ -282,7 +287,7 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
             ldrsnap_record built;
             ls_note note; /* what the tokenizer thread learnt */
             const ldrsnap_record *r = ldrsnap__item_decode(
-                &b->items[i], b->mem, pp->watch, &built, &note);
+                &b->items[i], b->mem, &pp->cx, &built, &note);
             rc = pp->consume(pp->ctx, r, &note);
         }
         pthread_mutex_lock(&pp->mu);

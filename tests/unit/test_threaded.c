@@ -19,6 +19,7 @@
 
 #include "core/common.h"
 #include "helpers.h"
+#include "rules/gate.h"
 #include "source/source.h"
 
 /* Every log we wrote (samples, test data, rule fixtures), one after the
@@ -411,13 +412,17 @@ Test(threaded, plain_records_as_the_lexer_makes_them)
 /* Plain records after capture tools' prefixes ("app(pid): ", DebugView's
  * columns, others), of every length of prefix and image name, short
  * lines and long, known functions and not: the tokenizer thread's
- * compact items (the line streamed from where it is, the prefix's
- * strings put together from its first bytes, or all staged) against the
- * general way on one thread. */
-Test(threaded, prefixed_records_as_the_general_way)
+ * compact items (the line streamed from where it is; the prefix's
+ * strings, the image's name and a function's name without an id put
+ * together by the analyzing thread) against the general way on one
+ * thread; with rules, whether a name may hold a byte they watch for
+ * (the function's, the DLL's: the analyzing thread's checks) must not
+ * lose a signature. */
+static void prefixed_as_the_general_way(const ldrsnap_rules *rules)
 {
     static const char *const fns[] = {"LdrLoadDll", "LdrpMinimalMapModule",
-                                      "F", "LdrpFuncNotKnown_x"};
+                                      "F", "LdrpFuncNotKnown_x",
+                                      "LdrpFindKnownDll"};
     size_t cap = 4u << 20, n = 0;
     char *buf = malloc(cap);
     cr_assert_not_null(buf);
@@ -445,7 +450,7 @@ Test(threaded, prefixed_records_as_the_general_way)
             snprintf(pre, sizeof pre, "DebugString(%s%u): ", name, pid);
             break;
         }
-        const char *fn = fns[k / 7 % 4];
+        const char *fn = fns[k / 7 % 5];
         unsigned tid = 0x1000 + k % 7;
         if (k % 3 == 0)
             n += (size_t)sprintf(buf + n,
@@ -466,13 +471,57 @@ Test(threaded, prefixed_records_as_the_general_way)
                                  k % 4 ? 0u : 0xc0000135u);
     }
     run one = {0}, two = {0};
-    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
+    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, rules, &one),
                  LDRSNAP_OK);
-    cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, NULL, &two),
+    cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, rules, &two),
                  LDRSNAP_OK);
     cr_assert_gt(one.records.n, 30000);
+    if (rules) { /* each rule's signatures: in a known function's name,
+                    in one that has no id, in a DLL's */
+        static const char *const ids[] = {"signature|in-known|",
+                                          "signature|in-func|",
+                                          "signature|in-dll|"};
+        for (size_t k = 0; k < 3; k++) {
+            size_t seen = 0;
+            for (size_t i = 0; i < one.events.n; i++)
+                seen += strncmp(one.events.lines[i], ids[k],
+                                strlen(ids[k])) == 0;
+            cr_assert_gt(seen, 100, "%s", ids[k]);
+        }
+    }
     same_runs(&one, &two);
     free(buf);
+}
+
+Test(threaded, prefixed_records_as_the_general_way)
+{
+    prefixed_as_the_general_way(NULL);
+}
+
+Test(threaded, prefixed_records_with_watching_rules)
+{
+    /* literals only in a known function's name, in one that has no id,
+     * in a DLL's name, told by a 'k' or a 'w' (which the frame of a plain
+     * record does not hold: the gate watches the names for them);
+     * the prefixes hold one too ("ContosoViewer"), but the rules read a
+     * record's text, which the prefix is not part of */
+    static const char yaml[] =
+        "rules:\n"
+        "  - id: in-known\n    title: t\n    severity: low\n"
+        "    match: {pattern: 'FindKnown'}\n"
+        "  - id: in-func\n    title: t\n    severity: low\n"
+        "    match: {pattern: 'NotKnown_x'}\n"
+        "  - id: in-dll\n    title: t\n    severity: low\n"
+        "    match: {pattern: 'Windows'}\n";
+    ldrsnap_rules *r;
+    cr_assert_eq(ldrsnap_rules_new(&r, NULL, LDRSNAP_RULES_NO_BUILTIN), 0);
+    cr_assert_eq(ldrsnap_rules_add_text(r, "test.yml", yaml, strlen(yaml)),
+                 0, "%s", ldrsnap_rules_errmsg(r));
+    ls_gate g;
+    ldrsnap__gate_build(&g, r);
+    cr_assert_eq(g.nname_bytes, 4, "the names are watched for k, K, w, W");
+    prefixed_as_the_general_way(r);
+    ldrsnap_rules_free(r);
 }
 
 /* XP "LDR:" records of the usual shapes go compact (emit_xp(),
