@@ -1362,37 +1362,10 @@ static inline const char *find_lit(const char *p, const char *end,
 
 /* XP's "[pid,tid]" prefix of the usual shape (a hex pair, then blanks):
  * the pair use_prefix() reads there. */
-/* A run of 1 to 8 hex digits at s, then the byte `stop`: its value and
- * length, 0 for none (the run stops at a byte that is no hex digit, at
- * the latest the prefix's last blank). */
-static inline size_t xp_hex_field(const char *s, char stop, uint32_t *v)
-{
-    uint32_t x = 0;
-    size_t k = 0;
-    unsigned d;
-    while (k < 9 && (d = hexv1((unsigned char)s[k])) != 0)
-        x = (x << 4) | (d - 1), k++;
-    if (k < 1 || k > 8 || s[k] != stop)
-        return 0;
-    *v = x;
-    return k;
-}
-
-/* XP's "[pid,tid]" prefix of the usual shape (a hex pair, then blanks):
- * the pair use_prefix() reads there. */
-static bool xp_pair_prefix(const char *s, size_t pos, uint32_t *pid,
-                           uint32_t *tid)
-{
-    size_t a, b;
-    if (pos < 6 || s[0] != '[' || s[pos - 1] != ' ' ||
-        !(a = xp_hex_field(s + 1, ',', pid)) ||
-        !(b = xp_hex_field(s + a + 2, ']', tid)))
-        return false;
-    for (size_t k = a + b + 3; k < pos; k++)
-        if (s[k] != ' ')
-            return false;
-    return true;
-}
+static LS_ALWAYS_INLINE unsigned prefix_ids(const char *pre, size_t n,
+                                            size_t len, uint32_t *pid,
+                                            uint32_t *tid, size_t *image);
+static inline bool debug_string(const char *pre, size_t n);
 
 bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
                            ls_xp_line *out)
@@ -1400,13 +1373,14 @@ bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
     const char *end = s + n, *m, *v;
     if (n < pos + 6 || s[n - 1] == ' ' || s[n - 1] == '\t')
         return false;
-    out->flags = 0;
+    /* the prefix, as use_prefix() reads it (not DebugView's quote, which
+     * it cuts off the record) */
+    if (pos > UINT16_MAX || (pos && debug_string(s, pos)))
+        return false;
     out->pid = out->tid = 0;
-    if (pos) {
-        if (!xp_pair_prefix(s, pos, &out->pid, &out->tid))
-            return false;
-        out->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID;
-    }
+    out->image = 0;
+    out->flags =
+        pos ? prefix_ids(s, pos, n, &out->pid, &out->tid, &out->image) : 0;
     for (m = s + pos + 4; m < end && *m == ' '; m++)
         ;
     if (m == end)
@@ -1787,23 +1761,16 @@ size_t ldrsnap__lex_prefix_image(const char *pre, size_t n)
     return img && !hex_pair(pre, n) ? img : 0;
 }
 
-/* Interpret the prefix: [pid,tid], app(pid):, DebugString: ".  The line
- * it begins has len bytes. */
-static void use_prefix(lexctx *c, const char *pre, size_t n, char *text,
-                       size_t len)
+/* What the prefix pre[0..n) of a line of len bytes says of its record:
+ * [pid,tid], "[pid]", "app(pid): ".  Returns the record's flags for it
+ * (LDRSNAP_RF_PID, _TID); *pid and *tid are written as the record's (the
+ * first of a pair even when the second is no number), *image is the
+ * length of the image's name it gives (0: none). */
+static LS_ALWAYS_INLINE unsigned prefix_ids(const char *pre, size_t n,
+                                            size_t len, uint32_t *pid,
+                                            uint32_t *tid, size_t *image)
 {
-    ldrsnap_record *r = c->rec;
-    if (!n) { /* most records: no prefix, nothing to read in it */
-        r->prefix = "";
-        return;
-    }
-    r->prefix = put(c, pre, n);
-    if (n >= 13 && pre[0] == 'D' &&
-        strncmp(pre, "DebugString: \"", 14) == 0) {
-        size_t k = strlen(text);
-        if (k && text[k - 1] == '"')
-            text[k - 1] = '\0';
-    }
+    *image = 0;
     /* where its '[' and '(' are, in one look at the line's first 32
      * bytes when it fits them (each a bit; all set: not looked) */
     uint64_t brk = ~0ull, open = ~0ull;
@@ -1827,12 +1794,9 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text,
         if (!e)
             break;
         if (comma && comma < e &&
-            ldrsnap__parse_hex32(b + 1, (size_t)(comma - b - 1), &r->pid) &&
-            ldrsnap__parse_hex32(comma + 1, (size_t)(e - comma - 1),
-                                 &r->tid)) {
-            r->flags |= LDRSNAP_RF_PID | LDRSNAP_RF_TID;
-            return;
-        }
+            ldrsnap__parse_hex32(b + 1, (size_t)(comma - b - 1), pid) &&
+            ldrsnap__parse_hex32(comma + 1, (size_t)(e - comma - 1), tid))
+            return LDRSNAP_RF_PID | LDRSNAP_RF_TID;
         if (e > b + 1 && e - b - 1 <= 9 &&
             digit_run(b + 1, (size_t)(e - b - 1)) == (size_t)(e - b - 1)) {
             decimal = true;
@@ -1848,17 +1812,46 @@ static void use_prefix(lexctx *c, const char *pre, size_t n, char *text,
     if (img) {
         /* "app(1234): " (KDE's VSD): the image and its decimal pid */
         const char *o = pre + img;
-        r->image = put(c, pre, img);
+        *image = img;
         size_t k = (size_t)(pre + n - 3 - o - 1);
         if (pre + n - 3 > o + 1 && k <= 9 && digit_run(o + 1, k) == k) {
             decimal = true;
             dpid = decimal_u32(o + 1, k);
         }
     }
-    if (decimal) {
-        r->pid = dpid;
-        r->flags |= LDRSNAP_RF_PID;
+    if (!decimal)
+        return 0;
+    *pid = dpid;
+    return LDRSNAP_RF_PID;
+}
+
+/* Is the prefix pre[0..n) DebugView's 'DebugString: "', whose record
+ * ends in the closing quote use_prefix() cuts off? */
+static inline bool debug_string(const char *pre, size_t n)
+{
+    return n >= 13 && pre[0] == 'D' && strncmp(pre, "DebugString: \"", 14) == 0;
+}
+
+/* Interpret the prefix: [pid,tid], app(pid):, DebugString: ".  The line
+ * it begins has len bytes. */
+static void use_prefix(lexctx *c, const char *pre, size_t n, char *text,
+                       size_t len)
+{
+    ldrsnap_record *r = c->rec;
+    if (!n) { /* most records: no prefix, nothing to read in it */
+        r->prefix = "";
+        return;
     }
+    r->prefix = put(c, pre, n);
+    if (debug_string(pre, n)) {
+        size_t k = strlen(text);
+        if (k && text[k - 1] == '"')
+            text[k - 1] = '\0';
+    }
+    size_t img;
+    r->flags |= prefix_ids(pre, n, len, &r->pid, &r->tid, &img);
+    if (img)
+        r->image = put(c, pre, img);
 }
 
 static void trim_right(char *s, size_t *n)

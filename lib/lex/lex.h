@@ -109,22 +109,25 @@ bool ldrsnap__lex_modload_usual(const char *s, size_t n, uint64_t *base,
  * (...) <path>", "Snapping imports for <a> from <b>", "Refcount <dll>
  * (<n>)" and "Derefcount ...", "<dll> used by <b>", "<a> binding to
  * <b>" and "bound to", "<dll> loaded - Calling init routine at <hex>",
- * at 0 or after XP's "[pid,tid] " (a hex pair, then blanks).  The
- * strings as offsets into the line (len 0 and offset SIZE_MAX: NULL); a
- * string that stops short of the line's end is a copy in the record. */
+ * at 0 or after a capture tool's prefix ("[pid,tid] ", "app(pid): ",
+ * DebugView's columns; not 'DebugString: "').  The strings as offsets
+ * into the line (offset SIZE_MAX: NULL); a string that stops short of the
+ * line's end is a copy in the record. */
 typedef struct ls_xp_line {
     size_t msg;                 /* the message (after "LDR:" and blanks) */
     size_t dll, dll_len;
     size_t parent, parent_len;
     uint64_t address;
-    uint32_t pid, tid;          /* the prefix's, when flags say so */
+    uint32_t pid, tid;          /* the prefix's, as the record's */
+    size_t image;               /* the image's name the prefix gives, at
+                                   0: its length (0: none) */
     unsigned flags;             /* LDRSNAP_RF_PID | _TID | _ADDRESS */
     ldrsnap_msg kind;
 } ls_xp_line;
 /* Is s[0..n), whose XP record starts at pos, such a record?  The caller
  * has made sure that no "fail" is in s[pos..n) (lex_xp() looks for it
  * first) and that no "LDR:" is glued after pos + 4; false: the general
- * way (any other shape, a trailing blank, another prefix). */
+ * way (any other shape, a trailing blank). */
 bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
                            ls_xp_line *out);
 

@@ -94,11 +94,12 @@ typedef struct ls_modload {
 } ls_modload;
 
 /* An XP "LDR:" record of one of the usual shapes
- * (ldrsnap__lex_xp_usual()), at 0 or after "[pid,tid] ".  Its strings: the
- * line and its NUL; then the prefix and its NUL, when there is one; then
- * the DLL's and the parent's names that stop short of the line's end,
- * each with its NUL (the others are the line's end).  Offsets from the
- * line's start; LS_XP_NONE: no such string. */
+ * (ldrsnap__lex_xp_usual()), at 0 or after a capture tool's prefix.  Its
+ * strings: the line and its NUL; then the prefix and its NUL, when there
+ * is one, and the image's name it gives and its NUL; then the DLL's and
+ * the parent's names that stop short of the line's end, each with its
+ * NUL (the others are the line's end).  Offsets from the line's start;
+ * LS_XP_NONE: no such string. */
 typedef struct ls_xp {
     uint64_t line, offset, address;
     uint32_t pid, tid;
@@ -106,6 +107,7 @@ typedef struct ls_xp {
     uint32_t msg;              /* the message's offset in it */
     uint32_t dll, parent;      /* the names' offsets, or LS_XP_NONE */
     uint16_t pos;              /* the prefix's length */
+    uint16_t image;            /* the image's name's (after the prefix) */
     uint16_t flags;            /* LDRSNAP_RF_PID, _TID, _ADDRESS */
     uint8_t kind;              /* its ldrsnap_msg */
 } ls_xp;
@@ -475,7 +477,7 @@ ls_modload_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
  * ldrsnap__lex_xp_usual() took as xl, its record at pos. */
 static inline size_t ls_xp_size(size_t n, size_t pos, const ls_xp_line *xl)
 {
-    size_t k = n + 1 + (pos ? pos + 1 : 0);
+    size_t k = n + 1 + (pos ? pos + 1 : 0) + (xl->image ? xl->image + 1 : 0);
     if (xl->dll != SIZE_MAX && xl->dll + xl->dll_len < n)
         k += xl->dll_len + 1;
     if (xl->parent != SIZE_MAX && xl->parent + xl->parent_len < n)
@@ -507,10 +509,15 @@ static inline void ls_xp_encode(ls_item *it, char *w, size_t n, size_t pos,
                                 uint64_t offset, size_t at)
 {
     size_t to = n + 1;
-    if (pos) { /* the prefix, as use_prefix() copies it */
+    if (pos) { /* the prefix, and its image's name, as use_prefix() */
         memcpy(w + to, w, pos);
         w[to + pos] = '\0';
         to += pos + 1;
+        if (xl->image) {
+            memcpy(w + to, w, xl->image);
+            w[to + xl->image] = '\0';
+            to += xl->image + 1;
+        }
     }
     it->kind = LS_ITEM_XP;
     it->watched = LS_WATCH_YES; /* the analyzing thread's rules look */
@@ -529,6 +536,7 @@ static inline void ls_xp_encode(ls_item *it, char *w, size_t n, size_t pos,
                        dll,
                        parent,
                        (uint16_t)pos,
+                       (uint16_t)xl->image,
                        (uint16_t)xl->flags,
                        (uint8_t)xl->kind};
 }
@@ -561,7 +569,8 @@ ls_xp_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->message = w + x->msg;
     r->dll = x->dll != LS_XP_NONE ? w + x->dll : NULL;
     r->parent = x->parent != LS_XP_NONE ? w + x->parent : NULL;
-    r->dll_path = r->symbol = r->search_path = r->image = NULL;
+    r->image = x->image ? w + it->len + 1 + x->pos + 1 : NULL;
+    r->dll_path = r->symbol = r->search_path = NULL;
     *note = LS_NOTE_NONE;
     note->has_fid = true;
     note->text_len = it->len - x->pos;

@@ -528,7 +528,7 @@ Test(threaded, prefixed_records_with_watching_rules)
  * ldrsnap__lex_xp_usual()): each shape and the lines near it that must
  * not (another first word, "fail" somewhere, a glued record, a trailing
  * blank, "WARNING: Hint index", the words in another order, names cut
- * short, another prefix), at 0 and after "[pid,tid] ", each followed by
+ * short), at 0 and after capture tools' prefixes, each followed by
  * a continuation that takes its owner: the same records as the general
  * way's on one thread, and as the tokenizer thread without compact
  * items. */
@@ -574,9 +574,13 @@ Test(threaded, xp_records_as_the_general_way)
         "m%u.dll",
         "",
     };
-    static const char *const pre[] = {"", "[fcc,1c4c] ", "[1,2]   ",
-                                      "[123456789,1] ", "[12] ",
-                                      "app(12): ", "[a,b]x "};
+    static const char *const pre[] = {
+        "", "[fcc,1c4c] ", "[1,2]   ", "[123456789,1] ", "[12] ",
+        "app(12): ", "[a,b]x ", "ContosoViewer.exe(4044): ",
+        "00000012\t12.34567890\t[5440] ",
+        "00000012\t1.5\t[5440] [ee12,bd39] ", "x(): ", "(12): ",
+        "app(1234567890): ", "[1,zz] ", "app[1](2): ", "DebugString: \"",
+        "[4,5] app(6): ", "a(b)(7): "};
     size_t cap = 2u << 20, n = 0;
     char *buf = malloc(cap);
     cr_assert_not_null(buf);
