@@ -366,6 +366,11 @@ tsan:
 	    < build-tsan/big.log.gz | sed 's|<stdin>|build-tsan/big.log|' \
 	    > build-tsan/big.gz.1; [ $$? -le 1 ] || exit 1
 	cmp build-tsan/big.log.1 build-tsan/big.gz.1
+	# a .gz with a tokenizer thread: the analyzing thread reads ahead too
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/ldrsnap --json --all -j 2 - \
+	    < build-tsan/big.log.gz | sed 's|<stdin>|build-tsan/big.log|' \
+	    > build-tsan/big.gz.2; [ $$? -le 1 ] || exit 1
+	cmp build-tsan/big.log.2 build-tsan/big.gz.2
 	@echo "make tsan: all passed"
 
 # Fuzzing (clang, libFuzzer + ASan + UBSan): make fuzz builds the targets

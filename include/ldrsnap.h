@@ -622,11 +622,12 @@ typedef int (*ldrsnap_read_fn)(void *ctx, void *buf, size_t cap,
  * Pull the rest of the input instead of feeding it: read() is called
  * until it gives 0 bytes or an error.  With LDRSNAP_OPT_THREADED, once
  * the reads have given 64 KiB, the tokenizer thread calls it, reading
- * straight into its own input blocks (read() must then be safe to call
- * from another thread, as a file descriptor is); every other callback
- * still runs on the calling thread.  What was read before an error is
- * analyzed as any input; call ldrsnap_analyzer_finish() after, in either
- * case.
+ * straight into its own input blocks, and so does the calling thread
+ * while it has nothing to analyze, a block ahead (read() must then be
+ * safe to call from another thread, as a file descriptor is; it is never
+ * called twice at once); every other callback still runs on the calling
+ * thread.  What was read before an error is analyzed as any input; call
+ * ldrsnap_analyzer_finish() after, in either case.
  * @return LDRSNAP_OK, read()'s error, or the analysis's.
  */
 LDRSNAP_API int ldrsnap_analyzer_pull(ldrsnap_analyzer *a, ldrsnap_read_fn read,

@@ -27,6 +27,9 @@
 #define PIPE_BLOCKS 3
 #define ROOM_MIN 4096 /* ldrsnap_analyzer_buffer() gives no less */
 #define BLOCK_BYTES (256u << 10)
+/* what the caller's thread reads ahead at once: a short task, so that it
+ * does not take more of the tokenizer's work than it had time for */
+#define AHEAD_BYTES (64u << 10)
 /* the longest max_line a tokenizer thread takes */
 #define PIPE_MAX_LINE ((size_t)1 << 20)
 
@@ -55,10 +58,13 @@ struct ls_pipe {
     ls_block *filling;
     ls_block *in_head, *in_tail;
     bool eof, stop;
-    /* ldrsnap_analyzer_pull(): the tokenizer reads the input itself */
+    /* ldrsnap_analyzer_pull(): the tokenizer reads the input itself, and
+     * the caller's thread reads a block ahead for it when it would
+     * otherwise wait for a batch (pull_ahead()); one read at a time */
     ldrsnap_read_fn pull;
     void *pull_ctx;
     int pull_rc;                 /* the read error that ended the input */
+    bool reading;                /* a thread is in pull() */
     bool worker_done;
     int worker_rc;
     ls_block blocks[PIPE_BLOCKS];
@@ -116,7 +122,9 @@ static void *worker(void *arg)
     ldrsnap__tokenizer_thread = true; /* reads here work in place */
     pthread_mutex_lock(&pp->mu);
     for (;;) {
-        while (!pp->in_head && !pp->eof && !pp->stop && !pp->pull)
+        /* with a read by the caller's thread under way, its block is next */
+        while (!pp->in_head && !pp->eof && !pp->stop &&
+               (!pp->pull || pp->reading))
             pthread_cond_wait(&pp->to_worker, &pp->mu);
         if (pp->stop)
             break;
@@ -126,14 +134,22 @@ static void *worker(void *arg)
              * the other core, nor does the block come back dirty from it */
             blk = pp->free_blocks;
             pp->free_blocks = blk->next;
+            pp->reading = true;
             pthread_mutex_unlock(&pp->mu);
             size_t got = 0;
             int rrc = pp->pull(pp->pull_ctx, blk->mem, BLOCK_BYTES, &got);
             if (rrc == 0 && got > BLOCK_BYTES)
                 rrc = LDRSNAP_EINVAL; /* more than it was given room for */
-            if (rrc == 0 && got)
-                rc = ldrsnap__parser_feed(p, blk->mem, got);
+            /* the next read is free for the caller's thread while this
+             * block is tokenized (pull_ahead()) */
             pthread_mutex_lock(&pp->mu);
+            pp->reading = false;
+            if (rrc == 0 && got) {
+                pthread_cond_signal(&pp->to_caller);
+                pthread_mutex_unlock(&pp->mu);
+                rc = ldrsnap__parser_feed(p, blk->mem, got);
+                pthread_mutex_lock(&pp->mu);
+            }
             blk->next = pp->free_blocks;
             pp->free_blocks = blk;
             if (rrc != 0 || !got) {
@@ -148,6 +164,8 @@ static void *worker(void *arg)
             pp->in_head = blk->next;
             if (!pp->in_head)
                 pp->in_tail = NULL;
+            if (pp->pull) /* the caller's thread may read the next one */
+                pthread_cond_signal(&pp->to_caller);
             pthread_mutex_unlock(&pp->mu);
             rc = ldrsnap__parser_feed(p, blk->mem, blk->len);
             pthread_mutex_lock(&pp->mu);
@@ -262,6 +280,51 @@ fail:
     return LDRSNAP_ENOMEM;
 }
 
+/* Caller side, pulling, with the lock held and no batch to analyze: read
+ * the next AHEAD_BYTES for the tokenizer instead of waiting (one block
+ * ahead, when no read is under way).  On two cores a run lasts as long as
+ * its longer thread: when the tokenizer is the longer one (a .gz, which
+ * it also inflates), the caller's thread takes some of its reads
+ * (inflating) while it would wait, and the two even out; when the
+ * caller's thread is the longer one it seldom waits, and reads little.
+ * false: no read. */
+static bool pull_ahead(ls_pipe *pp)
+{
+    if (!pp->pull || pp->eof || pp->reading || pp->stop || pp->in_head ||
+        !pp->free_blocks)
+        return false;
+    ls_block *blk = pp->free_blocks;
+    pp->free_blocks = blk->next;
+    pp->reading = true;
+    pthread_mutex_unlock(&pp->mu);
+    /* source/ reads in place on a thread that reads for a tokenizer */
+    bool was = ldrsnap__tokenizer_thread;
+    ldrsnap__tokenizer_thread = true;
+    size_t got = 0;
+    int rrc = pp->pull(pp->pull_ctx, blk->mem, AHEAD_BYTES, &got);
+    ldrsnap__tokenizer_thread = was;
+    if (rrc == 0 && got > AHEAD_BYTES)
+        rrc = LDRSNAP_EINVAL; /* more than it was given room for */
+    pthread_mutex_lock(&pp->mu);
+    pp->reading = false;
+    if (rrc == 0 && got) {
+        blk->len = got;
+        blk->next = NULL;
+        if (pp->in_tail)
+            pp->in_tail->next = blk;
+        else
+            pp->in_head = blk;
+        pp->in_tail = blk;
+    } else {
+        blk->next = pp->free_blocks;
+        pp->free_blocks = blk;
+        pp->pull_rc = rrc < 0 ? rrc : 0;
+        pp->eof = true; /* what was read is still analyzed */
+    }
+    pthread_cond_signal(&pp->to_worker);
+    return true;
+}
+
 /* Caller side, with the lock held: analyze the full batches queued; with
  * `wait`, first wait until wait(pp) holds or a batch comes, and go on
  * until wait(pp) holds.  Returns the first error, the tokenizer's or the
@@ -276,7 +339,8 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
         if (!b) {
             if (!wait || wait(pp) || pp->worker_done)
                 return LDRSNAP_OK;
-            pthread_cond_wait(&pp->to_caller, &pp->mu);
+            if (!pull_ahead(pp))
+                pthread_cond_wait(&pp->to_caller, &pp->mu);
             continue;
         }
         pp->full_head = b->next;

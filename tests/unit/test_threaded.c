@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -1072,6 +1073,66 @@ ParameterizedTest(int *i, threaded, a_large_gzip_is_inflated_where_it_pays,
     unlink(path);
     rmdir(dir);
     free(gz);
+    free(buf);
+}
+
+/* A tokenizer thread that is the longer one (here its reads take 2 ms
+ * each, as if it inflated): the caller's thread, with no batch to
+ * analyze, reads blocks ahead for it instead of waiting
+ * (pipe/pull_ahead()); reads come from either thread, never two at once,
+ * and the answers are those of the bytes fed. */
+typedef struct slow_src {
+    const char *p;
+    size_t len, pos;
+    pthread_t caller;
+    atomic_int in_read;
+    atomic_bool overlap;
+    unsigned from_caller, from_tokenizer;
+    unsigned caller_after; /* reads ahead by the caller's thread */
+} slow_src;
+
+static int slow_read(void *ctx, void *buf, size_t cap, size_t *got)
+{
+    slow_src *s = ctx;
+    if (atomic_fetch_add(&s->in_read, 1) != 0)
+        atomic_store(&s->overlap, true);
+    if (pthread_equal(pthread_self(), s->caller)) {
+        s->from_caller++;
+        /* a read ahead (pipe/ marks the thread as one that reads for a
+         * tokenizer), not one before the tokenizer thread started */
+        s->caller_after += ldrsnap__tokenizer_thread;
+    } else {
+        s->from_tokenizer++;
+        nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
+    }
+    size_t k = s->len - s->pos;
+    if (k > cap)
+        k = cap;
+    if (k > 65536)
+        k = 65536;
+    memcpy(buf, s->p + s->pos, k);
+    s->pos += k;
+    *got = k;
+    atomic_fetch_sub(&s->in_read, 1);
+    return 0;
+}
+
+Test(threaded, the_caller_reads_ahead_while_it_waits, .timeout = 120)
+{
+    size_t len;
+    char *buf = big_log(3u << 20, &len);
+    run want = {0}, got = {0};
+    cr_assert_eq(analyze(buf, len, 0, 0, NULL, &want), LDRSNAP_OK);
+    slow_src s = {buf, len, 0, pthread_self(), 0, false, 0, 0, 0};
+    ldrsnap_analyzer *a = open_analyzer(LDRSNAP_OPT_THREADED, NULL, &got);
+    cr_assert_eq(ldrsnap_analyzer_pull(a, slow_read, &s), LDRSNAP_OK);
+    cr_assert_eq(close_analyzer(a, LDRSNAP_OK, &got), LDRSNAP_OK);
+    cr_assert_eq(s.pos, len);
+    cr_assert(!atomic_load(&s.overlap), "two reads at once");
+    cr_assert_gt(s.caller_after, 0, "reads: %u by the caller, %u by the "
+                                    "tokenizer", s.from_caller,
+                 s.from_tokenizer);
+    same_runs(&want, &got);
     free(buf);
 }
 
