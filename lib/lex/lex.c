@@ -1464,6 +1464,139 @@ bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
 #undef XP_STR
 }
 
+bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
+                             ls_info_line *out)
+{
+    const char *end = s + n, *v;
+    if (st->pos || !st->head || st->dialect != LDRSNAP_D_VISTA ||
+        n > 16384 || n < st->head + 12 || s[n - 1] == ' ' ||
+        s[n - 1] == '\t' ||
+        ls_has_byte(s + st->head, n - st->head, '@'))
+        return false;
+    /* vista_body() on the usual spacing: the name, " - INFO:", blanks */
+    const char *f = s + st->head;
+    const char *sep = ls_find_byte(f, (size_t)(end - f), ' ');
+    if (!sep || end - sep < 9 || sep[1] != '-' || sep[2] != ' ' ||
+        memcmp(sep + 3, "INFO:", 5) != 0)
+        return false;
+    const char *m = sep + 8;
+    while (m < end && *m == ' ')
+        m++;
+    if (m == end)
+        return false;
+    out->sep = (size_t)(sep - s);
+    out->msg = (size_t)(m - s);
+    out->dll = out->dll_path = out->search = SIZE_MAX;
+    out->dll_len = out->dll_path_len = out->search_len = 0;
+    out->number = 0;
+    out->flags = 0;
+#define INFO_STR(f, b, e)                                                     \
+    (out->f = (size_t)((b) - s), out->f##_len = (size_t)((e) - (b)))
+    /* vista_info()'s tests in its order, told apart by their first bytes
+     * (the words it tests that are not here begin otherwise) */
+    if ((v = after_n(m, "Beginning execution of ", 23)) != NULL) {
+        out->kind = LDRSNAP_M_BEGIN_EXEC;
+        const char *rest = FIND_LIT(v, end, " (");
+        INFO_STR(dll, v, rest ? rest : end);
+        if (rest) {
+            rest += 2;
+            const char *e = end;
+            while (e > rest && e[-1] != ')')
+                e--; /* strrchr() */
+            INFO_STR(dll_path, rest, e > rest ? e - 1 : end);
+        }
+        return true;
+    }
+    if ((v = after_n(m, "DLL ", 4)) != NULL) {
+        /* an API set's redirection, else not one of ours ("DLL search
+         * path computed: " and the like come after it in vista_info()) */
+        if (!FIND_LIT(v, end, " by API set"))
+            return false;
+        out->kind = LDRSNAP_M_APISET;
+        const char *rest = FIND_LIT(v, end, " was redirected to ");
+        INFO_STR(dll, v, rest ? rest : end);
+        if (rest) {
+            rest += 19;
+            const char *by = FIND_LIT(rest, end, " by API set");
+            INFO_STR(dll_path, rest, by ? by : end);
+        }
+        return true;
+    }
+    bool loading = (v = after_n(m, "Loading DLL ", 12)) != NULL;
+    if (!loading && !(v = after_n(m, "Mapped DLL ", 11)) &&
+        !(v = after_n(m, "Original status: ", 17)))
+        return false;
+    /* these three come after vista_info()'s search for "Detour detected"
+     * anywhere in the message */
+    if (FIND_LIT(m, end, "Detour detected"))
+        return false;
+    if (loading) {
+        out->kind = LDRSNAP_M_LOADING_DLL;
+        if (v == end || *v != '"') {
+            INFO_STR(dll, v, end);
+            return true;
+        }
+        const char *q = ls_find_byte(v + 1, (size_t)(end - v - 1), '"');
+        if (!q) /* cut: the general way */
+            return false;
+        INFO_STR(dll, v + 1, q);
+        const char *fp = FIND_LIT(q + 1, end, "from path ");
+        if (!fp)
+            return true;
+        fp += 10;
+        if (fp == end || *fp != '"') {
+            INFO_STR(search, fp, end);
+            return true;
+        }
+        q = ls_find_byte(fp + 1, (size_t)(end - fp - 1), '"');
+        if (!q)
+            return false;
+        INFO_STR(search, fp + 1, q);
+        return true;
+    }
+    if (m[0] == 'M') { /* "Mapped DLL " */
+        out->kind = LDRSNAP_M_MAPPED_DLL;
+        if (v < end && *v == '"') {
+            const char *q = ls_find_byte(v + 1, (size_t)(end - v - 1), '"');
+            if (!q)
+                return false;
+            INFO_STR(dll, v + 1, q);
+            v = q + 1;
+        } else {
+            const char *sp = ls_find_byte(v, (size_t)(end - v), ' ');
+            INFO_STR(dll, v, sp ? sp : end);
+            v = sp ? sp : end;
+        }
+        const char *a = FIND_LIT(v, end, "at address ");
+        if (a) {
+            a += 11;
+            if (end - a >= 2 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
+                a += 2;
+            if (ldrsnap__parse_hex64(a, ldrsnap__hex_run(a, (size_t)(end - a)),
+                                     &out->number))
+                out->flags = LDRSNAP_RF_BASE;
+        }
+        return true;
+    }
+    /* "Original status: ": set_status() */
+    out->kind = LDRSNAP_M_ORIGINAL_STATUS;
+    if (end - v >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+        v += 2;
+    uint32_t x = 0;
+    size_t k = 0;
+    unsigned d;
+    while (k < 9 && v + k < end && (d = hexv1((unsigned char)v[k])) != 0)
+        x = (x << 4) | (d - 1), k++;
+    if (k >= 1 && k <= 8) {
+        if (k < 8 && v + k == end)
+            return false; /* cut short: the general way */
+        out->number = x;
+        out->flags = LDRSNAP_RF_STATUS;
+    }
+    return true;
+#undef INFO_STR
+}
+
 static bool lex_debugger(lexctx *c, const char *s, size_t n)
 {
     ldrsnap_record *r = c->rec;

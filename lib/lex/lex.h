@@ -131,6 +131,27 @@ typedef struct ls_xp_line {
 bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
                            ls_xp_line *out);
 
+/* A Vista INFO record of a usual shape (vista_info()'s), with a head at
+ * 0: "Beginning execution of <x> (<path>)", "DLL <a> was redirected to
+ * <b> by API set <c>", "Loading DLL "<x>" from path "<p>"", "Mapped DLL
+ * <x> at address 0x<hex>", "Original status: 0x<hex>".  The strings as
+ * offsets into the line (SIZE_MAX: NULL); one that stops short of the
+ * line's end is a copy in the record. */
+typedef struct ls_info_line {
+    size_t sep;                 /* where the function's name ends */
+    size_t msg;                 /* the message */
+    size_t dll, dll_len, dll_path, dll_path_len, search, search_len;
+    uint64_t number;            /* the base (LDRSNAP_RF_BASE) or the
+                                   status (LDRSNAP_RF_STATUS) */
+    unsigned flags;             /* LDRSNAP_RF_BASE, _STATUS */
+    ldrsnap_msg kind;
+} ls_info_line;
+/* Is s[0..n), whose start st is a Vista head at 0, such a record, with
+ * the usual " - INFO: " after its function's name, no '@' after its head
+ * (no glued record) and no trailing blank?  False: the general way. */
+bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
+                             ls_info_line *out);
+
 /* A start for ldrsnap__lex_line() that says ldrsnap__lex_find_start()
  * found none on the line (nor will it on the line trimmed): the lexer
  * does not search again. */

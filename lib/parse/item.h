@@ -27,7 +27,8 @@ enum ls_item_kind {
     LS_ITEM_USUAL,   /* u.usual: a plain ENTER or RETURN line */
     LS_ITEM_INIT,    /* u.init: a "Calling init routine" line */
     LS_ITEM_MODLOAD, /* u.modload: a debugger ModLoad line */
-    LS_ITEM_XP       /* u.xp: an XP "LDR:" record of a usual shape */
+    LS_ITEM_XP,      /* u.xp: an XP "LDR:" record of a usual shape */
+    LS_ITEM_INFO     /* u.info: a Vista INFO record of a usual shape */
 };
 
 /* Whether an item may hold one of the bytes the rules watch for: no, yes,
@@ -113,6 +114,25 @@ typedef struct ls_xp {
 } ls_xp;
 #define LS_XP_NONE UINT32_MAX
 
+/* A Vista INFO record of one of the usual shapes
+ * (ldrsnap__lex_info_usual()), its head at 0.  Its strings: the line and
+ * its NUL, the function's name and its NUL (its id is the analyzing
+ * thread's to work out, as for a general record), then the names that
+ * stop short of the line's end, each with its NUL (the others are the
+ * line's end).  Offsets from the line's start, below 65535; LS_INFO_NONE:
+ * no such string. */
+typedef struct ls_info {
+    uint64_t line, offset, tick;
+    uint64_t number;           /* the base or the status, as flags say */
+    uint32_t pid, tid;
+    uint32_t at;               /* where the line is */
+    uint16_t msg, func;        /* the message's and function's offsets */
+    uint16_t dll, dll_path, search;
+    uint8_t kind;              /* its ldrsnap_msg */
+    uint8_t flags;             /* LDRSNAP_RF_BASE or _STATUS */
+} ls_info;
+#define LS_INFO_NONE UINT16_MAX
+
 /* 192 bytes, three cache lines: the items of a batch start on one each,
  * and a compact item fills one (a line written in part is slow to
  * stream). */
@@ -131,6 +151,7 @@ typedef struct ls_item {
         ls_init init;
         ls_modload modload;
         ls_xp xp;
+        ls_info info;
     } u;
     /* LS_ITEM_RECORD: the strings were lexed at [from, from + len) and
      * sent to from + delta (modulo 2^64) */
@@ -141,7 +162,7 @@ typedef struct ls_item {
 #define LS_ITEM_BYTES(member) (offsetof(ls_item, u) + sizeof(member))
 _Static_assert(LS_ITEM_BYTES(ls_usual) <= 64 && LS_ITEM_BYTES(ls_init) <= 64 &&
                    LS_ITEM_BYTES(ls_modload) <= 64 &&
-                   LS_ITEM_BYTES(ls_xp) <= 64,
+                   LS_ITEM_BYTES(ls_xp) <= 64 && LS_ITEM_BYTES(ls_info) <= 64,
                "a compact item is one cache line");
 _Static_assert(LS_FID_LIMIT < 256, "ids fit a byte");
 _Static_assert(sizeof(ls_item) % 64 == 0, "items start on cache lines");
@@ -577,6 +598,111 @@ ls_xp_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     return r;
 }
 
+/* ---- LS_ITEM_INFO ---------------------------------------------------- */
+
+/* Bytes of strings of an INFO line of n bytes that
+ * ldrsnap__lex_info_usual() took as il (st: its head). */
+static inline size_t ls_info_size(size_t n, const ls_start *st,
+                                  const ls_info_line *il)
+{
+    size_t k = n + 1 + (il->sep - st->head) + 1;
+    if (il->dll != SIZE_MAX && il->dll + il->dll_len < n)
+        k += il->dll_len + 1;
+    if (il->dll_path != SIZE_MAX && il->dll_path + il->dll_path_len < n)
+        k += il->dll_path_len + 1;
+    if (il->search != SIZE_MAX && il->search + il->search_len < n)
+        k += il->search_len + 1;
+    return k;
+}
+
+/* A name of the line w[0..n): its offset, staged at *to when it stops
+ * short of the line's end (as vista_info() copies it), else where it is. */
+static inline uint16_t ls_info_name(char *w, size_t n, size_t off,
+                                    size_t len, size_t *to)
+{
+    if (off == SIZE_MAX)
+        return LS_INFO_NONE;
+    if (off + len == n)
+        return (uint16_t)off;
+    size_t at = *to;
+    memcpy(w + at, w + off, len);
+    w[at + len] = '\0';
+    *to = at + len + 1;
+    return (uint16_t)at;
+}
+
+/* Encode the INFO line w[0..n) (staged, NUL-terminated; its strings go to
+ * `at` in the batch, ls_info_size() of them, below 65535) that
+ * ldrsnap__lex_info_usual() took as il, its head st.  Returns its
+ * function's name, staged in w. */
+static inline const char *ls_info_encode(ls_item *it, char *w, size_t n,
+                                         const ls_start *st,
+                                         const ls_info_line *il,
+                                         uint64_t line, uint64_t offset,
+                                         size_t at)
+{
+    size_t func = n + 1, fl = il->sep - st->head, to = func + fl + 1;
+    memcpy(w + func, w + st->head, fl);
+    w[func + fl] = '\0';
+    it->kind = LS_ITEM_INFO;
+    it->watched = LS_WATCH_YES; /* the analyzing thread's rules look */
+    it->rules_may = true;
+    it->fid = LS_FID_UNKNOWN;
+    it->len = (uint32_t)n;
+    uint16_t dll = ls_info_name(w, n, il->dll, il->dll_len, &to);
+    uint16_t path = ls_info_name(w, n, il->dll_path, il->dll_path_len, &to);
+    uint16_t search = ls_info_name(w, n, il->search, il->search_len, &to);
+    it->u.info = (ls_info){line,
+                           offset,
+                           st->tick,
+                           il->number,
+                           st->pid,
+                           st->tid,
+                           (uint32_t)at,
+                           (uint16_t)il->msg,
+                           (uint16_t)func,
+                           dll,
+                           path,
+                           search,
+                           (uint8_t)il->kind,
+                           (uint8_t)il->flags};
+    return w + func;
+}
+
+/* The record vista_info() makes of the line, with emit_piece()'s note
+ * (nothing known but the text's length). */
+static inline const ldrsnap_record *
+ls_info_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
+               ls_note *note)
+{
+    const ls_info *in = &it->u.info;
+    const char *w = mem + in->at;
+    r->dialect = LDRSNAP_D_VISTA;
+    r->msg = (ldrsnap_msg)in->kind;
+    r->level = LDRSNAP_L_INFO;
+    r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK | in->flags;
+    r->line = in->line;
+    r->offset = in->offset;
+    r->pid = in->pid;
+    r->tid = in->tid;
+    r->tick = in->tick;
+    r->status = in->flags & LDRSNAP_RF_STATUS ? (uint32_t)in->number : 0;
+    r->status_orig = 0;
+    r->base = in->flags & LDRSNAP_RF_BASE ? in->number : 0;
+    r->end = r->address = 0;
+    r->text = r->raw = w;
+    r->prefix = "";
+    r->function = w + in->func;
+    r->message = w + in->msg;
+    r->dll = in->dll != LS_INFO_NONE ? w + in->dll : NULL;
+    r->dll_path = in->dll_path != LS_INFO_NONE ? w + in->dll_path : NULL;
+    r->search_path = in->search != LS_INFO_NONE ? w + in->search : NULL;
+    r->parent = r->symbol = r->image = NULL;
+    *note = LS_NOTE_NONE;
+    note->text_len = it->len;
+    return r;
+}
+
 /* ---- LS_ITEM_RECORD -------------------------------------------------- */
 
 /* Its strings moved to the batch (parser.c, beside its encoder,
@@ -602,6 +728,8 @@ ldrsnap__item_decode(ls_item *it, const char *mem, const ls_item_ctx *cx,
         return ls_modload_decode(it, mem, built, note, cx);
     case LS_ITEM_XP:
         return ls_xp_decode(it, mem, built, note);
+    case LS_ITEM_INFO:
+        return ls_info_decode(it, mem, built, note);
     case LS_ITEM_RECORD:
         /* nothing learnt: the analyzer works out the function's id */
         *note = LS_NOTE_NONE;

@@ -402,6 +402,26 @@ void ldrsnap__parser_item_ctx(const ldrsnap_parser *p, ls_item_ctx *cx)
     cx->gate = p->gate;
 }
 
+/* A Vista INFO record of a usual shape, in its compact form (see
+ * ldrsnap__lex_info_usual()): the line, its function's name, the names
+ * it cuts out, and its number. */
+static int emit_info(ldrsnap_parser *p, const char *s, size_t n,
+                     uint64_t line, const ls_start *st,
+                     const ls_info_line *il)
+{
+    size_t len = ls_info_size(n, st, il), at;
+    int rc;
+    char *w = compact_stage(p, s, n, len, &at, &rc);
+    if (!w)
+        return rc;
+    ls_item it;
+    const char *fn =
+        ls_info_encode(&it, w, n, st, il, line, p->cur_offset, at);
+    compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_info));
+    vista_owner(p, st, LDRSNAP_L_INFO, fn);
+    return LDRSNAP_OK;
+}
+
 void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g)
 {
     static const ls_gate off;
@@ -486,9 +506,18 @@ static int flush_held(ldrsnap_parser *p)
     unsigned f = p->held_flags | (p->nseg > 1 ? LDRSNAP_RF_JOINED : 0);
     p->cur_offset = p->held_offset;
     /* a failure record the fast way held, no rest joined to it: its start
-     * is known */
-    if (p->held_st_ok && p->nseg == 1)
+     * is known; an INFO record of a usual shape (its last digits are why
+     * it was held) goes compact */
+    if (p->held_st_ok && p->nseg == 1) {
+        ls_info_line il;
+        if (!f && p->held_ascii && p->batch &&
+            !(p->flags & LS_OPT_NO_COMPACT) &&
+            ldrsnap__lex_info_usual(p->held.ptr, p->held.len, &p->held_st,
+                                    &il))
+            return emit_info(p, p->held.ptr, p->held.len, p->seg[0].line,
+                             &p->held_st, &il);
         return emit_logical_at(p, p->held.ptr, p->held.len, f, p->held_st);
+    }
     return emit_logical(p, p->held.ptr, p->held.len, f);
 }
 
@@ -507,6 +536,7 @@ static int hold(ldrsnap_parser *p, const ls_line *ln, bool indent)
         return rc;
     p->holding = true;
     p->held_st_ok = false;
+    p->held_ascii = ln->ascii;
     p->held_watched = ln->watched;
     p->held_flags = line_flags(ln);
     p->held_offset = ln->offset;
@@ -688,6 +718,7 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
     bool usual = plain || st->head;
     enum { XP_NONE, XP_PLAIN, XP_FAIL } xp = XP_NONE;
     ls_xp_line xl;
+    ls_info_line inf;
     if (!plain && st->head && memchr(s + st->head, '@', n - st->head) &&
         glued(s, n, st))
         return 0;
@@ -751,6 +782,8 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
                  : emit_piece(p, s, n, line, 0, start);
     else if (usual && ldrsnap__lex_init_usual(s, n, st, &il))
         rc = emit_init(p, s, n, line, st, &il);
+    else if (usual && ldrsnap__lex_info_usual(s, n, st, &inf))
+        rc = emit_info(p, s, n, line, st, &inf);
     else if (xp == XP_PLAIN && ldrsnap__lex_xp_usual(s, n, st->pos, &xl))
         rc = emit_xp(p, s, n, line, st->pos, &xl);
     else

@@ -100,6 +100,7 @@ struct ldrsnap_parser {
      * ldrsnap__lex_find_start() finds it (held_st_ok) */
     ls_start held_st;
     bool held_st_ok;
+    bool held_ascii;            /* the held line is plain ASCII */
     unsigned held_flags;
     uint64_t held_offset;
     size_t nseg;

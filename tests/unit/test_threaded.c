@@ -621,6 +621,101 @@ Test(threaded, xp_records_as_the_general_way)
     free(buf);
 }
 
+/* Vista INFO records of the usual shapes go compact (emit_info(),
+ * ldrsnap__lex_info_usual()), those the fast way holds for a wrapped
+ * rest (their last digits) too when no rest joins them: each shape and
+ * its near misses (other spacing, a glued head, a trailing blank, a
+ * quote left open, "Detour detected", a status cut short), followed by a
+ * line that begins a record, an indented rest, or a continuation:
+ * against the general way on one thread and the tokenizer thread without
+ * compact items. */
+Test(threaded, info_records_as_the_general_way)
+{
+    static const char *const msgs[] = {
+        "Beginning execution of app%u.exe (C:\\x\\app.exe)",
+        "Beginning execution of app%u.exe (C:\\x (y)\\app.exe) z",
+        "Beginning execution of app%u.exe",
+        "Beginning execution of app%u.exe (",
+        "DLL api-ms-win-crt-runtime-l1-1-%u.dll was redirected to "
+        "ucrtbase.dll by API set api-ms-win-crt-runtime-l1-1-0",
+        "DLL a%u.dll by API set x",
+        "DLL search path computed: C:\\%u",
+        "DLL a%u.dll was redirected to b.dll",
+        "Loading DLL \"C:\\w\\m%u.dll\" from path \"C:\\w;C:\\x\"",
+        "Loading DLL \"m%u.dll\" from path C:\\w",
+        "Loading DLL \"m%u.dll\"",
+        "Loading DLL m%u.dll from path \"x\"",
+        "Loading DLL \"m%u.dll from path \"x\"",
+        "Loading DLL \"m%u.dll\" from path \"x",
+        "Loading DLL \"m%u.dll\" from path ",
+        "Loading DLL \"m.dll\" Detour detected %u",
+        "Mapped DLL \"C:\\w\\m%u.dll\" at address 0x00007FFDE0AE0000",
+        "Mapped DLL m%u.dll at address 7ffde0ae0000",
+        "Mapped DLL m%u.dll at address 0x",
+        "Mapped DLL m%u.dll at address 0x112233445566778899",
+        "Mapped DLL \"m%u.dll at address 0x1",
+        "Mapped DLL m%u.dll",
+        "Original status: 0xc0000%u",
+        "Original status: 0xc0000135",
+        "Original status: c01%u",
+        "Original status: 0x1234567890%u",
+        "Original status: 0xzz%u",
+        "Original status: 0x0000000%u 1",
+        "Calling init routine 00007FFD0F2F0A77 for DLL \"m%u.dll\"",
+        "Initializing process 0x%u",
+        "Locating procedure \"F%u\" by name",
+        "Probing for the manifest of m%u.dll",
+        "Detour detected in m%u.dll",
+        "Something else %u",
+    };
+    static const char *const lv[] = {" - INFO: ", " - INFO:  ", " - INFO:",
+                                     "  - INFO: ", " - WARNING: "};
+    static const char *const after[] = {
+        "", "    rest of it %u\n", "\tDLL path: C:\\x%u\n", "\n",
+        "0100:4076 @ 1%07u - F - RETURN: Status: 0x00000000\n"};
+    size_t cap = 4u << 20, n = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    for (unsigned k = 0; n + 4096 < cap; k++) {
+        char msg[256], tail[256];
+        const char *t = msgs[k % (sizeof msgs / sizeof msgs[0])];
+        const char *u = strstr(t, "%u");
+        if (u)
+            snprintf(msg, sizeof msg, "%.*s%u%s", (int)(u - t), t, k, u + 2);
+        else
+            snprintf(msg, sizeof msg, "%s", t);
+        const char *l = lv[k / 7 % 8 < 5 ? 0 : k / 7 % 5];
+        const char *fn = k % 11 ? "LdrpMapDllNtFileName" : "LdrpFunc_x";
+        const char *head = k % 23 == 5 ? "0100:4076 @ 100000000 - "
+                                       : "0100:4076 @ 10000016 - ";
+        n += (size_t)sprintf(buf + n, "%s%s%s%s%s\n", head, fn, l, msg,
+                             k % 19 == 3 ? " " : k % 29 == 4 ? " @ x" : "");
+        t = after[k / 3 % (sizeof after / sizeof after[0])];
+        u = strstr(t, "%u");
+        if (u)
+            snprintf(tail, sizeof tail, "%.*s%u%s", (int)(u - t), t, k % 10000000,
+                     u + 2);
+        else
+            snprintf(tail, sizeof tail, "%s", t);
+        n += (size_t)sprintf(buf + n, "%s", tail);
+    }
+    run one = {0}, two = {0}, three = {0};
+    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
+                 LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, NULL, &two),
+                 LDRSNAP_OK);
+    cr_assert_gt(one.records.n, 30000);
+    same_runs(&one, &two);
+    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
+                 LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, n, 4096,
+                         LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT, NULL,
+                         &three),
+                 LDRSNAP_OK);
+    same_runs(&one, &three);
+    free(buf);
+}
+
 /* A line of 80 columns (a console's wrap) is held by the fast way for
  * its rest; the next line goes on with it unless it begins a record (at
  * 0, after a known prefix, or any other way the general way knows): each
