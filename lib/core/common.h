@@ -32,6 +32,10 @@
 #define LS_OPT_NO_FAST_LINES 0x80000000u
 #define LS_OPT_NO_COMPACT 0x40000000u
 #define LS_OPT_NO_FAST_ANALYSIS 0x20000000u
+/* LS_OPT_NO_RUNS: the fast way reads a line after a capture tool's prefix
+ * as it reads the first of its run (on_fast_line()), not by the prefix
+ * the line before had: their oracle. */
+#define LS_OPT_NO_RUNS 0x10000000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -41,6 +45,13 @@
 #define LS_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define LS_ALWAYS_INLINE inline
+#endif
+/* For a path of a few lines that must not grow its per-line caller (whose
+ * other inlined helpers would then go out of line). */
+#ifdef __GNUC__
+#define LS_NOINLINE __attribute__((noinline))
+#else
+#define LS_NOINLINE
 #endif
 
 /* Known loader function names and what the trace must know about them. */

@@ -791,6 +791,81 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
     return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
 }
 
+/* The length of the run's prefix (p->run) when the line begins with it and
+ * a plain record after it would go compact (on_fast_other()'s conditions
+ * for one: an ASCII line, not 80 columns wide, nothing held, a batch);
+ * else 0. */
+static LS_ALWAYS_INLINE size_t run_at(const ldrsnap_parser *p, const char *s,
+                                      size_t n, bool ascii)
+{
+    size_t k = p->run_len;
+    if (!k || n < 32 || !ascii || n == WRAP_COLUMNS || p->holding ||
+        !p->batch || p->batch->cap > UINT32_MAX)
+        return 0;
+#if LS_SSE2
+    uint32_t eq =
+        (uint32_t)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(LS_LOADU(s), LS_LOADU(p->run))) |
+        (uint32_t)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(LS_LOADU(s + 16), LS_LOADU(p->run + 16)))
+            << 16;
+    return (~eq & p->run_mask) ? 0 : k;
+#else
+    return memcmp(s, p->run, k) ? 0 : k;
+#endif
+}
+
+/* A plain record after the run's prefix (off bytes): the usual head and
+ * a plain record read after it, into st as ldrsnap__lex_find_start_at()
+ * and ldrsnap__lex_plain_after() would set it; false: not so, st as it
+ * was.  Out of line: on_fast_line() stays as small as it was. */
+static LS_NOINLINE bool plain_after_run(const char *s, size_t n, size_t off,
+                                        ls_start *st)
+{
+    vhead h;
+    if (!head_usual(s + off, n - off, &h))
+        return false;
+    st->head = 23;
+    st->pid = (uint32_t)h.ids, st->tid = (uint32_t)(h.ids >> 32);
+    st->tick = h.tick;
+    st->dialect = LDRSNAP_D_VISTA;
+    if (!plain_after_head(s + off, n - off, st)) {
+        /* as ls_lex_plain_line() left it at 0 */
+        st->head = 0;
+        st->plain = LDRSNAP_L_NONE;
+        st->sep = 0;
+        return false;
+    }
+    st->pos = off;
+    st->sep += off, st->msg += off; /* in the line */
+    return true;
+}
+
+/* A plain record after the prefix s[0..pos) went compact the general way
+ * (on_fast_other()): the prefix is kept for the lines after it when a
+ * line that begins with it and then the usual head is certain to take
+ * that way too, the same prefix found (see run_at()): 32 bytes at most,
+ * ending in ": " (the run of "app(pid): "; a prefix of DebugView's, a
+ * count, is new on each line), without '@' or "LDR:" (the line's first
+ * is then the head's: ldrsnap__lex_find_start_at() reads the head there)
+ * and not DebugString's (whose records are not plain ones); the line then
+ * has no head at 0 either, whose pid would run into the prefix's last
+ * byte, a space. */
+static LS_NOINLINE void run_keep(ldrsnap_parser *p, const char *s,
+                                 size_t pos)
+{
+    p->run_len = 0;
+    if ((p->flags & LS_OPT_NO_RUNS) || pos < 2 || pos > sizeof p->run ||
+        s[pos - 1] != ' ' || s[pos - 2] != ':' ||
+        ls_first_at_ldr_scalar(s, pos) != pos ||
+        (pos >= 14 && memcmp(s, "DebugString: \"", 14) == 0))
+        return;
+    memset(p->run, 0, sizeof p->run);
+    memcpy(p->run, s, pos);
+    p->run_len = pos;
+    p->run_mask = pos == 32 ? ~0u : (1u << pos) - 1;
+}
+
 /* The fast way for the lines that make most of a log (text.c offers them):
  * a record with the usual Vista head, on a line that no wrap joins, going
  * to a batch (a plain ENTER or RETURN record in its compact form), or on
@@ -803,22 +878,43 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
  * when nothing is held and the line is not 80 columns wide, is read here
  * with the inline readers of lex/plain.h and sent at once: the steps of
  * on_fast_other() that cannot apply to it, and its calls, skipped.  The
- * same record and item (on_fast_other() takes the line the same way). */
+ * same record and item (on_fast_other() takes the line the same way).
+ *
+ * So is a plain record after a capture tool's prefix when the line before
+ * of that kind had the same prefix (the run of "app(pid): " in a capture
+ * of one process, run_at()): read after it at once, not by
+ * on_fast_other()'s search for the start. */
 static int on_fast_line(const char *s, size_t n, uint64_t line,
                         uint64_t offset, bool watched, bool ascii, void *ud)
 {
     ldrsnap_parser *p = ud;
     ls_start st;
     int rc;
+    size_t off;
     /* what on_fast_other() reads first thing (the lexer's answer is the
      * same wherever it is asked) */
     bool plain = ls_lex_plain_line(s, n, &st);
     if (!plain || !ascii || n == WRAP_COLUMNS || p->holding ||
         (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT)) {
-        rc = on_fast_other(s, n, line, offset, watched, ascii, p, &st,
-                           plain);
-        if (rc != FAST_PLAIN)
-            return rc;
+        if (!plain && !st.head && (off = run_at(p, s, n, ascii)) != 0 &&
+            plain_after_run(s, n, off, &st)) {
+            /* a plain record after the run's prefix: what
+             * on_fast_other() sets for it */
+            p->nseg = 1;
+            p->seg[0].pos = 0;
+            p->seg[0].line = line;
+            p->cur_offset = offset;
+            p->line_watched = watched;
+        } else {
+            rc = on_fast_other(s, n, line, offset, watched, ascii, p, &st,
+                               plain);
+            if (rc != FAST_PLAIN)
+                return rc;
+            /* after a prefix: the first of a run?  (Not after
+             * DebugView's columns, which end in "] ") */
+            if (st.pos >= 2 && s[st.pos - 2] == ':')
+                run_keep(p, s, st.pos);
+        }
     } else if (!p->batch || (p->flags & LS_OPT_NO_COMPACT)) {
         /* one thread, or no compact items: the record */
         p->nseg = 1;

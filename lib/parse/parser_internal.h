@@ -87,6 +87,15 @@ struct ldrsnap_parser {
     /* by function id, worked out once: whether a known name holds a
      * watched byte */
     bool fid_watched[LS_FID_LIMIT];
+    /* the run of a capture tool's prefix ("app(pid): " line after line):
+     * the prefix of the last plain record sent after one, when it is
+     * such that a line beginning with the same bytes and then the usual
+     * head is read after it at once (on_fast_line()): its bytes (32 read,
+     * run_len kept, the low run_len bits of run_mask set); run_len 0:
+     * none (LS_OPT_NO_RUNS: never) */
+    char run[32];
+    size_t run_len;
+    uint32_t run_mask;
     /* an 80-column line waiting to see whether the next one continues it;
      * or (hold_indent) a failure record waiting to see whether the next
      * line, indented, is the rest of it (a record wrapped as pasted) */

@@ -716,6 +716,141 @@ Test(threaded, info_records_as_the_general_way)
     free(buf);
 }
 
+/* Runs of a capture tool's prefix (the same "app(pid): " line after
+ * line, read after it at once by the fast way: on_fast_line()'s run_at()),
+ * of prefixes it may keep and prefixes it must not (an '@' or "LDR:" in
+ * them, DebugString's, not ending in ": ", longer than 32 bytes, past
+ * ASCII, a '[' for the image's name), each run of lines of every kind
+ * after the prefix (plain records, other levels, heads of other widths,
+ * XP, 80 columns, a byte past ASCII, a trailing blank), some lines at 0
+ * between them, with the built-in rules (bytes to watch) and without:
+ * the tokenizer thread with runs, and without (LS_OPT_NO_RUNS), against
+ * the general way on one thread. */
+Test(threaded, prefix_runs_as_the_general_way)
+{
+    static const char *const pres[] = {
+        "app(1234): ", "ContosoViewer.exe(4044): ", ": ", "x: ", "abc: ",
+        "ab:cd: ", "0100:4076 x: ", "1234: ",
+        "ContosoViewer_with_long_nam(1): ", /* 32 bytes */
+        "ContosoViewer_with_long_name(1): ", /* 33 */
+        "ContosoViewer_with_long_na(1): ",   /* 31 */
+        "a@b(12): ", "xLDR:(12): ", "DebugString: \"a(1): ", "a(1):  ",
+        "[w3wp](12): ", "w3wp[1](12): ", "\xE6\xB5\x8B\xE8\xAF\x95(32496): ",
+        "a(b(12): ", "curl(40536) ", "LdrpLoadDll(7): ", "LdrLoadDll: ",
+    };
+    static const char *const fns[] = {"LdrpLoadDll", "LdrpFuncNotKnown_x"};
+    size_t npre = sizeof pres / sizeof pres[0];
+    size_t cap = 4u << 20, n = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    for (unsigned k = 0; n + 8192 < cap; k++) {
+        const char *pre = pres[k % npre];
+        const char *fn = fns[k / 3 % 2];
+        for (unsigned j = 0; j < 1 + k % 6; j++) {
+            unsigned v = (k * 7 + j * 3) % 13, tick = 10000000 + k;
+            const char *at = k % 5 == 4 && j == 2 ? "" : pre;
+            int w;
+            switch (v) {
+            case 0:
+            case 1:
+                w = sprintf(buf + n, "%s0%03x:%04x @ %08u - %s - ENTER: DLL "
+                                     "name: C:\\W\\%c.dll\n",
+                            at, k % 4096, j, tick, fn, 'a' + (int)(k % 26));
+                break;
+            case 2:
+                w = sprintf(buf + n,
+                            "%s0100:%04x @ %08u - %s - RETURN: Status: "
+                            "0x%08x\n",
+                            at, j, tick, fn, k % 4 ? 0u : 0xc0000135u);
+                break;
+            case 3:
+                w = sprintf(buf + n, "%s0100:%04x @ %08u - %s - RETURN: %08x\n",
+                            at, j, tick, fn, k % 3 ? 0u : 0xc0000135u);
+                break;
+            case 4:
+                w = sprintf(buf + n,
+                            "%s0100:%04x @ %08u - %s - INFO: Original "
+                            "status: 0xc0000034\n",
+                            at, j, tick, fn);
+                break;
+            case 5: /* a tick of nine digits, a pid of three */
+                w = sprintf(buf + n, "%s0100:%04x @ 1%08u - %s - ENTER: DLL "
+                                     "name: b.dll\n%s100:%04x @ %08u - %s - "
+                                     "RETURN: Status: 0x00000000\n",
+                            at, j, tick, fn, at, j, tick, fn);
+                break;
+            case 6:
+                w = sprintf(buf + n, "%sLDR: Loading (STATIC) C:\\W\\x.dll\n",
+                            at);
+                break;
+            case 7: { /* 80 columns, then a line that may be its rest */
+                int m = sprintf(buf + n, "%s0100:%04x @ %08u - %s - ENTER: "
+                                         "DLL name: ",
+                                at, j, tick, fn);
+                int pad = 80 - 6 - m;
+                if (pad < 1)
+                    pad = 1;
+                w = m + sprintf(buf + n + m, "%.*s.dll\n%sRETURN\n", pad,
+                                "C:\\Windows\\System32\\a\\b\\c\\d\\e\\f\\g\\h"
+                                "\\i\\j\\k\\l\\m\\n\\o\\p\\q",
+                                at);
+                break;
+            }
+            case 8: /* past ASCII */
+                w = sprintf(buf + n, "%s0100:%04x @ %08u - %s - ENTER: DLL "
+                                     "name: C:\\W\\\xC3\xA9.dll\n",
+                            at, j, tick, fn);
+                break;
+            case 9: /* a trailing blank, a glued head */
+                w = sprintf(buf + n, "%s0100:%04x @ %08u - %s - ENTER: DLL "
+                                     "name: a.dll \n%s0100:%04x @ %08u - F - "
+                                     "RETURN: 0100:0000 @ 1 - ",
+                            at, j, tick, fn, at, j, tick);
+                w += sprintf(buf + n + w, "F - ENTER: a.dll\n");
+                break;
+            case 10:
+                w = sprintf(buf + n, "%s0100:%04x @ %08u - %s - ERROR: Unable "
+                                     "to load DLL: \"a.dll\", Status: "
+                                     "0xc0000135\n",
+                            at, j, tick, fn);
+                break;
+            case 11: /* the prefix alone, a short line */
+                w = sprintf(buf + n, "%s\n%s0100:%04x @ %08u - F\n", at, at, j,
+                            tick);
+                break;
+            default:
+                w = sprintf(buf + n, "%s0100:%04x @ %08u - %s - ENTER: a.dll\n",
+                            at, j, tick, fn);
+                break;
+            }
+            n += (size_t)w;
+        }
+    }
+    ldrsnap_rules *rules;
+    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
+    for (int r = 0; r < 2; r++) {
+        const ldrsnap_rules *with = r ? rules : NULL;
+        run one = {0}, two = {0}, three = {0};
+        cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &one),
+                     LDRSNAP_OK);
+        cr_assert_gt(one.records.n, 50000);
+        cr_assert_eq(analyze(buf, n, 65536,
+                             LDRSNAP_OPT_THREADED | LS_OPT_NO_RUNS, with,
+                             &three),
+                     LDRSNAP_OK);
+        cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, with, &two),
+                     LDRSNAP_OK);
+        /* run_free() of one by the first, so a copy for the second */
+        run again = {0};
+        cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &again),
+                     LDRSNAP_OK);
+        same_runs(&one, &two);
+        same_runs(&again, &three);
+    }
+    ldrsnap_rules_free(rules);
+    free(buf);
+}
+
 /* A line of 80 columns (a console's wrap) is held by the fast way for
  * its rest; the next line goes on with it unless it begins a record (at
  * 0, after a known prefix, or any other way the general way knows): each
