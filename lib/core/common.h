@@ -36,6 +36,10 @@
  * as it reads the first of its run (on_fast_line()), not by the prefix
  * the line before had: their oracle. */
 #define LS_OPT_NO_RUNS 0x10000000u
+/* LS_OPT_NO_WIDE_PREFIX: a plain record after a prefix past ASCII (and
+ * ASCII after it) goes the general way, as any line past ASCII, not as a
+ * compact item: its oracle. */
+#define LS_OPT_NO_WIDE_PREFIX 0x08000000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -664,6 +664,22 @@ static int hold_fast(ldrsnap_parser *p, const ls_line *ln,
  * whose other calls then go out of line). */
 #define FAST_PLAIN 2
 
+/* A plain record after a prefix past ASCII, the line's bytes after the
+ * prefix ASCII (a Chinese or German app's name, "测试(pid): "): it goes
+ * compact as after an ASCII prefix (LS_OPT_NO_WIDE_PREFIX: the general
+ * way, as any line past ASCII).  The analyzing thread's checks of a
+ * compact item's names for watched bytes read ASCII bytes, which its
+ * names then are; the prefix is no part of the record's text. */
+static inline bool plain_after_wide(const ldrsnap_parser *p, const char *s,
+                                    size_t n, const ls_start *start,
+                                    const ls_start *st)
+{
+    return !(p->flags & LS_OPT_NO_WIDE_PREFIX) && start == st && st->plain &&
+           st->pos && st->pos <= UINT16_MAX &&
+           ls_plain_len((const unsigned char *)s + st->pos, n - st->pos) ==
+               n - st->pos;
+}
+
 /* on_fast_line() for any line but the usual plain record at 0. */
 static inline int
 on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
@@ -767,10 +783,12 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
     uint64_t base, end;
     size_t path;
     ls_init_line il;
-    if (!p->batch || (p->flags & LS_OPT_NO_COMPACT) || !ascii)
+    if (!p->batch || (p->flags & LS_OPT_NO_COMPACT) ||
+        (!ascii && !plain_after_wide(p, s, n, start, st)))
         /* one thread (or no compact items): the record, lexed from what
          * we found; a line past ASCII too, whose names the analyzing
-         * thread's check of compact items (ASCII bytes) cannot vouch for */
+         * thread's check of compact items (ASCII bytes) cannot vouch for
+         * (but for a plain record after a prefix past ASCII) */
         rc = emit_piece(p, s, n, line, 0, start);
     else if (plain || (start == st && st->plain && st->pos <= UINT16_MAX))
         /* a plain record, perhaps after a prefix (its length and the
@@ -793,14 +811,15 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
 
 /* The length of the run's prefix (p->run) when the line begins with it and
  * a plain record after it would go compact (on_fast_other()'s conditions
- * for one: an ASCII line, not 80 columns wide, nothing held, a batch);
- * else 0. */
+ * for one: an ASCII line, or one past ASCII in the prefix only, not 80
+ * columns wide, nothing held, a batch); else 0. */
 static LS_ALWAYS_INLINE size_t run_at(const ldrsnap_parser *p, const char *s,
                                       size_t n, bool ascii)
 {
     size_t k = p->run_len;
-    if (!k || n < 32 || !ascii || n == WRAP_COLUMNS || p->holding ||
-        !p->batch || p->batch->cap > UINT32_MAX)
+    if (!k || n < 32 || n - p->run_cont == WRAP_COLUMNS ||
+        (!ascii && !p->run_cont) || p->holding || !p->batch ||
+        p->batch->cap > UINT32_MAX)
         return 0;
 #if LS_SSE2
     uint32_t eq =
@@ -809,10 +828,16 @@ static LS_ALWAYS_INLINE size_t run_at(const ldrsnap_parser *p, const char *s,
         (uint32_t)_mm_movemask_epi8(
             _mm_cmpeq_epi8(LS_LOADU(s + 16), LS_LOADU(p->run + 16)))
             << 16;
-    return (~eq & p->run_mask) ? 0 : k;
+    if (~eq & p->run_mask)
+        return 0;
 #else
-    return memcmp(s, p->run, k) ? 0 : k;
+    if (memcmp(s, p->run, k))
+        return 0;
 #endif
+    /* a prefix past ASCII: the rest of the line is not */
+    return ascii || ls_plain_len((const unsigned char *)s + k, n - k) == n - k
+               ? k
+               : 0;
 }
 
 /* A plain record after the run's prefix (off bytes): the usual head and
@@ -864,6 +889,9 @@ static LS_NOINLINE void run_keep(ldrsnap_parser *p, const char *s,
     memcpy(p->run, s, pos);
     p->run_len = pos;
     p->run_mask = pos == 32 ? ~0u : (1u << pos) - 1;
+    p->run_cont = 0;
+    for (size_t i = 0; i < pos; i++)
+        p->run_cont += ((unsigned char)s[i] & 0xC0) == 0x80;
 }
 
 /* The fast way for the lines that make most of a log (text.c offers them):

@@ -95,6 +95,8 @@ struct ldrsnap_parser {
      * none (LS_OPT_NO_RUNS: never) */
     char run[32];
     size_t run_len;
+    size_t run_cont; /* bytes of the prefix that begin no character (past
+                        ASCII: UTF-8 continuations) */
     uint32_t run_mask;
     /* an 80-column line waiting to see whether the next one continues it;
      * or (hold_indent) a failure record waiting to see whether the next

@@ -787,10 +787,13 @@ Test(threaded, prefix_runs_as_the_general_way)
                 int m = sprintf(buf + n, "%s0100:%04x @ %08u - %s - ENTER: "
                                          "DLL name: ",
                                 at, j, tick, fn);
-                int pad = 80 - 6 - m;
+                for (const char *c = at; *c; c++) /* in characters */
+                    m -= ((unsigned char)*c & 0xC0) == 0x80;
+                int pad = 80 - 4 - m; /* and ".dll" */
                 if (pad < 1)
                     pad = 1;
-                w = m + sprintf(buf + n + m, "%.*s.dll\n%sRETURN\n", pad,
+                w = (int)strlen(buf + n);
+                w += sprintf(buf + n + w, "%.*s.dll\n%sRETURN\n", pad,
                                 "C:\\Windows\\System32\\a\\b\\c\\d\\e\\f\\g\\h"
                                 "\\i\\j\\k\\l\\m\\n\\o\\p\\q",
                                 at);
@@ -830,7 +833,7 @@ Test(threaded, prefix_runs_as_the_general_way)
     cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
     for (int r = 0; r < 2; r++) {
         const ldrsnap_rules *with = r ? rules : NULL;
-        run one = {0}, two = {0}, three = {0};
+        run one = {0}, two = {0}, three = {0}, four = {0}, again2 = {0};
         cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &one),
                      LDRSNAP_OK);
         cr_assert_gt(one.records.n, 50000);
@@ -846,6 +849,14 @@ Test(threaded, prefix_runs_as_the_general_way)
                      LDRSNAP_OK);
         same_runs(&one, &two);
         same_runs(&again, &three);
+        /* and with a prefix past ASCII the general way */
+        cr_assert_eq(analyze(buf, n, 65536,
+                             LDRSNAP_OPT_THREADED | LS_OPT_NO_WIDE_PREFIX,
+                             with, &four),
+                     LDRSNAP_OK);
+        cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &again2),
+                     LDRSNAP_OK);
+        same_runs(&again2, &four);
     }
     ldrsnap_rules_free(rules);
     free(buf);
