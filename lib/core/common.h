@@ -40,6 +40,10 @@
  * ASCII after it) goes the general way, as any line past ASCII, not as a
  * compact item: its oracle. */
 #define LS_OPT_NO_WIDE_PREFIX 0x08000000u
+/* LS_OPT_NO_FAST_HELD: an 80-column line held for a wrapped rest that no
+ * rest joined goes the general way (emit_logical()), not the fast way of
+ * any other line: its oracle. */
+#define LS_OPT_NO_FAST_HELD 0x04000000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -497,6 +497,9 @@ static int emit_logical_at(ldrsnap_parser *p, const char *s, size_t n,
     }
 }
 
+static int on_fast_line(const char *s, size_t n, uint64_t line,
+                        uint64_t offset, bool watched, bool ascii, void *ud);
+
 static int flush_held(ldrsnap_parser *p)
 {
     if (!p->holding)
@@ -517,6 +520,23 @@ static int flush_held(ldrsnap_parser *p)
             return emit_info(p, p->held.ptr, p->held.len, p->seg[0].line,
                              &p->held_st, &il);
         return emit_logical_at(p, p->held.ptr, p->held.len, f, p->held_st);
+    }
+    if (!p->hold_indent && p->nseg == 1 && !f && p->text.fast &&
+        !(p->flags & LS_OPT_NO_FAST_HELD)) {
+        /* an 80-column line no rest joined, whole, neither capped nor
+         * recoded: the fast way takes it as any line it is offered, but
+         * that it is not held again, for a rest nor as a failure record
+         * for an indented one (emit_logical() is not asked to either:
+         * p->hold_ln is NULL); what it does with any line when wraps are
+         * not joined */
+        unsigned flags = p->flags;
+        p->flags |= LDRSNAP_OPT_NO_WRAP_JOIN;
+        int rc = on_fast_line(p->held.ptr, p->held.len, p->seg[0].line,
+                              p->held_offset, p->held_watched,
+                              p->held_ascii, p);
+        p->flags = flags;
+        if (rc != 0)
+            return rc == 1 ? LDRSNAP_OK : rc;
     }
     return emit_logical(p, p->held.ptr, p->held.len, f);
 }
@@ -692,10 +712,10 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
         (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT))
         return 0;
     bool joinable = !(p->flags & LDRSNAP_OPT_NO_WRAP_JOIN);
-    if (wrapped_width(&ln)) {
+    if (joinable && wrapped_width(&ln)) {
         /* 80 columns: held for a wrapped rest, as on_line() holds it
-         * when nothing is held */
-        if (!joinable || p->holding)
+         * when nothing is held (wraps not joined: a line as any other) */
+        if (p->holding)
             return 0;
         return (rc = hold(p, &ln, false)) < 0 ? rc : 1;
     }
@@ -879,6 +899,8 @@ static LS_NOINLINE bool plain_after_run(const char *s, size_t n, size_t off,
 static LS_NOINLINE void run_keep(ldrsnap_parser *p, const char *s,
                                  size_t pos)
 {
+    if (pos == p->run_len && memcmp(s, p->run, pos) == 0)
+        return; /* kept already (an 80-column line's, sent after it) */
     p->run_len = 0;
     if ((p->flags & LS_OPT_NO_RUNS) || pos < 2 || pos > sizeof p->run ||
         s[pos - 1] != ' ' || s[pos - 2] != ':' ||

@@ -877,6 +877,17 @@ Test(threaded, wrapped_lines_as_the_general_way)
         "00000002\t0.00270000\t[5440] 0100:4076 @ 10000016 - F - INFO:",
         "Der Thread 0x1a2b hat mit Code 0 (0x0) geendet, wirklich: \xC3\xA9",
         "some words of a console that wrapped them at eighty:",
+        "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ENTER: DLL name: C:",
+        "curl(7): 0100:4076 @ 10000016 - LdrpSearchPath - ENTER: C:\\x\\y",
+        "\xE6\xB5\x8B\xE8\xAF\x95(32496): 0100:4076 @ 10000016 - "
+        "LdrpLoadDll - ENTER: DLL name: C:",
+        "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - INFO: Loading DLL",
+        "app(12): 0100:4076 @ 10000016 - LdrpLoadDll - ERROR: Unable to",
+        "0100:4076 @ 10000016 - LdrpLoadDll - INFO: Original status:",
+        "[1a4,2b8] LDR: Loading (STATIC, NON_REDIRECTED) C:\\x\\",
+        "app(12): LDR: Refcount a.dll (2) and",
+        "ModLoad: 00007ffd`e0ae0000 00007ffd`e1710000   C:\\x\\a",
+        "\tdeep in a wrapped record:",
     };
     static const char *const next[] = {
         "0100:4076 @ 10000017 - LdrpLoadDll - ENTER: DLL name: a.dll",
@@ -931,15 +942,33 @@ Test(threaded, wrapped_lines_as_the_general_way)
                                          "0100:4076 @ 10000018 - LdrLoadDll "
                                          "- RETURN: Status: 0x00000000\n");
             }
-    static const unsigned ways[] = {0, LDRSNAP_OPT_THREADED};
-    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+    /* the held line no rest joined the fast way (and not:
+     * LS_OPT_NO_FAST_HELD); wraps not joined, where the fast way takes an
+     * 80-column line as any other */
+    static const unsigned ways[] = {
+        0,
+        LDRSNAP_OPT_THREADED,
+        LS_OPT_NO_FAST_HELD,
+        LDRSNAP_OPT_THREADED | LS_OPT_NO_FAST_HELD,
+        LDRSNAP_OPT_NO_WRAP_JOIN,
+        LDRSNAP_OPT_THREADED | LDRSNAP_OPT_NO_WRAP_JOIN,
+    };
+    ldrsnap_rules *rules;
+    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
+    for (size_t i = 0; i < 2 * sizeof ways / sizeof ways[0]; i++) {
+        const ldrsnap_rules *with = i % 2 ? rules : NULL;
+        unsigned way = ways[i / 2];
         run one = {0}, two = {0};
-        cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
+        cr_assert_eq(analyze(buf, n, 0,
+                             LS_OPT_NO_FAST_LINES |
+                                 (way & LDRSNAP_OPT_NO_WRAP_JOIN),
+                             with, &one),
                      LDRSNAP_OK);
-        cr_assert_eq(analyze(buf, n, 65536, ways[i], NULL, &two), LDRSNAP_OK);
+        cr_assert_eq(analyze(buf, n, 65536, way, with, &two), LDRSNAP_OK);
         cr_assert_gt(one.records.n, 10000);
         same_runs(&one, &two);
     }
+    ldrsnap_rules_free(rules);
     free(buf);
 }
 
