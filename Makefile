@@ -309,16 +309,18 @@ check-generated:
 json-doc-check: $(CLI)
 	python3 tools/check_json_doc.py $(CLI)
 
-# -j 2 on a lone archive: both workers take members, and the printing
-# thread waits for their units in runs (instructions and calls per
-# thread under valgrind, not a clock; not a golden test, which the
-# sanitizer builds run too)
+# -j 2 on a lone archive: both workers take members; on it and on a
+# folder the two workers write the output themselves, no printing
+# thread beside them, and a walk calls no lstat() (instructions and
+# calls per thread under valgrind, not a clock; not a golden test, which
+# the sanitizer builds run too)
 jobs-workers-check: $(CLI)
 	@out=$$(LDRSNAP=$(CURDIR)/$(CLI) sh tests/archive/jobs_workers.sh); \
 	echo "$$out"; echo "$$out" | grep -q '^both workers analyzed members$$'
 	@out=$$(LDRSNAP=$(CURDIR)/$(CLI) sh tests/archive/jobs_wakes.sh); \
 	echo "$$out"; \
-	echo "$$out" | grep -q '^the printing thread waited for units in runs$$'
+	test "$$(echo "$$out" | grep -c -e ': two workers, no printing thread, waits in runs$$' \
+	    -e '^logs: the walk read the entries. types from the directory$$')" = 3
 
 check: all unit golden headercheck symcheck example mancheck json-doc-check check-generated \
        check-layers fuzz-replay score heldout check-fast jobs-workers-check
@@ -360,6 +362,16 @@ tsan:
 	        TSAN_OPTIONS=halt_on_error=1 build-tsan/ldrsnap --json --all \
 	            -j $$j $$f > $$f.$$j; [ $$? -le 1 ] || exit 1; done; \
 	    cmp $$f.1 $$f.2 || exit 1; done
+	# a folder: the workers write the units in order themselves (-j 3,
+	# more workers than cores), big.log's output past 1 MiB written
+	# through at its turn, a file with no loader-snaps lines skipped
+	rm -rf build-tsan/dir && mkdir build-tsan/dir
+	cp samples/*.log build-tsan/big.log README.md build-tsan/dir/
+	for j in 1 3; do \
+	    TSAN_OPTIONS=halt_on_error=1 build-tsan/ldrsnap --json --all \
+	        -j $$j build-tsan/dir > build-tsan/dir.$$j; \
+	    [ $$? -le 1 ] || exit 1; done
+	cmp build-tsan/dir.1 build-tsan/dir.3
 	# a .gz from a pipe: inflated on a thread of its own
 	gzip -c build-tsan/big.log > build-tsan/big.log.gz
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/ldrsnap --json --all -j 1 - \

@@ -6,17 +6,19 @@
  * error tasks), then analyzed by N workers.  The members of an archive
  * are handed out to the workers one at a time: the worker that takes a
  * member reads it (decompressing it, once) and analyzes it, while the
- * next worker takes the next member.  Each worker writes a log's output
- * (a unit: an input, or one member) to memory; the main thread prints
- * finished units in order, inputs in input order and members in archive
- * order, so that the output is the same whatever N is.  With one worker,
- * output streams straight to stdout.
+ * next worker takes the next member.  Each worker (the main thread one
+ * of them) writes a log's output (a unit: an input, or one member) to
+ * memory; the worker that finishes the first unit not written yet writes
+ * it and the finished units after it, inputs in input order and members
+ * in archive order, so that the output is the same whatever N is.  With
+ * one worker, output streams straight to stdout.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,17 +35,11 @@ typedef struct unit {
     obuf mo, me;       /* rendered output, when buffered */
     int status;        /* EXIT_* */
     bool done;
+    unsigned owner;    /* -j: the worker that made it, and frees it */
     rollup ru;         /* its part of the run's rollup */
     rollup_row row;    /* --format=html: its input's row, when row_set */
     bool row_set;
 } unit;
-
-/* -j: a full output buffer handed to the printing thread (spill()) */
-typedef struct spilled {
-    struct spilled *next;
-    char *buf;
-    size_t len, cap;
-} spilled;
 
 typedef struct task {
     char *name;
@@ -54,61 +50,55 @@ typedef struct task {
     rollup_row row;    /* --format=html: its line of the rollup table */
     bool walked;       /* found in a directory walk (not named) */
     const char *skipped; /* listed and not read (a link in a walk): why */
-    /* -j: its units in order, added as they are taken (under run.mu) */
+    /* -j: its units in order, added as they are taken, removed once
+     * written (under run.mu) */
     unit *units, **tail;
     bool complete;     /* no unit will be added */
     ldrsnap_batch *b;  /* -j, an archive: the members still to hand out */
     bool busy;         /* a worker reads b */
 } task;
 
+/* -j: at most this many workers */
+#define MAX_JOBS 64u
+
 typedef struct run {
     const cli_opts *o;
     task *tasks;
     size_t n, cap, next;
     size_t open_from;  /* -j: no task before it has members to hand out */
-    unit *_Atomic printing; /* -j: the unit whose output is printed next */
     pthread_mutex_t mu;
     pthread_cond_t cv;      /* workers: members to take, a unit's turn */
-    /* -j: the printing thread sleeps on main_cv, woken only by what it
-     * waits for: the first unit of main_task, or main_unit done (a
-     * wake-up for every unit of every worker cost 6 context switches a
-     * log on a folder of 1,920) */
-    pthread_cond_t main_cv;
-    const task *main_task;
-    const unit *main_unit;
-    /* -j: units done and not printed yet, and their output's size; the
-     * printing thread sleeps until enough of it is there (print_ready()):
-     * woken for every unit it printed each one and went back to sleep,
-     * 1,920 wake-ups on the folder of 1,920 logs, each taking a core
-     * from a worker at once (the worker preempted in its signal, then
-     * again when the woken thread wanted the lock) */
-    size_t ready_units, ready_bytes;
+    /* -j: the workers write the output themselves, in order: the one
+     * that finishes the first unit not written yet writes it and the
+     * units done after it (print_done()), while the other workers go on.
+     * A printing thread beside N workers took a core's share from them
+     * (about 40 ms of CPU on the bench's 1,920 logs: copying the units'
+     * output, freeing it in the workers' malloc arenas, whose locks the
+     * workers then waited for) and woke for every run of units. */
+    size_t print_task;      /* the task of the first unit not written */
+    bool printing;          /* a worker writes units (or spill()) */
     unsigned spilling;      /* workers waiting in spill() for their turn */
-    /* -j: the full buffers of the unit being printed, which its worker
-     * handed over in spill() for the printing thread to write, in order
-     * (at most SPILL_QUEUE); and the written ones, for the next spill() */
-    spilled *spilled_head, **spilled_tail;
-    unsigned n_spilled;
-    spilled *spares;
-    bool printer_tty;       /* stdout is a terminal: every unit at once */
+    /* -j: per worker, its units written, for it to free (free() of
+     * another thread's memory takes the lock of that thread's arena) */
+    unit *written[MAX_JOBS];
+    int status;             /* -j: the worst of the units written */
     /* progress: logs done, bytes read, for the line on stderr */
     atomic_size_t logs_done; /* inputs done */
     rollup total;      /* the run's rollup, units added in order */
     bool oom;
 } run;
 
-/* A task's output past this waits for the task's turn and is then
- * handed to the printing thread, which writes it while the task goes on
- * with a spare buffer: -j N holds at most N + SPILL_QUEUE + 1 such
- * buffers, whatever the inputs' size (issue 16, item 10). */
+/* A task's output past this waits for the task's turn and is written
+ * through then (the task goes on with its buffer): -j N holds at most
+ * N such buffers, whatever the inputs' size (issue 16, item 10). */
 #define SPILL_AT (1u << 20)
-#define SPILL_QUEUE 2u
 
-/* -j: the printing thread waits for this many units done past the one
- * it waits for, or this much of their output (the memory held for it
- * stays small beside SPILL_AT) */
-#define PRINT_UNITS 64u
-#define PRINT_BYTES (1u << 20)
+/* -j: a written unit's output buffer is kept for its worker's next unit
+ * when no larger than this */
+#define KEEP_CAP (2u * SPILL_AT)
+
+/* -j: a worker writes at most this many units done in one writev(2) */
+#define WRITE_UNITS 64u
 
 /* -j: a member is read ahead into memory up to this much, and the next
  * member is free for another worker at once; a larger one is read and
@@ -126,10 +116,13 @@ typedef struct sink {
     capture *cap;      /* --format=html: the excerpts, or NULL */
     bool oom;
     unit *u;
-    obuf *real;        /* while a log may still be skipped, its JSON Lines
-                          wait in `held` (out == &held) */
+    obuf *real;        /* while a log may still be skipped (holding), its
+                          JSON Lines wait in `held` (out == &held), or in
+                          the unit's own buffer past `mark` (-j) */
     obuf *err;         /* warnings */
     obuf held;
+    bool holding;
+    size_t mark;
     rollup sigs;       /* its signatures, counted once the log is judged */
     text_stream *tx;   /* the text report, written as processes end */
     html_rest rest;    /* --format=html: the failing processes past the
@@ -138,8 +131,23 @@ typedef struct sink {
                           before it are of ended processes */
 } sink;
 
+/* -j, with r->mu held: the first unit not written yet, or NULL when its
+ * task has none yet (or every unit is written); tasks whose units are
+ * all written are passed (their inputs done). */
+static unit *first_unwritten(run *r)
+{
+    while (r->print_task < r->n) {
+        task *t = &r->tasks[r->print_task];
+        if (t->units || !t->complete)
+            return t->units;
+        r->print_task++;
+        atomic_fetch_add_explicit(&r->logs_done, 1, memory_order_relaxed);
+    }
+    return NULL;
+}
+
 /* -j: a unit's buffered output grew past SPILL_AT: wait for its turn
- * (every unit before it printed) and write it through. */
+ * (every unit before it written) and write it through. */
 static void spill(unit *u)
 {
     run *r = u->run;
@@ -147,80 +155,28 @@ static void spill(unit *u)
         return;
     pthread_mutex_lock(&r->mu);
     r->spilling++;
-    /* the printing thread may wait for more units done: not for this
-     * one's turn then */
-    pthread_cond_signal(&r->main_cv);
-    while (atomic_load(&r->printing) != u)
+    while (r->printing || first_unwritten(r) != u)
         pthread_cond_wait(&r->cv, &r->mu);
     r->spilling--;
-    /* the printing thread writes the buffer (the write(2) of a large
-     * output into a file is work of its own: about 45 ms of the 53 MB of
-     * JSON Lines of the bench's 200 MB capture) while this worker goes on
-     * with a spare one */
-    while (!r->printer_tty && r->n_spilled >= SPILL_QUEUE)
-        pthread_cond_wait(&r->cv, &r->mu);
-    spilled *c = r->printer_tty ? NULL : r->spares;
-    if (c)
-        r->spares = c->next;
-    else if (!r->printer_tty && (c = malloc(sizeof *c)) != NULL) {
-        /* a spare as large as the buffer handed over (this output is
-         * large): one grown again from 64 KiB is copied at each doubling,
-         * about 1 MB each time (2.8M instructions of the analyzing thread
-         * for r20's 5 MB) */
-        char *b = malloc(u->mo.cap);
-        *c = (spilled){NULL, b, 0, b ? u->mo.cap : 0};
-    }
-    if (!c) {
-        /* on a terminal (or out of memory): written through here, the
-         * printing thread waiting for this unit */
-        pthread_mutex_unlock(&r->mu);
-        ob_write(&ob_stdout, u->mo.buf, u->mo.len);
-        ob_flush(&ob_stdout);
-        u->mo.len = 0;
-        return;
-    }
-    char *spare = c->buf;
-    size_t spare_cap = c->cap;
-    c->buf = u->mo.buf;
-    c->len = u->mo.len;
-    c->cap = u->mo.cap;
-    c->next = NULL;
-    u->mo.buf = spare;
-    u->mo.cap = spare_cap;
-    u->mo.len = 0;
-    *r->spilled_tail = c;
-    r->spilled_tail = &c->next;
-    r->n_spilled++;
-    pthread_cond_signal(&r->main_cv);
+    r->printing = true; /* no unit after it is written meanwhile */
     pthread_mutex_unlock(&r->mu);
-}
-
-/* The printing thread, with the lock held: write the buffers spill()
- * handed over, in order (the lock let go while writing). */
-static void write_spilled(run *r)
-{
-    while (r->spilled_head) {
-        spilled *c = r->spilled_head;
-        if (!(r->spilled_head = c->next))
-            r->spilled_tail = &r->spilled_head;
-        pthread_mutex_unlock(&r->mu);
-        ob_write(&ob_stdout, c->buf, c->len);
-        ob_flush(&ob_stdout);
-        c->len = 0;
-        pthread_mutex_lock(&r->mu);
-        r->n_spilled--;
-        c->next = r->spares;
-        r->spares = c;
-        pthread_cond_broadcast(&r->cv); /* a worker may wait for room */
-    }
+    struct iovec v = {u->mo.buf, u->mo.len};
+    ob_writev(&ob_stdout, &v, 1);
+    u->mo.len = 0;
+    pthread_mutex_lock(&r->mu);
+    r->printing = false;
+    pthread_mutex_unlock(&r->mu);
 }
 
 /* A log that may be skipped has held its JSON Lines; past SPILL_AT they
  * go out (it is not skipped then: it held events). */
 static void release_held(sink *s)
 {
-    if (s->out != &s->held)
+    if (!s->holding)
         return;
+    s->holding = false;
+    if (s->out != &s->held)
+        return; /* in the unit's buffer already */
     ob_write(s->real, s->held.buf, s->held.len);
     ob_free(&s->held);
     s->out = s->real;
@@ -335,7 +291,7 @@ static int on_event(const ldrsnap_event *ev, void *ud)
             json_signature(s->out, s->source, ev->signature);
         if (ev->type == LDRSNAP_EV_SIGNATURE)
             s->oom |= rollup_signature(&s->sigs, ev->signature->id, 1) < 0;
-        if (s->out == &s->held && s->held.len >= SPILL_AT)
+        if (s->holding && s->out->len - s->mark >= SPILL_AT)
             release_held(s);
         if (s->out->tty)
             ob_flush(s->out);
@@ -350,7 +306,7 @@ static int on_event(const ldrsnap_event *ev, void *ud)
         s->oom |= text_event(s->tx, ev) < 0;
         if (ev->type != LDRSNAP_EV_PROCESS_END)
             return 0;
-        if (s->out == &s->held && s->held.len >= SPILL_AT)
+        if (s->holding && s->out->len - s->mark >= SPILL_AT)
             release_held(s);
         if (s->out->tty)
             ob_flush(s->out);
@@ -670,13 +626,20 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
               NULL, NULL, false, u, out, err};
     int status = EXIT_TROUBLE;
     /* found in a walk or an archive: skipped if it holds no loader-snaps
-     * lines, so its records wait until that is known */
+     * lines, so its records wait until that is known: in the unit's
+     * buffer (-j) when they are the first there (cut off again if it is
+     * skipped), else in a buffer of their own */
     bool may_skip = t->walked || in->member;
     /* the text report, a process at a time */
     bool stream = o->format == FMT_TEXT && o->cmd != CMD_TREE;
     if (may_skip && (o->format == FMT_JSONL || stream)) {
-        ob_init_mem(&s.held);
-        s.out = &s.held;
+        s.holding = true;
+        s.mark = out->len;
+        if (!u->run || out->fd >= 0 || out->len) {
+            ob_init_mem(&s.held);
+            s.out = &s.held;
+            s.mark = 0;
+        }
     }
     ldrsnap_options opts = LDRSNAP_OPTIONS_INIT;
     if (!o->all)
@@ -705,7 +668,9 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
     int frc = ldrsnap_analyzer_finish(a);
     const ldrsnap_summary *sum = ldrsnap_analyzer_summary(a);
     if (frc == 0 && rrc == 0 && may_skip && no_snaps(sum) &&
-        ((o->format != FMT_JSONL && !stream) || s.out == &s.held)) {
+        ((o->format != FMT_JSONL && !stream) || s.holding)) {
+        if (s.holding && s.out == out)
+            out->len = s.mark; /* what it held: dropped */
         say_skipped(o, u, name, "no loader-snaps lines");
         status = EXIT_CLEAN;
         goto out;
@@ -1014,12 +979,10 @@ static int files_from(run *r, const cli_opts *o)
 /* ---- running them ------------------------------------------------------- */
 
 /* A unit printed: its part of the rollup joins the run's, and its row
- * its input's, in order. */
-static void unit_done(run *r, unit *u)
+ * its input's, in order; -1 out of memory. */
+static int unit_merge(run *r, unit *u)
 {
-    if (rollup_merge(&r->total, &u->ru) < 0)
-        r->oom = true;
-    rollup_free(&u->ru);
+    int rc = rollup_merge(&r->total, &u->ru);
     if (u->row_set) {
         task *t = u->t;
         free(t->row.dll);
@@ -1028,19 +991,65 @@ static void unit_done(run *r, unit *u)
         t->row.id = id;
         u->row.dll = NULL;
     }
-    free(u->row.dll);
+    return rc;
 }
 
-/* -j: a new unit of t, last in its order (the printing thread takes
- * them as they come); NULL out of memory. */
-static unit *add_unit(run *r, task *t)
+/* What a unit holds besides its output (freed by the thread that made
+ * it: see run.written). */
+static void unit_release(unit *u)
 {
+    rollup_free(&u->ru);
+    free(u->row.dll);
+    u->row.dll = NULL;
+}
+
+static void unit_done(run *r, unit *u)
+{
+    if (unit_merge(r, u) < 0)
+        r->oom = true;
+    unit_release(u);
+}
+
+/* -j: worker `id`'s units written since its last unit: freed, the first
+ * output buffer small enough kept for its next unit (in mo). */
+static void free_written(run *r, unsigned id, obuf *mo)
+{
+    pthread_mutex_lock(&r->mu);
+    unit *u = r->written[id];
+    r->written[id] = NULL;
+    pthread_mutex_unlock(&r->mu);
+    while (u) {
+        unit *next = u->next;
+        if (mo && !mo->buf && u->mo.buf && !u->mo.err &&
+            u->mo.cap <= KEEP_CAP) {
+            *mo = u->mo;
+            mo->len = 0;
+        } else {
+            ob_free(&u->mo);
+        }
+        ob_free(&u->me);
+        unit_release(u);
+        free(u);
+        u = next;
+    }
+}
+
+/* -j: a new unit of t, last in its order (written in that order); NULL
+ * out of memory. */
+static unit *add_unit(run *r, task *t, unsigned id)
+{
+    obuf mo;
+    ob_init_mem(&mo);
+    free_written(r, id, &mo);
     unit *u = calloc(1, sizeof *u);
-    if (!u)
+    if (!u) {
+        ob_free(&mo);
         return NULL;
+    }
     u->t = t;
     u->run = r;
-    ob_init_mem(&u->mo);
+    u->owner = id;
+    u->mo = mo;
     ob_init_mem(&u->me);
     u->out = &u->mo;
     u->err = &u->me;
@@ -1048,35 +1057,70 @@ static unit *add_unit(run *r, task *t)
     pthread_mutex_lock(&r->mu);
     *t->tail = u;
     t->tail = &u->next;
-    if (r->main_task == t && !r->main_unit)
-        pthread_cond_signal(&r->main_cv);
     pthread_mutex_unlock(&r->mu);
     return u;
 }
 
-/* -j, with r->mu held: no log is left to start: every task taken, and
- * every archive's members handed out.  "Every task taken" alone held
- * from the first member of a lone archive on (it is one task), and the
- * printing thread was woken for each of its units: 1,000 to 4,000
- * context switches on the zip of 1,920 logs against 400 to 700 for the
- * folder. */
-static bool all_started(const run *r)
+/* -j: write units done, from the first not written on, in order, while
+ * there are such (r->mu held; let go while writing): by the worker that
+ * finished a unit or let a task go, unless another one writes already
+ * (it then writes this one's too: it looks again before it stops). */
+static void print_done(run *r)
 {
-    if (r->next < r->n)
-        return false;
-    for (size_t i = r->open_from; i < r->next; i++)
-        if (!r->tasks[i].complete)
-            return false;
-    return true;
-}
-
-/* -j, with r->mu held: the printing thread, its unit done, may print
- * now: enough units are done, or no log is left to start (the last
- * units: each at once), or a worker waits for its turn (spill()). */
-static bool print_ready(const run *r)
-{
-    return r->ready_units >= PRINT_UNITS || r->ready_bytes >= PRINT_BYTES ||
-           r->spilling || r->printer_tty || all_started(r);
+    unit *u;
+    if (r->printing)
+        return;
+    while ((u = first_unwritten(r)) != NULL && u->done) {
+        r->printing = true;
+        /* the units done in a row of this task, taken off its list */
+        task *t = u->t;
+        unit *batch[WRITE_UNITS];
+        size_t k = 0;
+        for (; u && u->done && k < WRITE_UNITS; u = u->next)
+            batch[k++] = u;
+        if (!(t->units = u))
+            t->tail = &t->units;
+        pthread_mutex_unlock(&r->mu);
+        /* their output in one writev(2), each one's standard error after
+         * what came before it */
+        struct iovec v[WRITE_UNITS];
+        int nv = 0, status = EXIT_CLEAN;
+        bool oom = false;
+        for (size_t i = 0; i < k; i++) {
+            unit *w = batch[i];
+            if (w->mo.len)
+                v[nv++] = (struct iovec){w->mo.buf, w->mo.len};
+            if (w->me.len || w->mo.err || w->me.err) {
+                ob_writev(&ob_stdout, v, nv);
+                nv = 0;
+                ob_write(&ob_stderr, w->me.buf, w->me.len);
+                if (w->mo.err || w->me.err) {
+                    ob_printf(&ob_stderr, "ldrsnap: error: %s: out of "
+                                          "memory keeping the output\n",
+                              t->name);
+                    w->status = EXIT_TROUBLE;
+                }
+                ob_flush(&ob_stderr);
+            }
+        }
+        ob_writev(&ob_stdout, v, nv);
+        for (size_t i = 0; i < k; i++) {
+            status = worst(status, batch[i]->status);
+            oom |= unit_merge(r, batch[i]) < 0;
+        }
+        pthread_mutex_lock(&r->mu);
+        for (size_t i = 0; i < k; i++) {
+            unit *w = batch[i];
+            w->mo.len = 0;
+            w->next = r->written[w->owner];
+            r->written[w->owner] = w;
+        }
+        r->status = worst(r->status, status);
+        r->oom |= oom;
+        r->printing = false;
+    }
+    if (r->spilling) /* the first unit not written may be theirs */
+        pthread_cond_broadcast(&r->cv);
 }
 
 static void unit_finished(run *r, unit *u, int status)
@@ -1084,14 +1128,8 @@ static void unit_finished(run *r, unit *u, int status)
     pthread_mutex_lock(&r->mu);
     u->status = status;
     u->done = true;
-    r->ready_units++;
-    r->ready_bytes += u->mo.len + u->me.len;
-    bool wake = r->main_unit && r->main_unit->done && print_ready(r);
+    print_done(r);
     pthread_mutex_unlock(&r->mu);
-    /* after the unlock: woken under it, the printing thread would wait
-     * for the lock at once, a second switch */
-    if (wake)
-        pthread_cond_signal(&r->main_cv);
 }
 
 /* The archive's next member may go to another worker; t complete: it
@@ -1102,14 +1140,10 @@ static void let_go(run *r, task *t, bool complete)
     t->busy = false;
     t->complete |= complete;
     pthread_cond_broadcast(&r->cv);
-    /* the printing thread waits for the task's first unit, or for the
-     * last logs to start (print_ready()) */
-    bool wake = complete && ((r->main_task == t && !r->main_unit) ||
-                             (r->main_unit && r->main_unit->done &&
-                              print_ready(r)));
+    /* the units of the tasks after it may be written now */
+    if (complete)
+        print_done(r);
     pthread_mutex_unlock(&r->mu);
-    if (wake)
-        pthread_cond_signal(&r->main_cv);
 }
 
 static void run_oom(run *r)
@@ -1119,9 +1153,10 @@ static void run_oom(run *r)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* A worker's room for a member read ahead. */
+/* A worker: its number, its room for a member read ahead. */
 typedef struct ahead {
     unsigned char *buf;
+    unsigned id;
 } ahead;
 
 /* A member of t's archive (e, its batch held by this worker) into u: read
@@ -1178,7 +1213,7 @@ static void take_member(run *r, task *t, ahead *ah)
     ldrsnap_entry *e;
     int rc = ldrsnap_batch_next(t->b, &e);
     if (rc == LDRSNAP_OK) {
-        unit *u = add_unit(r, t);
+        unit *u = add_unit(r, t, ah->id);
         if (!u) {
             run_oom(r);
             let_go(r, t, false);
@@ -1187,7 +1222,7 @@ static void take_member(run *r, task *t, ahead *ah)
         unit_finished(r, u, member(r, t, u, e, ah));
         return;
     }
-    unit *u = rc < 0 ? add_unit(r, t) : NULL;
+    unit *u = rc < 0 ? add_unit(r, t, ah->id) : NULL;
     if (u) {
         task_error(r->o, u, ldrsnap_strerror(rc));
         unit_finished(r, u, EXIT_TROUBLE);
@@ -1204,7 +1239,7 @@ static void take_member(run *r, task *t, ahead *ah)
 static void start_task(run *r, task *t, ahead *ah)
 {
     const cli_opts *o = r->o;
-    unit *u = add_unit(r, t);
+    unit *u = add_unit(r, t, ah->id);
     if (!u) {
         run_oom(r);
         let_go(r, t, true);
@@ -1237,16 +1272,21 @@ static void start_task(run *r, task *t, ahead *ah)
     unit_finished(r, u, status);
 }
 
+typedef struct worker_arg {
+    run *r;
+    unsigned id;
+} worker_arg;
+
 static void *worker(void *arg)
 {
-    run *r = arg;
-    ahead ah = {NULL};
+    run *r = ((worker_arg *)arg)->r;
+    ahead ah = {NULL, ((worker_arg *)arg)->id};
     pthread_mutex_lock(&r->mu);
     for (;;) {
         while (r->open_from < r->next && r->tasks[r->open_from].complete)
             r->open_from++;
-        /* the earliest archive with members to hand out first: the
-         * printing thread waits for its members */
+        /* the earliest archive with members to hand out first: its
+         * members are written first */
         task *a = NULL;
         bool open = false;
         for (size_t i = r->open_from; i < r->next && !a; i++) {
@@ -1280,103 +1320,28 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* -j: `jobs` workers, this thread one of them; every unit is written by
+ * the time they are all done. */
 static int run_parallel(run *r, unsigned jobs)
 {
-    pthread_t th[64];
-    unsigned n = jobs > 64 ? 64 : jobs;
-    unsigned started = 0;
+    pthread_t th[MAX_JOBS];
+    worker_arg args[MAX_JOBS];
+    unsigned n = jobs > MAX_JOBS ? MAX_JOBS : jobs;
+    unsigned started = 1;
     for (size_t i = 0; i < r->n; i++)
         r->tasks[i].tail = &r->tasks[i].units;
-    r->printer_tty = ob_stdout.tty;
+    ob_flush(&ob_stdout); /* what came before (the page's head) first */
+    for (unsigned i = 0; i < n; i++)
+        args[i] = (worker_arg){r, i};
     for (; started < n; started++)
-        if (pthread_create(&th[started], NULL, worker, r) != 0)
+        if (pthread_create(&th[started], NULL, worker, &args[started]) != 0)
             break;
-    if (started == 0)
-        worker(r);
-    int status = EXIT_CLEAN;
-    /* what was printed is flushed before the printing thread sleeps (and
-     * with each unit that wrote to stderr, to keep the two in step) */
-    bool unflushed = false;
-    for (size_t i = 0; i < r->n; i++) {
-        task *t = &r->tasks[i];
-        for (;;) {
-            pthread_mutex_lock(&r->mu);
-            unit *u;
-            r->main_task = t;
-            while (!(u = t->units) && !t->complete) {
-                if (unflushed) {
-                    pthread_mutex_unlock(&r->mu);
-                    ob_flush(&ob_stdout);
-                    unflushed = false;
-                    pthread_mutex_lock(&r->mu);
-                    continue;
-                }
-                pthread_cond_wait(&r->main_cv, &r->mu);
-            }
-            if (!u) {
-                r->main_task = NULL;
-                pthread_mutex_unlock(&r->mu);
-                break;
-            }
-            r->main_unit = u;
-            if (!u->done && unflushed) {
-                /* what came before goes out before u's worker may write
-                 * through (spill()); a unit done writes no more */
-                pthread_mutex_unlock(&r->mu);
-                ob_flush(&ob_stdout);
-                unflushed = false;
-                pthread_mutex_lock(&r->mu);
-            }
-            /* its worker may write through now */
-            atomic_store(&r->printing, u);
-            if (r->spilling)
-                pthread_cond_broadcast(&r->cv);
-            /* units done one after the other are printed at once; at one
-             * not done, the printing thread sleeps till it is and more
-             * are (print_ready()) */
-            while (!u->done || (!unflushed && !print_ready(r))) {
-                if (r->spilled_head) {
-                    write_spilled(r);
-                    continue;
-                }
-                pthread_cond_wait(&r->main_cv, &r->mu);
-            }
-            write_spilled(r); /* handed over before u was done */
-            r->main_unit = NULL;
-            r->main_task = NULL;
-            r->ready_units--;
-            r->ready_bytes -= u->mo.len + u->me.len;
-            /* before it is freed: a new unit may get its address */
-            atomic_store(&r->printing, NULL);
-            if (!(t->units = u->next))
-                t->tail = &t->units;
-            pthread_mutex_unlock(&r->mu);
-            ob_write(&ob_stdout, u->mo.buf, u->mo.len);
-            ob_write(&ob_stderr, u->me.buf, u->me.len);
-            if (u->mo.err || u->me.err) {
-                ob_printf(&ob_stderr, "ldrsnap: error: %s: out of memory "
-                                      "keeping the output\n", t->name);
-                u->status = EXIT_TROUBLE;
-            }
-            if (ob_stderr.len || ob_stdout.tty) {
-                ob_flush(&ob_stdout);
-                ob_flush(&ob_stderr);
-                unflushed = false;
-            } else {
-                unflushed = ob_stdout.len > 0;
-            }
-            ob_free(&u->mo);
-            ob_free(&u->me);
-            status = worst(status, u->status);
-            unit_done(r, u);
-            free(u);
-        }
-        atomic_fetch_add_explicit(&r->logs_done, 1, memory_order_relaxed);
-    }
-    ob_flush(&ob_stdout);
-    for (unsigned i = 0; i < started; i++)
+    worker(&args[0]);
+    for (unsigned i = 1; i < started; i++)
         pthread_join(th[i], NULL);
-    return status;
+    for (unsigned i = 0; i < n; i++)
+        free_written(r, i, NULL);
+    return r->status;
 }
 
 int cmd_analyze(int argc, char **argv, const cli_opts *co)
@@ -1389,8 +1354,6 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
     r.o = o;
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.cv, NULL);
-    pthread_cond_init(&r.main_cv, NULL);
-    r.spilled_tail = &r.spilled_head;
     int status = EXIT_CLEAN;
     if (list_inputs(&r, argc, argv) < 0 ||
         (o->files_from && files_from(&r, o) < 0)) {
@@ -1464,15 +1427,8 @@ int cmd_analyze(int argc, char **argv, const cli_opts *co)
         free(r.tasks[i].errmsg);
     }
     free(r.tasks);
-    while (r.spares) {
-        spilled *c = r.spares;
-        r.spares = c->next;
-        free(c->buf);
-        free(c);
-    }
     pthread_mutex_destroy(&r.mu);
     pthread_cond_destroy(&r.cv);
-    pthread_cond_destroy(&r.main_cv);
     ldrsnap_rules_free(loading.rules);
     /* a bad rule file: reported by load_rules(), nothing analyzed */
     return status == EXIT_RULES ? EXIT_TROUBLE : status;

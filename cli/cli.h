@@ -97,6 +97,11 @@ static inline void ob_advance(obuf *o, size_t n)
 {
     o->len += n;
 }
+struct iovec;
+/* Flush, then write n buffers to the descriptor (writev(2)), or add
+ * them to a buffer without one; 0, or -1 with o->err set (v is used
+ * up). */
+int ob_writev(obuf *o, struct iovec *v, int n);
 /* Flush; after a failure say so on standard error (naming `what`) and
  * return -1. */
 int ob_finish(obuf *o, const char *what);

@@ -11,9 +11,11 @@
  * and is printed in input order later.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -65,6 +67,42 @@ int ob_flush(obuf *o)
         o->len = 0;
     }
     return o->err ? -1 : 0;
+}
+
+#ifndef IOV_MAX
+#define IOV_MAX 16 /* _XOPEN_IOV_MAX, the least POSIX allows */
+#endif
+
+int ob_writev(obuf *o, struct iovec *v, int n)
+{
+    if (o->fd < 0) { /* output kept in memory (--redact) */
+        for (int i = 0; i < n; i++)
+            ob_write(o, v[i].iov_base, v[i].iov_len);
+        return o->err ? -1 : 0;
+    }
+    if (ob_flush(o) < 0)
+        return -1;
+    while (n > 0) {
+        int k = n < IOV_MAX ? n : IOV_MAX;
+        ssize_t w = writev(o->fd, v, k);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            o->err = w < 0 ? errno : EIO;
+            return -1;
+        }
+        /* past what was written (all of it, mostly) */
+        while (n > 0 && (size_t)w >= v->iov_len) {
+            w -= (ssize_t)v->iov_len;
+            v++;
+            n--;
+        }
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + w;
+            v->iov_len -= (size_t)w;
+        }
+    }
+    return 0;
 }
 
 /* Room for n more bytes in the buffer; false when there is none (an

@@ -39,7 +39,7 @@
 
 typedef struct dir_level {
     char *path;       /* directory path as shown */
-    char **names;     /* sorted entries */
+    char **names;     /* sorted entries, each after its type byte */
     size_t n, next;
     dev_t dev;
     ino_t ino;
@@ -425,7 +425,24 @@ static int open_file(ldrsnap_batch *b, const char *path)
 
 static int cmp_name(const void *x, const void *y)
 {
-    return strcmp(*(char *const *)x, *(char *const *)y);
+    return strcmp(*(char *const *)x + 1, *(char *const *)y + 1);
+}
+
+/* What readdir() says an entry is, when it says (not every file system
+ * does): a regular file, a symbolic link, or to be told by lstat(). */
+enum { T_ASK = 1, T_FILE, T_LINK };
+
+static int dir_type(const struct dirent *de)
+{
+#ifdef DT_REG
+    if (de->d_type == DT_REG)
+        return T_FILE;
+    if (de->d_type == DT_LNK)
+        return T_LINK;
+#else
+    (void)de;
+#endif
+    return T_ASK;
 }
 
 static void free_level(ldrsnap_batch *b, dir_level *d)
@@ -454,9 +471,16 @@ static int read_dir(ldrsnap_batch *b, dir_level *d)
                 break;
             d->names = n;
         }
-        if (!(d->names[d->n] = ldrsnap__strdup(&b->al, de->d_name)))
+        /* the entry's type as the directory tells it (DT_REG: a file,
+         * DT_LNK: a link), which spares an lstat() of each (on a folder
+         * of 1,920 logs, a few milliseconds before the first is read) */
+        size_t len = strlen(de->d_name);
+        char *nm = ldrsnap__malloc(&b->al, len + 2);
+        if (!nm)
             break;
-        d->n++;
+        nm[0] = (char)dir_type(de);
+        memcpy(nm + 1, de->d_name, len + 1);
+        d->names[d->n++] = nm;
     }
     closedir(dir);
     if (d->n > 1)
@@ -498,10 +522,16 @@ static int push_dir(ldrsnap_batch *b, const char *path, const struct stat *st)
 
 /* Visit one path: a file becomes the entry (2: an archive, whose members
  * come next), a directory is entered (1).  In a walk, symbolic links are
- * followed only with LDRSNAP_BATCH_FOLLOW. */
-static int visit(ldrsnap_batch *b, const char *path, bool top)
+ * followed only with LDRSNAP_BATCH_FOLLOW; `type` is what the directory
+ * said the entry is (T_ASK at the top). */
+static int visit(ldrsnap_batch *b, const char *path, bool top, int type)
 {
     struct stat st;
+    if (type == T_FILE)
+        return open_file(b, path);
+    if (type == T_LINK && !(b->flags & LDRSNAP_BATCH_FOLLOW))
+        return skipped_entry(b, path, "a symbolic link, not followed in "
+                                      "a directory walk (--follow)");
     if (!top && !(b->flags & LDRSNAP_BATCH_FOLLOW)) {
         if (lstat(path, &st) != 0)
             return error_entry(b, path, errno_code(errno), strerror(errno));
@@ -530,14 +560,15 @@ static int next_in_dirs(ldrsnap_batch *b)
             b->depth--;
             continue;
         }
-        const char *nm = d->names[d->next++];
+        const char *nm = d->names[d->next] + 1;
+        int type = d->names[d->next++][0];
         size_t len = strlen(d->path) + strlen(nm) + 2;
         char *path = ldrsnap__malloc(&b->al, len);
         if (!path)
             return LDRSNAP_ENOMEM;
         bool slash = d->path[strlen(d->path) - 1] == '/';
         snprintf(path, len, "%s%s%s", d->path, slash ? "" : "/", nm);
-        int rc = visit(b, path, false);
+        int rc = visit(b, path, false, type);
         ldrsnap__free(&b->al, path);
         if (rc != 1)
             return rc;
@@ -586,7 +617,7 @@ static int next_queued(ldrsnap_batch *b)
     else if (!strcmp(q->path, "-"))
         rc = start_entry(b, "<stdin>", NULL, STDIN_FILENO, true, NULL);
     else
-        return visit(b, q->path, true);
+        return visit(b, q->path, true, T_ASK);
     return rc < 0 && rc != LDRSNAP_ENOMEM ? LDRSNAP_OK : rc;
 }
 
