@@ -124,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         LS_OPT_NO_FAST_LINES | LS_OPT_NO_FAST_ANALYSIS,
         LS_OPT_NO_FAST_LINES,
         0,
+        LS_OPT_NO_COMPACT,
         LS_OPT_NO_FAST_ANALYSIS,
         LDRSNAP_OPT_THREADED | LS_OPT_NO_FAST_LINES,
         LDRSNAP_OPT_THREADED,

@@ -11,7 +11,9 @@
  * Each compact shape's encoder stands right above its decoder; the kind
  * is an enum of its own, beside the union, and the decoder's switch has
  * no default, so a new shape is one row here and one test row.  Inline:
- * both run once per line.  (The parser, not the pipe, owns the format:
+ * both run once per line; the decoders always (they have two callers, the
+ * pipe's drain() and, on one thread, the parser's solo_item(): out of
+ * line, drain() would pay a call per item).  (The parser, not the pipe, owns the format:
  * the parser writes batches and lib/pipe/ comes after lib/parse/.)
  */
 #ifndef LS_PARSE_ITEM_H
@@ -287,7 +289,7 @@ static LS_ALWAYS_INLINE void ls_usual_encode(ls_item *it, size_t n,
  * id, the prefix's strings (in cx->room), whether the names hold a
  * watched byte and whether a rule could start on the record, worked out
  * here; mem: the batch's. */
-static inline const ldrsnap_record *
+static LS_ALWAYS_INLINE const ldrsnap_record *
 ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
                 ls_note *note, const ls_item_ctx *cx)
 {
@@ -415,7 +417,7 @@ ls_init_encode(ls_item *it, char *w, const char *s, size_t n,
 }
 
 /* The record vista_info() makes of the line. */
-static inline const ldrsnap_record *
+static LS_ALWAYS_INLINE const ldrsnap_record *
 ls_init_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
                ls_note *note, const ls_item_ctx *cx)
 {
@@ -464,7 +466,7 @@ static inline void ls_modload_encode(ls_item *it, size_t n, uint64_t base,
 }
 
 /* The record lex_modload() makes of the line. */
-static inline const ldrsnap_record *
+static LS_ALWAYS_INLINE const ldrsnap_record *
 ls_modload_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
                   ls_note *note, const ls_item_ctx *cx)
 {
@@ -565,7 +567,7 @@ static inline void ls_xp_encode(ls_item *it, char *w, size_t n, size_t pos,
 /* The record lex_xp() makes of the line, with emit_piece()'s note (no
  * function, nothing known of the bytes the rules watch for) and the
  * text's length. */
-static inline const ldrsnap_record *
+static LS_ALWAYS_INLINE const ldrsnap_record *
 ls_xp_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
              ls_note *note)
 {
@@ -671,7 +673,7 @@ static inline const char *ls_info_encode(ls_item *it, char *w, size_t n,
 
 /* The record vista_info() makes of the line, with emit_piece()'s note
  * (nothing known but the text's length). */
-static inline const ldrsnap_record *
+static LS_ALWAYS_INLINE const ldrsnap_record *
 ls_info_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
                ls_note *note)
 {
@@ -711,11 +713,12 @@ const ldrsnap_record *ldrsnap__item_record(ls_item *it);
 
 /* ---- any item -------------------------------------------------------- */
 
-/* The record of an item and its note; mem: the batch's memory, cx: what
+/* The record of an item and its note; mem: the batch's memory (or, on one
+ * thread, the parser's work buffer: parser.c's solo_item()), cx: what
  * the analyzing thread finishes items with (the strings it puts
  * together stay until the next item); built: room for a compact item's
  * record. */
-static inline const ldrsnap_record *
+static LS_ALWAYS_INLINE const ldrsnap_record *
 ldrsnap__item_decode(ls_item *it, const char *mem, const ls_item_ctx *cx,
                      ldrsnap_record *built, ls_note *note)
 {

@@ -230,6 +230,52 @@ static int emit_piece(ldrsnap_parser *p, const char *s, size_t n,
     return LDRSNAP_OK;
 }
 
+/* Compact items (parse/item.h) for the usual shapes: to the tokenizer's
+ * batches, or on one thread (the analyzer's callback, no batch) each
+ * decoded at once into the record it stands for, from the work buffer:
+ * the same record emit_piece() would lex, without the general lexer.
+ * LS_OPT_NO_COMPACT: the records as lexed, on either thread. */
+static inline bool compact_on(const ldrsnap_parser *p)
+{
+    return (p->batch || p->fn) && !(p->flags & LS_OPT_NO_COMPACT);
+}
+
+/* What the decoders need on one thread: the parser's watched bytes and
+ * gate (as the pipe takes them), and room for the strings they put
+ * together; made at the first compact item, NULL if out of memory. */
+static LS_NOINLINE ls_item_ctx *solo_ctx(ldrsnap_parser *p)
+{
+    /* a usual item's strings put together: its prefix (at most 65535
+     * bytes, ls_usual_fits()), the image's name in it, the function's
+     * name (65535), with no longer a line than max_line */
+    size_t most = LS_ITEM_ROOM(LS_MIN(p->max_line, (size_t)3 << 15));
+    ls_item_ctx *cx = ldrsnap__malloc(&p->al, sizeof *cx);
+    char *room = ldrsnap__malloc(&p->al, most);
+    if (!cx || !room) {
+        ldrsnap__free(&p->al, cx);
+        ldrsnap__free(&p->al, room);
+        return NULL;
+    }
+    ldrsnap__parser_item_ctx(p, cx);
+    cx->room = room;
+    return p->solo = cx;
+}
+
+/* On one thread: the record of the item just encoded (its strings at w),
+ * to the analyzer, with the note the analyzing thread would make. */
+static LS_NOINLINE int solo_item(ldrsnap_parser *p, ls_item *it,
+                                 const char *w)
+{
+    ls_item_ctx *cx = p->solo ? p->solo : solo_ctx(p);
+    if (!cx)
+        return LDRSNAP_ENOMEM;
+    ldrsnap_record built;
+    ls_note note;
+    const ldrsnap_record *r =
+        ldrsnap__item_decode(it, w, cx, &built, &note);
+    return p->fn(p->ud, r, &note);
+}
+
 static bool names_watched(const ldrsnap_parser *p, const char *s, size_t a,
                           size_t b)
 {
@@ -244,7 +290,8 @@ static LS_ALWAYS_INLINE char *compact_stage(ldrsnap_parser *p,
                                             size_t len, size_t *at, int *rc)
 {
     size_t span = (len + 15) & ~(size_t)15;
-    if ((*rc = batch_room(p, span, at)) < 0)
+    *at = 0; /* one thread: decoded from the work buffer */
+    if (p->batch && (*rc = batch_room(p, span, at)) < 0)
         return NULL;
     ls_buf *wb = work_buffer(p);
     /* 32 more: a short name is moved as two vectors */
@@ -256,17 +303,21 @@ static LS_ALWAYS_INLINE char *compact_stage(ldrsnap_parser *p,
     return w;
 }
 
-/* Stream the len bytes of strings staged at w, and the item. */
-static LS_ALWAYS_INLINE void compact_send(ldrsnap_parser *p, const char *w,
-                                          size_t len, size_t at,
-                                          const void *item, size_t size)
+/* Stream the len bytes of strings staged at w, and the item; on one
+ * thread, its record to the analyzer (its return). */
+static LS_ALWAYS_INLINE int compact_send(ldrsnap_parser *p, const char *w,
+                                         size_t len, size_t at,
+                                         ls_item *item, size_t size)
 {
     ls_batch *b = p->batch;
+    if (!b)
+        return solo_item(p, item, w);
     size_t span = (len + 15) & ~(size_t)15;
     ls_stream_copy(b->mem + at, w, span);
     ls_stream_copy(&b->items[b->nrec], item, size);
     b->used = at + span;
     b->nrec++;
+    return LDRSNAP_OK;
 }
 
 /* The owner a continuation takes after a Vista record sent compact: its
@@ -294,6 +345,28 @@ static LS_ALWAYS_INLINE const char *owner_name(ldrsnap_parser *p,
                         n - f >= 32);
 }
 
+/* emit_plain() on one thread: the line staged in the work buffer, its
+ * item's record to the analyzer.  Out of line: on_fast_line() stays as
+ * it was. */
+static LS_NOINLINE int solo_plain(ldrsnap_parser *p, const char *s, size_t n,
+                                  uint64_t line, const ls_start *st)
+{
+    size_t f = st->pos + st->head;
+    int rc;
+    ls_buf *wb = work_buffer(p);
+    /* 32 more: the decoder moves short names as two vectors */
+    if ((rc = ldrsnap__buf_reserve(&p->al, wb, n + 1 + 32)) < 0)
+        return rc;
+    char *w = wb->ptr;
+    ls_copy_line(w, s, n);
+    w[n] = '\0';
+    ls_item it;
+    ls_usual_encode(&it, n, st, line, p->cur_offset, 0);
+    vista_owner(p, st, (ldrsnap_level)st->plain,
+                owner_name(p, s, f, st->sep - f, n));
+    return solo_item(p, &it, w);
+}
+
 /* A line ldrsnap__lex_plain_line() took, sent to the batch in its compact
  * form: the record emit_piece() would make of it (a test compares the
  * two), built by the analyzing thread (ls_usual_decode()).  The line is
@@ -308,6 +381,8 @@ static LS_ALWAYS_INLINE int emit_plain(ldrsnap_parser *p, const char *s,
     int rc;
     if (!ls_usual_fits(st)) /* a head or a name too long for the item */
         return emit_piece(p, s, n, line, 0, st);
+    if (!p->batch)
+        return solo_plain(p, s, n, line, st);
     if ((rc = batch_room(p, span, &at)) < 0)
         return rc;
     ls_item it;
@@ -340,9 +415,8 @@ static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
         &it, w, s, n, st, il, fid, fflags,
         p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
         !p->gate.on || p->gate.init_may[fid], line, p->cur_offset, at);
-    compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_init));
     vista_owner(p, st, LDRSNAP_L_INFO, fn);
-    return LDRSNAP_OK;
+    return compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_init));
 }
 
 /* A ModLoad line of the usual form, in its compact form (see
@@ -363,9 +437,8 @@ static int emit_modload(ldrsnap_parser *p, const char *s, size_t n,
                       p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
                       !p->gate.on || p->gate.modload_may, line,
                       p->cur_offset, at);
-    compact_send(p, w, n + 1, at, &it, LS_ITEM_BYTES(ls_modload));
     p->prev_dialect = LDRSNAP_D_DEBUGGER;
-    return LDRSNAP_OK;
+    return compact_send(p, w, n + 1, at, &it, LS_ITEM_BYTES(ls_modload));
 }
 
 /* An XP "LDR:" record of a usual shape, in its compact form (see
@@ -381,7 +454,6 @@ static int emit_xp(ldrsnap_parser *p, const char *s, size_t n, uint64_t line,
         return rc;
     ls_item it;
     ls_xp_encode(&it, w, n, pos, xl, line, p->cur_offset, at);
-    compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_xp));
     /* the owner a continuation takes (remember_owner() of its record) */
     p->xp_seen = true;
     p->prev_pid = xl->pid;
@@ -391,7 +463,7 @@ static int emit_xp(ldrsnap_parser *p, const char *s, size_t n, uint64_t line,
     p->prev_level = LDRSNAP_L_NONE;
     p->prev_function = NULL;
     p->prev_dialect = LDRSNAP_D_XP;
-    return LDRSNAP_OK;
+    return compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_xp));
 }
 
 void ldrsnap__parser_item_ctx(const ldrsnap_parser *p, ls_item_ctx *cx)
@@ -417,9 +489,8 @@ static int emit_info(ldrsnap_parser *p, const char *s, size_t n,
     ls_item it;
     const char *fn =
         ls_info_encode(&it, w, n, st, il, line, p->cur_offset, at);
-    compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_info));
     vista_owner(p, st, LDRSNAP_L_INFO, fn);
-    return LDRSNAP_OK;
+    return compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_info));
 }
 
 void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g)
@@ -442,6 +513,8 @@ void ldrsnap__parser_gate(ldrsnap_parser *p, const ls_gate *g)
         p->fid_watched[id] =
             !name || len >= 64 || names_watched(p, room, 16, 16 + len);
     }
+    if (p->solo) /* its copies */
+        ldrsnap__parser_item_ctx(p, p->solo);
 }
 
 /* Split a logical line at glued record heads and emit each piece.  Only
@@ -513,8 +586,7 @@ static int flush_held(ldrsnap_parser *p)
      * it was held) goes compact */
     if (p->held_st_ok && p->nseg == 1) {
         ls_info_line il;
-        if (!f && p->held_ascii && p->batch &&
-            !(p->flags & LS_OPT_NO_COMPACT) &&
+        if (!f && p->held_ascii && compact_on(p) &&
             ldrsnap__lex_info_usual(p->held.ptr, p->held.len, &p->held_st,
                                     &il))
             return emit_info(p, p->held.ptr, p->held.len, p->seg[0].line,
@@ -803,8 +875,7 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
     uint64_t base, end;
     size_t path;
     ls_init_line il;
-    if (!p->batch || (p->flags & LS_OPT_NO_COMPACT) ||
-        (!ascii && !plain_after_wide(p, s, n, start, st)))
+    if (!compact_on(p) || (!ascii && !plain_after_wide(p, s, n, start, st)))
         /* one thread (or no compact items): the record, lexed from what
          * we found; a line past ASCII too, whose names the analyzing
          * thread's check of compact items (ASCII bytes) cannot vouch for
@@ -838,8 +909,8 @@ static LS_ALWAYS_INLINE size_t run_at(const ldrsnap_parser *p, const char *s,
 {
     size_t k = p->run_len;
     if (!k || n < 32 || n - p->run_cont == WRAP_COLUMNS ||
-        (!ascii && !p->run_cont) || p->holding || !p->batch ||
-        p->batch->cap > UINT32_MAX)
+        (!ascii && !p->run_cont) || p->holding || !compact_on(p) ||
+        (p->batch && p->batch->cap > UINT32_MAX))
         return 0;
 #if LS_SSE2
     uint32_t eq =
@@ -965,7 +1036,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
             if (st.pos >= 2 && s[st.pos - 2] == ':')
                 run_keep(p, s, st.pos);
         }
-    } else if (!p->batch || (p->flags & LS_OPT_NO_COMPACT)) {
+    } else if (!compact_on(p)) {
         /* one thread, or no compact items: the record */
         p->nseg = 1;
         p->seg[0].pos = 0;
@@ -974,7 +1045,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         p->line_watched = watched;
         rc = emit_piece(p, s, n, line, 0, &st);
         return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
-    } else if (p->batch->cap > UINT32_MAX) {
+    } else if (p->batch && p->batch->cap > UINT32_MAX) {
         return 0;
     } else {
         p->cur_offset = offset;
@@ -1083,6 +1154,10 @@ void ldrsnap__parser_fini(ldrsnap_parser *p)
     ldrsnap__buf_free(&p->al, &p->work[1]);
     ldrsnap__buf_free(&p->al, &p->scratch);
     ldrsnap__buf_free(&p->al, &p->held);
+    if (p->solo) {
+        ldrsnap__free(&p->al, p->solo->room);
+        ldrsnap__free(&p->al, p->solo);
+    }
     p->magic = 0;
 }
 

@@ -128,6 +128,8 @@ struct ldrsnap_parser {
     ldrsnap_level prev_level;
     const char *prev_function; /* in the previous piece's work buffer, or
                                   owner */
+    /* on one thread: what compact items are decoded with (solo_ctx()) */
+    ls_item_ctx *solo;
     char owner[LS_CONT_FUNC + 32]; /* a usual record's function's name
                                       (two vector moves) */
     bool xp_seen;
