@@ -507,6 +507,7 @@ void tree_text(obuf *out, tree *t, const char *source, const cli_opts *o);
 enum rollup_state { RS_FAILING, RS_CLEAN, RS_SKIPPED, RS_ERROR };
 typedef struct rollup_cause_t {
     char *kind, *dll, *status;   /* status "0x%08x" or NULL */
+    uint64_t hash;               /* of the three (rollup.c) */
     size_t count;
     char *sources[3];            /* the first few, in input order */
     size_t nsources;
@@ -519,6 +520,8 @@ typedef struct rollup {
     size_t failing, clean, skipped, errors;
     rollup_cause_t *causes;
     size_t ncauses, capc;
+    size_t *cix;                 /* the causes by hash: index + 1, 0 free */
+    size_t cix_cap;              /* (NULL once sorted: built again) */
     rollup_sig_t *sigs;
     size_t nsigs, caps;
 } rollup;

@@ -40,17 +40,60 @@ void rollup_input(rollup *r, enum rollup_state st)
     }
 }
 
+/* FNV-1a of a string and its end (NULL: a byte no string holds). */
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    const uint64_t prime = 0x100000001b3ULL;
+    if (!s)
+        return (h ^ 0x1FF) * prime;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * prime;
+    return (h ^ 0x100) * prime;
+}
+
+/* r->cix as large as cap (a power of two), every cause in it. */
+static int cix_build(rollup *r, size_t cap)
+{
+    size_t *n = calloc(cap, sizeof *n);
+    if (!n)
+        return -1;
+    for (size_t i = 0; i < r->ncauses; i++) {
+        size_t j = (size_t)r->causes[i].hash & (cap - 1);
+        while (n[j])
+            j = (j + 1) & (cap - 1);
+        n[j] = i + 1;
+    }
+    free(r->cix);
+    r->cix = n;
+    r->cix_cap = cap;
+    return 0;
+}
+
 int rollup_cause(rollup *r, const char *kind, const char *dll,
                  const char *status, const char *source, size_t count)
 {
+    /* a log's summary may hold a great many causes: they are looked up
+     * by hash (their order stays the order they came in) */
+    uint64_t h = hash_str(hash_str(hash_str(0xcbf29ce484222325ULL, dll),
+                                   status),
+                          kind);
+    if (!r->cix || (r->ncauses + 1) * 2 > r->cix_cap) {
+        size_t cap = r->cix_cap ? r->cix_cap : 64;
+        while ((r->ncauses + 1) * 2 > cap)
+            cap *= 2;
+        if (cix_build(r, cap) < 0)
+            return -1;
+    }
     rollup_cause_t *c = NULL;
-    /* the DLL first: the kinds are few, so most causes share one */
-    for (size_t i = 0; i < r->ncauses; i++)
-        if (same(r->causes[i].dll, dll) && same(r->causes[i].status, status) &&
-            same(r->causes[i].kind, kind)) {
-            c = &r->causes[i];
+    size_t j = (size_t)h & (r->cix_cap - 1);
+    for (; r->cix[j]; j = (j + 1) & (r->cix_cap - 1)) {
+        rollup_cause_t *o = &r->causes[r->cix[j] - 1];
+        if (o->hash == h && same(o->dll, dll) && same(o->status, status) &&
+            same(o->kind, kind)) {
+            c = o;
             break;
         }
+    }
     if (!c) {
         if (r->ncauses == r->capc) {
             size_t cap = r->capc ? r->capc * 2 : 16;
@@ -65,6 +108,8 @@ int rollup_cause(rollup *r, const char *kind, const char *dll,
         c->kind = dup_or_null(kind);
         c->dll = dup_or_null(dll);
         c->status = dup_or_null(status);
+        c->hash = h;
+        r->cix[j] = r->ncauses;
     }
     c->count += count;
     if (source && c->nsources < ROLLUP_SOURCES &&
@@ -127,6 +172,7 @@ void rollup_free(rollup *r)
     for (size_t i = 0; i < r->nsigs; i++)
         free(r->sigs[i].id);
     free(r->causes);
+    free(r->cix);
     free(r->sigs);
     memset(r, 0, sizeof *r);
 }
@@ -172,8 +218,12 @@ static int cmp_sig(const void *x, const void *y)
 
 static void sort(rollup *r)
 {
-    if (r->ncauses > 1)
+    if (r->ncauses > 1) {
         qsort(r->causes, r->ncauses, sizeof *r->causes, cmp_cause);
+        free(r->cix); /* built again if a cause comes after */
+        r->cix = NULL;
+        r->cix_cap = 0;
+    }
     if (r->nsigs > 1)
         qsort(r->sigs, r->nsigs, sizeof *r->sigs, cmp_sig);
 }
