@@ -212,7 +212,7 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
         return rc;
     }
     if (a->slow)
-        ldrsnap__trace_no_pool(a->trace);
+        ldrsnap__trace_general(a->trace);
     if (opts && (opts->flags & LDRSNAP_OPT_FEW_VERDICTS))
         ldrsnap__verdicts_keep(a->verdicts, LDRSNAP_FEW_VERDICTS);
     ldrsnap__parser_init(&a->parser, opts, on_record, a);

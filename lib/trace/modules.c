@@ -183,6 +183,23 @@ ls_module *ldrsnap__module_get(ls_trace *tr, ls_proc *p, const char *name)
     return module_get_base(tr, name, b, b ? strlen(b) : 0);
 }
 
+/* p gives m its base: kept in p's list, for ldrsnap__module_at(). */
+static void based_add(ls_trace *tr, ls_proc *p, const ls_module *m)
+{
+    if (p->nbased == p->based_cap) {
+        size_t cap = p->based_cap ? p->based_cap * 2 : 16;
+        ls_mod_ref *n =
+            ldrsnap__realloc(&tr->al, p->based, cap * sizeof *n);
+        if (!n) {
+            p->based_lost = true; /* the map is searched whole */
+            return;
+        }
+        p->based = n;
+        p->based_cap = cap;
+    }
+    p->based[p->nbased++] = (ls_mod_ref){m->name, m->hash};
+}
+
 /* Note a module that exists (seen mapped or loaded), whose file name b
  * (n bytes) the caller found: its path when the name is one, its range. */
 void ldrsnap__module_seen_base(ls_trace *tr, ls_proc *p, const char *name,
@@ -196,6 +213,8 @@ void ldrsnap__module_seen_base(ls_trace *tr, ls_proc *p, const char *name,
         set_path(tr, p, m, name, (size_t)(b - name) + n);
     m->present = true;
     if (base) {
+        if (p && m->base_owner != p->serial)
+            based_add(tr, p, m);
         m->base = base, m->end = end, m->has_base = true;
         m->base_owner = p ? p->serial : 0;
     }
@@ -211,12 +230,12 @@ void ldrsnap__module_seen(ls_trace *tr, ls_proc *p, const char *name,
 }
 
 /* The module of p that starts at addr, else the one whose range holds
- * it. */
-const ls_module *ldrsnap__module_at(const ls_trace *tr, const ls_proc *p,
-                                    uint64_t addr)
+ * it; the first in the map's order of either. */
+static const ls_module *module_at_all(const ls_trace *tr, const ls_proc *p,
+                                      uint64_t addr)
 {
     const ls_module *inside = NULL;
-    for (size_t i = 0; p && i < tr->mod_cap; i++) {
+    for (size_t i = 0; i < tr->mod_cap; i++) {
         const ls_module *m = &tr->mods[i];
         if (!m->hash || !m->has_base || m->base_owner != p->serial)
             continue;
@@ -226,6 +245,31 @@ const ls_module *ldrsnap__module_at(const ls_trace *tr, const ls_proc *p,
             inside = m;
     }
     return inside;
+}
+
+const ls_module *ldrsnap__module_at(const ls_trace *tr, const ls_proc *p,
+                                    uint64_t addr)
+{
+    if (!p)
+        return NULL;
+    if (p->based_lost || tr->whole_map)
+        return module_at_all(tr, p, addr);
+    /* the modules p gave a base to, not the whole map: a log names
+     * thousands of modules, a process maps a few dozen */
+    const ls_module *at = NULL, *inside = NULL;
+    for (size_t i = 0; i < p->nbased; i++) {
+        const ls_module *m = module_find_base(tr, p->based[i].name,
+                                              p->based[i].hash);
+        if (!m || !m->has_base || m->base_owner != p->serial)
+            continue;
+        if (addr == m->base) {
+            if (!at || m < at)
+                at = m;
+        } else if (addr > m->base && addr < m->end && (!inside || m < inside)) {
+            inside = m;
+        }
+    }
+    return at ? at : inside;
 }
 
 void ldrsnap__modules_free(ls_trace *tr)

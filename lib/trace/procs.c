@@ -267,5 +267,6 @@ void ldrsnap__trace_release(ls_trace *tr, ls_proc *p)
         ldrsnap__fail_free(&tr->al, p->fails[j]);
     ldrsnap__free(&tr->al, p->fails);
     ldrsnap__free(&tr->al, p->image);
+    ldrsnap__free(&tr->al, p->based);
     ldrsnap__free(&tr->al, p);
 }

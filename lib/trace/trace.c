@@ -32,9 +32,10 @@ int ldrsnap__trace_new(ls_trace **out, const ls_alloc *al, bool quiet_noise)
     return LDRSNAP_OK;
 }
 
-void ldrsnap__trace_no_pool(ls_trace *tr)
+void ldrsnap__trace_general(ls_trace *tr)
 {
     tr->al = tr->caller;
+    tr->whole_map = true;
 }
 
 const ls_trace_counts *ldrsnap__trace_counts(const ls_trace *tr)

@@ -71,6 +71,9 @@ struct ls_proc {
     struct ls_thread **threads_end;
     uint64_t serial;             /* 1, 2, ...: whose a module's base and
                                     parent are (ls_module) */
+    struct ls_mod_ref *based;    /* the modules whose base it gave */
+    size_t nbased, based_cap;
+    bool based_lost;             /* one of them is not in based (memory) */
     ls_fail **fails;             /* non-noise failures waiting for roles */
     size_t nfails, fails_cap;
     ls_proc *ended_next;         /* the queue of ended processes */
@@ -88,10 +91,11 @@ typedef struct ls_trace_counts {
 
 /* quiet_noise: probe misses are counted, not sent to the sink. */
 int ldrsnap__trace_new(ls_trace **out, const ls_alloc *al, bool quiet_noise);
-/* Before the first record: take every block from the caller's allocator
- * instead of the trace's pool (the general way, for the differential
- * tests: LS_OPT_NO_FAST_ANALYSIS). */
-void ldrsnap__trace_no_pool(ls_trace *t);
+/* Before the first record: the general way, for the differential tests
+ * (LS_OPT_NO_FAST_ANALYSIS): every block from the caller's allocator
+ * instead of the trace's pool, the module at an address looked for in
+ * the whole map. */
+void ldrsnap__trace_general(ls_trace *t);
 /* The log is over: every live process is queued, oldest first. */
 void ldrsnap__trace_end(ls_trace *t);
 /* The next ended process, first ended first; NULL: none. */

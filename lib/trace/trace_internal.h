@@ -79,6 +79,13 @@ typedef struct ls_thread {
     size_t xp_req_text_cap;
 } ls_thread;
 
+/* A module of the map by its name and hash: what a process keeps of the
+ * modules whose base it gave (the map moves them as it grows). */
+typedef struct ls_mod_ref {
+    const char *name;
+    uint32_t hash;
+} ls_mod_ref;
+
 /* The map is the trace's, by name; what differs from process to process
  * (the base a module is mapped at, the module that needed it) is kept
  * with the serial of the process that said it, and read only for it. */
@@ -128,6 +135,7 @@ struct ls_trace {
     size_t mod_cap, nmods;
     ls_module *last_mod;         /* the last one found or added: the
                                     lines of one load name it in turn */
+    bool whole_map;              /* ldrsnap__module_at() reads it all */
     uint64_t proc_serial;        /* processes made so far */
     char *program;               /* the program the log names first */
     size_t dropped;              /* past LS_MAX_FAILURES in a process */
