@@ -360,11 +360,18 @@ static LS_NOINLINE int solo_plain(ldrsnap_parser *p, const char *s, size_t n,
     char *w = wb->ptr;
     ls_copy_line(w, s, n);
     w[n] = '\0';
+    ls_item_ctx *cx = p->solo ? p->solo : solo_ctx(p);
+    if (!cx)
+        return LDRSNAP_ENOMEM;
+    /* encoded and decoded here, inline: the item need not be in memory */
     ls_item it;
+    ldrsnap_record r;
+    ls_note note;
     ls_usual_encode(&it, n, st, line, p->cur_offset, 0);
+    ls_usual_decode(&it, w, &r, &note, cx);
     vista_owner(p, st, (ldrsnap_level)st->plain,
                 owner_name(p, s, f, st->sep - f, n));
-    return solo_item(p, &it, w);
+    return p->fn(p->ud, &r, &note);
 }
 
 /* A line ldrsnap__lex_plain_line() took, sent to the batch in its compact
