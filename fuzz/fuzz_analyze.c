@@ -7,7 +7,8 @@
  * lines without compact items (LS_OPT_NO_COMPACT), without a prefix's
  * runs (LS_OPT_NO_RUNS), a prefix past ASCII the general way
  * (LS_OPT_NO_WIDE_PREFIX), a held 80-column line the general way
- * (LS_OPT_NO_FAST_HELD)} x {the analyzing
+ * (LS_OPT_NO_FAST_HELD), INFO and init records after a prefix the general
+ * way (LS_OPT_NO_PREFIX_ITEMS)} x {the analyzing
  * thread's fast ways, its general ways (LS_OPT_NO_FAST_ANALYSIS)} x
  * {scalar, sse2, avx2 kernels, those this CPU has}: every record, event
  * and summary must agree with one thread, the general ways and the scalar
@@ -132,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         LDRSNAP_OPT_THREADED | LS_OPT_NO_RUNS,
         LDRSNAP_OPT_THREADED | LS_OPT_NO_WIDE_PREFIX,
         LDRSNAP_OPT_THREADED | LS_OPT_NO_FAST_HELD,
+        LDRSNAP_OPT_THREADED | LS_OPT_NO_PREFIX_ITEMS,
     };
     /* the rules keep the kernels chosen when they were compiled: a set
      * for each form (NULL: this CPU has no such form) */

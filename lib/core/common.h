@@ -44,6 +44,10 @@
  * rest joined goes the general way (emit_logical()), not the fast way of
  * any other line: its oracle. */
 #define LS_OPT_NO_FAST_HELD 0x04000000u
+/* LS_OPT_NO_PREFIX_ITEMS: an INFO or init record of a usual shape after
+ * a capture tool's prefix goes the general way, not as a compact item
+ * (LS_ITEM_INFO, LS_ITEM_INIT): their oracle. */
+#define LS_OPT_NO_PREFIX_ITEMS 0x02000000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

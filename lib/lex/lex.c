@@ -1464,17 +1464,26 @@ bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
 #undef XP_STR
 }
 
+/* May a record after the prefix s[0..pos) go as a compact INFO or init
+ * item?  (LS_ITEM_PREFIX_MAX.) */
+static inline bool item_prefix(const char *s, size_t pos)
+{
+    return pos <= LS_ITEM_PREFIX_MAX &&
+           !(pos >= 14 && memcmp(s, "DebugString: \"", 14) == 0);
+}
+
 bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
                              ls_info_line *out)
 {
     const char *end = s + n, *v;
-    if (st->pos || !st->head || st->dialect != LDRSNAP_D_VISTA ||
-        n > 16384 || n < st->head + 12 || s[n - 1] == ' ' ||
-        s[n - 1] == '\t' ||
-        ls_has_byte(s + st->head, n - st->head, '@'))
+    size_t h = st->pos + st->head; /* the function's name */
+    if ((st->pos && !item_prefix(s, st->pos)) || !st->head ||
+        st->dialect != LDRSNAP_D_VISTA || n > 16384 || n < h + 12 ||
+        s[n - 1] == ' ' || s[n - 1] == '\t' ||
+        ls_has_byte(s + h, n - h, '@'))
         return false;
     /* vista_body() on the usual spacing: the name, " - INFO:", blanks */
-    const char *f = s + st->head;
+    const char *f = s + h;
     const char *sep = ls_find_byte(f, (size_t)(end - f), ' ');
     if (!sep || end - sep < 9 || sep[1] != '-' || sep[2] != ' ' ||
         memcmp(sep + 3, "INFO:", 5) != 0)
@@ -2078,9 +2087,10 @@ bool ldrsnap__lex_init_usual(const char *s, size_t n, const ls_start *st,
                              ls_init_line *out)
 {
     /* what vista_body() and vista_info() find, on the usual spacing */
-    if (!st->head || st->pos || st->head >= n)
+    if (!st->head || (st->pos && !item_prefix(s, st->pos)) ||
+        st->pos + st->head >= n)
         return false;
-    const char *f = s + st->head, *end = s + n;
+    const char *f = s + st->pos + st->head, *end = s + n;
     const char *sep = first_space(f, (size_t)(end - f));
     if (!sep || end - sep < 60 || sep[1] != '-' || sep[2] != ' ' ||
         memcmp(sep + 3, "INFO:", 5) != 0)

@@ -96,8 +96,17 @@ typedef struct ls_init_line {
     size_t sep, msg, dll, dll_len;
     uint64_t address;
 } ls_init_line;
+/* Offsets from the line's start; its head at 0 or after a prefix (see
+ * LS_ITEM_PREFIX_MAX). */
 bool ldrsnap__lex_init_usual(const char *s, size_t n, const ls_start *st,
                              ls_init_line *out);
+
+/* The longest prefix (a capture tool's, before a Vista head) that an INFO
+ * or init record of a usual shape after it may have to be taken by
+ * ldrsnap__lex_info_usual() or ldrsnap__lex_init_usual(): its length and
+ * its image's name's fit a byte of the item.  Not DebugString's (whose
+ * closing quote use_prefix() cuts off the record) either. */
+#define LS_ITEM_PREFIX_MAX 255
 
 /* A debugger ModLoad line of the usual form, on which no record start
  * was found: both addresses with their backtick, no trailing blank.  Its
@@ -132,7 +141,7 @@ bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
                            ls_xp_line *out);
 
 /* A Vista INFO record of a usual shape (vista_info()'s), with a head at
- * 0: "Beginning execution of <x> (<path>)", "DLL <a> was redirected to
+ * 0 or after a prefix (LS_ITEM_PREFIX_MAX): "Beginning execution of <x> (<path>)", "DLL <a> was redirected to
  * <b> by API set <c>", "Loading DLL "<x>" from path "<p>"", "Mapped DLL
  * <x> at address 0x<hex>", "Original status: 0x<hex>".  The strings as
  * offsets into the line (SIZE_MAX: NULL); one that stops short of the
@@ -146,7 +155,7 @@ typedef struct ls_info_line {
     unsigned flags;             /* LDRSNAP_RF_BASE, _STATUS */
     ldrsnap_msg kind;
 } ls_info_line;
-/* Is s[0..n), whose start st is a Vista head at 0, such a record, with
+/* Is s[0..n), whose start st is a Vista head (at st->pos), such a record, with
  * the usual " - INFO: " after its function's name, no '@' after its head
  * (no glued record) and no trailing blank?  False: the general way. */
 bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,

@@ -74,9 +74,11 @@ typedef struct ls_usual {
 } ls_usual;
 
 /* A "Calling init routine" line of the usual form
- * (ldrsnap__lex_init_usual()).  Its strings: the line, its NUL, the DLL's
- * name and its NUL, then the function's name and its NUL unless the
- * function has an id. */
+ * (ldrsnap__lex_init_usual()), at 0 or after a capture tool's prefix.
+ * Its strings: the line, its NUL; the prefix and its NUL when there is
+ * one, and the image's name it gives and its NUL; the DLL's name and its
+ * NUL, then the function's name and its NUL unless the function has an
+ * id. */
 typedef struct ls_init {
     uint64_t line, offset, tick, address;
     uint32_t pid, tid;
@@ -84,6 +86,8 @@ typedef struct ls_init {
     uint32_t msg;              /* the message's offset in it */
     uint32_t func;             /* the function name's, without an id */
     uint8_t fflags;            /* ldrsnap__func_id()'s flags */
+    uint8_t pos;               /* the prefix's length (LS_ITEM_PREFIX_MAX) */
+    uint8_t image;             /* the image's name's (after the prefix) */
 } ls_init;
 
 /* A debugger ModLoad line of the usual form (both addresses with their
@@ -117,19 +121,24 @@ typedef struct ls_xp {
 #define LS_XP_NONE UINT32_MAX
 
 /* A Vista INFO record of one of the usual shapes
- * (ldrsnap__lex_info_usual()), its head at 0.  Its strings: the line and
- * its NUL, the function's name and its NUL (its id is the analyzing
- * thread's to work out, as for a general record), then the names that
- * stop short of the line's end, each with its NUL (the others are the
- * line's end).  Offsets from the line's start, below 65535; LS_INFO_NONE:
- * no such string. */
+ * (ldrsnap__lex_info_usual()), its head at 0 or after a capture tool's
+ * prefix.  Its strings: the line and its NUL; the prefix and its NUL when
+ * there is one, and the image's name it gives and its NUL; the function's
+ * name and its NUL (its id is the analyzing thread's to work out, as for
+ * a general record), then the names that stop short of the line's end,
+ * each with its NUL (the others are the line's end).  Offsets from the
+ * line's start, below 65535; LS_INFO_NONE: no such string. */
 typedef struct ls_info {
     uint64_t line, offset, tick;
     uint64_t number;           /* the base or the status, as flags say */
     uint32_t pid, tid;
     uint32_t at;               /* where the line is */
     uint16_t msg, func;        /* the message's and function's offsets */
-    uint16_t dll, dll_path, search;
+    uint16_t dll;
+    uint16_t path;             /* the search path of "Loading DLL", else
+                                  the DLL's path (no shape has both) */
+    uint8_t pos;               /* the prefix's length (LS_ITEM_PREFIX_MAX) */
+    uint8_t image;             /* the image's name's (after the prefix) */
     uint8_t kind;              /* its ldrsnap_msg */
     uint8_t flags;             /* LDRSNAP_RF_BASE or _STATUS */
 } ls_info;
@@ -377,12 +386,52 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
 
 /* ---- LS_ITEM_INIT ---------------------------------------------------- */
 
-/* Bytes of strings of an init-routine line of n bytes. */
-static inline size_t ls_init_size(size_t n, const ls_start *st,
-                                  const ls_init_line *il, unsigned fid)
+/* The bytes of an item's prefix strings (as use_prefix() puts them in a
+ * record): a record after the prefix w[0..pos), whose image's name is its
+ * first image bytes (0: none). */
+static inline size_t ls_prefix_size(size_t pos, size_t image)
 {
-    size_t func = n + 1 + il->dll_len + 1;
-    return fid != LS_FID_UNKNOWN ? func : func + (il->sep - st->head) + 1;
+    return pos ? pos + 1 + (image ? image + 1 : 0) : 0;
+}
+
+/* Stage them at w + to (the line w[0..n) staged, its NUL at n); returns
+ * where the strings after them go. */
+static inline size_t ls_prefix_stage(char *w, size_t to, size_t pos,
+                                     size_t image)
+{
+    if (pos) {
+        memcpy(w + to, w, pos);
+        w[to + pos] = '\0';
+        to += pos + 1;
+        if (image) {
+            memcpy(w + to, w, image);
+            w[to + image] = '\0';
+            to += image + 1;
+        }
+    }
+    return to;
+}
+
+/* The record's prefix strings from those staged after its line w[0..n). */
+static inline void ls_prefix_decode(ldrsnap_record *r, const char *w,
+                                    size_t n, size_t pos, size_t image)
+{
+    r->raw = w;
+    r->text = w + pos;
+    r->prefix = pos ? w + n + 1 : "";
+    r->image = image ? w + n + 1 + pos + 1 : NULL;
+}
+
+/* Bytes of strings of an init-routine line of n bytes (a prefix of pos
+ * bytes, its image's name image). */
+static inline size_t ls_init_size(size_t n, const ls_start *st,
+                                  const ls_init_line *il, unsigned fid,
+                                  size_t image)
+{
+    size_t func = n + 1 + ls_prefix_size(st->pos, image) + il->dll_len + 1;
+    return fid != LS_FID_UNKNOWN
+               ? func
+               : func + (il->sep - st->pos - st->head) + 1;
 }
 
 /* Encode the line w[0..n) (staged, NUL-terminated) that
@@ -391,12 +440,14 @@ static inline size_t ls_init_size(size_t n, const ls_start *st,
 static inline const char *
 ls_init_encode(ls_item *it, char *w, const char *s, size_t n,
                const ls_start *st, const ls_init_line *il, unsigned fid,
-               unsigned fflags, uint8_t watched, bool may, uint64_t line,
-               uint64_t offset, size_t at)
+               unsigned fflags, size_t image, uint8_t watched, bool may,
+               uint64_t line, uint64_t offset, size_t at)
 {
-    size_t fl = il->sep - st->head, func = n + 1 + il->dll_len + 1;
-    memcpy(w + n + 1, s + il->dll, il->dll_len);
-    w[n + 1 + il->dll_len] = '\0';
+    size_t h = st->pos + st->head, fl = il->sep - h;
+    size_t dll = ls_prefix_stage(w, n + 1, st->pos, image);
+    size_t func = dll + il->dll_len + 1;
+    memcpy(w + dll, s + il->dll, il->dll_len);
+    w[dll + il->dll_len] = '\0';
     it->kind = LS_ITEM_INIT;
     it->watched = watched;
     it->rules_may = may;
@@ -411,9 +462,11 @@ ls_init_encode(ls_item *it, char *w, const char *s, size_t n,
                            (uint32_t)at,
                            (uint32_t)il->msg,
                            fid != LS_FID_UNKNOWN ? 0 : (uint32_t)func,
-                           (uint8_t)fflags};
+                           (uint8_t)fflags,
+                           (uint8_t)st->pos,
+                           (uint8_t)image};
     return fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[fid]
-                                 : ls_item_stage_name(w, st->head, fl, func);
+                                 : ls_item_stage_name(w, h, fl, func);
 }
 
 /* The record vista_info() makes of the line. */
@@ -436,14 +489,15 @@ ls_init_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->status = r->status_orig = 0;
     r->base = r->end = 0;
     r->address = in->address;
-    r->text = r->raw = w;
-    r->prefix = "";
+    ls_prefix_decode(r, w, it->len, in->pos, in->image);
     r->function = it->fid != LS_FID_UNKNOWN ? ldrsnap__fid_names[it->fid]
                                             : w + in->func;
     r->message = w + in->msg;
-    r->dll = r->dll_path = w + it->len + 1;
-    r->parent = r->symbol = r->search_path = r->image = NULL;
+    r->dll = r->dll_path =
+        w + it->len + 1 + ls_prefix_size(in->pos, in->image);
+    r->parent = r->symbol = r->search_path = NULL;
     ls_item_note(note, it, r, in->fflags, 0, true, cx);
+    note->text_len = it->len - in->pos;
     return r;
 }
 
@@ -605,9 +659,10 @@ ls_xp_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
 /* Bytes of strings of an INFO line of n bytes that
  * ldrsnap__lex_info_usual() took as il (st: its head). */
 static inline size_t ls_info_size(size_t n, const ls_start *st,
-                                  const ls_info_line *il)
+                                  const ls_info_line *il, size_t image)
 {
-    size_t k = n + 1 + (il->sep - st->head) + 1;
+    size_t k = n + 1 + ls_prefix_size(st->pos, image) +
+               (il->sep - st->pos - st->head) + 1;
     if (il->dll != SIZE_MAX && il->dll + il->dll_len < n)
         k += il->dll_len + 1;
     if (il->dll_path != SIZE_MAX && il->dll_path + il->dll_path_len < n)
@@ -640,11 +695,13 @@ static inline uint16_t ls_info_name(char *w, size_t n, size_t off,
 static inline const char *ls_info_encode(ls_item *it, char *w, size_t n,
                                          const ls_start *st,
                                          const ls_info_line *il,
-                                         uint64_t line, uint64_t offset,
-                                         size_t at)
+                                         size_t image, uint64_t line,
+                                         uint64_t offset, size_t at)
 {
-    size_t func = n + 1, fl = il->sep - st->head, to = func + fl + 1;
-    memcpy(w + func, w + st->head, fl);
+    size_t h = st->pos + st->head, fl = il->sep - h;
+    size_t func = ls_prefix_stage(w, n + 1, st->pos, image);
+    size_t to = func + fl + 1;
+    memcpy(w + func, w + h, fl);
     w[func + fl] = '\0';
     it->kind = LS_ITEM_INFO;
     it->watched = LS_WATCH_YES; /* the analyzing thread's rules look */
@@ -652,8 +709,10 @@ static inline const char *ls_info_encode(ls_item *it, char *w, size_t n,
     it->fid = LS_FID_UNKNOWN;
     it->len = (uint32_t)n;
     uint16_t dll = ls_info_name(w, n, il->dll, il->dll_len, &to);
-    uint16_t path = ls_info_name(w, n, il->dll_path, il->dll_path_len, &to);
-    uint16_t search = ls_info_name(w, n, il->search, il->search_len, &to);
+    uint16_t path =
+        il->search != SIZE_MAX
+            ? ls_info_name(w, n, il->search, il->search_len, &to)
+            : ls_info_name(w, n, il->dll_path, il->dll_path_len, &to);
     it->u.info = (ls_info){line,
                            offset,
                            st->tick,
@@ -665,7 +724,8 @@ static inline const char *ls_info_encode(ls_item *it, char *w, size_t n,
                            (uint16_t)func,
                            dll,
                            path,
-                           search,
+                           (uint8_t)st->pos,
+                           (uint8_t)image,
                            (uint8_t)il->kind,
                            (uint8_t)il->flags};
     return w + func;
@@ -692,16 +752,17 @@ ls_info_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->status_orig = 0;
     r->base = in->flags & LDRSNAP_RF_BASE ? in->number : 0;
     r->end = r->address = 0;
-    r->text = r->raw = w;
-    r->prefix = "";
+    ls_prefix_decode(r, w, it->len, in->pos, in->image);
     r->function = w + in->func;
     r->message = w + in->msg;
     r->dll = in->dll != LS_INFO_NONE ? w + in->dll : NULL;
-    r->dll_path = in->dll_path != LS_INFO_NONE ? w + in->dll_path : NULL;
-    r->search_path = in->search != LS_INFO_NONE ? w + in->search : NULL;
-    r->parent = r->symbol = r->image = NULL;
+    const char *path = in->path != LS_INFO_NONE ? w + in->path : NULL;
+    bool search = in->kind == LDRSNAP_M_LOADING_DLL;
+    r->dll_path = search ? NULL : path;
+    r->search_path = search ? path : NULL;
+    r->parent = r->symbol = NULL;
     *note = LS_NOTE_NONE;
-    note->text_len = it->len;
+    note->text_len = it->len - in->pos;
     return r;
 }
 

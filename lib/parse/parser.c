@@ -409,9 +409,10 @@ static LS_ALWAYS_INLINE int emit_plain(ldrsnap_parser *p, const char *s,
 static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
                      uint64_t line, const ls_start *st, const ls_init_line *il)
 {
-    size_t fl = il->sep - st->head;
-    unsigned fflags, fid = ldrsnap__func_id(s + st->head, fl, &fflags);
-    size_t len = ls_init_size(n, st, il, fid), at;
+    size_t h = st->pos + st->head, fl = il->sep - h;
+    unsigned fflags, fid = ldrsnap__func_id(s + h, fl, &fflags);
+    size_t image = st->pos ? ls_prefix_image(s, n, st->pos) : 0;
+    size_t len = ls_init_size(n, st, il, fid, image), at;
     int rc;
     char *w = compact_stage(p, s, n, len, &at, &rc);
     if (!w)
@@ -419,7 +420,7 @@ static int emit_init(ldrsnap_parser *p, const char *s, size_t n,
     /* the whole line, which the analyzing thread checks */
     ls_item it;
     const char *fn = ls_init_encode(
-        &it, w, s, n, st, il, fid, fflags,
+        &it, w, s, n, st, il, fid, fflags, image,
         p->nwatch ? LS_WATCH_CHECK : LS_WATCH_YES,
         !p->gate.on || p->gate.init_may[fid], line, p->cur_offset, at);
     vista_owner(p, st, LDRSNAP_L_INFO, fn);
@@ -488,14 +489,15 @@ static int emit_info(ldrsnap_parser *p, const char *s, size_t n,
                      uint64_t line, const ls_start *st,
                      const ls_info_line *il)
 {
-    size_t len = ls_info_size(n, st, il), at;
+    size_t image = st->pos ? ls_prefix_image(s, n, st->pos) : 0;
+    size_t len = ls_info_size(n, st, il, image), at;
     int rc;
     char *w = compact_stage(p, s, n, len, &at, &rc);
     if (!w)
         return rc;
     ls_item it;
     const char *fn =
-        ls_info_encode(&it, w, n, st, il, line, p->cur_offset, at);
+        ls_info_encode(&it, w, n, st, il, image, line, p->cur_offset, at);
     vista_owner(p, st, LDRSNAP_L_INFO, fn);
     return compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_info));
 }
@@ -594,6 +596,7 @@ static int flush_held(ldrsnap_parser *p)
     if (p->held_st_ok && p->nseg == 1) {
         ls_info_line il;
         if (!f && p->held_ascii && compact_on(p) &&
+            (!p->held_st.pos || !(p->flags & LS_OPT_NO_PREFIX_ITEMS)) &&
             ldrsnap__lex_info_usual(p->held.ptr, p->held.len, &p->held_st,
                                     &il))
             return emit_info(p, p->held.ptr, p->held.len, p->seg[0].line,
@@ -896,10 +899,15 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
         rc = ldrsnap__lex_modload_usual(s, n, &base, &end, &path)
                  ? emit_modload(p, s, n, line, base, end, path)
                  : emit_piece(p, s, n, line, 0, start);
-    else if (usual && ldrsnap__lex_init_usual(s, n, st, &il))
-        rc = emit_init(p, s, n, line, st, &il);
-    else if (usual && ldrsnap__lex_info_usual(s, n, st, &inf))
-        rc = emit_info(p, s, n, line, st, &inf);
+    else if (usual || (start == st && st->dialect == LDRSNAP_D_VISTA &&
+                       !(p->flags & LS_OPT_NO_PREFIX_ITEMS)))
+        /* a Vista record at 0 or after a prefix: an init or INFO record
+         * of a usual shape goes compact */
+        rc = ldrsnap__lex_init_usual(s, n, st, &il)
+                 ? emit_init(p, s, n, line, st, &il)
+             : ldrsnap__lex_info_usual(s, n, st, &inf)
+                 ? emit_info(p, s, n, line, st, &inf)
+                 : emit_piece(p, s, n, line, 0, start);
     else if (xp == XP_PLAIN && ldrsnap__lex_xp_usual(s, n, st->pos, &xl))
         rc = emit_xp(p, s, n, line, st->pos, &xl);
     else

@@ -470,8 +470,31 @@ static void prefixed_as_the_general_way(const ldrsnap_rules *rules)
                                  "0x%08x\n",
                                  pre, 0x100 + k % 3, tid, 10000000 + k, fn,
                                  k % 4 ? 0u : 0xc0000135u);
+        if (k % 4 == 1) { /* INFO and init records after the prefix */
+            static const char *const info[] = {
+                "Original status: 0xc0000%u",
+                "Calling init routine 00007FFD0F2F0A77 for DLL \"m%u.dll\"",
+                "Loading DLL \"C:\\w\\m%u.dll\" from path \"C:\\w;C:\\x\"",
+                "DLL api-ms-win-crt-runtime-l1-1-%u.dll was redirected to "
+                "ucrtbase.dll by API set api-ms-win-crt-runtime-l1-1-0",
+                "Mapped DLL \"C:\\w\\m%u.dll\" at address 0x00007FFDE0AE0000",
+                "Beginning execution of app%u.exe (C:\\x\\app.exe)",
+            };
+            n += (size_t)sprintf(buf + n, "%s%04x:%04x @ %08u - %s - INFO: ",
+                                 pre, 0x100 + k % 3, tid, 10000000 + k, fn);
+            const char *t = info[k / 4 % 6], *u = strstr(t, "%u");
+            n += (size_t)sprintf(buf + n, "%.*s%u%s\n", (int)(u - t), t,
+                                 k % 1000, u + 2);
+        }
     }
-    run one = {0}, two = {0};
+    run one = {0}, two = {0}, three = {0};
+    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, rules, &one),
+                 LDRSNAP_OK);
+    cr_assert_eq(analyze(buf, n, 65536,
+                         LDRSNAP_OPT_THREADED | LS_OPT_NO_PREFIX_ITEMS, rules,
+                         &three),
+                 LDRSNAP_OK);
+    same_runs(&one, &three); /* the INFO and init records the general way */
     cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, rules, &one),
                  LDRSNAP_OK);
     cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, rules, &two),
@@ -688,8 +711,23 @@ Test(threaded, info_records_as_the_general_way)
         const char *fn = k % 11 ? "LdrpMapDllNtFileName" : "LdrpFunc_x";
         const char *head = k % 23 == 5 ? "0100:4076 @ 100000000 - "
                                        : "0100:4076 @ 10000016 - ";
-        n += (size_t)sprintf(buf + n, "%s%s%s%s%s\n", head, fn, l, msg,
-                             k % 19 == 3 ? " " : k % 29 == 4 ? " @ x" : "");
+        /* at 0, after prefixes: the longest one an item takes, one byte
+         * more, DebugString's (its closing quote cut), past ASCII */
+        static char p255[256], p256[257];
+        if (!p255[0]) {
+            memset(p255, 'x', 255);
+            memcpy(p255 + 255 - 11, "app(1234): ", 11);
+            memset(p256, 'x', 256);
+            memcpy(p256 + 256 - 11, "app(1234): ", 11);
+        }
+        const char *const pres[] = {
+            "", "app(1234): ", "", "[1a4,2b8] ", "00000002\t0.0027\t[5440] ",
+            p255, p256, "DebugString: \"", "a(b(12): ",
+            "\xE6\xB5\x8B\xE8\xAF\x95(32496): ", "ContosoViewer.exe(4044): "};
+        const char *pre = pres[k / 5 % (sizeof pres / sizeof pres[0])];
+        n += (size_t)sprintf(buf + n, "%s%s%s%s%s%s%s\n", pre, head, fn, l,
+                             msg, k % 19 == 3 ? " " : k % 29 == 4 ? " @ x" : "",
+                             pre[0] == 'D' ? "\"" : "");
         t = after[k / 3 % (sizeof after / sizeof after[0])];
         u = strstr(t, "%u");
         if (u)
@@ -699,20 +737,27 @@ Test(threaded, info_records_as_the_general_way)
             snprintf(tail, sizeof tail, "%s", t);
         n += (size_t)sprintf(buf + n, "%s", tail);
     }
-    run one = {0}, two = {0}, three = {0};
-    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
-                 LDRSNAP_OK);
-    cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, NULL, &two),
-                 LDRSNAP_OK);
-    cr_assert_gt(one.records.n, 30000);
-    same_runs(&one, &two);
-    cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, NULL, &one),
-                 LDRSNAP_OK);
-    cr_assert_eq(analyze(buf, n, 4096,
-                         LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT, NULL,
-                         &three),
-                 LDRSNAP_OK);
-    same_runs(&one, &three);
+    /* the tokenizer thread, with compact items, without, and without them
+     * after a prefix (LS_OPT_NO_PREFIX_ITEMS); one thread's fast way
+     * (compact items decoded at once); with the built-in rules and
+     * without */
+    static const unsigned ways[] = {
+        LDRSNAP_OPT_THREADED, LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT,
+        LDRSNAP_OPT_THREADED | LS_OPT_NO_PREFIX_ITEMS, 0};
+    ldrsnap_rules *rules;
+    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
+    for (size_t i = 0; i < 2 * sizeof ways / sizeof ways[0]; i++) {
+        const ldrsnap_rules *with = i % 2 ? rules : NULL;
+        run one = {0}, two = {0};
+        cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &one),
+                     LDRSNAP_OK);
+        cr_assert_eq(analyze(buf, n, i / 2 == 1 ? 4096 : 65536, ways[i / 2],
+                             with, &two),
+                     LDRSNAP_OK);
+        cr_assert_gt(one.records.n, 30000);
+        same_runs(&one, &two);
+    }
+    ldrsnap_rules_free(rules);
     free(buf);
 }
 
