@@ -169,6 +169,24 @@ typedef struct ls_item {
     uintptr_t from, delta;
 } ls_item;
 
+/* A batch's items are a stream of 64-byte units, in order: a compact
+ * item takes one, a record item (LS_ITEM_RECORD) the three of an ls_item
+ * (the analyzing thread reads three times fewer pages of items). */
+#define LS_ITEM_UNIT 64
+#define LS_ITEM_MAX_UNITS (sizeof(ls_item) / LS_ITEM_UNIT)
+
+/* The item at unit u of a batch's items. */
+static inline ls_item *ls_item_at(ls_item *items, size_t u)
+{
+    return (ls_item *)(void *)((char *)items + u * LS_ITEM_UNIT);
+}
+
+/* The units an item takes. */
+static inline size_t ls_item_units(const ls_item *it)
+{
+    return it->kind == LS_ITEM_RECORD ? LS_ITEM_MAX_UNITS : 1;
+}
+
 /* The bytes of a compact item that are streamed: one cache line. */
 #define LS_ITEM_BYTES(member) (offsetof(ls_item, u) + sizeof(member))
 _Static_assert(LS_ITEM_BYTES(ls_usual) <= 64 && LS_ITEM_BYTES(ls_init) <= 64 &&
@@ -176,7 +194,8 @@ _Static_assert(LS_ITEM_BYTES(ls_usual) <= 64 && LS_ITEM_BYTES(ls_init) <= 64 &&
                    LS_ITEM_BYTES(ls_xp) <= 64 && LS_ITEM_BYTES(ls_info) <= 64,
                "a compact item is one cache line");
 _Static_assert(LS_FID_LIMIT < 256, "ids fit a byte");
-_Static_assert(sizeof(ls_item) % 64 == 0, "items start on cache lines");
+_Static_assert(sizeof(ls_item) % LS_ITEM_UNIT == 0 && LS_ITEM_UNIT == 64,
+               "items start on cache lines");
 
 /* The function name at w + at, fl bytes, copied to w + to with its NUL
  * (the buffer has 32 bytes of room past the strings). */

@@ -124,7 +124,8 @@ static LS_ALWAYS_INLINE int batch_room(ldrsnap_parser *p, size_t span,
 {
     ls_batch *b = p->batch;
     size_t pad = (size_t)(-(uintptr_t)(b->mem + b->used) & 15);
-    if (b->nrec == b->maxrec || b->cap - b->used < pad + span) {
+    if (b->maxrec - b->nrec < LS_ITEM_MAX_UNITS ||
+        b->cap - b->used < pad + span) {
         if (!(b = p->batch = p->swap(p->swap_ud, b)))
             return LDRSNAP_ECALLBACK;
         pad = (size_t)(-(uintptr_t)b->mem & 15);
@@ -165,9 +166,9 @@ static int publish(ldrsnap_parser *p, ls_item *it, size_t len)
     it->from = (uintptr_t)from;
     it->delta = (uintptr_t)to - (uintptr_t)from;
     it->len = (uint32_t)len;
-    ls_stream_copy(&b->items[b->nrec], it, sizeof *it);
+    ls_stream_copy(ls_item_at(b->items, b->nrec), it, sizeof *it);
     b->used = at + span;
-    b->nrec++;
+    b->nrec += LS_ITEM_MAX_UNITS;
     return LDRSNAP_OK;
 }
 
@@ -314,9 +315,9 @@ static LS_ALWAYS_INLINE int compact_send(ldrsnap_parser *p, const char *w,
         return solo_item(p, item, w);
     size_t span = (len + 15) & ~(size_t)15;
     ls_stream_copy(b->mem + at, w, span);
-    ls_stream_copy(&b->items[b->nrec], item, size);
+    ls_stream_copy(ls_item_at(b->items, b->nrec), item, size);
     b->used = at + span;
-    b->nrec++;
+    b->nrec++; /* a compact item: one unit */
     return LDRSNAP_OK;
 }
 
@@ -396,9 +397,10 @@ static LS_ALWAYS_INLINE int emit_plain(ldrsnap_parser *p, const char *s,
     ls_usual_encode(&it, n, st, line, p->cur_offset, at);
     ls_batch *b = p->batch;
     ls_stream_line(b->mem + at, s, n);
-    ls_stream_copy(&b->items[b->nrec], &it, LS_ITEM_BYTES(ls_usual));
+    ls_stream_copy(ls_item_at(b->items, b->nrec), &it,
+                   LS_ITEM_BYTES(ls_usual));
     b->used = at + span;
-    b->nrec++;
+    b->nrec++; /* one unit */
     vista_owner(p, st, (ldrsnap_level)st->plain,
                 owner_name(p, s, f, st->sep - f, n));
     return LDRSNAP_OK;

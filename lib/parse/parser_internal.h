@@ -29,8 +29,8 @@
 #define LS_LEN_UNKNOWN UINT32_MAX
 
 typedef struct ls_batch {
-    ls_item *items;
-    size_t nrec, maxrec;
+    ls_item *items;            /* in units (parse/item.h: ls_item_at()) */
+    size_t nrec, maxrec;       /* units of items used, and the room */
     char *mem;                /* each record's strings */
     size_t used, cap;
     struct ls_batch *next;

@@ -22,7 +22,9 @@
 #include "simd/simd.h"
 
 #define PIPE_BATCHES 4
-#define BATCH_RECORDS 4096
+/* the items' room: 64-byte units (parse/item.h), a compact item one, a
+ * record item three */
+#define BATCH_UNITS 8192
 #define BATCH_MIN_BYTES (1u << 20)
 #define PIPE_BLOCKS 3
 #define ROOM_MIN 4096 /* ldrsnap_analyzer_buffer() gives no less */
@@ -232,8 +234,8 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
     cap = (cap + 63) & ~(size_t)63;
     /* every batch and block in one piece of memory, each on a cache
      * line (pages the batches never reach are never touched) */
-    const size_t items = BATCH_RECORDS * sizeof(ls_item);
-    _Static_assert(BATCH_RECORDS * sizeof(ls_item) % 64 == 0 &&
+    const size_t items = BATCH_UNITS * LS_ITEM_UNIT;
+    _Static_assert(BATCH_UNITS * LS_ITEM_UNIT % 64 == 0 &&
                        BLOCK_BYTES % 64 == 0,
                    "the pieces of the arena stay on cache lines");
     /* and the room the caller's thread puts an item's strings together
@@ -250,7 +252,7 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
         b->items = (ls_item *)(void *)m;
         b->mem = m + items;
         m += items + cap;
-        b->maxrec = BATCH_RECORDS;
+        b->maxrec = BATCH_UNITS;
         b->cap = cap;
         b->next = i + 1 < PIPE_BATCHES ? &pp->slot[i + 1].b : NULL;
     }
@@ -329,14 +331,13 @@ static bool pull_ahead(ls_pipe *pp)
  * strings are in memory, in no cache, and the first read of each line of
  * them waited for memory (an item's kind, a usual line's function name:
  * about a sixth of this thread's time on the realistic capture, perf
- * record -e cpu-clock).  So they are asked for ahead: the item
- * AHEAD_ITEMS on, the two other lines of a record item AHEAD_RECORD on
- * (its first line is in by then), and two lines of strings AHEAD_STRINGS
- * bytes past the line being analyzed (the tokenizer writes them in
- * order; a line and its NUL take 96 bytes on average).  Hints only, as
- * integers: they may point past the batch, and never fault. */
-#define AHEAD_ITEMS 16
-#define AHEAD_RECORD 8
+ * record -e cpu-clock).  So they are asked for ahead: the units of
+ * items AHEAD_UNITS on (as many as the item being analyzed takes: each
+ * unit once), and two lines of strings AHEAD_STRINGS bytes past the line
+ * being analyzed (the tokenizer writes them in order; a line and its NUL
+ * take 96 bytes on average).  Hints only, as integers: they may point
+ * past the batch, and never fault. */
+#define AHEAD_UNITS 16
 #define AHEAD_STRINGS 1024
 
 static LS_ALWAYS_INLINE void ahead_line(uintptr_t a)
@@ -348,14 +349,15 @@ static LS_ALWAYS_INLINE void ahead_line(uintptr_t a)
 #endif
 }
 
-/* Before item i is decoded. */
-static LS_ALWAYS_INLINE void ahead_items(const ls_batch *b, size_t i)
+/* Before the item at unit u, of k units, is decoded: the units that
+ * many on from it. */
+static LS_ALWAYS_INLINE void ahead_items(const ls_batch *b, size_t u, size_t k)
 {
-    ahead_line((uintptr_t)b->items + (i + AHEAD_ITEMS) * sizeof(ls_item));
-    size_t k = i + AHEAD_RECORD;
-    if (k < b->nrec && b->items[k].kind == LS_ITEM_RECORD) {
-        ahead_line((uintptr_t)&b->items[k] + 64);
-        ahead_line((uintptr_t)&b->items[k] + 128);
+    uintptr_t at = (uintptr_t)b->items + (u + AHEAD_UNITS) * LS_ITEM_UNIT;
+    ahead_line(at);
+    if (k > 1) { /* a record item */
+        ahead_line(at + LS_ITEM_UNIT);
+        ahead_line(at + 2 * LS_ITEM_UNIT);
     }
 }
 
@@ -388,16 +390,18 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
         if (!pp->full_head)
             pp->full_tail = NULL;
         pthread_mutex_unlock(&pp->mu);
-        for (size_t i = 0; i < AHEAD_ITEMS; i++)
-            ahead_line((uintptr_t)&b->items[i]);
+        for (size_t u = 0; u < AHEAD_UNITS; u++)
+            ahead_line((uintptr_t)b->items + u * LS_ITEM_UNIT);
         for (size_t k = 0; k < AHEAD_STRINGS; k += 64)
             ahead_line((uintptr_t)b->mem + k);
-        for (size_t i = 0; i < b->nrec && rc == 0; i++) {
+        for (size_t u = 0, k; u < b->nrec && rc == 0; u += k) {
             ldrsnap_record built;
             ls_note note; /* what the tokenizer thread learnt */
-            ahead_items(b, i);
-            const ldrsnap_record *r = ldrsnap__item_decode(
-                &b->items[i], b->mem, &pp->cx, &built, &note);
+            ls_item *it = ls_item_at(b->items, u);
+            k = ls_item_units(it);
+            ahead_items(b, u, k);
+            const ldrsnap_record *r =
+                ldrsnap__item_decode(it, b->mem, &pp->cx, &built, &note);
             ahead_strings(r->raw);
             rc = pp->consume(pp->ctx, r, &note);
         }
