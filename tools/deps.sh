@@ -14,6 +14,8 @@ pkgs="$pkgs libisal-dev"
 # make check counts each -j worker's instructions under valgrind's callgrind
 # (tests/archive/jobs_workers.sh): a fact about threads, not about a clock
 pkgs="$pkgs valgrind"
+# make check sees which thread of a -j 2 run writes its output with strace
+pkgs="$pkgs strace"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
