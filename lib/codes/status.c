@@ -115,23 +115,39 @@ LS_FUNCS(L)
                    name " is shorter than FUNC_MIN_LEN");
 LS_FUNCS(L)
 #undef L
-#define BY_HASH_SLOTS 64 /* a power of two, more than twice the names */
 
-/* funcs[] index + 1 of each name at the slot of its hash (the next free
- * one on a collision), built from LS_FUNCS at first use (by_hash_ready):
- * a name is compared with the names from its slot to the next empty
- * one, most of the time one. */
-static unsigned char by_hash[BY_HASH_SLOTS];
+/* Each name at the slot of its hash, with what a look-up compares: its
+ * first three words and its last (from a zero-padded copy), its length,
+ * id and flags, in one line.  The hash's multiplier is the first from
+ * HASH_MUL on (by steps of two) that puts every name of the table in a
+ * slot of its own, found at first use (by_hash_ready): a look-up reads
+ * one slot, with no loop.  (The table is fixed: so is the multiplier;
+ * about ten tries.) */
+#define BY_HASH_BITS 7
+#define BY_HASH_SLOTS (1u << BY_HASH_BITS) /* > 4 times the names */
+#define HASH_MUL 0x9E3779B97F4A7C15ull
+typedef struct func_slot {
+    uint64_t w[3];             /* bytes 0-7, 8-15, 16-23 */
+    uint64_t last;             /* bytes len-8 to len-1 */
+    unsigned flags;
+    unsigned char len, id;     /* len 0: no name */
+} func_slot;
+static func_slot by_hash[BY_HASH_SLOTS];
+static uint64_t by_hash_mul;
 static atomic_int by_hash_ready; /* 0, 1: being built, 2: built */
+
+static inline uint64_t word_at(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
 
 /* The slot of a name of FUNC_MIN_LEN bytes or more: from its length and
  * its last eight bytes (the first ones are "Ldr" in every name). */
-static inline unsigned name_slot(const char *name, size_t len)
+static inline unsigned name_slot(uint64_t last, size_t len, uint64_t mul)
 {
-    uint64_t w;
-    memcpy(&w, name + len - 8, 8);
-    return (unsigned)(((w ^ len) * 0x9E3779B97F4A7C15ull) >> 58) &
-           (BY_HASH_SLOTS - 1);
+    return (unsigned)(((last ^ len) * mul) >> (64 - BY_HASH_BITS));
 }
 
 static void by_hash_build(void)
@@ -140,50 +156,71 @@ static void by_hash_build(void)
     if (!atomic_compare_exchange_strong(&by_hash_ready, &expect, 1)) {
         while (atomic_load_explicit(&by_hash_ready, memory_order_acquire) !=
                2)
-            ; /* another thread builds it: a few hundred instructions */
+            ; /* another thread builds it: a few thousand instructions */
         return;
     }
-    for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
-        unsigned k = name_slot(funcs[i].name, funcs[i].len);
-        while (by_hash[k])
-            k = (k + 1) & (BY_HASH_SLOTS - 1);
-        by_hash[k] = (unsigned char)(i + 1);
+    enum { NFUNCS = sizeof funcs / sizeof funcs[0] };
+    _Static_assert(NFUNCS * 4 < BY_HASH_SLOTS, "BY_HASH_SLOTS too small");
+    func_slot one[NFUNCS];
+    for (size_t i = 0; i < NFUNCS; i++) {
+        char pad[32] = {0};
+        size_t len = funcs[i].len;
+        memcpy(pad, funcs[i].name, len);
+        one[i] = (func_slot){{word_at(pad), word_at(pad + 8),
+                              word_at(pad + 16)},
+                             word_at(pad + len - 8),
+                             funcs[i].flags,
+                             funcs[i].len,
+                             funcs[i].id};
+    }
+    for (uint64_t mul = HASH_MUL;; mul += 2) {
+        memset(by_hash, 0, sizeof by_hash);
+        size_t i = 0;
+        for (; i < NFUNCS; i++) {
+            func_slot *f = &by_hash[name_slot(one[i].last, one[i].len, mul)];
+            if (f->len)
+                break; /* taken: the next multiplier */
+            *f = one[i];
+        }
+        if (i == NFUNCS) {
+            by_hash_mul = mul;
+            break;
+        }
     }
     atomic_store_explicit(&by_hash_ready, 2, memory_order_release);
 }
 
-/* a[0..len) == b[0..len), len >= 8: a word at a time, the last word
- * overlapping the one before (no call, and most names differ in their
- * first word) */
-static inline bool same_name(const char *a, const char *b, size_t len)
-{
-    uint64_t x, y;
-    for (size_t i = 0; i + 8 < len; i += 8) {
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        if (x != y)
-            return false;
-    }
-    memcpy(&x, a + len - 8, 8);
-    memcpy(&y, b + len - 8, 8);
-    return x == y;
-}
-
 /* An id for a loader function name (LS_FID_UNKNOWN for names not in the
  * table, which are then compared as strings) and what the trace must know
- * about it. */
+ * about it.  The name's bytes are read in words, none past its end: its
+ * first and last words, and its second and third when it is longer than
+ * 16 and 24 bytes: together every byte (a slot's bytes past its name are
+ * zeros, and compared only where the name's are). */
+static LS_NOINLINE unsigned func_id_first(const char *name, size_t len,
+                                           unsigned *flags)
+{
+    by_hash_build();
+    return ldrsnap__func_id(name, len, flags);
+}
+
 unsigned ldrsnap__func_id(const char *name, size_t len, unsigned *flags)
 {
+    /* the table's building out of line: this is a leaf, saving no
+     * register */
     if (atomic_load_explicit(&by_hash_ready, memory_order_acquire) != 2)
-        by_hash_build();
+        return func_id_first(name, len, flags);
     if (len >= FUNC_MIN_LEN && len <= FUNC_MAX_LEN) {
-        for (unsigned k = name_slot(name, len), i; (i = by_hash[k]);
-             k = (k + 1) & (BY_HASH_SLOTS - 1)) {
-            const func_info *f = &funcs[i - 1];
-            if (f->len == len && same_name(f->name, name, len)) {
-                *flags = f->flags;
-                return f->id;
-            }
+        uint64_t last = word_at(name + len - 8);
+        const func_slot *f = &by_hash[name_slot(last, len, by_hash_mul)];
+        uint64_t diff = (f->len ^ len) | (f->last ^ last) |
+                        (f->w[0] ^ word_at(name));
+        if (len > 16)
+            diff |= f->w[1] ^ word_at(name + 8);
+        if (len > 24)
+            diff |= f->w[2] ^ word_at(name + 16);
+        if (!diff) {
+            *flags = f->flags;
+            return f->id;
         }
     }
     *flags = 0;
