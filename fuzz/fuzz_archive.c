@@ -4,7 +4,10 @@
  * to its end under small limits, the errors' messages non-empty.  The
  * input is read twice: with our zip reader (lib/source/zip.c) and with
  * every zip left to libarchive (ldrsnap__zip_native(false)); a member
- * both read to its end without an error must have the same bytes.
+ * both read to its end without an error must have the same bytes.  And a
+ * third time with zip.c's members all inflated as streams
+ * (ldrsnap__zip_whole(false)): every entry the same as with the members
+ * it inflates whole, errors and bytes read before them included.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void ldrsnap__zip_native(bool on); /* lib/source/zip.c */
+void ldrsnap__zip_whole(bool on);
 
 #define MAX_SEEN 64
 
@@ -23,8 +27,17 @@ typedef struct seen {
     uint64_t hash, len;
 } seen;
 
+/* Every entry, in order: what read_all() saw of the first MAX_SEEN. */
+typedef struct entry_seen {
+    uint64_t name, hash, len;
+    int error, rc;
+} entry_seen;
+
+static entry_seen *all;
+static size_t all_n;
+
 /* Read every entry; the first MAX_SEEN read whole without an error go
- * to s (their count in *n). */
+ * to s (their count in *n); with `all` set, every entry's there too. */
 static void read_all(const uint8_t *data, size_t size, seen *s, size_t *n)
 {
     ldrsnap_batch *b = NULL;
@@ -57,6 +70,12 @@ static void read_all(const uint8_t *data, size_t size, seen *s, size_t *n)
         }
         if (rc < 0 && !*ldrsnap_batch_errmsg(b))
             __builtin_trap();
+        if (all && all_n < MAX_SEEN) {
+            uint64_t nh = 1469598103934665603u;
+            for (const char *c = e->name; *c; c++)
+                nh = (nh ^ (unsigned char)*c) * 1099511628211u;
+            all[all_n++] = (entry_seen){nh, h, len, e->error, rc};
+        }
         if (rc == 0 && !e->error && !e->skipped && *n < MAX_SEEN &&
             strlen(e->name) < sizeof s->name) {
             strcpy(s[*n].name, e->name);
@@ -71,8 +90,20 @@ static void read_all(const uint8_t *data, size_t size, seen *s, size_t *n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static seen ours[MAX_SEEN], theirs[MAX_SEEN];
-    size_t n1, n2;
+    static entry_seen whole[MAX_SEEN], stream[MAX_SEEN];
+    size_t n1, n2, nw;
+    all = whole;
+    all_n = 0;
     read_all(data, size, ours, &n1);
+    nw = all_n;
+    all = stream;
+    all_n = 0;
+    ldrsnap__zip_whole(false);
+    read_all(data, size, theirs, &n2);
+    ldrsnap__zip_whole(true);
+    all = NULL;
+    if (nw != all_n || memcmp(whole, stream, nw * sizeof *whole))
+        __builtin_trap(); /* inflated whole, not as the stream */
     ldrsnap__zip_native(false);
     read_all(data, size, theirs, &n2);
     ldrsnap__zip_native(true);

@@ -11,6 +11,8 @@ pkgs="build-essential pkg-config zlib1g-dev libpcre2-dev libyaml-dev libcriterio
 pkgs="$pkgs libarchive-dev zip p7zip-full xz-utils bzip2 zstd lz4 gcab"
 # plain .gz inputs: ISA-L's igzip inflates them (zlib without it)
 pkgs="$pkgs libisal-dev"
+# a zip's members of up to 4 MiB: libdeflate inflates each in one call
+pkgs="$pkgs libdeflate-dev"
 # make check counts each -j worker's instructions under valgrind's callgrind
 # (tests/archive/jobs_workers.sh): a fact about threads, not about a clock
 pkgs="$pkgs valgrind"

@@ -576,6 +576,29 @@ static int name_member(ls_arc *arc, level *L, ls_member *m, const char *pn)
     return 0;
 }
 
+/* The longest member that no limit could stop part way, whatever the
+ * reads it comes in (raw_read()'s checks): within max_bytes, within the
+ * per-member ratio's floor, the input's total within max_total and its
+ * ratio to the bytes read so far within max_ratio (or the floor).  Such a
+ * member may be inflated whole (zip.c) before its first byte is given. */
+static uint64_t whole_budget(const ls_arc *arc)
+{
+    const ls_limits *l = arc->lim;
+    uint64_t t = *arc->total;
+    uint64_t b = LS_MIN(l->max_bytes, l->ratio_floor);
+    b = LS_MIN(b, l->max_total > t ? l->max_total - t : 0);
+    uint64_t r = l->ratio_floor > t ? l->ratio_floor - t : 0;
+    uint64_t in = *arc->feed->in_total;
+    if (l->max_ratio && in) {
+        uint64_t room = in > UINT64_MAX / l->max_ratio
+                            ? UINT64_MAX
+                            : in * l->max_ratio;
+        if (room > t)
+            r = LS_MAX(r, room - t);
+    }
+    return LS_MIN(b, r);
+}
+
 /* The next member of a zip of ours (zip.c). */
 static int next_zip_header(ls_arc *arc, ls_member *m, bool *again)
 {
@@ -595,6 +618,7 @@ static int next_zip_header(ls_arc *arc, ls_member *m, bool *again)
     if (zm.link)
         m->skipped = "a symbolic link in the archive, not followed";
     m->size = zm.size;
+    ldrsnap__zip_whole_max(L->z, whole_budget(arc));
     return 0;
 }
 

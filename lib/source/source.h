@@ -106,11 +106,20 @@ int ldrsnap__zip_read(ls_zip *z, void *buf, size_t cap, size_t *got,
                       char *why, size_t whylen);
 /* The member's compressed bytes read so far. */
 uint64_t ldrsnap__zip_in(const ls_zip *z);
+/* After ldrsnap__zip_next(): the member may be inflated whole (in one
+ * call, before its first bytes are given) if it is no longer than max,
+ * a length no limit could stop part way (archive.c). */
+void ldrsnap__zip_whole_max(ls_zip *z, uint64_t max);
 void ldrsnap__zip_free(ls_zip *z);
 /* For the tests and the fuzzer: off, every zip goes to libarchive; how
  * many archives zip.c has opened. */
 void ldrsnap__zip_native(bool on);
 unsigned long ldrsnap__zip_opened(void);
+/* For the tests and the fuzzer: off, every member is inflated as a
+ * stream (zip.c's own oracle for its members inflated whole); how many
+ * members were inflated whole. */
+void ldrsnap__zip_whole(bool on);
+unsigned long ldrsnap__zip_wholes(void);
 
 /* Check one input's count against the limits: 0, or LDRSNAP_ELIMIT with
  * why (for "<name>: <why>"). */

@@ -4,7 +4,9 @@
  * descriptors, a directory out of offset order, an empty member, one
  * larger than a read window), each read through the batch both ways
  * (ldrsnap__zip_native()), the same names and bytes; a corrupt member, a
- * wrong CRC, a cut archive and an encrypted member.
+ * wrong CRC, a cut archive and an encrypted member; members inflated
+ * whole (libdeflate) against the stream (ldrsnap__zip_whole()), good,
+ * broken and stopped by a limit.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -190,12 +192,18 @@ static unsigned char *make_zip(const zmem *m, size_t n, unsigned flags,
 }
 
 /* What the batch gives of a zip in memory: a line per entry (name,
- * skipped, error and its message, the bytes' CRC and length). */
-static char *read_all(const unsigned char *zip, size_t len, bool native)
+ * skipped, error and its message, the bytes' CRC and length); zip.c's
+ * members inflated whole when they may be, or all as streams; under the
+ * limits lim (NULL: the defaults). */
+static char *read_with(const unsigned char *zip, size_t len, bool native,
+                       bool whole, const ldrsnap_limits *lim)
 {
     ldrsnap__zip_native(native);
+    ldrsnap__zip_whole(whole);
     ldrsnap_batch *b = NULL;
     cr_assert_eq(ldrsnap_batch_new(&b, NULL, 0), 0);
+    if (lim)
+        cr_assert_eq(ldrsnap_batch_set_limits(b, lim), 0);
     cr_assert_eq(ldrsnap_batch_add_memory(b, "t.zip", zip, len), 0);
     zbuf out = {0};
     ldrsnap_entry *e;
@@ -218,8 +226,14 @@ static char *read_all(const unsigned char *zip, size_t len, bool native)
     }
     ldrsnap_batch_free(b);
     ldrsnap__zip_native(true);
+    ldrsnap__zip_whole(true);
     put(&out, "", 1);
     return (char *)out.p;
+}
+
+static char *read_all(const unsigned char *zip, size_t len, bool native)
+{
+    return read_with(zip, len, native, true, NULL);
 }
 
 static unsigned char *pattern(size_t n, unsigned seed)
@@ -349,6 +363,106 @@ Test(zip, what_is_not_ours_goes_to_libarchive)
     cr_expect_eq(ldrsnap__zip_opened(), before);
     cr_expect(strstr(ours, "t.zip!a.log|encrypted, not read (no password)|")
                   != NULL, "%s", ours);
+    free(ours);
+    free(z);
+    free(big);
+    free(small);
+}
+
+/* The central directory's entry of the member named name: its first
+ * byte. */
+static unsigned char *cd_entry(unsigned char *z, size_t len, const char *name)
+{
+    size_t nl = strlen(name);
+    for (unsigned char *q = z; q + 46 + nl <= z + len; q++)
+        if (!memcmp(q, "PK\1\2", 4) && q[28] == nl && q[29] == 0 &&
+            !memcmp(q + 46, name, nl))
+            return q;
+    cr_assert_fail("no directory entry for %s", name);
+    return NULL;
+}
+
+/* Whole and streamed: the same lines; n members whole (n < 0: any). */
+static char *both_ways(const unsigned char *z, size_t len,
+                       const ldrsnap_limits *lim, long n, const char *what)
+{
+    unsigned long before = ldrsnap__zip_wholes();
+    char *whole = read_with(z, len, true, true, lim);
+    if (n >= 0)
+        cr_expect_eq(ldrsnap__zip_wholes(), before + (unsigned long)n,
+                     "%s: %lu members inflated whole, not %ld", what,
+                     ldrsnap__zip_wholes() - before, n);
+    before = ldrsnap__zip_wholes();
+    char *stream = read_with(z, len, true, false, lim);
+    cr_expect_eq(ldrsnap__zip_wholes(), before);
+    cr_expect_str_eq(whole, stream, "%s", what);
+    free(stream);
+    return whole;
+}
+
+Test(zip, a_member_inflated_whole_is_the_stream)
+{
+#ifdef LS_HAVE_LIBDEFLATE
+    long good = 3; /* a.log, b.log and c.log; not the empty one */
+#else
+    long good = 0;
+#endif
+    setup(8);
+    for (unsigned flags = 0; flags < 8; flags++) {
+        size_t len;
+        unsigned char *z = make_zip(members, 4, flags, &len);
+        char *ours = both_ways(z, len, NULL, good, "flags");
+        char *theirs = read_all(z, len, false);
+        cr_expect_str_eq(ours, theirs, "flags %u", flags);
+        free(ours);
+        free(theirs);
+        free(z);
+    }
+    /* broken members: each read as a stream again, its bytes and error
+     * as before */
+    size_t len;
+    unsigned char *z = make_zip(members, 4, 0, &len);
+    unsigned char *p = z; /* the large member's data, garbled */
+    for (int k = 0; k < 3; k++)
+        while (memcmp(++p, "PK\3\4", 4))
+            ;
+    for (unsigned char *q = p - 4000; q < p - 3000; q++)
+        *q ^= 0x5A;
+    char *ours = both_ways(z, len, NULL, good ? good - 1 : 0, "garbled");
+    cr_expect(strstr(ours, "t.zip!b\xc3\xbc.log: zip member is corrupt") !=
+                  NULL, "%s", ours);
+    free(ours);
+    free(z);
+    /* a.log longer than its directory entry says; c.log's CRC-32 wrong */
+    z = make_zip(members, 4, 0, &len);
+    unsigned char *a = cd_entry(z, len, "a.log");
+    a[24] = (unsigned char)((5000 - 1) & 0xFF); /* 4999 */
+    cd_entry(z, len, "c.log")[16] ^= 1;
+    ours = both_ways(z, len, NULL, good ? good - 2 : 0, "longer, crc");
+    cr_expect(strstr(ours, "t.zip!a.log: zip member is corrupt (longer "
+                           "than the archive says)") != NULL, "%s", ours);
+    cr_expect(strstr(ours, "t.zip!c.log: zip member is corrupt (incorrect "
+                           "CRC-32)") != NULL, "%s", ours);
+    free(ours);
+    free(z);
+    /* limits that stop b.log part way: it is a stream, stopped where it
+     * was; a.log and c.log are still inflated whole */
+    z = make_zip(members, 4, 0, &len);
+    ldrsnap_limits lim = LDRSNAP_LIMITS_INIT;
+    lim.max_bytes = 100000;
+    ours = both_ways(z, len, &lim, good ? good - 1 : 0, "max_bytes");
+    cr_expect(strstr(ours, "max_bytes") != NULL, "%s", ours);
+    free(ours);
+    /* the input's total: nothing read after b.log */
+    lim = (ldrsnap_limits)LDRSNAP_LIMITS_INIT;
+    lim.max_total = 300000;
+    ours = both_ways(z, len, &lim, good ? 1 : 0, "max_total");
+    cr_expect(strstr(ours, "max_total") != NULL, "%s", ours);
+    free(ours);
+    lim = (ldrsnap_limits)LDRSNAP_LIMITS_INIT;
+    lim.ratio_floor = 4096;
+    lim.max_ratio = 2;
+    ours = both_ways(z, len, &lim, -1, "max_ratio");
     free(ours);
     free(z);
     free(big);
