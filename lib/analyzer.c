@@ -13,13 +13,22 @@
 #define ANALYZER_MAGIC 0x4C445241u /* "LDRA" */
 /* LDRSNAP_OPT_THREADED: below this, a thread costs more than it saves */
 #define PIPE_AFTER_BYTES (1u << 20)
-/* Pulled input comes in reads of up to FEED_ROOM: one of this much says
+/* Pulled input comes in reads of up to PULL_READ: one of this much says
  * the input is large, and the thread starts with it (waiting for a whole
  * MiB would analyze the first read, often the input's first 256 KiB that
  * a reader kept from sniffing, on one thread). */
 #define PULL_PIPE_AFTER_BYTES (64u << 10)
 /* ldrsnap_analyzer_buffer() without a tokenizer thread */
 #define FEED_ROOM (1u << 20)
+/* ldrsnap_analyzer_pull() without a tokenizer thread reads no more than
+ * this at a time: the bytes read() has just copied are still in this
+ * core's L2 cache (2 MiB here) when the parser reads them, with the items
+ * and strings it writes beside them.  One thread, the 200 MB capture,
+ * --json -j 1, perf stat task-clock, 11 runs of each alternated: reads
+ * of 1 MiB 502 ms (median), 512 KiB 495, 256 KiB 492, 128 KiB 498
+ * (docs/PERFORMANCE.md, seventh round); the tokenizer thread's reads
+ * (pipeline.c, BLOCK_BYTES) are 256 KiB too. */
+#define PULL_READ (256u << 10)
 
 enum { A_OPEN, A_FINISHED, A_FAILED };
 
@@ -319,6 +328,8 @@ static int pull(ldrsnap_analyzer *a, ldrsnap_read_fn read, void *ctx)
         void *buf;
         size_t cap, got = 0;
         int rc = buffer(a, &buf, &cap);
+        if (rc == 0 && !a->pipe && cap > PULL_READ)
+            cap = PULL_READ;
         if (rc == 0)
             rc = read(ctx, buf, cap, &got);
         if (rc == 0 && got > cap)
