@@ -50,8 +50,36 @@ static uint32_t name_hash(const char *s, size_t n)
     return r ? r : 1;
 }
 
+static inline unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* a[0..n) and b[0..n) alike without case (ASCII), as ldrsnap__name_eq()
+ * tells two names of n bytes apart: the bytes first, a word at a time
+ * (the usual case: the same name as printed), then folded.  Both are
+ * strings of n bytes: a word at n - 8 can be read. */
+static inline bool name_eq_n(const char *a, const char *b, size_t n)
+{
+    bool same = true;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n && same; i += 8)
+            same = load_le64(a + i) == load_le64(b + i);
+        same = same && load_le64(a + n - 8) == load_le64(b + n - 8);
+    } else {
+        same = memcmp(a, b, n) == 0;
+    }
+    if (same)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i] &&
+            fold((unsigned char)a[i]) != fold((unsigned char)b[i]))
+            return false;
+    return true;
+}
+
 /* The module of file name b (n bytes, hash h), or NULL. */
-static ls_module *module_find_base(const ls_trace *tr, const char *b,
+static ls_module *module_find_base(const ls_trace *tr, const char *b, size_t n,
                                    uint32_t h)
 {
     if (!tr->mod_cap)
@@ -60,7 +88,7 @@ static ls_module *module_find_base(const ls_trace *tr, const char *b,
         ls_module *m = &tr->mods[i];
         if (!m->hash)
             return NULL;
-        if (m->hash == h && ldrsnap__name_eq(m->name, b))
+        if (m->hash == h && m->name_len == n && name_eq_n(m->name, b, n))
             return m;
     }
 }
@@ -70,7 +98,8 @@ ls_module *ldrsnap__module_find(const ls_trace *tr, const char *name)
     if (!tr->mod_cap || !name)
         return NULL;
     const char *b = ldrsnap__basename(name);
-    return module_find_base(tr, b, name_hash(b, strlen(b)));
+    size_t n = strlen(b);
+    return module_find_base(tr, b, n, name_hash(b, n));
 }
 
 const char *ldrsnap__module_path(const ls_proc *p, const ls_module *m)
@@ -158,7 +187,7 @@ static ls_module *module_get_base(ls_trace *tr, const char *name,
     if (m && m->name_len == n && memcmp(m->name, b, n) == 0)
         return m;
     uint32_t h = name_hash(b, n);
-    if ((m = module_find_base(tr, b, h)))
+    if ((m = module_find_base(tr, b, n, h)))
         return tr->last_mod = m;
     if (tr->nmods >= LS_MAX_MODULES)
         return NULL;
@@ -188,8 +217,7 @@ static void based_add(ls_trace *tr, ls_proc *p, const ls_module *m)
 {
     if (p->nbased == p->based_cap) {
         size_t cap = p->based_cap ? p->based_cap * 2 : 16;
-        ls_mod_ref *n =
-            ldrsnap__realloc(&tr->al, p->based, cap * sizeof *n);
+        ls_mod_ref *n = ldrsnap__realloc(&tr->al, p->based, cap * sizeof *n);
         if (!n) {
             p->based_lost = true; /* the map is searched whole */
             return;
@@ -197,7 +225,8 @@ static void based_add(ls_trace *tr, ls_proc *p, const ls_module *m)
         p->based = n;
         p->based_cap = cap;
     }
-    p->based[p->nbased++] = (ls_mod_ref){m->name, m->hash};
+    p->based[p->nbased++] = (ls_mod_ref){m->name, m->hash,
+                                         (uint32_t)m->name_len};
 }
 
 /* Note a module that exists (seen mapped or loaded), whose file name b
@@ -258,14 +287,15 @@ const ls_module *ldrsnap__module_at(const ls_trace *tr, const ls_proc *p,
      * thousands of modules, a process maps a few dozen */
     const ls_module *at = NULL, *inside = NULL;
     for (size_t i = 0; i < p->nbased; i++) {
-        const ls_module *m = module_find_base(tr, p->based[i].name,
-                                              p->based[i].hash);
+        const ls_module *m = module_find_base(
+            tr, p->based[i].name, p->based[i].len, p->based[i].hash);
         if (!m || !m->has_base || m->base_owner != p->serial)
             continue;
         if (addr == m->base) {
             if (!at || m < at)
                 at = m;
-        } else if (addr > m->base && addr < m->end && (!inside || m < inside)) {
+        } else if (addr > m->base && addr < m->end &&
+                   (!inside || m < inside)) {
             inside = m;
         }
     }

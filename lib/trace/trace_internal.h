@@ -84,6 +84,7 @@ typedef struct ls_thread {
 typedef struct ls_mod_ref {
     const char *name;
     uint32_t hash;
+    uint32_t len;    /* the name's */
 } ls_mod_ref;
 
 /* The map is the trace's, by name; what differs from process to process
