@@ -86,6 +86,19 @@ static void build_chain(const ls_trace *tr, chain_b *c, const ls_proc *p,
 
 /* ---- failures ---------------------------------------------------------- */
 
+/* The name of a status, the last one's kept (most failures and probe
+ * misses of a log share a few statuses; the table's search reads cold
+ * lines). */
+static const char *status_name(ls_trace *tr, uint32_t status)
+{
+    if (!tr->has_named || tr->named_status != status) {
+        tr->named_status = status;
+        tr->status_name = ldrsnap_status_name(status);
+        tr->has_named = true;
+    }
+    return tr->status_name;
+}
+
 ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
                            const ldrsnap_record *rec, const fail_spec *s)
 {
@@ -111,7 +124,8 @@ ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
         len[j] = str[j] ? strlen(str[j]) : 0;
         size += str[j] ? len[j] + 1 : 0;
     }
-    chain_b c = {{0}, 0};
+    chain_b c;
+    c.n = 0; /* items are read only below n: no 264-byte clearing */
     build_chain(tr, &c, p, t, s->dll, s->parent);
     size_t skip = c.n > LS_MAX_CHAIN ? c.n - LS_MAX_CHAIN : 0;
     size_t clen[LS_MAX_CHAIN * 2];
@@ -150,13 +164,8 @@ ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
         f->pub.flags |= LDRSNAP_FF_TID;
     }
     if (s->has_status) {
-        if (!tr->has_named || tr->named_status != s->status) {
-            tr->named_status = s->status;
-            tr->status_name = ldrsnap_status_name(s->status);
-            tr->has_named = true;
-        }
         f->pub.status = s->status;
-        f->pub.status_name = tr->status_name;
+        f->pub.status_name = status_name(tr, s->status);
         f->pub.flags |= LDRSNAP_FF_STATUS;
     }
     f->pub.dll = f->strings[LS_FS_DLL];
@@ -202,7 +211,7 @@ int ldrsnap__fail_noise(ls_trace *tr, ls_proc *p, ls_thread *t,
     f.role = LDRSNAP_ROLE_NOISE;
     f.confidence = LDRSNAP_CONF_HIGH;
     f.status = rec->status;
-    f.status_name = ldrsnap_status_name(rec->status);
+    f.status_name = status_name(tr, rec->status);
     f.flags = LDRSNAP_FF_STATUS;
     if (p->has_pid) {
         f.pid = p->pid;
@@ -215,7 +224,8 @@ int ldrsnap__fail_noise(ls_trace *tr, ls_proc *p, ls_thread *t,
     f.dll = ls_nonempty(dll);
     f.text = rec->text;
     f.note = note;
-    chain_b c = {{0}, 0};
+    chain_b c;
+    c.n = 0; /* items are read only below n: no 264-byte clearing */
     chain_add(&c, p->image);
     chain_frames(&c, t, t->depth);
     chain_add(&c, dll);
