@@ -25,9 +25,9 @@
  * core's L2 cache (2 MiB here) when the parser reads them, with the items
  * and strings it writes beside them.  One thread, the 200 MB capture,
  * --json -j 1, perf stat task-clock, 11 runs of each alternated: reads
- * of 1 MiB 502 ms (median), 512 KiB 495, 256 KiB 492, 128 KiB 498
- * (docs/PERFORMANCE.md, seventh round); the tokenizer thread's reads
- * (pipeline.c, BLOCK_BYTES) are 256 KiB too. */
+ * of 1 MiB 502 ms (median), 512 KiB 495, 256 KiB 492; 128 KiB took more
+ * than 256 in another series (docs/PERFORMANCE.md, seventh round); the
+ * tokenizer thread's reads (pipeline.c, BLOCK_BYTES) are 256 KiB too. */
 #define PULL_READ (256u << 10)
 
 enum { A_OPEN, A_FINISHED, A_FAILED };

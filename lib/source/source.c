@@ -109,6 +109,12 @@ struct ldrsnap_batch {
     uint64_t in_total, out_total, top_total;
     ls_feed feed;
     ls_arc *arc;
+    /* a regular file's size when it was opened (-1: not one, or one the
+     * first read took whole), and its offset then (standard input may
+     * start past 0): a file that ends shorter than what was read of it
+     * shrank under us (read_plain()) */
+    int64_t open_size;
+    uint64_t open_pos;
     char errmsg[1024];
 };
 
@@ -143,6 +149,7 @@ int ldrsnap_batch_new(ldrsnap_batch **out, const ldrsnap_options *opts,
     b->al = al;
     b->flags = flags;
     b->fd = -1;
+    b->open_size = -1;
     default_limits(&b->lim);
     *out = b;
     return LDRSNAP_OK;
@@ -234,6 +241,7 @@ static void close_top(ldrsnap_batch *b)
     b->mem_len = b->mem_pos = 0;
     b->in_len = b->in_pos = 0;
     b->in_total = b->top_total = 0;
+    b->open_size = -1;
 }
 
 static void close_entry(ldrsnap_batch *b)
@@ -386,9 +394,20 @@ static int start_entry(ldrsnap_batch *b, const char *name, const char *path,
     if (s == LS_SNIFF_GZIP &&
         !(arcs && ldrsnap__gzip_is_tar(b->in, b->in_len)))
         return start_gzip(b);
-    if (s == LS_SNIFF_PLAIN || !arcs)
-        return LDRSNAP_OK;
     struct stat st;
+    if (s == LS_SNIFF_PLAIN || !arcs) {
+        /* more to read than the first read gave: what the file holds now,
+         * to tell at its end whether it shrank under us (read_plain()) */
+        if (!b->mem && b->in_len == IN_CHUNK && fstat(fd, &st) == 0 &&
+            S_ISREG(st.st_mode)) {
+            off_t at = is_stdin ? lseek(fd, 0, SEEK_CUR) : (off_t)b->in_len;
+            if (at >= (off_t)b->in_len) {
+                b->open_size = (int64_t)st.st_size;
+                b->open_pos = (uint64_t)at - b->in_len;
+            }
+        }
+        return LDRSNAP_OK;
+    }
     bool seekable = !b->mem && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     if (b->mem) {
         b->mem_pos = 0;
@@ -815,6 +834,28 @@ static int pipe_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got,
     return LDRSNAP_OK;
 }
 
+/* At the end of a regular file: did it end shorter than what was read of
+ * it, and than it was when opened (truncated under us, as a log rotated
+ * by copying it away and truncating it)?  Then the entry ends with an
+ * error naming it, not as if the file had ended there.  (A file of /proc
+ * says 0 bytes, opened or not: never an error.) */
+static int check_end(ldrsnap_batch *b)
+{
+    struct stat st;
+    uint64_t read = b->open_pos + b->in_total;
+    if (b->open_size <= 0 || fstat(b->fd, &st) != 0 ||
+        !S_ISREG(st.st_mode) || (uint64_t)st.st_size >= read ||
+        st.st_size >= b->open_size)
+        return LDRSNAP_OK;
+    char why[200];
+    snprintf(why, sizeof why,
+             "the file shrank to %lld bytes while it was read (%llu bytes "
+             "read; %lld when opened): truncated under us",
+             (long long)st.st_size, (unsigned long long)read,
+             (long long)b->open_size);
+    return entry_error(b, LDRSNAP_EIO, why);
+}
+
 static int read_plain(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
 {
     if (b->in_pos == b->in_len && cap >= IN_CHUNK) {
@@ -824,11 +865,15 @@ static int read_plain(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
             return entry_error(b, LDRSNAP_EIO, strerror(errno));
         b->in_total += (uint64_t)n;
         *got = (size_t)n;
-        return LDRSNAP_OK;
+        return n ? LDRSNAP_OK : check_end(b);
     }
     ssize_t n = fill(b);
     if (n < 0)
         return entry_error(b, LDRSNAP_EIO, strerror(errno));
+    if (n == 0) {
+        *got = 0;
+        return check_end(b);
+    }
     size_t k = LS_MIN(cap, b->in_len - b->in_pos);
     memcpy(buf, b->in + b->in_pos, k);
     b->in_pos += k;

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -267,6 +269,140 @@ Test(batch, truncated_gzip_is_an_error_naming_the_file)
     cr_assert(strstr(ldrsnap_batch_errmsg(b), "cut.gz"));
     cr_assert(strstr(ldrsnap_batch_errmsg(b), "truncated"));
     ldrsnap_batch_free(b);
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* A log of n bytes of lines at path. */
+static void write_lines(const char *path, size_t n, const char *mode)
+{
+    FILE *f = fopen(path, mode);
+    cr_assert(f);
+    for (size_t k = 0; k < n;) {
+        char line[64];
+        int w = snprintf(line, sizeof line, "LDR: line %zu of a long log\n", k);
+        size_t take = min_size((size_t)w, n - k);
+        fwrite(line, 1, take, f);
+        k += take;
+    }
+    fclose(f);
+}
+
+/* Read up to `want` bytes of the entry (or to its end) in reads of cap. */
+static size_t read_some(ldrsnap_batch *b, size_t cap, size_t want, int *rc)
+{
+    static char buf[256 * 1024];
+    size_t total = 0, got = 1;
+    *rc = 0;
+    while (total < want && got && *rc == 0) {
+        *rc = ldrsnap_batch_read(b, buf, min_size(cap, sizeof buf), &got);
+        total += got;
+    }
+    return total;
+}
+
+/* A log truncated while it is read (rotated by copying it away and
+ * truncating it) ends with an error naming it, not as if it had ended
+ * there: in reads that take the batch's held chunk (7 bytes) and in reads
+ * straight into the caller's buffer (256 KiB); to a few bytes, and to
+ * none. */
+Test(batch, a_file_truncated_while_read_is_an_error_naming_it)
+{
+    make_tmp();
+    char p[300];
+    snprintf(p, sizeof p, "%s/shrinks.log", tmpdir);
+    const size_t caps[] = {7, 256 * 1024};
+    const off_t to[] = {4096, 0};
+    for (size_t c = 0; c < 2; c++)
+        for (size_t t = 0; t < 2; t++) {
+            write_lines(p, (size_t)1 << 20, "w");
+            ldrsnap_batch *b;
+            ldrsnap_entry *e;
+            ldrsnap_batch_new(&b, NULL, 0);
+            ldrsnap_batch_add(b, p);
+            cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+            int rc;
+            size_t n = read_some(b, caps[c], 600 * 1024, &rc);
+            cr_assert_eq(rc, 0);
+            cr_assert_geq(n, 600 * 1024);
+            cr_assert_eq(truncate(p, to[t]), 0);
+            read_some(b, caps[c], SIZE_MAX, &rc);
+            cr_assert_eq(rc, LDRSNAP_EIO, "cap %zu, to %lld: %d", caps[c],
+                         (long long)to[t], rc);
+            const char *m = ldrsnap_batch_errmsg(b);
+            cr_assert(strstr(m, "shrinks.log") && strstr(m, "shrank"), "%s", m);
+            cr_assert_eq(e->error, LDRSNAP_EIO);
+            ldrsnap_batch_free(b);
+        }
+}
+
+/* No error where nothing was lost: a log that grows while it is read
+ * (read to its new end), one cut to what was read already, a file of
+ * /proc (0 bytes, says stat) and a FIFO. */
+Test(batch, files_that_grow_or_say_no_size_are_read_whole)
+{
+    make_tmp();
+    char p[300];
+    snprintf(p, sizeof p, "%s/grows.log", tmpdir);
+    write_lines(p, 300 * 1024, "w");
+    ldrsnap_batch *b;
+    ldrsnap_entry *e;
+    ldrsnap_batch_new(&b, NULL, 0);
+    ldrsnap_batch_add(b, p);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    int rc;
+    size_t n = read_some(b, 64 * 1024, 100 * 1024, &rc);
+    write_lines(p, 100 * 1024, "a");
+    n += read_some(b, 64 * 1024, SIZE_MAX, &rc);
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(n, 400 * 1024);
+    ldrsnap_batch_free(b);
+
+    write_lines(p, 300 * 1024, "w");
+    ldrsnap_batch_new(&b, NULL, 0);
+    ldrsnap_batch_add(b, p);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    n = read_some(b, 256 * 1024, 300 * 1024, &rc);
+    cr_assert_eq(n, 300 * 1024);
+    cr_assert_eq(truncate(p, 300 * 1024), 0); /* not shorter: no loss */
+    read_some(b, 256 * 1024, SIZE_MAX, &rc);
+    cr_assert_eq(rc, 0);
+    ldrsnap_batch_free(b);
+
+#ifdef __linux__
+    ldrsnap_batch_new(&b, NULL, 0);
+    ldrsnap_batch_add(b, "/proc/self/status");
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    cr_assert_eq(e->error, 0);
+    char *text = read_entry(b, &rc);
+    cr_assert_eq(rc, 0, "%s", ldrsnap_batch_errmsg(b));
+    cr_assert(strstr(text, "Name:"));
+    free(text);
+    ldrsnap_batch_free(b);
+#endif
+
+    snprintf(p, sizeof p, "%s/ldr.fifo", tmpdir);
+    unlink(p);
+    cr_assert_eq(mkfifo(p, 0600), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        write_lines(p, 300 * 1024, "w");
+        _exit(0);
+    }
+    ldrsnap_batch_new(&b, NULL, 0);
+    ldrsnap_batch_add(b, p);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    n = read_some(b, 256 * 1024, SIZE_MAX, &rc);
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(n, 300 * 1024);
+    ldrsnap_batch_free(b);
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* A tree with a link back to its top: not followed in a walk (listed as
