@@ -364,6 +364,15 @@ static int raw_read(ls_arc *arc, void *buf, size_t cap, size_t *got)
     *got = 0;
     size_t n;
     uint64_t in;
+    /* no read past max_bytes or max_total: the bytes up to the limit are
+     * given, the next read (one byte) says it, so where a member is cut
+     * does not hang on the callers' read sizes (-j 1's, the tokenizer
+     * thread's, the caller's thread's reads ahead of it) */
+    const ls_limits *lim = arc->lim;
+    uint64_t room =
+        LS_MIN(lim->max_bytes - LS_MIN(arc->m_out, lim->max_bytes),
+               lim->max_total - LS_MIN(*arc->total, lim->max_total));
+    cap = (size_t)LS_MIN((uint64_t)cap, room ? room : 1);
     if (L->z) {
         char why[200];
         int rc = ldrsnap__zip_read(L->z, buf, cap, &n, why, sizeof why);

@@ -894,6 +894,10 @@ int ldrsnap_batch_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
         if (rc < 0)
             b->entry.error = rc;
     } else {
+        /* no read past the limit: as raw_read() (archive.c) */
+        uint64_t max = LS_MIN(b->lim.max_bytes, b->lim.max_total);
+        uint64_t room = max - LS_MIN(b->out_total, max);
+        cap = (size_t)LS_MIN((uint64_t)cap, room ? room : 1);
         uint64_t in = b->kind == K_GZ ? b->in_total : 0;
         if (b->kind == K_GZ && b->gz_big && !b->pipe && b->out_total &&
             !ldrsnap__tokenizer_thread) {

@@ -640,3 +640,66 @@ Test(batch, memory_archive_members_and_limits)
     ldrsnap_batch_free(b);
     free(mem);
 }
+
+/* The bytes of an input given before a limit stops it, read in reads of
+ * cap bytes: what is analyzed of a log past max_bytes or max_total. */
+static size_t bytes_before_limit(const char *path, const ldrsnap_limits *lim,
+                                 size_t cap, int *rc)
+{
+    ldrsnap_batch *b;
+    ldrsnap_entry *e;
+    cr_assert_eq(ldrsnap_batch_new(&b, NULL, 0), 0);
+    cr_assert_eq(ldrsnap_batch_set_limits(b, lim), 0);
+    cr_assert_eq(ldrsnap_batch_add(b, path), 0);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    char *buf = malloc(cap);
+    size_t got, n = 0;
+    while ((*rc = ldrsnap_batch_read(b, buf, cap, &got)) == 0 && got)
+        n += got;
+    free(buf);
+    ldrsnap_batch_free(b);
+    return n;
+}
+
+/* An input stopped by max_bytes or max_total is cut at the limit, whatever
+ * the sizes of the reads (-j 1 reads 256 KiB, the tokenizer thread 256 KiB
+ * and the caller's thread 64 KiB ahead of it, as the scheduler has it):
+ * the bytes of the read that crosses the limit up to it are given, not
+ * dropped with it, so what is analyzed of a log, a .gz or a zip member
+ * past a limit is the same in every run. */
+Test(batch, a_limit_cuts_at_the_same_byte_whatever_the_reads)
+{
+    make_tmp();
+    char cmd[1200], path[3][400];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && for i in $(seq 1 40000); do "
+             "echo \"1234:5678 @ $i - LdrLoadDll - ENTER: DLL name: "
+             "a$i.dll\"; "
+             "done > lim.log && gzip -c lim.log > lim.log.gz && "
+             "zip -q -X lim.zip lim.log",
+             tmpdir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(path[0], sizeof path[0], "%s/lim.log", tmpdir);
+    snprintf(path[1], sizeof path[1], "%s/lim.log.gz", tmpdir);
+    snprintf(path[2], sizeof path[2], "%s/lim.zip", tmpdir);
+    const size_t caps[] = {7, 4096, 64 << 10, 256 << 10, 1 << 20};
+    for (int which = 0; which < 2; which++) {
+        ldrsnap_limits lim = LDRSNAP_LIMITS_INIT;
+        if (which == 0)
+            lim.max_bytes = 1000003;
+        else
+            lim.max_total = 1000003;
+        for (int p = 0; p < 3; p++) {
+            if (which == 1 && p < 2)
+                continue; /* max_total: an archive's */
+            for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+                int rc;
+                size_t n = bytes_before_limit(path[p], &lim, caps[c], &rc);
+                cr_expect_eq(rc, LDRSNAP_ELIMIT, "%s, reads of %zu", path[p],
+                             caps[c]);
+                cr_expect_eq(n, 1000003, "%s, reads of %zu: %zu bytes given",
+                             path[p], caps[c], n);
+            }
+        }
+    }
+}
