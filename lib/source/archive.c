@@ -221,6 +221,10 @@ static void arc_error(ls_arc *arc, const char *name, const char *lead,
 {
     snprintf(arc->errmsg, arc->errlen, "%s: %s%s%s", name, lead,
              what ? what : "unreadable", tail);
+    /* some of libarchive's messages end in a newline */
+    size_t n = strlen(arc->errmsg);
+    while (n && (arc->errmsg[n - 1] == '\n' || arc->errmsg[n - 1] == '\r'))
+        arc->errmsg[--n] = '\0';
 }
 
 static void pop(ls_arc *arc)
@@ -392,7 +396,10 @@ static int raw_read(ls_arc *arc, void *buf, size_t cap, size_t *got)
         int r = archive_read_data_block(L->a, &p, &len, &off);
         if (r == ARCHIVE_EOF)
             return LDRSNAP_OK;
-        if (r < ARCHIVE_WARN) {
+        /* a warning here is the member's data found bad at its end (a
+         * zip's CRC-32 or length): an error of the member, not its bytes
+         * taken as good */
+        if (r <= ARCHIVE_WARN) {
             arc_error(arc, arc->name, "", archive_error_string(L->a), "");
             return LDRSNAP_EFORMAT;
         }
