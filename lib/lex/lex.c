@@ -88,6 +88,13 @@ static inline const char *after_n(const char *s, const char *lit, size_t k)
 /* lit must be a string literal: "" lit "" does not compile otherwise, so
  * sizeof can never measure a pointer. */
 #define after(s, lit) after_n((s), "" lit "", sizeof("" lit "") - 1)
+/* after_n() on s[0..end), which need not end with a NUL (the fast ways'
+ * lines: the bytes past end are the next line's, or stale ones) */
+static inline const char *after_e(const char *s, const char *end,
+                                  const char *lit, size_t k)
+{
+    return (size_t)(end - s) >= k ? after_n(s, lit, k) : NULL;
+}
 
 /* ---- record starts ----------------------------------------------------- */
 
@@ -1395,14 +1402,14 @@ bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
      * excluded by the caller), xp_lists(), xp_binding(); the words below
      * are told apart by their first bytes, and no other word of those
      * tests begins as they do */
-    if ((v = after_n(m, "Loading (", 9)) != NULL) {
+    if ((v = after_e(m, end, "Loading (", 9)) != NULL) {
         out->kind = LDRSNAP_M_LOADING_DLL;
         const char *e = FIND_LIT(v, end, ") ");
         if (e)
             XP_STR(dll, e + 2, end);
         return true;
     }
-    if ((v = after_n(m, "Snapping imports for ", 21)) != NULL) {
+    if ((v = after_e(m, end, "Snapping imports for ", 21)) != NULL) {
         out->kind = LDRSNAP_M_SNAPPING;
         const char *rest = FIND_LIT(v, end, " from ");
         XP_STR(parent, v, rest ? rest : end);
@@ -1410,8 +1417,8 @@ bool ldrsnap__lex_xp_usual(const char *s, size_t n, size_t pos,
             XP_STR(dll, rest + 6, end);
         return true;
     }
-    if ((v = after_n(m, "Derefcount ", 11)) != NULL ||
-        (v = after_n(m, "Refcount ", 9)) != NULL) {
+    if ((v = after_e(m, end, "Derefcount ", 11)) != NULL ||
+        (v = after_e(m, end, "Refcount ", 9)) != NULL) {
         /* xp_name_count() */
         out->kind = LDRSNAP_M_REFCOUNT;
         const char *rest = FIND_LIT(v, end, " (");
@@ -1503,7 +1510,7 @@ bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
     (out->f = (size_t)((b) - s), out->f##_len = (size_t)((e) - (b)))
     /* vista_info()'s tests in its order, told apart by their first bytes
      * (the words it tests that are not here begin otherwise) */
-    if ((v = after_n(m, "Beginning execution of ", 23)) != NULL) {
+    if ((v = after_e(m, end, "Beginning execution of ", 23)) != NULL) {
         out->kind = LDRSNAP_M_BEGIN_EXEC;
         const char *rest = FIND_LIT(v, end, " (");
         INFO_STR(dll, v, rest ? rest : end);
@@ -1516,7 +1523,7 @@ bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
         }
         return true;
     }
-    if ((v = after_n(m, "DLL ", 4)) != NULL) {
+    if ((v = after_e(m, end, "DLL ", 4)) != NULL) {
         /* an API set's redirection, else not one of ours ("DLL search
          * path computed: " and the like come after it in vista_info()) */
         if (!FIND_LIT(v, end, " by API set"))
@@ -1531,9 +1538,9 @@ bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
         }
         return true;
     }
-    bool loading = (v = after_n(m, "Loading DLL ", 12)) != NULL;
-    if (!loading && !(v = after_n(m, "Mapped DLL ", 11)) &&
-        !(v = after_n(m, "Original status: ", 17)))
+    bool loading = (v = after_e(m, end, "Loading DLL ", 12)) != NULL;
+    if (!loading && !(v = after_e(m, end, "Mapped DLL ", 11)) &&
+        !(v = after_e(m, end, "Original status: ", 17)))
         return false;
     /* these three come after vista_info()'s search for "Detour detected"
      * anywhere in the message */

@@ -790,3 +790,56 @@ Test(util, basename_every_alignment_and_length)
     cr_assert_str_eq(ldrsnap__basename("a/b\\c"), "c");
     cr_assert_str_eq(ldrsnap__basename("\\"), "");
 }
+
+/* The fast ways' lexers read a line as s[0..n), with no NUL at its end:
+ * the bytes past it are the next line's, or what was there before.  A
+ * message cut right after a word of a usual shape ("Mapped", "Loading")
+ * is not that shape: fuzz_analyze found "... - INFO: Mapped" lexed as a
+ * "Mapped DLL" record with the bytes after the line as its DLL (the
+ * general way: no such message), on one thread and on two.  Each line is
+ * put in a buffer that goes on as the full shape. */
+Test(lex, usual_shapes_stop_at_the_line_end)
+{
+    static const char *const info[] = {
+        "0f40:4d90 @ 50686092 - LdrpMapDll - INFO: Mapped",
+        "0f40:4d90 @ 50686092 - LdrpMapDll - INFO: Mapped DLL",
+        "0f40:4d90 @ 50686092 - LdrpLoadDll - INFO: Loading DLL",
+        "0f40:4d90 @ 50686092 - LdrpInit - INFO: Beginning execution",
+        "0f40:4d90 @ 50686092 - LdrpPreprocess - INFO: DLL",
+        "0f40:4d90 @ 50686092 - LdrpInit - INFO: Original status:",
+    };
+    static const char *const rest[] = {
+        " DLL \"x.dll\" at address 0x10000", " \"x.dll\" at address 1",
+        " \"x.dll\" from path \"C:\\\\\"", " of app.exe (C:\\app.exe)",
+        " a.dll by API set b", " 0xc0000135",
+    };
+    for (size_t i = 0; i < sizeof info / sizeof info[0]; i++) {
+        char buf[256];
+        size_t n = strlen(info[i]);
+        snprintf(buf, sizeof buf, "%s%s", info[i], rest[i]);
+        ls_start st;
+        cr_assert(ldrsnap__lex_find_start(buf, n, &st), "%s", info[i]);
+        ls_info_line out;
+        cr_expect_not(ldrsnap__lex_info_usual(buf, n, &st, &out),
+                      "%s: lexed as kind %d past its end", info[i],
+                      (int)out.kind);
+        /* the whole line is the shape */
+        cr_expect(ldrsnap__lex_find_start(buf, strlen(buf), &st));
+        cr_expect(ldrsnap__lex_info_usual(buf, strlen(buf), &st, &out),
+                  "%s", buf);
+    }
+    static const char *const xp[] = {"LDR: Loading", "LDR: Snapping imports",
+                                     "LDR: Refcount", "LDR: Derefcount"};
+    static const char *const xrest[] = {" (DYNAMIC) x.dll", " for a.exe from b.dll",
+                                        " x.dll (1)", " x.dll (0)"};
+    for (size_t i = 0; i < sizeof xp / sizeof xp[0]; i++) {
+        char buf[256];
+        size_t n = strlen(xp[i]);
+        snprintf(buf, sizeof buf, "%s%s", xp[i], xrest[i]);
+        ls_xp_line out;
+        cr_expect_not(ldrsnap__lex_xp_usual(buf, n, 0, &out),
+                      "%s: lexed as kind %d past its end", xp[i],
+                      (int)out.kind);
+        cr_expect(ldrsnap__lex_xp_usual(buf, strlen(buf), 0, &out), "%s", buf);
+    }
+}
