@@ -45,6 +45,8 @@ typedef struct cli_opts {
                           wrapping */
     unsigned jobs;
     bool threaded;     /* cores to spare: tokenize each input on a thread */
+    bool lone;         /* one input: a file's log is the run's only one,
+                          and no rollup counts its root causes */
     bool no_builtin_rules;
     bool redact;            /* analyze --redact: pseudonyms in the output */
     bool redact_paths;      /* --paths: folder names too */

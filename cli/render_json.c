@@ -96,8 +96,20 @@ void json_summary(obuf *out, const char *source, const ldrsnap_summary *s)
 {
     char *p;
     size_t guess = SUMMARY_GUESS(s->n_verdicts);
-    if (guess > (64u << 10) && s->n_verdicts < ((size_t)64 << 20) / 1024 &&
-        !out->err && (p = malloc(guess)) != NULL) {
+    bool large = guess > (64u << 10) &&
+                 s->n_verdicts < ((size_t)64 << 20) / 1024 && !out->err;
+    /* in memory (-j): straight into the buffer's room, which grows to the
+     * guess (pages it never reaches are never touched); a 200 MB log's
+     * summary of 2.8 MB was formatted into a buffer of its own and copied
+     * over, 1.1 ms at the end of the run */
+    if (large && out->fd < 0) {
+        size_t cap = ob_room(out, guess, &p);
+        size_t n = cap ? ldrsnap_summary_to_json(p, cap, source, s) : cap;
+        if (n < cap) {
+            ob_advance(out, n);
+            return;
+        }
+    } else if (large && (p = malloc(guess)) != NULL) {
         size_t n = ldrsnap_summary_to_json(p, guess, source, s);
         if (n < guess) {
             ob_write(out, p, n);
