@@ -816,8 +816,12 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
                        const ls_sink *sink)
 {
     const ldrsnap_rules *R = x->rules;
-    const rx_bucket *by_msg = &R->by_msg[rec->msg % RX_NMSG];
-    const rx_bucket *by_d = &R->by_dialect[rec->dialect % RX_NDIALECT];
+    /* the buckets rx_rules_may() asks: a compare, not a division, for a
+     * value of the enum (every one the lexer gives) */
+    unsigned mi = rec->msg, di = rec->dialect;
+    const rx_bucket *by_msg = &R->by_msg[mi < RX_NMSG ? mi : mi % RX_NMSG];
+    const rx_bucket *by_d =
+        &R->by_dialect[di < RX_NDIALECT ? di : di % RX_NDIALECT];
     /* most records: no rule can start on them and none is under way */
     bool st = (rec->flags & LDRSNAP_RF_STATUS) != 0;
     bool m = rx_bucket_may(by_msg, rec->level, note->fid, st, rec->status);
