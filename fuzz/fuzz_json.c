@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *const *chain = str + 1;
     size_t nchain = ns > 1 ? (bits >> 2) % ns : 0;
     ldrsnap_failure f = {size, bits, bits * 7, bits & 0xF,
-                         (ldrsnap_kind)(bits % 5), (ldrsnap_role)(bits % 4),
-                         (ldrsnap_confidence)(bits % 3), bits * 0x9e3779b9u,
+                         (ldrsnap_kind)(bits % 11), (ldrsnap_role)(bits % 6),
+                         (ldrsnap_confidence)(bits % 5), bits * 0x9e3779b9u,
                          str[1], str[2], str[3], str[4], str[5], chain,
                          nchain, str[6], str[7]};
     ldrsnap_exception e = {size, bits, bits >> 1, bits & 0xF, bits * 31,
@@ -87,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ldrsnap_verdict v;
     memset(&v, 0, sizeof v);
     v.pid = bits, v.flags = bits & 0xF, v.tid = bits >> 3;
-    v.kind = (ldrsnap_kind)(bits % 5), v.status = bits * 3;
+    v.kind = (ldrsnap_kind)(bits % 11), v.status = bits * 3;
+    v.confidence = (ldrsnap_confidence)((bits >> 4) % 5);
     v.status_name = str[5], v.dll = str[6], v.parent = str[7];
     v.symbol = str[8], v.image = str[9], v.chain = chain;
     v.chain_len = nchain, v.line = size;

@@ -692,26 +692,66 @@ static char *put_strs(char *d, const char *const *v, size_t n, const fstr *f,
 
 #define CHAIN_MEASURED 16 /* chain strings measured once (the rest twice) */
 
+/* The names of the library's own tables (ldrsnap_kind_name(),
+ * ldrsnap_role_name(), ldrsnap_confidence_name()) as JSON strings, quotes
+ * and all, of known length: copied, neither measured nor checked byte by
+ * byte.  A value past a table is the function's name, the usual way.
+ * test_json.c checks each against its function. */
+#define QNAME(s) {"\"" s "\"", sizeof(s) + 1}
+static const fstr kind_json[] = {
+    QNAME("other"),         QNAME("dll_not_found"),
+    QNAME("export_not_found"), QNAME("ordinal_not_found"),
+    QNAME("bad_image"),     QNAME("init_failed"),
+    QNAME("access_denied"), QNAME("sxs"),
+    QNAME("process_init_failed")};
+static const fstr role_json[] = {QNAME("root_cause"), QNAME("consequence"),
+                                 QNAME("handled"), QNAME("noise")};
+static const fstr conf_json[] = {QNAME("high"), QNAME("medium"),
+                                 QNAME("low")};
+#undef QNAME
+#define NAMES(t) (sizeof(t) / sizeof(t)[0])
+
+/* A name of table t (n entries) for value v: its quoted form into *q
+ * (room: its length), or else its plain name into *f, measured. */
+static size_t name_room(const fstr *t, size_t n, unsigned v, const char *name,
+                        fstr *q, fstr *f)
+{
+    f->s = name, f->n = 0;
+    if (v < n) {
+        *q = t[v];
+        return q->n;
+    }
+    q->s = NULL, q->n = 0;
+    return str_room(f);
+}
+
+static char *put_name(char *d, const fstr *q, const fstr *f)
+{
+    if (!q->s)
+        return put_fstr(d, f);
+    copy_short(d, q->s, q->n);
+    return d + q->n;
+}
+
 static bool fast_failure(jw *out, const char *source, const ldrsnap_failure *f)
 {
-    enum { SRC, KIND, DLL, PATH, PARENT, SYM, SNAME, ROLE, CONF, NOTE, TEXT,
-           NSTR };
-    fstr s[NSTR] = {{source, 0},
-                    {ldrsnap_kind_name(f->kind), 0},
-                    {f->dll, 0},
-                    {f->dll_path, 0},
-                    {f->parent, 0},
-                    {f->symbol, 0},
-                    {f->status_name, 0},
-                    {ldrsnap_role_name(f->role), 0},
-                    {ldrsnap_confidence_name(f->confidence), 0},
-                    {f->note, 0},
-                    {f->text, 0}};
+    enum { SRC, DLL, PATH, PARENT, SYM, SNAME, NOTE, TEXT, NSTR };
+    fstr s[NSTR] = {{source, 0},      {f->dll, 0},         {f->dll_path, 0},
+                    {f->parent, 0},   {f->symbol, 0},      {f->status_name, 0},
+                    {f->note, 0},     {f->text, 0}};
     fstr ch[CHAIN_MEASURED];
     size_t need = FIXED_ROOM +
                   chain_room(f->chain, f->chain_len, ch, CHAIN_MEASURED);
     for (size_t i = 0; i < NSTR; i++)
         need += str_room(&s[i]);
+    fstr kind_q = {NULL, 0}, kind, role_q = {NULL, 0}, role, conf_q = {NULL, 0},
+         conf;
+    need += name_room(kind_json, NAMES(kind_json), (unsigned)f->kind,
+                      ldrsnap_kind_name(f->kind), &kind_q, &kind);
+    need += name_room(role_json, NAMES(role_json), (unsigned)f->role,
+                      ldrsnap_role_name(f->role), &role_q, &role);
+    need += name_room(conf_json, NAMES(conf_json), (unsigned)f->confidence,
+                      ldrsnap_confidence_name(f->confidence), &conf_q, &conf);
     if (!has_room(out, need))
         return false;
     char *d = out->buf + out->len;
@@ -721,7 +761,7 @@ static bool fast_failure(jw *out, const char *source, const ldrsnap_failure *f)
     d = put_u64(d, f->line);
     d = put_pid_tid(d, f->flags, f->pid, f->tid);
     PUT(d, ",\"kind\":");
-    d = put_fstr(d, &s[KIND]);
+    d = put_name(d, &kind_q, &kind);
     PUT(d, ",\"dll\":");
     d = put_fstr(d, &s[DLL]);
     PUT(d, ",\"dll_path\":");
@@ -738,9 +778,9 @@ static bool fast_failure(jw *out, const char *source, const ldrsnap_failure *f)
     PUT(d, ",\"status_name\":");
     d = put_fstr(d, &s[SNAME]);
     PUT(d, ",\"role\":");
-    d = put_fstr(d, &s[ROLE]);
+    d = put_name(d, &role_q, &role);
     PUT(d, ",\"confidence\":");
-    d = put_fstr(d, &s[CONF]);
+    d = put_name(d, &conf_q, &conf);
     PUT(d, ",\"chain\":");
     d = put_strs(d, f->chain, f->chain_len, ch, CHAIN_MEASURED);
     PUT(d, ",\"note\":");
@@ -840,19 +880,22 @@ static bool fast_signature(jw *out, const char *source,
 /* One root cause of a summary, when its worst case fits. */
 static bool fast_root_cause(jw *out, const ldrsnap_verdict *v)
 {
-    enum { KIND, DLL, PARENT, SNAME, SYM, IMAGE, CONF, NSTR };
-    fstr s[NSTR] = {{ldrsnap_kind_name(v->kind), 0},
-                    {v->dll, 0},
+    enum { DLL, PARENT, SNAME, SYM, IMAGE, NSTR };
+    fstr s[NSTR] = {{v->dll, 0},
                     {v->parent, 0},
                     {v->status_name, 0},
                     {v->symbol, 0},
-                    {v->image, 0},
-                    {ldrsnap_confidence_name(v->confidence), 0}};
+                    {v->image, 0}};
     fstr ch[CHAIN_MEASURED];
     size_t need = FIXED_ROOM +
                   chain_room(v->chain, v->chain_len, ch, CHAIN_MEASURED);
     for (size_t i = 0; i < NSTR; i++)
         need += str_room(&s[i]);
+    fstr kind_q = {NULL, 0}, kind, conf_q = {NULL, 0}, conf;
+    need += name_room(kind_json, NAMES(kind_json), (unsigned)v->kind,
+                      ldrsnap_kind_name(v->kind), &kind_q, &kind);
+    need += name_room(conf_json, NAMES(conf_json), (unsigned)v->confidence,
+                      ldrsnap_confidence_name(v->confidence), &conf_q, &conf);
     if (!has_room(out, need))
         return false;
     char *d = out->buf + out->len;
@@ -863,7 +906,7 @@ static bool fast_root_cause(jw *out, const ldrsnap_verdict *v)
         PUT(d, "{\"pid\":null");
     }
     PUT(d, ",\"kind\":");
-    d = put_fstr(d, &s[KIND]);
+    d = put_name(d, &kind_q, &kind);
     PUT(d, ",\"dll\":");
     d = put_fstr(d, &s[DLL]);
     PUT(d, ",\"parent\":");
@@ -888,7 +931,7 @@ static bool fast_root_cause(jw *out, const ldrsnap_verdict *v)
     PUT(d, ",\"image\":");
     d = put_fstr(d, &s[IMAGE]);
     PUT(d, ",\"confidence\":");
-    d = put_fstr(d, &s[CONF]);
+    d = put_name(d, &conf_q, &conf);
     PUT(d, ",\"chain\":");
     d = put_strs(d, v->chain, v->chain_len, ch, CHAIN_MEASURED);
     *d++ = '}';

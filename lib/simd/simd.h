@@ -634,19 +634,27 @@ static inline size_t ls_json_plain_scalar(const unsigned char *s, size_t n)
     return i;
 }
 
+#if LS_SSE2
+/* A bit for each byte of v that does not go in as it is: below 0x20,
+ * 0x7F and up, '"', '\\'.  One signed compare for the first two: v + 1
+ * is below 0x21 exactly for 0x00-0x1F (0x01-0x20) and 0x7F-0xFF (0x80-0xFF
+ * and 0x00, negative or zero). */
+static inline unsigned ls_json_bad16(__m128i v)
+{
+    __m128i ctl = _mm_cmpgt_epi8(_mm_set1_epi8(0x21),
+                                 _mm_add_epi8(v, _mm_set1_epi8(1)));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        ctl, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+#endif
+
 static inline size_t ls_json_plain(const unsigned char *s, size_t n)
 {
 #if LS_SSE2
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        __m128i v = LS_LOADU(s + i);
-        /* signed: the bytes past ASCII are below 0x20 too */
-        __m128i bad = _mm_or_si128(
-            _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                         _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                         _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-        unsigned m = (unsigned)_mm_movemask_epi8(bad);
+        unsigned m = ls_json_bad16(LS_LOADU(s + i));
         if (m)
             return i + (size_t)__builtin_ctz(m);
     }
@@ -669,16 +677,6 @@ static inline size_t ls_json_plain_copy_scalar(char *d, const unsigned char *s,
     return k;
 }
 
-#if LS_SSE2
-static inline unsigned ls_json_bad16(__m128i v)
-{
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(
-        _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
-}
-#endif
 
 static inline size_t ls_json_plain_copy(char *d, const unsigned char *s,
                                         size_t n)

@@ -284,7 +284,9 @@ static void both_ways(const ldrsnap_event *ev, const ldrsnap_summary *sum,
 /* Failures, exceptions, signatures and summaries of random strings (NULL
  * too), flags and numbers, written by the fast way (each record whole
  * where its worst case fits) and by the general way into room of every
- * kind of size: the same records. */
+ * kind of size: the same records.  Every kind, role and confidence and a
+ * few values past them: the fast way copies the names of its own tables,
+ * the general way writes ldrsnap_kind_name() and its siblings. */
 Test(json, records_as_the_general_way_writes_them)
 {
     unsigned seed = 7;
@@ -304,8 +306,8 @@ Test(json, records_as_the_general_way_writes_them)
                                         LDRSNAP_FF_SECOND_CHANCE);
         uint64_t num = (uint64_t)seed * (round % 5 ? 1 : 0x9e3779b97f4a7c15ull);
         ldrsnap_failure f = {num, seed, seed >> 3, flags,
-                             (ldrsnap_kind)(round % 5), (ldrsnap_role)(round % 4),
-                             (ldrsnap_confidence)(round % 3), seed ^ 0xc0000000u,
+                             (ldrsnap_kind)(round % 11), (ldrsnap_role)(round % 6),
+                             (ldrsnap_confidence)(round % 5), seed ^ 0xc0000000u,
                              round % 2 ? s[0] : NULL, round % 3 ? s[1] : NULL,
                              s[2], round % 4 ? s[3] : NULL, s[4], chain, nchain,
                              round % 6 ? s[5] : NULL, s[6]};
@@ -327,8 +329,8 @@ Test(json, records_as_the_general_way_writes_them)
             memset(&v[i], 0, sizeof v[i]);
             v[i].pid = seed + (uint32_t)i, v[i].tid = seed >> 9;
             v[i].flags = flags >> i;
-            v[i].kind = (ldrsnap_kind)(i % 5);
-            v[i].confidence = (ldrsnap_confidence)(i % 3);
+            v[i].kind = (ldrsnap_kind)((round + i) % 11);
+            v[i].confidence = (ldrsnap_confidence)((round + i) % 5);
             v[i].status = seed, v[i].status_name = s[i];
             v[i].dll = s[i + 1], v[i].parent = i ? s[i + 2] : NULL;
             v[i].symbol = s[15], v[i].image = i % 2 ? s[14] : NULL;

@@ -310,6 +310,37 @@ EACH_FORM(utf16le_ascii_nl_equals_scalar)
 /* ---- the inline helpers: SSE2 where this build has it, else the scalar
  * twin (make check-portable): the same answers either way -------------- */
 
+/* Every byte value at every place of a few lengths: the vector check of
+ * a 16-byte block (one signed compare for the control bytes and those
+ * past ASCII) says what the scalar twin says. */
+Test(simd, json_plain_every_byte_value)
+{
+    static const size_t lens[] = {8, 15, 16, 17, 31, 32, 33};
+    for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+        size_t n = lens[l];
+        unsigned char b[48];
+        for (size_t i = 0; i < n; i++)
+            b[i] = (unsigned char)('a' + i % 26);
+        for (size_t pos = 0; pos < n; pos++)
+            for (unsigned c = 0; c < 256; c++) {
+                unsigned char keep = b[pos];
+                b[pos] = (unsigned char)c;
+                size_t want = ls_json_plain_scalar(b, n);
+                cr_assert_eq(want, c >= 0x20 && c < 0x7F && c != '"' &&
+                                           c != '\\'
+                                       ? n
+                                       : pos);
+                cr_assert_eq(ls_json_plain(b, n), want, "n %zu pos %zu c %#x",
+                             n, pos, c);
+                char d[64];
+                cr_assert_eq(ls_json_plain_copy(d, b, n), want,
+                             "n %zu pos %zu c %#x", n, pos, c);
+                cr_assert_eq(memcmp(d, b, want), 0);
+                b[pos] = keep;
+            }
+    }
+}
+
 Test(simd, json_plain_equals_scalar)
 {
     const unsigned char special[] = {0, 0x01, 0x1F, '"', '\\', 0x7F, 0x80,
