@@ -131,6 +131,15 @@ static rx_where where_of(const ldrsnap_analyzer *a, const ldrsnap_record *rec)
     return w;
 }
 
+/* The rules, on a record the trace has taken.  Out of line, with
+ * ldrsnap__rx_record() inline: on_record() and on_usual() call it. */
+static LS_NOINLINE int rules(ldrsnap_analyzer *a, const ldrsnap_record *rec,
+                             const ls_note *note)
+{
+    rx_where w = where_of(a, rec);
+    return ldrsnap__rx_record(a->rx, rec, note, &w, &a->sink);
+}
+
 /* A record from the parser, or from the tokenizer thread, with what was
  * learnt of it there: the trace, then the rules. */
 static int on_record(void *ctx, const ldrsnap_record *rec,
@@ -154,9 +163,73 @@ static int on_record(void *ctx, const ldrsnap_record *rec,
     if (rc == 0 && a->rx && note->gated && !note->rules_may &&
         !note->watched && !ldrsnap__rx_busy(a->rx))
         return a->cb_rc;
-    if (rc == 0 && a->rx) {
-        rx_where w = where_of(a, rec);
-        rc = ldrsnap__rx_record(a->rx, rec, note, &w, &a->sink);
+    if (rc == 0 && a->rx)
+        rc = rules(a, rec, note);
+    return rc < 0 ? rc : a->cb_rc;
+}
+
+/* A usual ENTER or RETURN item (most of a log), from the tokenizer
+ * thread or the parser on this one: its fields straight to the trace
+ * (ldrsnap__trace_call()), its record built only for the record callback
+ * or the rules; the same answers as on_record() of that record (test_engine.c
+ * compares with LS_OPT_NO_FAST_ANALYSIS, which leaves this way out).  A
+ * function with no id, or a record a rule could start on or read a
+ * watched byte of, or one that comes while a rule's sequence is under
+ * way, goes as a record. */
+static int on_usual(void *ctx, const ls_item *it, const char *mem,
+                    const ls_item_ctx *cx)
+{
+    ldrsnap_analyzer *a = ctx;
+    const ls_usual *pl = &it->u.usual;
+    const char *w = mem + pl->at;
+    size_t n = it->len, pos = pl->pos, f = pos + pl->head;
+    unsigned fflags, fid = ldrsnap__func_id(w + f, pl->fl, &fflags);
+    ldrsnap_record built;
+    ls_note note;
+    const ldrsnap_record *rec = NULL;
+    if (fid == LS_FID_UNKNOWN ||
+        (a->rx && (ls_usual_may(pl, fid, &cx->gate) ||
+                   ls_usual_watched(it, w, fid, cx) ||
+                   ldrsnap__rx_busy(a->rx))))
+        return on_record(
+            a, ls_usual_decode_fid(it, mem, &built, &note, cx, fid, fflags),
+            &note);
+    if (a->rec_cb) {
+        rec = ls_usual_decode_fid(it, mem, &built, &note, cx, fid, fflags);
+        if (a->rec_cb(rec, a->rec_ud) != 0)
+            return a->cb_rc = LDRSNAP_ECALLBACK;
+    }
+    bool enter = pl->level == LDRSNAP_L_ENTER;
+    size_t dll = ls_usual_dll(pl);
+    ls_call c = {pl->line,
+                 w + pos,
+                 ldrsnap__fid_names[fid],
+                 enter ? w + dll : NULL,
+                 enter ? n - dll : 0,
+                 w,
+                 pos ? ls_prefix_image(w, n, pos) : 0,
+                 pl->pid,
+                 pl->tid,
+                 enter ? 0 : pl->status,
+                 fid,
+                 fflags,
+                 (ldrsnap_level)pl->level,
+                 !enter,
+                 pl->form != LS_FORM_LONG};
+    int rc;
+    do {
+        rc = ldrsnap__trace_call(a->trace, &c, &a->sink);
+        if (rc >= 0 && ldrsnap__trace_has_ended(a->trace)) {
+            int vrc = judge_ended(a);
+            if (vrc != 0)
+                return vrc;
+        }
+    } while (rc == LS_TRACE_AGAIN);
+    if (rc == 0 && a->rx && ldrsnap__rx_busy(a->rx)) {
+        /* a failure it gave started a rule's sequence: the rules read it */
+        if (!rec)
+            rec = ls_usual_decode_fid(it, mem, &built, &note, cx, fid, fflags);
+        rc = rules(a, rec, &note);
     }
     return rc < 0 ? rc : a->cb_rc;
 }
@@ -225,6 +298,8 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
     if (opts && (opts->flags & LDRSNAP_OPT_FEW_VERDICTS))
         ldrsnap__verdicts_keep(a->verdicts, LDRSNAP_FEW_VERDICTS);
     ldrsnap__parser_init(&a->parser, opts, on_record, a);
+    if (!a->slow)
+        a->parser.usual = on_usual;
     *out = a;
     return LDRSNAP_OK;
 }
@@ -268,7 +343,8 @@ static int feed(ldrsnap_analyzer *a, const void *buf, size_t len)
                    : a->pulling   ? PULL_PIPE_AFTER_BYTES
                                   : PIPE_AFTER_BYTES;
     if (a->threaded && !a->pipe && a->parser.text.in_bytes + len >= after &&
-        ldrsnap__pipe_start(&a->pipe, &a->al, &a->parser, on_record, a) != 0)
+        ldrsnap__pipe_start(&a->pipe, &a->al, &a->parser, on_record,
+                            a->parser.usual, a) != 0)
         a->threaded = false; /* no thread: go on with one */
     int rc = a->pipe ? ldrsnap__pipe_feed(a->pipe, buf, len)
                      : ldrsnap__parser_feed(&a->parser, buf, len);

@@ -237,6 +237,13 @@ static inline void ls_item_note(ls_note *n, const ls_item *it,
 
 /* ---- LS_ITEM_USUAL --------------------------------------------------- */
 
+/* A consumer of usual items (the analyzer's): given each one instead of
+ * its record (mem: the batch's memory, or on one thread the parser's work
+ * buffer; cx as the decoders take it), it builds the record only when it
+ * needs it (ls_usual_decode()). */
+typedef int (*ls_usual_fn)(void *ctx, const ls_item *it, const char *mem,
+                           const ls_item_ctx *cx);
+
 /* Can a usual line whose start is st go as an item? (Its head and its
  * function's name fit the item's fields.) */
 static inline bool ls_usual_fits(const ls_start *st)
@@ -313,13 +320,45 @@ static LS_ALWAYS_INLINE void ls_usual_encode(ls_item *it, size_t n,
                              st->form};
 }
 
-/* The record lex_plain() makes of the line, and its note: the function's
- * id, the prefix's strings (in cx->room), whether the names hold a
- * watched byte and whether a rule could start on the record, worked out
- * here; mem: the batch's. */
+/* Where an ENTER's DLL's name starts in the line (it ends it): after
+ * the tag, or the message of a compact twin. */
+static inline uint32_t ls_usual_dll(const ls_usual *pl)
+{
+    return pl->msg + (pl->form == LS_FORM_LONG ? LS_DLL_NAME_TAG_LEN : 0);
+}
+
+/* Could a rule start on the record (the gate's answer for its function
+ * and status)? */
+static inline bool ls_usual_may(const ls_usual *pl, unsigned fid,
+                                const ls_gate *g)
+{
+    return !g->on || (pl->level == LDRSNAP_L_ENTER
+                          ? g->enter_may[fid]
+                          : ls_gate_return_may(g, fid, pl->status));
+}
+
+/* May its names hold a watched byte (the rest of the text cannot)?  The
+ * function's, known by its id or checked, and an ENTER's DLL's (the
+ * prefix is not in the text the rules read); w: the line. */
+static LS_ALWAYS_INLINE bool ls_usual_watched(const ls_item *it,
+                                              const char *w, unsigned fid,
+                                              const ls_item_ctx *cx)
+{
+    const ls_usual *pl = &it->u.usual;
+    size_t f = (size_t)pl->pos + pl->head;
+    return !cx->nwatch ||
+           (fid != LS_FID_UNKNOWN ? cx->fid_watched[fid]
+                                  : ls_names_watched(cx->watch, w, f,
+                                                     f + pl->fl)) ||
+           (pl->level == LDRSNAP_L_ENTER &&
+            ls_names_watched(cx->watch, w, ls_usual_dll(pl), it->len));
+}
+
+/* ls_usual_decode() with the function's id and flags worked out. */
 static LS_ALWAYS_INLINE const ldrsnap_record *
-ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
-                ls_note *note, const ls_item_ctx *cx)
+ls_usual_decode_fid(const ls_item *it, const char *mem, ldrsnap_record *r,
+                    ls_note *note, const ls_item_ctx *cx, unsigned fid,
+                    unsigned fflags)
 {
     const ls_usual *pl = &it->u.usual;
     /* every field set here, none copied from a blank record first: half
@@ -329,7 +368,6 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     /* the strings a record holds that are not the line's: the room's,
      * which is wide enough for two vector moves past each */
     char *room = cx->room;
-    unsigned fflags, fid = ldrsnap__func_id(w + f, fl, &fflags);
     r->status_orig = 0;
     r->base = r->end = r->address = 0;
     r->dll_path = r->parent = r->symbol = r->search_path = r->image = NULL;
@@ -357,19 +395,13 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
                       ? ldrsnap__fid_names[fid]
                       : ls_item_name(room, w + f, fl, n - f >= 32);
     r->message = w + pl->msg;
-    /* where the DLL's name starts (an ENTER's): after the tag, or the
-     * message of a compact twin */
-    uint32_t dll = pl->msg + (pl->form == LS_FORM_LONG ? LS_DLL_NAME_TAG_LEN
-                                                        : 0);
+    uint32_t dll = ls_usual_dll(pl);
     unsigned compact = pl->form != LS_FORM_LONG ? LDRSNAP_RF_COMPACT : 0;
-    bool may;
-    const ls_gate *g = &cx->gate;
     if (r->level == LDRSNAP_L_ENTER) {
         r->msg = LDRSNAP_M_DLL_NAME;
         r->dll = w + dll;
         r->status = 0;
         r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK | compact;
-        may = g->enter_may[fid];
     } else {
         r->msg = LDRSNAP_M_STATUS;
         r->dll = NULL;
@@ -380,27 +412,33 @@ ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
             r->status_orig = pl->status_orig;
             r->flags |= LDRSNAP_RF_STATUS_ORIG;
         }
-        may = ls_gate_return_may(g, fid, pl->status);
     }
-    /* may the names hold a watched byte (the rest of the text cannot)?
-     * The function's, known by its id or checked, and an ENTER's DLL's
-     * (the prefix is not in the text the rules read) */
     note->fid = fid;
     note->fflags = fflags;
     note->text_len = n - pos;
     note->dll_len = SIZE_MAX;
     note->has_fid = true;
-    note->watched =
-        !cx->nwatch ||
-        (fid != LS_FID_UNKNOWN ? cx->fid_watched[fid]
-                               : ls_names_watched(cx->watch, w, f, f + fl)) ||
-        (r->level == LDRSNAP_L_ENTER &&
-         ls_names_watched(cx->watch, w, dll, n));
+    note->watched = ls_usual_watched(it, w, fid, cx);
     note->gated = true;
-    note->rules_may = !g->on || may;
+    note->rules_may = ls_usual_may(pl, fid, &cx->gate);
     if (r->level == LDRSNAP_L_ENTER) /* the name ends the line */
         note->dll_len = n - dll;
     return r;
+}
+
+/* The record lex_plain() makes of the line, and its note: the function's
+ * id, the prefix's strings (in cx->room), whether the names hold a
+ * watched byte and whether a rule could start on the record, worked out
+ * here; mem: the batch's. */
+static LS_ALWAYS_INLINE const ldrsnap_record *
+ls_usual_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
+                ls_note *note, const ls_item_ctx *cx)
+{
+    const ls_usual *pl = &it->u.usual;
+    const char *w = mem + pl->at;
+    size_t f = (size_t)pl->pos + pl->head;
+    unsigned fflags, fid = ldrsnap__func_id(w + f, pl->fl, &fflags);
+    return ls_usual_decode_fid(it, mem, r, note, cx, fid, fflags);
 }
 
 /* ---- LS_ITEM_INIT ---------------------------------------------------- */

@@ -369,9 +369,11 @@ static LS_NOINLINE int solo_plain(ldrsnap_parser *p, const char *s, size_t n,
     ldrsnap_record r;
     ls_note note;
     ls_usual_encode(&it, n, st, line, p->cur_offset, 0);
-    ls_usual_decode(&it, w, &r, &note, cx);
     vista_owner(p, st, (ldrsnap_level)st->plain,
                 owner_name(p, s, f, st->sep - f, n));
+    if (p->usual) /* the analyzer's, as the tokenizer thread's are */
+        return p->usual(p->ud, &it, w, cx);
+    ls_usual_decode(&it, w, &r, &note, cx);
     return p->fn(p->ud, &r, &note);
 }
 

@@ -135,6 +135,8 @@ struct ldrsnap_parser {
     bool xp_seen;
     ldrsnap_record_cb cb;      /* the public parser's callback */
     ls_record_fn fn;           /* or the analyzer's, with each note */
+    ls_usual_fn usual;         /* on one thread, the usual items (NULL:
+                                  their records to fn) */
     ls_note note;              /* what fn is told: watched and the
                                   function's id change */
     void *ud;

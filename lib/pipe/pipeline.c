@@ -45,6 +45,7 @@ struct ls_pipe {
     ls_alloc al;
     ldrsnap_parser *parser;      /* the tokenizer thread's while it runs */
     ls_record_fn consume;        /* on the caller's thread, with notes */
+    ls_usual_fn usual;           /* the same, the usual items; or NULL */
     void *ctx;
     /* the parser's watch bytes and gate, copied (the tokenizer thread
      * writes next to the parser's own) for the items it leaves to this
@@ -208,7 +209,7 @@ static void release(ls_pipe *pp)
 
 int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
                         ldrsnap_parser *parser, ls_record_fn consume,
-                        void *ctx)
+                        ls_usual_fn usual, void *ctx)
 {
     *out = NULL;
     /* a batch holds at least one whole record: past PIPE_MAX_LINE its
@@ -223,6 +224,7 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
     pp->al = *al;
     pp->parser = parser;
     pp->consume = consume;
+    pp->usual = usual;
     pp->ctx = ctx;
     ldrsnap__parser_item_ctx(parser, &pp->cx);
     pthread_mutex_init(&pp->mu, NULL);
@@ -402,6 +404,12 @@ static int drain(ls_pipe *pp, bool (*wait)(const ls_pipe *))
             ls_item *it = ls_item_at(b->items, u);
             k = ls_item_units(it);
             ahead_items(b, u, k);
+            if (it->kind == LS_ITEM_USUAL && pp->usual) {
+                /* no record built unless the consumer needs it */
+                ahead_strings(b->mem + it->u.usual.at);
+                rc = pp->usual(pp->ctx, it, b->mem, &pp->cx);
+                continue;
+            }
             const ldrsnap_record *r =
                 ldrsnap__item_decode(it, b->mem, &pp->cx, &built, &note);
             ahead_strings(r->raw);

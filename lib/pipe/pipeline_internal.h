@@ -17,10 +17,11 @@
 typedef struct ls_pipe ls_pipe;
 /* Move parser (its gate set) to a new tokenizer thread; consume(ctx,
  * rec, note) is then called on the caller's thread for each record, in
- * order, with what the tokenizer thread learnt of it. */
+ * order, with what the tokenizer thread learnt of it; usual(ctx, item,
+ * ...) for each usual item instead, unless it is NULL. */
 int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
                         ldrsnap_parser *parser, ls_record_fn consume,
-                        void *ctx);
+                        ls_usual_fn usual, void *ctx);
 /* Tokenize buf on the tokenizer thread while analyzing; returns once the
  * tokenizer is done with buf.  On error, free the pipe at once. */
 int ldrsnap__pipe_feed(ls_pipe *pp, const void *buf, size_t len);

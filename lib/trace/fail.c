@@ -119,8 +119,9 @@ static const char *status_name(ls_trace *tr, uint32_t status)
     return tr->status_name;
 }
 
-ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
-                           const ldrsnap_record *rec, const fail_spec *s)
+ls_fail *ldrsnap__fail_add_at(ls_trace *tr, ls_proc *p, ls_thread *t,
+                              uint64_t line, const char *text,
+                              const fail_spec *s)
 {
     tr->n.failures++;
     if (p->nfails >= LS_MAX_FAILURES) {
@@ -137,7 +138,7 @@ ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
     }
     /* the failure and every string it owns in one block */
     const char *str[LS_FS_COUNT] = {s->dll,    s->dll_path, s->parent,
-                                    s->symbol, rec->text,   s->note};
+                                    s->symbol, text,        s->note};
     size_t len[LS_FS_COUNT], size = sizeof(ls_fail);
     for (size_t j = 0; j < LS_FS_COUNT; j++) {
         str[j] = ls_nonempty(str[j]);
@@ -172,7 +173,7 @@ ls_fail *ldrsnap__fail_add(ls_trace *tr, ls_proc *p, ls_thread *t,
     f->seq = tr->fail_seq++;
     f->proc = p;
     f->tier = s->tier;
-    f->pub.line = rec->line;
+    f->pub.line = line;
     f->pub.kind = s->kind;
     f->pub.role = LDRSNAP_ROLE_CONSEQUENCE;
     if (p && p->has_pid) {
@@ -217,8 +218,8 @@ ls_fail *ldrsnap__fail_exception(ls_trace *tr, ls_proc *p,
 }
 
 int ldrsnap__fail_noise(ls_trace *tr, ls_proc *p, ls_thread *t,
-                        const ldrsnap_record *rec, const char *dll,
-                        const char *note)
+                        uint64_t line, uint32_t status, const char *text,
+                        const char *dll, const char *note)
 {
     ldrsnap_failure f;
     tr->n.failures++;
@@ -226,12 +227,12 @@ int ldrsnap__fail_noise(ls_trace *tr, ls_proc *p, ls_thread *t,
     if (tr->quiet_noise)
         return LDRSNAP_OK;
     memset(&f, 0, sizeof f);
-    f.line = rec->line;
-    f.kind = ldrsnap_status_kind(rec->status);
+    f.line = line;
+    f.kind = ldrsnap_status_kind(status);
     f.role = LDRSNAP_ROLE_NOISE;
     f.confidence = LDRSNAP_CONF_HIGH;
-    f.status = rec->status;
-    f.status_name = status_name(tr, rec->status);
+    f.status = status;
+    f.status_name = status_name(tr, status);
     f.flags = LDRSNAP_FF_STATUS;
     if (p->has_pid) {
         f.pid = p->pid;
@@ -242,7 +243,7 @@ int ldrsnap__fail_noise(ls_trace *tr, ls_proc *p, ls_thread *t,
         f.flags |= LDRSNAP_FF_TID;
     }
     f.dll = ls_nonempty(dll);
-    f.text = rec->text;
+    f.text = text;
     f.note = note;
     chain_b c;
     c.n = 0; /* items are read only below n: no 264-byte clearing */

@@ -119,6 +119,29 @@ static inline bool ldrsnap__trace_has_ended(const ls_trace *t)
  * judge them before the next record. */
 int ldrsnap__trace_record(ls_trace *t, const ldrsnap_record *rec,
                           const ls_note *note, const ls_sink *sink);
+/* A usual ENTER (its DLL's name) or RETURN (its status) of a known
+ * function, as the fields the trace reads of it: the analyzer gives the
+ * compact items of these lines (most of a log) to ldrsnap__trace_call()
+ * without building their record.  ldrsnap__trace_record() takes such
+ * records this way too. */
+typedef struct ls_call {
+    uint64_t line;
+    const char *text;            /* the record's text */
+    const char *function;        /* its function's name */
+    const char *dll;             /* an ENTER's DLL's name, or NULL */
+    size_t dll_len;              /* its length */
+    const char *image;           /* the image's name a prefix gives, */
+    size_t image_len;            /* image_len bytes (0: none) */
+    uint32_t pid, tid, status;
+    unsigned fid, fflags;        /* ldrsnap__func_id() of the function */
+    ldrsnap_level level;         /* LDRSNAP_L_ENTER or LDRSNAP_L_RETURN */
+    bool has_status;             /* a RETURN's status was read */
+    bool compact;                /* LDRSNAP_RF_COMPACT: Windows 11's twin */
+} ls_call;
+
+/* ldrsnap__trace_record() of the Vista+ record c says (it has a pid and a
+ * tid); the same answers. */
+int ldrsnap__trace_call(ls_trace *t, const ls_call *c, const ls_sink *sink);
 /* For the verdicts: what the threads of ended process p were in the
  * middle of (a DllMain that never returned, a search that never ended),
  * as failures of p. */

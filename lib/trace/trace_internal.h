@@ -283,10 +283,20 @@ typedef struct fail_spec {
     uint32_t status;
 } fail_spec;
 
-/* A failure of p found on rec, kept in p; NULL when dropped (a->dropped
- * counts those) or out of memory. */
-ls_fail *ldrsnap__fail_add(ls_trace *a, ls_proc *p, ls_thread *t,
-                           const ldrsnap_record *rec, const fail_spec *s);
+/* A failure of p found on the record of line `line` whose text is
+ * `text`, kept in p; NULL when dropped (a->dropped counts those) or out
+ * of memory. */
+ls_fail *ldrsnap__fail_add_at(ls_trace *a, ls_proc *p, ls_thread *t,
+                              uint64_t line, const char *text,
+                              const fail_spec *s);
+/* The same, found on rec. */
+static inline ls_fail *ldrsnap__fail_add(ls_trace *a, ls_proc *p,
+                                         ls_thread *t,
+                                         const ldrsnap_record *rec,
+                                         const fail_spec *s)
+{
+    return ldrsnap__fail_add_at(a, p, t, rec->line, rec->text, s);
+}
 /* ldrsnap__fail_add()'s answer as a status. */
 static inline int ls_fail_rc(const ls_trace *tr, const ls_fail *f)
 {
@@ -294,8 +304,8 @@ static inline int ls_fail_rc(const ls_trace *tr, const ls_fail *f)
 }
 /* A probe miss: sent to the sink at once, kept nowhere. */
 int ldrsnap__fail_noise(ls_trace *a, ls_proc *p, ls_thread *t,
-                        const ldrsnap_record *rec, const char *dll,
-                        const char *note);
+                        uint64_t line, uint32_t status, const char *text,
+                        const char *dll, const char *note);
 /* A failure that says the process failed: it died. */
 int ldrsnap__fail_process(ls_trace *a, ls_proc *p, ls_thread *t,
                           const ldrsnap_record *rec, ldrsnap_kind k,

@@ -37,76 +37,74 @@ static bool same_func(unsigned fid, const char *stored, unsigned want,
            strncmp(stored, name, LS_FUNC_LEN - 1) == 0;
 }
 
-static void remember(ls_thread *t, const ldrsnap_record *rec, fn f,
-                     bool compactable)
+/* The thread's previous record, for the next one's compact twin. */
+static void remember(ls_thread *t, ldrsnap_level level, fn f,
+                     const char *function, uint32_t status, bool compactable)
 {
-    t->last_level = rec->level;
+    t->last_level = level;
     t->last_fid = f.id;
     if (f.id == LS_FID_UNKNOWN)
-        copy_func(t->last_func, rec->function ? rec->function : "");
-    t->last_status = rec->status;
+        copy_func(t->last_func, function ? function : "");
+    t->last_status = status;
     t->last_compactable = compactable;
 }
 
 /* Windows 11 prints a compact twin straight after the long form. */
 static LS_ALWAYS_INLINE bool compact_twin(const ls_thread *t,
-                                          const ldrsnap_record *rec, fn f)
+                                          const ls_call *c, fn f)
 {
-    return (rec->flags & LDRSNAP_RF_COMPACT) && t->last_compactable &&
-           t->last_level == rec->level &&
-           same_func(t->last_fid, t->last_func, f.id, rec->function) &&
-           (rec->level != LDRSNAP_L_RETURN || t->last_status == rec->status);
+    return c->compact && t->last_compactable && t->last_level == c->level &&
+           same_func(t->last_fid, t->last_func, f.id, c->function) &&
+           (c->level != LDRSNAP_L_RETURN || t->last_status == c->status);
 }
 
-/* b: the file name in rec->dll, of n bytes */
-static void probe_track(ls_trace *tr, ls_thread *t,
-                        const ldrsnap_record *rec, const char *b, size_t n)
+/* b: the file name in c->dll, of n bytes */
+static void probe_track(ls_trace *tr, ls_thread *t, const ls_call *c,
+                        const char *b, size_t n)
 {
     if (!t->probe_base || !ldrsnap__name_eq(t->probe_base, b)) {
-        if (!rec->dll) {
+        if (!c->dll) {
             ls_renew(tr, &t->probe_dll, &t->probe_dll_cap, NULL);
             t->probe_base = NULL;
-        } else if (ls_set_strn(tr, &t->probe_dll, &t->probe_dll_cap, rec->dll,
+        } else if (ls_set_strn(tr, &t->probe_dll, &t->probe_dll_cap, c->dll,
                                n) == 0) {
-            t->probe_base = t->probe_dll + (b - rec->dll); /* a copy */
+            t->probe_base = t->probe_dll + (b - c->dll); /* a copy */
         } else {
             t->probe_base = ldrsnap__basename(t->probe_dll);
         }
-        t->probe_dll_len = rec->dll ? n : 0;
+        t->probe_dll_len = c->dll ? n : 0;
         t->probe_misses = 0;
         t->probe_found = false;
-        t->probe_line = rec->line;
-        ls_renew(tr, &t->probe_text, &t->probe_text_cap, rec->text);
+        t->probe_line = c->line;
+        ls_renew(tr, &t->probe_text, &t->probe_text_cap, c->text);
     }
 }
 
-static int on_enter(ls_trace *tr, ls_thread *t,
-                    const ldrsnap_record *rec, fn f, const ls_note *note)
+static LS_ALWAYS_INLINE int on_enter(ls_trace *tr, ls_thread *t,
+                                     const ls_call *c, fn f)
 {
-    if (compact_twin(t, rec, f))
+    if (compact_twin(t, c, f))
         return LDRSNAP_OK;
     /* the name's length, and its file name once it is needed: kept in the
      * frame for the module map when the frame returns */
-    size_t n = !rec->dll                    ? 0
-               : note->dll_len != SIZE_MAX ? note->dll_len
-                                           : strlen(rec->dll);
+    size_t n = c->dll_len;
     const char *b = NULL;
-    if ((f.flags & LS_FN_SEARCH) || (f.id == LS_FID_RESOLVE && rec->dll)) {
+    if ((f.flags & LS_FN_SEARCH) || (f.id == LS_FID_RESOLVE && c->dll)) {
         if (f.flags & LS_FN_SEARCH)
             t->search_fail = 0;
         size_t bl = t->probe_dll ? t->probe_dll_len -
                                        (size_t)(t->probe_base - t->probe_dll)
                                  : 0;
-        if (rec->dll && t->probe_dll && bl <= n &&
-            (bl == n || rec->dll[n - bl - 1] == '\\' ||
-             rec->dll[n - bl - 1] == '/') &&
-            memcmp(rec->dll + n - bl, t->probe_base, bl) == 0) {
+        if (c->dll && t->probe_dll && bl <= n &&
+            (bl == n || c->dll[n - bl - 1] == '\\' ||
+             c->dll[n - bl - 1] == '/') &&
+            memcmp(c->dll + n - bl, t->probe_base, bl) == 0) {
             /* the file name of the DLL being probed ends the name, as it
              * was printed: it is the name's file name */
-            b = rec->dll + n - bl;
+            b = c->dll + n - bl;
         } else {
-            b = rec->dll ? ls_basename_n(rec->dll, n) : NULL;
-            probe_track(tr, t, rec, b, n);
+            b = c->dll ? ls_basename_n(c->dll, n) : NULL;
+            probe_track(tr, t, c, b, n);
         }
     }
     if (t->depth >= LS_MAX_FRAMES)
@@ -123,14 +121,14 @@ static int on_enter(ls_trace *tr, ls_thread *t,
     ls_frame *fr = &t->frames[t->depth];
     fr->fid = f.id;
     if (f.id == LS_FID_UNKNOWN)
-        copy_func(fr->func, rec->function);
+        copy_func(fr->func, c->function);
     fr->fflags = f.flags;
-    fr->line = rec->line;
-    if (rec->dll ? ls_set_strn(tr, &fr->dll, &fr->dll_cap, rec->dll, n) < 0
-                 : ls_set_str(tr, &fr->dll, &fr->dll_cap, NULL) < 0)
+    fr->line = c->line;
+    if (c->dll ? ls_set_strn(tr, &fr->dll, &fr->dll_cap, c->dll, n) < 0
+               : ls_set_str(tr, &fr->dll, &fr->dll_cap, NULL) < 0)
         return LDRSNAP_ENOMEM;
     fr->dll_len = n;
-    fr->dll_base = b ? (size_t)(b - rec->dll) : SIZE_MAX;
+    fr->dll_base = b ? (size_t)(b - c->dll) : SIZE_MAX;
     if (fr->fail_dll)
         fr->fail_dll[0] = '\0';
     t->depth++;
@@ -162,7 +160,7 @@ static void init_clear(ls_thread *t)
 }
 
 static int init_failed_by_return(ls_trace *tr, ls_proc *p,
-                                 ls_thread *t, const ldrsnap_record *rec)
+                                 ls_thread *t, const ls_call *c)
 {
     char note[160];
     snprintf(note, sizeof note,
@@ -170,24 +168,24 @@ static int init_failed_by_return(ls_trace *tr, ls_proc *p,
              "DLL's init routine (DllMain) at line %llu",
              (unsigned long long)t->init_line);
     fail_spec s = {LDRSNAP_K_INIT_FAILED, LS_T_ERROR, t->init_dll,
-                   t->init_dll, NULL, NULL, note, true, rec->status};
-    if (rec->status != 0xC0000142u)
-        s.kind = ldrsnap_status_kind(rec->status) == LDRSNAP_K_OTHER
+                   t->init_dll, NULL, NULL, note, true, c->status};
+    if (c->status != 0xC0000142u)
+        s.kind = ldrsnap_status_kind(c->status) == LDRSNAP_K_OTHER
                      ? LDRSNAP_K_INIT_FAILED
-                     : ldrsnap_status_kind(rec->status);
-    ls_fail *f = ldrsnap__fail_add(tr, p, t, rec, &s);
+                     : ldrsnap_status_kind(c->status);
+    ls_fail *f = ldrsnap__fail_add_at(tr, p, t, c->line, c->text, &s);
     init_clear(t);
     return ls_fail_rc(tr, f);
 }
 
 static int chain_failure(ls_trace *tr, ls_proc *p, ls_thread *t,
-                         const ldrsnap_record *rec, ls_frame *fr)
+                         const ls_call *c, ls_frame *fr)
 {
     const char *dll = fr && fr->fail_dll && fr->fail_dll[0] ? fr->fail_dll
                       : fr                                 ? fr->dll
                                                            : NULL;
-    fail_spec s = {ldrsnap_status_kind(rec->status), LS_T_CHAIN,
-                   dll, NULL, NULL, NULL, NULL, true, rec->status};
+    fail_spec s = {ldrsnap_status_kind(c->status), LS_T_CHAIN,
+                   dll, NULL, NULL, NULL, NULL, true, c->status};
     if (fr && (fr->fflags & LS_FN_MAP)) {
         s.dll_path = fr->dll;
         s.note = "mapping the image failed";
@@ -199,7 +197,7 @@ static int chain_failure(ls_trace *tr, ls_proc *p, ls_thread *t,
                        "this DLL (Windows 7 and 8 print no ERROR line)"
                      : "a loader function returned this failure";
     }
-    ls_fail *f = ldrsnap__fail_add(tr, p, t, rec, &s);
+    ls_fail *f = ldrsnap__fail_add_at(tr, p, t, c->line, c->text, &s);
     /* the ERROR line that names the DLL and its parent may follow: it is
      * the one to keep (a search that gave up, an image that would not
      * map) */
@@ -220,23 +218,22 @@ static int propagate(ls_trace *tr, ls_thread *t, const ls_frame *fr)
     return ls_set_str(tr, &up->fail_dll, &up->fail_cap, d);
 }
 
-static int on_return(ls_trace *tr, ls_proc *p, ls_thread *t,
-                     const ldrsnap_record *rec, fn f)
+static LS_ALWAYS_INLINE int on_return(ls_trace *tr, ls_proc *p,
+                                      ls_thread *t, const ls_call *c, fn f)
 {
-    if (compact_twin(t, rec, f))
+    if (compact_twin(t, c, f))
         return LDRSNAP_OK;
-    size_t at = frame_of(t, f, rec->function);
+    size_t at = frame_of(t, f, c->function);
     ls_frame *fr = at ? &t->frames[at - 1] : NULL;
     unsigned ff = f.flags;
-    bool failed = (rec->flags & LDRSNAP_RF_STATUS) &&
-                  ldrsnap__status_is_error(rec->status);
+    bool failed = c->has_status && ldrsnap__status_is_error(c->status);
     int rc = LDRSNAP_OK;
 
     bool init_fail = false;
     if (ls_init_pending(t) && at && at - 1 <= t->init_depth) {
         if (failed && fr &&
             ls_set_str(tr, &fr->fail_dll, &fr->fail_cap, t->init_dll) == 0) {
-            rc = init_failed_by_return(tr, p, t, rec);
+            rc = init_failed_by_return(tr, p, t, c);
             init_fail = true;
         } else {
             init_clear(t);
@@ -265,23 +262,42 @@ static int on_return(ls_trace *tr, ls_proc *p, ls_thread *t,
         }
         if (fr && (ff & LS_FN_TOP) && fr->line > p->went_on_enter) {
             p->went_on_enter = fr->line;
-            p->went_on_line = rec->line;
+            p->went_on_line = c->line;
         }
     } else if (ff & LS_FN_PROBE) {
         rc = ldrsnap__fail_noise(
-            tr, p, t, rec, fr ? fr->dll : NULL,
+            tr, p, t, c->line, c->status, c->text, fr ? fr->dll : NULL,
             ff & LS_FN_HANDLE ? "a module-handle lookup missed: normal "
                                 "before a load or for an optional DLL"
                               : "a probe missed: the loader goes on to the "
                                 "next place to look");
     } else if (rc >= 0 && !init_fail) {
-        rc = chain_failure(tr, p, t, rec, fr);
+        rc = chain_failure(tr, p, t, c, fr);
     }
     if (fr) {
         t->depth = at - 1;
         if (failed && !(ff & LS_FN_PROBE) && rc >= 0)
             rc = propagate(tr, t, fr);
     }
+    return rc;
+}
+
+/* An ENTER or a RETURN of a known process and thread. */
+static LS_ALWAYS_INLINE int vista_call(ls_trace *tr, ls_proc *p, ls_thread *t,
+                                       const ls_call *c)
+{
+    fn f = {c->fid, c->fflags};
+    int rc;
+    if (c->level == LDRSNAP_L_ENTER) {
+        if (t->depth == 0 && is_load_request(f))
+            p->went_on_start = c->line; /* a new load: the process went on */
+        rc = on_enter(tr, t, c, f);
+    } else {
+        rc = on_return(tr, p, t, c, f);
+    }
+    if (f.id == LS_FID_SHUTDOWN && !p->teardown_line)
+        p->teardown_line = c->line;
+    remember(t, c->level, f, c->function, c->status, true);
     return rc;
 }
 
@@ -573,18 +589,32 @@ static LS_ALWAYS_INLINE int trace_vista(ls_trace *tr,
     if (!rec->function && rec->msg == LDRSNAP_M_UNABLE_TO_LOAD)
         rc = on_unable(tr, p, t, rec); /* a fragment of the message */
     if (!rec->function) {
-        remember(t, rec, f, false);
+        remember(t, rec->level, f, NULL, rec->status, false);
         return rc;
     }
     f.id = note->fid, f.flags = note->fflags;
-    if (rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME) {
-        if (t->depth == 0 && is_load_request(f))
-            p->went_on_start = rec->line; /* a new load: the process went on */
-        rc = on_enter(tr, t, rec, f, note);
-    }
-    else if (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)
-        rc = on_return(tr, p, t, rec, f);
-    else {
+    if ((rec->level == LDRSNAP_L_ENTER && rec->msg == LDRSNAP_M_DLL_NAME) ||
+        (rec->level == LDRSNAP_L_RETURN && rec->msg == LDRSNAP_M_STATUS)) {
+        size_t n = !rec->dll                    ? 0
+                   : note->dll_len != SIZE_MAX ? note->dll_len
+                                               : strlen(rec->dll);
+        ls_call c = {rec->line,
+                     rec->text,
+                     rec->function,
+                     rec->dll,
+                     n,
+                     NULL,
+                     0,
+                     rec->pid,
+                     rec->tid,
+                     rec->status,
+                     f.id,
+                     f.flags,
+                     rec->level,
+                     (rec->flags & LDRSNAP_RF_STATUS) != 0,
+                     (rec->flags & LDRSNAP_RF_COMPACT) != 0};
+        return vista_call(tr, p, t, &c);
+    } else {
         if (rec->msg == LDRSNAP_M_PROCESS_INIT_FAILED &&
             (rec->flags & LDRSNAP_RF_STATUS) &&
             rec->status == 0xC0000142u)
@@ -597,9 +627,34 @@ static LS_ALWAYS_INLINE int trace_vista(ls_trace *tr,
     }
     if (f.id == LS_FID_SHUTDOWN && !p->teardown_line)
         p->teardown_line = rec->line;
-    remember(t, rec, f,
+    remember(t, rec->level, f, rec->function, rec->status,
              rec->level == LDRSNAP_L_ENTER || rec->level == LDRSNAP_L_RETURN);
     return rc;
+}
+
+int ldrsnap__trace_call(ls_trace *tr, const ls_call *c, const ls_sink *sink)
+{
+    tr->sink = sink;
+    tr->retry = tr->again; /* (no restart: neither ends a process) */
+    tr->again = false;
+    if (tr->anon && tr->anon->xp && !ldrsnap__proc_find(tr, c->pid)) {
+        /* as trace_vista() */
+        ldrsnap__proc_end(tr, tr->anon);
+        tr->has_xp_pid = false;
+    }
+    ls_proc *p = ls_proc_get(tr, c->pid, true);
+    if (!p)
+        return ls_no_proc(tr);
+    ls_thread *t = ls_thread_get(tr, p, c->tid, true);
+    if (!t)
+        return LDRSNAP_OK; /* thread table full: the record is counted only */
+    tr->n.vista_records++;
+    p->last_line = c->line;
+    p->nrecords++;
+    if (c->image_len && !p->image &&
+        !(p->image = ldrsnap__strndup(&tr->al, c->image, c->image_len)))
+        return LDRSNAP_ENOMEM;
+    return vista_call(tr, p, t, c);
 }
 
 /* Each record, to its dialect's file: here, with the Vista+ records (most
