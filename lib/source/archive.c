@@ -141,6 +141,13 @@ int ldrsnap__limit_check(const ls_limits *lim, uint64_t out, uint64_t in,
                  "(max_total, --max-total), the rest not read", b);
         return LDRSNAP_ELIMIT;
     }
+    return ldrsnap__ratio_check(lim, out, in, why, len);
+}
+
+int ldrsnap__ratio_check(const ls_limits *lim, uint64_t out, uint64_t in,
+                         char *why, size_t len)
+{
+    char b[32];
     if (in && out > lim->ratio_floor && out / in > lim->max_ratio) {
         say_bytes(b, sizeof b, lim->ratio_floor);
         snprintf(why, len, "expands more than %u:1 past the first %s "

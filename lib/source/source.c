@@ -76,7 +76,6 @@ typedef struct gz_pipe {
     size_t len[GZ_SLOTS];
     unsigned head, tail;  /* slots filled, slots read (mod 2^32) */
     size_t pos;           /* in the slot being read */
-    uint64_t in_total;    /* compressed bytes read, as of the last slot */
     bool done, stop;
     int rc;               /* the inflater's error (b->errmsg says it) */
 } gz_pipe;
@@ -104,6 +103,8 @@ struct ldrsnap_batch {
     bool gz_fresh;             /* between members: none of the next read */
     bool gz_big;               /* K_GZ: worth a thread (gz_pipe) */
     gz_pipe *pipe;             /* K_GZ: the inflater's thread, or NULL */
+    uint64_t gz_out;           /* K_GZ: bytes inflated */
+    bool gz_dry;               /* K_GZ: the inflater wants more input */
     unsigned char *in;
     size_t in_len, in_pos;
     uint64_t in_total, out_total, top_total;
@@ -358,6 +359,8 @@ static int start_gzip(ldrsnap_batch *b)
     else if (ldrsnap__gunzip_new(&b->gz, &b->al) < 0)
         return entry_error(b, LDRSNAP_ENOMEM, "cannot start gzip decoder");
     b->gz_fresh = false;
+    b->gz_out = 0;
+    b->gz_dry = true;
     b->kind = K_GZ;
     struct stat st;
     b->gz_big = !b->mem && (fstat(b->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -675,25 +678,58 @@ int ldrsnap_batch_next(ldrsnap_batch *b, ldrsnap_entry **entry)
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* The count of bytes inflated at which the ratio limit trips, with the
+ * compressed bytes read so far: out > ratio_floor and out / in >
+ * max_ratio, the first out >= (max_ratio + 1) * in past the floor. */
+static uint64_t ratio_stop(const ldrsnap_batch *b)
+{
+    const ls_limits *l = &b->lim;
+    if (!l->max_ratio || !b->in_total || l->ratio_floor == UINT64_MAX)
+        return UINT64_MAX;
+    uint64_t r = (uint64_t)l->max_ratio + 1;
+    uint64_t t = b->in_total > UINT64_MAX / r ? UINT64_MAX : b->in_total * r;
+    return t > l->ratio_floor ? t : l->ratio_floor + 1;
+}
+
+/* The next inflated bytes.  The ratio limit cuts a .gz at the same byte
+ * whatever the sizes of the reads and the threads that make them: the
+ * next compressed bytes are read only once the inflater has made all it
+ * can of those it has (it stopped with room left: gz_dry), so the count
+ * of compressed bytes read when the output reaches a given byte is the
+ * same in every run; and no read goes past the byte at which the ratio
+ * trips with that count (ratio_stop()), as none goes past max_bytes:
+ * the bytes before it are given, and the next read, which would make
+ * it, says the limit.  The ratio was checked after each read with the
+ * count of whichever read came last (an inflater thread ran up to four
+ * slots ahead), and the read that crossed it was dropped whole. */
 static int read_gz(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
 {
     size_t made = 0;
     *got = 0;
     while (made == 0) {
-        ssize_t n = fill(b);
-        if (n < 0)
-            return entry_error(b, LDRSNAP_EIO, strerror(errno));
-        if (n == 0) {
-            if (b->gz_fresh)
-                break; /* clean end after a member */
-            return entry_error(b, LDRSNAP_EFORMAT, "gzip stream is truncated");
+        if (b->in_pos == b->in_len && b->gz_dry) {
+            ssize_t n = fill(b);
+            if (n < 0)
+                return entry_error(b, LDRSNAP_EIO, strerror(errno));
+            if (n == 0) {
+                if (b->gz_fresh)
+                    break; /* clean end after a member */
+                return entry_error(b, LDRSNAP_EFORMAT,
+                                   "gzip stream is truncated");
+            }
         }
-        size_t used = (size_t)n, out = cap;
+        uint64_t stop = ratio_stop(b);
+        size_t room = cap;
+        bool last = b->gz_out + 1 >= stop; /* a byte now trips the limit */
+        if (last)
+            room = 1;
+        else if (stop - 1 - b->gz_out < room)
+            room = (size_t)(stop - 1 - b->gz_out);
+        size_t used = b->in_len - b->in_pos, out = room;
         const char *why = NULL;
         int r = ldrsnap__gunzip(b->gz, b->in + b->in_pos, &used, buf, &out,
                                 &why);
         b->in_pos += used;
-        made = out;
         if (used || out)
             b->gz_fresh = false;
         if (r < 0) {
@@ -701,9 +737,18 @@ static int read_gz(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
             snprintf(msg, sizeof msg, "gzip data is corrupt (%s)", why);
             return entry_error(b, LDRSNAP_EFORMAT, msg);
         }
+        if (last && out) { /* the byte past the limit: not given */
+            char msg[300];
+            ldrsnap__ratio_check(&b->lim, stop, b->in_total, msg, sizeof msg);
+            return entry_error(b, LDRSNAP_ELIMIT, msg);
+        }
+        b->gz_out += out;
+        made = out;
+        b->gz_dry = out < room && b->in_pos == b->in_len;
         if (r == 1) { /* another member may follow */
             ldrsnap__gunzip_reset(b->gz);
             b->gz_fresh = true;
+            b->gz_dry = b->in_pos == b->in_len;
         }
     }
     *got = made;
@@ -735,7 +780,6 @@ static void *pipe_main(void *arg)
         p->len[k] = n;
         if (n)
             p->head++;
-        p->in_total = b->in_total;
         p->done = rc < 0 || got == 0;
         p->rc = rc;
         pthread_cond_broadcast(&p->cv);
@@ -802,16 +846,13 @@ static void pipe_stop(ldrsnap_batch *b)
     b->pipe = NULL;
 }
 
-/* The next inflated bytes from the thread's slots; *in: compressed bytes
- * read so far (for the ratio limit). */
-static int pipe_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got,
-                     uint64_t *in)
+/* The next inflated bytes from the thread's slots. */
+static int pipe_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
 {
     gz_pipe *p = b->pipe;
     pthread_mutex_lock(&p->mu);
     while (p->head == p->tail && !p->done)
         pthread_cond_wait(&p->cv, &p->mu);
-    *in = p->in_total;
     if (p->head == p->tail) { /* all read: the end, or its error */
         int rc = p->rc;
         pthread_mutex_unlock(&p->mu);
@@ -898,21 +939,19 @@ int ldrsnap_batch_read(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
         uint64_t max = LS_MIN(b->lim.max_bytes, b->lim.max_total);
         uint64_t room = max - LS_MIN(b->out_total, max);
         cap = (size_t)LS_MIN((uint64_t)cap, room ? room : 1);
-        uint64_t in = b->kind == K_GZ ? b->in_total : 0;
         if (b->kind == K_GZ && b->gz_big && !b->pipe && b->out_total &&
             !ldrsnap__tokenizer_thread) {
             b->gz_big = false; /* one try */
             pipe_start(b);
         }
-        rc = b->pipe                ? pipe_read(b, buf, cap, got, &in)
+        rc = b->pipe                ? pipe_read(b, buf, cap, got)
              : b->kind == K_GZ      ? read_gz(b, buf, cap, got)
                                     : read_plain(b, buf, cap, got);
-        if (b->kind == K_GZ && !b->pipe)
-            in = b->in_total;
         b->out_total += *got;
         char why[300];
+        /* the sizes; read_gz() stops at the ratio itself */
         if (rc == 0 &&
-            (rc = ldrsnap__limit_check(&b->lim, b->out_total, in,
+            (rc = ldrsnap__limit_check(&b->lim, b->out_total, 0,
                                        b->out_total, why, sizeof why)) < 0) {
             pipe_stop(b); /* its thread writes no message after this */
             entry_error(b, rc, why);

@@ -125,5 +125,8 @@ unsigned long ldrsnap__zip_wholes(void);
  * why (for "<name>: <why>"). */
 int ldrsnap__limit_check(const ls_limits *lim, uint64_t out, uint64_t in,
                          uint64_t total, char *why, size_t len);
+/* The ratio alone: out bytes inflated from in compressed ones. */
+int ldrsnap__ratio_check(const ls_limits *lim, uint64_t out, uint64_t in,
+                         char *why, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "helpers.h"
+#include "source/source.h" /* ldrsnap__gunzip_threads() */
 
 static int ignore_record(const ldrsnap_record *r, void *ud)
 {
@@ -699,6 +700,110 @@ Test(batch, a_limit_cuts_at_the_same_byte_whatever_the_reads)
                              caps[c]);
                 cr_expect_eq(n, 1000003, "%s, reads of %zu: %zu bytes given",
                              path[p], caps[c], n);
+            }
+        }
+    }
+}
+
+static int read_batch(void *ctx, void *buf, size_t cap, size_t *got)
+{
+    return ldrsnap_batch_read(ctx, buf, cap, got);
+}
+
+/* The bytes of path a threaded analyzer pulled before the ratio limit
+ * stopped it (the tokenizer thread reads 256 KiB, the caller's thread 64
+ * KiB ahead of it, as the scheduler has it). */
+static uint64_t analyzed_before_limit(const char *path,
+                                      const ldrsnap_limits *lim, int *rc)
+{
+    ldrsnap_batch *b;
+    ldrsnap_entry *e;
+    ldrsnap_analyzer *a;
+    ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+    o.flags = LDRSNAP_OPT_THREADED;
+    cr_assert_eq(ldrsnap_batch_new(&b, NULL, 0), 0);
+    cr_assert_eq(ldrsnap_batch_set_limits(b, lim), 0);
+    cr_assert_eq(ldrsnap_batch_add(b, path), 0);
+    cr_assert_eq(ldrsnap_batch_next(b, &e), 0);
+    cr_assert_eq(ldrsnap_analyzer_new(&a, &o, NULL, NULL), 0);
+    *rc = ldrsnap_analyzer_pull(a, read_batch, b);
+    cr_assert_eq(ldrsnap_analyzer_finish(a), 0);
+    uint64_t n = ldrsnap_analyzer_summary(a)->bytes;
+    ldrsnap_analyzer_free(a);
+    ldrsnap_batch_free(b);
+    return n;
+}
+
+/* The ratio limit cuts a .gz at the same byte whatever the reads and the
+ * threads: the compressed bytes counted when the output reaches a byte
+ * are the same in every run (the next ones are read once the inflater
+ * has made all it can of those it has), and no read goes past the byte
+ * at which the ratio trips with that count.  It used to be checked after
+ * each read with the count of whichever read came last (an inflater
+ * thread ran up to four slots ahead), and the read that crossed it was
+ * dropped whole: reads of 7 bytes and of 1 MiB, or two runs of one
+ * threaded analyzer, stopped at different places.  Three .gz: random
+ * bytes (1.3:1) then a log line repeated (1,000:1), one large enough for
+ * an inflater thread (4 MiB compressed) and one not; and log lines that
+ * compress better and better (3:1 to 9:1), whose ratio goes up and down
+ * with every 256 KiB read: the limit is met at its highest, just before
+ * a read. */
+Test(batch, the_ratio_limit_cuts_a_gz_at_the_same_byte_whatever_the_reads)
+{
+    make_tmp();
+    char cmd[1400], path[3][400];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && for k in 4800000 1200000; do "
+             "{ head -c $k /dev/urandom | base64 -w 76; "
+             "yes '1234:5678 @ 1 - LdrLoadDll - ENTER: DLL name: a.dll' | "
+             "head -n $((k / 10)); } | gzip -1 > r$k.gz; done && "
+             "awk 'BEGIN { srand(3); for (i = 0; i < 300000; i++) { "
+             "h = sprintf(\"%%08x%%08x\", rand() * 4294967295, "
+             "rand() * 4294967295); printf \"12a4:5b78 @ %%d - "
+             "LdrpLoadDll - ENTER: DLL name: %%s.dll\\n\", i, "
+             "substr(h, 1, 16 - 2 * int(i * 9 / 300000)) } }' | "
+             "gzip -1 > m.gz",
+             tmpdir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(path[0], sizeof path[0], "%s/r4800000.gz", tmpdir);
+    snprintf(path[1], sizeof path[1], "%s/r1200000.gz", tmpdir);
+    snprintf(path[2], sizeof path[2], "%s/m.gz", tmpdir);
+    const size_t caps[] = {7, 4096, 64 << 10, 100000, 256 << 10, 1 << 20};
+    /* m.gz: over 2:1 at once, over 4:1 and 5:1 past 7 and 17 MB */
+    const unsigned ratios[] = {2, 4, 5};
+    for (int p = 0; p < 3; p++) {
+        for (size_t q = 0; q < 3; q++) {
+            ldrsnap_limits lim = LDRSNAP_LIMITS_INIT;
+            lim.max_ratio = ratios[q];
+            lim.ratio_floor = 1 << 20;
+            int rc, rc0;
+            unsigned long threads = ldrsnap__gunzip_threads();
+            size_t first = bytes_before_limit(path[p], &lim, caps[0], &rc0);
+            /* only the first inflated on a thread of its own */
+            cr_expect_eq(ldrsnap__gunzip_threads() - threads, p ? 0ul : 1ul,
+                         "%s: inflater threads %lu", path[p],
+                         ldrsnap__gunzip_threads() - threads);
+            if ((p < 2 && q == 0) || (p == 2 && q > 0)) {
+                cr_expect_eq(rc0, LDRSNAP_ELIMIT, "%s", path[p]);
+                cr_expect_gt(first, (size_t)(p < 2 ? 1 : 4) << 20, "%s: %zu",
+                             path[p], first);
+            }
+            for (size_t c = 1; c < sizeof caps / sizeof caps[0]; c++) {
+                size_t n = bytes_before_limit(path[p], &lim, caps[c], &rc);
+                cr_expect_eq(rc, rc0, "%s, max_ratio %u, reads of %zu",
+                             path[p], ratios[q], caps[c]);
+                cr_expect_eq(n, first, "%s, max_ratio %u, reads of %zu: "
+                             "%zu bytes given, %zu in reads of %zu", path[p],
+                             ratios[q], caps[c], n, first, caps[0]);
+            }
+            for (int run = 0; run < 4; run++) {
+                uint64_t n = analyzed_before_limit(path[p], &lim, &rc);
+                cr_expect_eq(rc, rc0, "%s, max_ratio %u, analyzer", path[p],
+                             ratios[q]);
+                cr_expect_eq(n, (uint64_t)first, "%s, max_ratio %u, threaded "
+                             "analyzer, run %d: %llu bytes, %zu in reads of "
+                             "%zu", path[p], ratios[q], run,
+                             (unsigned long long)n, first, caps[0]);
             }
         }
     }
