@@ -330,6 +330,9 @@ void ldrsnap__needles_extract(const char *re, rx_needles *out)
         if ((unsigned char)out->s[i][0] != f)
             f = 0;
     out->first = f >= 'a' && f <= 'z' ? 0 : f;
+    out->in_name = f && !strchr(RX_PLAIN_FRAME, f) && f != '_' &&
+                   !(f >= '0' && f <= '9') &&
+                   !((f | 0x20) >= 'a' && (f | 0x20) <= 'z');
     for (size_t i = 0; i < out->n; i++) {
         out->by_last[out->last[i]] |= 1u << i;
         unsigned char b = (unsigned char)out->s[i][1];

@@ -864,8 +864,7 @@ static int index_literals(ldrsnap_rules *r)
     if (L->nprobe > 4)
         L->nprobe = 0; /* too many for the vector pass: memchr each */
     L->any_of4 = ldrsnap__simd()->any_of4;
-    static const char frame[] = "0123456789abcdefABCDEF:@ -xX"
-                                "ENTER DLL name RETURN Status";
+    static const char frame[] = RX_PLAIN_FRAME;
     L->plain_safe = L->nprobe != 0;
     for (size_t i = 0; i < L->nprobe; i++)
         if (memchr(frame, L->probe[i], sizeof frame - 1))

@@ -66,7 +66,18 @@ typedef struct rx_needles {
      * of it; common_mask 0 when longer) */
     uint64_t tail8[RX_NEEDLES_MAX], tail_mask[RX_NEEDLES_MAX];
     uint64_t common8, common_mask;
+    /* first is no byte of a plain ENTER line's frame (RX_PLAIN_FRAME) nor
+     * of a loader function's name (letters, digits, '_'): on such a line
+     * every needle starts in the DLL name that ends it */
+    bool in_name;
 } rx_needles;
+
+/* The bytes of the fixed frame of a plain ENTER or RETURN line (its head,
+ * " - ENTER: DLL name: ", " - RETURN: Status: 0x" and hex digits), but
+ * for its function's name. */
+#define RX_PLAIN_FRAME                                                        \
+    "0123456789abcdefABCDEF:@ -xX"                                            \
+    "ENTER DLL name RETURN Status"
 
 /* The needles of pattern re (out->n 0: none known). */
 void ldrsnap__needles_extract(const char *re, rx_needles *out);

@@ -58,6 +58,7 @@ struct rx_state {
     bool scanned;
     const char *text;       /* the record's text, when its length */
     size_t text_len;        /* is known (else SIZE_MAX) */
+    const ls_note *note;    /* the record's */
     signed char past_ascii; /* the record's text holds a character that
                                may be an ASCII letter to a case-blind
                                pattern (-1: not looked at yet) */
@@ -744,7 +745,15 @@ static bool needles_may(rx_state *x, const rx_step *st,
 {
     if (x->text_len == SIZE_MAX)
         x->text_len = strlen(r->text); /* once for the record's steps */
-    if (ldrsnap__needles_found(st->needles, r->text, x->text_len))
+    /* a plain ENTER item's frame cannot hold a needle that starts with
+     * none of its bytes: its DLL name, which ends the text (dll_len,
+     * known of such an item alone), is looked at alone (for
+     * LdrpMinimalMapModule's rules, half the line) */
+    size_t name = x->note->dll_len, from = 0;
+    if (st->needles->in_name && x->note->gated && name <= x->text_len)
+        from = x->text_len - name;
+    if (ldrsnap__needles_found(st->needles, r->text + from,
+                               x->text_len - from))
         return true;
     if (x->past_ascii < 0)
         x->past_ascii = !ls_ascii(r->text, x->text_len) &&
@@ -830,6 +839,7 @@ int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
     x->scanned = false;
     x->text = rec->text;
     x->text_len = note->text_len;
+    x->note = note;
     x->past_ascii = -1;
     bool lits = false;
     if (R->n_lit_rules && rec->text && note->watched) {

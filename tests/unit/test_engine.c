@@ -315,3 +315,62 @@ ParameterizedTest(int *c, engine, every_way_gives_the_oracles_answers)
     every_way(form, *c % 2 ? "our logs, CRLF" : "our logs, LF", buf, len);
     free(buf);
 }
+
+/* LdrpMinimalMapModule's two built-in rules look for their needles (a
+ * backslash and then `Downloads`, `Temp`, `Desktop`, or a DLL's name
+ * ending the line) in a plain ENTER item's DLL name alone, whose frame
+ * holds no backslash: the same signatures as the general way, for the
+ * words at the name's first byte, in a capture tool's prefix (not in the
+ * text the rules read), in a name shorter than a needle, in heads of
+ * other widths and in Windows 11's compact twin. */
+Test(engine, needles_in_a_dll_name_alone)
+{
+    static const char *const lines[] = {
+        "1540:5890 @ 82353061 - LdrpMinimalMapModule - ENTER: DLL name: "
+        "C:\\Users\\m\\Downloads\\a.dll\n",
+        "app(5440): 1540:5890 @ 82353062 - LdrpMinimalMapModule - ENTER: "
+        "DLL name: C:\\Windows\\System32\\b.dll\n",
+        "C:\\Temp\\app(5440): 1540:5890 @ 82353062 - LdrpMinimalMapModule "
+        "- ENTER: DLL name: C:\\Windows\\System32\\b.dll\n",
+        "1540:5890 @ 82353063 - LdrpMinimalMapModule - ENTER: "
+        "C:\\Temp\\c.dll\n",
+        "1540:5890 @ 1234567890 - LdrpMinimalMapModule - ENTER: DLL name: "
+        "D:\\Desktop\\d.dll\n",
+        "1540:5890 @ 82353064 - LdrpMinimalMapModule - ENTER: DLL name: "
+        "\\Temp\\e.dll\n",
+        "1540:5890 @ 82353065 - LdrpMinimalMapModule - ENTER: DLL name: "
+        "C:\\x\\version.dll\n",
+        "1540:5890 @ 82353066 - LdrpMinimalMapModule - ENTER: DLL name: "
+        "version.dll\n",
+        "1540:5890 @ 82353067 - LdrpMinimalMapModule - ENTER: DLL name: "
+        "C:\\Windows\\System32\\kernel32.dll\n",
+        "1540:5890 @ 82353068 - LdrpMinimalMapModule - ENTER: DLL name: "
+        "C:\\Users\\m\\Desktop\n",
+    };
+    size_t len = 0, cap = (3u << 20) / 2 + 4096, reps = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    while (len < cap - 4096) {
+        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+            size_t k = strlen(lines[i]);
+            memcpy(buf + len, lines[i], k);
+            len += k;
+        }
+        reps++;
+    }
+    const char *form = ldrsnap__simd_use("avx2") == 0 ? "avx2" : "scalar";
+    every_way(form, "LdrpMinimalMapModule lines", buf, len);
+    /* and the rules found what they should, the fast way, on the tokenizer
+     * thread: a user-writable folder in three names, version.dll in one */
+    run r = {0};
+    engine(form, true, LDRSNAP_OPT_THREADED, false, buf, len, &r);
+    size_t folder = 0, system = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        folder += strstr(r.lines[i], "signature|dll-from-user-writable") != 0;
+        system += strstr(r.lines[i], "signature|system-dll-outside") != 0;
+    }
+    cr_assert_eq(folder, 3 * reps, "%zu of %zu", folder, reps);
+    cr_assert_eq(system, reps, "%zu of %zu", system, reps);
+    run_free(&r);
+    free(buf);
+}
