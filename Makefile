@@ -84,7 +84,21 @@ ifeq ($(LIBDEFLATE),1)
 LIBDEFLATE_CFLAGS := -DLS_HAVE_LIBDEFLATE
 LIBDEFLATE_LIBS := -ldeflate
 endif
-LIBS_PRIVATE := -lpcre2-8 -lyaml -larchive $(ISAL_LIBS) $(LIBDEFLATE_LIBS) -lz -lpthread
+# libarchive is opened with dlopen(3) on the first archive, not linked
+# (lib/source/archive.c): it brings libxml2, ICU and libstdc++, whose
+# relocations took 1.1 ms at the start of every run, archives or not.
+# ARCHIVE_DLOPEN=0 (or no soname found) links it.
+ARCHIVE_DLOPEN ?= $(if $(findstring linux,$(shell $(CC) -dumpmachine 2>/dev/null)),1,0)
+ifeq ($(ARCHIVE_DLOPEN),1)
+ARCHIVE_SONAME := $(shell objdump -p "$$(pkg-config --variable=libdir libarchive 2>/dev/null)/libarchive.so" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+endif
+ifneq ($(ARCHIVE_SONAME),)
+ARCHIVE_CFLAGS := -DLS_ARCHIVE_SONAME=\"$(ARCHIVE_SONAME)\"
+ARCHIVE_LIBS := -ldl
+else
+ARCHIVE_LIBS := -larchive
+endif
+LIBS_PRIVATE := -lpcre2-8 -lyaml $(ARCHIVE_LIBS) $(ISAL_LIBS) $(LIBDEFLATE_LIBS) -lz -lpthread
 TEST_LIBS := -lcriterion $(LIBS_PRIVATE)
 
 # One folder per stage (docs/ARCHITECTURE.md); lib/analyzer.c is where
@@ -160,6 +174,7 @@ $(BUILDDIR)/lib/simd/simd_avx2.o: FILE_CFLAGS := -mavx2
 endif
 $(BUILDDIR)/lib/source/gunzip.o: FILE_CFLAGS := $(ISAL_CFLAGS)
 $(BUILDDIR)/lib/source/zip.o: FILE_CFLAGS := $(ISAL_CFLAGS) $(LIBDEFLATE_CFLAGS)
+$(BUILDDIR)/lib/source/archive.o: FILE_CFLAGS := $(ARCHIVE_CFLAGS)
 $(BUILDDIR)/tests/unit/test_zip.o: FILE_CFLAGS := $(LIBDEFLATE_CFLAGS)
 
 # The built-in rules, embedded at build time by a host tool.

@@ -30,6 +30,120 @@
 
 #include "source/source.h"
 
+#ifdef LS_ARCHIVE_SONAME
+/* libarchive is opened on the first archive (dlopen(3)), not linked: it
+ * brings libxml2, ICU and libstdc++, whose relocations were 5.1M
+ * instructions of the dynamic linker (1.1 ms) at the start of every run,
+ * a plain log's too.  Every function of it this file calls, through
+ * ar.p_<name>. */
+#include <dlfcn.h>
+#include <pthread.h>
+
+#define AR_FUNCS(X)                                                         \
+    X(archive_error_string) X(archive_set_error)                            \
+    X(archive_read_open_memory) X(archive_format) X(archive_filter_bytes)   \
+    X(archive_filter_code) X(archive_entry_filetype)                        \
+    X(archive_entry_size_is_set) X(archive_entry_size)                      \
+    X(archive_entry_pathname_w) X(archive_entry_pathname_utf8)              \
+    X(archive_entry_pathname) X(archive_entry_is_encrypted)                 \
+    X(archive_entry_hardlink) X(archive_read_support_format_zip)            \
+    X(archive_read_support_format_tar) X(archive_read_support_format_raw)   \
+    X(archive_read_support_format_rar5) X(archive_read_support_format_rar)  \
+    X(archive_read_support_format_cpio) X(archive_read_support_format_cab)  \
+    X(archive_read_support_format_7zip) X(archive_read_support_filter_all)  \
+    X(archive_read_set_seek_callback) X(archive_read_set_read_callback)     \
+    X(archive_read_set_callback_data) X(archive_read_open1)                 \
+    X(archive_read_next_header) X(archive_read_new) X(archive_read_free)    \
+    X(archive_read_data_block) X(archive_read_data)
+
+#define AR_FIELD(f) __typeof__(&f) p_##f;
+static struct {
+    AR_FUNCS(AR_FIELD)
+} ar;
+static pthread_once_t ar_once = PTHREAD_ONCE_INIT;
+static char ar_err[200]; /* why it could not be opened, or "" */
+
+static void ar_open(void)
+{
+    void *h = dlopen(LS_ARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(ar_err, sizeof ar_err, "%s", e ? e : LS_ARCHIVE_SONAME);
+        return;
+    }
+#define AR_SYM(f)                                                           \
+    {                                                                       \
+        void *s = dlsym(h, #f);                                             \
+        if (!s) {                                                           \
+            snprintf(ar_err, sizeof ar_err, "%s: no %s", LS_ARCHIVE_SONAME, \
+                     #f);                                                   \
+            return;                                                         \
+        }                                                                   \
+        memcpy(&ar.p_##f, &s, sizeof s);                                    \
+    }
+    AR_FUNCS(AR_SYM)
+}
+
+/* libarchive, opened: NULL, or why not. */
+static const char *ar_load(void)
+{
+    pthread_once(&ar_once, ar_open);
+    return ar.p_archive_read_data ? NULL
+           : ar_err[0]            ? ar_err
+                                  : "cannot open " LS_ARCHIVE_SONAME;
+}
+
+#define archive_error_string (ar.p_archive_error_string)
+#define archive_set_error (ar.p_archive_set_error)
+#define archive_read_open_memory (ar.p_archive_read_open_memory)
+#define archive_format (ar.p_archive_format)
+#define archive_filter_bytes (ar.p_archive_filter_bytes)
+#define archive_filter_code (ar.p_archive_filter_code)
+#define archive_entry_filetype (ar.p_archive_entry_filetype)
+#define archive_entry_size_is_set (ar.p_archive_entry_size_is_set)
+#define archive_entry_size (ar.p_archive_entry_size)
+#define archive_entry_pathname_w (ar.p_archive_entry_pathname_w)
+#define archive_entry_pathname_utf8 (ar.p_archive_entry_pathname_utf8)
+#define archive_entry_pathname (ar.p_archive_entry_pathname)
+#define archive_entry_is_encrypted (ar.p_archive_entry_is_encrypted)
+#define archive_entry_hardlink (ar.p_archive_entry_hardlink)
+#define archive_read_support_format_zip (ar.p_archive_read_support_format_zip)
+#define archive_read_support_format_tar (ar.p_archive_read_support_format_tar)
+#define archive_read_support_format_raw (ar.p_archive_read_support_format_raw)
+#define archive_read_support_format_rar5                                   \
+    (ar.p_archive_read_support_format_rar5)
+#define archive_read_support_format_rar (ar.p_archive_read_support_format_rar)
+#define archive_read_support_format_cpio                                   \
+    (ar.p_archive_read_support_format_cpio)
+#define archive_read_support_format_cab (ar.p_archive_read_support_format_cab)
+#define archive_read_support_format_7zip                                   \
+    (ar.p_archive_read_support_format_7zip)
+#define archive_read_support_filter_all (ar.p_archive_read_support_filter_all)
+#define archive_read_set_seek_callback (ar.p_archive_read_set_seek_callback)
+#define archive_read_set_read_callback (ar.p_archive_read_set_read_callback)
+#define archive_read_set_callback_data (ar.p_archive_read_set_callback_data)
+#define archive_read_open1 (ar.p_archive_read_open1)
+#define archive_read_next_header (ar.p_archive_read_next_header)
+#define archive_read_new (ar.p_archive_read_new)
+#define archive_read_free (ar.p_archive_read_free)
+#define archive_read_data_block (ar.p_archive_read_data_block)
+#define archive_read_data (ar.p_archive_read_data)
+int ldrsnap__archive_loaded(void)
+{
+    return ar.p_archive_read_data != NULL;
+}
+#else
+static const char *ar_load(void)
+{
+    return NULL;
+}
+
+int ldrsnap__archive_loaded(void)
+{
+    return -1;
+}
+#endif
+
 #define LS_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define PEEK_LEN (64u * 1024u)
 #define SNIFF_LEN 4096u /* a member's first bytes, to tell an archive */
@@ -272,11 +386,15 @@ static int push(ls_arc *arc, const char *prefix, unsigned char *mem,
         arc->n++;
         return LDRSNAP_OK;
     }
-    if (zr < 0 || !(L->a = new_reader())) {
+    const char *no_ar = zr < 0 ? NULL : ar_load();
+    if (zr < 0 || no_ar || !(L->a = new_reader())) {
         ldrsnap__free(&arc->al, L->prefix);
         ldrsnap__free(&arc->al, mem);
         memset(L, 0, sizeof *L);
-        return LDRSNAP_ENOMEM;
+        if (!no_ar)
+            return LDRSNAP_ENOMEM;
+        arc_error(arc, prefix, "cannot read archives: ", no_ar, "");
+        return LDRSNAP_EIO;
     }
     arc->n++;
     int r;

@@ -125,6 +125,10 @@ unsigned long ldrsnap__zip_wholes(void);
  * why (for "<name>: <why>"). */
 int ldrsnap__limit_check(const ls_limits *lim, uint64_t out, uint64_t in,
                          uint64_t total, char *why, size_t len);
+/* libarchive: 1 opened (dlopen(3), on the first archive that needs it), 0
+ * not yet, -1 linked (ARCHIVE_DLOPEN=0): for the tests. */
+int ldrsnap__archive_loaded(void);
+
 /* The ratio alone: out bytes inflated from in compressed ones. */
 int ldrsnap__ratio_check(const ls_limits *lim, uint64_t out, uint64_t in,
                          char *why, size_t len);
