@@ -79,16 +79,46 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 }
 
 /* Is s[0..n) valid UTF-8 without NUL (a line recode_line() would give
- * back as it is)?  ASCII runs 16 bytes at a time. */
+ * back as it is)?  What utf8_seq() accepts, sequence after sequence: the
+ * ASCII start 16 bytes at a time, then a byte at a time, each sequence
+ * checked inline by its lead byte and the range of its second byte (a
+ * line past ASCII is most often Chinese or German: short runs of ASCII
+ * between its characters, where a vector search per run and a call of
+ * utf8_seq() per character took 656 instructions a line of the realistic
+ * capture, 528 this way). */
 static bool utf8_clean(const unsigned char *s, size_t n)
 {
-    for (size_t i = 0; i < n;) {
-        i += ls_plain_len(s + i, n - i);
-        if (i == n)
-            break;
-        size_t k = utf8_seq(s + i, n - i);
-        if (!k)
+    size_t i = ls_plain_len(s, n);
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            if (!c)
+                return false;
+            i++;
+            continue;
+        }
+        /* the second byte's range: no overlong form, no surrogate, none
+         * past U+10FFFF */
+        unsigned lo = 0x80, hi = 0xBF;
+        size_t k;
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 3;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 4;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
             return false;
+        }
+        if (n - i < k || s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t j = 2; j < k; j++)
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
         i += k;
     }
     return true;

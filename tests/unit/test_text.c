@@ -313,3 +313,144 @@ Test(text, utf16le_lone_cr_where_the_ascii_pass_marks)
         free(v[1].s);
     }
 }
+
+/* Whether a UTF-8 line is handed on as it is (utf8_clean(): valid UTF-8
+ * without NUL) or recoded, for every lead byte and second byte, the
+ * further bytes at the edges of their ranges, and sequences cut by the
+ * line's end: against the definition (a code point of its sequence's
+ * length, no surrogate, none past U+10FFFF). */
+static bool utf8_valid_ref(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k;
+        uint32_t cp, min;
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0)
+            k = 2, cp = c & 0x1F, min = 0x80;
+        else if ((c & 0xF0) == 0xE0)
+            k = 3, cp = c & 0x0F, min = 0x800;
+        else if ((c & 0xF8) == 0xF0)
+            k = 4, cp = c & 0x07, min = 0x10000;
+        else
+            return false;
+        if (n - i < k)
+            return false;
+        for (size_t j = 1; j < k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+typedef struct flags_seen {
+    unsigned char *recoded;
+    size_t n, cap;
+} flags_seen;
+
+static int keep_recoded(const ls_line *l, void *ud)
+{
+    flags_seen *v = ud;
+    cr_assert_lt(v->n, v->cap);
+    v->recoded[v->n++] = l->recoded;
+    return 0;
+}
+
+static void add_line(unsigned char *p, size_t *o, bool *want, size_t *nl,
+                     const unsigned char *b, size_t k)
+{
+    unsigned char line[40];
+    line[0] = 'a';
+    memcpy(line + 1, b, k);
+    want[(*nl)++] = !utf8_valid_ref(line, k + 1);
+    memcpy(p + *o, line, k + 1);
+    *o += k + 1;
+    p[(*o)++] = '\n';
+}
+
+Test(text, utf8_lines_recoded_as_the_definition_says)
+{
+    static const unsigned char edge[] = {0x41, 0x7F, 0x80, 0x8F, 0x90,
+                                         0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+    const size_t most = 400000; /* 275,000 lines */
+    unsigned char *p = malloc(most * 8);
+    bool *want = malloc(most);
+    size_t o = 0, nl = 0;
+    cr_assert(p && want);
+    memcpy(p, "first line\n", 11); /* sniffed as UTF-8 */
+    o = 11;
+    want[nl++] = false;
+    for (unsigned a = 0x80; a < 0x100; a++) {
+        for (unsigned b = 1; b < 0x100; b++) {
+            if (b == '\n' || b == '\r')
+                continue;
+            unsigned char s[4] = {(unsigned char)a, (unsigned char)b, 0, 0};
+            add_line(p, &o, want, &nl, s, 2);
+            if (a < 0xE0)
+                continue;
+            for (size_t x = 0; x < sizeof edge; x++) {
+                s[2] = edge[x];
+                add_line(p, &o, want, &nl, s, 3);
+                if (a < 0xF0)
+                    continue;
+                for (size_t y = 0; y < sizeof edge; y += 3) {
+                    s[3] = edge[y];
+                    add_line(p, &o, want, &nl, s, 4);
+                }
+            }
+        }
+        /* cut by the line's end: the lead alone, then with one and two
+         * good continuation bytes */
+        unsigned char c[3] = {(unsigned char)a, 0x80 + (a == 0xE0 ? 0x20 : 0) +
+                                                    (a == 0xF0 ? 0x10 : 0),
+                              0x80};
+        for (size_t k = 1; k <= 3; k++)
+            add_line(p, &o, want, &nl, c, k);
+    }
+    /* past a character, ASCII runs of every length up to 32 with a NUL,
+     * a byte past ASCII or a sequence in any place of them */
+    static const unsigned char odd[][3] = {{0, 0, 0},       {0xFF, 0, 0},
+                                           {0xC3, 0xA4, 0}, {0xC3, 0x41, 0},
+                                           {0x80, 0, 0},    {0x7F, 0, 0}};
+    for (size_t len = 1; len <= 32; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t x = 0; x < sizeof odd / sizeof odd[0]; x++) {
+                unsigned char s[36] = {0xC3, 0xA4}; /* ä */
+                memset(s + 2, 'x', len);
+                size_t k = strlen((const char *)odd[x]);
+                memcpy(s + 2 + at, odd[x], k ? k : 1);
+                add_line(p, &o, want, &nl, s, 2 + len);
+            }
+        }
+    }
+    cr_assert_lt(nl, most);
+    flags_seen v = {malloc(most), 0, most};
+    ls_alloc al;
+    ls_text t;
+    ldrsnap__alloc_init(&al, NULL);
+    ldrsnap__text_init(&t, &al, 1024, keep_recoded, &v);
+    cr_assert_eq(ldrsnap__text_feed(&t, p, o), 0);
+    cr_assert_eq(ldrsnap__text_finish(&t), 0);
+    ldrsnap__text_free(&t);
+    cr_assert_eq(v.n, nl);
+    size_t valid = 0;
+    for (size_t i = 0; i < nl; i++) {
+        cr_assert_eq(v.recoded[i], want[i], "line %zu", i + 1);
+        valid += !want[i];
+    }
+    cr_assert_gt(valid, 1000); /* both kinds, many of each */
+    cr_assert_gt(nl - valid, 1000);
+    free(v.recoded);
+    free(want);
+    free(p);
+}
