@@ -774,7 +774,9 @@ static int analyze_log(unit *u, reader *rd, const log_in *in,
         goto out;
     }
     release_held(&s);
-    if (rrc < 0)
+    /* the output lost (the event callback stopped the analyzer): said
+     * once, at the end (main()), not as an error of this log */
+    if (rrc < 0 && !(rrc == LDRSNAP_ECALLBACK && out->err))
         read_error(rd, rrc, o, out, err, name);
     if (out->err)
         goto out; /* said once, at the end (main()) */
