@@ -359,7 +359,7 @@ static int step_key(loader *L, const char *k, yaml_node_t *v, rx_step *st,
                set_enum(L, v, k, &st->dialect, dialect_of, 0, 6);
     if (!strcmp(k, "msg"))
         return *target = RX_LINE, set_enum(L, v, k, &st->msg, msg_of, 0,
-                                           LDRSNAP_M_SHELL_COMMAND);
+                                           RX_NMSG - 1);
     if (!strcmp(k, "level"))
         return *target = RX_LINE,
                set_enum(L, v, k, &st->level, level_of, 1, 5);

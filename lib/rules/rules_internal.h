@@ -201,7 +201,9 @@ static inline bool rx_bucket_may(const rx_bucket *b, unsigned level,
              (b->statuses >> ls_hash_bits(status, LS_STATUS_BITS) & 1)));
 }
 
-#define RX_NMSG (LDRSNAP_M_SHELL_COMMAND + 1)
+/* every msg the lexer gives (ldrsnap_msg_name() names): a rule may name
+ * each (those past LDRSNAP_M_SHELL_COMMAND were refused as unknown) */
+#define RX_NMSG (LDRSNAP_M_COMMAND_LINE + 1)
 
 /* Could a rule's first step, by its bucket, start on a record of this
  * msg, dialect, level, function id and status?  (The literal rules and

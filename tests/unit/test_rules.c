@@ -841,6 +841,39 @@ Test(rules, a_sequence_ends_on_a_plain_record_threaded)
     ldrsnap_rules_free(r);
 }
 
+/* Every msg `ldrsnap tokens --json` names (ldrsnap_msg_name()) may be a
+ * rule's: those added after the rules' buckets were sized (init_routine_
+ * failed, subsystem_failed, process_start, command_line) were refused as
+ * unknown.  A rule on the last one fires on its line, one thread and the
+ * tokenizer thread. */
+Test(rules, every_msg_the_lexer_names_may_start_a_rule)
+{
+    for (int v = 1;; v++) {
+        const char *name = ldrsnap_msg_name((ldrsnap_msg)v);
+        if (!strcmp(name, "none"))
+            break;
+        char yaml[256];
+        snprintf(yaml, sizeof yaml,
+                 "rules:\n- id: m\n  title: t\n  severity: low\n"
+                 "  match: {msg: %s}\n",
+                 name);
+        ldrsnap_rules_free(user_rules(yaml));
+    }
+    ldrsnap_rules *r = user_rules("rules:\n- id: cmd\n  title: t\n"
+                                  "  severity: low\n"
+                                  "  match: {msg: command_line}\n");
+    static const char log[] =
+        "Microsoft (R) Windows Debugger Version 10.0.22621.2428 AMD64\n"
+        "CommandLine: C:\\Tools\\app.exe --selftest\n"
+        "0100:0a00 @ 1 - LdrLoadDll - ENTER: DLL name: alpha.dll\n";
+    sigs s;
+    run(r, log, sizeof log - 1, &s);
+    cr_assert_eq(s.n, 1);
+    cr_assert_str_eq(s.ids[0], "cmd");
+    cr_assert_str_eq(s.lines[0], "2");
+    ldrsnap_rules_free(r);
+}
+
 /* ---- the gate: the rules' prefilter decisions as plain data ------------- */
 
 #include "rules/gate.h"
