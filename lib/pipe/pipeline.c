@@ -21,7 +21,12 @@
 #include "pipe/pipeline_internal.h"
 #include "simd/simd.h"
 
-#define PIPE_BATCHES 4
+/* Three: the tokenizer's first pass over the ring faults in every page it
+ * writes (each 1-2 us here, some 300 a batch), and with the per-batch
+ * costs of the 200 MB capture a fourth batch never shortened the run
+ * (/work/lead-tools/sim.py: the same makespan for 3 to 100,000; 2 is
+ * 2 % longer) */
+#define PIPE_BATCHES 3
 /* the items' room: 64-byte units (parse/item.h), a compact item one, a
  * record item three */
 #define BATCH_UNITS 8192
@@ -213,7 +218,7 @@ int ldrsnap__pipe_start(ls_pipe **out, const ls_alloc *al,
 {
     *out = NULL;
     /* a batch holds at least one whole record: past PIPE_MAX_LINE its
-     * four batches would take more memory than a thread saves time (the
+     * three batches would take more memory than a thread saves time (the
      * analyzer goes on with one) */
     if (parser->max_line > PIPE_MAX_LINE)
         return LDRSNAP_ELIMIT;
