@@ -718,6 +718,16 @@ static int read_gz(ldrsnap_batch *b, void *buf, size_t cap, size_t *got)
                                    "gzip stream is truncated");
             }
         }
+        if (b->gz_fresh) {
+            /* zero bytes after a member (a file padded to a block size):
+             * skipped, as gzip(1) does; the end after them is clean */
+            while (b->in_pos < b->in_len && b->in[b->in_pos] == 0)
+                b->in_pos++;
+            if (b->in_pos == b->in_len) {
+                b->gz_dry = true;
+                continue;
+            }
+        }
         uint64_t stop = ratio_stop(b);
         size_t room = cap;
         bool last = b->gz_out + 1 >= stop; /* a byte now trips the limit */

@@ -246,6 +246,53 @@ Test(batch, gzip_multi_member_is_read_whole)
     ldrsnap_batch_free(b);
 }
 
+/* A .gz padded with zero bytes after its last member (tape blocks, some
+ * copying tools; gzip(1) reads it and ignores them): read whole, from a
+ * file and from memory, with no error; bytes other than zeros after it
+ * are still an error naming it.  ("gzip data is corrupt (incorrect
+ * header check)" before, after every byte.) */
+Test(batch, gzip_padded_with_zeros_is_read_whole)
+{
+    make_tmp();
+    char gz[300];
+    snprintf(gz, sizeof gz, "%s/padded.log.gz", tmpdir);
+    const char *parts[] = {"LDR: UNINIT LIST\n", "LDR: Unmapping [a.dll]\n"};
+    write_gz(gz, parts, 2);
+    static const char zeros[300 << 10]; /* past one read of the file */
+    FILE *f = fopen(gz, "ab");
+    cr_assert_not_null(f);
+    fwrite(zeros, 1, sizeof zeros, f);
+    fclose(f);
+    size_t len;
+    char *mem = read_file(gz, &len);
+    for (int way = 0; way < 3; way++) {
+        ldrsnap_batch *b;
+        ldrsnap_entry *e;
+        cr_assert_eq(ldrsnap_batch_new(&b, NULL, 0), 0);
+        mem[len] = way == 2 ? 'x' : '\0';
+        if (way == 0)
+            cr_assert_eq(ldrsnap_batch_add(b, gz), 0);
+        else /* way 2: a byte past the zeros */
+            cr_assert_eq(ldrsnap_batch_add_memory(b, "padded.log.gz", mem,
+                                                  way == 1 ? len : len + 1),
+                         0);
+        cr_assert_eq(ldrsnap_batch_next(b, &e), LDRSNAP_OK);
+        int rc;
+        char *text = read_entry(b, &rc);
+        cr_assert_str_eq(text, "LDR: UNINIT LIST\nLDR: Unmapping [a.dll]\n");
+        if (way < 2) {
+            cr_assert_eq(rc, 0, "way %d: %s", way, ldrsnap_batch_errmsg(b));
+        } else {
+            cr_assert_eq(rc, LDRSNAP_EFORMAT);
+            cr_assert(strstr(ldrsnap_batch_errmsg(b), "padded.log.gz"), "%s",
+                      ldrsnap_batch_errmsg(b));
+        }
+        free(text);
+        ldrsnap_batch_free(b);
+    }
+    free(mem);
+}
+
 Test(batch, truncated_gzip_is_an_error_naming_the_file)
 {
     make_tmp();
