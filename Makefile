@@ -245,11 +245,17 @@ $(SHARED): $(SHARED_REAL)
 $(CLI): $(CLI_OBJ) $(STATIC)
 	$(CC) $(CFLAGS) $(LTO_FLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS_PRIVATE)
 
+# ldrsnap.pc: what a static link needs besides libldrsnap.a; with
+# ARCHIVE_DLOPEN, -ldl instead of libarchive.
+PC_SED = -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	-e 's|@ARCHIVE_PC@|$(if $(filter -larchive,$(ARCHIVE_LIBS)), libarchive,)|' \
+	-e 's|@DL@|$(if $(filter -ldl,$(ARCHIVE_LIBS)), -ldl,)|' \
+	-e 's|@ISAL_PC@|$(if $(ISAL_LIBS), libisal,)$(if $(LIBDEFLATE_LIBS), libdeflate,)|'
+
 $(PC): lib/libldrsnap.pc.in include/ldrsnap.h Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@ISAL_PC@|$(if $(ISAL_LIBS), libisal,)$(if $(LIBDEFLATE_LIBS), libdeflate,)|' $< > $@
+	sed $(PC_SED) $< > $@
 
 # ---- tests ---------------------------------------------------------------
 
@@ -290,7 +296,8 @@ symcheck: $(SHARED)
 	diff -u lib/libldrsnap.sym $(BUILDDIR)/symbols.txt
 
 # The embedding example, built the way a user builds it: against an
-# installed copy, through pkg-config.
+# installed copy, through pkg-config, with the shared library and with the
+# static one (pkg-config --static: ldrsnap.pc's private libraries).
 example: all
 	rm -rf $(BUILDDIR)/stage
 	$(MAKE) --no-print-directory install-built DESTDIR=$(CURDIR)/$(BUILDDIR)/stage PREFIX=/usr >/dev/null
@@ -298,6 +305,11 @@ example: all
 	PKG_CONFIG_PATH=$(CURDIR)/$(BUILDDIR)/stage/usr/lib/pkgconfig \
 	sh -c '$(CC) -std=c99 -Wall -Werror docs/examples/analyze.c -o $(BUILDDIR)/analyze_example $$(pkg-config --cflags --libs ldrsnap) -Wl,-rpath,$(CURDIR)/$(BUILDDIR)/stage/usr/lib'
 	$(BUILDDIR)/analyze_example samples/win10-missing-vcruntime.log > $(BUILDDIR)/example.out; test $$? -eq 1
+	diff -u tests/cli/example.expected $(BUILDDIR)/example.out
+	PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(BUILDDIR)/stage \
+	PKG_CONFIG_PATH=$(CURDIR)/$(BUILDDIR)/stage/usr/lib/pkgconfig \
+	sh -c '$(CC) -std=c99 -Wall -Werror docs/examples/analyze.c -o $(BUILDDIR)/analyze_static $$(pkg-config --cflags ldrsnap) $$(pkg-config --static --libs ldrsnap | sed "s/-lldrsnap/-l:libldrsnap.a/")'
+	$(BUILDDIR)/analyze_static samples/win10-missing-vcruntime.log > $(BUILDDIR)/example.out; test $$? -eq 1
 	diff -u tests/cli/example.expected $(BUILDDIR)/example.out
 
 mancheck:
@@ -526,10 +538,7 @@ install-built: all
 	ln -sf libldrsnap.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SHARED_SONAME)
 	ln -sf $(SHARED_SONAME) $(DESTDIR)$(LIBDIR)/libldrsnap.so
 	install -m 644 include/ldrsnap.h $(DESTDIR)$(INCLUDEDIR)/ldrsnap.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@ISAL_PC@|$(if $(ISAL_LIBS), libisal,)$(if $(LIBDEFLATE_LIBS), libdeflate,)|' \
-	    lib/libldrsnap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ldrsnap.pc
+	sed $(PC_SED) lib/libldrsnap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ldrsnap.pc
 	install -m 644 docs/ldrsnap.1 $(DESTDIR)$(MANDIR)/man1/ldrsnap.1
 	install -m 644 docs/libldrsnap.3 $(DESTDIR)$(MANDIR)/man3/libldrsnap.3
 	install -m 644 docs/ldrsnap-rules.5 $(DESTDIR)$(MANDIR)/man5/ldrsnap-rules.5
