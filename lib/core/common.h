@@ -48,6 +48,10 @@
  * a capture tool's prefix goes the general way, not as a compact item
  * (LS_ITEM_INFO, LS_ITEM_INIT): their oracle. */
 #define LS_OPT_NO_PREFIX_ITEMS 0x02000000u
+/* LS_OPT_NO_ERROR_ITEMS: an ERROR record of a usual shape ("Unable to
+ * load DLL", "Process initialization failed", ...) goes the general way,
+ * not as a compact item (LS_ITEM_INFO): their oracle. */
+#define LS_OPT_NO_ERROR_ITEMS 0x01000000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -1479,23 +1479,106 @@ static inline bool item_prefix(const char *s, size_t pos)
            !(pos >= 14 && memcmp(s, "DebugString: \"", 14) == 0);
 }
 
+/* set_status() on v[0..end): "0x" and up to 8 hex digits; false when a
+ * run of fewer than 8 ends the line (a cut record: the general way). */
+static inline bool usual_status(const char *v, const char *end,
+                                ls_info_line *out)
+{
+    if (end - v >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+        v += 2;
+    uint32_t x = 0;
+    size_t k = 0;
+    unsigned d;
+    while (k < 9 && v + k < end && (d = hexv1((unsigned char)v[k])) != 0)
+        x = (x << 4) | (d - 1), k++;
+    if (k >= 1 && k <= 8) {
+        if (k < 8 && v + k == end)
+            return false;
+        out->number = x;
+        out->flags = LDRSNAP_RF_STATUS;
+    }
+    return true;
+}
+
+/* An ERROR record's message m[0..end) of the usual shapes, as
+ * vista_error() reads it (INFO_STR's names for what it cuts out: the
+ * parent of "Unable to load DLL" in dll_path); false: the general way
+ * (another message, or one vista_error() would mark cut). */
+static bool error_usual(const char *s, const char *m, const char *end,
+                        ls_info_line *out)
+{
+    const char *v, *q;
+    if ((v = after_e(m, end, "Unable to load DLL: ", 20)) != NULL) {
+        /* vista_unable() on quoted names, "Parent Module: " there */
+        if (v == end || *v != '"' ||
+            !(q = ls_find_byte(v + 1, (size_t)(end - v - 1), '"')))
+            return false;
+        out->kind = LDRSNAP_M_UNABLE_TO_LOAD;
+        out->dll = (size_t)(v + 1 - s), out->dll_len = (size_t)(q - v - 1);
+        v = q + 1;
+        const char *p = FIND_LIT(v, end, "Parent Module: ");
+        if (!p)
+            return false;
+        p += 15;
+        if (p < end && *p == '"') {
+            if (!(q = ls_find_byte(p + 1, (size_t)(end - p - 1), '"')))
+                return false;
+            if (!(q - p - 1 == 6 && memcmp(p + 1, "(null)", 6) == 0))
+                out->dll_path = (size_t)(p + 1 - s),
+                out->dll_path_len = (size_t)(q - p - 1);
+        }
+        p = FIND_LIT(v, end, "Status: ");
+        return !p || usual_status(p + 8, end, out);
+    }
+    if (after_e(m, end, "Walking the import tables", 25))
+        out->kind = LDRSNAP_M_IMPORTS_FAILED;
+    else if (after_e(m, end, "Failed to open \\KnownDlls", 25))
+        out->kind = LDRSNAP_M_KNOWNDLLS_FAILED;
+    else if (after_e(m, end, "Process initialization failed", 29) ||
+             after_e(m, end, "Running the init routines", 25))
+        out->kind = LDRSNAP_M_PROCESS_INIT_FAILED;
+    else
+        return false;
+    /* find_status(): after the last "tatus" (no two overlap: the last one
+     * from the end), "returned " when there is none (the general way) */
+    const char *hit = NULL;
+    for (size_t i = (size_t)(end - m); i >= 5 && !hit; i--)
+        if (m[i - 5] == 't' && memcmp(m + i - 5, "tatus", 5) == 0)
+            hit = m + i;
+    if (!hit)
+        return false;
+    while (hit < end && (*hit == ' ' || *hit == ':' || *hit == '='))
+        hit++;
+    if (hit < end && *hit == 's' &&
+        !(end - hit >= 6 && memcmp(hit, "status", 6) == 0))
+        return false; /* cut short */
+    return usual_status(hit, end, out);
+}
+
 bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
-                             ls_info_line *out)
+                             bool errors, ls_info_line *out)
 {
     const char *end = s + n, *v;
     size_t h = st->pos + st->head; /* the function's name */
     if ((st->pos && !item_prefix(s, st->pos)) || !st->head ||
         st->dialect != LDRSNAP_D_VISTA || n > 16384 || n < h + 12 ||
-        s[n - 1] == ' ' || s[n - 1] == '\t' ||
-        ls_has_byte(s + h, n - h, '@'))
+        s[n - 1] == ' ' || s[n - 1] == '\t')
         return false;
-    /* vista_body() on the usual spacing: the name, " - INFO:", blanks */
+    /* vista_body() on the usual spacing: the name, " - INFO:" (or
+     * " - ERROR:"), blanks */
     const char *f = s + h;
     const char *sep = ls_find_byte(f, (size_t)(end - f), ' ');
-    if (!sep || end - sep < 9 || sep[1] != '-' || sep[2] != ' ' ||
-        memcmp(sep + 3, "INFO:", 5) != 0)
+    if (!sep || end - sep < 9 || sep[1] != '-' || sep[2] != ' ')
         return false;
-    const char *m = sep + 8;
+    bool error = false;
+    if (memcmp(sep + 3, "INFO:", 5) != 0) {
+        if (!errors || end - sep < 10 || memcmp(sep + 3, "ERROR:", 6) != 0)
+            return false;
+        error = true;
+    }
+    if (ls_has_byte(s + h, n - h, '@'))
+        return false;
+    const char *m = sep + 8 + error;
     while (m < end && *m == ' ')
         m++;
     if (m == end)
@@ -1506,6 +1589,8 @@ bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
     out->dll_len = out->dll_path_len = out->search_len = 0;
     out->number = 0;
     out->flags = 0;
+    if (error)
+        return error_usual(s, m, end, out);
 #define INFO_STR(f, b, e)                                                     \
     (out->f = (size_t)((b) - s), out->f##_len = (size_t)((e) - (b)))
     /* vista_info()'s tests in its order, told apart by their first bytes

@@ -157,9 +157,25 @@ typedef struct ls_info_line {
 } ls_info_line;
 /* Is s[0..n), whose start st is a Vista head (at st->pos), such a record, with
  * the usual " - INFO: " after its function's name, no '@' after its head
- * (no glued record) and no trailing blank?  False: the general way. */
+ * (no glued record) and no trailing blank?  False: the general way.  With
+ * errors, an ERROR record of the usual shapes too ("Unable to load DLL",
+ * "Walking the import tables", "Failed to open \\KnownDlls", "Process
+ * initialization failed", "Running the init routines": ls_info_level()),
+ * as vista_error() reads it (the parent of "Unable to load DLL" as
+ * dll_path). */
 bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
-                             ls_info_line *out);
+                             bool errors, ls_info_line *out);
+
+/* The level of a record ldrsnap__lex_info_usual() took, by its kind. */
+static inline ldrsnap_level ls_info_level(ldrsnap_msg kind)
+{
+    return kind == LDRSNAP_M_UNABLE_TO_LOAD ||
+                   kind == LDRSNAP_M_IMPORTS_FAILED ||
+                   kind == LDRSNAP_M_KNOWNDLLS_FAILED ||
+                   kind == LDRSNAP_M_PROCESS_INIT_FAILED
+               ? LDRSNAP_L_ERROR
+               : LDRSNAP_L_INFO;
+}
 
 /* A start for ldrsnap__lex_line() that says ldrsnap__lex_find_start()
  * found none on the line (nor will it on the line trimmed): the lexer

@@ -120,8 +120,9 @@ typedef struct ls_xp {
 } ls_xp;
 #define LS_XP_NONE UINT32_MAX
 
-/* A Vista INFO record of one of the usual shapes
- * (ldrsnap__lex_info_usual()), its head at 0 or after a capture tool's
+/* A Vista INFO or ERROR record of one of the usual shapes
+ * (ldrsnap__lex_info_usual(); its level by its kind, ls_info_level()),
+ * its head at 0 or after a capture tool's
  * prefix.  Its strings: the line and its NUL; the prefix and its NUL when
  * there is one, and the image's name it gives and its NUL; the function's
  * name and its NUL (its id is the analyzing thread's to work out, as for
@@ -135,8 +136,9 @@ typedef struct ls_info {
     uint32_t at;               /* where the line is */
     uint16_t msg, func;        /* the message's and function's offsets */
     uint16_t dll;
-    uint16_t path;             /* the search path of "Loading DLL", else
-                                  the DLL's path (no shape has both) */
+    uint16_t path;             /* the search path of "Loading DLL", the
+                                  parent of "Unable to load DLL", else the
+                                  DLL's path (no shape has two) */
     uint8_t pos;               /* the prefix's length (LS_ITEM_PREFIX_MAX) */
     uint8_t image;             /* the image's name's (after the prefix) */
     uint8_t kind;              /* its ldrsnap_msg */
@@ -788,8 +790,9 @@ static inline const char *ls_info_encode(ls_item *it, char *w, size_t n,
     return w + func;
 }
 
-/* The record vista_info() makes of the line, with emit_piece()'s note
- * (nothing known but the text's length). */
+/* The record vista_info() (vista_error() for an ERROR record) makes of
+ * the line, with emit_piece()'s note (nothing known but the text's
+ * length). */
 static LS_ALWAYS_INLINE const ldrsnap_record *
 ls_info_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
                ls_note *note)
@@ -798,7 +801,7 @@ ls_info_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     const char *w = mem + in->at;
     r->dialect = LDRSNAP_D_VISTA;
     r->msg = (ldrsnap_msg)in->kind;
-    r->level = LDRSNAP_L_INFO;
+    r->level = ls_info_level(r->msg);
     r->flags = LDRSNAP_RF_PID | LDRSNAP_RF_TID | LDRSNAP_RF_TICK | in->flags;
     r->line = in->line;
     r->offset = in->offset;
@@ -815,9 +818,11 @@ ls_info_decode(const ls_item *it, const char *mem, ldrsnap_record *r,
     r->dll = in->dll != LS_INFO_NONE ? w + in->dll : NULL;
     const char *path = in->path != LS_INFO_NONE ? w + in->path : NULL;
     bool search = in->kind == LDRSNAP_M_LOADING_DLL;
-    r->dll_path = search ? NULL : path;
+    bool parent = in->kind == LDRSNAP_M_UNABLE_TO_LOAD;
+    r->dll_path = search || parent ? NULL : path;
     r->search_path = search ? path : NULL;
-    r->parent = r->symbol = NULL;
+    r->parent = parent ? path : NULL;
+    r->symbol = NULL;
     *note = LS_NOTE_NONE;
     note->text_len = it->len - in->pos;
     return r;

@@ -502,7 +502,7 @@ static int emit_info(ldrsnap_parser *p, const char *s, size_t n,
     ls_item it;
     const char *fn =
         ls_info_encode(&it, w, n, st, il, image, line, p->cur_offset, at);
-    vista_owner(p, st, LDRSNAP_L_INFO, fn);
+    vista_owner(p, st, ls_info_level(il->kind), fn);
     return compact_send(p, w, len, at, &it, LS_ITEM_BYTES(ls_info));
 }
 
@@ -596,13 +596,14 @@ static int flush_held(ldrsnap_parser *p)
     p->cur_offset = p->held_offset;
     /* a failure record the fast way held, no rest joined to it: its start
      * is known; an INFO record of a usual shape (its last digits are why
-     * it was held) goes compact */
+     * it was held) goes compact, and an ERROR record of a usual shape
+     * (LS_OPT_NO_ERROR_ITEMS: the general way) */
     if (p->held_st_ok && p->nseg == 1) {
         ls_info_line il;
         if (!f && p->held_ascii && compact_on(p) &&
             (!p->held_st.pos || !(p->flags & LS_OPT_NO_PREFIX_ITEMS)) &&
             ldrsnap__lex_info_usual(p->held.ptr, p->held.len, &p->held_st,
-                                    &il))
+                                    !(p->flags & LS_OPT_NO_ERROR_ITEMS), &il))
             return emit_info(p, p->held.ptr, p->held.len, p->seg[0].line,
                              &p->held_st, &il);
         return emit_logical_at(p, p->held.ptr, p->held.len, f, p->held_st);
@@ -909,7 +910,9 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
          * of a usual shape goes compact */
         rc = ldrsnap__lex_init_usual(s, n, st, &il)
                  ? emit_init(p, s, n, line, st, &il)
-             : ldrsnap__lex_info_usual(s, n, st, &inf)
+             : ldrsnap__lex_info_usual(s, n, st,
+                                       !(p->flags & LS_OPT_NO_ERROR_ITEMS),
+                                       &inf)
                  ? emit_info(p, s, n, line, st, &inf)
                  : emit_piece(p, s, n, line, 0, start);
     else if (xp == XP_PLAIN && ldrsnap__lex_xp_usual(s, n, st->pos, &xl))

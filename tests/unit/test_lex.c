@@ -807,11 +807,22 @@ Test(lex, usual_shapes_stop_at_the_line_end)
         "0f40:4d90 @ 50686092 - LdrpInit - INFO: Beginning execution",
         "0f40:4d90 @ 50686092 - LdrpPreprocess - INFO: DLL",
         "0f40:4d90 @ 50686092 - LdrpInit - INFO: Original status:",
+        "0f40:4d90 @ 50686092 - LdrpProcessWork - ERROR: Unable to load DLL: "
+        "\"x.dll\"",
+        "0f40:4d90 @ 50686092 - LdrpProcessWork - ERROR: Unable to load DLL: "
+        "\"x.dll\", Parent Module: \"C:\\a",
+        "0f40:4d90 @ 50686092 - _LdrpInitialize - ERROR: Process "
+        "initialization failed with status 0xc00",
+        "0f40:4d90 @ 50686092 - LdrpInitializeProcess - ERROR: Walking the "
+        "import tables of the executable and its static imports failed with "
+        "s",
     };
     static const char *const rest[] = {
         " DLL \"x.dll\" at address 0x10000", " \"x.dll\" at address 1",
         " \"x.dll\" from path \"C:\\\\\"", " of app.exe (C:\\app.exe)",
         " a.dll by API set b", " 0xc0000135",
+        ", Parent Module: \"(null)\", Status: 0xc0000135",
+        "\\b.exe\", Status: 0xc0000135", "00135", "tatus 0xc0000135",
     };
     for (size_t i = 0; i < sizeof info / sizeof info[0]; i++) {
         char buf[256];
@@ -820,12 +831,13 @@ Test(lex, usual_shapes_stop_at_the_line_end)
         ls_start st;
         cr_assert(ldrsnap__lex_find_start(buf, n, &st), "%s", info[i]);
         ls_info_line out;
-        cr_expect_not(ldrsnap__lex_info_usual(buf, n, &st, &out),
+        cr_expect_not(ldrsnap__lex_info_usual(buf, n, &st, true, &out),
                       "%s: lexed as kind %d past its end", info[i],
                       (int)out.kind);
         /* the whole line is the shape */
         cr_expect(ldrsnap__lex_find_start(buf, strlen(buf), &st));
-        cr_expect(ldrsnap__lex_info_usual(buf, strlen(buf), &st, &out),
+        cr_expect(ldrsnap__lex_info_usual(buf, strlen(buf), &st, true,
+                                          &out),
                   "%s", buf);
     }
     static const char *const xp[] = {"LDR: Loading", "LDR: Snapping imports",

@@ -644,11 +644,12 @@ Test(threaded, xp_records_as_the_general_way)
     free(buf);
 }
 
-/* Vista INFO records of the usual shapes go compact (emit_info(),
- * ldrsnap__lex_info_usual()), those the fast way holds for a wrapped
- * rest (their last digits) too when no rest joins them: each shape and
- * its near misses (other spacing, a glued head, a trailing blank, a
- * quote left open, "Detour detected", a status cut short), followed by a
+/* Vista INFO and ERROR records of the usual shapes go compact
+ * (emit_info(), ldrsnap__lex_info_usual()), those the fast way holds for
+ * a wrapped rest (their last digits, a failure's indented rest) too when
+ * no rest joins them: each shape and its near misses (other spacing, a
+ * glued head, a trailing blank, a quote left open, "Detour detected", a
+ * status cut short, no "Parent Module: "), followed by a
  * line that begins a record, an indented rest, or a continuation:
  * against the general way on one thread and the tokenizer thread without
  * compact items. */
@@ -690,9 +691,40 @@ Test(threaded, info_records_as_the_general_way)
         "Probing for the manifest of m%u.dll",
         "Detour detected in m%u.dll",
         "Something else %u",
+        /* ERROR records (ldrsnap__lex_info_usual() with errors) */
+        "Unable to load DLL: \"m%u.dll\", Parent Module: \"C:\\x\\app.exe\", "
+        "Status: 0xc0000135",
+        "Unable to load DLL: \"m%u.dll\", Parent Module: \"(null)\", "
+        "Status: 0xc0000135",
+        "Unable to load DLL: \"m%u.dll\", Parent Module: (null), Status: "
+        "0xc000013",
+        "Unable to load DLL: \"m%u.dll\", Parent Module: \"(null)x\"",
+        "Unable to load DLL: m%u.dll, Parent Module: \"x\"",
+        "Unable to load DLL: \"m%u.dll, Parent Module: \"x\"",
+        "Unable to load DLL: \"m%u.dll\", Status: 0xc0000135",
+        "Unable to load DLL: \"m%u.dll\", Parent Module: \"C:\\x, Status: 0x1",
+        "Unable to load DLL: \"m.dll\", Parent Module: \"x\", Status: "
+        "0xc000013%u",
+        "Walking the import tables of the executable and its static imports "
+        "failed with status 0xc0000%u",
+        "Walking the import tables failed with status = 0x%u",
+        "Walking the import tables failed with statu%u",
+        "Walking the import tables failed, returned 0xc0000%u",
+        "Failed to open \\KnownDlls\\x%u with Status: c0000034",
+        "Process initialization failed with status 0xc0000%u",
+        "Process initialization failed with ntstatus: 0x%u status",
+        "Process initialization failed with stat%u",
+        "Process initialization failed with status s%u",
+        "Process initialization failed with status %u0000000000",
+        "Running the init routines of the static imports failed with status "
+        "0xc0000142 %u",
+        "Locating export \"F%u\" for DLL \"x.dll\" failed with status "
+        "0xc0000139",
     };
-    static const char *const lv[] = {" - INFO: ", " - INFO:  ", " - INFO:",
-                                     "  - INFO: ", " - WARNING: "};
+    static const char *const lv[] = {
+        " - INFO: ",    " - INFO:  ",  " - INFO:",   "  - INFO: ",
+        " - WARNING: ", " - ERROR: ", " - ERROR:  ", " - ERROR:"};
+    static const unsigned pick[] = {0, 0, 0, 0, 0, 5, 5, 5, 1, 2, 3, 4, 6, 7};
     static const char *const after[] = {
         "", "    rest of it %u\n", "\tDLL path: C:\\x%u\n", "\n",
         "0100:4076 @ 1%07u - F - RETURN: Status: 0x00000000\n"};
@@ -707,7 +739,7 @@ Test(threaded, info_records_as_the_general_way)
             snprintf(msg, sizeof msg, "%.*s%u%s", (int)(u - t), t, k, u + 2);
         else
             snprintf(msg, sizeof msg, "%s", t);
-        const char *l = lv[k / 7 % 8 < 5 ? 0 : k / 7 % 5];
+        const char *l = lv[pick[k / 7 % (sizeof pick / sizeof pick[0])]];
         const char *fn = k % 11 ? "LdrpMapDllNtFileName" : "LdrpFunc_x";
         const char *head = k % 23 == 5 ? "0100:4076 @ 100000000 - "
                                        : "0100:4076 @ 10000016 - ";
@@ -737,13 +769,16 @@ Test(threaded, info_records_as_the_general_way)
             snprintf(tail, sizeof tail, "%s", t);
         n += (size_t)sprintf(buf + n, "%s", tail);
     }
-    /* the tokenizer thread, with compact items, without, and without them
-     * after a prefix (LS_OPT_NO_PREFIX_ITEMS); one thread's fast way
-     * (compact items decoded at once); with the built-in rules and
-     * without */
+    /* the tokenizer thread, with compact items, without, without them
+     * after a prefix (LS_OPT_NO_PREFIX_ITEMS), without ERROR items
+     * (LS_OPT_NO_ERROR_ITEMS); one thread's fast way (compact items
+     * decoded at once), and without ERROR items; with the built-in rules
+     * and without */
     static const unsigned ways[] = {
         LDRSNAP_OPT_THREADED, LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT,
-        LDRSNAP_OPT_THREADED | LS_OPT_NO_PREFIX_ITEMS, 0};
+        LDRSNAP_OPT_THREADED | LS_OPT_NO_PREFIX_ITEMS,
+        LDRSNAP_OPT_THREADED | LS_OPT_NO_ERROR_ITEMS, 0,
+        LS_OPT_NO_ERROR_ITEMS};
     ldrsnap_rules *rules;
     cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
     for (size_t i = 0; i < 2 * sizeof ways / sizeof ways[0]; i++) {
