@@ -52,6 +52,10 @@
  * load DLL", "Process initialization failed", ...) goes the general way,
  * not as a compact item (LS_ITEM_INFO): their oracle. */
 #define LS_OPT_NO_ERROR_ITEMS 0x01000000u
+/* LS_OPT_NO_COLUMNS: a plain record after DebugView's columns is found as
+ * any record after a prefix (on_fast_other()'s search for its start),
+ * not read after the columns at once (ls_columns_len()): their oracle. */
+#define LS_OPT_NO_COLUMNS 0x00800000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

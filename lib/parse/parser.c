@@ -787,11 +787,13 @@ static inline bool plain_after_wide(const ldrsnap_parser *p, const char *s,
                n - st->pos;
 }
 
-/* on_fast_line() for any line but the usual plain record at 0. */
+/* on_fast_line() for any line but the usual plain record at 0; found:
+ * st is the start after DebugView's columns (columns_at()), where no plain
+ * record is, as the search below would find it. */
 static inline int
 on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
               bool watched, bool ascii, ldrsnap_parser *p, ls_start *st,
-              bool plain)
+              bool plain, bool found)
 {
     int rc;
     ls_line ln = {s, n, line, offset, false, false, ascii, watched};
@@ -824,7 +826,8 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
         if ((rc = flush_held(p)) != 0)
             return rc < 0 ? rc : LDRSNAP_ECALLBACK;
     }
-    if (!plain && st->head && joinable && may_wrap_fast(s, n, st)) {
+    if (!plain && st->head && !found && joinable &&
+        may_wrap_fast(s, n, st)) {
         /* a failure record: held, as on_line() holds it */
         if (held80 && (rc = flush_held(p)) != 0)
             return rc < 0 ? rc : LDRSNAP_ECALLBACK;
@@ -838,20 +841,20 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
      * prefix, an XP one, a Vista head of another width: found as
      * emit_logical() finds it, when no record is glued to it */
     const ls_start *start = st;
-    bool usual = plain || st->head;
+    bool usual = !found && (plain || st->head);
     enum { XP_NONE, XP_PLAIN, XP_FAIL } xp = XP_NONE;
     ls_xp_line xl;
     ls_info_line inf;
-    if (!plain && st->head && memchr(s + st->head, '@', n - st->head) &&
-        glued(s, n, st))
+    if (!plain && st->head && !found &&
+        memchr(s + st->head, '@', n - st->head) && glued(s, n, st))
         return 0;
     if (!usual) {
         /* no head at 0 (ldrsnap__lex_plain_line() looked): where a record
          * could start, for a search that begins there */
-        size_t q = ls_first_at_ldr(s, n);
+        size_t q = found ? st->pos + 10 : ls_first_at_ldr(s, n);
         if (q == n)
             start = &ldrsnap__no_start;
-        else if (!ldrsnap__lex_find_start_at(s, n, q, st))
+        else if (!found && !ldrsnap__lex_find_start_at(s, n, q, st))
             return 0;
         if (held80 && (start != st || !ldrsnap__lex_known_prefix(s, st->pos)))
             return 0;
@@ -870,7 +873,7 @@ on_fast_other(const char *s, size_t n, uint64_t line, uint64_t offset,
                 return hold_fast(p, &ln, st);
             }
             xp = x & 2 ? XP_FAIL : XP_PLAIN;
-        } else if (ldrsnap__lex_plain_after(s, n, st))
+        } else if (!found && ldrsnap__lex_plain_after(s, n, st))
             ; /* a plain record after a prefix: nothing glued, no wrap */
         else if (glued(s, n, st))
             return 0;
@@ -953,12 +956,29 @@ static LS_ALWAYS_INLINE size_t run_at(const ldrsnap_parser *p, const char *s,
                : 0;
 }
 
+/* The length of DebugView's columns at the line's start (ls_columns_len())
+ * when a plain record after them would go compact (run_at()'s conditions
+ * for an ASCII line); else 0.  What on_fast_other() finds for such a
+ * line: its first '@' (no "LDR:" before it) is the head's, after bytes
+ * that end in a blank (ldrsnap__lex_find_start_at()), and a plain record
+ * after it (ldrsnap__lex_plain_after(); not DebugString's, which begins
+ * with no digit) goes compact. */
+static LS_ALWAYS_INLINE size_t columns_at(const ldrsnap_parser *p,
+                                          const char *s, size_t n, bool ascii)
+{
+    if (!ascii || n == WRAP_COLUMNS || p->holding || !compact_on(p) ||
+        (p->flags & (LDRSNAP_OPT_NO_GLUE_SPLIT | LS_OPT_NO_COLUMNS)) ||
+        (p->batch && p->batch->cap > UINT32_MAX))
+        return 0;
+    return ls_columns_len(s, n);
+}
+
 /* A plain record after the run's prefix (off bytes): the usual head and
  * a plain record read after it, into st as ldrsnap__lex_find_start_at()
  * and ldrsnap__lex_plain_after() would set it; false: not so, st as it
  * was.  Out of line: on_fast_line() stays as small as it was. */
 static LS_NOINLINE bool plain_after_run(const char *s, size_t n, size_t off,
-                                        ls_start *st)
+                                        ls_start *st, bool keep)
 {
     vhead h;
     if (!head_usual(s + off, n - off, &h))
@@ -968,8 +988,11 @@ static LS_NOINLINE bool plain_after_run(const char *s, size_t n, size_t off,
     st->tick = h.tick;
     st->dialect = LDRSNAP_D_VISTA;
     if (!plain_after_head(s + off, n - off, st)) {
-        /* as ls_lex_plain_line() left it at 0 */
-        st->head = 0;
+        /* as ls_lex_plain_line() left it at 0; keep: as
+         * ldrsnap__lex_find_start_at() and ldrsnap__lex_plain_after() leave
+         * it (the start at off) */
+        st->head = keep ? 23 : 0;
+        st->pos = keep ? off : 0;
         st->plain = LDRSNAP_L_NONE;
         st->sep = 0;
         return false;
@@ -1039,10 +1062,13 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     bool plain = ls_lex_plain_line(s, n, &st);
     if (!plain || !ascii || n == WRAP_COLUMNS || p->holding ||
         (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT)) {
-        if (!plain && !st.head && (off = run_at(p, s, n, ascii)) != 0 &&
-            plain_after_run(s, n, off, &st)) {
-            /* a plain record after the run's prefix: what
-             * on_fast_other() sets for it */
+        if (!plain && !st.head &&
+            (((off = run_at(p, s, n, ascii)) != 0 &&
+              plain_after_run(s, n, off, &st, false)) ||
+             ((off = columns_at(p, s, n, ascii)) != 0 &&
+              plain_after_run(s, n, off, &st, true)))) {
+            /* a plain record after the run's prefix, or DebugView's
+             * columns: what on_fast_other() sets for it */
             p->nseg = 1;
             p->seg[0].pos = 0;
             p->seg[0].line = line;
@@ -1050,7 +1076,7 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
             p->line_watched = watched;
         } else {
             rc = on_fast_other(s, n, line, offset, watched, ascii, p, &st,
-                               plain);
+                               plain, st.pos != 0);
             if (rc != FAST_PLAIN)
                 return rc;
             /* after a prefix: the first of a run?  (Not after

@@ -423,6 +423,46 @@ static inline size_t ls_first_at_ldr_scalar(const char *s, size_t n)
     return n;
 }
 
+/* DebugView's columns before a record ("00000002\t0.0027\t[5440] ": a
+ * count, a time, the pid): their length when s[0..n) (n >= 32) begins
+ * with a digit and the first "] " ends within its first 32 bytes, with
+ * no '@' and no 'L' before it (the line's first '@' or "LDR:" is then
+ * after them), else 0.  The SSE2 form reads the 32 bytes as two
+ * vectors. */
+static inline size_t ls_columns_len_scalar(const char *s, size_t n)
+{
+    if (n < 32 || (unsigned)((unsigned char)s[0] - '0') > 9)
+        return 0;
+    for (size_t i = 0; i < 31; i++) {
+        if (s[i] == '@' || s[i] == 'L')
+            return 0;
+        if (s[i] == ']' && s[i + 1] == ' ')
+            return i + 2;
+    }
+    return 0;
+}
+
+static inline size_t ls_columns_len(const char *s, size_t n)
+{
+#if LS_SSE2
+    if (n < 32 || (unsigned)((unsigned char)s[0] - '0') > 9)
+        return 0;
+    const __m128i a = LS_LOADU(s), b = LS_LOADU(s + 16);
+#define LS_BITS32(c)                                                          \
+    ((uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, _mm_set1_epi8(c))) |      \
+     (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8(c))) << 16)
+    uint32_t m = LS_BITS32(']') & (LS_BITS32(' ') >> 1);
+    if (!m)
+        return 0;
+    unsigned k = (unsigned)__builtin_ctz(m) + 2; /* at most 32 */
+    uint32_t bad = LS_BITS32('@') | LS_BITS32('L');
+#undef LS_BITS32
+    return bad & (k == 32 ? ~0u : (1u << k) - 1) ? 0 : k;
+#else
+    return ls_columns_len_scalar(s, n);
+#endif
+}
+
 static inline size_t ls_first_at_ldr(const char *s, size_t n)
 {
     size_t i = 0;

@@ -502,6 +502,31 @@ Test(simd, first_at_ldr_equals_scalar)
         }
 }
 
+/* DebugView's columns: ls_columns_len() says what its scalar twin says,
+ * on lines of the bytes it looks at, every length up to past 32, at
+ * every alignment. */
+Test(simd, columns_len_equal_scalar)
+{
+    static const char al[] = "0123] @L\t.[x";
+    unsigned seed = 7;
+    size_t taken = 0;
+    for (size_t n = 0; n <= 40; n++)
+        for (size_t align = 0; align < 16; align += 5) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            char *c = (char *)b;
+            for (int t = 0; t < 3000; t++) {
+                for (size_t i = 0; i < n; i++)
+                    c[i] = al[rand_r(&seed) % (sizeof al - 1)];
+                size_t k = ls_columns_len(c, n);
+                cr_assert_eq(k, ls_columns_len_scalar(c, n), "n %zu %.*s", n,
+                             (int)n, c);
+                taken += k != 0;
+            }
+            free(base);
+        }
+    cr_assert_gt(taken, 100);
+}
+
 /* XP's glued "LDR:" and "fail" marks, and the first pair of bytes: on
  * lines of the bytes they look for, every length and start, at every
  * alignment. */

@@ -804,8 +804,10 @@ Test(threaded, info_records_as_the_general_way)
  * after the prefix (plain records, other levels, heads of other widths,
  * XP, 80 columns, a byte past ASCII, a trailing blank), some lines at 0
  * between them, with the built-in rules (bytes to watch) and without:
- * the tokenizer thread with runs, and without (LS_OPT_NO_RUNS), against
- * the general way on one thread. */
+ * the tokenizer thread with runs, and without (LS_OPT_NO_RUNS, and
+ * LS_OPT_NO_COLUMNS: DebugView's columns and their near misses among the
+ * prefixes), one thread's fast way, against the general way on one
+ * thread. */
 Test(threaded, prefix_runs_as_the_general_way)
 {
     static const char *const pres[] = {
@@ -817,6 +819,12 @@ Test(threaded, prefix_runs_as_the_general_way)
         "a@b(12): ", "xLDR:(12): ", "DebugString: \"a(1): ", "a(1):  ",
         "[w3wp](12): ", "w3wp[1](12): ", "\xE6\xB5\x8B\xE8\xAF\x95(32496): ",
         "a(b(12): ", "curl(40536) ", "LdrpLoadDll(7): ", "LdrLoadDll: ",
+        /* DebugView's columns (ls_columns_len()), 32 and 33 bytes, and
+         * near misses */
+        "00000002\t0.0027\t[5440] ", "1\t2\t[3] ", "1] ", "0] [1] ",
+        "12345678\t123.12345678\t[123456] ",
+        "123456789\t123.12345678\t[123456] ", "1\t@\t[5] ", "1\tL\t[5] ",
+        "1\t2\t[3]  ", "1\t[LDR:] ", "1\t2\t[3]\t",
     };
     static const char *const fns[] = {"LdrpLoadDll", "LdrpFuncNotKnown_x"};
     size_t npre = sizeof pres / sizeof pres[0];
@@ -918,8 +926,9 @@ Test(threaded, prefix_runs_as_the_general_way)
                      LDRSNAP_OK);
         cr_assert_gt(one.records.n, 50000);
         cr_assert_eq(analyze(buf, n, 65536,
-                             LDRSNAP_OPT_THREADED | LS_OPT_NO_RUNS, with,
-                             &three),
+                             LDRSNAP_OPT_THREADED | LS_OPT_NO_RUNS |
+                                 LS_OPT_NO_COLUMNS,
+                             with, &three),
                      LDRSNAP_OK);
         cr_assert_eq(analyze(buf, n, 65536, LDRSNAP_OPT_THREADED, with, &two),
                      LDRSNAP_OK);
@@ -937,6 +946,20 @@ Test(threaded, prefix_runs_as_the_general_way)
         cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &again2),
                      LDRSNAP_OK);
         same_runs(&again2, &four);
+        /* one thread's fast way, and without DebugView's columns read at
+         * once */
+        run five = {0}, six = {0}, again3 = {0}, again4 = {0};
+        cr_assert_eq(analyze(buf, n, 0, 0, with, &five), LDRSNAP_OK);
+        cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &again3),
+                     LDRSNAP_OK);
+        same_runs(&again3, &five);
+        cr_assert_eq(analyze(buf, n, 65536,
+                             LDRSNAP_OPT_THREADED | LS_OPT_NO_COLUMNS, with,
+                             &six),
+                     LDRSNAP_OK);
+        cr_assert_eq(analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &again4),
+                     LDRSNAP_OK);
+        same_runs(&again4, &six);
     }
     ldrsnap_rules_free(rules);
     free(buf);
