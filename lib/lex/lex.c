@@ -1610,17 +1610,18 @@ bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
     }
     if ((v = after_e(m, end, "DLL ", 4)) != NULL) {
         /* an API set's redirection, else not one of ours ("DLL search
-         * path computed: " and the like come after it in vista_info()) */
-        if (!FIND_LIT(v, end, " by API set"))
+         * path computed: " and the like come after it in vista_info());
+         * " was redirected to " looked for first, then " by API set"
+         * after it: the line read once (from v only when there is none
+         * after it) */
+        const char *rest = FIND_LIT(v, end, " was redirected to ");
+        const char *by = rest ? FIND_LIT(rest + 19, end, " by API set") : NULL;
+        if (!by && !FIND_LIT(v, end, " by API set"))
             return false;
         out->kind = LDRSNAP_M_APISET;
-        const char *rest = FIND_LIT(v, end, " was redirected to ");
         INFO_STR(dll, v, rest ? rest : end);
-        if (rest) {
-            rest += 19;
-            const char *by = FIND_LIT(rest, end, " by API set");
-            INFO_STR(dll_path, rest, by ? by : end);
-        }
+        if (rest)
+            INFO_STR(dll_path, rest + 19, by ? by : end);
         return true;
     }
     bool loading = (v = after_e(m, end, "Loading DLL ", 12)) != NULL;

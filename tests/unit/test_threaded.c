@@ -665,6 +665,8 @@ Test(threaded, info_records_as_the_general_way)
         "DLL a%u.dll by API set x",
         "DLL search path computed: C:\\%u",
         "DLL a%u.dll was redirected to b.dll",
+        "DLL a%u.dll by API set x was redirected to b.dll",
+        "DLL a%u.dll was redirected to b.dll by API set x by API set y",
         "Loading DLL \"C:\\w\\m%u.dll\" from path \"C:\\w;C:\\x\"",
         "Loading DLL \"m%u.dll\" from path C:\\w",
         "Loading DLL \"m%u.dll\"",
