@@ -6,6 +6,7 @@
 #ifndef LDRSNAP_CORE_ALLOC_H
 #define LDRSNAP_CORE_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ldrsnap.h"
@@ -22,6 +23,11 @@ void ldrsnap__free(const ls_alloc *al, void *p);
 /* Large memory filled once and reused (the pipeline's arena). */
 void *ldrsnap__big_alloc(const ls_alloc *al, size_t n);
 void ldrsnap__big_free(const ls_alloc *al, void *p, size_t n);
+/* Fault in the whole pages of [p, p + n), part of such memory, ahead of
+ * their first writes, the bytes unchanged (Linux 5.14's
+ * MADV_POPULATE_WRITE, with malloc()'s memory only).  false: not done,
+ * nor will it be (unsupported, or out of memory). */
+bool ldrsnap__big_populate(const ls_alloc *al, void *p, size_t n);
 char *ldrsnap__strndup(const ls_alloc *al, const char *s, size_t n);
 char *ldrsnap__strdup(const ls_alloc *al, const char *s);
 

@@ -3,6 +3,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "core/ldrsnap_internal.h"
 #include "simd/simd.h"
@@ -45,6 +49,25 @@ void ldrsnap__big_free(const ls_alloc *al, void *p, size_t n)
     LS_UNUSED(n);
     if (p)
         ldrsnap__free(al, p);
+}
+
+bool ldrsnap__big_populate(const ls_alloc *al, void *p, size_t n)
+{
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    /* malloc()'s memory is private and anonymous; a caller's allocator
+     * may hand out a file's shared mapping, whose pages this would dirty */
+    if (al->a.malloc != std_malloc)
+        return false;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        return false;
+    uintptr_t lo = ((uintptr_t)p + (uintptr_t)page - 1) & -(uintptr_t)page;
+    uintptr_t hi = ((uintptr_t)p + n) & -(uintptr_t)page;
+    return hi <= lo || madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0;
+#else
+    LS_UNUSED(al), LS_UNUSED(p), LS_UNUSED(n);
+    return false;
+#endif
 }
 
 void ldrsnap__alloc_init(ls_alloc *al, const ldrsnap_options *opts)
