@@ -360,6 +360,9 @@ void json_failure(obuf *out, const char *source, const ldrsnap_failure *f);
 void json_exception(obuf *out, const char *source,
                     const ldrsnap_exception *e);
 void json_summary(obuf *out, const char *source, const ldrsnap_summary *s);
+/* The room json_summary() formats a large summary in (the buffer's own,
+ * when in memory), or 0 when it goes the usual way. */
+size_t json_summary_room(const obuf *out, const ldrsnap_summary *s);
 void json_error(obuf *out, const char *source, const char *message);
 void json_signature(obuf *out, const char *source, const ldrsnap_signature *s);
 void json_record(obuf *out, const char *source, const ldrsnap_record *r);

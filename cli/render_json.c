@@ -92,12 +92,19 @@ void json_signature(obuf *out, const char *source, const ldrsnap_signature *s)
  * (a root cause takes a few hundred bytes), so it is formatted once, not
  * once for its length and again (the guess too small: the usual way). */
 #define SUMMARY_GUESS(n) ((size_t)(n) * 1024 + 4096)
-void json_summary(obuf *out, const char *source, const ldrsnap_summary *s)
+size_t json_summary_room(const obuf *out, const ldrsnap_summary *s)
 {
-    char *p;
     size_t guess = SUMMARY_GUESS(s->n_verdicts);
     bool large = guess > (64u << 10) &&
                  s->n_verdicts < ((size_t)64 << 20) / 1024 && !out->err;
+    return large ? guess : 0;
+}
+
+void json_summary(obuf *out, const char *source, const ldrsnap_summary *s)
+{
+    char *p;
+    size_t guess = json_summary_room(out, s);
+    bool large = guess != 0;
     /* in memory (-j): straight into the buffer's room, which grows to the
      * guess (pages it never reaches are never touched); a 200 MB log's
      * summary of 2.8 MB was formatted into a buffer of its own and copied
