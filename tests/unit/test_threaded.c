@@ -718,6 +718,10 @@ Test(threaded, info_records_as_the_general_way)
         "Process initialization failed with stat%u",
         "Process initialization failed with status s%u",
         "Process initialization failed with status %u0000000000",
+        /* two "tatus": find_status() reads after the last one */
+        "Process initialization failed with status 0xc0000135, status "
+        "0x0000000%u x",
+        "Process initialization failed with status 0xc0000135 status 0x%u",
         "Running the init routines of the static imports failed with status "
         "0xc0000142 %u",
         "Locating export \"F%u\" for DLL \"x.dll\" failed with status "
