@@ -146,21 +146,44 @@ struct ls_trace {
 /* ---- strings ----------------------------------------------------------- */
 
 /* Copy s, of n bytes, into *dst, reusing its buffer when it is large
- * enough. */
-static inline int ls_set_strn(ls_trace *tr, char **dst, size_t *cap,
-                              const char *s, size_t n)
+ * enough; a buffer that grows gets min bytes at least, and up to 2 KiB
+ * a power of two from 32 on: the block the pool gives (util.c), whose
+ * bytes past the string's are then used by the next longer one, not
+ * reallocated. */
+static inline int ls_set_strn_min(ls_trace *tr, char **dst, size_t *cap,
+                                  const char *s, size_t n, size_t min)
 {
     if (n + 1 > *cap) {
-        char *p = ldrsnap__realloc(&tr->al, *dst, n + 1);
+        size_t want = n + 1 < min ? min : n + 1;
+        if (want <= 32)
+            want = 32;
+        else if (want <= 2048)
+            want = (size_t)1 << (64 - __builtin_clzll(
+                                          (unsigned long long)(want - 1)));
+        char *p = ldrsnap__realloc(&tr->al, *dst, want);
         if (!p)
             return LDRSNAP_ENOMEM;
         *dst = p;
-        *cap = n + 1;
+        *cap = want;
     }
     memcpy(*dst, s, n);
     (*dst)[n] = '\0';
     return LDRSNAP_OK;
 }
+
+/* The same, in the pool's block for the string: a frame's strings (a
+ * hostile log keeps thousands of frames). */
+static inline int ls_set_strn(ls_trace *tr, char **dst, size_t *cap,
+                              const char *s, size_t n)
+{
+    return ls_set_strn_min(tr, dst, cap, s, n, 0);
+}
+
+/* A thread's own strings (the DLL being probed and its line, a DllMain's
+ * line, an XP request's): LS_THREAD_STR bytes at least, room for the
+ * names and lines of its next loads (each longer one went through the
+ * pool's realloc(): a block of the next class and a copy). */
+#define LS_THREAD_STR 128
 
 /* Copy s into *dst likewise; NULL empties it. */
 static inline int ls_set_str(ls_trace *tr, char **dst, size_t *cap,
@@ -180,7 +203,7 @@ static inline void ls_renew(ls_trace *tr, char **dst, size_t *cap,
                             const char *s)
 {
     if (s) {
-        ls_set_str(tr, dst, cap, s);
+        ls_set_strn_min(tr, dst, cap, s, strlen(s), LS_THREAD_STR);
         return;
     }
     ldrsnap__free(&tr->al, *dst);

@@ -66,8 +66,8 @@ static void probe_track(ls_trace *tr, ls_thread *t, const ls_call *c,
         if (!c->dll) {
             ls_renew(tr, &t->probe_dll, &t->probe_dll_cap, NULL);
             t->probe_base = NULL;
-        } else if (ls_set_strn(tr, &t->probe_dll, &t->probe_dll_cap, c->dll,
-                               n) == 0) {
+        } else if (ls_set_strn_min(tr, &t->probe_dll, &t->probe_dll_cap,
+                                   c->dll, n, LS_THREAD_STR) == 0) {
             t->probe_base = t->probe_dll + (b - c->dll); /* a copy */
         } else {
             t->probe_base = ldrsnap__basename(t->probe_dll);
