@@ -32,7 +32,8 @@
 static double run_once(char **argv, long *rss)
 {
     struct timespec a, b;
-    int out = open("bench/out/measure.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int out = open("bench/out/measure.out", O_WRONLY | O_CREAT | O_TRUNC,
+                   0644);
     if (out < 0)
         return -1;
     clock_gettime(CLOCK_MONOTONIC, &a);
