@@ -6,31 +6,58 @@
  */
 #include <string.h>
 
+#include "simd/simd.h"
 #include "trace/trace_internal.h"
 
 /* ---- chains ------------------------------------------------------------ */
 
 typedef struct chain_b {
     const char *item[LS_MAX_CHAIN * 2];
+    size_t len[LS_MAX_CHAIN * 2]; /* strlen(item[i]) */
     size_t n;
 } chain_b;
 
+/* a[0..n) and b[0..n) alike without case (ASCII), as ldrsnap__name_eq()
+ * tells two names of n bytes apart: as printed first, then folded. */
+static bool same_n(const char *a, const char *b, size_t n)
+{
+    if (memcmp(a, b, n) == 0)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x != y && (x >= 'A' && x <= 'Z' ? x + 32 : x) !=
+                          (y >= 'A' && y <= 'Z' ? y + 32 : y))
+            return false;
+    }
+    return true;
+}
+
+/* The file name of name (n = strlen(name) bytes), unless the chain has it
+ * (without case): its length first, so most compares are one test. */
+static void chain_add_n(chain_b *c, const char *name, size_t n)
+{
+    if (!n || c->n >= sizeof c->item / sizeof c->item[0])
+        return;
+    const char *b = ls_basename_n(name, n);
+    size_t bl = n - (size_t)(b - name);
+    for (size_t i = 0; i < c->n; i++)
+        if (c->len[i] == bl && same_n(c->item[i], b, bl))
+            return;
+    c->item[c->n] = b;
+    c->len[c->n++] = bl;
+}
+
 static void chain_add(chain_b *c, const char *name)
 {
-    if (!ls_nonempty(name) || c->n >= sizeof c->item / sizeof c->item[0])
-        return;
-    const char *b = ldrsnap__basename(name);
-    for (size_t i = 0; i < c->n; i++)
-        if (ldrsnap__name_eq(c->item[i], b))
-            return;
-    c->item[c->n++] = b;
+    if (name)
+        chain_add_n(c, name, strlen(name));
 }
 
 static void chain_frames(chain_b *c, const ls_thread *t, size_t upto)
 {
     for (size_t i = 0; t && i < upto && i < t->depth; i++)
-        if (!(t->frames[i].fflags & LS_FN_PROBE))
-            chain_add(c, t->frames[i].dll);
+        if (!(t->frames[i].fflags & LS_FN_PROBE) && t->frames[i].dll)
+            chain_add_n(c, t->frames[i].dll, t->frames[i].dll_len);
 }
 
 /* The frames of another thread of the process that is loading `parent`,
@@ -52,11 +79,11 @@ static bool chain_requester(chain_b *c,
 }
 
 static void chain_ancestors(const ls_trace *tr, const ls_proc *p,
-                            chain_b *c, const char *parent)
+                            chain_b *c, const char *parent, size_t plen)
 {
     const char *up[8];
     size_t n = 0;
-    const ls_module *m = ldrsnap__module_find(tr, parent);
+    const ls_module *m = ldrsnap__module_find_n(tr, parent, plen);
     const char *pm;
     while ((pm = ldrsnap__module_parent(p, m)) && n < 8) {
         up[n++] = pm;
@@ -67,21 +94,21 @@ static void chain_ancestors(const ls_trace *tr, const ls_proc *p,
 }
 
 /* The load chain of a failure of p on thread t, its last LS_MAX_CHAIN
- * names kept. */
+ * names kept; dll and parent of dlen and plen bytes. */
 static void build_chain(const ls_trace *tr, chain_b *c, const ls_proc *p,
-                        const ls_thread *t, const char *dll,
-                        const char *parent)
+                        const ls_thread *t, const char *dll, size_t dlen,
+                        const char *parent, size_t plen)
 {
     chain_add(c, p ? p->image : NULL);
     if (parent) {
         if (!chain_requester(c, p, parent))
-            chain_ancestors(tr, p, c, parent);
-        chain_add(c, parent);
-    }
-    else if (dll)
-        chain_ancestors(tr, p, c, dll); /* "X used by Y" said who needs it */
+            chain_ancestors(tr, p, c, parent, plen);
+        chain_add_n(c, parent, plen);
+    } else if (dll) /* "X used by Y" said who needs it */
+        chain_ancestors(tr, p, c, dll, dlen);
     chain_frames(c, t, t ? t->depth : 0);
-    chain_add(c, dll);
+    if (dll)
+        chain_add_n(c, dll, dlen);
 }
 
 /* ---- failures ---------------------------------------------------------- */
@@ -147,11 +174,16 @@ ls_fail *ldrsnap__fail_add_at(ls_trace *tr, ls_proc *p, ls_thread *t,
     }
     chain_b c;
     c.n = 0; /* items are read only below n: no 264-byte clearing */
-    build_chain(tr, &c, p, t, s->dll, s->parent);
+    build_chain(
+        tr, &c, p, t, s->dll,
+        s->dll ? (str[LS_FS_DLL] ? len[LS_FS_DLL] : strlen(s->dll)) : 0,
+        s->parent,
+        s->parent ? (str[LS_FS_PARENT] ? len[LS_FS_PARENT] : strlen(s->parent))
+                  : 0);
     size_t skip = c.n > LS_MAX_CHAIN ? c.n - LS_MAX_CHAIN : 0;
-    size_t clen[LS_MAX_CHAIN * 2];
+    const size_t *clen = c.len;
     for (size_t i = skip; i < c.n; i++)
-        size += (clen[i] = strlen(c.item[i])) + 1;
+        size += clen[i] + 1;
     ls_fail *f = ldrsnap__malloc(&tr->al, size);
     if (!f)
         return NULL;

@@ -33,17 +33,21 @@ static uint32_t name_hash(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ULL;
     uint64_t h = n * LS_HASH_MUL64;
-    for (size_t i = 0; i < n; i += 8) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { /* the whole words */
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ (w | 0x20 * ones)) * LS_MIX64;
+        h ^= h >> 29;
+    }
+    if (i < n) { /* the tail */
         uint64_t w = 0;
-        if (n - i >= 8)
-            memcpy(&w, s + i, 8);
-        else if (n >= 8) { /* the tail: the last eight bytes, shifted */
+        if (n >= 8) /* the last eight bytes, shifted */
             w = load_le64(s + n - 8) >> (8 * (8 - (n - i)));
-        } else /* the tail, as the low bytes of a little-endian load */
-            for (size_t k = 0; k < n - i; k++)
-                w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
-        w |= 0x20 * ones;
-        h = (h ^ w) * LS_MIX64;
+        else /* the low bytes of a little-endian load */
+            for (size_t k = 0; k < n; k++)
+                w |= (uint64_t)(unsigned char)s[k] << (8 * k);
+        h = (h ^ (w | 0x20 * ones)) * LS_MIX64;
         h ^= h >> 29;
     }
     uint32_t r = (uint32_t)(h ^ (h >> 32));
@@ -100,6 +104,17 @@ ls_module *ldrsnap__module_find(const ls_trace *tr, const char *name)
     const char *b = ldrsnap__basename(name);
     size_t n = strlen(b);
     return module_find_base(tr, b, n, name_hash(b, n));
+}
+
+/* The same for a name of n bytes (n = strlen(name)). */
+ls_module *ldrsnap__module_find_n(const ls_trace *tr, const char *name,
+                                  size_t n)
+{
+    if (!tr->mod_cap || !name)
+        return NULL;
+    const char *b = ls_basename_n(name, n);
+    size_t bl = n - (size_t)(b - name);
+    return module_find_base(tr, b, bl, name_hash(b, bl));
 }
 
 const char *ldrsnap__module_path(const ls_proc *p, const ls_module *m)

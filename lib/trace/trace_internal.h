@@ -271,6 +271,8 @@ void ldrsnap__thread_free(ls_trace *a, ls_thread *t);
 /* A module of an earlier process at the same base is not the one a
  * warning of this process names: bases and parents are per process. */
 ls_module *ldrsnap__module_find(const ls_trace *a, const char *name);
+ls_module *ldrsnap__module_find_n(const ls_trace *a, const char *name,
+                                  size_t n);
 /* The path of m in process p; NULL: p gave none. */
 const char *ldrsnap__module_path(const ls_proc *p, const ls_module *m);
 /* m is at path in p. */
