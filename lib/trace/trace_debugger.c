@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "simd/simd.h"
 #include "trace/trace_internal.h"
 
 static const char *thread_context_dll(const ls_thread *t)
@@ -106,13 +107,12 @@ static void session_start(ls_trace *tr, bool all)
 
 /* Visual Studio's "'x.exe' (Win32): Loaded 'C:\...\x.exe'": the
  * program itself, loaded first in a session. */
-static bool loads_its_program(const ldrsnap_record *rec)
+static bool loads_its_program(const ldrsnap_record *rec, const char *b,
+                              size_t n)
 {
-    const char *b = ldrsnap__basename(rec->dll_path);
-    size_t n = b ? strlen(b) : 0;
-    return rec->image && n > 4 && ldrsnap__name_eq(b, rec->image) &&
-           b[n - 4] == '.' && (b[n - 3] | 0x20) == 'e' &&
-           (b[n - 2] | 0x20) == 'x' && (b[n - 1] | 0x20) == 'e';
+    return rec->image && n > 4 && b[n - 4] == '.' &&
+           (b[n - 3] | 0x20) == 'e' && (b[n - 2] | 0x20) == 'x' &&
+           (b[n - 1] | 0x20) == 'e' && ldrsnap__name_eq(b, rec->image);
 }
 
 /* An exit line: a consequence, never a failure of its own.  It confirms
@@ -164,17 +164,23 @@ int ldrsnap__trace_ide(ls_trace *tr, const ldrsnap_record *rec)
 {
     switch (rec->msg) {
     case LDRSNAP_M_IDE_LOADED: {
-        if (loads_its_program(rec))
+        /* the path's file name (b, n bytes), found once */
+        size_t len = rec->dll_path ? strlen(rec->dll_path) : 0;
+        const char *b =
+            rec->dll_path ? ls_basename_n(rec->dll_path, len) : NULL;
+        size_t n = b ? len - (size_t)(b - rec->dll_path) : 0;
+        bool program = loads_its_program(rec, b, n);
+        if (program)
             session_start(tr, false);
         ls_proc *p = host_proc(tr);
         if (!p)
             return ls_no_proc(tr);
-        if (loads_its_program(rec)) {
+        if (program) {
             ldrsnap__trace_program(tr, rec->image);
             if (!p->image)
                 ls_replace(tr, &p->image, rec->image);
         }
-        ldrsnap__module_seen(tr, p, rec->dll_path, 0, 0);
+        ldrsnap__module_seen_base(tr, p, rec->dll_path, b, n, 0, 0);
         return LDRSNAP_OK;
     }
     case LDRSNAP_M_IDE_THREAD_EXIT:

@@ -58,19 +58,40 @@ static LS_ALWAYS_INLINE bool compact_twin(const ls_thread *t,
            (c->level != LDRSNAP_L_RETURN || t->last_status == c->status);
 }
 
-/* b: the file name in c->dll, of n bytes */
-static void probe_track(ls_trace *tr, ls_thread *t, const ls_call *c,
-                        const char *b, size_t n)
+/* The thread's probed DLL's file name is b, of bl bytes (without case,
+ * as ldrsnap__name_eq() compares: its length first). */
+static bool probing(const ls_thread *t, const char *b, size_t bl)
 {
-    if (!t->probe_base || !ldrsnap__name_eq(t->probe_base, b)) {
+    if (!t->probe_base || !b ||
+        t->probe_dll_len - (size_t)(t->probe_base - t->probe_dll) != bl)
+        return false;
+    const char *a = t->probe_base;
+    if (memcmp(a, b, bl) == 0)
+        return true;
+    for (size_t i = 0; i < bl; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x != y && (x >= 'A' && x <= 'Z' ? x + 32 : x) !=
+                          (y >= 'A' && y <= 'Z' ? y + 32 : y))
+            return false;
+    }
+    return true;
+}
+
+/* b: the file name in c->dll, of n bytes */
+static LS_NOINLINE void probe_track(ls_trace *tr, ls_thread *t,
+                                    const ls_call *c, const char *b,
+                                    size_t n)
+{
+    if (!probing(t, b, b ? n - (size_t)(b - c->dll) : 0)) {
         if (!c->dll) {
             ls_renew(tr, &t->probe_dll, &t->probe_dll_cap, NULL);
             t->probe_base = NULL;
         } else if (ls_set_strn_min(tr, &t->probe_dll, &t->probe_dll_cap,
                                    c->dll, n, LS_THREAD_STR) == 0) {
             t->probe_base = t->probe_dll + (b - c->dll); /* a copy */
-        } else {
+        } else { /* out of memory: the one before is kept */
             t->probe_base = ldrsnap__basename(t->probe_dll);
+            n = t->probe_dll ? strlen(t->probe_dll) : 0;
         }
         t->probe_dll_len = c->dll ? n : 0;
         t->probe_misses = 0;
