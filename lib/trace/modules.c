@@ -82,7 +82,25 @@ static inline bool name_eq_n(const char *a, const char *b, size_t n)
     return true;
 }
 
-/* The module of file name b (n bytes, hash h), or NULL. */
+/* module_find_base()'s search, every name compared in full (names of
+ * less than 8 bytes, names that differ in case, hashes that collide). */
+static LS_NOINLINE ls_module *module_find_full(const ls_trace *tr,
+                                               const char *b, size_t n,
+                                               uint32_t h)
+{
+    for (size_t i = h & (tr->mod_cap - 1);; i = (i + 1) & (tr->mod_cap - 1)) {
+        ls_module *m = &tr->mods[i];
+        if (!m->hash)
+            return NULL;
+        if (m->hash == h && m->name_len == n && name_eq_n(m->name, b, n))
+            return m;
+    }
+}
+
+/* The module of file name b (n bytes, hash h), or NULL.  The usual case
+ * inline, with no call (and so no register saved): the first module of
+ * the hash and length has the name as printed, a word at a time; any
+ * other case is searched again in full, as a tail call. */
 static ls_module *module_find_base(const ls_trace *tr, const char *b, size_t n,
                                    uint32_t h)
 {
@@ -92,8 +110,15 @@ static ls_module *module_find_base(const ls_trace *tr, const char *b, size_t n,
         ls_module *m = &tr->mods[i];
         if (!m->hash)
             return NULL;
-        if (m->hash == h && m->name_len == n && name_eq_n(m->name, b, n))
-            return m;
+        if (m->hash == h && m->name_len == n) {
+            const char *a = m->name;
+            bool same = n >= 8;
+            for (size_t k = 0; k + 8 < n && same; k += 8)
+                same = load_le64(a + k) == load_le64(b + k);
+            if (same && load_le64(a + n - 8) == load_le64(b + n - 8))
+                return m;
+            return module_find_full(tr, b, n, h);
+        }
     }
 }
 
