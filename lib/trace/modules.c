@@ -275,11 +275,21 @@ void ldrsnap__module_seen_base(ls_trace *tr, ls_proc *p, const char *name,
                                const char *b, size_t n, uint64_t base,
                                uint64_t end)
 {
-    ls_module *m = module_get_base(tr, name, b, n);
-    if (!m)
-        return;
-    if (b != name && p) /* b ends name */
-        set_path(tr, p, m, name, (size_t)(b - name) + n);
+    ls_module *m = tr->last_mod;
+    size_t len = b != name ? (size_t)(b - name) + n : 0; /* b ends name */
+    if (len && p && m && m->path && m->path_len == len &&
+        memcmp(m->path, name, len) == 0) {
+        /* the last module's path as printed (the lines of one load name
+         * it in turn): its file name is the module's (set_path() is
+         * given only paths whose file name found the module), and
+         * set_path()'s usual case */
+        m->path_owner = p->serial;
+    } else {
+        if (!(m = module_get_base(tr, name, b, n)))
+            return;
+        if (len && p)
+            set_path(tr, p, m, name, len);
+    }
     m->present = true;
     if (base) {
         if (p && m->base_owner != p->serial)
