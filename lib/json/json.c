@@ -612,6 +612,16 @@ static char *put_u64(char *d, unsigned long long v)
     n += v >= pow10[n];             /* then v < 10^n: n digits */
     n += !n;                        /* 0 */
     char *e = d + n, *p = e;
+    if (v <= 0xFFFFFFFFu) { /* lines, pids, tids: 32-bit divisions */
+        uint32_t u = (uint32_t)v;
+        while (u >= 100) {
+            uint32_t q = u / 100;
+            p -= 2;
+            memcpy(p, digit_pairs + 2 * (u - q * 100), 2);
+            u = q;
+        }
+        v = u;
+    }
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
