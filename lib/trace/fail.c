@@ -133,17 +133,18 @@ static inline void copy_bytes(char *d, const char *s, size_t n)
     }
 }
 
-/* The name of a status, the last one's kept (most failures and probe
- * misses of a log share a few statuses; the table's search reads cold
- * lines). */
+/* The name of a status, the last four kept (most failures and probe
+ * misses of a log share a few statuses, and the misses' come between
+ * the failures'; the table's search reads cold lines). */
 static const char *status_name(ls_trace *tr, uint32_t status)
 {
-    if (!tr->has_named || tr->named_status != status) {
-        tr->named_status = status;
-        tr->status_name = ldrsnap_status_name(status);
-        tr->has_named = true;
-    }
-    return tr->status_name;
+    size_t n = tr->nnamed < 4 ? tr->nnamed : 4;
+    for (size_t i = 0; i < n; i++)
+        if (tr->named_status[i] == status)
+            return tr->status_name[i];
+    size_t at = tr->nnamed++ & 3; /* the oldest goes */
+    tr->named_status[at] = status;
+    return tr->status_name[at] = ldrsnap_status_name(status);
 }
 
 ls_fail *ldrsnap__fail_add_at(ls_trace *tr, ls_proc *p, ls_thread *t,

@@ -128,9 +128,10 @@ struct ls_trace {
     ls_thread *prev_thread;      /* loader threads take turns */
     /* failures */
     uint64_t fail_seq;           /* failures found so far */
-    uint32_t named_status;       /* the status last named, */
-    const char *status_name;     /* its name (most failures of a log */
-    bool has_named;              /* share a few statuses) */
+    uint32_t named_status[4];    /* the statuses last named, */
+    const char *status_name[4];  /* their names (most failures of a */
+    unsigned nnamed;             /* log share a few statuses, and probe
+                                    misses come between): how many */
     /* modules */
     ls_module *mods;             /* open-addressing table by name */
     size_t mod_cap, nmods;

@@ -296,15 +296,21 @@ static int keep_verdict(ls_verdicts *v, const ls_fail *root, ls_proc *p)
     size_t size = w.chain_len * sizeof(const char *);
     for (size_t i = 0; i < NSTR; i++)
         size += lens[i] = str_size(*strs[i]);
-    for (size_t i = 0; i < w.chain_len; i++)
-        size += str_size(w.chain[i]);
+    size_t clens[LS_MAX_CHAIN]; /* the chain's first names, measured once */
+    for (size_t i = 0; i < w.chain_len; i++) {
+        size_t k = str_size(w.chain[i]);
+        if (i < LS_MAX_CHAIN)
+            clens[i] = k;
+        size += k;
+    }
     char *block = ldrsnap__malloc(&v->al, size + 1);
     if (!block)
         return LDRSNAP_ENOMEM;
     const char **chain = (const char **)(void *)block;
     char *at = block + w.chain_len * sizeof(const char *);
     for (size_t i = 0; i < w.chain_len; i++)
-        chain[i] = str_put(&at, w.chain[i], str_size(w.chain[i]));
+        chain[i] = str_put(&at, w.chain[i],
+                           i < LS_MAX_CHAIN ? clens[i] : str_size(w.chain[i]));
     w.chain = w.chain_len ? chain : NULL;
     for (size_t i = 0; i < NSTR; i++)
         *strs[i] = str_put(&at, *strs[i], lens[i]);
