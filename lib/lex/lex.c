@@ -1827,43 +1827,54 @@ static bool lex_ide_module(lexctx *c, const char *s)
     return true;
 }
 
-/* The exit code "(0x...)" after the decimal code. */
-static void ide_exit_code(lexctx *c, const char *s)
+/* The last "(0x" of from[0..end), or NULL: where a search from `from`
+ * for one after another ends ("(0x" cannot overlap itself), looked for
+ * from the end (the exit code ends the line). */
+static const char *last_open_hex(const char *from, const char *end)
 {
-    const char *p = s, *hit = NULL;
-    while ((p = strstr(p, "(0x")) != NULL)
-        hit = p, p += 3;
+    for (size_t k = (size_t)(end - from); k >= 3; k--)
+        if (from[k - 3] == '(' && from[k - 2] == '0' && from[k - 1] == 'x')
+            return from + k - 3;
+    return NULL;
+}
+
+/* The exit code "(0x...)" after the decimal code: the last "(0x" (hit, or
+ * NULL) of the line that ends at end. */
+static void ide_exit_code(lexctx *c, const char *hit, const char *end)
+{
     if (hit) {
         hit += 3;
-        size_t k = ldrsnap__hex_run(hit, strlen(hit));
+        size_t k = ldrsnap__hex_run(hit, (size_t)(end - hit));
         if (k && ldrsnap__parse_hex32(hit, k, &c->rec->status))
             c->rec->flags |= LDRSNAP_RF_STATUS;
     }
 }
 
-static bool lex_ide_exit(lexctx *c, const char *s)
+/* s[0..n), n its NUL (the lexer's line, or its end after a lead). */
+static bool lex_ide_exit(lexctx *c, const char *s, size_t n)
 {
+    const char *end = s + n, *last;
     ldrsnap_record *r = c->rec;
     const char *v;
     if ((v = after(s, "The thread ")) != NULL ||
         (v = after(s, "Der Thread ")) != NULL ||
         (v = after(s, "\xE7\xBA\xBF\xE7\xA8\x8B ")) != NULL) { /* 线程 */
         const char *x = strstr(v, "0x");
-        if (!x || !strstr(v, "(0x"))
+        if (!x || !(last = last_open_hex(v, end)))
             return false;
         r->dialect = LDRSNAP_D_IDE;
         r->msg = LDRSNAP_M_IDE_THREAD_EXIT;
         x += 2;
         if (ldrsnap__parse_hex32(x, ldrsnap__hex_run(x, 8), &r->tid))
             r->flags |= LDRSNAP_RF_TID;
-        ide_exit_code(c, x);
+        ide_exit_code(c, last >= x ? last : NULL, end);
         return true;
     }
     if ((v = after(s, "The program ")) != NULL ||
         (v = after(s, "Das Programm ")) != NULL ||
         (v = after(s, "\xE7\xA8\x8B\xE5\xBA\x8F")) != NULL) { /* 程序 */
         const char *b = strchr(v, '[');
-        if (!b || !strchr(b, ']') || !strstr(b, "(0x"))
+        if (!b || !strchr(b, ']') || !(last = last_open_hex(b, end)))
             return false;
         r->dialect = LDRSNAP_D_IDE;
         r->msg = LDRSNAP_M_IDE_PROGRAM_EXIT;
@@ -1880,7 +1891,7 @@ static bool lex_ide_exit(lexctx *c, const char *s)
             e++;
         size_t k = strcspn(e, "'\"\xE2");
         r->image = put(c, e, k);
-        ide_exit_code(c, e);
+        ide_exit_code(c, last >= e ? last : NULL, end);
         const char *t = strrchr(s, ')');
         if (t && (t = strchr(t, '\'')) != NULL && strrchr(t + 1, '\'')) {
             const char *te = strrchr(t + 1, '\'');
@@ -1892,18 +1903,23 @@ static bool lex_ide_exit(lexctx *c, const char *s)
     return false;
 }
 
-static bool lex_ide(lexctx *c, const char *s, size_t n)
+/* mk: ls_lex_marks() of the line s is in (a part of it: its marks' bits
+ * are set when its own would be). */
+static bool lex_ide(lexctx *c, const char *s, size_t n, unsigned mk)
 {
     static const char *const bp[] = {
         " has triggered a breakpoint", " hat einen Haltepunkt ausgel",
         "\xE5\xB7\xB2\xE8\xA7\xA6\xE5\x8F\x91\xE4\xBA\x86\xE4\xB8\x80"
         "\xE4\xB8\xAA\xE6\x96\xAD\xE7\x82\xB9"}; /* 已触发了一个断点 */
-    if (lex_ide_module(c, s) || lex_ide_exit(c, s))
+    if (lex_ide_module(c, s) || lex_ide_exit(c, s, n))
         return true;
+    if (!(mk & (LS_MK_SP_H | LS_MK_E5)))
+        return false; /* neither a " h" nor the Chinese one's first byte */
     /* where each could start first: the English and German ones at a
      * " ha", the Chinese one at its first byte (most lines hold neither:
      * two searches, not three) */
-    const char *from[] = {strstr(s, " ha"), NULL, strchr(s, bp[2][0])};
+    const char *from[] = {mk & LS_MK_SP_H ? strstr(s, " ha") : NULL, NULL,
+                          mk & LS_MK_E5 ? strchr(s, bp[2][0]) : NULL};
     from[1] = from[0];
     for (size_t i = 0; i < sizeof bp / sizeof bp[0]; i++) {
         const char *h = from[i] ? strstr(from[i], bp[i]) : NULL;
@@ -1925,8 +1941,11 @@ static bool lex_editorial(lexctx *c, const char *s, size_t n)
     const char *t = s;
     while (*t == ' ' || *t == '\t')
         t++;
-    if (strncmp(t, "...", 3) == 0 || strncmp(t, "\xE2\x80\xA6", 3) == 0 ||
-        strncmp(t, "[SNIP]", 6) == 0 || strncmp(t, "[snip]", 6) == 0) {
+    /* the first byte before each call */
+    if ((t[0] == '.' && strncmp(t, "...", 3) == 0) ||
+        (t[0] == '\xE2' && strncmp(t, "\xE2\x80\xA6", 3) == 0) ||
+        (t[0] == '[' &&
+         (strncmp(t, "[SNIP]", 6) == 0 || strncmp(t, "[snip]", 6) == 0))) {
         r->msg = LDRSNAP_M_ELISION;
         return true;
     }
@@ -2121,16 +2140,20 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
     }
     r->prefix = "";
     r->text = s;
-    if (lex_debugger(c, s, n) || lex_ide(c, s, n))
+    /* which of the searches below can find anything: one pass */
+    unsigned mk = ls_lex_marks(s, n);
+    if (lex_debugger(c, s, n) || lex_ide(c, s, n, mk))
         return;
     size_t cm = comment_lead(s, n);
-    if (cm && (lex_debugger(c, s + cm, n - cm) || lex_ide(c, s + cm, n - cm))) {
+    if (cm &&
+        (lex_debugger(c, s + cm, n - cm) || lex_ide(c, s + cm, n - cm, mk))) {
         r->prefix = put(c, s, cm); /* quoted in a code comment */
         r->text = s + cm;
         return;
     }
     cm = column_lead(s, n);
-    if (cm && (lex_debugger(c, s + cm, n - cm) || lex_ide(c, s + cm, n - cm))) {
+    if (cm &&
+        (lex_debugger(c, s + cm, n - cm) || lex_ide(c, s + cm, n - cm, mk))) {
         r->prefix = put(c, s, cm); /* behind a viewer's columns */
         r->text = s + cm;
         return;
@@ -2153,7 +2176,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
         r->dialect = LDRSNAP_D_XP;
         return;
     }
-    char *bare = bare_vista(s);
+    char *bare = mk & LS_MK_LD ? bare_vista(s) : NULL;
     if (bare) {
         use_prefix(c, s, (size_t)(bare - s), bare, n);
         r->text = bare;
@@ -2162,7 +2185,7 @@ static void lex_record(lexctx *c, char *s, size_t n, ldrsnap_dialect prev,
         vista_body(c, bare);
         return;
     }
-    if (lex_fragment(c, s)) {
+    if ((mk & LS_MK_QC) && lex_fragment(c, s)) {
         r->dialect = LDRSNAP_D_VISTA;
         return;
     }

@@ -482,8 +482,84 @@ static inline size_t ls_first_at_ldr(const char *s, size_t n)
                 return j;
         }
     }
+    if (i && i < n) {
+        /* the rest (1 to 16 bytes) as the 17 positions from n - 17 on,
+         * those before i masked off: "LD" at n - 17 .. n - 2 (v, w), '@'
+         * at n - 16 .. n - 1 (w), a bit each from n - 17 on */
+        size_t b = n - 17;
+        __m128i v = LS_LOADU(s + b), w = LS_LOADU(s + b + 1);
+        uint32_t m = ((uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, at))
+                      << 1) |
+                     (uint32_t)_mm_movemask_epi8(_mm_and_si128(
+                         _mm_cmpeq_epi8(v, L), _mm_cmpeq_epi8(w, D)));
+        for (m &= ~0u << (i - b); m; m &= m - 1) {
+            size_t j = b + (size_t)__builtin_ctz(m);
+            if (s[j] == '@' ||
+                (j + 4 <= n && s[j + 2] == 'R' && s[j + 3] == ':'))
+                return j;
+        }
+        return n;
+    }
 #endif
     return i + ls_first_at_ldr_scalar(s + i, n - i);
+}
+
+/* Which of the general lexer's searches of a line with no record start
+ * could find anything in s[0..n) (each bit clear: no such bytes in it, the
+ * search finds nothing): LS_MK_SP_H a " h" (lex_ide()'s " ha"), LS_MK_E5 a
+ * byte 0xE5 (its Chinese breakpoint's first), LS_MK_LD an "Ld"
+ * (bare_vista()'s "Ldr"), LS_MK_QC a "\"," (lex_fragment()'s "\", Parent
+ * Module: ").  One pass where the lexer made four searches. */
+#define LS_MK_SP_H 1u
+#define LS_MK_E5 2u
+#define LS_MK_LD 4u
+#define LS_MK_QC 8u
+
+static inline unsigned ls_lex_marks_scalar(const char *s, size_t n)
+{
+    unsigned r = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i], d = i + 1 < n ? s[i + 1] : 0;
+        r |= c == ' ' && d == 'h' ? LS_MK_SP_H : 0;
+        r |= (unsigned char)c == 0xE5 ? LS_MK_E5 : 0;
+        r |= c == 'L' && d == 'd' ? LS_MK_LD : 0;
+        r |= c == '"' && d == ',' ? LS_MK_QC : 0;
+    }
+    return r;
+}
+
+static inline unsigned ls_lex_marks(const char *s, size_t n)
+{
+#if LS_SSE2
+    if (n >= 17) {
+        const __m128i sp = _mm_set1_epi8(' '), h = _mm_set1_epi8('h'),
+                      e5 = _mm_set1_epi8((char)0xE5), L = _mm_set1_epi8('L'),
+                      d = _mm_set1_epi8('d'), q = _mm_set1_epi8('"'),
+                      cm = _mm_set1_epi8(',');
+        __m128i a = _mm_setzero_si128(), b = a, c = a, e = a;
+        /* pairs at i .. i + 15 (v, w), the last block the 16 from n - 17
+         * on, overlapping the one before */
+        for (size_t i = 0;; i += 16) {
+            size_t k = i + 17 <= n ? i : n - 17;
+            __m128i v = LS_LOADU(s + k), w = LS_LOADU(s + k + 1);
+            a = _mm_or_si128(
+                a, _mm_and_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(w, h)));
+            b = _mm_or_si128(
+                b, _mm_or_si128(_mm_cmpeq_epi8(v, e5), _mm_cmpeq_epi8(w, e5)));
+            c = _mm_or_si128(
+                c, _mm_and_si128(_mm_cmpeq_epi8(v, L), _mm_cmpeq_epi8(w, d)));
+            e = _mm_or_si128(
+                e, _mm_and_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(w, cm)));
+            if (k == n - 17)
+                break;
+        }
+        return (_mm_movemask_epi8(a) ? LS_MK_SP_H : 0) |
+               (_mm_movemask_epi8(b) ? LS_MK_E5 : 0) |
+               (_mm_movemask_epi8(c) ? LS_MK_LD : 0) |
+               (_mm_movemask_epi8(e) ? LS_MK_QC : 0);
+    }
+#endif
+    return ls_lex_marks_scalar(s, n);
 }
 
 /* What XP's record at pos says of the line s[0..n) around it: bit 0, an

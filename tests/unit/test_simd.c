@@ -502,6 +502,37 @@ Test(simd, first_at_ldr_equals_scalar)
         }
 }
 
+/* The general lexer's marks (ls_lex_marks()): what the scalar twin says,
+ * and a bit set exactly when its pair (byte) is in the line, each at every
+ * place, at every length to past two vectors, at every alignment. */
+Test(simd, lex_marks_equal_scalar)
+{
+    static const char *const pairs[] = {" h", "\xE5", "Ld", "\",", " ",
+                                        "h",  "L",    "d",  "\"",  ","};
+    static const unsigned bits[] = {
+        LS_MK_SP_H, LS_MK_E5, LS_MK_LD, LS_MK_QC, 0, 0, 0, 0, 0, 0};
+    for (size_t n = 0; n <= 50; n++)
+        for (size_t align = 0; align < 16; align += 5) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            char *c = (char *)b;
+            memset(c, 'x', n);
+            cr_assert_eq(ls_lex_marks(c, n), 0);
+            cr_assert_eq(ls_lex_marks_scalar(c, n), 0);
+            for (size_t m = 0; m < sizeof pairs / sizeof pairs[0]; m++)
+                for (size_t pos = 0; pos < n; pos++) {
+                    size_t k = strlen(pairs[m]);
+                    memset(c, 'x', n);
+                    memcpy(c + pos, pairs[m], k < n - pos ? k : n - pos);
+                    unsigned want = pos + k <= n ? bits[m] : 0;
+                    cr_assert_eq(ls_lex_marks_scalar(c, n), want,
+                                 "n %zu pos %zu pair %zu", n, pos, m);
+                    cr_assert_eq(ls_lex_marks(c, n), want,
+                                 "n %zu pos %zu pair %zu", n, pos, m);
+                }
+            free(base);
+        }
+}
+
 /* DebugView's columns: ls_columns_len() says what its scalar twin says,
  * on lines of the bytes it looks at, every length up to past 32, at
  * every alignment. */
