@@ -10,7 +10,8 @@
  * (LS_OPT_NO_FAST_HELD), INFO and init records after a prefix the general
  * way (LS_OPT_NO_PREFIX_ITEMS), ERROR records of the usual shapes the
  * general way (LS_OPT_NO_ERROR_ITEMS), a plain record after DebugView's
- * columns found by a search (LS_OPT_NO_COLUMNS)} x {the analyzing
+ * columns found by a search (LS_OPT_NO_COLUMNS), every failure record
+ * held for a rest (LS_OPT_NO_PEEK)} x {the analyzing
  * thread's fast ways, its general ways (LS_OPT_NO_FAST_ANALYSIS)} x
  * {scalar, sse2, avx2 kernels, those this CPU has}: every record, event
  * and summary must agree with one thread, the general ways and the scalar
@@ -166,6 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_PREFIX_ITEMS, true},
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_ERROR_ITEMS, true},
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_COLUMNS, true},
+        {LDRSNAP_OPT_THREADED | LS_OPT_NO_PEEK, true},
     };
     /* the rules keep the kernels chosen when they were compiled: a set
      * for each form (NULL: this CPU has no such form) */

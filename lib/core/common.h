@@ -56,6 +56,11 @@
  * any record after a prefix (on_fast_other()'s search for its start),
  * not read after the columns at once (ls_columns_len()): their oracle. */
 #define LS_OPT_NO_COLUMNS 0x00800000u
+/* LS_OPT_NO_PEEK: a failure record the fast way finds (a Vista ERROR or
+ * WARNING, an INFO ending in hex digits, an XP "fail") is held for an
+ * indented rest even when the next line's first byte, in the same bytes,
+ * says it cannot be one (no blank, no quote mark): their oracle. */
+#define LS_OPT_NO_PEEK 0x00400000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -752,11 +752,50 @@ static bool glued(const char *s, size_t n, const ls_start *st)
                                    st->dialect == LDRSNAP_D_XP) < n;
 }
 
-/* A failure record the fast way found: held as on_line() holds it (the
- * line is whole, neither capped nor recoded).  1: taken. */
+/* The first byte of the line after s[0..n) (a line text.c offered, or
+ * another's bytes), when it is in the bytes being split; else -1. */
+static inline int next_first(const ldrsnap_parser *p, const char *s,
+                             size_t n)
+{
+    const char *lo = p->text.piece_lo, *hi = p->text.piece_hi;
+    if (!lo || (uintptr_t)s - (uintptr_t)lo >= (uintptr_t)(hi - lo) ||
+        (size_t)(hi - s) <= n + 1)
+        return -1;
+    const char *q = s + n; /* its '\n', or a '\r' */
+    if (q[0] == '\r' && q[1] == '\n')
+        q++;
+    return q + 1 < hi ? (unsigned char)q[1] : -1;
+}
+
+/* A failure record the fast way found, sent at once as flush_held() sends
+ * it when no rest joined it (an ERROR or INFO record of a usual shape
+ * compact, any other the general way): the line after it, in the same
+ * bytes, begins with no blank nor quote mark (continues_indented() says
+ * no at its first byte, and on_fast_other() sends the held record before
+ * it); else held.  1: taken. */
 static int hold_fast(ldrsnap_parser *p, const ls_line *ln,
                      const ls_start *st)
 {
+    int c;
+    if (!(p->flags & LS_OPT_NO_PEEK) &&
+        (c = next_first(p, ln->ptr, ln->len)) >= 0 && c != ' ' &&
+        c != '\t' && c != '/' && c != '#' && c != '>') {
+        ls_info_line il;
+        int rc;
+        p->line_watched = ln->watched;
+        p->cur_offset = ln->offset;
+        p->nseg = 1;
+        p->seg[0].pos = 0;
+        p->seg[0].line = ln->line;
+        if (ln->ascii && compact_on(p) &&
+            (!st->pos || !(p->flags & LS_OPT_NO_PREFIX_ITEMS)) &&
+            ldrsnap__lex_info_usual(ln->ptr, ln->len, st,
+                                    !(p->flags & LS_OPT_NO_ERROR_ITEMS), &il))
+            rc = emit_info(p, ln->ptr, ln->len, ln->line, st, &il);
+        else
+            rc = emit_logical_at(p, ln->ptr, ln->len, 0, *st);
+        return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
+    }
     int rc = hold(p, ln, true);
     if (rc < 0)
         return rc;

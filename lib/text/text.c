@@ -265,6 +265,8 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig,
     size_t i = 0;
     int rc;
     uint64_t *map = NULL;
+    t->piece_lo = p;
+    t->piece_hi = p + n;
     if (t->nwatch) {
         rc = ldrsnap__buf_reserve(t->al, &t->wmap,
                                   (n / 4096 + 1) * sizeof(uint64_t));

@@ -82,6 +82,10 @@ typedef struct ls_text {
     bool line_watched;       /* the partial line held one of them */
     const struct ls_simd *simd; /* the chunk passes (simd/simd.h) */
     ls_buf nlmap;            /* the chunk's '\n' bytes, a bit each */
+    /* the bytes split() is splitting (a chunk's piece, or a UTF-16
+     * piece's UTF-8): a line offered to the fast way lies in them, and
+     * the line after it begins there when it is before piece_hi */
+    const char *piece_lo, *piece_hi;
     ls_line_cb cb;
     ls_fast_cb fast;         /* NULL: every line goes to cb */
     void *ud;

@@ -215,6 +215,8 @@ static void every_way(const char *form, const char *what, const char *buf,
          "tokenizer thread, fast lines, compact items, no records"},
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT, true,
          "tokenizer thread, fast lines, no compact items"},
+        {LDRSNAP_OPT_THREADED | LS_OPT_NO_PEEK, true,
+         "tokenizer thread, failure records held without a peek"},
     };
     for (int rules = 0; rules < 2; rules++) {
         run oracle = {0}, events = {0};

@@ -731,9 +731,15 @@ Test(threaded, info_records_as_the_general_way)
         " - INFO: ",    " - INFO:  ",  " - INFO:",   "  - INFO: ",
         " - WARNING: ", " - ERROR: ", " - ERROR:  ", " - ERROR:"};
     static const unsigned pick[] = {0, 0, 0, 0, 0, 5, 5, 5, 1, 2, 3, 4, 6, 7};
+    /* the line after: none, an indented rest (by spaces, a tab, quoted
+     * in a comment or a mail), a blank line, a record, lines that begin
+     * with a byte a rest may begin with but are none (one space, one
+     * '/'), a DLL's path with no indentation */
     static const char *const after[] = {
         "", "    rest of it %u\n", "\tDLL path: C:\\x%u\n", "\n",
-        "0100:4076 @ 1%07u - F - RETURN: Status: 0x00000000\n"};
+        "0100:4076 @ 1%07u - F - RETURN: Status: 0x00000000\n",
+        "//   rest %u\n", "#\trest %u\n", "> \tx%u\n", " x%u\n", "/x%u\n",
+        "C:\\x\\m%u.dll\n"};
     size_t cap = 4u << 20, n = 0;
     char *buf = malloc(cap);
     cr_assert_not_null(buf);
@@ -777,14 +783,16 @@ Test(threaded, info_records_as_the_general_way)
     }
     /* the tokenizer thread, with compact items, without, without them
      * after a prefix (LS_OPT_NO_PREFIX_ITEMS), without ERROR items
-     * (LS_OPT_NO_ERROR_ITEMS); one thread's fast way (compact items
-     * decoded at once), and without ERROR items; with the built-in rules
-     * and without */
+     * (LS_OPT_NO_ERROR_ITEMS), every failure record held for a rest
+     * (LS_OPT_NO_PEEK); one thread's fast way (compact items decoded at
+     * once), without ERROR items, without the peek; with the built-in
+     * rules and without */
     static const unsigned ways[] = {
         LDRSNAP_OPT_THREADED, LDRSNAP_OPT_THREADED | LS_OPT_NO_COMPACT,
         LDRSNAP_OPT_THREADED | LS_OPT_NO_PREFIX_ITEMS,
         LDRSNAP_OPT_THREADED | LS_OPT_NO_ERROR_ITEMS, 0,
-        LS_OPT_NO_ERROR_ITEMS};
+        LS_OPT_NO_ERROR_ITEMS, LDRSNAP_OPT_THREADED | LS_OPT_NO_PEEK,
+        LS_OPT_NO_PEEK};
     ldrsnap_rules *rules;
     cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
     for (size_t i = 0; i < 2 * sizeof ways / sizeof ways[0]; i++) {
