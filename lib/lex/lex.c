@@ -1479,6 +1479,19 @@ static inline bool item_prefix(const char *s, size_t pos)
            !(pos >= 14 && memcmp(s, "DebugString: \"", 14) == 0);
 }
 
+/* Exactly eight hex digits at v, not a ninth after them in v[0..end): their
+ * value, the answer of the loops below on the usual status at once (a
+ * word, not a digit at a time). */
+static inline bool eight_hex(const char *v, const char *end, uint64_t *out)
+{
+    uint32_t x;
+    if (end - v < 8 || !hex8(v, &x) ||
+        (end - v > 8 && hexv1((unsigned char)v[8])))
+        return false;
+    *out = x;
+    return true;
+}
+
 /* set_status() on v[0..end): "0x" and up to 8 hex digits; false when a
  * run of fewer than 8 ends the line (a cut record: the general way). */
 static inline bool usual_status(const char *v, const char *end,
@@ -1486,6 +1499,10 @@ static inline bool usual_status(const char *v, const char *end,
 {
     if (end - v >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
         v += 2;
+    if (eight_hex(v, end, &out->number)) {
+        out->flags = LDRSNAP_RF_STATUS;
+        return true;
+    }
     uint32_t x = 0;
     size_t k = 0;
     unsigned d;
@@ -1629,8 +1646,9 @@ bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
         !(v = after_e(m, end, "Original status: ", 17)))
         return false;
     /* these three come after vista_info()'s search for "Detour detected"
-     * anywhere in the message */
-    if (FIND_LIT(m, end, "Detour detected"))
+     * anywhere in the message: after their words (in which none begins:
+     * no "De" in them) */
+    if (FIND_LIT(v, end, "Detour detected"))
         return false;
     if (loading) {
         out->kind = LDRSNAP_M_LOADING_DLL;
@@ -1684,6 +1702,10 @@ bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
     out->kind = LDRSNAP_M_ORIGINAL_STATUS;
     if (end - v >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
         v += 2;
+    if (eight_hex(v, end, &out->number)) {
+        out->flags = LDRSNAP_RF_STATUS;
+        return true;
+    }
     uint32_t x = 0;
     size_t k = 0;
     unsigned d;

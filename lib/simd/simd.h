@@ -647,6 +647,16 @@ static inline const char *ls_find_pair(const char *s, size_t n, char a,
         if (m)
             return s + i + (size_t)__builtin_ctz(m);
     }
+    if (i && i + 1 < n) {
+        /* the rest as the 16 pairs from n - 17 on, those before i masked
+         * off (most searches here find nothing: no byte at a time) */
+        size_t k = n - 17;
+        unsigned m = (unsigned)_mm_movemask_epi8(
+                         _mm_and_si128(_mm_cmpeq_epi8(LS_LOADU(s + k), va),
+                                       _mm_cmpeq_epi8(LS_LOADU(s + k + 1), vb))) &
+                     (~0u << (i - k));
+        return m ? s + k + (size_t)__builtin_ctz(m) : NULL;
+    }
 #endif
     const char *p = ls_find_pair_scalar(s + i, n - i, a, b);
     return p;
