@@ -89,11 +89,16 @@ static inline const char *after_n(const char *s, const char *lit, size_t k)
  * sizeof can never measure a pointer. */
 #define after(s, lit) after_n((s), "" lit "", sizeof("" lit "") - 1)
 /* after_n() on s[0..end), which need not end with a NUL (the fast ways'
- * lines: the bytes past end are the next line's, or stale ones) */
+ * lines: the bytes past end are the next line's, or stale ones): k bytes
+ * are there, so memcmp() (inline for a literal's length), where strncmp()
+ * is a call; lit holds no NUL, so both say the same */
 static inline const char *after_e(const char *s, const char *end,
                                   const char *lit, size_t k)
 {
-    return (size_t)(end - s) >= k ? after_n(s, lit, k) : NULL;
+    return (size_t)(end - s) >= k && s[0] == lit[0] &&
+                   (k < 2 || s[1] == lit[1]) && memcmp(s, lit, k) == 0
+               ? s + k
+               : NULL;
 }
 
 /* ---- record starts ----------------------------------------------------- */
@@ -1724,6 +1729,17 @@ bool ldrsnap__lex_info_usual(const char *s, size_t n, const ls_start *st,
 static bool lex_debugger(lexctx *c, const char *s, size_t n)
 {
     ldrsnap_record *r = c->rec;
+    if (s[0] == ' ' || s[0] == '\t') {
+        /* a blank first (an indented continuation): no word below begins
+         * so, nor a prompt's digit, a register's letter, an exception's
+         * '(': only a symbol's line ("\tntdll!X:") is one of ours */
+        if (n > 2 && s[n - 1] == ':' && strchr(s, '!') && !strchr(s, ' ')) {
+            r->dialect = LDRSNAP_D_DEBUGGER;
+            r->msg = LDRSNAP_M_REGISTERS;
+            return true;
+        }
+        return false;
+    }
     if (n >= 8 && memcmp(s, "ModLoad:", 8) == 0) {
         lex_modload(c, s);
         return true;
@@ -1933,7 +1949,12 @@ static bool lex_ide(lexctx *c, const char *s, size_t n, unsigned mk)
         " has triggered a breakpoint", " hat einen Haltepunkt ausgel",
         "\xE5\xB7\xB2\xE8\xA7\xA6\xE5\x8F\x91\xE4\xBA\x86\xE4\xB8\x80"
         "\xE4\xB8\xAA\xE6\x96\xAD\xE7\x82\xB9"}; /* 已触发了一个断点 */
-    if (lex_ide_module(c, s) || lex_ide_exit(c, s, n))
+    /* a module's line begins with its quote ('\'', '"', U+201C), an exit's
+     * with "The", "Der", "Das" or 线程, 程序 */
+    unsigned char f = (unsigned char)s[0];
+    if ((f == '\'' || f == '"' || f == 0xE2 || f == 'T' || f == 'D' ||
+         f == 0xE7) &&
+        (lex_ide_module(c, s) || lex_ide_exit(c, s, n)))
         return true;
     if (!(mk & (LS_MK_SP_H | LS_MK_E5)))
         return false; /* neither a " h" nor the Chinese one's first byte */
