@@ -14,14 +14,16 @@
  * held for a rest (LS_OPT_NO_PEEK)} x {the analyzing
  * thread's fast ways, its general ways (LS_OPT_NO_FAST_ANALYSIS)} x
  * {scalar, sse2, avx2 kernels, those this CPU has}: every record, event
- * and summary must agree with one thread, the general ways and the scalar
- * kernels.  Two ways more run without a record callback (the analyzer
- * then builds a usual ENTER's or RETURN's record only when the rules read
- * it): their events and summary must agree.
+ * (each as its JSON record, every field) and summary must agree with one
+ * thread, the general ways and the scalar kernels.  Two ways more run
+ * without a record callback (the analyzer then builds a usual ENTER's or
+ * RETURN's record only when the rules read it): their events and summary
+ * must agree.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ldrsnap.h>
@@ -81,6 +83,20 @@ static int on_record(const ldrsnap_record *r, void *ud)
 static void mix_event(uint64_t *h, const ldrsnap_event *ev)
 {
     mix_num(h, ev->type);
+    /* the whole event as the CLI writes it (every field of a failure,
+     * exception or signature: its status, kind, paths, captures, ...) */
+    static char js[1 << 16];
+    size_t k = ldrsnap_event_to_json(js, sizeof js, "x", ev);
+    if (k < sizeof js) {
+        mix(h, js, k);
+    } else { /* longer than the buffer: in a buffer of its size */
+        char *big = malloc(k + 1);
+        if (!big)
+            __builtin_trap();
+        ldrsnap_event_to_json(big, k + 1, "x", ev);
+        mix(h, big, k);
+        free(big);
+    }
     if (ev->type == LDRSNAP_EV_FAILURE) {
         const ldrsnap_failure *f = ev->failure;
         mix_num(h, f->line);
