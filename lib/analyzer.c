@@ -131,13 +131,24 @@ static rx_where where_of(const ldrsnap_analyzer *a, const ldrsnap_record *rec)
     return w;
 }
 
-/* The rules, on a record the trace has taken.  Out of line, with
- * ldrsnap__rx_record() inline: on_record() and on_usual() call it. */
+/* The rules on a record that ldrsnap__rx_wants() said they have to do
+ * with: out of line, with ldrsnap__rx_run() and where_of() inline in it. */
+static LS_NOINLINE int rules_run(ldrsnap_analyzer *a,
+                                 const ldrsnap_record *rec,
+                                 const ls_note *note)
+{
+    rx_where w = where_of(a, rec);
+    return ldrsnap__rx_run(a->rx, rec, note, &w, &a->sink);
+}
+
+/* The rules, on a record the trace has taken: most records end at the
+ * gate (no rule can start on them, no literal, nothing under way), before
+ * their process and thread are looked up. */
 static LS_NOINLINE int rules(ldrsnap_analyzer *a, const ldrsnap_record *rec,
                              const ls_note *note)
 {
-    rx_where w = where_of(a, rec);
-    return ldrsnap__rx_record(a->rx, rec, note, &w, &a->sink);
+    return ldrsnap__rx_wants(a->rx, rec, note) ? rules_run(a, rec, note)
+                                                : LDRSNAP_OK;
 }
 
 /* A record from the parser, or from the tokenizer thread, with what was
@@ -187,8 +198,15 @@ static int on_usual(void *ctx, const ls_item *it, const char *mem,
     ldrsnap_record built;
     ls_note note;
     const ldrsnap_record *rec = NULL;
+    bool enter = pl->level == LDRSNAP_L_ENTER;
+    size_t dll = ls_usual_dll(pl);
+    /* an ENTER a rule could start on by its shape whose DLL name holds
+     * none of the needles its rules look for there goes this way too
+     * (LdrpMinimalMapModule's lines, for the two rules on its names) */
     if (fid == LS_FID_UNKNOWN ||
-        (a->rx && (ls_usual_may(pl, fid, &cx->gate) ||
+        (a->rx && ((ls_usual_may(pl, fid, &cx->gate) &&
+                    (!enter || ldrsnap__rx_enter_may(a->rx, fid, w + dll,
+                                                     n - dll))) ||
                    ls_usual_watched(it, w, fid, cx) ||
                    ldrsnap__rx_busy(a->rx))))
         return on_record(
@@ -199,8 +217,6 @@ static int on_usual(void *ctx, const ls_item *it, const char *mem,
         if (a->rec_cb(rec, a->rec_ud) != 0)
             return a->cb_rc = LDRSNAP_ECALLBACK;
     }
-    bool enter = pl->level == LDRSNAP_L_ENTER;
-    size_t dll = ls_usual_dll(pl);
     ls_call c = {pl->line,
                  w + pos,
                  ldrsnap__fid_names[fid],

@@ -358,8 +358,8 @@ static bool eq_fold(const unsigned char *t, const char *s, size_t n)
 /* Is the lower-case needle s on t[0..n), case blind?  memchr() finds its
  * first byte that is no letter (one case only), else the loop looks at
  * every byte. */
-static bool find_fold(const unsigned char *t, size_t n, const char *s,
-                      size_t len)
+bool ldrsnap__find_fold(const unsigned char *t, size_t n, const char *s,
+                        size_t len)
 {
     if (len > n)
         return false;
@@ -407,7 +407,7 @@ static bool holds_one(const rx_needles *nd, const unsigned char *t, size_t n)
 {
     if (!nd->first) {
         for (size_t i = 0; i < nd->n; i++)
-            if (find_fold(t, n, nd->s[i], nd->len[i]))
+            if (ldrsnap__find_fold(t, n, nd->s[i], nd->len[i]))
                 return true;
         return false;
     }

@@ -864,6 +864,11 @@ static int index_literals(ldrsnap_rules *r)
     if (L->nprobe > 4)
         L->nprobe = 0; /* too many for the vector pass: memchr each */
     L->any_of4 = ldrsnap__simd()->any_of4;
+    L->has_of4 = ldrsnap__simd()->has_of4;
+    L->fold_safe = L->nprobe && !L->wide;
+    for (size_t i = 0; i < L->nprobe; i++)
+        if ((L->probe[i] | 0x20) >= 'a' && (L->probe[i] | 0x20) <= 'z')
+            L->fold_safe = false;
     static const char frame[] = RX_PLAIN_FRAME;
     L->plain_safe = L->nprobe != 0;
     for (size_t i = 0; i < L->nprobe; i++)

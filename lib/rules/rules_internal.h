@@ -98,6 +98,9 @@ bool ldrsnap__needles_may_plain(const rx_needles *nd, const char *text,
 /* Could a case-blind pattern in UTF mode take a character of t[0..n) for
  * an ASCII letter (U+212A, U+017F; U+0130, U+0131)? */
 bool ldrsnap__folds_to_ascii(const unsigned char *t, size_t n);
+/* Is the lower-case s[0..len) on t[0..n), ASCII case blind? */
+bool ldrsnap__find_fold(const unsigned char *t, size_t n, const char *s,
+                        size_t len);
 
 typedef struct rx_step {
     pcre2_code *re;          /* NULL when the step has no pattern */
@@ -153,6 +156,13 @@ typedef struct rx_lits {
     size_t nprobe;
     /* that pass (simd/simd.h), chosen when the rules were compiled */
     bool (*any_of4)(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k);
+    /* No anchor is an ASCII letter, and no literal holds a byte past
+     * ASCII: no character past ASCII is an anchor to a case-blind
+     * pattern, so a line without them holds no literal, past ASCII or
+     * not; the fast way then looks for the anchors alone (has_of4). */
+    bool fold_safe;
+    bool (*has_of4)(const char *s, size_t n, const unsigned char *bytes,
                     size_t k);
     /* no probe byte can be in the fixed frame of a plain ENTER or RETURN
      * line (its head, " - ENTER: DLL name: ", " - RETURN: Status: 0x" and
@@ -270,6 +280,25 @@ typedef struct rx_where {
 int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
                        const ls_note *note, const rx_where *w,
                        const ls_sink *sink);
+/* ldrsnap__rx_record() in two: could a rule start on the record, find a
+ * literal on it, or take a step of a sequence under way?  (The buckets'
+ * gates and the literals' anchor pass; most records end here.)  Then,
+ * when it said so, the rules on it (its process and thread w known only
+ * then). */
+bool ldrsnap__rx_wants(rx_state *x, const ldrsnap_record *rec,
+                       const ls_note *note);
+int ldrsnap__rx_run(rx_state *x, const ldrsnap_record *rec,
+                    const ls_note *note, const rx_where *w,
+                    const ls_sink *sink);
+/* Could a rule's first step start on a plain Vista ENTER item ("DLL
+ * name:", no status) of function fid whose DLL name, which ends its
+ * text, is name[0..n)?  False only when ldrsnap__rx_record() of its
+ * record would try no rule of its buckets (the literals and sequences
+ * under way aside): every first step's level, function or status rules
+ * it out, or its needles, which only the DLL name can hold, are not in
+ * it.  Always true without the fast ways. */
+bool ldrsnap__rx_enter_may(rx_state *x, unsigned fid, const char *name,
+                           size_t n);
 /* Words of the literal set of a rule set (0: no literals to look for). */
 size_t ldrsnap__rx_lit_words(const ldrsnap_rules *R);
 /* The literals of R on text[0..len), into lits[ldrsnap__rx_lit_words(R)]:

@@ -33,6 +33,19 @@
  * takes in before the rest is copied as written */
 #define RX_EXPAND_MAX (64u << 10)
 
+/* ldrsnap__rx_enter_may()'s answers, by function and DLL name (a log
+ * names a few hundred DLLs, each thousands of times): a table of slots,
+ * a name to the slot of its hash, the last one's answer kept there */
+#define RX_MEMO_BITS 9
+#define RX_MEMO_SLOTS (1u << RX_MEMO_BITS)
+#define RX_MEMO_NAME 124 /* bytes of a name kept; a longer one is not */
+typedef struct rx_memo {
+    uint16_t len; /* 0: empty */
+    uint8_t fid;
+    uint8_t may;
+    char name[RX_MEMO_NAME];
+} rx_memo;
+
 typedef struct rx_inst {
     size_t rule;
     uint64_t key;
@@ -62,6 +75,14 @@ struct rx_state {
     signed char past_ascii; /* the record's text holds a character that
                                may be an ASCII letter to a case-blind
                                pattern (-1: not looked at yet) */
+    rx_memo *memo;          /* RX_MEMO_SLOTS, made on first use (NULL:
+                               none yet, or no memory) */
+    bool memo_failed;
+    unsigned want;          /* what ldrsnap__rx_wants() found to do: its
+                               RX_WANT_* bits */
+    const rx_step *nd_said; /* a step whose needles may_start() found
+                               possible on the record: pattern_ok() need
+                               not look again */
 
     rx_inst *inst;          /* grown on demand up to MAX_INST */
     size_t ninst, inst_cap;
@@ -144,6 +165,7 @@ void ldrsnap__rx_free(rx_state *x)
     ldrsnap__free(&x->al, x->active);
     ldrsnap__free(&x->al, x->seen);
     ldrsnap__free(&x->al, x->plain);
+    ldrsnap__free(&x->al, x->memo);
     ldrsnap__buf_free(&x->al, &x->out);
     ls_alloc al = x->al;
     ldrsnap__free(&al, x);
@@ -175,11 +197,14 @@ static bool has_ascii_anchor(const rx_lits *L, const char *s, size_t n)
     return false;
 }
 
-static bool has_anchor(const rx_lits *L, const char *s, size_t n)
+static bool has_anchor(const rx_lits *L, const char *s, size_t n,
+                       bool fast)
 {
     if (L->nprobe) { /* the anchors in both cases, at most four; and any
-                        byte past ASCII (see scan_into()) */
-        return L->any_of4(s, n, L->probe, L->nprobe);
+                        byte past ASCII (see scan_into()), unless none
+                        can be an anchor (fold_safe) */
+        return fast && L->fold_safe ? L->has_of4(s, n, L->probe, L->nprobe)
+                                    : L->any_of4(s, n, L->probe, L->nprobe);
     }
     if (has_ascii_anchor(L, s, n))
         return true;
@@ -249,7 +274,8 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
     /* the scan of the anchors' places finds nothing on a line without
      * them: no pass of its own to say so first (the caller's said yes) */
     bool at_anchors = fast && L->at_lit;
-    if (!L->n || (!at_anchors && !L->scan_always && !has_anchor(L, text, n)))
+    if (!L->n ||
+        (!at_anchors && !L->scan_always && !has_anchor(L, text, n, false)))
         return;
     const unsigned char *t = (const unsigned char *)text;
     if (!ls_ascii(text, n)) {
@@ -287,7 +313,8 @@ static void scan_into(const rx_lits *L, const char *text, size_t n,
     }
 }
 
-static void scan_literals(rx_state *x, const char *text, size_t len)
+static LS_NOINLINE void scan_literals(rx_state *x, const char *text,
+                                      size_t len)
 {
     ldrsnap__rx_prescan(x->rules, text, len != SIZE_MAX ? len : strlen(text),
                         x->fast, x->lits);
@@ -394,14 +421,18 @@ static bool pattern_ok(rx_state *x, const rx_step *st, const char *text,
             scan_literals(x, text, SIZE_MAX);
         if (!(x->cur[st->literal_id / 64] & (1ull << (st->literal_id % 64))))
             return false;
-    } else if (st->literal && !ci_contains(text, st->literal)) {
-        return false;
     }
     /* the JIT's own entry skips pcre2_match()'s checks of what we know
      * (the text is valid UTF-8, the options are none) */
     size_t len = x->text == text && x->text_len != SIZE_MAX ? x->text_len
                                                              : strlen(text);
-    if (st->needles && x->fast && !ldrsnap__needles_may(st->needles, text, len))
+    if (st->literal_id < 0 && st->literal &&
+        !(x->fast ? ldrsnap__find_fold((const unsigned char *)text, len,
+                                       st->literal, strlen(st->literal))
+                  : ci_contains(text, st->literal)))
+        return false;
+    if (st->needles && x->fast && !(x->nd_said == st && x->text == text) &&
+        !ldrsnap__needles_may(st->needles, text, len))
         return false;
     int rc = st->jit ? pcre2_jit_match(st->re, (PCRE2_SPTR)text, len, 0, 0,
                                        x->md, x->mctx)
@@ -429,8 +460,8 @@ static bool line_step(rx_state *x, const rx_step *st,
         (st->function && !st->fid &&
          (!r->function || strcmp(st->function, r->function))) ||
         !status_in(st, (r->flags & LDRSNAP_RF_STATUS) != 0, r->status) ||
-        !ldrsnap__glob_match(&st->dll, r->dll) ||
-        !ldrsnap__glob_match(&st->symbol, r->symbol))
+        (st->dll.n && !ldrsnap__glob_match(&st->dll, r->dll)) ||
+        (st->symbol.n && !ldrsnap__glob_match(&st->symbol, r->symbol)))
         return false;
     size_t mark = in->caps_len;
     if (!pattern_ok(x, st, r->text, in)) {
@@ -452,9 +483,10 @@ static bool failure_step(rx_state *x, const rx_step *st,
     if ((st->kinds && !(st->kinds & (1u << f->kind))) ||
         (st->roles && !(st->roles & (1u << f->role))) ||
         !status_in(st, (f->flags & LDRSNAP_FF_STATUS) != 0, f->status) ||
-        !ldrsnap__glob_match(&st->dll, f->dll ? f->dll : f->dll_path) ||
-        !ldrsnap__glob_match(&st->parent, f->parent) ||
-        !ldrsnap__glob_match(&st->symbol, f->symbol))
+        (st->dll.n &&
+         !ldrsnap__glob_match(&st->dll, f->dll ? f->dll : f->dll_path)) ||
+        (st->parent.n && !ldrsnap__glob_match(&st->parent, f->parent)) ||
+        (st->symbol.n && !ldrsnap__glob_match(&st->symbol, f->symbol)))
         return false;
     x->scanned = false; /* failure text is another line */
     size_t mark = in->caps_len;
@@ -753,12 +785,23 @@ static bool needles_may(rx_state *x, const rx_step *st,
     if (st->needles->in_name && x->note->gated && name <= x->text_len)
         from = x->text_len - name;
     if (ldrsnap__needles_found(st->needles, r->text + from,
-                               x->text_len - from))
+                               x->text_len - from)) {
+        x->nd_said = st;
         return true;
-    if (x->past_ascii < 0)
-        x->past_ascii = !ls_ascii(r->text, x->text_len) &&
+    }
+    if (x->past_ascii < 0) {
+        /* such an item's frame is ASCII (RX_PLAIN_FRAME and a loader
+         * function's name): only its DLL name may be past it */
+        size_t at = x->note->gated && name <= x->text_len
+                        ? x->text_len - name
+                        : 0;
+        x->past_ascii = !ls_ascii(r->text + at, x->text_len - at) &&
                         ldrsnap__folds_to_ascii(
-                            (const unsigned char *)r->text, x->text_len);
+                            (const unsigned char *)r->text + at,
+                            x->text_len - at);
+    }
+    if (x->past_ascii)
+        x->nd_said = st;
     return x->past_ascii != 0;
 }
 
@@ -820,59 +863,174 @@ static int run_literals(rx_state *x, const event *ev, const rx_where *w,
     return LDRSNAP_OK;
 }
 
-int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
-                       const ls_note *note, const rx_where *w,
-                       const ls_sink *sink)
+enum { RX_WANT_MSG = 1, RX_WANT_DIALECT = 2, RX_WANT_ANY = 4, RX_WANT_LITS = 8 };
+
+/* the buckets rx_rules_may() asks: a compare, not a division, for a value
+ * of the enum (every one the lexer gives) */
+static inline const rx_bucket *msg_bucket(const ldrsnap_rules *R, unsigned mi)
+{
+    return &R->by_msg[mi < RX_NMSG ? mi : mi % RX_NMSG];
+}
+
+static inline const rx_bucket *dialect_bucket(const ldrsnap_rules *R,
+                                              unsigned di)
+{
+    return &R->by_dialect[di < RX_NDIALECT ? di : di % RX_NDIALECT];
+}
+
+bool ldrsnap__rx_wants(rx_state *x, const ldrsnap_record *rec,
+                       const ls_note *note)
 {
     const ldrsnap_rules *R = x->rules;
-    /* the buckets rx_rules_may() asks: a compare, not a division, for a
-     * value of the enum (every one the lexer gives) */
-    unsigned mi = rec->msg, di = rec->dialect;
-    const rx_bucket *by_msg = &R->by_msg[mi < RX_NMSG ? mi : mi % RX_NMSG];
-    const rx_bucket *by_d =
-        &R->by_dialect[di < RX_NDIALECT ? di : di % RX_NDIALECT];
     /* most records: no rule can start on them and none is under way */
     bool st = (rec->flags & LDRSNAP_RF_STATUS) != 0;
-    bool m = rx_bucket_may(by_msg, rec->level, note->fid, st, rec->status);
-    bool d = rx_bucket_may(by_d, rec->level, note->fid, st, rec->status);
-    bool any = rx_bucket_may(&R->any, rec->level, note->fid, st, rec->status);
+    unsigned want =
+        (rx_bucket_may(msg_bucket(R, rec->msg), rec->level, note->fid, st,
+                       rec->status)
+             ? RX_WANT_MSG
+             : 0) |
+        (rx_bucket_may(dialect_bucket(R, rec->dialect), rec->level,
+                       note->fid, st, rec->status)
+             ? RX_WANT_DIALECT
+             : 0) |
+        (rx_bucket_may(&R->any, rec->level, note->fid, st, rec->status)
+             ? RX_WANT_ANY
+             : 0);
     x->scanned = false;
     x->text = rec->text;
     x->text_len = note->text_len;
-    x->note = note;
-    x->past_ascii = -1;
-    bool lits = false;
     if (R->n_lit_rules && rec->text && note->watched) {
-        /* the anchor pass here, inline: most lines end with it (a line
-         * found to lack them is left unscanned: a literal's step would
-         * scan it, and find nothing) */
+        /* the anchor pass here: most lines end with it (a line found to
+         * lack them is left unscanned: a literal's step would scan it,
+         * and find nothing) */
         size_t len = x->text_len = note->text_len != SIZE_MAX
                                        ? note->text_len
                                        : strlen(rec->text);
-        if (R->lits.scan_always || has_anchor(&R->lits, rec->text, len)) {
+        const rx_lits *L = &R->lits;
+        /* has_anchor(), its usual case inline */
+        if (L->scan_always ||
+            (L->nprobe && L->fold_safe && x->fast
+                 ? L->has_of4(rec->text, len, L->probe, L->nprobe)
+                 : has_anchor(L, rec->text, len, x->fast))) {
             scan_literals(x, rec->text, len);
-            for (size_t i = 0; i < x->lit_words && !lits; i++)
-                lits = x->cur[i] != 0;
+            for (size_t i = 0; i < x->lit_words; i++)
+                if (x->cur[i])
+                    want |= RX_WANT_LITS;
         }
     }
-    if (!m && !d && !any && !lits && !x->ninst)
-        return LDRSNAP_OK;
+    x->want = want;
+    return want || x->ninst;
+}
+
+int ldrsnap__rx_run(rx_state *x, const ldrsnap_record *rec,
+                    const ls_note *note, const rx_where *w,
+                    const ls_sink *sink)
+{
+    const ldrsnap_rules *R = x->rules;
+    unsigned want = x->want;
+    x->note = note;
+    x->past_ascii = -1;
+    x->nd_said = NULL;
     if (++x->stamp == 0) { /* wrapped: no rule may look tried */
         memset(x->seen, 0, R->n * sizeof *x->seen);
         x->stamp = 1;
     }
     x->fid = note->fid;
     event ev = {rec, NULL, rec->line};
-    int rc = m ? run_bucket(x, by_msg, &ev, w, sink) : 0;
-    if (rc == 0 && d)
-        rc = run_bucket(x, by_d, &ev, w, sink);
-    if (rc == 0 && any)
+    int rc = want & RX_WANT_MSG
+                 ? run_bucket(x, msg_bucket(R, rec->msg), &ev, w, sink)
+                 : 0;
+    if (rc == 0 && (want & RX_WANT_DIALECT))
+        rc = run_bucket(x, dialect_bucket(R, rec->dialect), &ev, w, sink);
+    if (rc == 0 && (want & RX_WANT_ANY))
         rc = run_bucket(x, &R->any, &ev, w, sink);
-    if (rc == 0 && lits)
+    if (rc == 0 && (want & RX_WANT_LITS))
         rc = run_literals(x, &ev, w, sink);
     if (rc == 0 && x->ninst)
         rc = run_partials(x, &ev, w, sink);
     return rc;
+}
+
+/* Could the first step of a rule of bucket b start on a plain ENTER item
+ * of function fid whose DLL name is name[0..n)?  may_start() of its
+ * record, told from the name alone: false only where every rule's cheap
+ * tests fail, or its needles, which only the name can hold (in_name),
+ * are not in it. */
+static bool enter_bucket_may(rx_state *x, const rx_bucket *b, unsigned fid,
+                             const char *name, size_t n, int *past)
+{
+    if (!rx_bucket_may(b, LDRSNAP_L_ENTER, fid, false, 0))
+        return false;
+    for (size_t i = 0; i < b->n; i++) {
+        const rx_step *st = &x->rules->rules[b->rule[i]].steps[0];
+        if ((st->level != RX_ANY && st->level != LDRSNAP_L_ENTER) ||
+            (st->fid && st->fid != fid) || st->nstatus)
+            continue;
+        if (!st->needles || !st->needles->in_name ||
+            ldrsnap__needles_found(st->needles, name, n))
+            return true;
+        if (*past < 0)
+            *past = !ls_ascii(name, n) &&
+                    ldrsnap__folds_to_ascii((const unsigned char *)name, n);
+        if (*past)
+            return true;
+    }
+    return false;
+}
+
+static bool enter_may(rx_state *x, unsigned fid, const char *name, size_t n)
+{
+    const ldrsnap_rules *R = x->rules;
+    int past = -1;
+    return enter_bucket_may(x, msg_bucket(R, LDRSNAP_M_DLL_NAME), fid, name,
+                            n, &past) ||
+           enter_bucket_may(x, dialect_bucket(R, LDRSNAP_D_VISTA), fid, name,
+                            n, &past) ||
+           enter_bucket_may(x, &R->any, fid, name, n, &past);
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+bool ldrsnap__rx_enter_may(rx_state *x, unsigned fid, const char *name,
+                           size_t n)
+{
+    if (!x->fast)
+        return true;
+    if (n < 8 || n > RX_MEMO_NAME || fid > UINT8_MAX)
+        return enter_may(x, fid, name, n);
+    if (!x->memo && !x->memo_failed &&
+        !(x->memo = ldrsnap__calloc(&x->al, RX_MEMO_SLOTS * sizeof *x->memo)))
+        x->memo_failed = true;
+    if (!x->memo)
+        return enter_may(x, fid, name, n);
+    /* the name's last 8 bytes, 8 from its middle, its length and the
+     * function, mixed */
+    uint64_t h = (load8(name + n - 8) * 0x9E3779B97F4A7C15ull) ^
+                 (load8(name + (n - 8) / 2) + n + ((uint64_t)fid << 16));
+    h *= 0xFF51AFD7ED558CCDull;
+    rx_memo *m = &x->memo[h >> (64 - RX_MEMO_BITS)];
+    if (m->len == n && m->fid == fid && !memcmp(m->name, name, n))
+        return m->may;
+    bool may = enter_may(x, fid, name, n);
+    m->len = (uint16_t)n;
+    m->fid = (uint8_t)fid;
+    m->may = may;
+    memcpy(m->name, name, n);
+    return may;
+}
+
+int ldrsnap__rx_record(rx_state *x, const ldrsnap_record *rec,
+                       const ls_note *note, const rx_where *w,
+                       const ls_sink *sink)
+{
+    return ldrsnap__rx_wants(x, rec, note)
+               ? ldrsnap__rx_run(x, rec, note, w, sink)
+               : LDRSNAP_OK;
 }
 
 int ldrsnap__rx_failure(rx_state *x, const ldrsnap_failure *f,

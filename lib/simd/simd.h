@@ -79,6 +79,11 @@ typedef struct ls_simd {
      * and *lone_cr. */
     size_t (*utf16le_ascii_nl)(const unsigned char *p, size_t n, char *out,
                                uint64_t *nl, bool *cr, bool *lone_cr);
+    /* Does s[0..n) hold one of bytes[0..k), 1 <= k <= 4?  any_of4()
+     * without its bytes past ASCII: for bytes that no character past
+     * ASCII stands for to a case-blind match (no letter). */
+    bool (*has_of4)(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k);
 } ls_simd;
 
 /* The kernels this process uses: the best the CPU runs, unless a test

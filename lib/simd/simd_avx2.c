@@ -11,9 +11,10 @@
 
 #define LS_LOADU32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 
-/* 32 bytes a vector; shorter inputs 16 bytes at a time, then one by one */
-static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
-                    size_t k)
+/* 32 bytes a vector; shorter inputs 16 bytes at a time, then one by one;
+ * high: a byte past ASCII counts */
+static inline bool of4(const char *s, size_t n, const unsigned char *bytes,
+                       size_t k, const bool high)
 {
     const unsigned char b0 = bytes[0], b1 = bytes[k > 1 ? 1 : 0],
                         b2 = bytes[k > 2 ? 2 : 0], b3 = bytes[k > 3 ? 3 : 0];
@@ -28,14 +29,15 @@ static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
     _mm_movemask_epi8(_mm_or_si128(                                           \
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, v0), _mm_cmpeq_epi8(v, v1)), \
                      _mm_or_si128(_mm_cmpeq_epi8(v, v2), _mm_cmpeq_epi8(v, v3))), \
-        v))
+        high ? v : _mm_setzero_si128()))
             __m128i a = LS_LOADU(s), b = LS_LOADU(s + n - 16);
             return LS_HIT16(a) || LS_HIT16(b);
 #undef LS_HIT16
         }
         for (; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
-            if (c >= 0x80 || c == b0 || c == b1 || c == b2 || c == b3)
+            if ((high && c >= 0x80) || c == b0 || c == b1 || c == b2 ||
+                c == b3)
                 return true;
         }
         return false;
@@ -44,19 +46,40 @@ static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
     const __m256i w1 = _mm256_set1_epi8((char)b1);
     const __m256i w2 = _mm256_set1_epi8((char)b2);
     const __m256i w3 = _mm256_set1_epi8((char)b3);
-#define LS_HIT(v)                                                             \
-    _mm256_movemask_epi8(_mm256_or_si256(                                     \
-        _mm256_or_si256(                                                      \
-            _mm256_or_si256(_mm256_cmpeq_epi8(v, w0), _mm256_cmpeq_epi8(v, w1)), \
-            _mm256_or_si256(_mm256_cmpeq_epi8(v, w2), _mm256_cmpeq_epi8(v, w3))), \
-        v))
+#define LS_EQ2(v)                                                             \
+    _mm256_or_si256(_mm256_cmpeq_epi8(v, w0), _mm256_cmpeq_epi8(v, w1))
+#define LS_EQ4(v)                                                             \
+    _mm256_or_si256(LS_EQ2(v), _mm256_or_si256(_mm256_cmpeq_epi8(v, w2),      \
+                                               _mm256_cmpeq_epi8(v, w3)))
+#define LS_HIT(EQ, v)                                                         \
+    _mm256_movemask_epi8(high ? _mm256_or_si256(EQ(v), v) : EQ(v))
     size_t i = 0;
+    if (k <= 2) { /* the built-in rules' case: two compares a vector */
+        for (; i + 32 <= n; i += 32)
+            if (LS_HIT(LS_EQ2, LS_LOADU32(s + i)))
+                return true;
+        /* the tail, as the last 32 bytes */
+        return i < n && LS_HIT(LS_EQ2, LS_LOADU32(s + n - 32));
+    }
     for (; i + 32 <= n; i += 32)
-        if (LS_HIT(LS_LOADU32(s + i)))
+        if (LS_HIT(LS_EQ4, LS_LOADU32(s + i)))
             return true;
-    /* the tail, as the last 32 bytes */
-    return i < n && LS_HIT(LS_LOADU32(s + n - 32));
+    return i < n && LS_HIT(LS_EQ4, LS_LOADU32(s + n - 32));
 #undef LS_HIT
+#undef LS_EQ4
+#undef LS_EQ2
+}
+
+static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k)
+{
+    return of4(s, n, bytes, k, true);
+}
+
+static bool has_of4(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k)
+{
+    return of4(s, n, bytes, k, false);
 }
 
 /* a byte >= 0x80 sets its sign bit, a NUL compares equal to zero: either
@@ -312,10 +335,10 @@ static size_t utf16le_ascii_nl(const unsigned char *p, size_t n, char *out,
 
 const ls_simd ldrsnap__simd_avx2 = {
     "avx2",  plain_chunk,   watch_chunk,      plain,
-    any_of4, utf16le_ascii, utf16le_ascii_nl,
+    any_of4, utf16le_ascii, utf16le_ascii_nl, has_of4,
 };
 
 #else
 const ls_simd ldrsnap__simd_avx2 = {"avx2", NULL, NULL, NULL,
-                                    NULL,   NULL, NULL};
+                                    NULL,   NULL, NULL, NULL};
 #endif

@@ -19,6 +19,19 @@ static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
     return false;
 }
 
+static bool has_of4(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k)
+{
+    const unsigned b0 = bytes[0], b1 = bytes[k > 1 ? 1 : 0],
+                   b2 = bytes[k > 2 ? 2 : 0], b3 = bytes[k > 3 ? 3 : 0];
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (c == b0 || c == b1 || c == b2 || c == b3)
+            return true;
+    }
+    return false;
+}
+
 static bool plain(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -81,5 +94,5 @@ static size_t utf16le_ascii_nl(const unsigned char *p, size_t n, char *out,
 
 const ls_simd ldrsnap__simd_scalar = {
     "scalar", plain_chunk,   watch_chunk,      plain,
-    any_of4,  utf16le_ascii, utf16le_ascii_nl,
+    any_of4,  utf16le_ascii, utf16le_ascii_nl, has_of4,
 };

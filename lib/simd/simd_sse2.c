@@ -64,9 +64,10 @@ static bool plain(const unsigned char *s, size_t n)
     return plain_tail(s, i, n);
 }
 
-/* 32 bytes at a time, with two compares a vector for k <= 2 */
-static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
-                    size_t k)
+/* 32 bytes at a time, with two compares a vector for k <= 2; high: a byte
+ * past ASCII counts */
+static inline bool of4(const char *s, size_t n, const unsigned char *bytes,
+                       size_t k, const bool high)
 {
     size_t i = 0;
     const __m128i b0 = _mm_set1_epi8((char)bytes[0]);
@@ -78,7 +79,7 @@ static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
     _mm_or_si128(LS_EQ2(v),                                                   \
                  _mm_or_si128(_mm_cmpeq_epi8(v, b2), _mm_cmpeq_epi8(v, b3)))
 /* a byte past ASCII shows as its sign bit */
-#define LS_HIT(EQ, v) _mm_or_si128(EQ(v), v)
+#define LS_HIT(EQ, v) _mm_or_si128(EQ(v), high ? v : _mm_setzero_si128())
 #define LS_SCAN(EQ)                                                           \
     do {                                                                      \
         for (; i + 32 <= n; i += 32)                                          \
@@ -105,10 +106,23 @@ static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
                    b2s = bytes[k > 2 ? 2 : 0], b3s = bytes[k > 3 ? 3 : 0];
     for (; i < n; i++) { /* short inputs: compares, not a call a byte */
         unsigned c = (unsigned char)s[i];
-        if (c >= 0x80 || c == b0s || c == b1s || c == b2s || c == b3s)
+        if ((high && c >= 0x80) || c == b0s || c == b1s || c == b2s ||
+            c == b3s)
             return true;
     }
     return false;
+}
+
+static bool any_of4(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k)
+{
+    return of4(s, n, bytes, k, true);
+}
+
+static bool has_of4(const char *s, size_t n, const unsigned char *bytes,
+                    size_t k)
+{
+    return of4(s, n, bytes, k, false);
 }
 
 /* 64 bytes a round: whether they are plain, and whether the block holds
@@ -263,10 +277,10 @@ static size_t utf16le_ascii_nl(const unsigned char *p, size_t n, char *out,
 
 const ls_simd ldrsnap__simd_sse2 = {
     "sse2",  plain_chunk,   watch_chunk,      plain,
-    any_of4, utf16le_ascii, utf16le_ascii_nl,
+    any_of4, utf16le_ascii, utf16le_ascii_nl, has_of4,
 };
 
 #else
 const ls_simd ldrsnap__simd_sse2 = {"sse2", NULL, NULL, NULL,
-                                    NULL,   NULL, NULL};
+                                    NULL,   NULL, NULL, NULL};
 #endif

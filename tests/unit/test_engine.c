@@ -325,6 +325,56 @@ ParameterizedTest(int *c, engine, every_way_gives_the_oracles_answers)
  * words at the name's first byte, in a capture tool's prefix (not in the
  * text the rules read), in a name shorter than a needle, in heads of
  * other widths and in Windows 11's compact twin. */
+/* The IIS rules' literals are found by their anchors (' and =, no
+ * letter): a line past ASCII without them holds none, even with a
+ * character a case-blind pattern takes for a letter (U+212A, U+017F), and
+ * the fast way does not scan it; one with them is scanned as before.
+ * Every way against the oracle, and the signatures counted. */
+Test(engine, literal_anchors_past_ascii)
+{
+    static const char *const lines[] = {
+        "A process serving application pool 'DefaultAppPool' terminated "
+        "unexpectedly. The process id was '1234'. The process exit code "
+        "was '0x80'.\n",
+        "A process serving application pool 'Z\xc3\xbcrich' terminated "
+        "unexpectedly. The process exit code was '0x80'.\n",
+        "a process \xe2\x84\xaa" "erving application pool 'x' terminated "
+        "unexpectedly. The process exit code was '0x80'.\n",
+        "Error reading AppPoolId property. hr = 80070005\n",
+        "Error reading Gr\xc3\xb6\xc3\x9f" "e property. hr = 80070005\n",
+        "\xe7\xba\xbf\xe7\xa8\x8b 0x91d8 \xe5\xb7\xb2\xe9\x80\x80"
+        "\xe5\x87\xba \xe2\x84\xaa \xc5\xbf\n",
+        "Fehler beim Laden: \xc5\xbf" "ervice W3SVC \xe2\x84\xaa\n",
+        "1540:5890 @ 82353061 - LdrpLoadDllInternal - ENTER: DLL name: "
+        "C:\\Users\\m\\a.dll\n",
+    };
+    size_t len = 0, cap = (3u << 20) / 2 + 4096, reps = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    while (len < cap - 4096) {
+        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+            size_t k = strlen(lines[i]);
+            memcpy(buf + len, lines[i], k);
+            len += k;
+        }
+        reps++;
+    }
+    const char *form = ldrsnap__simd_use("avx2") == 0 ? "avx2" : "scalar";
+    every_way(form, "IIS lines past ASCII", buf, len);
+    run r = {0};
+    engine(form, true, LDRSNAP_OPT_THREADED, false, buf, len, &r);
+    size_t exit80 = 0, metabase = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        exit80 += strstr(r.lines[i], "signature|w3svc-1009-exit-80") != 0;
+        metabase += strstr(r.lines[i], "signature|iis-metabase") != 0;
+    }
+    cr_assert_eq(exit80, 2 * reps, "%zu of %zu", exit80, reps);
+    /* (\w takes no letter past ASCII: not "Gr\u00f6\u00dfe") */
+    cr_assert_eq(metabase, reps, "%zu of %zu", metabase, reps);
+    run_free(&r);
+    free(buf);
+}
+
 Test(engine, needles_in_a_dll_name_alone)
 {
     static const char *const lines[] = {
@@ -348,6 +398,14 @@ Test(engine, needles_in_a_dll_name_alone)
         "C:\\Windows\\System32\\kernel32.dll\n",
         "1540:5890 @ 82353068 - LdrpMinimalMapModule - ENTER: DLL name: "
         "C:\\Users\\m\\Desktop\n",
+        /* past ASCII: U+212A is a 'k' to the case-blind pattern, U+017F an
+         * 's' (no needle of the name then, but the pattern decides) */
+        "1540:5890 @ 82353069 - LdrpMinimalMapModule - ENTER: DLL name: "
+        "D:\\Des\xe2\x84\xaa" "top\\g.dll\n",
+        "1540:5890 @ 8235306a - LdrpMinimalMapModule - ENTER: DLL name: "
+        "C:\\Windows\\Sy\xc5\xbf" "tem32\\ws2_32.dll\n",
+        "1540:5890 @ 8235306b - LdrpMinimalMapModule - ENTER: DLL name: "
+        "C:\\Program Files\\Gr\xc3\xb6\xc3\x9f" "e\\dbghelp.dll\n",
     };
     size_t len = 0, cap = (3u << 20) / 2 + 4096, reps = 0;
     char *buf = malloc(cap);
@@ -363,7 +421,8 @@ Test(engine, needles_in_a_dll_name_alone)
     const char *form = ldrsnap__simd_use("avx2") == 0 ? "avx2" : "scalar";
     every_way(form, "LdrpMinimalMapModule lines", buf, len);
     /* and the rules found what they should, the fast way, on the tokenizer
-     * thread: a user-writable folder in three names, version.dll in one */
+     * thread: a user-writable folder in four names (one with U+212A for
+     * its 'k'), version.dll and dbghelp.dll outside System32 */
     run r = {0};
     engine(form, true, LDRSNAP_OPT_THREADED, false, buf, len, &r);
     size_t folder = 0, system = 0;
@@ -371,8 +430,8 @@ Test(engine, needles_in_a_dll_name_alone)
         folder += strstr(r.lines[i], "signature|dll-from-user-writable") != 0;
         system += strstr(r.lines[i], "signature|system-dll-outside") != 0;
     }
-    cr_assert_eq(folder, 3 * reps, "%zu of %zu", folder, reps);
-    cr_assert_eq(system, reps, "%zu of %zu", system, reps);
+    cr_assert_eq(folder, 4 * reps, "%zu of %zu", folder, reps);
+    cr_assert_eq(system, 2 * reps, "%zu of %zu", system, reps);
     run_free(&r);
     free(buf);
 }

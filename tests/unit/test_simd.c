@@ -77,6 +77,36 @@ EACH_FORM(any_of4_equals_scalar)
         }
 }
 
+/* any_of4() without its bytes past ASCII: those are no hit */
+EACH_FORM(has_of4_equals_scalar)
+{
+    const ls_simd *s = use(*ix);
+    const unsigned char bytes[4] = {'\'', '=', '"', '\\'};
+    for (size_t n = 0; n <= 160; n++)
+        for (size_t align = 0; align < 32; align += n < 70 ? 1 : 7) {
+            unsigned char *base, *b = at_align(&base, n, align);
+            memset(b, 'a', n);
+            for (size_t k = 1; k <= 4; k++)
+                for (size_t pos = 0; pos <= n; pos++) { /* n: none */
+                    for (unsigned what = 0; what < k + 1; what++) {
+                        if (pos < n)
+                            b[pos] = what < k ? bytes[what] : 0x80 + pos % 128;
+                        bool want = ldrsnap__simd_scalar.has_of4(
+                            (const char *)b, n, bytes, k);
+                        cr_assert_eq(want, pos < n && what < k);
+                        cr_assert_eq(s->has_of4((const char *)b, n, bytes, k),
+                                     want, "%s: n %zu align %zu k %zu pos %zu",
+                                     s->name, n, align, k, pos);
+                        if (pos < n)
+                            b[pos] = 'a';
+                        if (pos == n)
+                            break;
+                    }
+                }
+            free(base);
+        }
+}
+
 EACH_FORM(plain_equals_scalar)
 {
     const ls_simd *s = use(*ix);
