@@ -407,13 +407,45 @@ Test(engine, needles_in_a_dll_name_alone)
         "1540:5890 @ 8235306b - LdrpMinimalMapModule - ENTER: DLL name: "
         "C:\\Program Files\\Gr\xc3\xb6\xc3\x9f" "e\\dbghelp.dll\n",
     };
+    /* names of every length the name's check and its memo treat apart
+     * (the memo keeps names of 8 to 124 bytes): 7 and 8 bytes (no rule can
+     * match so short a name), 10 (the shortest a folder's rule matches),
+     * then 60, 124, 125 and 200 bytes under Downloads, Temp or Desktop, and
+     * 200 bytes ending in version.dll outside Windows */
+    static const struct {
+        size_t len;
+        const char *tail;
+    } sized[] = {{7, "\\b.dll"},
+                 {8, "\\ab.dll"},
+                 {10, "\\Temp\\.dll"},
+                 {60, "\\Downloads\\x.dll"},
+                 {124, "\\Downloads\\x.dll"},
+                 {125, "\\temp\\y.dll"},
+                 {200, "\\Desktop\\z.dll"},
+                 {200, "\\version.dll"}};
+    enum { NSIZED = sizeof sized / sizeof sized[0] };
+    enum { NLINES = sizeof lines / sizeof lines[0] };
+    char named[NSIZED][320];
+    for (size_t i = 0; i < NSIZED; i++) {
+        char name[256];
+        size_t t = strlen(sized[i].tail), pad = sized[i].len - t;
+        memset(name, 'p', pad);
+        if (pad >= 3)
+            memcpy(name, "D:\\", 3);
+        memcpy(name + pad, sized[i].tail, t + 1);
+        cr_assert_eq(strlen(name), sized[i].len);
+        snprintf(named[i], sizeof named[i],
+                 "1540:5890 @ %08zu - LdrpMinimalMapModule - ENTER: DLL "
+                 "name: %s\n", (size_t)82353070 + i, name);
+    }
     size_t len = 0, cap = (3u << 20) / 2 + 4096, reps = 0;
     char *buf = malloc(cap);
     cr_assert_not_null(buf);
     while (len < cap - 4096) {
-        for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-            size_t k = strlen(lines[i]);
-            memcpy(buf + len, lines[i], k);
+        for (size_t i = 0; i < NLINES + NSIZED; i++) {
+            const char *l = i < NLINES ? lines[i] : named[i - NLINES];
+            size_t k = strlen(l);
+            memcpy(buf + len, l, k);
             len += k;
         }
         reps++;
@@ -422,7 +454,8 @@ Test(engine, needles_in_a_dll_name_alone)
     every_way(form, "LdrpMinimalMapModule lines", buf, len);
     /* and the rules found what they should, the fast way, on the tokenizer
      * thread: a user-writable folder in four names (one with U+212A for
-     * its 'k'), version.dll and dbghelp.dll outside System32 */
+     * its 'k') and in five of the sized ones, version.dll and dbghelp.dll
+     * outside System32 and the sized version.dll */
     run r = {0};
     engine(form, true, LDRSNAP_OPT_THREADED, false, buf, len, &r);
     size_t folder = 0, system = 0;
@@ -430,8 +463,8 @@ Test(engine, needles_in_a_dll_name_alone)
         folder += strstr(r.lines[i], "signature|dll-from-user-writable") != 0;
         system += strstr(r.lines[i], "signature|system-dll-outside") != 0;
     }
-    cr_assert_eq(folder, 4 * reps, "%zu of %zu", folder, reps);
-    cr_assert_eq(system, 2 * reps, "%zu of %zu", system, reps);
+    cr_assert_eq(folder, 9 * reps, "%zu of %zu", folder, reps);
+    cr_assert_eq(system, 3 * reps, "%zu of %zu", system, reps);
     run_free(&r);
     free(buf);
 }
