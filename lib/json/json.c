@@ -190,7 +190,32 @@ static char *put_str(char *d, const unsigned char *p, const unsigned char *end)
     *d++ = '"';
     while (p < end) {
         size_t n = (size_t)(end - p), k = 0;
-        if (n >= 8) {
+        bool stopped = false; /* at a byte not plain, not '"' or '\\' */
+#if LS_SSE2
+        /* 16 bytes at a time while 16 are left, a quote or a backslash
+         * (a path's separators) escaped in the loop, which keeps its
+         * constants: no new start of ls_json_plain_copy() for each */
+        while (n >= 16) {
+            __m128i v = LS_LOADU(p);
+            unsigned m = ls_json_bad16(v);
+            _mm_storeu_si128((__m128i *)(void *)d, v);
+            if (!m) {
+                p += 16, d += 16, n -= 16;
+                continue;
+            }
+            k = (size_t)__builtin_ctz(m);
+            p += k, d += k, n -= k;
+            if (*p != '"' && *p != '\\') {
+                stopped = true; /* the other escapes: below */
+                break;
+            }
+            d[0] = '\\', d[1] = (char)*p, d += 2, p++, n--;
+        }
+        k = 0;
+#endif
+        if (stopped) {
+            /* at the byte to escape */
+        } else if (n >= 8) {
             k = ls_json_plain_copy(d, p, n);
         } else { /* a short name ("noise", "high"): byte by byte, no call */
             while (k < n && json_plain_byte[p[k]]) {
