@@ -11,7 +11,8 @@
  * way (LS_OPT_NO_PREFIX_ITEMS), ERROR records of the usual shapes the
  * general way (LS_OPT_NO_ERROR_ITEMS), a plain record after DebugView's
  * columns found by a search (LS_OPT_NO_COLUMNS), every failure record
- * held for a rest (LS_OPT_NO_PEEK)} x {the analyzing
+ * held for a rest (LS_OPT_NO_PEEK), each usual plain record on its own,
+ * not in a run's loop (LS_OPT_NO_RUN_LOOP)} x {the analyzing
  * thread's fast ways, its general ways (LS_OPT_NO_FAST_ANALYSIS)} x
  * {scalar, sse2, avx2 kernels, those this CPU has}: every record, event
  * (each as its JSON record, every field) and summary must agree with one
@@ -184,6 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_ERROR_ITEMS, true},
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_COLUMNS, true},
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_PEEK, true},
+        {LDRSNAP_OPT_THREADED | LS_OPT_NO_RUN_LOOP, true},
     };
     /* the rules keep the kernels chosen when they were compiled: a set
      * for each form (NULL: this CPU has no such form) */

@@ -61,6 +61,11 @@
  * indented rest even when the next line's first byte, in the same bytes,
  * says it cannot be one (no blank, no quote mark): their oracle. */
 #define LS_OPT_NO_PEEK 0x00400000u
+/* LS_OPT_NO_RUN_LOOP: each line after a usual plain record at 0 is offered
+ * to the fast way on its own (on_fast_line()), not taken with the lines
+ * after it in one loop while they are such records too (on_fast_run()):
+ * its oracle. */
+#define LS_OPT_NO_RUN_LOOP 0x00200000u
 
 #define LS_UNUSED(x) ((void)(x))
 #define LS_MIN(a, b) ((a) < (b) ? (a) : (b))

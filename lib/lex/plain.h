@@ -97,7 +97,7 @@ static inline bool head_4_4(const char *s, size_t n, uint32_t *pid,
  * 16-bit values, the first four digits in the low half; false unless all
  * eight are hex digits.  A word at a time: a digit is 0x30..0x39 as is, a
  * letter 0x61..0x66 once bit 5 is set. */
-static inline bool hex8x2(uint64_t w, uint32_t *lo4, uint32_t *hi4)
+static LS_ALWAYS_INLINE bool hex8x2(uint64_t w, uint32_t *lo4, uint32_t *hi4)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     uint64_t l = w | 0x2020202020202020ULL;
@@ -154,8 +154,9 @@ static inline size_t head_usual(const char *s, size_t n, vhead *h)
 }
 #endif
 
-/* Eight hex digits at p: their value. */
-static inline bool hex8(const char *p, uint32_t *out)
+/* Eight hex digits at p: their value.  Always inline (plain_after_head()
+ * reads a status with it once a line); hex8() is the same. */
+static LS_ALWAYS_INLINE bool hex8_inline(const char *p, uint32_t *out)
 {
 #if LS_LE_WORDS
     uint64_t w;
@@ -176,6 +177,11 @@ static inline bool hex8(const char *p, uint32_t *out)
     *out = v;
     return true;
 #endif
+}
+
+static inline bool hex8(const char *p, uint32_t *out)
+{
+    return hex8_inline(p, out);
 }
 
 /* Do the 8 bytes at p equal lit's in the bits of mask? */
@@ -209,8 +215,11 @@ static inline bool has_colon(const char *p, size_t n)
     return ls_has_byte(p, n, ':');
 }
 
-/* ldrsnap__lex_plain() once its start is known to be a Vista head at 0. */
-static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
+/* ldrsnap__lex_plain() once its start is known to be a Vista head at 0;
+ * always inline (the parser's loop over a run of such lines, where st
+ * stays in registers): plain_after_head() is the same. */
+static LS_ALWAYS_INLINE bool plain_after_head_inline(const char *s, size_t n,
+                                                     ls_start *st)
 {
     if (s[n - 1] == ' ' || s[n - 1] == '\t')
         return false;
@@ -237,7 +246,7 @@ static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
     if (end - sep == 29 && ls_eq16(sep, " - RETURN: Statu") &&
         memcmp(sep + 16, "s: 0", 4) == 0 && (sep[20] == 'x' || sep[20] == 'X')) {
         m = sep + 11;
-        if (!hex8(m + 10, &status))
+        if (!hex8_inline(m + 10, &status))
             return false;
         level = LDRSNAP_L_RETURN;
         goto done;
@@ -265,12 +274,12 @@ static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
         /* "Status: 0x<8 hex>", else vista_return()'s compact forms */
         if (end - m == 18) {
             if (!word_eq(m, "Status: ", ~0ull) || m[8] != '0' ||
-                (m[9] != 'x' && m[9] != 'X') || !hex8(m + 10, &status))
+                (m[9] != 'x' && m[9] != 'X') || !hex8_inline(m + 10, &status))
                 return false;
-        } else if (end - m == 8 && hex8(m, &status)) {
+        } else if (end - m == 8 && hex8_inline(m, &status)) {
             form = LS_FORM_COMPACT;
-        } else if (end - m == 17 && m[8] == '-' && hex8(m, &orig) &&
-                   hex8(m + 9, &status)) {
+        } else if (end - m == 17 && m[8] == '-' && hex8_inline(m, &orig) &&
+                   hex8_inline(m + 9, &status)) {
             form = LS_FORM_COMPACT_ORIG;
         } else {
             return false;
@@ -287,6 +296,11 @@ done:
     st->form = form;
     st->status_orig = orig;
     return true;
+}
+
+static inline bool plain_after_head(const char *s, size_t n, ls_start *st)
+{
+    return plain_after_head_inline(s, n, st);
 }
 
 /* ldrsnap__lex_plain_line(), inline: the usual head ("hhhh:hhhh @

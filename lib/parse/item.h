@@ -322,6 +322,65 @@ static LS_ALWAYS_INLINE void ls_usual_encode(ls_item *it, size_t n,
                              st->form};
 }
 
+/* ls_usual_encode() of a usual record at 0 (the usual head, 23 bytes),
+ * and ls_stream_copy() of its LS_ITEM_BYTES(ls_usual) bytes to dst (a
+ * unit of a batch's items), without the item in memory: its eight words
+ * put together in registers (a loop over a run of such records; the
+ * stores of the fields and the reload of the item 16 bytes at a time
+ * were a quarter of its instructions).  fl: the function's name's
+ * length; the last byte, padding, is 0. */
+static LS_ALWAYS_INLINE void
+ls_usual_stream(void *dst, size_t n, uint64_t line, uint64_t offset,
+                uint64_t ids, uint64_t tick, uint32_t status, size_t at,
+                size_t msg, uint32_t orig, size_t fl, unsigned level,
+                unsigned form)
+{
+#if LS_SSE2 && defined(__BYTE_ORDER__) &&                                     \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    _Static_assert(
+        offsetof(ls_item, u) == 8 && offsetof(ls_item, watched) == 1 &&
+            offsetof(ls_item, rules_may) == 2 && offsetof(ls_item, fid) == 3 &&
+            offsetof(ls_item, len) == 4 && offsetof(ls_usual, offset) == 8 &&
+            offsetof(ls_usual, tick) == 16 && offsetof(ls_usual, pid) == 24 &&
+            offsetof(ls_usual, tid) == 28 &&
+            offsetof(ls_usual, status) == 32 && offsetof(ls_usual, at) == 36 &&
+            offsetof(ls_usual, msg) == 40 &&
+            offsetof(ls_usual, status_orig) == 44 &&
+            offsetof(ls_usual, pos) == 48 && offsetof(ls_usual, fl) == 50 &&
+            offsetof(ls_usual, head) == 52 &&
+            offsetof(ls_usual, level) == 53 &&
+            offsetof(ls_usual, form) == 54 && LS_ITEM_BYTES(ls_usual) == 64,
+        "the usual item's words");
+    long long *d = dst;
+    _mm_stream_si64(d, (long long)(LS_ITEM_USUAL | LS_WATCH_CHECK << 8 |
+                                   1u << 16 | (unsigned)LS_FID_UNKNOWN << 24 |
+                                   (uint64_t)(uint32_t)n << 32));
+    _mm_stream_si64(d + 1, (long long)line);
+    _mm_stream_si64(d + 2, (long long)offset);
+    _mm_stream_si64(d + 3, (long long)tick);
+    _mm_stream_si64(d + 4, (long long)ids);
+    _mm_stream_si64(d + 5, (long long)(status | (uint64_t)(uint32_t)at << 32));
+    _mm_stream_si64(d + 6, (long long)((uint32_t)msg | (uint64_t)orig << 32));
+    _mm_stream_si64(
+        d + 7, (long long)((uint64_t)(uint16_t)fl << 16 | (uint64_t)23 << 32 |
+                           (uint64_t)level << 40 | (uint64_t)form << 48));
+#else
+    ls_start st;
+    memset(&st, 0, sizeof st);
+    st.head = 23;
+    st.pid = (uint32_t)ids, st.tid = (uint32_t)(ids >> 32);
+    st.tick = tick;
+    st.plain = (ldrsnap_level)level;
+    st.sep = 23 + fl, st.msg = msg;
+    st.status = status, st.status_orig = orig;
+    st.form = (uint8_t)form;
+    ls_item it;
+    memset(&it, 0, LS_ITEM_BYTES(ls_usual));
+    ls_usual_encode(&it, n, &st, line, offset, at);
+    ls_stream_copy(dst, &it, LS_ITEM_BYTES(ls_usual));
+#endif
+}
+
 /* Where an ENTER's DLL's name starts in the line (it ends it): after
  * the tag, or the message of a compact twin. */
 static inline uint32_t ls_usual_dll(const ls_usual *pl)

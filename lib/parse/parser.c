@@ -623,7 +623,7 @@ static int flush_held(ldrsnap_parser *p)
                               p->held_ascii, p);
         p->flags = flags;
         if (rc != 0)
-            return rc == 1 ? LDRSNAP_OK : rc;
+            return rc > 0 ? LDRSNAP_OK : rc;
     }
     return emit_logical(p, p->held.ptr, p->held.len, f);
 }
@@ -1088,13 +1088,16 @@ static LS_NOINLINE void run_keep(ldrsnap_parser *p, const char *s,
  * So is a plain record after a capture tool's prefix when the line before
  * of that kind had the same prefix (the run of "app(pid): " in a capture
  * of one process, run_at()): read after it at once, not by
- * on_fast_other()'s search for the start. */
+ * on_fast_other()'s search for the start.
+ *
+ * LS_FAST_RUN (taken): a usual plain record at 0 went to a batch, and
+ * on_fast_run() takes the lines after it while they are such records. */
 static int on_fast_line(const char *s, size_t n, uint64_t line,
                         uint64_t offset, bool watched, bool ascii, void *ud)
 {
     ldrsnap_parser *p = ud;
     ls_start st;
-    int rc;
+    int rc, taken = 1;
     size_t off;
     /* what on_fast_other() reads first thing (the lexer's answer is the
      * same wherever it is asked) */
@@ -1136,9 +1139,139 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         return 0;
     } else {
         p->cur_offset = offset;
+        if (p->batch && p->text.run)
+            taken = LS_FAST_RUN;
     }
     rc = emit_plain(p, s, n, line, &st);
-    return rc < 0 ? rc : rc == 0 ? 1 : LDRSNAP_ECALLBACK;
+    return rc < 0 ? rc : rc == 0 ? taken : LDRSNAP_ECALLBACK;
+}
+
+/* batch_room() when the batch is full: out of on_fast_run()'s loop. */
+static LS_NOINLINE int run_room(ldrsnap_parser *p, size_t span, size_t *at)
+{
+    return batch_room(p, span, at);
+}
+
+/*
+ * The lines after a usual plain record at 0 that went compact (text.c's
+ * split() offers them when on_fast_line() answered LS_FAST_RUN: most of a
+ * log comes in runs of them, about eight a run), taken in one loop while
+ * they are that record too: each line's '\n' the next bit of the map,
+ * the head and record read inline (ls_lex_plain_line()'s readers, the
+ * fields in registers), the line and its item streamed (the item's words
+ * put together in registers, ls_usual_stream()), the batch's room and
+ * units in registers; the owner a continuation takes set once, after the
+ * last.  The same items as on_fast_line() sends, one line at a time (the
+ * threaded tests compare, LS_OPT_NO_RUN_LOOP).  The first line that is
+ * not such a record ends the run: split() offers it to on_fast_line() as
+ * any line (which reads its head again: cheaper than a second inlined
+ * copy of on_fast_line()'s body, whose callees then went out of line).
+ */
+static int on_fast_run(ls_lines *l, void *ud)
+{
+    ldrsnap_parser *p = ud;
+    const char *const piece = l->p;
+    const size_t n = l->n, max = LS_MIN(l->max_line, (size_t)UINT32_MAX);
+    const uint64_t *const nl = l->nl;
+    size_t i = l->i, bad = l->bad;
+    uint64_t lineno = l->lineno;
+    /* in registers: the streaming stores below may alias *l for all the
+     * compiler knows */
+    const uint64_t orig = l->orig;
+    const unsigned scale = l->scale;
+    const bool has_cr = l->has_cr;
+    size_t w = i / 64;
+    const size_t last = n / 64;
+    uint64_t bits = nl[w] & (~0ull << (i % 64));
+    ls_batch *b = p->batch;
+    char *mem = b->mem;
+    ls_item *items = b->items;
+    size_t used = b->used, nrec = b->nrec, cap = b->cap, maxrec = b->maxrec;
+    /* the last record sent: the owner a continuation takes */
+    const char *os = NULL;
+    size_t olen = 0, osep = 0;
+    uint64_t oids = 0, otick = 0, ooffset = 0;
+    unsigned olevel = 0;
+    int rc = LDRSNAP_OK;
+    for (;;) {
+        while (!bits) {
+            if (++w > last)
+                goto out;
+            bits = nl[w];
+        }
+        size_t end = w * 64 + (size_t)__builtin_ctzll(bits);
+        if (end >= n || cap > UINT32_MAX)
+            break;
+        size_t stop = has_cr && end > i && piece[end - 1] == '\r' ? end - 1
+                                                                  : end;
+        size_t len = stop - i;
+        if (len > max || len == WRAP_COLUMNS)
+            break;
+        if (bad < stop) {
+            if (bad < i)
+                bad = i +
+                      ls_plain_len((const unsigned char *)piece + i, n - i);
+            if (bad < stop)
+                break; /* past ASCII: split() offers it */
+        }
+        const char *s = piece + i;
+        uint64_t offset = orig + (uint64_t)i * scale;
+        vhead h;
+        if (!head_usual(s, len, &h))
+            break; /* split() offers it, to on_fast_line() */
+        ls_start st;
+        st.pos = 0;
+        st.head = 23;
+        st.pid = (uint32_t)h.ids, st.tid = (uint32_t)(h.ids >> 32);
+        st.tick = h.tick;
+        st.dialect = LDRSNAP_D_VISTA;
+        st.plain = LDRSNAP_L_NONE;
+        st.sep = 0;
+        if (!plain_after_head_inline(s, len, &st) || !ls_usual_fits(&st))
+            break; /* split() offers it, to on_fast_line() */
+        size_t span = (len + 16) & ~(size_t)15, at;
+        size_t pad = (size_t)(-(uintptr_t)(mem + used) & 15);
+        if (maxrec - nrec < LS_ITEM_MAX_UNITS || cap - used < pad + span) {
+            b->used = used;
+            b->nrec = nrec;
+            if ((rc = run_room(p, span, &at)) < 0)
+                goto put;
+            b = p->batch;
+            mem = b->mem;
+            items = b->items;
+            used = b->used, nrec = b->nrec, cap = b->cap, maxrec = b->maxrec;
+        } else {
+            at = used + pad;
+        }
+        ls_stream_line(mem + at, s, len);
+        ls_usual_stream(ls_item_at(items, nrec), len, lineno + 1, offset,
+                        h.ids, h.tick, st.status, at, st.msg, st.status_orig,
+                        st.sep - 23, (unsigned)st.plain, st.form);
+        used = at + span;
+        nrec++; /* one unit */
+        os = s, olen = len, osep = st.sep, oids = h.ids, otick = h.tick;
+        olevel = (unsigned)st.plain, ooffset = offset;
+        lineno++;
+        i = end + 1;
+        bits &= bits - 1;
+    }
+out:
+    b->used = used;
+    b->nrec = nrec;
+put:
+    if (os) {
+        p->cur_offset = ooffset;
+        vista_owner(p,
+                    &(ls_start){.pid = (uint32_t)oids,
+                                .tid = (uint32_t)(oids >> 32),
+                                .tick = otick},
+                    (ldrsnap_level)olevel,
+                    owner_name(p, os, 23, osep - 23, olen));
+    }
+    l->i = i;
+    l->bad = bad;
+    l->lineno = lineno;
+    return rc;
 }
 
 static int on_line(const ls_line *ln, void *ud)
@@ -1231,6 +1364,8 @@ int ldrsnap__parser_init(ldrsnap_parser *p, const ldrsnap_options *opts,
         p->text.utf16_units = true;
     else
         p->text.fast = on_fast_line;
+    if (!(p->flags & (LS_OPT_NO_FAST_LINES | LS_OPT_NO_RUN_LOOP)))
+        p->text.run = on_fast_run;
     return LDRSNAP_OK;
 }
 

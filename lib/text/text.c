@@ -347,6 +347,23 @@ static int split(ls_text *t, const char *p, size_t n, uint64_t orig,
                 }
                 lineno++;
                 i = end + 1;
+                if (rc > 1 && !map) { /* LS_FAST_RUN: a run may follow */
+                    ls_lines run = {p,     n,      nl,   i,
+                                    bad,   lineno, orig, t->max_line,
+                                    scale, has_cr, false};
+                    rc = t->run(&run, t->ud);
+                    i = run.i;
+                    bad = run.bad;
+                    lineno = run.lineno;
+                    if (rc < 0) {
+                        t->lineno = lineno;
+                        return rc;
+                    }
+                    if (run.refused) {
+                        refused = true;
+                        break;
+                    }
+                }
             }
             t->lineno = lineno;
             if (i >= n)

@@ -48,6 +48,33 @@ typedef int (*ls_line_cb)(const ls_line *line, void *ud);
 typedef int (*ls_fast_cb)(const char *s, size_t n, uint64_t line,
                           uint64_t offset, bool watched, bool ascii,
                           void *ud);
+/* The fast way's answer for a line that may begin a run of its kind: it
+ * took the line, and the lines after it are offered to the run callback
+ * (ls_run_cb) many at a time. */
+#define LS_FAST_RUN 2
+
+/* The lines after a line the fast way answered LS_FAST_RUN for, offered
+ * many at a time: the bytes being split (p[0..n)), their '\n' map, the
+ * next line's start i, and split()'s loop state (the first byte past
+ * ASCII at or after i when bad >= i, the lines completed, the input
+ * offset of p[0] and its scale).  Every line there ends in "\n" or
+ * "\r\n" (has_cr: some end in "\r\n"); a line it takes must be whole
+ * (its '\n' before n), no longer than max_line and ASCII.  The callback
+ * takes the lines it can from i on, and leaves i, bad and lineno at the
+ * first it does not take; refused: the fast way refused that one (it
+ * goes the general way).  Returns 0, or an error (< 0). */
+typedef struct ls_lines {
+    const char *p;
+    size_t n;
+    const uint64_t *nl;
+    size_t i, bad;
+    uint64_t lineno, orig;
+    size_t max_line;
+    unsigned scale;
+    bool has_cr;
+    bool refused;
+} ls_lines;
+typedef int (*ls_run_cb)(ls_lines *l, void *ud);
 
 typedef struct ls_text {
     const ls_alloc *al;
@@ -88,6 +115,8 @@ typedef struct ls_text {
     const char *piece_lo, *piece_hi;
     ls_line_cb cb;
     ls_fast_cb fast;         /* NULL: every line goes to cb */
+    ls_run_cb run;           /* lines after one fast answered LS_FAST_RUN
+                                for (NULL: it never does) */
     void *ud;
 } ls_text;
 

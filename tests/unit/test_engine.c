@@ -217,6 +217,8 @@ static void every_way(const char *form, const char *what, const char *buf,
          "tokenizer thread, fast lines, no compact items"},
         {LDRSNAP_OPT_THREADED | LS_OPT_NO_PEEK, true,
          "tokenizer thread, failure records held without a peek"},
+        {LDRSNAP_OPT_THREADED | LS_OPT_NO_RUN_LOOP, true,
+         "tokenizer thread, each usual record on its own (no run loop)"},
     };
     for (int rules = 0; rules < 2; rules++) {
         run oracle = {0}, events = {0};

@@ -979,6 +979,132 @@ Test(threaded, prefix_runs_as_the_general_way)
     free(buf);
 }
 
+/* Runs of the usual plain record at 0 (on_fast_run() takes the lines
+ * after the first of a run in one loop): runs of 1 to 23 records of every
+ * form (ENTER and RETURN, their compact twins, function names of 1 to 90
+ * bytes, which a continuation takes the first 63 of), LF and CRLF, each
+ * run ended by a line of another kind (an INFO or ERROR record with the
+ * usual head, a near miss of the plain record, 80 columns, past ASCII, a
+ * trailing blank, a head of another width, XP, an indented continuation
+ * that takes the last record's owner, a blank line, the end of the
+ * input), fed whole and in chunks that end inside runs and lines, with
+ * the built-in rules and without: the tokenizer thread with the loop and
+ * without (LS_OPT_NO_RUN_LOOP), against the general way on one thread. */
+Test(threaded, usual_runs_as_the_general_way)
+{
+    static const char *const fns[] = {
+        "F", "LdrpLoadDll", "LdrpFindOrPrepareLoadingModule",
+        "LdrpFunctionNameOfSixtyFourBytesLdrpFunctionNameOfSixtyFourByte",
+        "LdrpAFunctionNameOfNinetyBytesAFunctionNameOfNinetyBytesAFunctionN"
+        "ameOfNinetyBytesAFunctio"};
+    static const char *const ends[] = {
+        " - INFO: Original status: 0xc0000034",
+        " - ERROR: Unable to load DLL: \"a.dll\", Parent Module: "
+        "\"(null)\", Status: 0xc0000135",
+        " - ENTER: DLL name: C:\\a:b.dll",
+        " - RETURN: Status: 0xc00001",
+        " - ENTER: DLL name: C:\\W\\\xC3\xA9.dll",
+        " - ENTER: DLL name: a.dll ",
+        " - RETURN: 0000000g",
+        " - ENTERED: x.dll",
+        " - INFO: Mapped DLL x.dll at 0x1000",
+        " - WARNING: x",
+        ""};
+    size_t cap = 4u << 20, n = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    for (unsigned k = 0; n + 16384 < cap; k++) {
+        const char *eol = k % 7 == 3 ? "\r\n" : "\n";
+        unsigned tick = 10000000 + k * 13;
+        for (unsigned j = 0; j < 1 + (k * 5 + 3) % 23; j++) {
+            const char *fn = fns[(k + j) % 5];
+            unsigned v = (k * 3 + j * 7) % 6, tid = (k + j) % 65536;
+            int w;
+            switch (v) {
+            case 0:
+            case 1:
+                w = sprintf(buf + n,
+                            "%04x:%04x @ %08u - %s - ENTER: DLL name: "
+                            "C:\\Windows\\System32\\%.*s.dll%s",
+                            k % 65536, tid, tick + j, fn, (int)(1 + j % 20),
+                            "abcdefghijklmnopqrstuvwxyz", eol);
+                break;
+            case 2:
+                w = sprintf(buf + n,
+                            "%04x:%04x @ %08u - %s - RETURN: Status: "
+                            "0x%08x%s",
+                            k % 65536, tid, tick + j, fn,
+                            j % 3 ? 0u : 0xc0000135u, eol);
+                break;
+            case 3:
+                w = sprintf(buf + n, "%04x:%04x @ %08u - %s - ENTER: %c.dll%s",
+                            k % 65536, tid, tick + j, fn, 'a' + (int)(j % 26),
+                            eol);
+                break;
+            case 4:
+                w = sprintf(buf + n, "%04x:%04x @ %08u - %s - RETURN: %08x%s",
+                            k % 65536, tid, tick + j, fn,
+                            j % 2 ? 0u : 0xc0000034u, eol);
+                break;
+            default:
+                w = sprintf(buf + n,
+                            "%04X:%04X @ %08u - %s - RETURN: %08x-%08x%s",
+                            k % 65536, tid, tick + j, fn, 0xc0000135u,
+                            j % 2 ? 0u : 0xc0000034u, eol);
+                break;
+            }
+            n += (size_t)w;
+        }
+        /* what ends the run */
+        char head[64];
+        snprintf(head, sizeof head, "%04x:%04x @ %08u - LdrpLoadDll",
+                 k % 65536, k % 7, tick);
+        unsigned e = k % 16;
+        int w;
+        if (e < sizeof ends / sizeof ends[0]) {
+            w = sprintf(buf + n, "%s%s%s", head, ends[e], eol);
+        } else if (e == 11) { /* 80 columns */
+            w = sprintf(buf + n, "%s - ENTER: DLL name: C:\\Windows\\x", head);
+            while (w < 76)
+                buf[n + w++] = 'y';
+            w += sprintf(buf + n + w, ".dll%s", eol);
+        } else if (e == 12) { /* a tick of nine digits */
+            w = sprintf(buf + n, "%04x:%04x @ 1%08u - F - ENTER: a.dll%s",
+                        k % 65536, k % 7, tick, eol);
+        } else if (e == 13) {
+            w = sprintf(buf + n, "LDR: Loading (STATIC) C:\\W\\x.dll%s", eol);
+        } else if (e == 14) { /* the owner's */
+            w = sprintf(buf + n, "\tCurrent directory: C:\\W\\%s", eol);
+        } else {
+            w = sprintf(buf + n, "%s", eol);
+        }
+        n += (size_t)w;
+    }
+    ldrsnap_rules *rules;
+    cr_assert_eq(ldrsnap_rules_new(&rules, NULL, 0), LDRSNAP_OK);
+    static const size_t steps[] = {0, 65536, 4096, 333, SIZE_MAX};
+    for (int r = 0; r < 2; r++) {
+        const ldrsnap_rules *with = r ? rules : NULL;
+        for (size_t c = 0; c < sizeof steps / sizeof steps[0]; c++) {
+            static const unsigned ways[] = {LDRSNAP_OPT_THREADED,
+                                            LDRSNAP_OPT_THREADED |
+                                                LS_OPT_NO_RUN_LOOP};
+            for (size_t w = 0; w < 2; w++) {
+                run one = {0}, two = {0};
+                cr_assert_eq(
+                    analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &one),
+                    LDRSNAP_OK);
+                cr_assert_gt(one.records.n, 40000, "%zu", one.records.n);
+                cr_assert_eq(analyze(buf, n, steps[c], ways[w], with, &two),
+                             LDRSNAP_OK);
+                same_runs(&one, &two);
+            }
+        }
+    }
+    ldrsnap_rules_free(rules);
+    free(buf);
+}
+
 /* A line of 80 columns (a console's wrap) is held by the fast way for
  * its rest; the next line goes on with it unless it begins a record (at
  * 0, after a known prefix, or any other way the general way knows): each
