@@ -322,7 +322,8 @@ static LS_ALWAYS_INLINE void ls_usual_encode(ls_item *it, size_t n,
                              st->form};
 }
 
-/* ls_usual_encode() of a usual record at 0 (the usual head, 23 bytes),
+/* ls_usual_encode() of a usual record (the usual head, 23 bytes, after
+ * pos bytes of a prefix),
  * and ls_stream_copy() of its LS_ITEM_BYTES(ls_usual) bytes to dst (a
  * unit of a batch's items), without the item in memory: its eight words
  * put together in registers (a loop over a run of such records; the
@@ -332,8 +333,8 @@ static LS_ALWAYS_INLINE void ls_usual_encode(ls_item *it, size_t n,
 static LS_ALWAYS_INLINE void
 ls_usual_stream(void *dst, size_t n, uint64_t line, uint64_t offset,
                 uint64_t ids, uint64_t tick, uint32_t status, size_t at,
-                size_t msg, uint32_t orig, size_t fl, unsigned level,
-                unsigned form)
+                size_t msg, uint32_t orig, size_t pos, size_t fl,
+                unsigned level, unsigned form)
 {
 #if LS_SSE2 && defined(__BYTE_ORDER__) &&                                     \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -361,17 +362,19 @@ ls_usual_stream(void *dst, size_t n, uint64_t line, uint64_t offset,
     _mm_stream_si64(d + 4, (long long)ids);
     _mm_stream_si64(d + 5, (long long)(status | (uint64_t)(uint32_t)at << 32));
     _mm_stream_si64(d + 6, (long long)((uint32_t)msg | (uint64_t)orig << 32));
-    _mm_stream_si64(
-        d + 7, (long long)((uint64_t)(uint16_t)fl << 16 | (uint64_t)23 << 32 |
-                           (uint64_t)level << 40 | (uint64_t)form << 48));
+    _mm_stream_si64(d + 7,
+                    (long long)((uint16_t)pos | (uint64_t)(uint16_t)fl << 16 |
+                                (uint64_t)23 << 32 | (uint64_t)level << 40 |
+                                (uint64_t)form << 48));
 #else
     ls_start st;
     memset(&st, 0, sizeof st);
+    st.pos = pos;
     st.head = 23;
     st.pid = (uint32_t)ids, st.tid = (uint32_t)(ids >> 32);
     st.tick = tick;
     st.plain = (ldrsnap_level)level;
-    st.sep = 23 + fl, st.msg = msg;
+    st.sep = pos + 23 + fl, st.msg = msg;
     st.status = status, st.status_orig = orig;
     st.form = (uint8_t)form;
     ls_item it;

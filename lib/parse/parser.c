@@ -25,6 +25,9 @@
 
 enum { P_OPEN, P_FINISHED, P_FAILED };
 
+/* What the lines of a run begin with (ldrsnap_parser.run_kind). */
+enum { LS_RUN_AT0, LS_RUN_COLUMNS, LS_RUN_PREFIX };
+
 /* Characters of UTF-8: the bytes that are no continuation byte (10xxxxxx),
  * eight at a time. */
 static size_t count_chars(const char *s, size_t n)
@@ -1116,6 +1119,12 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
             p->seg[0].line = line;
             p->cur_offset = offset;
             p->line_watched = watched;
+            /* a run of them may follow (on_fast_run(): ASCII lines) */
+            bool cols = s[st.pos - 2] == ']';
+            if (p->batch && p->text.run && (cols || !p->run_cont)) {
+                taken = LS_FAST_RUN;
+                p->run_kind = cols ? LS_RUN_COLUMNS : LS_RUN_PREFIX;
+            }
         } else {
             rc = on_fast_other(s, n, line, offset, watched, ascii, p, &st,
                                plain, st.pos != 0);
@@ -1139,8 +1148,10 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
         return 0;
     } else {
         p->cur_offset = offset;
-        if (p->batch && p->text.run)
+        if (p->batch && p->text.run) {
             taken = LS_FAST_RUN;
+            p->run_kind = LS_RUN_AT0;
+        }
     }
     rc = emit_plain(p, s, n, line, &st);
     return rc < 0 ? rc : rc == 0 ? taken : LDRSNAP_ECALLBACK;
@@ -1167,9 +1178,9 @@ static LS_NOINLINE int run_room(ldrsnap_parser *p, size_t span, size_t *at)
  * any line (which reads its head again: cheaper than a second inlined
  * copy of on_fast_line()'s body, whose callees then went out of line).
  */
-static int on_fast_run(ls_lines *l, void *ud)
+static LS_ALWAYS_INLINE int run_loop(ls_lines *l, ldrsnap_parser *p,
+                                     const unsigned kind)
 {
-    ldrsnap_parser *p = ud;
     const char *const piece = l->p;
     const size_t n = l->n, max = LS_MIN(l->max_line, (size_t)UINT32_MAX);
     const uint64_t *const nl = l->nl;
@@ -1187,9 +1198,14 @@ static int on_fast_run(ls_lines *l, void *ud)
     char *mem = b->mem;
     ls_item *items = b->items;
     size_t used = b->used, nrec = b->nrec, cap = b->cap, maxrec = b->maxrec;
+#if LS_SSE2
+    const __m128i run0 = LS_LOADU(p->run), run1 = LS_LOADU(p->run + 16);
+    const uint32_t run_mask = p->run_mask;
+#endif
+    const size_t run_len = p->run_len;
     /* the last record sent: the owner a continuation takes */
     const char *os = NULL;
-    size_t olen = 0, osep = 0;
+    size_t olen = 0, osep = 0, opos = 0;
     uint64_t oids = 0, otick = 0, ooffset = 0;
     unsigned olevel = 0;
     int rc = LDRSNAP_OK;
@@ -1216,8 +1232,35 @@ static int on_fast_run(ls_lines *l, void *ud)
         }
         const char *s = piece + i;
         uint64_t offset = orig + (uint64_t)i * scale;
+        /* the record after DebugView's columns or the run's prefix
+         * (columns_at() and run_at() for an ASCII line) */
+        size_t off = 0;
+        if (kind != LS_RUN_AT0) {
+            /* the line begins with the run's prefix (run_at()) */
+            bool pre = run_len && len >= 32;
+#if LS_SSE2
+            if (pre) {
+                uint32_t eq = (uint32_t)_mm_movemask_epi8(
+                                  _mm_cmpeq_epi8(LS_LOADU(s), run0)) |
+                              (uint32_t)_mm_movemask_epi8(
+                                  _mm_cmpeq_epi8(LS_LOADU(s + 16), run1))
+                                  << 16;
+                pre = !(~eq & run_mask);
+            }
+#else
+            pre = pre && memcmp(s, p->run, run_len) == 0;
+#endif
+            if (kind == LS_RUN_PREFIX) {
+                if (!pre)
+                    break;
+                off = run_len;
+            } else if (pre || !(off = ls_columns_len(s, len))) {
+                break; /* on_fast_line() looks for the run's first */
+            }
+        }
+        const char *r = s + off; /* the head */
         vhead h;
-        if (!head_usual(s, len, &h))
+        if (!head_usual(r, len - off, &h))
             break; /* split() offers it, to on_fast_line() */
         ls_start st;
         st.pos = 0;
@@ -1227,7 +1270,7 @@ static int on_fast_run(ls_lines *l, void *ud)
         st.dialect = LDRSNAP_D_VISTA;
         st.plain = LDRSNAP_L_NONE;
         st.sep = 0;
-        if (!plain_after_head_inline(s, len, &st) || !ls_usual_fits(&st))
+        if (!plain_after_head_inline(r, len - off, &st) || !ls_usual_fits(&st))
             break; /* split() offers it, to on_fast_line() */
         size_t span = (len + 16) & ~(size_t)15, at;
         size_t pad = (size_t)(-(uintptr_t)(mem + used) & 15);
@@ -1245,11 +1288,13 @@ static int on_fast_run(ls_lines *l, void *ud)
         }
         ls_stream_line(mem + at, s, len);
         ls_usual_stream(ls_item_at(items, nrec), len, lineno + 1, offset,
-                        h.ids, h.tick, st.status, at, st.msg, st.status_orig,
-                        st.sep - 23, (unsigned)st.plain, st.form);
+                        h.ids, h.tick, st.status, at, st.msg + off,
+                        st.status_orig, off, st.sep - 23, (unsigned)st.plain,
+                        st.form);
         used = at + span;
         nrec++; /* one unit */
-        os = s, olen = len, osep = st.sep, oids = h.ids, otick = h.tick;
+        os = s, olen = len, osep = st.sep + off, opos = off;
+        oids = h.ids, otick = h.tick;
         olevel = (unsigned)st.plain, ooffset = offset;
         lineno++;
         i = end + 1;
@@ -1261,17 +1306,37 @@ out:
 put:
     if (os) {
         p->cur_offset = ooffset;
+        if (kind != LS_RUN_AT0) { /* as on_fast_line() sets them */
+            p->nseg = 1;
+            p->seg[0].pos = 0;
+            p->seg[0].line = lineno;
+            p->line_watched = true;
+        }
         vista_owner(p,
                     &(ls_start){.pid = (uint32_t)oids,
                                 .tid = (uint32_t)(oids >> 32),
                                 .tick = otick},
                     (ldrsnap_level)olevel,
-                    owner_name(p, os, 23, osep - 23, olen));
+                    owner_name(p, os, opos + 23, osep - opos - 23, olen));
     }
     l->i = i;
     l->bad = bad;
     l->lineno = lineno;
     return rc;
+}
+
+/* run_loop() for each kind of run, its checks of the kind made once. */
+static int on_fast_run(ls_lines *l, void *ud)
+{
+    ldrsnap_parser *p = ud;
+    switch (p->run_kind) {
+    case LS_RUN_COLUMNS:
+        return run_loop(l, p, LS_RUN_COLUMNS);
+    case LS_RUN_PREFIX:
+        return run_loop(l, p, LS_RUN_PREFIX);
+    default:
+        return run_loop(l, p, LS_RUN_AT0);
+    }
 }
 
 static int on_line(const ls_line *ln, void *ud)

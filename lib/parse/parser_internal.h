@@ -98,6 +98,10 @@ struct ldrsnap_parser {
     size_t run_cont; /* bytes of the prefix that begin no character (past
                         ASCII: UTF-8 continuations) */
     uint32_t run_mask;
+    /* what the line on_fast_line() answered LS_FAST_RUN for began with,
+     * and so the lines on_fast_run() takes after it: the usual head at 0,
+     * DebugView's columns, the run's prefix (LS_RUN_*) */
+    unsigned char run_kind;
     /* an 80-column line waiting to see whether the next one continues it;
      * or (hold_indent) a failure record waiting to see whether the next
      * line, indented, is the rest of it (a record wrapped as pasted) */

@@ -1016,6 +1016,20 @@ Test(threaded, usual_runs_as_the_general_way)
     for (unsigned k = 0; n + 16384 < cap; k++) {
         const char *eol = k % 7 == 3 ? "\r\n" : "\n";
         unsigned tick = 10000000 + k * 13;
+        /* at 0, after DebugView's columns (new on each line), after a
+         * capture tool's prefix (the same on each), after a prefix of
+         * 32 bytes, a prefix past ASCII */
+        char pre[64];
+        unsigned pk = k / 2 % 5;
+        if (pk == 1)
+            snprintf(pre, sizeof pre, "%08u\t%u.%08u\t[5440] ", k, k % 9,
+                     k * 7 % 100000000);
+        else
+            snprintf(pre, sizeof pre, "%s",
+                     pk == 2   ? "app(1234): "
+                     : pk == 3 ? "ContosoViewer_with_long_nam(1): "
+                     : pk == 4 ? "\xE6\xB5\x8B(32496): "
+                               : "");
         for (unsigned j = 0; j < 1 + (k * 5 + 3) % 23; j++) {
             const char *fn = fns[(k + j) % 5];
             unsigned v = (k * 3 + j * 7) % 6, tid = (k + j) % 65536;
@@ -1024,32 +1038,34 @@ Test(threaded, usual_runs_as_the_general_way)
             case 0:
             case 1:
                 w = sprintf(buf + n,
-                            "%04x:%04x @ %08u - %s - ENTER: DLL name: "
+                            "%s%04x:%04x @ %08u - %s - ENTER: DLL name: "
                             "C:\\Windows\\System32\\%.*s.dll%s",
-                            k % 65536, tid, tick + j, fn, (int)(1 + j % 20),
-                            "abcdefghijklmnopqrstuvwxyz", eol);
+                            pre, k % 65536, tid, tick + j, fn,
+                            (int)(1 + j % 20), "abcdefghijklmnopqrstuvwxyz",
+                            eol);
                 break;
             case 2:
                 w = sprintf(buf + n,
-                            "%04x:%04x @ %08u - %s - RETURN: Status: "
+                            "%s%04x:%04x @ %08u - %s - RETURN: Status: "
                             "0x%08x%s",
-                            k % 65536, tid, tick + j, fn,
+                            pre, k % 65536, tid, tick + j, fn,
                             j % 3 ? 0u : 0xc0000135u, eol);
                 break;
             case 3:
-                w = sprintf(buf + n, "%04x:%04x @ %08u - %s - ENTER: %c.dll%s",
-                            k % 65536, tid, tick + j, fn, 'a' + (int)(j % 26),
-                            eol);
+                w = sprintf(
+                    buf + n, "%s%04x:%04x @ %08u - %s - ENTER: %c.dll%s", pre,
+                    k % 65536, tid, tick + j, fn, 'a' + (int)(j % 26), eol);
                 break;
             case 4:
-                w = sprintf(buf + n, "%04x:%04x @ %08u - %s - RETURN: %08x%s",
+                w = sprintf(buf + n,
+                            "%s%04x:%04x @ %08u - %s - RETURN: %08x%s", pre,
                             k % 65536, tid, tick + j, fn,
                             j % 2 ? 0u : 0xc0000034u, eol);
                 break;
             default:
                 w = sprintf(buf + n,
-                            "%04X:%04X @ %08u - %s - RETURN: %08x-%08x%s",
-                            k % 65536, tid, tick + j, fn, 0xc0000135u,
+                            "%s%04X:%04X @ %08u - %s - RETURN: %08x-%08x%s",
+                            pre, k % 65536, tid, tick + j, fn, 0xc0000135u,
                             j % 2 ? 0u : 0xc0000034u, eol);
                 break;
             }
@@ -1062,7 +1078,7 @@ Test(threaded, usual_runs_as_the_general_way)
         unsigned e = k % 16;
         int w;
         if (e < sizeof ends / sizeof ends[0]) {
-            w = sprintf(buf + n, "%s%s%s", head, ends[e], eol);
+            w = sprintf(buf + n, "%s%s%s%s", pre, head, ends[e], eol);
         } else if (e == 11) { /* 80 columns */
             w = sprintf(buf + n, "%s - ENTER: DLL name: C:\\Windows\\x", head);
             while (w < 76)
@@ -1094,7 +1110,7 @@ Test(threaded, usual_runs_as_the_general_way)
                 cr_assert_eq(
                     analyze(buf, n, 0, LS_OPT_NO_FAST_LINES, with, &one),
                     LDRSNAP_OK);
-                cr_assert_gt(one.records.n, 40000, "%zu", one.records.n);
+                cr_assert_gt(one.records.n, 30000, "%zu", one.records.n);
                 cr_assert_eq(analyze(buf, n, steps[c], ways[w], with, &two),
                              LDRSNAP_OK);
                 same_runs(&one, &two);
