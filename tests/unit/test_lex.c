@@ -14,6 +14,7 @@
 #include "helpers.h"
 #include "codes/status.h"
 #include "lex/lex.h"
+#include "lex/plain.h"
 #include "simd/simd.h"
 #include "simd/simd.h"
 #include "core/ldrsnap_internal.h"
@@ -669,6 +670,47 @@ Test(lex, usual_head_every_byte_at_every_hex_place)
             cr_assert_eq(st.tid, want[1], "byte 0x%02x at %zu", b, places[k]);
             cr_assert_eq(st.tick, 12345678u);
             cr_assert_eq(st.head, 23u);
+        }
+    }
+}
+
+/* head_usual() (lex/plain.h: the hex and decimal digits of the head in
+ * one vector where there is SSE2) against a byte-by-byte reading: every
+ * byte value at each of the head's 23 places, the answer and the values
+ * (pid, tid, tick) the same. */
+Test(lex, usual_head_every_byte_at_every_place)
+{
+    const char *base = "0a1B:c2D3 @ 12345678 - F - INFO: x";
+    for (size_t k = 0; k < 23; k++) {
+        for (unsigned b = 0; b < 256; b++) {
+            char line[64];
+            strcpy(line, base);
+            line[k] = (char)b;
+            bool ok = true;
+            uint64_t want[3] = {0, 0, 0};
+            for (size_t i = 0; i < 23; i++) {
+                unsigned c = (unsigned char)line[i];
+                bool dig = c >= '0' && c <= '9';
+                bool hex = dig || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+                if (i < 9 && i != 4) {
+                    ok &= hex;
+                    unsigned v = dig ? c - '0' : (c | 0x20) - 'a' + 10;
+                    want[i / 5] = want[i / 5] << 4 | (hex ? v : 0);
+                } else if (i >= 12 && i < 20) {
+                    ok &= dig;
+                    want[2] = want[2] * 10 + (dig ? c - '0' : 0);
+                } else {
+                    ok &= c == (unsigned char)base[i];
+                }
+            }
+            vhead h;
+            size_t len = head_usual(line, strlen(base), &h);
+            cr_assert_eq(len, ok ? 23u : 0u, "byte 0x%02x at %zu", b, k);
+            if (!ok)
+                continue;
+            cr_assert_eq(h.ids, want[0] | want[1] << 32, "byte 0x%02x at %zu",
+                         b, k);
+            cr_assert_eq(h.tick, want[2], "byte 0x%02x at %zu", b, k);
         }
     }
 }
