@@ -1286,7 +1286,7 @@ static LS_ALWAYS_INLINE int run_loop(ls_lines *l, ldrsnap_parser *p,
         } else {
             at = used + pad;
         }
-        ls_stream_line(mem + at, s, len);
+        ls_stream_line_over(mem + at, s, len, n - i);
         ls_usual_stream(ls_item_at(items, nrec), len, lineno + 1, offset,
                         h.ids, h.tick, st.status, at, st.msg + off,
                         st.status_orig, off, st.sep - 23, (unsigned)st.plain,

@@ -748,6 +748,34 @@ static inline void ls_stream_line(void *dst, const char *s, size_t n)
 #endif
 }
 
+/* ls_stream_line() when room >= n bytes can be read from s (the line's
+ * '\n' and what follows it in the bytes being split): the last block is
+ * loaded whole, past the line, and the bytes from the line's end on set
+ * to zero by a mask (the NUL among them); the same stores. */
+static inline void ls_stream_line_over(void *dst, const char *s, size_t n,
+                                       size_t room)
+{
+#if LS_SSE2
+    size_t r = n % 16, i = n - r;
+    if (room < i + 16) {
+        ls_stream_line(dst, s, n);
+        return;
+    }
+    static const unsigned char ones[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                           0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                           0xFF, 0xFF, 0xFF, 0xFF};
+    char *d = dst;
+    for (size_t k = 0; k < i; k += 16)
+        _mm_stream_si128((__m128i *)(void *)(d + k), LS_LOADU(s + k));
+    _mm_stream_si128(
+        (__m128i *)(void *)(d + i),
+        _mm_and_si128(LS_LOADU(s + i), LS_LOADU((const char *)ones + 16 - r)));
+#else
+    (void)room;
+    ls_stream_line(dst, s, n);
+#endif
+}
+
 static inline void ls_stream_fence(void)
 {
 #if LS_SSE2

@@ -730,6 +730,32 @@ Test(simd, stream_line_streams_the_line_and_its_nul)
     }
 }
 
+/* ls_stream_line_over(): the same blocks as ls_stream_line(), the last
+ * one read whole past the line when room says it can be (the bytes
+ * after the line, other than zeros, masked off), and as
+ * ls_stream_line() does when it cannot; in an allocation of exactly
+ * room bytes (ASan sees a read past them). */
+Test(simd, stream_line_over_streams_as_stream_line)
+{
+    _Alignas(16) char dst[160], want[160];
+    for (size_t n = 0; n < 128; n++) {
+        for (size_t room = n; room < n + 20; room++) {
+            char *src = malloc(room ? room : 1);
+            cr_assert_not_null(src);
+            for (size_t i = 0; i < room; i++)
+                src[i] = i < n ? (char)('!' + i % 90) : 'Z';
+            memset(dst, 0x55, sizeof dst);
+            memset(want, 0x55, sizeof want);
+            ls_stream_line(want, src, n);
+            ls_stream_line_over(dst, src, n, room);
+            ls_stream_fence();
+            cr_assert_eq(memcmp(dst, want, sizeof dst), 0, "n %zu room %zu", n,
+                         room);
+            free(src);
+        }
+    }
+}
+
 /* ls_basename_n() reads 16 bytes at a time from the end: every length
  * to 70, a separator ('\\' or '/') at every place and a later one, in
  * an allocation of exactly the path's bytes (no NUL: ASan sees a read
