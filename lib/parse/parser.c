@@ -1103,8 +1103,16 @@ static int on_fast_line(const char *s, size_t n, uint64_t line,
     int rc, taken = 1;
     size_t off;
     /* what on_fast_other() reads first thing (the lexer's answer is the
-     * same wherever it is asked) */
-    bool plain = ls_lex_plain_line(s, n, &st);
+     * same wherever it is asked); on_fast_run() read it of the line it
+     * left at */
+    bool plain;
+    if (s == p->pre_s) {
+        st = p->pre_st;
+        plain = false;
+        p->pre_s = NULL;
+    } else {
+        plain = ls_lex_plain_line(s, n, &st);
+    }
     if (!plain || !ascii || n == WRAP_COLUMNS || p->holding ||
         (p->flags & LDRSNAP_OPT_NO_GLUE_SPLIT)) {
         if (!plain && !st.head &&
@@ -1270,8 +1278,15 @@ static LS_ALWAYS_INLINE int run_loop(ls_lines *l, ldrsnap_parser *p,
         st.dialect = LDRSNAP_D_VISTA;
         st.plain = LDRSNAP_L_NONE;
         st.sep = 0;
-        if (!plain_after_head_inline(r, len - off, &st) || !ls_usual_fits(&st))
+        if (!plain_after_head_inline(r, len - off, &st)) {
+            if (kind == LS_RUN_AT0) { /* not read again */
+                p->pre_s = s;
+                p->pre_st = st;
+            }
             break; /* split() offers it, to on_fast_line() */
+        }
+        if (!ls_usual_fits(&st))
+            break;
         size_t span = (len + 16) & ~(size_t)15, at;
         size_t pad = (size_t)(-(uintptr_t)(mem + used) & 15);
         if (maxrec - nrec < LS_ITEM_MAX_UNITS || cap - used < pad + span) {

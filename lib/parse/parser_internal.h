@@ -102,6 +102,11 @@ struct ldrsnap_parser {
      * and so the lines on_fast_run() takes after it: the usual head at 0,
      * DebugView's columns, the run's prefix (LS_RUN_*) */
     unsigned char run_kind;
+    /* the line on_fast_run() left at, its usual head at 0 read (no plain
+     * record after it): what ls_lex_plain_line() would say of it, for
+     * on_fast_line() (NULL: none) */
+    const char *pre_s;
+    ls_start pre_st;
     /* an 80-column line waiting to see whether the next one continues it;
      * or (hold_indent) a failure record waiting to see whether the next
      * line, indented, is the rest of it (a record wrapped as pasted) */
