@@ -865,6 +865,7 @@ static int index_literals(ldrsnap_rules *r)
         L->nprobe = 0; /* too many for the vector pass: memchr each */
     L->any_of4 = ldrsnap__simd()->any_of4;
     L->has_of4 = ldrsnap__simd()->has_of4;
+    L->has2_z = ldrsnap__simd()->has2_z;
     L->fold_safe = L->nprobe && !L->wide;
     for (size_t i = 0; i < L->nprobe; i++)
         if ((L->probe[i] | 0x20) >= 'a' && (L->probe[i] | 0x20) <= 'z')

@@ -164,6 +164,10 @@ typedef struct rx_lits {
     bool fold_safe;
     bool (*has_of4)(const char *s, size_t n, const unsigned char *bytes,
                     size_t k);
+    /* strlen() and has_of4() of two bytes in one pass (simd.h), for a
+     * text of unknown length */
+    bool (*has2_z)(const char *s, unsigned char a, unsigned char b,
+                   size_t *len);
     /* no probe byte can be in the fixed frame of a plain ENTER or RETURN
      * line (its head, " - ENTER: DLL name: ", " - RETURN: Status: 0x" and
      * hex digits): such a line can hold an anchor only in its names */

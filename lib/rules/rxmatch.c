@@ -903,10 +903,22 @@ bool ldrsnap__rx_wants(rx_state *x, const ldrsnap_record *rec,
         /* the anchor pass here: most lines end with it (a line found to
          * lack them is left unscanned: a literal's step would scan it,
          * and find nothing) */
+        const rx_lits *L = &R->lits;
+        if (note->text_len == SIZE_MAX && !L->scan_always &&
+            L->nprobe - 1u < 2u && L->fold_safe && x->fast) {
+            /* a general record's text, of unknown length (most have no
+             * anchor): measured and searched for its anchors in one pass */
+            size_t n;
+            if (!L->has2_z(rec->text, L->probe[0], L->probe[L->nprobe - 1],
+                           &n)) {
+                x->text_len = n;
+                x->want = want;
+                return want || x->ninst;
+            }
+        }
         size_t len = x->text_len = note->text_len != SIZE_MAX
                                        ? note->text_len
                                        : strlen(rec->text);
-        const rx_lits *L = &R->lits;
         /* has_anchor(), its usual case inline */
         if (L->scan_always ||
             (L->nprobe && L->fold_safe && x->fast

@@ -84,6 +84,13 @@ typedef struct ls_simd {
      * ASCII stands for to a case-blind match (no letter). */
     bool (*has_of4)(const char *s, size_t n, const unsigned char *bytes,
                     size_t k);
+    /* Does byte a or b come before the NUL of s (a NUL itself never
+     * counts)?  When neither does, s's length into *len: strlen() and
+     * the search in one pass.  The vector forms read whole aligned
+     * blocks, as ldrsnap__simd_basename() does (past the NUL, never past
+     * its page; unseen by the sanitizers), and are not inline. */
+    bool (*has2_z)(const char *s, unsigned char a, unsigned char b,
+                   size_t *len);
 } ls_simd;
 
 /* The kernels this process uses: the best the CPU runs, unless a test

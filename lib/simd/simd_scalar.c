@@ -92,7 +92,20 @@ static size_t utf16le_ascii_nl(const unsigned char *p, size_t n, char *out,
     return k;
 }
 
+static bool has2_z(const char *s, unsigned char a, unsigned char b,
+                   size_t *len)
+{
+    for (const char *p = s;; p++) {
+        if (!*p) {
+            *len = (size_t)(p - s);
+            return false;
+        }
+        if ((unsigned char)*p == a || (unsigned char)*p == b)
+            return true;
+    }
+}
+
 const ls_simd ldrsnap__simd_scalar = {
-    "scalar", plain_chunk,   watch_chunk,      plain,
-    any_of4,  utf16le_ascii, utf16le_ascii_nl, has_of4,
+    "scalar",      plain_chunk,      watch_chunk, plain,  any_of4,
+    utf16le_ascii, utf16le_ascii_nl, has_of4,     has2_z,
 };

@@ -6,6 +6,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -785,6 +787,58 @@ Test(simd, basename_n_equals_scalar)
             }
     cr_assert_str_eq(ls_basename_n("C:\\Windows\\System32\\kernel32.dll", 32),
                      "kernel32.dll");
+}
+
+/* has2_z(): strlen() and a search for two bytes in one pass, the same
+ * answers as the two, at every alignment, with the bytes before, at and
+ * after the NUL (after it they never count), and for strings whose NUL
+ * is the last byte of a page with none after it. */
+EACH_FORM(has2_z_equals_strlen_and_search)
+{
+    const ls_simd *s = use(*ix);
+    char buf[256];
+    for (size_t n = 0; n < 100; n++)
+        for (size_t off = 0; off < 64; off++) {
+            char *p = buf + off;
+            memset(buf, '=', sizeof buf); /* past the NUL: a probe */
+            memset(p, 'x', n);
+            p[n] = '\0';
+            for (size_t pos = 0; pos <= n; pos++) { /* n: none */
+                for (int which = 0; which < 2; which++) {
+                    if (pos < n)
+                        p[pos] = which ? '=' : '\'';
+                    size_t len = 12345;
+                    bool hit = s->has2_z(p, '\'', '=', &len);
+                    cr_assert_eq(hit, pos < n, "%s: n %zu off %zu pos %zu",
+                                 s->name, n, off, pos);
+                    if (!hit)
+                        cr_assert_eq(len, n, "%s: n %zu off %zu", s->name, n,
+                                     off);
+                    if (pos < n)
+                        p[pos] = 'x';
+                    if (pos == n)
+                        break;
+                }
+            }
+        }
+    long pg = sysconf(_SC_PAGESIZE);
+    char *m = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(m, MAP_FAILED);
+    cr_assert_eq(mprotect(m + pg, (size_t)pg, PROT_NONE), 0);
+    for (size_t n = 0; n < 70; n++) {
+        char *p = m + pg - 1 - n;
+        memset(p, 'y', n);
+        p[n] = '\0';
+        size_t len = 0;
+        cr_assert(!s->has2_z(p, '\'', '=', &len), "%s: n %zu", s->name, n);
+        cr_assert_eq(len, n);
+        if (n) {
+            p[n - 1] = '\'';
+            cr_assert(s->has2_z(p, '\'', '=', &len), "%s: n %zu", s->name, n);
+        }
+    }
+    munmap(m, 2 * (size_t)pg);
 }
 
 Test(simd, basename_equals_scalar)
