@@ -309,8 +309,10 @@ int ldrsnap_analyzer_new(ldrsnap_analyzer **out, const ldrsnap_options *opts,
         ldrsnap__free(&al, a);
         return rc;
     }
-    if (a->slow)
+    if (a->slow) {
         ldrsnap__trace_general(a->trace);
+        ldrsnap__verdicts_general_sort(a->verdicts);
+    }
     if (opts && (opts->flags & LDRSNAP_OPT_FEW_VERDICTS))
         ldrsnap__verdicts_keep(a->verdicts, LDRSNAP_FEW_VERDICTS);
     ldrsnap__parser_init(&a->parser, opts, on_record, a);

@@ -26,6 +26,9 @@ void ldrsnap__verdicts_keep(ls_verdicts *v, size_t n);
  * back with ldrsnap__trace_release() whatever this returns. */
 int ldrsnap__verdict_process(ls_verdicts *v, ls_trace *t, ls_proc *p,
                              const ls_sink *sink);
+/* ldrsnap__verdicts() by qsort(), not by its keys' radix sort: the
+ * oracle (LS_OPT_NO_FAST_ANALYSIS). */
+void ldrsnap__verdicts_general_sort(ls_verdicts *v);
 /* The verdicts so far, by line; valid until the next call or the free. */
 const ldrsnap_verdict *ldrsnap__verdicts(ls_verdicts *v, size_t *n);
 /* Failures that were handled: the program went on after them. */

@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 
+#include "core/common.h" /* LS_OPT_NO_FAST_ANALYSIS */
 #include "helpers.h"
 #include "source/source.h" /* ldrsnap__gunzip_threads() */
 
@@ -599,6 +600,63 @@ Test(api, memory_stays_bounded_on_a_hostile_log)
      * processes only */
     cr_assert_lt(z.peak, 32u << 20, "peak %zu bytes for %zu fed", z.peak,
                  fed);
+}
+
+/* The summary's root causes come by line whatever order their processes
+ * end in (here the live set's, the least recently seen first: the last
+ * to fail first), the same with the general way
+ * (LS_OPT_NO_FAST_ANALYSIS: qsort()) as with the keys' radix sort. */
+Test(api, root_causes_by_line_whatever_order_processes_end)
+{
+    const ldrsnap_verdict *got[2] = {NULL, NULL};
+    ldrsnap_analyzer *a[2];
+    for (int way = 0; way < 2; way++) {
+        ldrsnap_options o = LDRSNAP_OPTIONS_INIT;
+        o.flags = LDRSNAP_OPT_QUIET_NOISE |
+                  (way ? LS_OPT_NO_FAST_ANALYSIS : 0u);
+        cr_assert_eq(ldrsnap_analyzer_new(&a[way], &o, NULL, NULL), 0);
+        char line[256];
+        for (unsigned pid = 1; pid <= 60; pid++) {
+            for (unsigned i = 0; i < 9; i++) {
+                int k = snprintf(line, sizeof line,
+                                 "%04x:%04x @ 1 - LdrpLoadDllInternal - "
+                                 "ENTER: DLL name: C:\\x\\dll%u.dll\n",
+                                 pid, 7u, i);
+                ldrsnap_analyzer_feed(a[way], line, (size_t)k);
+            }
+            int k = snprintf(line, sizeof line,
+                             "%04x:%04x @ 1 - LdrpProcessWork - ERROR: Unable "
+                             "to load DLL: \"m%u.dll\", Parent Module: "
+                             "\"C:\\x\\p.dll\", Status: 0xc0000135\n",
+                             pid, 7u, pid);
+            ldrsnap_analyzer_feed(a[way], line, (size_t)k);
+        }
+        /* the failing processes seen again, last first, then 80 others:
+         * the live set (64) ends the least recently seen first, 60 down
+         * to 1 */
+        for (unsigned pid = 140; pid >= 1; pid--) {
+            unsigned p = pid > 80 ? pid - 80 : 141 - pid;
+            int k = snprintf(line, sizeof line,
+                             "%04x:%04x @ 1 - LdrpLoadDllInternal - "
+                             "ENTER: DLL name: C:\\x\\q.dll\n",
+                             p, 7u);
+            ldrsnap_analyzer_feed(a[way], line, (size_t)k);
+        }
+        cr_assert_eq(ldrsnap_analyzer_finish(a[way]), 0);
+        const ldrsnap_summary *s = ldrsnap_analyzer_summary(a[way]);
+        cr_assert_eq(s->n_verdicts, 60);
+        for (size_t i = 1; i < s->n_verdicts; i++)
+            cr_assert_lt(s->verdicts[i - 1].line, s->verdicts[i].line,
+                         "way %d: %zu", way, i);
+        got[way] = s->verdicts;
+    }
+    for (size_t i = 0; i < 60; i++) {
+        cr_assert_eq(got[0][i].line, got[1][i].line);
+        cr_assert_eq(got[0][i].pid, got[1][i].pid);
+        cr_assert_str_eq(got[0][i].dll, got[1][i].dll);
+    }
+    ldrsnap_analyzer_free(a[0]);
+    ldrsnap_analyzer_free(a[1]);
 }
 
 /* ---- archives through the public iterator ------------------------------- */
