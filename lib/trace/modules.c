@@ -229,7 +229,7 @@ static ls_module *module_get_base(ls_trace *tr, const char *name,
     uint32_t h = name_hash(b, n);
     if ((m = module_find_base(tr, b, n, h)))
         return tr->last_mod = m;
-    if (tr->nmods >= LS_MAX_MODULES)
+    if (tr->nmods >= LS_MAX_MODULES || n > UINT32_MAX) /* (32-bit length) */
         return NULL;
     if ((tr->nmods + 1) * 2 > tr->mod_cap && module_grow(tr) < 0)
         return NULL;
@@ -239,7 +239,7 @@ static ls_module *module_get_base(ls_trace *tr, const char *name,
     m = &tr->mods[i];
     if (!(m->name = ldrsnap__strndup(&tr->al, b, n)))
         return NULL;
-    m->name_len = n;
+    m->name_len = (uint32_t)n;
     m->hash = h;
     tr->nmods++;
     return tr->last_mod = m;

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "simd/simd.h"
 #include "trace/trace_internal.h"
 
 /* End the least recently active process to make room: the record that
@@ -102,6 +103,20 @@ static int threads_grow(ls_trace *tr)
     return LDRSNAP_OK;
 }
 
+/* A new thread: a kept one when there is one (its frames and their
+ * buffers kept, every other member as calloc() leaves it), else a new
+ * block. */
+static ls_thread *thread_new(ls_trace *tr)
+{
+    ls_thread *t = tr->spare;
+    if (!t)
+        return ldrsnap__calloc(&tr->al, sizeof *t);
+    tr->spare = t->proc_next;
+    tr->nspare--;
+    t->proc_next = NULL;
+    return t;
+}
+
 ls_thread *ldrsnap__thread_get(ls_trace *tr, ls_proc *p, uint32_t tid,
                                bool has_tid)
 {
@@ -130,7 +145,7 @@ ls_thread *ldrsnap__thread_get(ls_trace *tr, ls_proc *p, uint32_t tid,
         return NULL;
     if ((tr->nthreads + 1) * 2 > tr->thread_cap && threads_grow(tr) < 0)
         return NULL;
-    t = ldrsnap__calloc(&tr->al, sizeof *t);
+    t = thread_new(tr);
     if (!t)
         return NULL;
     t->pid = pid, t->tid = tid, t->has_tid = has_tid, t->proc = p;
@@ -145,13 +160,9 @@ ls_thread *ldrsnap__thread_get(ls_trace *tr, ls_proc *p, uint32_t tid,
     return tr->last_thread = t;
 }
 
-void ldrsnap__thread_free(ls_trace *tr, ls_thread *t)
+/* The strings a thread owns besides its frames'. */
+static void thread_strings_free(ls_trace *tr, ls_thread *t)
 {
-    for (size_t i = 0; i < t->frames_cap; i++) {
-        ldrsnap__free(&tr->al, t->frames[i].dll);
-        ldrsnap__free(&tr->al, t->frames[i].fail_dll);
-    }
-    ldrsnap__free(&tr->al, t->frames);
     ldrsnap__free(&tr->al, t->init_dll);
     ldrsnap__free(&tr->al, t->init_text);
     ldrsnap__free(&tr->al, t->probe_dll);
@@ -160,6 +171,64 @@ void ldrsnap__thread_free(ls_trace *tr, ls_thread *t)
     ldrsnap__free(&tr->al, t->xp_loading);
     ldrsnap__free(&tr->al, t->xp_req);
     ldrsnap__free(&tr->al, t->xp_req_text);
+}
+
+/* The threads of released processes are kept for new ones with their
+ * frames (a new thread grows the same frames and copies names of the same
+ * lengths into them: a few blocks of the pool, and their clearing, each),
+ * LS_SPARE_THREADS of them, their frames' names of LS_SPARE_STR bytes at
+ * most: what they keep stays small whatever the log. */
+#define LS_SPARE_THREADS 8
+#define LS_SPARE_STR 256
+
+/* Keep t for a new thread, or free it. */
+static void thread_retire(ls_trace *tr, ls_thread *t)
+{
+    if (tr->no_spare || tr->nspare >= LS_SPARE_THREADS) {
+        ldrsnap__thread_free(tr, t);
+        return;
+    }
+    thread_strings_free(tr, t);
+    ls_frame *fs = t->frames;
+    size_t cap = t->frames_cap;
+    for (size_t i = 0; i < cap; i++) {
+        if (fs[i].dll_cap > LS_SPARE_STR) {
+            ldrsnap__free(&tr->al, fs[i].dll);
+            fs[i].dll = NULL;
+            fs[i].dll_cap = 0;
+        }
+        if (fs[i].fail_cap > LS_SPARE_STR) {
+            ldrsnap__free(&tr->al, fs[i].fail_dll);
+            fs[i].fail_dll = NULL;
+            fs[i].fail_cap = 0;
+        }
+    }
+    ls_clear(t, sizeof *t);
+    t->frames = fs;
+    t->frames_cap = cap;
+    t->proc_next = tr->spare;
+    tr->spare = t;
+    tr->nspare++;
+}
+
+void ldrsnap__threads_spare_free(ls_trace *tr)
+{
+    for (ls_thread *t = tr->spare, *next; t; t = next) {
+        next = t->proc_next;
+        ldrsnap__thread_free(tr, t);
+    }
+    tr->spare = NULL;
+    tr->nspare = 0;
+}
+
+void ldrsnap__thread_free(ls_trace *tr, ls_thread *t)
+{
+    for (size_t i = 0; i < t->frames_cap; i++) {
+        ldrsnap__free(&tr->al, t->frames[i].dll);
+        ldrsnap__free(&tr->al, t->frames[i].fail_dll);
+    }
+    ldrsnap__free(&tr->al, t->frames);
+    thread_strings_free(tr, t);
     ldrsnap__free(&tr->al, t);
 }
 
@@ -196,7 +265,7 @@ static void threads_drop(ls_trace *tr, ls_proc *p)
     for (ls_thread *t = p->threads, *next; t; t = next) {
         next = t->proc_next;
         thread_unslot(tr, t);
-        ldrsnap__thread_free(tr, t);
+        thread_retire(tr, t);
     }
     p->threads = NULL;
     p->threads_end = NULL;

@@ -36,6 +36,7 @@ void ldrsnap__trace_general(ls_trace *tr)
 {
     tr->al = tr->caller;
     tr->whole_map = true;
+    tr->no_spare = true;
 }
 
 const ls_trace_counts *ldrsnap__trace_counts(const ls_trace *tr)
@@ -130,6 +131,7 @@ void ldrsnap__trace_free(ls_trace *tr)
     for (size_t i = 0; i < tr->thread_cap; i++)
         if (tr->threads[i])
             ldrsnap__thread_free(tr, tr->threads[i]);
+    ldrsnap__threads_spare_free(tr);
     ldrsnap__free(&tr->al, tr->threads);
     ldrsnap__modules_free(tr);
     ldrsnap__free(&tr->al, tr->program);

@@ -91,8 +91,11 @@ typedef struct ls_mod_ref {
  * (the base a module is mapped at, the module that needed it) is kept
  * with the serial of the process that said it, and read only for it. */
 typedef struct ls_module {
+    /* first, on the line a look-up reads (a slot every 96 bytes: with the
+     * hash last, most slots a look-up passed were two lines) */
+    uint32_t hash;
+    uint32_t name_len;
     char *name;      /* basename, as printed */
-    size_t name_len;
     char *path;
     size_t path_len;
     uint64_t path_owner;         /* serial of the process it has it in */
@@ -102,7 +105,6 @@ typedef struct ls_module {
     uint64_t base_owner;         /* serial of the process it is mapped in */
     bool has_base;
     bool present;    /* seen mapped or loaded: the file exists */
-    uint32_t hash;
 } ls_module;
 
 struct ls_trace {
@@ -126,6 +128,10 @@ struct ls_trace {
     size_t thread_cap, nthreads;
     ls_thread *last_thread;      /* the last two threads asked for: */
     ls_thread *prev_thread;      /* loader threads take turns */
+    ls_thread *spare;            /* threads of released processes, kept
+                                    with their frames for new threads */
+    size_t nspare;               /* (LS_SPARE_THREADS at most) */
+    bool no_spare;               /* the general way: none kept */
     /* failures */
     uint64_t fail_seq;           /* failures found so far */
     uint32_t named_status[4];    /* the statuses last named, */
@@ -266,6 +272,8 @@ static inline ls_thread *ls_thread_get(ls_trace *tr, ls_proc *p,
 /* The first live thread with this tid, the oldest process first. */
 ls_thread *ldrsnap__thread_by_tid(ls_trace *a, uint32_t tid);
 void ldrsnap__thread_free(ls_trace *a, ls_thread *t);
+/* Free the threads kept for new ones. */
+void ldrsnap__threads_spare_free(ls_trace *a);
 
 /* ---- the module map (modules.c) --------------------------------------- */
 

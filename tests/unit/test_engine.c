@@ -377,6 +377,66 @@ Test(engine, literal_anchors_past_ascii)
     free(buf);
 }
 
+/* A thread of a released process is kept for the next new thread, its
+ * frames with it (procs.c, thread_retire()): the new one must start as a
+ * new block would, whatever the old one was in the middle of (open frames,
+ * a DllMain, a probe, a compact twin to fold, failures).  Processes begin
+ * again and again under a few pids, their threads under recycled tids,
+ * each left at another depth; every way against the oracle, whose general
+ * way keeps no thread. */
+Test(engine, threads_of_released_processes_reused)
+{
+    static const char *const funcs[] = {
+        "LdrpLoadDllInternal", "LdrpFindOrPrepareLoadingModule",
+        "LdrpSearchPath",      "LdrpResolveDllName",
+        "LdrpMinimalMapModule", "LdrpFindKnownDll",
+        "LdrpMapDllFullPath",  "LdrpProcessWork"};
+    enum { NF = sizeof funcs / sizeof funcs[0] };
+    size_t cap = (3u << 20) / 2 + 8192, len = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    unsigned tick = 0x8235000;
+#define PUT(...) (len += (size_t)snprintf(buf + len, cap - len, __VA_ARGS__))
+    for (unsigned k = 0; len < cap - 8192; k++) {
+        unsigned pid = 0x1540 + k % 5;
+        PUT("%04x:%04x @ %08x - LdrpInitializeProcess - INFO: Beginning "
+            "execution of app%u.exe (C:\\a\\app%u.exe)\n",
+            pid, 0xd5a0 + k % 3, tick++, k % 7, k % 7);
+        for (unsigned t = 0; t <= k % 4; t++) {
+            unsigned tid = 0x5890 + (k * 7 + t) % 11;
+            unsigned depth = 1 + (k + t) % 9;
+            for (unsigned d = 0; d < depth; d++)
+                PUT("%04x:%04x @ %08x - %s - ENTER: %s%sm%u.dll\n", pid, tid,
+                    tick++, funcs[(k + d) % NF],
+                    (k + d) % 3 ? "DLL name: " : "",
+                    (k + d) % 2 ? "C:\\Windows\\System32\\" : "", (k + d) % 13);
+            if ((k + t) % 5 == 1)
+                PUT("%04x:%04x @ %08x - LdrpInitializeNode - INFO: Calling "
+                    "init routine 00007FFD3C9BA4A9 for DLL "
+                    "\"C:\\Windows\\System32\\i%u.dll\"\n",
+                    pid, tid, tick++, k % 5);
+            /* some frames return (failing or not, long or compact, some
+             * compact twins), the rest stay open */
+            for (unsigned d = depth; d > (k + t) % 3; d--) {
+                const char *f = funcs[(k + d - 1) % NF];
+                if ((k + d) % 4 == 0)
+                    PUT("%04x:%04x @ %08x - %s - RETURN: Status: 0x%08x\n"
+                        "%04x:%04x @ %08x - %s - RETURN: %08x\n",
+                        pid, tid, tick, f, (k + d) % 8 ? 0u : 0xc0000135u,
+                        pid, tid, tick + 1, f, (k + d) % 8 ? 0u : 0xc0000135u);
+                else
+                    PUT("%04x:%04x @ %08x - %s - RETURN: Status: 0x%08x\n",
+                        pid, tid, tick, f, (k + d) % 3 ? 0u : 0xc0000135u);
+                tick += 2;
+            }
+        }
+    }
+#undef PUT
+    const char *form = ldrsnap__simd_use("avx2") == 0 ? "avx2" : "scalar";
+    every_way(form, "threads of released processes", buf, len);
+    free(buf);
+}
+
 Test(engine, needles_in_a_dll_name_alone)
 {
     static const char *const lines[] = {
