@@ -5,8 +5,10 @@
  * its general way (ldrsnap__json_fast(false)), into a buffer of any size
  * the input chooses: the same bytes and length both ways.  The same bytes
  * cut at each 0x1E are the strings of a failure, an exception, a
- * signature and a summary, which the fast way writes whole where their
- * worst case fits: the same records both ways.
+ * signature and a summary, which the fast way writes whole while they
+ * fit, each string read 16 bytes at a time to its NUL, not measured
+ * first (put_cstr()), and leaves to the general way when they do not:
+ * the same records both ways.
  */
 #include <stdbool.h>
 #include <stddef.h>

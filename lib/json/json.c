@@ -564,43 +564,125 @@ static void json_record(jw *out, const char *source, const ldrsnap_record *r)
 
 /* ---- the fast way of whole records --------------------------------------
  *
- * A failure, exception, signature or summary record whose worst case fits
- * the room left is written in one go through a pointer: every string
- * measured once (six bytes a byte, quotes or "null"), the keys and
+ * A failure, exception, signature or summary record is written in one go
+ * through a pointer while it fits the room left: each string checked,
+ * escaped and copied in one pass that finds its end too (put_cstr(): no
+ * strlen() first), the room checked once a 16-byte block, the keys and
  * punctuation copied as literals of known length, numbers from a table of
- * digit pairs; no check of the room per write.  The same bytes as the
- * general way above, which writes any record that might not fit, and
- * every record when json_fast is off (the oracle: test_json.c and
- * fuzz_json compare the two). */
+ * digit pairs.  A record that reaches past the room is left (nothing
+ * counted) to the general way above, which writes any record, and every
+ * record when json_fast is off (the oracle: test_json.c and fuzz_json
+ * compare the two). */
 
-/* Room for the keys, punctuation and numbers of any record, but for the
- * numbers of a signature's lines (each counted apart). */
+/* Room for the keys, punctuation and numbers between two strings of any
+ * record and after its last (not a signature's lines: counted apart), and
+ * for the bytes a string's writer may store past its limit. */
 #define FIXED_ROOM 640u
+#define PAST_LIM 64u
 
-#define PUT(d, lit) (memcpy((d), (lit), sizeof(lit) - 1), (d) += sizeof(lit) - 1)
+#define PUT(d, lit)                                                           \
+    (memcpy((d), (lit), sizeof(lit) - 1), (d) += sizeof(lit) - 1)
 
+/* A string of known length (a table's name, quoted). */
 typedef struct fstr {
     const char *s;
     size_t n;
 } fstr;
 
-/* Room for a string: its worst case, or "null". */
-static size_t str_room(fstr *f)
+/* The escapes of put_str() for the byte at p (not plain, not NUL): the
+ * end of what it wrote at d; *pp past the bytes it took. */
+static char *put_escape(char *d, const unsigned char **pp)
 {
-    if (!f->s)
-        return 4;
-    f->n = strlen(f->s);
-    return f->n > SIZE_MAX / 8 ? SIZE_MAX / 4 : 6 * f->n + 2;
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = *pp;
+    unsigned c = *p;
+    size_t k;
+    if (c == '"' || c == '\\') {
+        d[0] = '\\', d[1] = (char)c, d += 2, p++;
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+        d[0] = '\\', d[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        d += 2, p++;
+    } else if (c < 0x20 || c == 0x7F) {
+        memcpy(d, "\\u00", 4);
+        d[4] = hex[c >> 4], d[5] = hex[c & 15];
+        d += 6, p++;
+    } else if ((k = utf8_len(p)) != 0) { /* stops at the NUL */
+        memcpy(d, p, k);
+        d += k, p += k;
+    } else {
+        memcpy(d, "\\ufffd", 6);
+        d += 6, p++;
+    }
+    *pp = p;
+    return d;
 }
 
-static char *put_fstr(char *d, const fstr *f)
+/* The string s (NUL-terminated, or NULL: null) at d in one pass: no
+ * strlen() first.  16 bytes at a time from s on, its NUL found with the
+ * bytes to escape (a control byte), each block stored whole; a block
+ * that would reach into the next page is not loaded (the bytes up to the
+ * page's end go one at a time), so the loads past the NUL never leave
+ * the page the string ends in.  NULL when d would pass lim before the
+ * string is written: lim leaves room for 32 bytes past it and what
+ * comes between two strings of a record (FIXED_ROOM).  Those loads read
+ * past the string's end: unseen by AddressSanitizer and ThreadSanitizer
+ * (the bytes past the NUL are never used); under AddressSanitizer the
+ * string is read through strlen() first, so a string that is not
+ * valid is reported as before. */
+#if defined(__SANITIZE_ADDRESS__)
+#define LS_JSON_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LS_JSON_ASAN 1
+#endif
+#endif
+__attribute__((no_sanitize("address", "thread"))) static char *
+put_cstr(char *d, const char *s, const char *lim)
 {
-    if (!f->s) {
+    if (d > lim)
+        return NULL;
+    if (!s) {
         memcpy(d, "null", 4);
         return d + 4;
     }
-    const unsigned char *p = (const unsigned char *)f->s;
-    return put_str(d, p, p + f->n);
+#ifdef LS_JSON_ASAN
+    (void)strlen(s); /* checked by AddressSanitizer's interceptor */
+#endif
+    const unsigned char *p = (const unsigned char *)s;
+    *d++ = '"';
+    for (;;) {
+#if LS_SSE2
+        if (((uintptr_t)p & 4095) <= 4096 - 16) {
+            __m128i v = LS_LOADU(p);
+            unsigned m = ls_json_bad16(v);
+            _mm_storeu_si128((__m128i *)(void *)d, v);
+            if (!m) {
+                p += 16, d += 16;
+                if (d > lim)
+                    return NULL;
+                continue;
+            }
+            size_t k = (size_t)__builtin_ctz(m);
+            p += k, d += k;
+        } else if (json_plain_byte[*p]) { /* the page's last bytes */
+            *d++ = (char)*p++;
+            continue;
+        }
+#else
+        while (json_plain_byte[*p]) {
+            *d++ = (char)*p++;
+            if (d > lim)
+                return NULL;
+        }
+#endif
+        if (!*p)
+            break;
+        d = put_escape(d, &p);
+        if (d > lim)
+            return NULL;
+    }
+    *d++ = '"';
+    return d;
 }
 
 static const char digit_pairs[201] = "00010203040506070809"
@@ -619,13 +701,26 @@ static char *put_u64(char *d, unsigned long long v)
     /* its digits: from its bits (log10(2) ~ 1233 / 4096), then one
      * comparison (a loop of comparisons before: about 75 instructions a
      * number of a pid's size) */
-    static const unsigned long long pow10[20] = {
-        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
-        10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
-        100000000000ull, 1000000000000ull, 10000000000000ull,
-        100000000000000ull, 1000000000000000ull, 10000000000000000ull,
-        100000000000000000ull, 1000000000000000000ull,
-        10000000000000000000ull};
+    static const unsigned long long pow10[20] = {1ull,
+                                                 10ull,
+                                                 100ull,
+                                                 1000ull,
+                                                 10000ull,
+                                                 100000ull,
+                                                 1000000ull,
+                                                 10000000ull,
+                                                 100000000ull,
+                                                 1000000000ull,
+                                                 10000000000ull,
+                                                 100000000000ull,
+                                                 1000000000000ull,
+                                                 10000000000000ull,
+                                                 100000000000000ull,
+                                                 1000000000000000ull,
+                                                 10000000000000000ull,
+                                                 100000000000000000ull,
+                                                 1000000000000000000ull,
+                                                 10000000000000000000ull};
 #ifdef __GNUC__
     unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
 #else
@@ -688,11 +783,13 @@ static char *put_pid_tid(char *d, unsigned flags, unsigned pid, unsigned tid)
     return d;
 }
 
-/* Has the writer room for need bytes and the NUL after them?  (Then the
- * record is written whole, as the general way writes one that fits.) */
-static bool has_room(const jw *w, size_t need)
+/* The limit of put_cstr() in w's room: NULL when the room is less than
+ * a record's fixed part. */
+static const char *room_lim(const jw *w)
 {
-    return w->len < w->cap && need < w->cap - w->len;
+    if (w->len >= w->cap || w->cap - w->len <= FIXED_ROOM + PAST_LIM)
+        return NULL;
+    return w->buf + w->cap - FIXED_ROOM - PAST_LIM;
 }
 
 static void advance_to(jw *w, const char *d)
@@ -700,138 +797,102 @@ static void advance_to(jw *w, const char *d)
     w->len = (size_t)(d - w->buf);
 }
 
-/* The strings of a chain: their room (each with its comma). */
-static size_t chain_room(const char *const *chain, size_t n, fstr *f,
-                         size_t nf)
-{
-    size_t need = 2;
-    for (size_t i = 0; i < n; i++) {
-        fstr x = {chain[i], 0};
-        size_t r = str_room(&x);
-        if (i < nf)
-            f[i] = x;
-        need += r + 1;
-        if (need > SIZE_MAX / 4)
-            return SIZE_MAX / 4;
-    }
-    return need;
-}
+/* d = put_cstr(d, s, lim), or return false */
+#define PUT_STR(d, s, lim)                                                    \
+    do {                                                                      \
+        if (!((d) = put_cstr((d), (s), (lim))))                               \
+            return false;                                                     \
+    } while (0)
 
-static char *put_strs(char *d, const char *const *v, size_t n, const fstr *f,
-                      size_t nf)
+/* ["a","b",...] or NULL past lim */
+static char *put_strs(char *d, const char *const *v, size_t n, const char *lim)
 {
     *d++ = '[';
     for (size_t i = 0; i < n; i++) {
         if (i)
             *d++ = ',';
-        if (i < nf) {
-            d = put_fstr(d, &f[i]);
-        } else { /* measured again: past the first nf */
-            fstr x = {v[i], v[i] ? strlen(v[i]) : 0};
-            d = put_fstr(d, &x);
-        }
+        if (!(d = put_cstr(d, v[i], lim)))
+            return NULL;
     }
     *d++ = ']';
     return d;
 }
-
-#define CHAIN_MEASURED 16 /* chain strings measured once (the rest twice) */
 
 /* The names of the library's own tables (ldrsnap_kind_name(),
  * ldrsnap_role_name(), ldrsnap_confidence_name()) as JSON strings, quotes
  * and all, of known length: copied, neither measured nor checked byte by
  * byte.  A value past a table is the function's name, the usual way.
  * test_json.c checks each against its function. */
-#define QNAME(s) {"\"" s "\"", sizeof(s) + 1}
-static const fstr kind_json[] = {
-    QNAME("other"),         QNAME("dll_not_found"),
-    QNAME("export_not_found"), QNAME("ordinal_not_found"),
-    QNAME("bad_image"),     QNAME("init_failed"),
-    QNAME("access_denied"), QNAME("sxs"),
-    QNAME("process_init_failed")};
+#define QNAME(s)                                                              \
+    {                                                                         \
+        "\"" s "\"", sizeof(s) + 1                                            \
+    }
+static const fstr kind_json[] = {QNAME("other"),
+                                 QNAME("dll_not_found"),
+                                 QNAME("export_not_found"),
+                                 QNAME("ordinal_not_found"),
+                                 QNAME("bad_image"),
+                                 QNAME("init_failed"),
+                                 QNAME("access_denied"),
+                                 QNAME("sxs"),
+                                 QNAME("process_init_failed")};
 static const fstr role_json[] = {QNAME("root_cause"), QNAME("consequence"),
                                  QNAME("handled"), QNAME("noise")};
-static const fstr conf_json[] = {QNAME("high"), QNAME("medium"),
-                                 QNAME("low")};
+static const fstr conf_json[] = {QNAME("high"), QNAME("medium"), QNAME("low")};
 #undef QNAME
 #define NAMES(t) (sizeof(t) / sizeof(t)[0])
 
-/* A name of table t (n entries) for value v: its quoted form into *q
- * (room: its length), or else its plain name into *f, measured. */
-static size_t name_room(const fstr *t, size_t n, unsigned v, const char *name,
-                        fstr *q, fstr *f)
-{
-    f->s = name, f->n = 0;
-    if (v < n) {
-        *q = t[v];
-        return q->n;
-    }
-    q->s = NULL, q->n = 0;
-    return str_room(f);
-}
-
-static char *put_name(char *d, const fstr *q, const fstr *f)
-{
-    if (!q->s)
-        return put_fstr(d, f);
-    copy_short(d, q->s, q->n);
-    return d + q->n;
-}
+/* The name of table t for value v, quoted, or else namefn's name for it
+ * as a string (its function is called only then); return false past lim */
+#define PUT_NAME(d, t, v, namefn, lim)                                        \
+    do {                                                                      \
+        if ((unsigned)(v) < NAMES(t)) {                                       \
+            copy_short((d), (t)[(unsigned)(v)].s, (t)[(unsigned)(v)].n);      \
+            (d) += (t)[(unsigned)(v)].n;                                      \
+        } else {                                                              \
+            PUT_STR(d, namefn(v), lim);                                       \
+        }                                                                     \
+    } while (0)
 
 static bool fast_failure(jw *out, const char *source, const ldrsnap_failure *f)
 {
-    enum { SRC, DLL, PATH, PARENT, SYM, SNAME, NOTE, TEXT, NSTR };
-    fstr s[NSTR] = {{source, 0},      {f->dll, 0},         {f->dll_path, 0},
-                    {f->parent, 0},   {f->symbol, 0},      {f->status_name, 0},
-                    {f->note, 0},     {f->text, 0}};
-    fstr ch[CHAIN_MEASURED];
-    size_t need = FIXED_ROOM +
-                  chain_room(f->chain, f->chain_len, ch, CHAIN_MEASURED);
-    for (size_t i = 0; i < NSTR; i++)
-        need += str_room(&s[i]);
-    fstr kind_q = {NULL, 0}, kind, role_q = {NULL, 0}, role, conf_q = {NULL, 0},
-         conf;
-    need += name_room(kind_json, NAMES(kind_json), (unsigned)f->kind,
-                      ldrsnap_kind_name(f->kind), &kind_q, &kind);
-    need += name_room(role_json, NAMES(role_json), (unsigned)f->role,
-                      ldrsnap_role_name(f->role), &role_q, &role);
-    need += name_room(conf_json, NAMES(conf_json), (unsigned)f->confidence,
-                      ldrsnap_confidence_name(f->confidence), &conf_q, &conf);
-    if (!has_room(out, need))
+    const char *lim = room_lim(out);
+    if (!lim)
         return false;
     char *d = out->buf + out->len;
     PUT(d, "{\"type\":\"failure\",\"source\":");
-    d = put_fstr(d, &s[SRC]);
+    PUT_STR(d, source, lim);
     PUT(d, ",\"line\":");
     d = put_u64(d, f->line);
     d = put_pid_tid(d, f->flags, f->pid, f->tid);
     PUT(d, ",\"kind\":");
-    d = put_name(d, &kind_q, &kind);
+    PUT_NAME(d, kind_json, f->kind, ldrsnap_kind_name, lim);
     PUT(d, ",\"dll\":");
-    d = put_fstr(d, &s[DLL]);
+    PUT_STR(d, f->dll, lim);
     PUT(d, ",\"dll_path\":");
-    d = put_fstr(d, &s[PATH]);
+    PUT_STR(d, f->dll_path, lim);
     PUT(d, ",\"parent\":");
-    d = put_fstr(d, &s[PARENT]);
+    PUT_STR(d, f->parent, lim);
     PUT(d, ",\"symbol\":");
-    d = put_fstr(d, &s[SYM]);
+    PUT_STR(d, f->symbol, lim);
     PUT(d, ",\"status\":");
     if (f->flags & LDRSNAP_FF_STATUS)
         d = put_hex8(d, f->status);
     else
         PUT(d, "null");
     PUT(d, ",\"status_name\":");
-    d = put_fstr(d, &s[SNAME]);
+    PUT_STR(d, f->status_name, lim);
     PUT(d, ",\"role\":");
-    d = put_name(d, &role_q, &role);
+    PUT_NAME(d, role_json, f->role, ldrsnap_role_name, lim);
     PUT(d, ",\"confidence\":");
-    d = put_name(d, &conf_q, &conf);
+    PUT_NAME(d, conf_json, f->confidence, ldrsnap_confidence_name, lim);
     PUT(d, ",\"chain\":");
-    d = put_strs(d, f->chain, f->chain_len, ch, CHAIN_MEASURED);
+    if (!(d = put_strs(d, f->chain, f->chain_len, lim)))
+        return false;
     PUT(d, ",\"note\":");
-    d = put_fstr(d, &s[NOTE]);
+    PUT_STR(d, f->note, lim);
     PUT(d, ",\"text\":");
-    d = put_fstr(d, &s[TEXT]);
+    PUT_STR(d, f->text, lim);
     PUT(d, "}\n");
     advance_to(out, d);
     return true;
@@ -840,37 +901,30 @@ static bool fast_failure(jw *out, const char *source, const ldrsnap_failure *f)
 static bool fast_exception(jw *out, const char *source,
                            const ldrsnap_exception *e)
 {
-    enum { SRC, CNAME, CHANCE, DESC, DLL, TEXT, NSTR };
-    fstr s[NSTR] = {
-        {source, 0},
-        {e->code_name, 0},
-        {e->flags & LDRSNAP_FF_SECOND_CHANCE ? "second" : "first", 0},
-        {e->description, 0},
-        {e->dll, 0},
-        {e->text, 0}};
-    size_t need = FIXED_ROOM;
-    for (size_t i = 0; i < NSTR; i++)
-        need += str_room(&s[i]);
-    if (!has_room(out, need))
+    const char *lim = room_lim(out);
+    if (!lim)
         return false;
     char *d = out->buf + out->len;
     PUT(d, "{\"type\":\"exception\",\"source\":");
-    d = put_fstr(d, &s[SRC]);
+    PUT_STR(d, source, lim);
     PUT(d, ",\"line\":");
     d = put_u64(d, e->line);
     d = put_pid_tid(d, e->flags, e->pid, e->tid);
     PUT(d, ",\"code\":");
     d = put_hex8(d, e->code);
     PUT(d, ",\"code_name\":");
-    d = put_fstr(d, &s[CNAME]);
+    PUT_STR(d, e->code_name, lim);
     PUT(d, ",\"chance\":");
-    d = put_fstr(d, &s[CHANCE]);
+    if (e->flags & LDRSNAP_FF_SECOND_CHANCE)
+        PUT(d, "\"second\"");
+    else
+        PUT(d, "\"first\"");
     PUT(d, ",\"description\":");
-    d = put_fstr(d, &s[DESC]);
+    PUT_STR(d, e->description, lim);
     PUT(d, ",\"dll\":");
-    d = put_fstr(d, &s[DLL]);
+    PUT_STR(d, e->dll, lim);
     PUT(d, ",\"text\":");
-    d = put_fstr(d, &s[TEXT]);
+    PUT_STR(d, e->text, lim);
     PUT(d, "}\n");
     advance_to(out, d);
     return true;
@@ -879,22 +933,14 @@ static bool fast_exception(jw *out, const char *source,
 static bool fast_signature(jw *out, const char *source,
                            const ldrsnap_signature *g)
 {
-    enum { SRC, ID, TITLE, SEV, EXPL, ADV, NSTR };
-    fstr s[NSTR] = {{source, 0},   {g->id, 0},          {g->title, 0},
-                    {g->severity, 0}, {g->explanation, 0}, {g->advice, 0}};
-    fstr refs[CHAIN_MEASURED];
-    if (g->n_lines > 1024)
-        return false;
-    size_t need = FIXED_ROOM + 21 * g->n_lines +
-                  chain_room(g->references, g->n_references, refs,
-                             CHAIN_MEASURED);
-    for (size_t i = 0; i < NSTR; i++)
-        need += str_room(&s[i]);
-    if (!has_room(out, need))
+    const char *lim = room_lim(out);
+    if (!lim || g->n_lines > 1024)
         return false;
     char *d = out->buf + out->len;
     PUT(d, "{\"type\":\"signature\",\"source\":");
-    d = put_fstr(d, &s[SRC]);
+    PUT_STR(d, source, lim);
+    if (d > lim || (size_t)(lim - d) < 21 * g->n_lines)
+        return false; /* the lines: 20 digits and a comma each at most */
     PUT(d, ",\"line\":");
     d = put_u64(d, g->line);
     PUT(d, ",\"lines\":[");
@@ -906,42 +952,28 @@ static bool fast_signature(jw *out, const char *source,
     *d++ = ']';
     d = put_pid_tid(d, g->flags, g->pid, g->tid);
     PUT(d, ",\"id\":");
-    d = put_fstr(d, &s[ID]);
+    PUT_STR(d, g->id, lim);
     PUT(d, ",\"title\":");
-    d = put_fstr(d, &s[TITLE]);
+    PUT_STR(d, g->title, lim);
     PUT(d, ",\"severity\":");
-    d = put_fstr(d, &s[SEV]);
+    PUT_STR(d, g->severity, lim);
     PUT(d, ",\"explanation\":");
-    d = put_fstr(d, &s[EXPL]);
+    PUT_STR(d, g->explanation, lim);
     PUT(d, ",\"advice\":");
-    d = put_fstr(d, &s[ADV]);
+    PUT_STR(d, g->advice, lim);
     PUT(d, ",\"references\":");
-    d = put_strs(d, g->references, g->n_references, refs, CHAIN_MEASURED);
+    if (!(d = put_strs(d, g->references, g->n_references, lim)))
+        return false;
     PUT(d, "}\n");
     advance_to(out, d);
     return true;
 }
 
-/* One root cause of a summary, when its worst case fits. */
+/* One root cause of a summary, when it fits. */
 static bool fast_root_cause(jw *out, const ldrsnap_verdict *v)
 {
-    enum { DLL, PARENT, SNAME, SYM, IMAGE, NSTR };
-    fstr s[NSTR] = {{v->dll, 0},
-                    {v->parent, 0},
-                    {v->status_name, 0},
-                    {v->symbol, 0},
-                    {v->image, 0}};
-    fstr ch[CHAIN_MEASURED];
-    size_t need = FIXED_ROOM +
-                  chain_room(v->chain, v->chain_len, ch, CHAIN_MEASURED);
-    for (size_t i = 0; i < NSTR; i++)
-        need += str_room(&s[i]);
-    fstr kind_q = {NULL, 0}, kind, conf_q = {NULL, 0}, conf;
-    need += name_room(kind_json, NAMES(kind_json), (unsigned)v->kind,
-                      ldrsnap_kind_name(v->kind), &kind_q, &kind);
-    need += name_room(conf_json, NAMES(conf_json), (unsigned)v->confidence,
-                      ldrsnap_confidence_name(v->confidence), &conf_q, &conf);
-    if (!has_room(out, need))
+    const char *lim = room_lim(out);
+    if (!lim)
         return false;
     char *d = out->buf + out->len;
     if (v->flags & LDRSNAP_FF_PID) {
@@ -951,18 +983,18 @@ static bool fast_root_cause(jw *out, const ldrsnap_verdict *v)
         PUT(d, "{\"pid\":null");
     }
     PUT(d, ",\"kind\":");
-    d = put_name(d, &kind_q, &kind);
+    PUT_NAME(d, kind_json, v->kind, ldrsnap_kind_name, lim);
     PUT(d, ",\"dll\":");
-    d = put_fstr(d, &s[DLL]);
+    PUT_STR(d, v->dll, lim);
     PUT(d, ",\"parent\":");
-    d = put_fstr(d, &s[PARENT]);
+    PUT_STR(d, v->parent, lim);
     PUT(d, ",\"status\":");
     if (v->flags & LDRSNAP_FF_STATUS)
         d = put_hex8(d, v->status);
     else
         PUT(d, "null");
     PUT(d, ",\"status_name\":");
-    d = put_fstr(d, &s[SNAME]);
+    PUT_STR(d, v->status_name, lim);
     PUT(d, ",\"line\":");
     d = put_u64(d, v->line);
     if (v->flags & LDRSNAP_FF_TID) {
@@ -972,13 +1004,14 @@ static bool fast_root_cause(jw *out, const ldrsnap_verdict *v)
         PUT(d, ",\"tid\":null");
     }
     PUT(d, ",\"symbol\":");
-    d = put_fstr(d, &s[SYM]);
+    PUT_STR(d, v->symbol, lim);
     PUT(d, ",\"image\":");
-    d = put_fstr(d, &s[IMAGE]);
+    PUT_STR(d, v->image, lim);
     PUT(d, ",\"confidence\":");
-    d = put_name(d, &conf_q, &conf);
+    PUT_NAME(d, conf_json, v->confidence, ldrsnap_confidence_name, lim);
     PUT(d, ",\"chain\":");
-    d = put_strs(d, v->chain, v->chain_len, ch, CHAIN_MEASURED);
+    if (!(d = put_strs(d, v->chain, v->chain_len, lim)))
+        return false;
     *d++ = '}';
     advance_to(out, d);
     return true;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -354,4 +356,55 @@ Test(json, records_as_the_general_way_writes_them)
             both_ways(NULL, &sum, caps[c], round);
         }
     }
+}
+
+/* Strings whose NUL is the last byte of a page with no page after it
+ * (PROT_NONE): the fast way reads a string 16 bytes at a time without
+ * measuring it first, and must not load past its page.  Strings of 0 to
+ * 47 bytes, plain or ending in an escape, a character of two bytes or a
+ * broken one, as every string of a failure and of a summary's root
+ * cause: the same records as the general way's, and no fault. */
+Test(json, strings_that_end_at_a_page_end)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    cr_assert_gt(pg, 0);
+    char *m = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(m, MAP_FAILED);
+    cr_assert_eq(mprotect(m + pg, (size_t)pg, PROT_NONE), 0);
+    static const char *const ends[] = {"", "x", "\\", "\"", "\n", "\x01",
+                                       "\xc3\xa9", "\xc3", "\xe7\x8e\x8b"};
+    for (size_t len = 0; len < 48; len++) {
+        for (size_t e = 0; e < sizeof ends / sizeof ends[0]; e++) {
+            size_t el = strlen(ends[e]);
+            if (el > len)
+                continue;
+            char *str = m + pg - 1 - len; /* its NUL: the page's last byte */
+            for (size_t i = 0; i < len - el; i++)
+                str[i] = (char)('a' + (i * 7 + len) % 26);
+            memcpy(str + len - el, ends[e], el);
+            str[len] = '\0';
+            const char *chain[2] = {str, str};
+            ldrsnap_failure f = {len + 1, 4, 8, LDRSNAP_FF_PID |
+                                 LDRSNAP_FF_STATUS,
+                                 LDRSNAP_K_DLL_NOT_FOUND,
+                                 LDRSNAP_ROLE_ROOT_CAUSE, LDRSNAP_CONF_HIGH,
+                                 0xc0000135u, str, str, NULL, str, str,
+                                 chain, 2, str, str};
+            ldrsnap_event ev = {LDRSNAP_EV_FAILURE, &f, NULL, NULL};
+            ldrsnap_verdict v;
+            memset(&v, 0, sizeof v);
+            v.dll = v.parent = v.symbol = v.image = v.status_name = str;
+            v.chain = chain, v.chain_len = 2, v.line = len;
+            ldrsnap_summary sum;
+            memset(&sum, 0, sizeof sum);
+            sum.dialect = str, sum.n_verdicts = 1, sum.verdicts = &v;
+            size_t caps[] = {1 << 16, 1200, 900};
+            for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+                both_ways(&ev, NULL, caps[c], (int)len);
+                both_ways(NULL, &sum, caps[c], (int)len);
+            }
+        }
+    }
+    munmap(m, 2 * (size_t)pg);
 }
