@@ -619,8 +619,11 @@ static char *put_escape(char *d, const unsigned char **pp)
 
 /* The string s (NUL-terminated, or NULL: null) at d in one pass: no
  * strlen() first.  16 bytes at a time from s on, its NUL found with the
- * bytes to escape (a control byte), each block stored whole; a block
- * that would reach into the next page is not loaded (the bytes up to the
+ * bytes to escape (a control byte), a block of plain bytes stored
+ * whole, the plain bytes before the first other byte of a block alone
+ * (put_head16(): the bytes read past the NUL never reach the room, so
+ * the caller's buffer holds nothing of the memory after a string); a
+ * block that would reach into the next page is not loaded (the bytes up to the
  * page's end go one at a time), so the loads past the NUL never leave
  * the page the string ends in.  NULL when d would pass lim before the
  * string is written: lim leaves room for 32 bytes past it and what
@@ -636,6 +639,26 @@ static char *put_escape(char *d, const unsigned char **pp)
 #define LS_JSON_ASAN 1
 #endif
 #endif
+#if LS_SSE2
+/* The first k (0 to 15) bytes of v at d, and nothing past them. */
+static inline void put_head16(char *d, __m128i v, size_t k)
+{
+    char t[16];
+    _mm_storeu_si128((__m128i *)(void *)t, v);
+    if (k >= 8) {
+        memcpy(d, t, 8);
+        memcpy(d + k - 8, t + k - 8, 8);
+    } else if (k >= 4) {
+        memcpy(d, t, 4);
+        memcpy(d + k - 4, t + k - 4, 4);
+    } else if (k) {
+        d[0] = t[0];
+        d[k - 1] = t[k - 1];
+        d[k / 2] = t[k / 2];
+    }
+}
+#endif
+
 __attribute__((no_sanitize("address", "thread"))) static char *
 put_cstr(char *d, const char *s, const char *lim)
 {
@@ -655,14 +678,17 @@ put_cstr(char *d, const char *s, const char *lim)
         if (((uintptr_t)p & 4095) <= 4096 - 16) {
             __m128i v = LS_LOADU(p);
             unsigned m = ls_json_bad16(v);
-            _mm_storeu_si128((__m128i *)(void *)d, v);
             if (!m) {
+                _mm_storeu_si128((__m128i *)(void *)d, v);
                 p += 16, d += 16;
                 if (d > lim)
                     return NULL;
                 continue;
             }
+            /* only the plain bytes before the first one to escape or the
+             * NUL: nothing read past the string goes into the room */
             size_t k = (size_t)__builtin_ctz(m);
+            put_head16(d, v, k);
             p += k, d += k;
         } else if (json_plain_byte[*p]) { /* the page's last bytes */
             *d++ = (char)*p++;

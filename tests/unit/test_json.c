@@ -408,3 +408,61 @@ Test(json, strings_that_end_at_a_page_end)
     }
     munmap(m, 2 * (size_t)pg);
 }
+
+/* Strings followed in memory by bytes that are not theirs ('Z' after
+ * each NUL): the fast way reads 16 bytes at a time past a string's end,
+ * and none of those bytes may reach the caller's buffer, neither in the
+ * record nor after its NUL (the room is filled with 0xA5 first, and the
+ * record fits it: the bytes after its NUL stay as they were).  Strings
+ * of 0 to 47 bytes ending plain, in an escape or in a character of two
+ * or three bytes; every string of a failure and of a summary. */
+Test(json, nothing_read_past_a_string_reaches_the_room)
+{
+    static char pool[4096], room[1 << 16];
+    static const char *const ends[] = {"", "x", "\\", "\"", "\n", "\x01",
+                                       "\xc3\xa9", "\xe7\x8e\x8b"};
+    for (size_t len = 0; len < 48; len++) {
+        for (size_t e = 0; e < sizeof ends / sizeof ends[0]; e++) {
+            size_t el = strlen(ends[e]);
+            if (el > len)
+                continue;
+            for (size_t at = 0; at < 16; at++) { /* every alignment */
+                memset(pool, 'Z', sizeof pool);
+                char *str = pool + 64 + at;
+                for (size_t i = 0; i < len - el; i++)
+                    str[i] = (char)('a' + (i * 7 + len) % 26);
+                memcpy(str + len - el, ends[e], el);
+                str[len] = '\0';
+                const char *chain[2] = {str, str};
+                ldrsnap_failure f = {len + 1, 4, 8,
+                                     LDRSNAP_FF_PID | LDRSNAP_FF_STATUS,
+                                     LDRSNAP_K_DLL_NOT_FOUND,
+                                     LDRSNAP_ROLE_ROOT_CAUSE,
+                                     LDRSNAP_CONF_HIGH, 0xc0000135u, str,
+                                     str, NULL, str, str, chain, 2, str, str};
+                ldrsnap_event ev = {LDRSNAP_EV_FAILURE, &f, NULL, NULL};
+                ldrsnap_verdict v;
+                memset(&v, 0, sizeof v);
+                v.dll = v.parent = v.symbol = v.image = v.status_name = str;
+                v.chain = chain, v.chain_len = 2, v.line = len;
+                ldrsnap_summary sum;
+                memset(&sum, 0, sizeof sum);
+                sum.dialect = str, sum.n_verdicts = 1, sum.verdicts = &v;
+                for (int w = 0; w < 2; w++) {
+                    memset(room, 0xA5, sizeof room);
+                    size_t n = w ? ldrsnap_summary_to_json(room, sizeof room,
+                                                           "x.log", &sum)
+                                 : ldrsnap_event_to_json(room, sizeof room,
+                                                         "x.log", &ev);
+                    cr_assert_lt(n, sizeof room);
+                    cr_assert_null(memchr(room, 'Z', n), "len %zu end %zu",
+                                   len, e);
+                    for (size_t i = n + 1; i < n + 64; i++)
+                        cr_assert_eq((unsigned char)room[i], 0xA5,
+                                     "len %zu end %zu at %zu: byte %zu past "
+                                     "the NUL written", len, e, at, i - n);
+                }
+            }
+        }
+    }
+}
