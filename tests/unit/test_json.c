@@ -270,7 +270,21 @@ static const char *rec_str(unsigned *seed, char *room, size_t cap)
 static void both_ways(const ldrsnap_event *ev, const ldrsnap_summary *sum,
                       size_t cap, int round)
 {
-    static char a[1 << 16], b[1 << 16];
+    static char b[1 << 16];
+    /* the fast way's room ends at a page no one may touch: a write past
+     * cap faults (its strings' writer is out of AddressSanitizer's view) */
+    static char *guard;
+    if (!guard) {
+        long pg = sysconf(_SC_PAGESIZE);
+        size_t room = ((size_t)1 << 16) + (size_t)pg;
+        char *m = mmap(NULL, room + (size_t)pg, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        cr_assert_neq(m, MAP_FAILED);
+        cr_assert_eq(mprotect(m + room, (size_t)pg, PROT_NONE), 0);
+        guard = m + room;
+    }
+    cr_assert_leq(cap, (size_t)1 << 16);
+    char *a = guard - cap;
     ldrsnap__json_fast(true);
     size_t na = sum ? ldrsnap_summary_to_json(a, cap, "src\\x.log", sum)
                     : ldrsnap_event_to_json(a, cap, "src\\x.log", ev);
@@ -463,6 +477,37 @@ Test(json, nothing_read_past_a_string_reaches_the_room)
                                      "the NUL written", len, e, at, i - n);
                 }
             }
+        }
+    }
+}
+
+/* Long strings (a path of a few thousand bytes, plain or with a byte to
+ * escape now and then) into room of every size around them: the fast way
+ * checks its room once a 16-byte block and must stop before cap (the
+ * output buffer ends at a page no one may touch, both_ways()). */
+Test(json, long_strings_into_room_of_every_size)
+{
+    static char str[3][3001];
+    for (size_t i = 0; i < 3000; i++) {
+        str[0][i] = (char)('a' + i % 26);
+        str[1][i] = i % 97 == 96 ? '\\' : (char)('A' + i % 26);
+        str[2][i] = i % 331 == 330 ? '\x01' : (char)('0' + i % 10);
+    }
+    for (size_t k = 0; k < 3; k++) {
+        for (size_t len = 600; len <= 3000; len += 601) {
+            char keep = str[k][len];
+            str[k][len] = '\0';
+            const char *chain[1] = {str[k]};
+            ldrsnap_failure f = {7, 4, 8, LDRSNAP_FF_PID,
+                                 LDRSNAP_K_DLL_NOT_FOUND,
+                                 LDRSNAP_ROLE_ROOT_CAUSE, LDRSNAP_CONF_HIGH,
+                                 0, str[k], "a.dll", str[k], NULL, NULL,
+                                 chain, 1, NULL, str[k]};
+            ldrsnap_event ev = {LDRSNAP_EV_FAILURE, &f, NULL, NULL};
+            for (size_t cap = 0; cap < 4 * len + 1600; cap += 37) {
+                both_ways(&ev, NULL, cap, (int)len);
+            }
+            str[k][len] = keep;
         }
     }
 }
