@@ -1075,7 +1075,7 @@ Test(threaded, usual_runs_as_the_general_way)
         char head[64];
         snprintf(head, sizeof head, "%04x:%04x @ %08u - LdrpLoadDll",
                  k % 65536, k % 7, tick);
-        unsigned e = k % 16;
+        unsigned e = k % 17;
         int w;
         if (e < sizeof ends / sizeof ends[0]) {
             w = sprintf(buf + n, "%s%s%s%s", pre, head, ends[e], eol);
@@ -1091,6 +1091,10 @@ Test(threaded, usual_runs_as_the_general_way)
             w = sprintf(buf + n, "LDR: Loading (STATIC) C:\\W\\x.dll%s", eol);
         } else if (e == 14) { /* the owner's */
             w = sprintf(buf + n, "\tCurrent directory: C:\\W\\%s", eol);
+        } else if (e == 16) { /* past UTF-8 (CP1252): the general way's */
+            w = sprintf(buf + n,
+                        "%s%s - ENTER: DLL name: C:\\W\\caf\xE9.dll%s", pre,
+                        head, eol);
         } else {
             w = sprintf(buf + n, "%s", eol);
         }
